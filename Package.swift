@@ -1,0 +1,88 @@
+// swift-tools-version:6.0
+// parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
+//
+// Dependencies point one way:
+//   parley → ParleyApp → Net → Session → Noise, Wire, Identity
+//                      → Voice → COpus
+// Nothing below Net imports NIOPosix or touches a socket.
+import PackageDescription
+
+let package = Package(
+    name: "parley",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "parley", targets: ["parley"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // libopus, found through pkg-config (Debian: libopus-dev). Only Voice imports it.
+        .systemLibrary(
+            name: "COpus",
+            pkgConfig: "opus",
+            providers: [.apt(["libopus-dev"])]
+        ),
+        // Byte layouts, frame codecs and limits. No crypto, no sockets.
+        .target(name: "Wire"),
+        // The Noise protocol framework on swift-crypto's primitives.
+        .target(name: "Noise", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Long-term identity keys, peer IDs, fingerprints, and the key files on disk.
+        .target(
+            name: "Identity",
+            dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Pure protocol state machines: the encrypted session, keepalive, acknowledgements.
+        .target(
+            name: "Session",
+            dependencies: ["Wire", "Noise", "Identity", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Opus and audio. The only module that imports COpus.
+        .target(name: "Voice", dependencies: ["COpus"]),
+        // SwiftNIO adapters: bootstraps and channel handlers that move bytes to the state machines.
+        .target(
+            name: "Net",
+            dependencies: [
+                "Session", "Wire", "Identity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Commands: argument parsing and wiring.
+        .target(
+            name: "ParleyApp",
+            dependencies: [
+                "Net", "Session", "Identity", "Wire", "Voice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "parley", dependencies: ["ParleyApp"]),
+
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(
+            name: "NoiseTests",
+            dependencies: ["Noise", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity"]),
+        .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
+        .testTarget(name: "VoiceTests", dependencies: ["Voice"]),
+        // Real loopback sockets; binds port 0 only.
+        .testTarget(
+            name: "NetTests",
+            dependencies: [
+                "Net", "Session", "Identity", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Help and man page checks, and the real `parley` binary driven as a subprocess.
+        .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

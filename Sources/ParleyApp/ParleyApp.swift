@@ -1,0 +1,3 @@
+public enum ParleyMain {
+    public static func run() async {}
+}

@@ -1,0 +1,3 @@
+import ParleyApp
+
+await ParleyMain.run()
