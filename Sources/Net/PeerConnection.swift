@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import NIOCore
+import Session
+import Wire
+
+/// One live session with a peer, usable from any task.
+public final class PeerConnection: Sendable {
+    public let channel: Channel
+    /// Everything the session reports, in order, ending with `.closed`.
+    public let events: AsyncStream<SessionEvent>
+    private let handler: NIOLoopBound<SessionHandler>
+
+    init(channel: Channel, handler: SessionHandler, events: AsyncStream<SessionEvent>) {
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        self.events = events
+    }
+
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
+
+    /// `127.0.0.1:7000` or `[::1]:7000`; "?" when unknown.
+    public var remoteAddressText: String { remoteAddress.map(\.displayText) ?? "?" }
+
+    /// Completes when the handshake succeeds; throws `SessionClosedError` when it does not.
+    public func established() async throws -> PeerInfo {
+        try await channel.eventLoop.flatSubmit { self.handler.value.established }.get()
+    }
+
+    /// Completes when the session ends, with the reason.
+    public func closed() async -> CloseReason {
+        (try? await channel.eventLoop.flatSubmit { self.handler.value.closed }.get()) ?? .connectionLost
+    }
+
+    /// Sends a text message and returns its ID; `.delivered(id, _)` follows on `events` once the
+    /// peer acknowledges it.
+    @discardableResult
+    public func send(
+        _ text: String, id: MessageID = .random(in: 1...MessageID.max), sentAt: UInt64 = WallClock.millisecondsNow()
+    ) async throws -> MessageID {
+        try await channel.eventLoop.submit {
+            try self.handler.value.sendText(text, id: id, sentAt: sentAt)
+            return id
+        }.get()
+    }
+
+    /// Says bye and closes.
+    public func close() async {
+        try? await channel.eventLoop.submit { self.handler.value.close() }.get()
+        _ = await closed()
+    }
+
+    public func stats() async -> SessionStats {
+        (try? await channel.eventLoop.submit { self.handler.value.stats }.get()) ?? SessionStats()
+    }
+
+    public func roundTrip() async -> Duration? {
+        try? await channel.eventLoop.submit { self.handler.value.roundTrip }.get()
+    }
+
+    /// Installs the session handler on a fresh channel. Must run on the channel's event loop.
+    static func install(
+        on channel: Channel, role: SessionMachine.Role, credentials: SessionCredentials, config: SessionConfig
+    ) throws -> PeerConnection {
+        let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self)
+        let machine = SessionMachine(role: role, credentials: credentials, config: config)
+        let handler = SessionHandler(machine: machine, eventLoop: channel.eventLoop) { event in
+            continuation.yield(event)
+            if case .closed = event { continuation.finish() }
+        }
+        try channel.pipeline.syncOperations.addHandler(handler)
+        return PeerConnection(channel: channel, handler: handler, events: stream)
+    }
+}
+
+public enum WallClock {
+    public static func millisecondsNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+extension SocketAddress {
+    /// `127.0.0.1:7000` or `[::1]:7000`.
+    public var displayText: String {
+        let ip = ipAddress ?? "?"
+        let port = port ?? 0
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}

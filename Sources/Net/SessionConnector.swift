@@ -1,0 +1,76 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Session
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Opens a TCP connection and runs an initiator session on it.
+public enum SessionConnector {
+    public static func connect(
+        host: String, port: Int, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        credentials: SessionCredentials, config: SessionConfig = SessionConfig(),
+        connectTimeout: Duration = .seconds(5)
+    ) async throws(ConnectError) -> PeerConnection {
+        let installed = NIOLockedValueBox<PeerConnection?>(nil)
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let connection = try PeerConnection.install(
+                        on: channel, role: .initiator, credentials: credentials, config: config)
+                    installed.withLockedValue { $0 = connection }
+                }
+            }
+        do {
+            _ = try await bootstrap.connect(host: host, port: port).get()
+        } catch {
+            throw ConnectError(error, host: host, port: port)
+        }
+        guard let connection = installed.withLockedValue({ $0 }) else { throw .failed("no session was installed") }
+        return connection
+    }
+}
+
+/// Why a connection could not be opened, in words a user can act on.
+public enum ConnectError: Error, Sendable, Equatable, CustomStringConvertible {
+    case refused(String)
+    case timedOut(String)
+    case unresolved(String)
+    case failed(String)
+
+    init(_ error: Error, host: String, port: Int) {
+        let target = "\(host):\(port)"
+        if let e = error as? ChannelError, case .connectTimeout = e {
+            self = .timedOut(target)
+        } else if let e = error as? NIOConnectionError {
+            if e.dnsAError != nil || e.dnsAAAAError != nil, e.connectionErrors.isEmpty {
+                self = .unresolved(target)
+            } else if let first = e.connectionErrors.first {
+                self = ConnectError(first.error, host: host, port: port)
+            } else {
+                self = .failed("\(target): \(e)")
+            }
+        } else if let e = error as? IOError {
+            switch e.errnoCode {
+            case ECONNREFUSED: self = .refused(target)
+            case ETIMEDOUT: self = .timedOut(target)
+            default: self = .failed("\(target): \(e)")
+            }
+        } else {
+            self = .failed("\(target): \(error)")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .refused(let t): "connection refused by \(t)"
+        case .timedOut(let t): "timed out connecting to \(t)"
+        case .unresolved(let t): "cannot resolve \(t)"
+        case .failed(let what): "cannot connect: \(what)"
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import NIOCore
+import Session
+import Wire
+
+/// Moves bytes between a TCP channel and a `SessionMachine`, and nothing else: every decision
+/// is the machine's. Lives on its channel's event loop.
+final class SessionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var machine: SessionMachine
+    private let onEvent: @Sendable (SessionEvent) -> Void
+    private let establishedPromise: EventLoopPromise<PeerInfo>
+    private let closedPromise: EventLoopPromise<CloseReason>
+    private var context: ChannelHandlerContext?
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: Instant?
+
+    init(
+        machine: SessionMachine, eventLoop: EventLoop,
+        onEvent: @escaping @Sendable (SessionEvent) -> Void
+    ) {
+        self.machine = machine
+        self.onEvent = onEvent
+        establishedPromise = eventLoop.makePromise()
+        closedPromise = eventLoop.makePromise()
+    }
+
+    var established: EventLoopFuture<PeerInfo> { establishedPromise.futureResult }
+    var closed: EventLoopFuture<CloseReason> { closedPromise.futureResult }
+    var stats: SessionStats { machine.stats }
+    var roundTrip: Duration? { machine.roundTrip }
+    var peer: PeerInfo? { machine.peer }
+    var unacknowledgedCount: Int { machine.unacknowledgedCount }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { perform(machine.start(now: .now())) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        self.context = nil
+        // A channel torn down before it ever became active (a failed connect) still ends the
+        // session, so whoever awaits it hears why.
+        perform(machine.connectionLost())
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        perform(machine.start(now: .now()))
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        let actions = buffer.withUnsafeReadableBytes { machine.receive($0, now: .now()) }
+        perform(actions)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        perform(machine.connectionLost())
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A reset or I/O error: the session is over; the reason recorded is a lost connection.
+        perform(machine.connectionLost())
+    }
+
+    // MARK: Commands from the owner (on the event loop)
+
+    func sendText(_ text: String, id: MessageID, sentAt: UInt64) throws(SendError) {
+        let actions = try machine.sendText(text, id: id, sentAt: sentAt, now: .now())
+        perform(actions)
+    }
+
+    func close() {
+        perform(machine.close(now: .now()))
+    }
+
+    // MARK: Carrying out actions
+
+    private func perform(_ actions: [SessionAction]) {
+        var wrote = false
+        for action in actions {
+            switch action {
+            case .send(let bytes):
+                guard let context else { continue }
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+                wrote = true
+            case .deliver(let event):
+                deliver(event)
+            case .close:
+                if wrote { context?.flush() }
+                wrote = false
+                context?.close(promise: nil)
+            }
+        }
+        guard let context else { return }
+        if wrote { context.flush() }
+        rescheduleTimer(context: context)
+    }
+
+    private func deliver(_ event: SessionEvent) {
+        switch event {
+        case .established(let peer): establishedPromise.succeed(peer)
+        case .closed(let reason):
+            establishedPromise.fail(SessionClosedError(reason: reason))
+            closedPromise.succeed(reason)
+        default: break
+        }
+        onEvent(event)
+    }
+
+    private func rescheduleTimer(context: ChannelHandlerContext) {
+        let deadline = machine.nextDeadline
+        guard deadline != timerDeadline else { return }
+        timer?.cancel()
+        timer = nil
+        timerDeadline = deadline
+        guard let deadline else { return }
+        let delay = max(.zero, deadline - .now())
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) {
+            let handler = loopBound.value
+            handler.timerDeadline = nil
+            handler.perform(handler.machine.tick(now: .now()))
+        }
+    }
+}
+
+/// The session ended before the awaited thing happened.
+public struct SessionClosedError: Error, Sendable, CustomStringConvertible {
+    public let reason: CloseReason
+    public var description: String { reason.description }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Reads standard input line by line on a thread of its own (a blocking read must not hold an
+/// event loop or the cooperative pool) and hands each line, in order, to one async consumer.
+enum InputReader {
+    static func start(
+        onLine: @escaping @Sendable (String) async -> Void, onEnd: @escaping @Sendable () async -> Void
+    ) {
+        let (lines, continuation) = AsyncStream.makeStream(of: String.self)
+        let thread = Thread {
+            while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+            continuation.finish()
+        }
+        thread.start()
+        Task {
+            for await line in lines { await onLine(line) }
+            await onEnd()
+        }
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a callback instead of an abrupt exit.
+final class SignalTrap: @unchecked Sendable {
+    private let sources: [DispatchSourceSignal]
+
+    init(signals: [Int32], handler: @escaping @Sendable () -> Void) {
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

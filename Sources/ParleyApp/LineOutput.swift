@@ -1,0 +1,43 @@
+import Foundation
+
+/// Writes whole lines to standard output and flushes each, so a pipe sees every line at once.
+/// Text from peers is made safe for a terminal first.
+final class LineOutput: Sendable {
+    private let lock = NSLock()
+    private let formatter: DateFormatter
+
+    init() {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+        self.formatter = formatter
+    }
+
+    func line(_ text: String) {
+        lock.withLock {
+            FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        }
+    }
+
+    /// `[HH:MM:SS] <nick> text`; continuation lines of a multi-line message are indented.
+    func message(from nick: String, text: String, at date: Date = Date()) {
+        let time = lock.withLock { formatter.string(from: date) }
+        let body = Self.sanitize(text).replacingOccurrences(of: "\n", with: "\n           ")
+        line("[\(time)] <\(Self.sanitize(nick))> \(body)")
+    }
+
+    /// Replaces control characters (escape sequences could rewrite the user's terminal) with
+    /// U+FFFD, keeping newlines and tabs.
+    static func sanitize(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" || scalar == "\t" {
+                out.append(scalar)
+            } else if scalar.properties.generalCategory == .control || (0x80...0x9F).contains(scalar.value) {
+                out.append("\u{FFFD}")
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+}

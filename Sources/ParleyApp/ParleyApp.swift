@@ -1,3 +1,0 @@
-public enum ParleyMain {
-    public static func run() async {}
-}

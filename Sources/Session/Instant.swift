@@ -1,0 +1,62 @@
+/// A point on a monotonic clock, in nanoseconds from an arbitrary origin. State machines take
+/// it as a parameter with every event, so tests drive time exactly and without sleeping.
+public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
+    public var nanoseconds: UInt64
+
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    public static let zero = Instant(nanoseconds: 0)
+
+    /// The process's monotonic clock (CLOCK_MONOTONIC through `ContinuousClock`).
+    public static func now() -> Instant {
+        let elapsed = ContinuousClock.now - processStart
+        return Instant(nanoseconds: UInt64(clamping: elapsed.nanoseconds) + 1_000_000_000)
+    }
+
+    public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }
+
+    public static func + (a: Instant, d: Duration) -> Instant {
+        let ns = d.nanoseconds
+        return ns >= 0
+            ? Instant(nanoseconds: a.nanoseconds &+ UInt64(ns))
+            : Instant(nanoseconds: a.nanoseconds &- min(a.nanoseconds, UInt64(-ns)))
+    }
+
+    /// The duration from `b` to `a`; negative when `a` is earlier.
+    public static func - (a: Instant, b: Instant) -> Duration {
+        a >= b ? .nanoseconds(Int64(a.nanoseconds - b.nanoseconds)) : .nanoseconds(-Int64(b.nanoseconds - a.nanoseconds))
+    }
+
+    public var description: String { "t+\(nanoseconds)ns" }
+}
+
+private let processStart = ContinuousClock.now
+
+extension Duration {
+    /// Whole nanoseconds, saturating.
+    public var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return ns.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
+
+    /// Seconds as a floating-point number, for display.
+    public var seconds: Double { Double(nanoseconds) / 1e9 }
+
+    /// Milliseconds with two decimals, for display: "0.42 ms".
+    public var millisecondsText: String {
+        let ms = Double(nanoseconds) / 1e6
+        return ms < 10 ? String(format2: ms) + " ms" : String(Int(ms.rounded())) + " ms"
+    }
+}
+
+extension String {
+    /// Two decimals without Foundation.
+    init(format2 value: Double) {
+        let hundredths = Int((value * 100).rounded())
+        let whole = hundredths / 100
+        let frac = abs(hundredths % 100)
+        self = "\(whole)." + (frac < 10 ? "0" : "") + "\(frac)"
+    }
+}

@@ -1,0 +1,97 @@
+import Noise
+import Wire
+
+extension SessionMachine {
+    /// Sends one text message. The caller chooses the ID (random, or an outbox's stored one when
+    /// resending after a restart) and the wall-clock time to stamp it with.
+    public mutating func sendText(
+        _ text: String, id: MessageID, sentAt: UInt64, now: Instant
+    ) throws(SendError) -> [SessionAction] {
+        guard case .established(var e) = state else {
+            if case .closed = state { throw .closed }
+            throw .notEstablished
+        }
+        let length = text.utf8.count
+        guard length <= Limits.maxTextBytes else { throw .textTooLong(bytes: length) }
+        guard e.unacknowledged.count < Limits.maxUnacknowledged else { throw .tooManyUnacknowledged }
+        e.unacknowledged[id] = now
+        state = .established(e)
+        stats.messagesSent += 1
+        return sendFrame(.text(id: id, sentAt: sentAt, text: text))
+    }
+
+    /// Encrypts and frames one frame; a failure to encrypt (nonce exhausted) ends the session.
+    mutating func sendFrame(_ frame: Frame) -> [SessionAction] {
+        guard case .established(var e) = state else { return [] }
+        let sealed: [UInt8]
+        do {
+            sealed = try e.transport.encrypt(FrameCodec.encode(frame))
+        } catch {
+            return fail(.protocolViolation("cannot encrypt: \(error)"))
+        }
+        state = .established(e)
+        stats.bytesSent += sealed.count + LengthPrefix.headerLength
+        return [.send(LengthPrefix.frame(sealed))]
+    }
+
+    mutating func receiveTransport(_ message: [UInt8], now: Instant) -> [SessionAction] {
+        guard case .established(var e) = state else { return [] }
+        let plaintext: [UInt8]
+        do {
+            plaintext = try e.transport.decrypt(message)
+        } catch {
+            return fail(.decryptionFailed)
+        }
+        e.lastReceived = now
+        state = .established(e)
+
+        let decoded: DecodedFrame
+        do {
+            decoded = try FrameCodec.decode(plaintext)
+        } catch {
+            return fail(.protocolViolation("\(error)"))
+        }
+        guard case .frame(let frame) = decoded else {
+            stats.unknownFramesSkipped += 1
+            return []
+        }
+        return handle(frame, now: now)
+    }
+
+    private mutating func handle(_ frame: Frame, now: Instant) -> [SessionAction] {
+        guard case .established(var e) = state else { return [] }
+        switch frame {
+        case .text(let id, let sentAt, let text):
+            let isNew = e.duplicates.insert(id)
+            state = .established(e)
+            var actions = sendFrame(.ack(id: id))
+            if isNew {
+                stats.messagesReceived += 1
+                actions.insert(.deliver(.message(IncomingMessage(id: id, text: text, sentAt: sentAt))), at: 0)
+            } else {
+                stats.duplicatesSuppressed += 1
+            }
+            return actions
+        case .ack(let id):
+            guard let sentAt = e.unacknowledged.removeValue(forKey: id) else {
+                stats.unknownAcknowledgements += 1
+                return []
+            }
+            let rtt = now - sentAt
+            e.roundTrip = rtt
+            state = .established(e)
+            return [.deliver(.delivered(id, roundTrip: rtt))]
+        case .ping(let token):
+            return sendFrame(.pong(token: token))
+        case .pong(let token):
+            guard e.outstandingPing == token else { return [] }
+            let rtt = now - Instant(nanoseconds: token)
+            e.outstandingPing = nil
+            e.roundTrip = rtt
+            state = .established(e)
+            return [.deliver(.roundTrip(rtt))]
+        case .bye(let reason):
+            return finish(.peerClosed(reason))
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Identity
+import Noise
+import Wire
+
+/// One encrypted parley session, as a pure state machine: bytes and time in, actions out.
+///
+/// `idle → handshaking → established → closed`. The adapter calls `start` when the TCP
+/// connection is up, `receive` with whatever bytes arrive, `tick` at `nextDeadline`, and
+/// `sendText`/`close` for the user; it carries out the returned actions in order.
+public struct SessionMachine: Sendable {
+    public enum Role: Sendable { case initiator, responder }
+
+    enum State: Sendable {
+        case idle
+        case handshaking(Handshaking)
+        case established(Established)
+        case closed(CloseReason)
+    }
+
+    struct Handshaking: Sendable {
+        var noise: HandshakeState
+        let startedAt: Instant
+        let deadline: Instant
+    }
+
+    struct Established: Sendable {
+        var transport: TransportState
+        let peer: PeerInfo
+        var lastReceived: Instant
+        var lastPingSent: Instant
+        var outstandingPing: UInt64?
+        var unacknowledged: [MessageID: Instant] = [:]
+        var duplicates = DuplicateFilter(capacity: Limits.duplicateWindow)
+        var roundTrip: Duration?
+    }
+
+    public let role: Role
+    public let config: SessionConfig
+    let credentials: SessionCredentials
+    let keyGenerator: any NoiseKeyGenerator
+    var state: State = .idle
+    var reassembler = LengthPrefixReassembler(maxMessageLength: Limits.maxHandshakeMessage)
+    public internal(set) var stats = SessionStats()
+
+    public init(
+        role: Role, credentials: SessionCredentials, config: SessionConfig = SessionConfig(),
+        keyGenerator: any NoiseKeyGenerator = SystemKeyGenerator()
+    ) {
+        self.role = role
+        self.credentials = credentials
+        self.config = config
+        self.keyGenerator = keyGenerator
+    }
+
+    // MARK: State queries
+
+    public var peer: PeerInfo? {
+        if case .established(let e) = state { return e.peer }
+        return nil
+    }
+
+    public var isEstablished: Bool {
+        if case .established = state { return true }
+        return false
+    }
+
+    public var closeReason: CloseReason? {
+        if case .closed(let reason) = state { return reason }
+        return nil
+    }
+
+    /// The latest measured round trip (keepalive ping or acknowledgement).
+    public var roundTrip: Duration? {
+        if case .established(let e) = state { return e.roundTrip }
+        return nil
+    }
+
+    /// Messages sent and not yet acknowledged.
+    public var unacknowledgedCount: Int {
+        if case .established(let e) = state { return e.unacknowledged.count }
+        return 0
+    }
+
+    /// When `tick` must next be called; nil when no timer is pending.
+    public var nextDeadline: Instant? {
+        switch state {
+        case .idle, .closed: nil
+        case .handshaking(let h): h.deadline
+        case .established(let e):
+            min(e.lastPingSent + config.keepaliveInterval, e.lastReceived + config.peerTimeout)
+        }
+    }
+
+    // MARK: Events
+
+    /// The connection is up: the initiator sends the first handshake message; both sides start
+    /// the handshake timer.
+    public mutating func start(now: Instant) -> [SessionAction] {
+        guard case .idle = state else { return [] }
+        let noise: HandshakeState
+        do {
+            noise = try HandshakeState(
+                pattern: .XX, initiator: role == .initiator, prologue: ProtocolVersion.prologue,
+                staticKey: credentials.identity.staticKey, keyGenerator: keyGenerator)
+        } catch {
+            return fail(.handshakeFailed)
+        }
+        state = .handshaking(Handshaking(noise: noise, startedAt: now, deadline: now + config.handshakeTimeout))
+        guard role == .initiator else { return [] }
+        return writeHandshake(payload: [], now: now)
+    }
+
+    /// Bytes from the connection, in any segmentation.
+    public mutating func receive(_ bytes: some Sequence<UInt8>, now: Instant) -> [SessionAction] {
+        if case .closed = state { return [] }
+        reassembler.append(bytes)
+        var actions: [SessionAction] = []
+        while true {
+            if case .closed = state { break }
+            let message: [UInt8]
+            do {
+                guard let next = try reassembler.next() else { break }
+                message = next
+            } catch {
+                actions += fail(.protocolViolation("\(error)"))
+                break
+            }
+            stats.bytesReceived += message.count + LengthPrefix.headerLength
+            switch state {
+            case .idle: actions += fail(.protocolViolation("data before start"))
+            case .handshaking: actions += receiveHandshake(message, now: now)
+            case .established: actions += receiveTransport(message, now: now)
+            case .closed: break
+            }
+        }
+        return actions
+    }
+
+    /// Timers: handshake timeout, keepalive pings, the dead-peer timeout.
+    public mutating func tick(now: Instant) -> [SessionAction] {
+        switch state {
+        case .idle, .closed:
+            return []
+        case .handshaking(let h):
+            return now >= h.deadline ? fail(.handshakeTimedOut) : []
+        case .established(var e):
+            if now >= e.lastReceived + config.peerTimeout { return fail(.peerTimedOut) }
+            guard now >= e.lastPingSent + config.keepaliveInterval else { return [] }
+            e.lastPingSent = now
+            e.outstandingPing = now.nanoseconds
+            state = .established(e)
+            return sendFrame(.ping(token: now.nanoseconds))
+        }
+    }
+
+    /// The user closes the session: a bye if it is established, then close.
+    public mutating func close(now: Instant) -> [SessionAction] {
+        switch state {
+        case .closed: return []
+        case .established:
+            let bye = sendFrame(.bye(reason: .normal))
+            return bye + finish(.localClose)
+        case .idle, .handshaking:
+            return finish(.localClose)
+        }
+    }
+
+    /// The TCP connection ended (EOF or error) without a bye.
+    public mutating func connectionLost() -> [SessionAction] {
+        if case .closed = state { return [] }
+        return finish(.connectionLost)
+    }
+
+    // MARK: Shared helpers
+
+    /// Ends the session for a reason that is our side's finding about the peer. Nothing is sent:
+    /// the peer learns no details of what went wrong.
+    mutating func fail(_ reason: CloseReason) -> [SessionAction] {
+        finish(reason)
+    }
+
+    mutating func finish(_ reason: CloseReason) -> [SessionAction] {
+        if case .closed = state { return [] }
+        state = .closed(reason)
+        return [.deliver(.closed(reason)), .close]
+    }
+}

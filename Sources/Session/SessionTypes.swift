@@ -1,0 +1,134 @@
+import Identity
+import Wire
+
+/// Timers of one session. Defaults: a ping every second, a peer silent for 5 seconds is gone.
+public struct SessionConfig: Sendable, Equatable {
+    /// How often a keepalive ping goes out (it also measures the round trip).
+    public var keepaliveInterval: Duration
+    /// A peer from which nothing arrived for this long is taken to have vanished.
+    public var peerTimeout: Duration
+    /// How long the handshake may take from connection to completion.
+    public var handshakeTimeout: Duration
+    /// When set, a peer presenting any other identity is refused during the handshake.
+    public var expectedPeer: ExpectedPeer?
+
+    public init(
+        keepaliveInterval: Duration = .seconds(1), peerTimeout: Duration = .seconds(5),
+        handshakeTimeout: Duration = Limits.handshakeTimeout, expectedPeer: ExpectedPeer? = nil
+    ) {
+        self.keepaliveInterval = keepaliveInterval
+        self.peerTimeout = peerTimeout
+        self.handshakeTimeout = handshakeTimeout
+        self.expectedPeer = expectedPeer
+    }
+}
+
+/// Who is on the other end, as proven by the handshake.
+public struct PeerInfo: Sendable, Equatable {
+    public let peerID: PeerID
+    public let nickname: String
+    public let protocolVersion: UInt16
+    public let capabilities: Capabilities
+    /// The peer's Noise static public key (X25519), bound to `peerID` by its signature.
+    public let staticKey: [UInt8]
+
+    public var fingerprint: Fingerprint { peerID.fingerprint }
+}
+
+public struct IncomingMessage: Sendable, Equatable {
+    public let id: MessageID
+    public let text: String
+    /// The sender's wall clock when it sent the message, milliseconds since the Unix epoch.
+    public let sentAt: UInt64
+}
+
+/// What the session tells its owner.
+public enum SessionEvent: Sendable, Equatable {
+    case established(PeerInfo)
+    /// A new message (a duplicate is acknowledged again but never delivered twice).
+    case message(IncomingMessage)
+    /// The peer acknowledged one of our messages; `roundTrip` is send-to-acknowledgement time.
+    case delivered(MessageID, roundTrip: Duration)
+    /// A keepalive round trip completed.
+    case roundTrip(Duration)
+    case closed(CloseReason)
+}
+
+/// What the I/O adapter must do, in order.
+public enum SessionAction: Sendable, Equatable {
+    /// Write these bytes (already framed: length prefix included).
+    case send([UInt8])
+    case deliver(SessionEvent)
+    /// Close the connection once the sends before it are flushed.
+    case close
+}
+
+/// Why a session ended. Shown to the local user; never sent to the peer.
+public enum CloseReason: Error, Sendable, Equatable, CustomStringConvertible {
+    case localClose
+    case peerClosed(ByeReason)
+    case connectionLost
+    case peerTimedOut
+    case handshakeTimedOut
+    /// The handshake failed cryptographically (wrong prologue, tampering, bad key).
+    case handshakeFailed
+    /// The peer's identity key did not sign its Noise static key.
+    case authenticationFailed
+    /// The peer proved an identity other than the one expected.
+    case unexpectedPeer(PeerID)
+    /// A transport message failed authentication: tampering or corruption.
+    case decryptionFailed
+    case protocolViolation(String)
+
+    public var description: String {
+        switch self {
+        case .localClose: "closed"
+        case .peerClosed: "peer closed the session"
+        case .connectionLost: "connection lost"
+        case .peerTimedOut: "peer stopped answering (keepalive timeout)"
+        case .handshakeTimedOut: "handshake timed out"
+        case .handshakeFailed: "handshake failed (not a parley peer, or the bytes were tampered with)"
+        case .authenticationFailed: "peer's identity signature does not verify"
+        case .unexpectedPeer(let id): "wrong key: peer presented \(id.fingerprint), not the expected identity"
+        case .decryptionFailed: "decryption failed: a message was corrupted or tampered with"
+        case .protocolViolation(let what): "protocol violation: \(what)"
+        }
+    }
+
+    /// True for the reasons that mean the peer is not who it should be.
+    public var isIdentityFailure: Bool {
+        switch self {
+        case .authenticationFailed, .unexpectedPeer: true
+        default: false
+        }
+    }
+}
+
+public enum SendError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notEstablished
+    case closed
+    case textTooLong(bytes: Int)
+    case tooManyUnacknowledged
+
+    public var description: String {
+        switch self {
+        case .notEstablished: "the session is not established yet"
+        case .closed: "the session is closed"
+        case .textTooLong(let bytes): "message is \(bytes) bytes; the limit is \(Limits.maxTextBytes)"
+        case .tooManyUnacknowledged: "\(Limits.maxUnacknowledged) messages await acknowledgement; wait for the peer"
+        }
+    }
+}
+
+/// Counters, for statistics and for tests.
+public struct SessionStats: Sendable, Equatable {
+    public var messagesSent = 0
+    public var messagesReceived = 0
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    public var duplicatesSuppressed = 0
+    public var unknownFramesSkipped = 0
+    public var unknownAcknowledgements = 0
+    public var handshakeDuration: Duration?
+    public init() {}
+}

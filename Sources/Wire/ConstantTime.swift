@@ -1,0 +1,17 @@
+/// Comparisons of secrets and identities whose running time does not depend on where the
+/// inputs first differ.
+public enum ConstantTime {
+    /// True when both sequences hold the same bytes. Runs in time proportional to the longer
+    /// input; a length difference is folded into the result, not returned early.
+    public static func equal(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+        var difference = UInt64(a.count ^ b.count)
+        var ia = a.makeIterator()
+        var ib = b.makeIterator()
+        for _ in 0..<max(a.count, b.count) {
+            let x = ia.next() ?? 0
+            let y = ib.next() ?? 0
+            difference |= UInt64(x ^ y)
+        }
+        return difference == 0
+    }
+}

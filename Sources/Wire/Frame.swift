@@ -1,0 +1,47 @@
+/// Identifies one message from one sender. Unique per sender: senders draw them at random
+/// (64 bits), so they stay unique across restarts and sessions.
+public typealias MessageID = UInt64
+
+/// The typed frames carried, one per Noise transport message, once the handshake is done.
+///
+/// Layout of every frame: `version (1 byte) | type (1 byte) | body`.
+/// See docs/PROTOCOL.md §"Frames".
+public enum Frame: Equatable, Sendable {
+    /// A chat message. `sentAt` is the sender's wall clock in milliseconds since the Unix epoch.
+    case text(id: MessageID, sentAt: UInt64, text: String)
+    /// "I have the message with this ID" — sent for every text received, duplicates included.
+    case ack(id: MessageID)
+    /// Keepalive and round-trip probe; the receiver echoes `token` in a pong.
+    case ping(token: UInt64)
+    case pong(token: UInt64)
+    /// The sender is closing the session on purpose.
+    case bye(reason: ByeReason)
+
+    /// The frame format version this build writes and reads.
+    public static let formatVersion: UInt8 = 1
+}
+
+public enum FrameType: UInt8, Sendable {
+    case text = 0x01
+    case ack = 0x02
+    case ping = 0x03
+    case pong = 0x04
+    case bye = 0x05
+}
+
+public enum ByeReason: UInt8, Sendable {
+    case normal = 0
+    case shuttingDown = 1
+    /// Any value this build does not know.
+    case other = 255
+
+    public init(wireValue: UInt8) { self = ByeReason(rawValue: wireValue) ?? .other }
+}
+
+/// What a received frame turned out to be.
+public enum DecodedFrame: Equatable, Sendable {
+    case frame(Frame)
+    /// A frame of a type or version this build does not know: skipped, never fatal, so later
+    /// versions can add frames without breaking older peers.
+    case unknown(version: UInt8, type: UInt8)
+}

@@ -1,0 +1,63 @@
+/// Encodes and decodes `Frame`s. Pure; every length is checked against `Limits`.
+public enum FrameCodec {
+    public static func encode(_ frame: Frame) -> [UInt8] {
+        var w = ByteWriter(capacity: 32)
+        w.write(Frame.formatVersion)
+        switch frame {
+        case .text(let id, let sentAt, let text):
+            w.write(FrameType.text.rawValue)
+            w.write(id)
+            w.write(sentAt)
+            w.write(text.utf8)
+        case .ack(let id):
+            w.write(FrameType.ack.rawValue)
+            w.write(id)
+        case .ping(let token):
+            w.write(FrameType.ping.rawValue)
+            w.write(token)
+        case .pong(let token):
+            w.write(FrameType.pong.rawValue)
+            w.write(token)
+        case .bye(let reason):
+            w.write(FrameType.bye.rawValue)
+            w.write(reason.rawValue)
+        }
+        return w.bytes
+    }
+
+    /// Decodes one frame. Unknown versions and types come back as `.unknown`; a known frame
+    /// whose body is short, too long or not valid UTF-8 throws.
+    /// Bytes after the known fields of fixed-size frames are ignored (room for extensions).
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> DecodedFrame {
+        guard bytes.count <= Limits.maxFramePlaintext else {
+            throw .oversized(length: bytes.count, limit: Limits.maxFramePlaintext)
+        }
+        var r = ByteReader(bytes, what: "frame")
+        let version = try r.readUInt8()
+        let typeByte = try r.readUInt8()
+        guard version == Frame.formatVersion, let type = FrameType(rawValue: typeByte) else {
+            return .unknown(version: version, type: typeByte)
+        }
+        switch type {
+        case .text:
+            let id = try r.readUInt64()
+            let sentAt = try r.readUInt64()
+            let body = r.readRest()
+            guard body.count <= Limits.maxTextBytes else {
+                throw .oversized(length: body.count, limit: Limits.maxTextBytes)
+            }
+            guard let text = String(validating: body, as: UTF8.self) else {
+                throw .malformed(what: "text (not UTF-8)")
+            }
+            return .frame(.text(id: id, sentAt: sentAt, text: text))
+        case .ack:
+            return .frame(.ack(id: try r.readUInt64()))
+        case .ping:
+            return .frame(.ping(token: try r.readUInt64()))
+        case .pong:
+            return .frame(.pong(token: try r.readUInt64()))
+        case .bye:
+            return .frame(.bye(reason: ByeReason(wireValue: try r.readUInt8())))
+        }
+    }
+}
