@@ -11,7 +11,9 @@ let package = Package(
     name: "parley",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "parley", targets: ["parley"])
+        .executable(name: "parley", targets: ["parley"]),
+        // The protocol stack without the command-line front end, for Benchmarks/ and embedders.
+        .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
