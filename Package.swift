@@ -86,6 +86,8 @@ let package = Package(
         ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
         .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
+        // The real `parley` binary run as separate processes over loopback.
+        .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity"]),
     ],
     swiftLanguageModes: [.v6]
 )
