@@ -1,0 +1,113 @@
+function __parley_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __parley_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __parley_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __parley_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __parley_parse_tokens -S
+    set -l unparsed_tokens (__parley_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'parley'
+        __parley_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'id'
+            __parley_parse_subcommand 0 'home=' 'nick=' 'json' 'version' 'h/help'
+        case 'chat'
+            __parley_parse_subcommand 0 'home=' 'keepalive=' 'peer-timeout=' 'expect=' 'listen=' 'connect=' 'version' 'h/help'
+        case 'send'
+            __parley_parse_subcommand 1 'home=' 'keepalive=' 'peer-timeout=' 'expect=' 'to=' 'timeout=' 'version' 'h/help'
+        case 'help'
+            __parley_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __parley_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __parley_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __parley_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __parley_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__parley_tokens -p)
+    if test -z "$(__parley_tokens -t)"
+        set -l index (count (__parley_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'parley' -f
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley" version' -l 'version' -d 'Show the version.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'id' -d 'Show your identity: nickname, peer ID and fingerprint.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'chat' -d 'Chat with peers over direct, end-to-end encrypted sessions.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'send' -d 'Send one message and wait until the peer acknowledges it.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley id" home' -l 'home' -d 'Directory holding the identity (default: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley id" nick' -l 'nick' -d 'Change your nickname (1 to 32 bytes, no spaces).' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley id" json' -l 'json' -d 'Print as JSON.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley id" version' -l 'version' -d 'Show the version.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley id" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley chat" home' -l 'home' -d 'Directory holding the identity (default: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley chat" keepalive' -l 'keepalive' -d 'Seconds between keepalive pings.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley chat" peer-timeout' -l 'peer-timeout' -d 'Seconds of silence after which a peer counts as gone.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley chat" expect' -l 'expect' -d 'Refuse a peer unless it proves this identity (a fingerprint, dashes optional, or a peer ID).' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley chat" listen' -l 'listen' -d 'Accept sessions on this address (\':PORT\' for every IPv4 interface; port 0 picks one).' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley chat" connect' -l 'connect' -d 'Open a session to this peer.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley chat" version' -l 'version' -d 'Show the version.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley chat" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" home' -l 'home' -d 'Directory holding the identity (default: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" keepalive' -l 'keepalive' -d 'Seconds between keepalive pings.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" peer-timeout' -l 'peer-timeout' -d 'Seconds of silence after which a peer counts as gone.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" expect' -l 'expect' -d 'Refuse a peer unless it proves this identity (a fingerprint, dashes optional, or a peer ID).' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" to' -l 'to' -d 'The peer to send to.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" timeout' -l 'timeout' -d 'Seconds to wait for connection, handshake and acknowledgement together.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" version' -l 'version' -d 'Show the version.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley help" version' -l 'version' -d 'Show the version.'

@@ -1,0 +1,136 @@
+#compdef parley
+
+__parley_complete() {
+    local -ar non_empty_completions=("${@:#(|:*)}")
+    local -ar empty_completions=("${(M)@:#(|:*)}")
+    _describe -V '' non_empty_completions -- empty_completions -P $'\'\''
+}
+
+__parley_custom_complete() {
+    local -a completions
+    completions=("${(@f)"$("${command_name}" "${@}" "${command_line[@]}")"}")
+    if [[ "${#completions[@]}" -gt 1 ]]; then
+        __parley_complete "${completions[@]:0:-1}"
+    fi
+}
+
+__parley_cursor_index_in_current_word() {
+    if [[ -z "${QIPREFIX}${IPREFIX}${PREFIX}" ]]; then
+        printf 0
+    else
+        printf %s "${#${(z)LBUFFER}[-1]}"
+    fi
+}
+
+_parley() {
+    emulate -RL zsh -G
+    setopt extendedglob nullglob numericglobsort
+    unsetopt aliases banghist
+
+    local -xr SAP_SHELL=zsh
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(builtin emulate zsh -c 'printf %s "${ZSH_VERSION}"')"
+    local -r SAP_SHELL_VERSION
+
+    local context state state_descr line
+    local -A opt_args
+
+    local -r command_name="${words[1]}"
+    local -ar command_line=("${words[@]}")
+    local -ir current_word_index="$((CURRENT - 1))"
+
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'id:Show your identity: nickname, peer ID and fingerprint.'
+            'chat:Chat with peers over direct, end-to-end encrypted sessions.'
+            'send:Send one message and wait until the peer acknowledges it.'
+            'help:Show subcommand help information.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        id|chat|send|help)
+            "_parley_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_parley_id() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
+        '--nick[Change your nickname (1 to 32 bytes, no spaces).]:name:'
+        '--json[Print as JSON.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_chat() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
+        '--keepalive[Seconds between keepalive pings.]:seconds:'
+        '--peer-timeout[Seconds of silence after which a peer counts as gone.]:seconds:'
+        '--expect[Refuse a peer unless it proves this identity (a fingerprint, dashes optional, or a peer ID).]:fingerprint:'
+        '--listen[Accept sessions on this address ('\''\:PORT'\'' for every IPv4 interface; port 0 picks one).]:\[addr\]\:port:'
+        '--connect[Open a session to this peer.]:host\:port:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_send() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
+        '--keepalive[Seconds between keepalive pings.]:seconds:'
+        '--peer-timeout[Seconds of silence after which a peer counts as gone.]:seconds:'
+        '--expect[Refuse a peer unless it proves this identity (a fingerprint, dashes optional, or a peer ID).]:fingerprint:'
+        '--to[The peer to send to.]:host\:port:'
+        '--timeout[Seconds to wait for connection, handshake and acknowledgement together.]:seconds:'
+        ':text:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_help() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:subcommands:'
+        '--version[Show the version.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+if [[ "${funcstack[1]}" = _parley ]]; then
+    _parley "${@}"
+else
+    compdef _parley parley
+fi
