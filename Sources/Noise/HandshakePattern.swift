@@ -63,8 +63,9 @@ extension HandshakePattern {
         for modifier in modifiers.split(separator: "+", omittingEmptySubsequences: false) {
             guard modifier.hasPrefix("psk") else { throw .unknownPattern(name) }
             let digits = modifier.dropFirst(3)
-            guard let position = Int(digits),
-                  String(position) == digits,          // no sign, no leading zeros
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let position = Int(digits),
+                  String(position) == digits,          // no leading zeros
                   position <= messages.count,
                   placed.insert(position).inserted
             else { throw .unknownPattern(name) }
