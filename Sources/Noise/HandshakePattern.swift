@@ -44,9 +44,10 @@ public struct HandshakePattern: Sendable, Equatable {
 
 extension HandshakePattern {
     /// Looks up a base pattern (fundamental, one-way or deferred) and applies pskN
-    /// modifiers (spec §9.4, §10): "psk0" puts a psk token at the start of the first
+    /// modifiers: "psk0" puts a psk token at the start of the first
     /// message, "pskN" at the end of message N. Several are joined with "+", as in
-    /// "XXpsk0+psk3". Other modifiers (e.g. "fallback") are not supported.
+    /// "XXpsk0+psk3" (spec §8 names, §9 psk). Other modifiers, such as "fallback",
+    /// are not supported.
     public static func named(_ name: String) throws -> HandshakePattern {
         try parseName(name)
     }
@@ -63,8 +64,9 @@ extension HandshakePattern {
         for modifier in modifiers.split(separator: "+", omittingEmptySubsequences: false) {
             guard modifier.hasPrefix("psk") else { throw .unknownPattern(name) }
             let digits = modifier.dropFirst(3)
-            guard let position = Int(digits),
-                  String(position) == digits,          // no sign, no leading zeros
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let position = Int(digits),
+                  String(position) == digits,          // no leading zeros
                   position <= messages.count,
                   placed.insert(position).inserted
             else { throw .unknownPattern(name) }

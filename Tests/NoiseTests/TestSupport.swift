@@ -41,6 +41,11 @@ func bytes(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
     (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
 }
 
+/// Distinct 32-byte pre-shared keys, as many as `pattern` takes.
+func psks(for pattern: HandshakePattern) -> [[UInt8]] {
+    (0..<pattern.pskCount).map { bytes(32, seed: UInt8(100 + $0)) }
+}
+
 /// A pair of handshake states for `pattern` with fresh random static keys as the
 /// pattern needs them.
 func makePair(
