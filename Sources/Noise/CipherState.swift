@@ -1,4 +1,4 @@
-@preconcurrency import Crypto
+import Crypto
 
 /// A cipher key and a nonce counter (spec §5.1). Without a key, encryption and
 /// decryption pass data through unchanged, as the handshake needs before the

@@ -1,4 +1,4 @@
-@preconcurrency import Crypto
+import Crypto
 
 /// One side of a Noise handshake (spec §5.3): a sans-I/O state machine that turns
 /// payloads into handshake messages and back, interpreting a `HandshakePattern`.

@@ -1,4 +1,4 @@
-@preconcurrency import Crypto
+import Crypto
 
 /// Where ephemeral keys come from. Injected so that tests can pin them; production
 /// code uses `SystemKeyGenerator`.

@@ -1,4 +1,4 @@
-@preconcurrency import Crypto
+import Crypto
 import Foundation
 
 // The cipher suite's functions (spec §4): DH, ENCRYPT/DECRYPT, HASH, HKDF.

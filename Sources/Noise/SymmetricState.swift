@@ -1,4 +1,4 @@
-@preconcurrency import Crypto
+import Crypto
 import Foundation
 
 /// The chaining key, the handshake hash and the current cipher (spec §5.2).

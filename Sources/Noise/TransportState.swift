@@ -1,4 +1,4 @@
-@preconcurrency import Crypto
+import Crypto
 
 /// The two cipher states after Split(), oriented for this side (spec §5.3): one
 /// to send, one to receive. In a one-way pattern the initiator only sends and the
