@@ -70,7 +70,10 @@ let package = Package(
             name: "NoiseTests",
             dependencies: ["Noise", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "IdentityTests", dependencies: ["Identity"]),
+        .testTarget(
+            name: "IdentityTests",
+            dependencies: ["Identity", "Wire", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
         .testTarget(name: "VoiceTests", dependencies: ["Voice"]),
         // Real loopback sockets; binds port 0 only.
