@@ -20,9 +20,11 @@ enum Base32 {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes upper- or lower-case base32; nil on any character outside the alphabet or
-    /// on non-zero trailing bits.
+    /// Decodes upper- or lower-case base32; nil on any character outside the alphabet, on a
+    /// length no encoding produces, or on non-zero trailing bits.
     static func decode(_ text: String) -> [UInt8]? {
+        // Unpadded base32 of whole bytes never ends with 1, 3 or 6 characters in its last group.
+        guard ![1, 3, 6].contains(text.utf8.count % 8) else { return nil }
         var out = [UInt8]()
         var buffer: UInt32 = 0
         var bits = 0

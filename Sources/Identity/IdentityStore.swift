@@ -110,8 +110,8 @@ public struct IdentityStore: Sendable {
         guard let mode = try FileOps.mode(of: path) else { return nil }
         if mode & 0o077 != 0 { throw .insecurePermissions(path: path, mode: mode) }
         guard let bytes = try FileOps.readIfExists(path) else { return nil }
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
-        guard lines.count == 2, lines[0] == header, let secret = Data(base64Encoded: String(lines[1])),
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count == 3, lines[2].isEmpty, lines[0] == header, let secret = Data(base64Encoded: String(lines[1])),
             secret.count == 32
         else { throw .corruptKeyFile(path: path) }
         return secret
@@ -129,7 +129,7 @@ public enum IdentityError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .insecurePermissions(let path, let mode):
-            "\(path) is readable by others (mode \(String(mode, radix: 8))); a secret key must be mode 600. "
+            "\(path) is readable by others or writable by them (mode \(String(mode, radix: 8))); a secret key must be mode 600. "
                 + "Fix it with: chmod 600 \(path)"
         case .corruptKeyFile(let path):
             "\(path) is not a parley key file (damaged or written by something else); move it away to create a new identity"

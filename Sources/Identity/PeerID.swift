@@ -70,7 +70,9 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
     /// Normalises user input: drops dashes and spaces, upper-cases. Nil when what is left is not
     /// 25 base32 characters.
     public static func normalize(_ text: String) -> String? {
-        let cleaned = text.uppercased().filter { $0 != "-" && $0 != " " }
+        let stripped = text.trimmingWhitespace.filter { $0 != "-" && $0 != " " }
+        guard stripped.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let cleaned = stripped.uppercased()
         guard cleaned.count == groupCount * groupLength,
             cleaned.utf8.allSatisfy({ Base32.alphabet.contains($0) })
         else { return nil }

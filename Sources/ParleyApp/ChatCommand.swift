@@ -10,8 +10,8 @@ struct ChatCommand: AsyncParsableCommand {
         discussion: """
             A line-oriented client that also works with standard input and output as pipes. \
             Each line you type is sent to every connected peer; '* #N delivered to NICK' shows \
-            when a peer acknowledged it. Lines typed before a peer is connected wait and go to \
-            the first peer that connects. Lines starting with '/' are commands: /help, /peers, \
+            when a peer acknowledged it. Lines typed while no peer is connected wait and go to \
+            the next peer that connects; any still waiting at exit are reported as not sent. Lines starting with '/' are commands: /help, /peers, \
             /quit ('//' sends a line starting with '/').
 
             When standard input ends, parley delivers what was typed; then with --connect it \
@@ -50,6 +50,15 @@ struct ChatCommand: AsyncParsableCommand {
         let chat = LineChat(output: output, ownNick: identity.nickname, stayAfterInput: listen != nil)
         output.line("* you are \(identity.nickname) (\(identity.fingerprint))")
 
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await chat.quit() } }
+        defer { signals.cancel() }
+        // A signal before any session exists has nothing to close: exit at once.
+        let started = ManagedFlag()
+        Task {
+            let status = await chat.finished()
+            if !started.isSet { Foundation.exit(status.rawValue) }
+        }
+
         var server: SessionServer?
         if let listen {
             do {
@@ -74,13 +83,21 @@ struct ChatCommand: AsyncParsableCommand {
             }
             await chat.attach(connection, isOutgoing: true)
         }
+        started.set()
 
-        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await chat.quit() } }
         InputReader.start { line in await chat.handle(line: line) } onEnd: { await chat.inputEnded() }
 
         let status = await chat.finished()
-        signals.cancel()
         await server?.close()
         if status != .success { Foundation.exit(status.rawValue) }
     }
+}
+
+/// A flag set once, readable from any thread.
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

@@ -13,7 +13,8 @@ struct HomeOptions: ParsableArguments {
 
     var store: IdentityStore {
         let env = ProcessInfo.processInfo.environment
-        return IdentityStore(directory: IdentityStore.defaultDirectory(home: home ?? env["PARLEY_HOME"]))
+        let given = home.flatMap { $0.isEmpty ? nil : $0 }
+        return IdentityStore(directory: IdentityStore.defaultDirectory(home: given ?? env["PARLEY_HOME"]))
     }
 
     /// Loads (or on first run creates) the identity; a clear message and exit 1 when it cannot.

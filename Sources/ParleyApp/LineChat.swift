@@ -9,6 +9,8 @@ actor LineChat {
     private struct Entry {
         let connection: PeerConnection
         let isOutgoing: Bool
+        /// Read when the session starts: after the connection closes it is no longer known.
+        let address: String
         var peer: PeerInfo?
         /// Our messages this peer has not acknowledged yet: message ID → the number shown.
         var pending: [MessageID: Int] = [:]
@@ -35,7 +37,7 @@ actor LineChat {
 
     func attach(_ connection: PeerConnection, isOutgoing: Bool = false) {
         let key = ObjectIdentifier(connection)
-        entries[key] = Entry(connection: connection, isOutgoing: isOutgoing)
+        entries[key] = Entry(connection: connection, isOutgoing: isOutgoing, address: connection.remoteAddressText)
         Task {
             for await event in connection.events { self.handle(event, on: key) }
         }
@@ -47,7 +49,7 @@ actor LineChat {
         case .established(let peer):
             entry.peer = peer
             entries[key] = entry
-            output.line("* connected: \(peer.nickname) \(peer.fingerprint) at \(entry.connection.remoteAddressText)")
+            output.line("* connected: \(peer.nickname) \(peer.fingerprint) at \(entry.address)")
             let queued = waiting
             waiting.removeAll()
             for item in queued { send(item.text, number: item.number, to: [key]) }
@@ -63,9 +65,10 @@ actor LineChat {
             break
         case .closed(let reason):
             entries[key] = nil
-            let who = entry.peer?.nickname ?? entry.connection.remoteAddressText
+            let who = entry.peer?.nickname ?? entry.address
             switch reason {
-            case .peerClosed, .localClose: output.line("* \(who) left")
+            case .peerClosed: output.line("* \(who) left")
+            case .localClose: output.line("* closed the session with \(who)")
             default: output.line("! session with \(who) ended: \(reason)")
             }
             for number in entry.pending.values.sorted() {
@@ -100,6 +103,11 @@ actor LineChat {
 
     func quit() async {
         for entry in entries.values { await entry.connection.close() }
+        for item in waiting {
+            failures += 1
+            output.line("! #\(item.number) not sent: no peer connected")
+        }
+        waiting.removeAll()
         finish(failures > 0 ? .failure : .success)
     }
 
@@ -130,7 +138,7 @@ actor LineChat {
         let live = entries.values.compactMap { e in e.peer.map { (e, $0) } }
         if live.isEmpty { output.line("* no peers connected") }
         for (entry, peer) in live.sorted(by: { $0.1.nickname < $1.1.nickname }) {
-            let address = entry.connection.remoteAddressText
+            let address = entry.address
             let connection = entry.connection
             Task {
                 let rtt = await connection.roundTrip().map(\.millisecondsText) ?? "-"

@@ -42,12 +42,17 @@ struct SendCommand: AsyncParsableCommand {
         let message = try resolveText()
         let credentials = try SessionCredentials(identity: homeOptions.loadIdentity())
         let limit = Duration.milliseconds(Int64(timeout * 1000))
+        let config = {
+            var config = sessionOptions.config
+            config.handshakeTimeout = min(config.handshakeTimeout, limit)
+            return config
+        }()
         let started = ContinuousClock.now
         try await withDeadline(limit) {
             let connection: PeerConnection
             do throws(ConnectError) {
                 connection = try await SessionConnector.connect(
-                    host: to.host, port: to.port, credentials: credentials, config: sessionOptions.config,
+                    host: to.host, port: to.port, credentials: credentials, config: config,
                     connectTimeout: limit)
             } catch {
                 throw Failure(message: error.description, code: error.exitStatus)
@@ -103,11 +108,19 @@ func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable ()
         group.addTask { try await body() }
         group.addTask {
             try await Task.sleep(for: limit)
-            throw Failure(message: "timed out after \(limit.seconds) s", code: .timedOut)
+            throw Failure(message: "timed out after \(limit.secondsText)", code: .timedOut)
         }
         defer { group.cancelAll() }
         guard let first = try await group.next() else { throw CancellationError() }
         return first
+    }
+}
+
+extension Duration {
+    /// "10 s", "0.3 s".
+    var secondsText: String {
+        let s = seconds
+        return s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
     }
 }
 

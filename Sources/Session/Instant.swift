@@ -47,16 +47,16 @@ extension Duration {
     /// Milliseconds with two decimals, for display: "0.42 ms".
     public var millisecondsText: String {
         let ms = Double(nanoseconds) / 1e6
-        return ms < 10 ? String(format2: ms) + " ms" : String(Int(ms.rounded())) + " ms"
+        return abs(ms) < 10 ? String(format2: ms) + " ms" : String(Int(ms.rounded())) + " ms"
     }
 }
 
 extension String {
     /// Two decimals without Foundation.
     init(format2 value: Double) {
-        let hundredths = Int((value * 100).rounded())
+        let hundredths = Int((abs(value) * 100).rounded())
         let whole = hundredths / 100
-        let frac = abs(hundredths % 100)
-        self = "\(whole)." + (frac < 10 ? "0" : "") + "\(frac)"
+        let frac = hundredths % 100
+        self = (value < 0 && hundredths > 0 ? "-" : "") + "\(whole)." + (frac < 10 ? "0" : "") + "\(frac)"
     }
 }

@@ -7,6 +7,7 @@ public struct SessionCredentials: Sendable {
     public let payload: [UInt8]
 
     public init(identity: LocalIdentity, capabilities: Capabilities = .current) throws {
+        guard Nickname.isValid(identity.nickname) else { throw IdentityError.invalidNickname(identity.nickname) }
         self.identity = identity
         payload = try identity.handshakePayload(capabilities: capabilities).encode()
     }

@@ -98,15 +98,19 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
     }
 }
 
-/// Nicknames: 1 to 32 bytes of UTF-8, no whitespace and no control characters, so that a
-/// nickname is one word in `/msg NICK text` and cannot forge lines on a terminal.
+/// Nicknames: 1 to 32 bytes of UTF-8, no whitespace, no control characters and no format
+/// characters other than the zero-width joiner (which emoji sequences such as 👩‍💻 need), so
+/// that a nickname is one word in `/msg NICK text` and cannot forge lines on a terminal.
 public enum Nickname {
+    static let zeroWidthJoiner: Unicode.Scalar = "\u{200D}"
+
     public static func isValid(_ nick: String) -> Bool {
         let count = nick.utf8.count
         guard count >= 1, count <= Limits.maxNicknameBytes else { return false }
         return nick.unicodeScalars.allSatisfy { scalar in
-            !scalar.properties.isWhitespace && scalar.properties.generalCategory != .control
-                && scalar.properties.generalCategory != .format
+            let category = scalar.properties.generalCategory
+            return !scalar.properties.isWhitespace && category != .control
+                && (category != .format || scalar == zeroWidthJoiner)
         }
     }
 }

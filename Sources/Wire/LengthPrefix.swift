@@ -19,7 +19,8 @@ public enum LengthPrefix {
 /// bytes may arrive one at a time or many messages at once.
 public struct LengthPrefixReassembler: Sendable {
     /// Messages longer than this are refused as soon as their header is read, before their
-    /// body is buffered. The session lowers it once the handshake is done.
+    /// body is buffered. The session raises it from the handshake limit to the transport limit
+    /// once the handshake is done.
     public var maxMessageLength: Int
 
     private var buffer: [UInt8] = []

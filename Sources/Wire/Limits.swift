@@ -11,7 +11,7 @@ public enum Limits {
     public static let maxHandshakeMessage = 1024
 
     /// Largest identity payload carried in a handshake message (before encryption).
-    /// 103 fixed bytes + a nickname of at most 32 bytes leaves room for extensions.
+    /// 104 fixed bytes + a nickname of at most 32 bytes leaves room for extensions.
     public static let maxHandshakePayload = 512
 
     /// Largest plaintext frame inside one Noise transport message. Small enough that a text

@@ -33,6 +33,7 @@ struct ChatProcessTests {
         alice.type("last words")
         alice.closeInput()
         #expect(try await alice.exitStatus() == 0)
+        #expect(alice.lines.contains("* closed the session with bob"))
         try await bob.waitForLine(containing: "<alice> last words")
         try await bob.waitForLine(containing: "* alice left")
         bob.signal(SIGTERM)
@@ -98,5 +99,30 @@ struct ChatProcessTests {
         try await bob.waitForLine(containing: "* alice left")
         bob.signal(SIGINT)
         #expect(try await bob.exitStatus() == 0)
+    }
+
+    @Test func linesStillWaitingForAPeerAtExitAreReportedNotLost() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let (bob, _) = try await startListener(home: scratch.home("bob"))
+        bob.type("anyone there?")
+        try await bob.waitForLine(containing: "* #1 waits for a peer")
+        bob.signal(SIGTERM)
+        #expect(try await bob.exitStatus() == 1)
+        #expect(bob.lines.contains("! #1 not sent: no peer connected"))
+    }
+
+    @Test func aSignalWhileConnectingEndsAtOnce() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let (fd, port) = try silentListener()
+        defer { close(fd) }
+        let alice = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
+        try await alice.waitForLine(containing: "* you are")
+        try await Task.sleep(for: .milliseconds(200))
+        let sent = Date()
+        alice.signal(SIGINT)
+        _ = try await alice.exitStatus(within: 3)
+        #expect(Date().timeIntervalSince(sent) < 2)
     }
 }

@@ -56,9 +56,12 @@ struct SendCommandTests {
         // A listening socket that completes TCP connections but never speaks.
         let (fd, port) = try silentListener()
         defer { close(fd) }
+        let started = Date()
         let result = try await ParleyProcess.run(["send", "--to", "127.0.0.1:\(port)", "--timeout", "1", "x"], home: scratch.home("a"))
         #expect(result.status == 4)
         #expect(result.stderr.contains("timed out"))
+        // --timeout bounds the handshake too, not only the acknowledgement.
+        #expect(Date().timeIntervalSince(started) < 3.5)
     }
 
     @Test func anEmptyOrOversizedMessageIsRefusedBeforeConnecting() async throws {

@@ -60,3 +60,12 @@ struct Base32Tests {
         #expect(Base32.decode("MZXR") == nil)
     }
 }
+
+@Suite("Base32 lengths")
+struct Base32LengthTests {
+    /// Whole bytes never encode to 1, 3 or 6 characters in the last group of eight.
+    @Test(arguments: ["A", "AAA", "AAAAAA", "MZXW6YTBOIA"])
+    func rejectsLengthsNoEncodingProduces(text: String) {
+        #expect(Base32.decode(text) == nil)
+    }
+}

@@ -25,6 +25,8 @@ struct InstantTests {
 
     @Test func millisecondsText() {
         #expect(Duration.microseconds(420).millisecondsText == "0.42 ms")
+        #expect(Duration.microseconds(-500).millisecondsText == "-0.50 ms")
+        #expect(Duration.microseconds(-1).millisecondsText == "0.00 ms")
         #expect(Duration.microseconds(1_050).millisecondsText == "1.05 ms")
         #expect(Duration.microseconds(12_600).millisecondsText == "13 ms")
     }
