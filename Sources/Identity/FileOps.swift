@@ -46,7 +46,9 @@ enum FileOps {
         }
     }
 
-    private static func writeTemporary(_ bytes: [UInt8], near path: String, mode: mode_t) throws(IdentityError) -> String {
+    private static func writeTemporary(_ bytes: [UInt8], near path: String, mode: mode_t) throws(IdentityError)
+        -> String
+    {
         let temp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .cannotWrite(path: path, reason: String(cString: strerror(errno))) }

@@ -111,7 +111,8 @@ public struct IdentityStore: Sendable {
         if mode & 0o077 != 0 { throw .insecurePermissions(path: path, mode: mode) }
         guard let bytes = try FileOps.readIfExists(path) else { return nil }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count == 3, lines[2].isEmpty, lines[0] == header, let secret = Data(base64Encoded: String(lines[1])),
+        guard lines.count == 3, lines[2].isEmpty, lines[0] == header,
+            let secret = Data(base64Encoded: String(lines[1])),
             secret.count == 32
         else { throw .corruptKeyFile(path: path) }
         return secret

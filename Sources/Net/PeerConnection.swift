@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import NIOCore
 import Session
 import Wire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One live session with a peer, usable from any task.
 public final class PeerConnection: Sendable {

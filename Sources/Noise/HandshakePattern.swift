@@ -65,10 +65,10 @@ extension HandshakePattern {
             guard modifier.hasPrefix("psk") else { throw .unknownPattern(name) }
             let digits = modifier.dropFirst(3)
             guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let position = Int(digits),
-                  String(position) == digits,          // no leading zeros
-                  position <= messages.count,
-                  placed.insert(position).inserted
+                let position = Int(digits),
+                String(position) == digits,  // no leading zeros
+                position <= messages.count,
+                placed.insert(position).inserted
             else { throw .unknownPattern(name) }
             if position == 0 {
                 messages[0].insert(.psk, at: 0)
@@ -142,7 +142,8 @@ extension HandshakePattern {
         )
     }
 
-    private static func parseLine(_ line: String, pattern: String) throws(NoiseError) -> (fromInitiator: Bool, [Token]) {
+    private static func parseLine(_ line: String, pattern: String) throws(NoiseError) -> (fromInitiator: Bool, [Token])
+    {
         let fromInitiator: Bool
         if line.hasPrefix("->") {
             fromInitiator = true

@@ -84,7 +84,7 @@ public struct HandshakeState: Sendable {
             throw .missingKey("s")
         }
         guard presharedKeys.count == pattern.pskCount,
-              presharedKeys.allSatisfy({ $0.count == NoiseSuite.keyLength })
+            presharedKeys.allSatisfy({ $0.count == NoiseSuite.keyLength })
         else {
             throw .missingKey("psk: \(pattern.name) takes \(pattern.pskCount) pre-shared key(s) of 32 bytes")
         }
@@ -169,7 +169,7 @@ public struct HandshakeState: Sendable {
         let tokens = pattern.messages[messageIndex]
         // Checked before anything changes, so an oversized payload leaves the state intact.
         guard payload.count <= NoiseSuite.maxMessageLength,
-              minimumLength(of: tokens) + payload.count <= NoiseSuite.maxMessageLength
+            minimumLength(of: tokens) + payload.count <= NoiseSuite.maxMessageLength
         else { throw .messageTooLong }
 
         var message: [UInt8] = []

@@ -23,7 +23,11 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @OptionGroup var sessionOptions: SessionOptions
 
-    @Option(name: .long, help: ArgumentHelp("Accept sessions on this address (':PORT' for every IPv4 interface; port 0 picks one).", valueName: "[addr]:port"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Accept sessions on this address (':PORT' for every IPv4 interface; port 0 picks one).",
+            valueName: "[addr]:port"))
     var listen: Endpoint?
 
     @Option(name: .long, help: ArgumentHelp("Open a session to this peer.", valueName: "host:port"))
@@ -85,7 +89,11 @@ struct ChatCommand: AsyncParsableCommand {
         }
         started.set()
 
-        InputReader.start { line in await chat.handle(line: line) } onEnd: { await chat.inputEnded() }
+        InputReader.start { line in
+            await chat.handle(line: line)
+        } onEnd: {
+            await chat.inputEnded()
+        }
 
         let status = await chat.finished()
         await server?.close()

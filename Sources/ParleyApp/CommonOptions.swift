@@ -6,7 +6,8 @@ import Session
 /// Options every subcommand shares.
 struct HomeOptions: ParsableArguments {
     @Option(
-        name: .long, help: ArgumentHelp(
+        name: .long,
+        help: ArgumentHelp(
             "Directory holding the identity (default: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).",
             valueName: "dir"))
     var home: String?
@@ -47,7 +48,9 @@ struct SessionOptions: ParsableArguments {
     var expect: String?
 
     func validate() throws {
-        guard keepalive > 0, keepalive <= 3600 else { throw ValidationError("--keepalive must be between 0 and 3600 seconds") }
+        guard keepalive > 0, keepalive <= 3600 else {
+            throw ValidationError("--keepalive must be between 0 and 3600 seconds")
+        }
         guard peerTimeout > keepalive, peerTimeout <= 3600 else {
             throw ValidationError("--peer-timeout must be longer than --keepalive and at most 3600 seconds")
         }

@@ -16,7 +16,10 @@ struct IdCommand: AsyncParsableCommand {
 
     @OptionGroup var homeOptions: HomeOptions
 
-    @Option(name: .long, help: ArgumentHelp("Change your nickname (1 to \(Limits.maxNicknameBytes) bytes, no spaces).", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Change your nickname (1 to \(Limits.maxNicknameBytes) bytes, no spaces).", valueName: "name"))
     var nick: String?
 
     @Flag(name: .long, help: "Print as JSON.")
@@ -24,7 +27,9 @@ struct IdCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let nick, !Nickname.isValid(nick) {
-            throw ValidationError("invalid nickname '\(nick)': use 1 to \(Limits.maxNicknameBytes) bytes without spaces or control characters")
+            throw ValidationError(
+                "invalid nickname '\(nick)': use 1 to \(Limits.maxNicknameBytes) bytes without spaces or control characters"
+            )
         }
     }
 
@@ -32,7 +37,9 @@ struct IdCommand: AsyncParsableCommand {
         do {
             var identity = try homeOptions.loadIdentity()
             if let nick {
-                do { try homeOptions.store.saveNickname(nick) } catch { throw Failure(message: error.description, code: .failure) }
+                do { try homeOptions.store.saveNickname(nick) } catch {
+                    throw Failure(message: error.description, code: .failure)
+                }
                 identity.nickname = nick
             }
             print(render(identity), terminator: "")

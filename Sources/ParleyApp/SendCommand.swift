@@ -20,14 +20,19 @@ struct SendCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The peer to send to.", valueName: "host:port"))
     var to: Endpoint
 
-    @Option(name: .long, help: ArgumentHelp("Seconds to wait for connection, handshake and acknowledgement together.", valueName: "seconds"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Seconds to wait for connection, handshake and acknowledgement together.", valueName: "seconds"))
     var timeout: Double = 10
 
     @Argument(help: ArgumentHelp("The message. '-' reads it from standard input.", valueName: "text"))
     var text: String
 
     func validate() throws {
-        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard timeout > 0, timeout <= 3600 else {
+            throw ValidationError("--timeout must be between 0 and 3600 seconds")
+        }
     }
 
     func run() async throws {
@@ -96,7 +101,8 @@ struct SendCommand: AsyncParsableCommand {
         }
         guard !message.isEmpty else { throw Failure(message: "nothing to send: the message is empty", code: .failure) }
         guard message.utf8.count <= Limits.maxTextBytes else {
-            throw Failure(message: "message is \(message.utf8.count) bytes; the limit is \(Limits.maxTextBytes)", code: .failure)
+            throw Failure(
+                message: "message is \(message.utf8.count) bytes; the limit is \(Limits.maxTextBytes)", code: .failure)
         }
         return message
     }

@@ -24,7 +24,8 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     /// The duration from `b` to `a`; negative when `a` is earlier.
     public static func - (a: Instant, b: Instant) -> Duration {
-        a >= b ? .nanoseconds(Int64(a.nanoseconds - b.nanoseconds)) : .nanoseconds(-Int64(b.nanoseconds - a.nanoseconds))
+        a >= b
+            ? .nanoseconds(Int64(a.nanoseconds - b.nanoseconds)) : .nanoseconds(-Int64(b.nanoseconds - a.nanoseconds))
     }
 
     public var description: String { "t+\(nanoseconds)ns" }

@@ -6,7 +6,8 @@ import Testing
 /// The built `parley` executable, checked against what the man page says it prints and exits with.
 @Suite struct BinaryTests {
     static func parley() throws -> URL {
-        try #require(Programs.parley(), "no built parley executable next to the tests or in .build/debug; run swift build")
+        try #require(
+            Programs.parley(), "no built parley executable next to the tests or in .build/debug; run swift build")
     }
 
     @Test func versionLineAndUsageStatusAreAsDocumented() async throws {

@@ -318,7 +318,8 @@ enum Programs {
         input.fileHandleForWriting.write(Data(stdin.utf8))
         try input.fileHandleForWriting.close()
         try await waitForExit(process, timeout: timeout)
-        return ProgramRun(status: process.terminationStatus, stdout: await output.finished(), stderr: await errors.finished())
+        return ProgramRun(
+            status: process.terminationStatus, stdout: await output.finished(), stderr: await errors.finished())
     }
 
     /// Waits for `process` to exit; kills it and throws after `timeout` seconds.

@@ -18,7 +18,8 @@ import Testing
         let (_, thArgs) = Roff.split(macroLine: th)
         #expect(Array(thArgs.prefix(2)) == ["PARLEY", "1"], "\(th)")
         #expect(thArgs.count > 2 && thArgs[2].range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil)
-        #expect(thArgs.count > 3 && thArgs[3] == "parley \(Parley.version)", "the .TH line names another version: \(th)")
+        #expect(
+            thArgs.count > 3 && thArgs[3] == "parley \(Parley.version)", "the .TH line names another version: \(th)")
 
         let titles = page.sectionTitles
         let positions = Self.requiredSections.map { titles.firstIndex(of: $0) }
@@ -80,7 +81,8 @@ import Testing
                 let stated = Self.statedDefault(in: entry.body)
                 #expect(
                     stated != nil && stated.flatMap(Double.init) == Double(value),
-                    "parley \(name) \(argument.label): the man page says 'Default: \(stated ?? "nothing")', the code \(value)")
+                    "parley \(name) \(argument.label): the man page says 'Default: \(stated ?? "nothing")', the code \(value)"
+                )
             } else if argument.isOptional {
                 #expect(entry.body.contains("Default:"), "parley \(name) \(argument.label): no default stated")
             } else {
@@ -91,7 +93,8 @@ import Testing
         let declared = Set(arguments.flatMap { $0.longNames + $0.shortNames })
         for entry in entries {
             for option in entry.optionNames {
-                #expect(declared.contains(option), "the man page documents parley \(name) \(option), which does not exist")
+                #expect(
+                    declared.contains(option), "the man page documents parley \(name) \(option), which does not exist")
             }
         }
     }
@@ -105,7 +108,9 @@ import Testing
                 #expect(documented.contains(option), "OPTIONS does not document \(option)")
             }
         }
-        #expect(documented.count == Set(try DeclaredCommand.globalArguments().flatMap { $0.longNames + $0.shortNames }).count)
+        #expect(
+            documented.count
+                == Set(try DeclaredCommand.globalArguments().flatMap { $0.longNames + $0.shortNames }).count)
     }
 
     @Test func exitStatusListsEveryCodeParleyUses() throws {
@@ -199,7 +204,9 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String])
         let entry = try #require(part.entries.first { $0.optionNames.contains("--json") })
         for key in object.keys {
-            #expect(entry.bodyLines.contains { Roff.plain($0).hasPrefix(key) }, "parley id --json: key \(key) is not documented")
+            #expect(
+                entry.bodyLines.contains { Roff.plain($0).hasPrefix(key) },
+                "parley id --json: key \(key) is not documented")
         }
     }
 
@@ -224,27 +231,33 @@ import Testing
 
     @Test func manPageRendersWithoutWarnings() async throws {
         guard let man = Programs.find("man") else {
-            Issue.record("man is not installed: install man-db (apt-get install man-db groff-base) to check Man/parley.1")
+            Issue.record(
+                "man is not installed: install man-db (apt-get install man-db groff-base) to check Man/parley.1")
             return
         }
         var environment = ProcessInfo.processInfo.environment
         environment["MANROFFSEQ"] = ""
         environment["MANWIDTH"] = "80"
         environment["MAN_KEEP_FORMATTING"] = nil
-        let run = try await Programs.run(man, ["--warnings", "-l", PackagePaths.manPage.path], environment: environment)
+        let run = try await Programs.run(
+            man, ["--warnings", "-l", PackagePaths.manPage.path], environment: environment)
         #expect(run.status == 0, "man exited \(run.status): \(run.stderr)")
         #expect(run.stderr.isEmpty, "man --warnings -l Man/parley.1:\n\(run.stderr)")
         #expect(run.stdout.contains("PARLEY(1)"), "man rendered nothing recognisable")
 
         if let groff = Programs.find("groff") {
             let strict = try await Programs.run(groff, ["-man", "-ww", "-z", PackagePaths.manPage.path])
-            #expect(strict.status == 0 && strict.stderr.isEmpty && strict.stdout.isEmpty, "groff -man -ww -z:\n\(strict.stderr)")
+            #expect(
+                strict.status == 0 && strict.stderr.isEmpty && strict.stdout.isEmpty,
+                "groff -man -ww -z:\n\(strict.stderr)")
         }
     }
 
     /// `Default: 1 second` → "1".
     static func statedDefault(in body: String) -> String? {
-        guard let range = body.range(of: #"Default: [0-9]+(\.[0-9]+)?"#, options: .regularExpression) else { return nil }
+        guard let range = body.range(of: #"Default: [0-9]+(\.[0-9]+)?"#, options: .regularExpression) else {
+            return nil
+        }
         return String(body[range].dropFirst("Default: ".count))
     }
 }

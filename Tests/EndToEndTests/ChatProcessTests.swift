@@ -63,7 +63,8 @@ struct ChatProcessTests {
         let timers = ["--keepalive", "0.3", "--peer-timeout", "1.5"]
         let (bob, port) = try await startListener(home: scratch.home("bob"), extra: timers)
         _ = try await ParleyProcess.run(["id", "--nick", "frozen"], home: scratch.home("frozen"))
-        let frozen = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"] + timers, home: scratch.home("frozen"))
+        let frozen = try ParleyProcess(
+            ["chat", "--connect", "127.0.0.1:\(port)"] + timers, home: scratch.home("frozen"))
         try await bob.waitForLine(containing: "* connected: frozen")
         // SIGSTOP: the process is still there and its socket stays open, like a pulled cable.
         frozen.signal(SIGSTOP)
@@ -74,13 +75,15 @@ struct ChatProcessTests {
         frozen.signal(SIGCONT)
 
         _ = try await ParleyProcess.run(["id", "--nick", "killed"], home: scratch.home("killed"))
-        let killed = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"] + timers, home: scratch.home("killed"))
+        let killed = try ParleyProcess(
+            ["chat", "--connect", "127.0.0.1:\(port)"] + timers, home: scratch.home("killed"))
         try await bob.waitForLine(containing: "* connected: killed")
         killed.signal(SIGKILL)
         try await bob.waitForLine(containing: "! session with killed ended: connection lost", within: 3)
 
         // The listener survives both and still serves.
-        let send = try await ParleyProcess.run(["send", "--to", "127.0.0.1:\(port)", "after the storm"], home: scratch.home("alice"))
+        let send = try await ParleyProcess.run(
+            ["send", "--to", "127.0.0.1:\(port)", "after the storm"], home: scratch.home("alice"))
         #expect(send.status == 0)
         try await bob.waitForLine(containing: "after the storm")
         bob.signal(SIGTERM)

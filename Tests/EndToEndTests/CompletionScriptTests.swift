@@ -12,9 +12,11 @@ struct CompletionScriptTests {
     func shippedCompletionMatchesTheBinary(shell: String) async throws {
         let generated = try await ParleyProcess.run(["--generate-completion-script", shell])
         #expect(generated.status == 0)
-        let shipped = try String(contentsOf: Self.root.appendingPathComponent("Assets/completions/parley.\(shell)"), encoding: .utf8)
+        let shipped = try String(
+            contentsOf: Self.root.appendingPathComponent("Assets/completions/parley.\(shell)"), encoding: .utf8)
         #expect(
-            shipped.trimmingCharacters(in: .whitespacesAndNewlines) == generated.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+            shipped.trimmingCharacters(in: .whitespacesAndNewlines)
+                == generated.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
             "regenerate with: parley --generate-completion-script \(shell) > Assets/completions/parley.\(shell)")
     }
 }

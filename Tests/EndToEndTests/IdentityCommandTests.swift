@@ -51,7 +51,8 @@ struct IdentityCommandTests {
     @Test func xdgDataHomeIsTheDefaultLocation() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
-        let result = try await ParleyProcess.run(["id"], environment: ["XDG_DATA_HOME": scratch.path, "PARLEY_HOME": ""])
+        let result = try await ParleyProcess.run(
+            ["id"], environment: ["XDG_DATA_HOME": scratch.path, "PARLEY_HOME": ""])
         #expect(result.status == 0)
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/parley/identity.key"))
     }

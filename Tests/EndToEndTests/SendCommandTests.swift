@@ -12,7 +12,8 @@ struct SendCommandTests {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         let (bob, port) = try await startListener(home: scratch.home("bob"))
-        let result = try await ParleyProcess.run(["send", "--to", "127.0.0.1:\(port)", "one shot"], home: scratch.home("alice"))
+        let result = try await ParleyProcess.run(
+            ["send", "--to", "127.0.0.1:\(port)", "one shot"], home: scratch.home("alice"))
         #expect(result.status == 0)
         #expect(result.stdout.contains("delivered to tester"))
         try await bob.waitForLine(containing: "<tester> one shot")
@@ -36,7 +37,8 @@ struct SendCommandTests {
         let someoneElse = try await ParleyProcess.run(["id", "--json"], home: scratch.home("eve")).stdout
         let fingerprint = try #require(someoneElse.firstMatch(of: /"fingerprint":"([A-Z2-7-]+)"/)?.1)
         let result = try await ParleyProcess.run(
-            ["send", "--to", "127.0.0.1:\(port)", "--expect", String(fingerprint), "secret"], home: scratch.home("alice"))
+            ["send", "--to", "127.0.0.1:\(port)", "--expect", String(fingerprint), "secret"],
+            home: scratch.home("alice"))
         #expect(result.status == 5)
         #expect(result.stderr.contains("wrong key"))
         #expect(!bob.lines.contains { $0.contains("secret") })
@@ -44,7 +46,8 @@ struct SendCommandTests {
         let bobID = try await ParleyProcess.run(["id", "--json"], home: scratch.home("bob")).stdout
         let bobFingerprint = try #require(bobID.firstMatch(of: /"fingerprint":"([A-Z2-7-]+)"/)?.1)
         let right = try await ParleyProcess.run(
-            ["send", "--to", "127.0.0.1:\(port)", "--expect", String(bobFingerprint).lowercased(), "ok"], home: scratch.home("alice"))
+            ["send", "--to", "127.0.0.1:\(port)", "--expect", String(bobFingerprint).lowercased(), "ok"],
+            home: scratch.home("alice"))
         #expect(right.status == 0)
         bob.signal(SIGTERM)
         _ = try await bob.exitStatus()
@@ -57,7 +60,8 @@ struct SendCommandTests {
         let (fd, port) = try silentListener()
         defer { close(fd) }
         let started = Date()
-        let result = try await ParleyProcess.run(["send", "--to", "127.0.0.1:\(port)", "--timeout", "1", "x"], home: scratch.home("a"))
+        let result = try await ParleyProcess.run(
+            ["send", "--to", "127.0.0.1:\(port)", "--timeout", "1", "x"], home: scratch.home("a"))
         #expect(result.status == 4)
         #expect(result.stderr.contains("timed out"))
         // --timeout bounds the handshake too, not only the acknowledgement.
@@ -70,7 +74,8 @@ struct SendCommandTests {
         let empty = try await ParleyProcess.run(["send", "--to", "127.0.0.1:9", ""], home: scratch.home("a"))
         #expect(empty.status == 1)
         #expect(empty.stderr.contains("empty"))
-        let big = try await ParleyProcess.run(["send", "--to", "127.0.0.1:9", String(repeating: "x", count: 8193)], home: scratch.home("a"))
+        let big = try await ParleyProcess.run(
+            ["send", "--to", "127.0.0.1:9", String(repeating: "x", count: 8193)], home: scratch.home("a"))
         #expect(big.status == 1)
         #expect(big.stderr.contains("limit is 8192"))
     }

@@ -39,16 +39,18 @@ struct Base32Tests {
         }
     }
 
-    @Test("rejects characters outside the alphabet", arguments: [
-        "MZXW6YTBO1",  // 1 is not in the alphabet
-        "MZXW6YTBO0",
-        "MZXW6YTBO8",
-        "MZXW6YTBOI======",  // padding is not accepted
-        "MZXW 6YTBOI",
-        "MZXW-6YTBOI",
-        "MZXW6YTBOÍ",
-        "MZXW6\u{0}",
-    ])
+    @Test(
+        "rejects characters outside the alphabet",
+        arguments: [
+            "MZXW6YTBO1",  // 1 is not in the alphabet
+            "MZXW6YTBO0",
+            "MZXW6YTBO8",
+            "MZXW6YTBOI======",  // padding is not accepted
+            "MZXW 6YTBOI",
+            "MZXW-6YTBOI",
+            "MZXW6YTBOÍ",
+            "MZXW6\u{0}",
+        ])
     func rejectsInvalidCharacters(text: String) {
         #expect(Base32.decode(text) == nil)
     }

@@ -135,15 +135,17 @@ struct IdentityStoreTests {
         }
     }
 
-    @Test("a corrupt key file is reported", arguments: [
-        "",
-        "garbage\n",
-        "parley ed25519 identity key v1\n",
-        "parley ed25519 identity key v1\n!!!not base64!!!\n",
-        "parley ed25519 identity key v1\nAAAA\n",  // 3 bytes, not 32
-        "parley x25519 static key v1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  // wrong header
-        "parley ed25519 identity key v1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nextra\n",
-    ])
+    @Test(
+        "a corrupt key file is reported",
+        arguments: [
+            "",
+            "garbage\n",
+            "parley ed25519 identity key v1\n",
+            "parley ed25519 identity key v1\n!!!not base64!!!\n",
+            "parley ed25519 identity key v1\nAAAA\n",  // 3 bytes, not 32
+            "parley x25519 static key v1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  // wrong header
+            "parley ed25519 identity key v1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\nextra\n",
+        ])
     func corruptIdentityKey(contents: String) throws {
         try withStoreDirectory { dir in
             let store = IdentityStore(directory: dir)
@@ -178,7 +180,8 @@ struct IdentityStoreTests {
         }
     }
 
-    @Test("invalid nicknames are not saved", arguments: ["", "two words", "tab\there", String(repeating: "n", count: 33)])
+    @Test(
+        "invalid nicknames are not saved", arguments: ["", "two words", "tab\there", String(repeating: "n", count: 33)])
     func invalidNicknameRejected(nick: String) throws {
         try withStoreDirectory { dir in
             let store = IdentityStore(directory: dir)
@@ -193,7 +196,9 @@ struct IdentityStoreTests {
             let store = IdentityStore(directory: dir)
             _ = try store.loadOrCreate(defaultNickname: "alice")
             try Data("two words\n".utf8).write(to: URL(fileURLWithPath: store.nicknamePath))
-            #expect(throws: IdentityError.invalidNickname("two words")) { try store.loadOrCreate(defaultNickname: "alice") }
+            #expect(throws: IdentityError.invalidNickname("two words")) {
+                try store.loadOrCreate(defaultNickname: "alice")
+            }
         }
     }
 
@@ -250,6 +255,8 @@ struct DefaultDirectoryTests {
     }
 
     @Test func homeIsTheFallback() {
-        #expect(IdentityStore.defaultDirectory(home: nil, environment: ["HOME": "/home/bo"]) == "/home/bo/.local/share/parley")
+        #expect(
+            IdentityStore.defaultDirectory(home: nil, environment: ["HOME": "/home/bo"])
+                == "/home/bo/.local/share/parley")
     }
 }

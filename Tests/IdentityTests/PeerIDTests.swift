@@ -46,7 +46,11 @@ struct PeerIDTests {
             let id = LocalIdentity.generate(nickname: "x").peerID
             let text = id.description
             #expect(text.utf8.count == 52)
-            #expect(text.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "2")...UInt8(ascii: "7")).contains($0) })
+            #expect(
+                text.utf8.allSatisfy {
+                    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                        || (UInt8(ascii: "2")...UInt8(ascii: "7")).contains($0)
+                })
             #expect(PeerID(text) == id)
             #expect(PeerID(text.uppercased()) == id)
             #expect(PeerID(text)?.bytes == id.bytes)
@@ -132,15 +136,17 @@ struct FingerprintTests {
         #expect(Fingerprint.normalize("STE4Q3TDI4-3UQRUM3PGQ-MU4PJ") == canonical)
     }
 
-    @Test("normalize rejects wrong lengths and characters", arguments: [
-        "",
-        "STE4Q-3TDI4-3UQRU-M3PGQ-MU4P",  // 24 characters
-        "STE4Q-3TDI4-3UQRU-M3PGQ-MU4PJA",  // 26
-        "STE4Q-3TDI4-3UQRU-M3PGQ-MU4P1",  // 1 is not base32
-        "STE4Q-3TDI4-3UQRU-M3PGQ-MU4P0",
-        "STE4Q_3TDI4_3UQRU_M3PGQ_MU4PJ",
-        "STE4Q-3TDI4-3UQRU-M3PGQ-MU4PÉ",
-    ])
+    @Test(
+        "normalize rejects wrong lengths and characters",
+        arguments: [
+            "",
+            "STE4Q-3TDI4-3UQRU-M3PGQ-MU4P",  // 24 characters
+            "STE4Q-3TDI4-3UQRU-M3PGQ-MU4PJA",  // 26
+            "STE4Q-3TDI4-3UQRU-M3PGQ-MU4P1",  // 1 is not base32
+            "STE4Q-3TDI4-3UQRU-M3PGQ-MU4P0",
+            "STE4Q_3TDI4_3UQRU_M3PGQ_MU4PJ",
+            "STE4Q-3TDI4-3UQRU-M3PGQ-MU4PÉ",
+        ])
     func normalizeRejects(text: String) {
         #expect(Fingerprint.normalize(text) == nil)
     }
@@ -152,7 +158,9 @@ struct ExpectedPeerTests {
     let bob = LocalIdentity.generate(nickname: "bob")
 
     @Test func byFingerprint() throws {
-        for text in [alice.fingerprint.description, alice.fingerprint.description.lowercased(), alice.fingerprint.characters] {
+        for text in [
+            alice.fingerprint.description, alice.fingerprint.description.lowercased(), alice.fingerprint.characters,
+        ] {
             let expected = try #require(ExpectedPeer(text))
             #expect(expected == .fingerprint(alice.fingerprint.characters))
             #expect(expected.matches(alice.peerID))

@@ -21,9 +21,13 @@ struct HostileConnectionTests {
 
             let garbage = [UInt8](repeating: 0x5A, count: 300)
             let oversized: [UInt8] = [0xFF, 0xFF] + [UInt8](repeating: 1, count: 32)
-            let atLimitPlusOne: [UInt8] = [UInt8((Limits.maxHandshakeMessage + 1) >> 8), UInt8((Limits.maxHandshakeMessage + 1) & 0xFF)]
+            let atLimitPlusOne: [UInt8] = [
+                UInt8((Limits.maxHandshakeMessage + 1) >> 8), UInt8((Limits.maxHandshakeMessage + 1) & 0xFF),
+            ]
             let truncated: [UInt8] = [0x00, 0x20] + [UInt8](repeating: 7, count: 10)  // says 32, sends 10
-            for (name, bytes) in [("garbage", garbage), ("oversized", oversized), ("limit+1", atLimitPlusOne), ("truncated", truncated)] {
+            for (name, bytes) in [
+                ("garbage", garbage), ("oversized", oversized), ("limit+1", atLimitPlusOne), ("truncated", truncated),
+            ] {
                 let raw = try await RawClient.connect(port: server.port)
                 try await raw.send(bytes)
                 let closedByServer = await raw.waitForClose(within: .seconds(4))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Noise
 
 /// One vector from the cacophony file, as stored there.
@@ -54,9 +55,9 @@ enum CacophonyVectors {
     /// <package root>/../shared/vectors/noise/..., the package root being three
     /// levels above this file (Tests/NoiseTests/<file>).
     static let fileURL: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()   // Tests/NoiseTests
-        .deletingLastPathComponent()   // Tests
-        .deletingLastPathComponent()   // package root
+        .deletingLastPathComponent()  // Tests/NoiseTests
+        .deletingLastPathComponent()  // Tests
+        .deletingLastPathComponent()  // package root
         .appendingPathComponent("../shared/vectors/noise/cacophony-25519-chachapoly-sha256.json")
         .standardizedFileURL
 

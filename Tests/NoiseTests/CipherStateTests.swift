@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import Noise
 
 @Suite("CipherState")
@@ -67,7 +68,7 @@ struct CipherStateTests {
     func nonceExhausted() throws {
         var cipher = CipherState(key: key)
         cipher.setNonce(UInt64.max - 1)
-        let last = try cipher.encrypt(ad: [], plaintext: [1])   // 2^64-2 is the last usable nonce
+        let last = try cipher.encrypt(ad: [], plaintext: [1])  // 2^64-2 is the last usable nonce
         #expect(cipher.nonce == UInt64.max)
         #expect(throws: NoiseError.nonceExhausted) { try cipher.encrypt(ad: [], plaintext: [1]) }
         #expect(cipher.nonce == UInt64.max)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Noise
 
 @Suite("HandshakePattern")
@@ -30,9 +31,11 @@ struct HandshakePatternTests {
         #expect(HandshakePattern.N.messages == [[.e, .es]])
     }
 
-    @Test("named() finds every static pattern", arguments: [
-        HandshakePattern.XX, .IK, .X, .N, .K, .NN, .NK, .NX, .XN, .XK, .KN, .KK, .KX, .IN, .IX,
-    ])
+    @Test(
+        "named() finds every static pattern",
+        arguments: [
+            HandshakePattern.XX, .IK, .X, .N, .K, .NN, .NK, .NX, .XN, .XK, .KN, .KK, .KX, .IN, .IX,
+        ])
     func namedMatchesStatic(_ pattern: HandshakePattern) throws {
         #expect(try HandshakePattern.named(pattern.name) == pattern)
     }
@@ -54,10 +57,12 @@ struct HandshakePatternTests {
         #expect(try HandshakePattern.named("X1K1psk2").messages[1] == [.e, .ee, .es, .psk])
     }
 
-    @Test("unknown names and bad modifiers are unknownPattern", arguments: [
-        "", "xx", "XY", "Noise_XX", "XXfallback", "XXpsk", "XXpsk4", "XXpsk01", "XXpsk+1", "XXpsk-1",
-        "XXpsk0+psk0", "XXpsk0+", "XX+psk0", "XXpsk0psk1", "NNpsk3", "Npsk2", "XX ",
-    ])
+    @Test(
+        "unknown names and bad modifiers are unknownPattern",
+        arguments: [
+            "", "xx", "XY", "Noise_XX", "XXfallback", "XXpsk", "XXpsk4", "XXpsk01", "XXpsk+1", "XXpsk-1",
+            "XXpsk0+psk0", "XXpsk0+", "XX+psk0", "XXpsk0psk1", "NNpsk3", "Npsk2", "XX ",
+        ])
     func unknown(_ name: String) {
         #expect(throws: NoiseError.unknownPattern(name)) { try HandshakePattern.named(name) }
     }
@@ -67,8 +72,12 @@ struct HandshakePatternTests {
         #expect(throws: NoiseError.self) { try HandshakePattern.parseNotation(name: "bad", notation: "<- e") }
         #expect(throws: NoiseError.self) { try HandshakePattern.parseNotation(name: "bad", notation: "-> e\n-> s") }
         #expect(throws: NoiseError.self) { try HandshakePattern.parseNotation(name: "bad", notation: "-> e, xx") }
-        #expect(throws: NoiseError.self) { try HandshakePattern.parseNotation(name: "bad", notation: "<- ee\n...\n-> e") }
-        #expect(throws: NoiseError.self) { try HandshakePattern.parseNotation(name: "bad", notation: "<- s\n-> s\n...\n-> e") }
+        #expect(throws: NoiseError.self) {
+            try HandshakePattern.parseNotation(name: "bad", notation: "<- ee\n...\n-> e")
+        }
+        #expect(throws: NoiseError.self) {
+            try HandshakePattern.parseNotation(name: "bad", notation: "<- s\n-> s\n...\n-> e")
+        }
         #expect(throws: NoiseError.self) { try HandshakePattern.parseNotation(name: "bad", notation: "<- s\n...") }
         let ok = try HandshakePattern.parseNotation(name: "KK", notation: "-> s\n<- s\n...\n-> e, es, ss\n<- e, ee, se")
         #expect(ok == HandshakePattern.KK)

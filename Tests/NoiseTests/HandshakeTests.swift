@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import Noise
 
 @Suite("HandshakeState")
@@ -9,12 +10,15 @@ struct HandshakeTests {
 
     /// Runs a handshake of `pattern` with `payload` in every message, flipping bit
     /// `bit` of message `target` in transit, and returns what went wrong.
-    private func handshakeError(_ pattern: HandshakePattern, payload: [UInt8], flipping bit: Int, of target: Int) throws -> (any Error)? {
+    private func handshakeError(_ pattern: HandshakePattern, payload: [UInt8], flipping bit: Int, of target: Int) throws
+        -> (any Error)?
+    {
         var (initiator, responder) = try makePair(pattern, psks: psks(for: pattern))
         return thrownError {
             for index in pattern.messages.indices {
                 let initiatorSends = index % 2 == 0
-                var message = initiatorSends
+                var message =
+                    initiatorSends
                     ? try initiator.writeMessage(payload: payload)
                     : try responder.writeMessage(payload: payload)
                 if index == target { message[bit / 8] ^= 1 << (bit % 8) }
@@ -27,8 +31,9 @@ struct HandshakeTests {
         }
     }
 
-    @Test("flipping a bit in any byte of any handshake message makes the handshake fail with decryptionFailed",
-          arguments: ["XX", "IK", "N", "NN", "X1K1", "XXpsk3"])
+    @Test(
+        "flipping a bit in any byte of any handshake message makes the handshake fail with decryptionFailed",
+        arguments: ["XX", "IK", "N", "NN", "X1K1", "XXpsk3"])
     func tamperedHandshake(_ name: String) throws {
         let pattern = try HandshakePattern.named(name)
         let payload = Array("hi!".utf8)
@@ -36,7 +41,9 @@ struct HandshakeTests {
         var (initiator, responder) = try makePair(pattern, psks: psks(for: pattern))
         var lengths: [Int] = []
         for index in pattern.messages.indices {
-            let message = index % 2 == 0 ? try initiator.writeMessage(payload: payload) : try responder.writeMessage(payload: payload)
+            let message =
+                index % 2 == 0
+                ? try initiator.writeMessage(payload: payload) : try responder.writeMessage(payload: payload)
             _ = index % 2 == 0 ? try responder.readMessage(message) : try initiator.readMessage(message)
             lengths.append(message.count)
         }
@@ -48,8 +55,9 @@ struct HandshakeTests {
                 let error = try handshakeError(pattern, payload: payload, flipping: bit, of: target)
                 // A change the reader cannot see yet (an unencrypted key or payload) is
                 // bound into h, so a later message fails to decrypt instead.
-                #expect(error as? NoiseError == .decryptionFailed,
-                        "\(pattern.name): bit \(bit) of message \(target) gave \(String(describing: error))")
+                #expect(
+                    error as? NoiseError == .decryptionFailed,
+                    "\(pattern.name): bit \(bit) of message \(target) gave \(String(describing: error))")
                 if error as? NoiseError != .decryptionFailed { return }
             }
         }
@@ -66,13 +74,15 @@ struct HandshakeTests {
 
     // MARK: Lengths
 
-    @Test("every truncation of a handshake message is messageTooShort", arguments: ["XX", "IK", "NNpsk0", "X", "KXpsk2"])
+    @Test(
+        "every truncation of a handshake message is messageTooShort", arguments: ["XX", "IK", "NNpsk0", "X", "KXpsk2"])
     func truncated(_ name: String) throws {
         let pattern = try HandshakePattern.named(name)
         var (initiator, responder) = try makePair(pattern, psks: psks(for: pattern))
         for index in pattern.messages.indices {
             let initiatorSends = index % 2 == 0
-            let message = initiatorSends ? try initiator.writeMessage(payload: []) : try responder.writeMessage(payload: [])
+            let message =
+                initiatorSends ? try initiator.writeMessage(payload: []) : try responder.writeMessage(payload: [])
             for length in 0..<message.count {
                 var reader = initiatorSends ? responder : initiator
                 #expect(throws: NoiseError.messageTooShort, "\(pattern.name) message \(index) cut to \(length)") {
@@ -92,10 +102,10 @@ struct HandshakeTests {
     func exactSizes() throws {
         var (initiator, responder) = try makePair(.XX)
         let first = try initiator.writeMessage(payload: [])
-        #expect(first.count == 32)                      // e, payload in clear
+        #expect(first.count == 32)  // e, payload in clear
         _ = try responder.readMessage(first)
         let second = try responder.writeMessage(payload: [7])
-        #expect(second.count == 32 + 48 + 1 + 16)       // e, encrypted s, encrypted payload
+        #expect(second.count == 32 + 48 + 1 + 16)  // e, encrypted s, encrypted payload
         #expect(try initiator.readMessage(second) == [7])
         let third = try initiator.writeMessage(payload: [])
         #expect(third.count == 48 + 16)
@@ -199,7 +209,8 @@ struct HandshakeTests {
     @Test("a low-order remote static key is rejected when the initiator first uses it", arguments: lowOrderPoints)
     func lowOrderRemoteStatic(_ point: String) throws {
         var initiator = try HandshakeState(
-            pattern: .IK, initiator: true, prologue: [], staticKey: PrivateKey(), remoteStaticKey: try publicKey(hex: point)
+            pattern: .IK, initiator: true, prologue: [], staticKey: PrivateKey(),
+            remoteStaticKey: try publicKey(hex: point)
         )
         #expect(throws: NoiseError.invalidPublicKey) { try initiator.writeMessage(payload: []) }
     }
@@ -212,7 +223,8 @@ struct HandshakeTests {
         let responderStatic = PrivateKey()
         var ikResponder = try HandshakeState(pattern: .IK, initiator: false, prologue: [], staticKey: responderStatic)
         var ikInitiator = try HandshakeState(
-            pattern: .IK, initiator: true, prologue: [], staticKey: PrivateKey(), remoteStaticKey: responderStatic.publicKey
+            pattern: .IK, initiator: true, prologue: [], staticKey: PrivateKey(),
+            remoteStaticKey: responderStatic.publicKey
         )
         var first = try ikInitiator.writeMessage(payload: [])
         first.replaceSubrange(0..<32, with: lowOrder)
@@ -248,7 +260,9 @@ struct HandshakeTests {
 
         let nnpsk0 = try HandshakePattern.named("NNpsk0")
         for psks in [[], [bytes(31)], [bytes(32), bytes(32)]] {
-            let error = thrownError { _ = try HandshakeState(pattern: nnpsk0, initiator: true, prologue: [], presharedKeys: psks) }
+            let error = thrownError {
+                _ = try HandshakeState(pattern: nnpsk0, initiator: true, prologue: [], presharedKeys: psks)
+            }
             guard case .missingKey(let name)? = error as? NoiseError else {
                 Issue.record("expected missingKey for \(psks.count) psks, got \(String(describing: error))")
                 continue
@@ -297,8 +311,11 @@ struct HandshakeTests {
         #expect(b.remoteStaticKey?.rawRepresentation == initiatorStatic.publicKey.rawRepresentation)
     }
 
-    @Test("every base pattern completes live with random keys, and psk variants too",
-          arguments: HandshakePattern.catalog.keys.sorted() + ["XXpsk0+psk3", "IKpsk2", "NNpsk0+psk2", "Npsk0", "X1X1psk3"])
+    @Test(
+        "every base pattern completes live with random keys, and psk variants too",
+        arguments: HandshakePattern.catalog.keys.sorted() + [
+            "XXpsk0+psk3", "IKpsk2", "NNpsk0+psk2", "Npsk0", "X1X1psk3",
+        ])
     func liveHandshake(_ name: String) throws {
         let pattern = try HandshakePattern.named(name)
         var (initiator, responder) = try makePair(pattern, psks: psks(for: pattern))

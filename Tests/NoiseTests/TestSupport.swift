@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+
 @testable import Noise
 
 typealias PrivateKey = Curve25519.KeyAgreement.PrivateKey

@@ -1,11 +1,14 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import Noise
 
 @Suite("TransportState")
 struct TransportTests {
-    private func transports(_ pattern: HandshakePattern = .XX) throws -> (initiator: TransportState, responder: TransportState) {
+    private func transports(_ pattern: HandshakePattern = .XX) throws -> (
+        initiator: TransportState, responder: TransportState
+    ) {
         var (initiator, responder) = try makePair(pattern)
         return try completeHandshake(&initiator, &responder)
     }
@@ -60,7 +63,9 @@ struct TransportTests {
         #expect(throws: NoiseError.decryptionFailed) { try reflect.decrypt(fromA) }
     }
 
-    @Test("a flipped bit in a transport message is decryptionFailed; the receive nonce holds and the genuine message still decrypts")
+    @Test(
+        "a flipped bit in a transport message is decryptionFailed; the receive nonce holds and the genuine message still decrypts"
+    )
     func tamperedTransport() throws {
         var (a, b) = try transports()
         let plaintext = Array("transport".utf8)

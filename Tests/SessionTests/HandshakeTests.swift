@@ -144,7 +144,9 @@ struct HandshakeTests {
     }
 
     @Test func responderWithABadBindingSignatureIsRefused() throws {
-        for bad in [try Self.payloadBoundToAnotherStaticKey(People.bob), try Self.payloadWithFlippedSignatureBit(People.bob)] {
+        for bad in [
+            try Self.payloadBoundToAnotherStaticKey(People.bob), try Self.payloadWithFlippedSignatureBit(People.bob),
+        ] {
             let pair = SessionPair(responder: SessionCredentials(identity: People.bob, rawPayloadForTestingOnly: bad))
             pair.start()
             pair.pump()
@@ -156,7 +158,10 @@ struct HandshakeTests {
     }
 
     @Test func initiatorWithABadBindingSignatureIsRefused() throws {
-        for bad in [try Self.payloadBoundToAnotherStaticKey(People.alice), try Self.payloadWithFlippedSignatureBit(People.alice)] {
+        for bad in [
+            try Self.payloadBoundToAnotherStaticKey(People.alice),
+            try Self.payloadWithFlippedSignatureBit(People.alice),
+        ] {
             let pair = SessionPair(initiator: SessionCredentials(identity: People.alice, rawPayloadForTestingOnly: bad))
             pair.start()
             pair.pump()

@@ -155,7 +155,9 @@ final class SessionPair {
     }
 
     @discardableResult
-    func sendText(_ text: String, id: MessageID, from side: Side, sentAt: UInt64 = 1_700_000_000_000) throws(SendError) -> [SessionAction] {
+    func sendText(_ text: String, id: MessageID, from side: Side, sentAt: UInt64 = 1_700_000_000_000) throws(SendError)
+        -> [SessionAction]
+    {
         route(try self[side].sendText(text, id: id, sentAt: sentAt, now: now), from: side)
     }
 

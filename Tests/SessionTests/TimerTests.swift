@@ -117,7 +117,8 @@ struct TimerTests {
     }
 
     @Test func nextDeadlineThroughTheLifecycle() throws {
-        let config = SessionConfig(keepaliveInterval: .seconds(2), peerTimeout: .seconds(3), handshakeTimeout: .seconds(4))
+        let config = SessionConfig(
+            keepaliveInterval: .seconds(2), peerTimeout: .seconds(3), handshakeTimeout: .seconds(4))
         let pair = SessionPair(initiatorConfig: config, responderConfig: config)
         #expect(pair.initiator.nextDeadline == nil, "idle")
         #expect(pair.responder.nextDeadline == nil, "idle")

@@ -93,14 +93,16 @@ struct TransportTests {
         #expect(pair.messages(.responder).map(\.text) == ["still here"])
     }
 
-    @Test("a malformed known frame is a protocol violation", arguments: [
-        [1, 0x02, 0, 0, 0] as [UInt8],  // truncated ack
-        [1, 0x03],  // ping without token
-        [1, 0x01, 0, 0, 0, 0, 0, 0, 0, 1],  // text without sentAt
-        [1, 0x01] + [UInt8](repeating: 0, count: 16) + [0xFF],  // text not UTF-8
-        [1],
-        [],
-    ])
+    @Test(
+        "a malformed known frame is a protocol violation",
+        arguments: [
+            [1, 0x02, 0, 0, 0] as [UInt8],  // truncated ack
+            [1, 0x03],  // ping without token
+            [1, 0x01, 0, 0, 0, 0, 0, 0, 0, 1],  // text without sentAt
+            [1, 0x01] + [UInt8](repeating: 0, count: 16) + [0xFF],  // text not UTF-8
+            [1],
+            [],
+        ])
     func malformedKnownFrame(plaintext: [UInt8]) throws {
         let pair = try SessionPair.established()
         pair.sendRaw(plaintext, from: .initiator)
@@ -116,12 +118,14 @@ struct TransportTests {
 
     @Test func textOverTheLimitFromThePeerIsAViolation() throws {
         let pair = try SessionPair.established()
-        let frame = FrameCodec.encode(.text(id: 1, sentAt: 0, text: String(repeating: "z", count: Limits.maxTextBytes + 1)))
+        let frame = FrameCodec.encode(
+            .text(id: 1, sentAt: 0, text: String(repeating: "z", count: Limits.maxTextBytes + 1)))
         pair.sendRaw(frame, from: .initiator)
         pair.pump()
         #expect(
             pair.responder.closeReason
-                == .protocolViolation(WireError.oversized(length: Limits.maxTextBytes + 1, limit: Limits.maxTextBytes).description))
+                == .protocolViolation(
+                    WireError.oversized(length: Limits.maxTextBytes + 1, limit: Limits.maxTextBytes).description))
         #expect(pair.messages(.responder).isEmpty)
     }
 
@@ -265,7 +269,8 @@ struct TransportTests {
         pair.feed([UInt8(tooLong >> 8), UInt8(tooLong & 0xFF)], to: .responder)
         #expect(
             pair.responder.closeReason
-                == .protocolViolation(WireError.oversized(length: tooLong, limit: Limits.maxTransportMessage).description))
+                == .protocolViolation(
+                    WireError.oversized(length: tooLong, limit: Limits.maxTransportMessage).description))
     }
 
     @Test func transportMessageOneOverTheLimitIsAViolation() throws {
@@ -276,7 +281,8 @@ struct TransportTests {
         #expect(
             pair.responder.closeReason
                 == .protocolViolation(
-                    WireError.oversized(length: Limits.maxTransportMessage + 1, limit: Limits.maxTransportMessage).description))
+                    WireError.oversized(length: Limits.maxTransportMessage + 1, limit: Limits.maxTransportMessage)
+                        .description))
     }
 
     @Test func transportMessageAtExactlyTheLimitIsAccepted() throws {

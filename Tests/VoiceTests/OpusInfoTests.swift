@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Voice
 
 @Test func linkedLibopusReportsItsVersion() {

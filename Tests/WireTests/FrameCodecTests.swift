@@ -50,7 +50,9 @@ struct FrameCodecTests {
         // A version-2 "text" whose body would be truncated under version 1 is still just unknown.
         #expect(try FrameCodec.decode([2, 0x01]) == .unknown(version: 2, type: 0x01))
         #expect(try FrameCodec.decode([0, 0x02, 1]) == .unknown(version: 0, type: 0x02))
-        #expect(try FrameCodec.decode([0xFF, 0xFF] + [UInt8](repeating: 0, count: 100)) == .unknown(version: 0xFF, type: 0xFF))
+        #expect(
+            try FrameCodec.decode([0xFF, 0xFF] + [UInt8](repeating: 0, count: 100))
+                == .unknown(version: 0xFF, type: 0xFF))
     }
 
     @Test func textAtExactlyTheLimitDecodes() throws {
@@ -77,40 +79,47 @@ struct FrameCodecTests {
         for header: [UInt8] in [[1, 0x7F], [1, 0x02], [9, 0x01]] {
             let bytes = header + [UInt8](repeating: 0, count: Limits.maxFramePlaintext - 1)
             #expect(bytes.count == Limits.maxFramePlaintext + 1)
-            #expect(throws: WireError.oversized(length: Limits.maxFramePlaintext + 1, limit: Limits.maxFramePlaintext)) {
+            #expect(throws: WireError.oversized(length: Limits.maxFramePlaintext + 1, limit: Limits.maxFramePlaintext))
+            {
                 try FrameCodec.decode(bytes)
             }
         }
     }
 
-    @Test("invalid UTF-8 text is malformed", arguments: [
-        [0xFF] as [UInt8],  // never valid
-        [0xC3],  // truncated 2-byte sequence
-        [0x61, 0xED, 0xA0, 0x80],  // encoded surrogate
-        [0xC0, 0xAF],  // overlong "/"
-    ])
+    @Test(
+        "invalid UTF-8 text is malformed",
+        arguments: [
+            [0xFF] as [UInt8],  // never valid
+            [0xC3],  // truncated 2-byte sequence
+            [0x61, 0xED, 0xA0, 0x80],  // encoded surrogate
+            [0xC0, 0xAF],  // overlong "/"
+        ])
     func invalidUTF8(body: [UInt8]) {
         let bytes = [1, 0x01] + [UInt8](repeating: 0, count: 16) + body
         #expect(throws: WireError.malformed(what: "text (not UTF-8)")) { try FrameCodec.decode(bytes) }
     }
 
-    @Test("short known frames are truncated", arguments: [
-        [] as [UInt8],
-        [1],
-        [1, 0x02],
-        [1, 0x02, 0, 0, 0, 0, 0, 0, 0],  // ack: 7 of 8 id bytes
-        [1, 0x03, 1, 2, 3],  // ping
-        [1, 0x04],  // pong
-        [1, 0x05],  // bye without reason
-        [1, 0x01, 0, 0, 0, 0, 0, 0, 0, 1],  // text: id but no sentAt
-        [1, 0x01] + [UInt8](repeating: 0, count: 15),  // text: sentAt one byte short
-    ])
+    @Test(
+        "short known frames are truncated",
+        arguments: [
+            [] as [UInt8],
+            [1],
+            [1, 0x02],
+            [1, 0x02, 0, 0, 0, 0, 0, 0, 0],  // ack: 7 of 8 id bytes
+            [1, 0x03, 1, 2, 3],  // ping
+            [1, 0x04],  // pong
+            [1, 0x05],  // bye without reason
+            [1, 0x01, 0, 0, 0, 0, 0, 0, 0, 1],  // text: id but no sentAt
+            [1, 0x01] + [UInt8](repeating: 0, count: 15),  // text: sentAt one byte short
+        ])
     func truncated(bytes: [UInt8]) {
         #expect(throws: WireError.truncated(what: "frame")) { try FrameCodec.decode(bytes) }
     }
 
     @Test func textWithHeaderOnlyIsTheEmptyString() throws {
-        #expect(try FrameCodec.decode([1, 0x01] + [UInt8](repeating: 0, count: 16)) == .frame(.text(id: 0, sentAt: 0, text: "")))
+        #expect(
+            try FrameCodec.decode([1, 0x01] + [UInt8](repeating: 0, count: 16))
+                == .frame(.text(id: 0, sentAt: 0, text: "")))
     }
 
     @Test func trailingBytesAfterFixedFieldsAreIgnored() throws {
@@ -118,6 +127,7 @@ struct FrameCodecTests {
         #expect(try FrameCodec.decode(FrameCodec.encode(.ack(id: 5)) + extra) == .frame(.ack(id: 5)))
         #expect(try FrameCodec.decode(FrameCodec.encode(.ping(token: 6)) + extra) == .frame(.ping(token: 6)))
         #expect(try FrameCodec.decode(FrameCodec.encode(.pong(token: 7)) + extra) == .frame(.pong(token: 7)))
-        #expect(try FrameCodec.decode(FrameCodec.encode(.bye(reason: .normal)) + extra) == .frame(.bye(reason: .normal)))
+        #expect(
+            try FrameCodec.decode(FrameCodec.encode(.bye(reason: .normal)) + extra) == .frame(.bye(reason: .normal)))
     }
 }

@@ -61,17 +61,23 @@ struct HandshakePayloadTests {
 
     @Test func nicknameOfThirtyThreeBytesIsRejected() {
         let nick = [UInt8](repeating: UInt8(ascii: "n"), count: Limits.maxNicknameBytes + 1)
-        #expect(throws: WireError.malformed(what: "nickname")) { try HandshakePayload.decode(Self.raw(nicknameBytes: nick)) }
+        #expect(throws: WireError.malformed(what: "nickname")) {
+            try HandshakePayload.decode(Self.raw(nicknameBytes: nick))
+        }
     }
 
-    @Test("bad nicknames are malformed", arguments: [
-        [] as [UInt8],  // empty
-        Array("a b".utf8),
-        Array("a\u{1B}[2J".utf8),  // terminal escape
-        [0xFF, 0xFE],  // not UTF-8
-    ])
+    @Test(
+        "bad nicknames are malformed",
+        arguments: [
+            [] as [UInt8],  // empty
+            Array("a b".utf8),
+            Array("a\u{1B}[2J".utf8),  // terminal escape
+            [0xFF, 0xFE],  // not UTF-8
+        ])
     func badNickname(bytes: [UInt8]) {
-        #expect(throws: WireError.malformed(what: "nickname")) { try HandshakePayload.decode(Self.raw(nicknameBytes: bytes)) }
+        #expect(throws: WireError.malformed(what: "nickname")) {
+            try HandshakePayload.decode(Self.raw(nicknameBytes: bytes))
+        }
     }
 
     @Test func extensionBytesAreIgnored() throws {
@@ -90,7 +96,8 @@ struct HandshakePayloadTests {
     @Test func payloadOverTheLimitIsRejected() {
         let base = Self.raw()
         let bytes = Self.raw(extensions: [UInt8](repeating: 0xEE, count: Limits.maxHandshakePayload - base.count + 1))
-        #expect(throws: WireError.oversized(length: Limits.maxHandshakePayload + 1, limit: Limits.maxHandshakePayload)) {
+        #expect(throws: WireError.oversized(length: Limits.maxHandshakePayload + 1, limit: Limits.maxHandshakePayload))
+        {
             try HandshakePayload.decode(bytes)
         }
     }
@@ -112,13 +119,17 @@ struct HandshakePayloadTests {
     @Test func everyTruncationOfAValidPayloadThrows() {
         let bytes = Self.payload().encode()
         for length in 0..<bytes.count {
-            #expect(throws: WireError.self, "cut at \(length)") { try HandshakePayload.decode(Array(bytes.prefix(length))) }
+            #expect(throws: WireError.self, "cut at \(length)") {
+                try HandshakePayload.decode(Array(bytes.prefix(length)))
+            }
         }
     }
 
     @Test func signedBindingMessageIsContextThenKey() {
         let key: [UInt8] = [9, 8, 7]
-        #expect(HandshakePayload.signedBindingMessage(noiseStaticKey: key) == Array("parley-noise-static-key:v1".utf8) + key)
+        #expect(
+            HandshakePayload.signedBindingMessage(noiseStaticKey: key) == Array("parley-noise-static-key:v1".utf8) + key
+        )
     }
 
     @Test func capabilityNames() {
@@ -135,23 +146,25 @@ struct NicknameTests {
         #expect(Nickname.isValid(nick))
     }
 
-    @Test("invalid", arguments: [
-        "",  // empty
-        "a b",  // space
-        " alice",
-        "alice\n",
-        "a\tb",
-        "a\u{00A0}b",  // no-break space
-        "a\u{3000}b",  // ideographic space
-        "\u{7}",  // bell
-        "a\u{1B}[31m",  // escape sequence
-        "a\u{7F}",  // DEL
-        "a\u{85}b",  // C1 next line
-        "a\u{202E}b",  // right-to-left override (format)
-        "a\u{200B}b",  // zero-width space (format)
-        String(repeating: "x", count: 33),
-        String(repeating: "é", count: 17),  // 34 bytes, 17 characters
-    ])
+    @Test(
+        "invalid",
+        arguments: [
+            "",  // empty
+            "a b",  // space
+            " alice",
+            "alice\n",
+            "a\tb",
+            "a\u{00A0}b",  // no-break space
+            "a\u{3000}b",  // ideographic space
+            "\u{7}",  // bell
+            "a\u{1B}[31m",  // escape sequence
+            "a\u{7F}",  // DEL
+            "a\u{85}b",  // C1 next line
+            "a\u{202E}b",  // right-to-left override (format)
+            "a\u{200B}b",  // zero-width space (format)
+            String(repeating: "x", count: 33),
+            String(repeating: "é", count: 17),  // 34 bytes, 17 characters
+        ])
     func invalid(nick: String) {
         #expect(!Nickname.isValid(nick))
     }

@@ -131,7 +131,9 @@ struct LengthPrefixReassemblerTests {
 
     @Test func loweringTheLimitAppliesToTheNextHeader() throws {
         var r = LengthPrefixReassembler(maxMessageLength: 1000)
-        r.append(LengthPrefix.frame([UInt8](repeating: 1, count: 500)) + LengthPrefix.frame([UInt8](repeating: 2, count: 500)))
+        r.append(
+            LengthPrefix.frame([UInt8](repeating: 1, count: 500))
+                + LengthPrefix.frame([UInt8](repeating: 2, count: 500)))
         #expect(try r.next()?.count == 500)
         r.maxMessageLength = 499
         #expect(throws: WireError.oversized(length: 500, limit: 499)) { try r.next() }

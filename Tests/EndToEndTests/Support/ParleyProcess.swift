@@ -80,7 +80,8 @@ final class ParleyProcess: Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw E2EFailure(
-            "no line containing \"\(text)\" within \(seconds) s; stdout:\n\(lines.joined(separator: "\n"))\nstderr:\n\(stderr)")
+            "no line containing \"\(text)\" within \(seconds) s; stdout:\n\(lines.joined(separator: "\n"))\nstderr:\n\(stderr)"
+        )
     }
 
     /// Waits for the process to exit and returns its status; kills it and throws after `seconds`.

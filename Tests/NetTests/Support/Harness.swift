@@ -16,8 +16,10 @@ final class TestServer: Sendable {
 
     var port: Int { server.localAddress!.port! }
 
-    private init(server: SessionServer, identity: LocalIdentity,
-                 accepted: AsyncStream<PeerConnection>, arrivals: AsyncStream<PeerConnection>.Continuation) {
+    private init(
+        server: SessionServer, identity: LocalIdentity,
+        accepted: AsyncStream<PeerConnection>, arrivals: AsyncStream<PeerConnection>.Continuation
+    ) {
         self.server = server
         self.identity = identity
         self.accepted = accepted
