@@ -46,10 +46,12 @@ public final class PeerConnection: Sendable {
         }.get()
     }
 
-    /// Says bye and closes.
+    /// Says bye, closes, and returns once the connection is closed with the bye sent.
     public func close() async {
         try? await channel.eventLoop.submit { self.handler.value.close() }.get()
-        _ = await closed()
+        // The session reports itself closed before its goodbye is flushed; the channel's own
+        // close future completes only once the socket is closed, after everything queued.
+        try? await channel.closeFuture.get()
     }
 
     public func stats() async -> SessionStats {

@@ -83,7 +83,12 @@ final class SessionHandler: ChannelInboundHandler {
 
     // MARK: Carrying out actions
 
+    /// Carries out a batch of actions: first every write, flushed, so that the bytes are with the
+    /// kernel before anyone hears of the events (an owner that exits on `.closed` must not lose
+    /// the goodbye); then the events, in order; then the close, if asked for.
     private func perform(_ actions: [SessionAction]) {
+        var events: [SessionEvent] = []
+        var shouldClose = false
         var wrote = false
         for action in actions {
             switch action {
@@ -92,16 +97,18 @@ final class SessionHandler: ChannelInboundHandler {
                 context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
                 wrote = true
             case .deliver(let event):
-                deliver(event)
+                events.append(event)
             case .close:
-                if wrote { context?.flush() }
-                wrote = false
-                context?.close(promise: nil)
+                shouldClose = true
             }
         }
-        guard let context else { return }
-        if wrote { context.flush() }
-        rescheduleTimer(context: context)
+        if wrote { context?.flush() }
+        for event in events { deliver(event) }
+        if shouldClose {
+            context?.close(promise: nil)
+        } else if let context {
+            rescheduleTimer(context: context)
+        }
     }
 
     private func deliver(_ event: SessionEvent) {
