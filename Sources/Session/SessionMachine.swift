@@ -165,6 +165,12 @@ public struct SessionMachine: Sendable {
         }
     }
 
+    /// The adapter ends the session for a reason of its own finding (for example a peer that
+    /// does not read). Nothing is sent.
+    public mutating func abort(_ reason: CloseReason) -> [SessionAction] {
+        fail(reason)
+    }
+
     /// The TCP connection ended (EOF or error) without a bye.
     public mutating func connectionLost() -> [SessionAction] {
         if case .closed = state { return [] }
