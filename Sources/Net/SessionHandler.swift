@@ -30,8 +30,6 @@ final class SessionHandler: ChannelInboundHandler {
     var closed: EventLoopFuture<CloseReason> { closedPromise.futureResult }
     var stats: SessionStats { machine.stats }
     var roundTrip: Duration? { machine.roundTrip }
-    var peer: PeerInfo? { machine.peer }
-    var unacknowledgedCount: Int { machine.unacknowledgedCount }
 
     // MARK: Channel events
 
