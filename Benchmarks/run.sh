@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Builds parley's benchmarks in release mode, runs them with package-benchmark, prints the
+# results table and a summary checked against the targets. See README.md.
+#
+#   ./run.sh                   run; the results are kept as the baseline "latest"
+#   ./run.sh --save NAME       run and keep the results as baseline NAME instead
+#   ./run.sh --compare NAME    run, then compare this run with the saved baseline NAME
+#
+# Exit status: 0 when every target is met, 1 when one is missed, 2 on usage or run errors.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+
+usage() {
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+save=""
+compare=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --save)
+            [[ $# -ge 2 && -n "$2" ]] || { echo "run.sh: --save needs a baseline name" >&2; exit 2; }
+            save="$2"; shift 2 ;;
+        --compare)
+            [[ $# -ge 2 && -n "$2" ]] || { echo "run.sh: --compare needs a baseline name" >&2; exit 2; }
+            compare="$2"; shift 2 ;;
+        -h|--help)
+            usage; exit 0 ;;
+        *)
+            echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+target="SessionBenchmarks"
+run_name="${save:-latest}"
+if [[ -n "$compare" && "$compare" == "$run_name" ]]; then
+    echo "run.sh: --compare $compare would compare the run with itself; pick another --save name" >&2
+    exit 2
+fi
+
+# The benchmark plugin and the tool it drives.
+bench=(swift package --allow-writing-to-package-directory benchmark)
+
+echo "== Building $target (release); the first build takes several minutes =="
+swift build -c release --product "$target"
+
+echo
+echo "== Running; results saved as baseline '$run_name' =="
+# `baseline update` runs every benchmark (each in its own process) and stores the results
+# under .benchmarkBaselines/$target/$run_name/.
+"${bench[@]}" baseline update "$run_name" --target "$target" --no-progress
+
+echo
+"${bench[@]}" baseline read "$run_name" --target "$target"
+
+if [[ -n "$compare" ]]; then
+    echo
+    echo "== Comparing with baseline '$compare' =="
+    "${bench[@]}" baseline compare "$compare" "$run_name" --target "$target"
+fi
+
+# The summary is computed from the same stored run, read back as markdown tables (a stable
+# format: pipe-separated, one row per metric).
+markdown="$("${bench[@]}" baseline read "$run_name" --target "$target" --format markdown --path stdout)"
+
+echo
+python3 - "$markdown" <<'PY'
+import re
+import sys
+
+text = sys.argv[1]
+
+# Each benchmark is a "### <benchmark name>" heading followed by a table whose rows start with the
+# metric and its unit, e.g. "| Time (wall clock) (ns) * |   4016 | ...": p0 p25 p50 p75 p90 p99
+# p100, then the sample count.
+UNIT_NS = {"ns": 1, "us": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+
+results = {}
+current = None
+for line in text.splitlines():
+    header = re.match(r"^###\s+(.*?)\s*$", line)
+    if header:
+        current = header.group(1)
+        continue
+    if current is None or not line.startswith("|"):
+        continue
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if not cells or not cells[0].startswith("Time (wall clock)"):
+        continue
+    unit = re.search(r"\((ns|us|μs|ms|s)\)", cells[0])
+    if not unit:
+        continue
+    factor = UNIT_NS[unit.group(1)]
+    columns = ["p0", "p25", "p50", "p75", "p90", "p99", "p100", "samples"]
+    values = dict(zip(columns, cells[1:]))
+    try:
+        results[current] = {
+            "p50": float(values["p50"]) * factor / 1_000,
+            "p99": float(values["p99"]) * factor / 1_000,
+            "samples": values.get("samples", "?"),
+        }
+    except (KeyError, ValueError):
+        pass
+
+SEAL = "Noise seal+open 160-byte frame"
+HANDSHAKE = "XX handshake over loopback TCP (both sides)"
+ROUND_TRIP = "Text round trip through the whole stack"
+PING_PONG = "Plain TCP ping-pong (baseline)"
+MACHINE = "SessionMachine XX handshake in memory (both sides)"
+
+missing = [name for name in (SEAL, HANDSHAKE, ROUND_TRIP, PING_PONG) if name not in results]
+if missing:
+    print("Summary: no wall-clock results for: " + ", ".join(missing), file=sys.stderr)
+    print("(benchmarks found: " + ", ".join(sorted(results)) + ")", file=sys.stderr)
+    sys.exit(2)
+
+def us(value):
+    return f"{value:,.1f} µs" if value >= 10 else f"{value:.2f} µs"
+
+print("== Summary (wall clock) ==")
+for name in (SEAL, HANDSHAKE, ROUND_TRIP, PING_PONG, MACHINE):
+    if name in results:
+        r = results[name]
+        print(f"  {name:<52} p50 {us(r['p50']):>12}   p99 {us(r['p99']):>12}   ({r['samples']} samples)")
+
+ratio = results[ROUND_TRIP]["p50"] / results[PING_PONG]["p50"]
+print(f"  {'Round trip / plain TCP ping-pong, p50':<52} {ratio:.2f}×")
+print()
+
+checks = [
+    (f"{SEAL}: p50 < 5 µs", results[SEAL]["p50"] < 5.0),
+    (f"{HANDSHAKE}: p50 < 400 µs", results[HANDSHAKE]["p50"] < 400.0),
+    (f"{ROUND_TRIP}: p50 within 3× of plain TCP ({ratio:.2f}×)", ratio <= 3.0),
+]
+print("== Targets ==")
+for label, ok in checks:
+    print(f"  {'PASS' if ok else 'FAIL'}  {label}")
+print()
+print("Figures from a shared, noisy machine vary by ±30 % between runs; compare runs with --compare.")
+sys.exit(0 if all(ok for _, ok in checks) else 1)
+PY
