@@ -9,6 +9,9 @@ let package = Package(
     dependencies: [
         .package(name: "parley", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Already in the graph through parley; named here for the diagnostic benchmarks that
+        // measure NIO alone (connect/close, event-loop hops).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The benchmark plugin finds suites as executable targets under Benchmarks/<Name>/.
@@ -18,6 +21,8 @@ let package = Package(
             dependencies: [
                 .product(name: "ParleyCore", package: "parley"),
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/Session",
             plugins: [

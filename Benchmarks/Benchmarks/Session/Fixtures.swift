@@ -65,7 +65,7 @@ func sessionHandshakeInMemory() throws -> (SessionMachine, SessionMachine) {
 }
 
 /// The bytes of every `.send` action, concatenated in order.
-private func sent(_ actions: [SessionAction]) -> [UInt8] {
+func sent(_ actions: [SessionAction]) -> [UInt8] {
     var bytes: [UInt8] = []
     for case .send(let chunk) in actions { bytes += chunk }
     return bytes

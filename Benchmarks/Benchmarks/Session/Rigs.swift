@@ -33,6 +33,31 @@ final class TransportPair {
     }
 }
 
+/// Two established `SessionMachine`s that pass a text message and its acknowledgement by hand:
+/// the per-message protocol and crypto cost without sockets, event loops or tasks.
+final class MachinePair {
+    private var initiator: SessionMachine
+    private var responder: SessionMachine
+    private var nextID: MessageID = 1
+
+    init() throws {
+        (initiator, responder) = try sessionHandshakeInMemory()
+    }
+
+    /// Text from initiator to responder, acknowledgement back, `.delivered` checked.
+    func textAndAck(_ text: String) throws {
+        let id = nextID
+        nextID += 1
+        let now = Instant.now()
+        let message = sent(try initiator.sendText(text, id: id, sentAt: 0, now: now))
+        let ack = sent(responder.receive(message, now: now))
+        let reported = initiator.receive(ack, now: now)
+        guard reported.contains(where: { if case .deliver(.delivered(id, _)) = $0 { true } else { false } }) else {
+            throw BenchmarkFailure("no .delivered(\(id)) after the acknowledgement: \(reported)")
+        }
+    }
+}
+
 /// A `SessionServer` on 127.0.0.1, port chosen by the kernel, in this process. Every session it
 /// accepts is drained the way an application would: a task reads its events until it closes.
 struct LoopbackServer: Sendable {
