@@ -47,9 +47,13 @@ swift build -c release --product "$target"
 
 echo
 echo "== Running; results saved as baseline '$run_name' =="
+# Other work on the machine moves these figures a lot; say how busy it was.
+echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 # `baseline update` runs every benchmark (each in its own process) and stores the results
 # under .benchmarkBaselines/$target/$run_name/.
 "${bench[@]}" baseline update "$run_name" --target "$target" --no-progress
+
+echo "load average after the run:  $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 
 echo
 "${bench[@]}" baseline read "$run_name" --target "$target"
@@ -107,7 +111,16 @@ SEAL = "Noise seal+open 160-byte frame"
 HANDSHAKE = "XX handshake over loopback TCP (both sides)"
 ROUND_TRIP = "Text round trip through the whole stack"
 PING_PONG = "Plain TCP ping-pong (baseline)"
-MACHINE = "SessionMachine XX handshake in memory (both sides)"
+# Pieces of the above, printed for context (see README.md, "Where the time goes").
+CONTEXT = [
+    "SessionMachine XX handshake in memory (both sides)",
+    "Noise XX handshake in memory (HandshakeState only)",
+    "Identity binding verify (Ed25519)",
+    "SessionMachine text+ack in memory (no sockets)",
+    "Diag: NIO connect+close by host string (no session)",
+    "Diag: NIO connect+close by SocketAddress (no session)",
+    "Diag: task to event loop and back (submit + await)",
+]
 
 missing = [name for name in (SEAL, HANDSHAKE, ROUND_TRIP, PING_PONG) if name not in results]
 if missing:
@@ -118,14 +131,20 @@ if missing:
 def us(value):
     return f"{value:,.1f} µs" if value >= 10 else f"{value:.2f} µs"
 
-print("== Summary (wall clock) ==")
-for name in (SEAL, HANDSHAKE, ROUND_TRIP, PING_PONG, MACHINE):
-    if name in results:
-        r = results[name]
-        print(f"  {name:<52} p50 {us(r['p50']):>12}   p99 {us(r['p99']):>12}   ({r['samples']} samples)")
+def row(name):
+    r = results[name]
+    print(f"  {name:<54} p50 {us(r['p50']):>11}   p99 {us(r['p99']):>11}   ({r['samples']} samples)")
 
+print("== Summary (wall clock) ==")
+for name in (SEAL, HANDSHAKE, ROUND_TRIP, PING_PONG):
+    row(name)
 ratio = results[ROUND_TRIP]["p50"] / results[PING_PONG]["p50"]
-print(f"  {'Round trip / plain TCP ping-pong, p50':<52} {ratio:.2f}×")
+print(f"  {'(3) / (4), p50':<54} {ratio:.2f}×")
+print()
+print("Context:")
+for name in CONTEXT:
+    if name in results:
+        row(name)
 print()
 
 checks = [
