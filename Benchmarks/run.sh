@@ -7,13 +7,14 @@
 #   ./run.sh --compare NAME    run, then compare this run with the saved baseline NAME
 #   ./run.sh --one-cpu         run every benchmark pinned to CPU 0 (taskset); see README.md
 #
-# Exit status: 0 when every target is met, 1 when one is missed, 2 on usage or run errors.
+# Exit status: 0 when every target is met, 1 when one is missed or cannot be judged, 2 on usage
+# or run errors.
 set -euo pipefail
 
 cd "$(dirname "$0")"
 
 usage() {
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 save=""
@@ -153,19 +154,24 @@ for name in CONTEXT:
         row(name)
 print()
 
+# Loopback ping-pong takes 13-22 µs here. Far above that, the baseline itself was disturbed (on
+# this VM: wake-ups across an idle vCPU, README.md "Noise"), and a ratio against it proves nothing.
+baseline_disturbed = results[PING_PONG]["p50"] > 30
 checks = [
     (f"{SEAL}: p50 < 5 µs", results[SEAL]["p50"] < 5.0),
     (f"{HANDSHAKE}: p50 < 400 µs", results[HANDSHAKE]["p50"] < 400.0),
-    (f"{ROUND_TRIP}: p50 within 3× of plain TCP ({ratio:.2f}×)", ratio <= 3.0),
+    (f"{ROUND_TRIP}: p50 within 3× of plain TCP ({ratio:.2f}×)",
+     None if baseline_disturbed else ratio <= 3.0),
 ]
 print("== Targets ==")
 for label, ok in checks:
-    print(f"  {'PASS' if ok else 'FAIL'}  {label}")
+    verdict = "INCONCLUSIVE" if ok is None else ("PASS" if ok else "FAIL")
+    print(f"  {verdict:<12}  {label}")
 print()
-if results[PING_PONG]["p50"] > 30:
-    print("Note: the plain TCP baseline took over 30 µs. On this VM that happens when the other vCPU is")
-    print("idle and every wake-up crosses CPUs (README.md, 'Noise'); the ratio then says little. Rerun,")
-    print("or compare with --one-cpu.")
+if baseline_disturbed:
+    print("The plain TCP baseline took over 30 µs, so the ratio is not judged. On this VM that happens")
+    print("when the other vCPU is idle and every wake-up crosses CPUs (README.md, 'Noise'). Rerun, or")
+    print("use --one-cpu.")
 print("Figures from a shared, noisy machine vary by ±30 % between runs; compare runs with --compare.")
-sys.exit(0 if all(ok for _, ok in checks) else 1)
+sys.exit(0 if all(ok is True for _, ok in checks) else 1)
 PY
