@@ -30,8 +30,6 @@ final class SessionHandler: ChannelInboundHandler {
     var closed: EventLoopFuture<CloseReason> { closedPromise.futureResult }
     var stats: SessionStats { machine.stats }
     var roundTrip: Duration? { machine.roundTrip }
-    var peer: PeerInfo? { machine.peer }
-    var unacknowledgedCount: Int { machine.unacknowledgedCount }
 
     // MARK: Channel events
 
@@ -102,13 +100,28 @@ final class SessionHandler: ChannelInboundHandler {
                 shouldClose = true
             }
         }
-        if wrote { context?.flush() }
+        if wrote, let context {
+            context.flush()
+            if !shouldClose, isOverBacklog(context) {
+                for case .deliver(let event) in machine.abort(.peerNotReading) { events.append(event) }
+                shouldClose = true
+            }
+        }
         for event in events { deliver(event) }
         if shouldClose {
             context?.close(promise: nil)
         } else if let context {
             rescheduleTimer(context: context)
         }
+    }
+
+    /// True when more than the configured bytes wait in the channel for a peer that is not
+    /// reading them.
+    private func isOverBacklog(_ context: ChannelHandlerContext) -> Bool {
+        guard !context.channel.isWritable,
+            let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
+        else { return false }
+        return queued > machine.config.maxBufferedOutbound
     }
 
     private func deliver(_ event: SessionEvent) {

@@ -7,15 +7,14 @@ extension SessionMachine {
     public mutating func sendText(
         _ text: String, id: MessageID, sentAt: UInt64, now: Instant
     ) throws(SendError) -> [SessionAction] {
-        guard case .established(var e) = state else {
+        guard isEstablished else {
             if case .closed = state { throw .closed }
             throw .notEstablished
         }
         let length = text.utf8.count
         guard length <= Limits.maxTextBytes else { throw .textTooLong(bytes: length) }
-        guard e.unacknowledged.count < Limits.maxUnacknowledged else { throw .tooManyUnacknowledged }
-        e.unacknowledged[id] = now
-        state = .established(e)
+        guard unacknowledged.count < Limits.maxUnacknowledged else { throw .tooManyUnacknowledged }
+        unacknowledged[id] = now
         stats.messagesSent += 1
         return sendFrame(.text(id: id, sentAt: sentAt, text: text))
     }
@@ -62,8 +61,7 @@ extension SessionMachine {
         guard case .established(var e) = state else { return [] }
         switch frame {
         case .text(let id, let sentAt, let text):
-            let isNew = e.duplicates.insert(id)
-            state = .established(e)
+            let isNew = duplicates.insert(id)
             var actions = sendFrame(.ack(id: id))
             if isNew {
                 stats.messagesReceived += 1
@@ -73,7 +71,7 @@ extension SessionMachine {
             }
             return actions
         case .ack(let id):
-            guard let sentAt = e.unacknowledged.removeValue(forKey: id) else {
+            guard let sentAt = unacknowledged.removeValue(forKey: id) else {
                 stats.unknownAcknowledgements += 1
                 return []
             }

@@ -29,8 +29,6 @@ public struct SessionMachine: Sendable {
         var lastReceived: Instant
         var lastPingSent: Instant
         var outstandingPing: UInt64?
-        var unacknowledged: [MessageID: Instant] = [:]
-        var duplicates = DuplicateFilter(capacity: Limits.duplicateWindow)
         var roundTrip: Duration?
     }
 
@@ -40,6 +38,12 @@ public struct SessionMachine: Sendable {
     let keyGenerator: any NoiseKeyGenerator
     var state: State = .idle
     var reassembler = LengthPrefixReassembler(maxMessageLength: Limits.maxHandshakeMessage)
+    // The two collections of the established phase live outside `State`: mutating them inside
+    // an enum payload copied out and written back would copy them on every message.
+    /// Our messages awaiting acknowledgement, with when each was sent.
+    var unacknowledged: [MessageID: Instant] = [:]
+    /// Message IDs recently received from the peer.
+    var duplicates = DuplicateFilter(capacity: Limits.duplicateWindow)
     public internal(set) var stats = SessionStats()
 
     public init(
@@ -77,8 +81,7 @@ public struct SessionMachine: Sendable {
 
     /// Messages sent and not yet acknowledged.
     public var unacknowledgedCount: Int {
-        if case .established(let e) = state { return e.unacknowledged.count }
-        return 0
+        isEstablished ? unacknowledged.count : 0
     }
 
     /// When `tick` must next be called; nil when no timer is pending.
@@ -163,6 +166,12 @@ public struct SessionMachine: Sendable {
         case .idle, .handshaking:
             return finish(.localClose)
         }
+    }
+
+    /// The adapter ends the session for a reason of its own finding (for example a peer that
+    /// does not read). Nothing is sent.
+    public mutating func abort(_ reason: CloseReason) -> [SessionAction] {
+        fail(reason)
     }
 
     /// The TCP connection ended (EOF or error) without a bye.

@@ -9,17 +9,21 @@ public struct SessionConfig: Sendable, Equatable {
     public var peerTimeout: Duration
     /// How long the handshake may take from connection to completion.
     public var handshakeTimeout: Duration
+    /// Bytes the connection may hold for a peer that is not reading before the session ends.
+    public var maxBufferedOutbound: Int
     /// When set, a peer presenting any other identity is refused during the handshake.
     public var expectedPeer: ExpectedPeer?
 
     public init(
         keepaliveInterval: Duration = .seconds(1), peerTimeout: Duration = .seconds(5),
-        handshakeTimeout: Duration = Limits.handshakeTimeout, expectedPeer: ExpectedPeer? = nil
+        handshakeTimeout: Duration = Limits.handshakeTimeout, expectedPeer: ExpectedPeer? = nil,
+        maxBufferedOutbound: Int = Limits.maxBufferedOutbound
     ) {
         self.keepaliveInterval = keepaliveInterval
         self.peerTimeout = peerTimeout
         self.handshakeTimeout = handshakeTimeout
         self.expectedPeer = expectedPeer
+        self.maxBufferedOutbound = maxBufferedOutbound
     }
 }
 
@@ -79,6 +83,8 @@ public enum CloseReason: Error, Sendable, Equatable, CustomStringConvertible {
     /// A transport message failed authentication: tampering or corruption.
     case decryptionFailed
     case protocolViolation(String)
+    /// The peer let more than `SessionConfig.maxBufferedOutbound` bytes pile up unread.
+    case peerNotReading
 
     public var description: String {
         switch self {
@@ -92,6 +98,7 @@ public enum CloseReason: Error, Sendable, Equatable, CustomStringConvertible {
         case .unexpectedPeer(let id): "wrong key: peer presented \(id.fingerprint), not the expected identity"
         case .decryptionFailed: "decryption failed: a message was corrupted or tampered with"
         case .protocolViolation(let what): "protocol violation: \(what)"
+        case .peerNotReading: "peer stopped reading what it was sent"
         }
     }
 

@@ -34,6 +34,12 @@ public enum Limits {
     /// Past this, sending fails loudly rather than queueing without bound.
     public static let maxUnacknowledged = 1024
 
+    /// Bytes queued for a peer that does not read them before its session is closed. Above the
+    /// largest backlog a well-behaved session can build (`maxUnacknowledged` full-size text
+    /// frames, about 16.8 MB), so only a peer that stops reading while it keeps sending (pings,
+    /// texts to acknowledge) reaches it.
+    public static let maxBufferedOutbound = 24 * 1024 * 1024
+
     /// How many recent message IDs a receiver remembers per session to suppress duplicates.
     public static let duplicateWindow = 4096
 }

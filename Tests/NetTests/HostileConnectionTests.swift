@@ -79,3 +79,34 @@ final class RawClient: Sendable {
         return result
     }
 }
+
+/// A peer that keeps a session open but stops reading cannot make the other side queue
+/// without bound.
+@Suite("Peers that stop reading")
+struct SlowReaderTests {
+    @Test func aSessionWhosePeerStopsReadingIsClosedPastTheBacklogLimit() async throws {
+        let cap = 256 * 1024
+        let server = try await TestServer.start(config: SessionConfig(maxBufferedOutbound: cap))
+        defer { Task { await server.stop() } }
+        try await within(20) {
+            let (alice, _) = try await connect(to: server.port)
+            let bob = try await server.nextSession()
+            _ = try await alice.established()
+            _ = try await bob.established()
+            // Alice stops reading, with a small receive buffer so the kernel soaks up little.
+            try await alice.channel.setOption(.socketOption(.so_rcvbuf), value: 4096).get()
+            try await alice.channel.setOption(.autoRead, value: false).get()
+            let text = String(repeating: "x", count: Limits.maxTextBytes)
+            var sent = 0
+            do {
+                while sent < Limits.maxUnacknowledged {
+                    try await bob.send(text)
+                    sent += 1
+                }
+            } catch SendError.closed {}
+            #expect(await bob.closed() == .peerNotReading)
+            #expect(sent * Limits.maxTextBytes > cap, "closed after only \(sent) messages")
+            #expect(sent < Limits.maxUnacknowledged, "never hit the backlog limit")
+        }
+    }
+}

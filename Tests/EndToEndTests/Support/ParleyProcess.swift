@@ -7,6 +7,9 @@ final class ParleyProcess: Sendable {
     private let stdinPipe = Pipe()
     private let stdoutLines = Locked<[String]>([])
     private let stderrText = Locked<String>("")
+    private let partialLine = Locked<String>("")
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
 
     /// The binary `swift build` put next to the test bundle.
     static var binary: URL {
@@ -39,30 +42,36 @@ final class ParleyProcess: Sendable {
         env["PARLEY_HOME"] = nil
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let out = Pipe()
-        let err = Pipe()
+        let out = stdoutPipe
+        let err = stderrPipe
         process.standardInput = stdinPipe
         process.standardOutput = out
         process.standardError = err
         let lines = stdoutLines
         let errors = stderrText
-        let partial = Locked<String>("")
+        let partial = partialLine
         out.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = String(decoding: handle.availableData, as: UTF8.self)
-            partial.withLock { buffer in
-                buffer += chunk
-                while let newline = buffer.firstIndex(of: "\n") {
-                    let line = String(buffer[..<newline])
-                    buffer.removeSubrange(...newline)
-                    lines.withLock { $0.append(line) }
-                }
-            }
+            Self.append(handle.availableData, to: partial, lines: lines)
         }
         err.fileHandleForReading.readabilityHandler = { handle in
             let chunk = String(decoding: handle.availableData, as: UTF8.self)
             errors.withLock { $0 += chunk }
         }
         try process.run()
+    }
+
+    /// Splits `data` into lines, keeping an unfinished last line in `partial`.
+    private static func append(_ data: Data, to partial: Locked<String>, lines: Locked<[String]>) {
+        guard !data.isEmpty else { return }
+        let chunk = String(decoding: data, as: UTF8.self)
+        partial.withLock { buffer in
+            buffer += chunk
+            while let newline = buffer.firstIndex(of: "\n") {
+                let line = String(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                lines.withLock { $0.append(line) }
+            }
+        }
     }
 
     var lines: [String] { stdoutLines.withLock { $0 } }
@@ -104,8 +113,16 @@ final class ParleyProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        // Let the pipe handlers drain.
-        try await Task.sleep(for: .milliseconds(50))
+        // Read whatever the handlers have not yet seen, up to end of file.
+        stdoutPipe.fileHandleForReading.readabilityHandler = nil
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+        Self.append(stdoutPipe.fileHandleForReading.readDataToEndOfFile(), to: partialLine, lines: stdoutLines)
+        let restOfStderr = String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        stderrText.withLock { $0 += restOfStderr }
+        partialLine.withLock { rest in
+            if !rest.isEmpty { stdoutLines.withLock { $0.append(rest) } }
+            rest = ""
+        }
         return process.terminationStatus
     }
 

@@ -1,0 +1,163 @@
+// parley's session benchmarks: the crypto, the handshake with and without sockets, a message
+// round trip through the whole stack, and a plain TCP ping-pong to compare it with.
+//
+// Every socket is on 127.0.0.1. Each benchmark is bounded by `maxDuration`, so the suite runs in
+// well under two minutes after the build. Targets are checked by ../../run.sh.
+
+import Benchmark
+import Identity
+import Net
+import Noise
+import Session
+import Wire
+
+let benchmarks: @Sendable () -> Void = {
+    // Wall clock with percentiles is what the targets are about; the malloc count shows how much
+    // allocation each path does (the interposer is preloaded by the benchmark plugin).
+    let metrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal]
+
+    /// Fast in-memory work: many iterations, reported in nanoseconds.
+    func fast(seconds: Int = 2) -> Benchmark.Configuration {
+        .init(
+            metrics: metrics, timeUnits: .nanoseconds, warmupIterations: 1_000,
+            maxDuration: .seconds(seconds), maxIterations: 2_000_000)
+    }
+
+    /// Work that takes tens to hundreds of microseconds.
+    func slow(seconds: Int = 3, units: BenchmarkTimeUnits, maxIterations: Int = 200_000) -> Benchmark.Configuration {
+        .init(
+            metrics: metrics, timeUnits: units, warmupIterations: 100,
+            maxDuration: .seconds(seconds), maxIterations: maxIterations)
+    }
+
+    // MARK: Crypto alone
+
+    Benchmark("Noise seal+open 160-byte frame", configuration: fast()) { benchmark, pair in
+        let plaintext = pair.plaintext
+        for _ in benchmark.scaledIterations {
+            do {
+                let sealed = try pair.initiator.encrypt(plaintext)
+                blackHole(try pair.responder.decrypt(sealed))
+            } catch {
+                benchmark.error("seal/open failed: \(error)")
+                return
+            }
+        }
+    } setup: {
+        try TransportPair()
+    }
+
+    Benchmark("Noise XX handshake in memory (HandshakeState only)", configuration: slow(seconds: 2, units: .microseconds))
+    { benchmark in
+        for _ in benchmark.scaledIterations {
+            do {
+                blackHole(try noiseHandshakeInMemory())
+            } catch {
+                benchmark.error("\(error)")
+                return
+            }
+        }
+    }
+
+    Benchmark("Identity binding verify (Ed25519)", configuration: slow(seconds: 1, units: .microseconds)) {
+        benchmark, payload in
+        let staticKey = Array(Fixtures.bob.staticKey.publicKey.rawRepresentation)
+        for _ in benchmark.scaledIterations {
+            guard IdentityBinding.verify(payload, noiseStaticKey: staticKey) else {
+                benchmark.error("binding signature did not verify")
+                return
+            }
+        }
+    } setup: {
+        try Fixtures.bob.handshakePayload()
+    }
+
+    Benchmark("SessionMachine XX handshake in memory (both sides)", configuration: slow(seconds: 2, units: .microseconds))
+    { benchmark in
+        for _ in benchmark.scaledIterations {
+            do {
+                blackHole(try sessionHandshakeInMemory())
+            } catch {
+                benchmark.error("\(error)")
+                return
+            }
+        }
+    }
+
+    // The per-message work of (3) without I/O. The receiver's duplicate filter fills up after
+    // 4096 messages; the run is long enough that most iterations see it full.
+    Benchmark("SessionMachine text+ack in memory (no sockets)", configuration: fast()) { benchmark, pair in
+        for _ in benchmark.scaledIterations {
+            do {
+                try pair.textAndAck(Fixtures.text)
+            } catch {
+                benchmark.error("\(error)")
+                return
+            }
+        }
+    } setup: {
+        try MachinePair()
+    }
+
+    // MARK: The stack over loopback TCP
+
+    Benchmark(
+        "XX handshake over loopback TCP (both sides)",
+        // Every iteration leaves a client socket in TIME_WAIT; the cap keeps well clear of the
+        // ephemeral port range.
+        configuration: slow(units: .microseconds, maxIterations: 15_000)
+    ) { benchmark, server in
+        for _ in benchmark.scaledIterations {
+            do {
+                let connection = try await SessionConnector.connect(
+                    host: Fixtures.host, port: server.port, credentials: Fixtures.aliceCredentials)
+                _ = try await connection.established()
+                await connection.close()
+            } catch {
+                benchmark.error("handshake over TCP failed: \(error)")
+                return
+            }
+        }
+    } setup: {
+        try await LoopbackServer.start()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    Benchmark("Text round trip through the whole stack", configuration: slow(units: .nanoseconds)) {
+        benchmark, session in
+        for _ in benchmark.scaledIterations {
+            do {
+                try await session.roundTrip(Fixtures.text)
+            } catch {
+                benchmark.error("text round trip failed: \(error)")
+                return
+            }
+        }
+    } setup: {
+        try await EstablishedSession.open()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    // MARK: The floor
+
+    Benchmark("Plain TCP ping-pong (baseline)", configuration: slow(units: .nanoseconds)) { benchmark, pingPong in
+        for _ in benchmark.scaledIterations {
+            do {
+                try pingPong.roundTrip()
+            } catch {
+                benchmark.error("ping-pong failed: \(error)")
+                return
+            }
+        }
+    } setup: {
+        try await PlainTCPPingPong.start()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    // MARK: Pieces of the above, for taking the figures apart
+
+    registerDiagnostics(metrics: metrics)
+}

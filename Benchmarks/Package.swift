@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+// parley's benchmark suite, kept out of the main package so that building or testing parley
+// never pulls in package-benchmark. Run with ./run.sh (see README.md).
+import PackageDescription
+
+let package = Package(
+    name: "parley-benchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "parley", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Already in the graph through parley; named here for the diagnostic benchmarks that
+        // measure NIO alone (connect/close, event-loop hops).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // The benchmark plugin finds suites as executable targets under Benchmarks/<Name>/.
+        // The target is not called "Session": that is a module of ParleyCore.
+        .executableTarget(
+            name: "SessionBenchmarks",
+            dependencies: [
+                .product(name: "ParleyCore", package: "parley"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Session",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
