@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|help)
+    id|chat|send|peers|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send peers help' -- "${cur}"))
         ;;
     esac
 }
@@ -205,8 +205,8 @@ _parley_id() {
 _parley_chat() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --listen --connect)
+    repeating_options=(--interface)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -221,6 +221,12 @@ _parley_chat() {
         return
         ;;
     '--expect')
+        return
+        ;;
+    '--interface')
+        return
+        ;;
+    '--announce-interval')
         return
         ;;
     '--listen')
@@ -257,6 +263,27 @@ _parley_send() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    esac
+}
+
+_parley_peers() {
+    repeating_flags=()
+    non_repeating_flags=(--json --watch --stats --version -h --help)
+    repeating_options=(--interface)
+    non_repeating_options=(--home --wait)
+    __parley_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--interface')
+        return
+        ;;
+    '--wait')
         return
         ;;
     esac

@@ -53,13 +53,14 @@ _parley() {
             'id:Show your identity: nickname, peer ID and fingerprint.'
             'chat:Chat with peers over direct, end-to-end encrypted sessions.'
             'send:Send one message and wait until the peer acknowledges it.'
+            'peers:List the parley peers on the local network.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        id|chat|send|help)
+        id|chat|send|peers|help)
             "_parley_${words[1]}" && ret=0
             ;;
         esac
@@ -90,6 +91,8 @@ _parley_chat() {
         '--keepalive[Seconds between keepalive pings.]:seconds:'
         '--peer-timeout[Seconds of silence after which a peer counts as gone.]:seconds:'
         '--expect[Refuse a peer unless it proves this identity (a fingerprint, dashes optional, or a peer ID).]:fingerprint:'
+        '*--interface[Discover only on this network interface (repeatable; default\: every interface that is up and multicast-capable).]:name:'
+        '--announce-interval[Seconds between announcements when discovering, with 10 % jitter (default\: 10); peers forget you after three.]:seconds:'
         '--listen[Accept sessions on this address ('\''\:PORT'\'' for every IPv4 interface; port 0 picks one).]:\[addr\]\:port:'
         '--connect[Open a session to this peer.]:host\:port:'
         '--version[Show the version.]'
@@ -110,6 +113,23 @@ _parley_send() {
         '--to[The peer to send to.]:host\:port:'
         '--timeout[Seconds to wait for connection, handshake and acknowledgement together.]:seconds:'
         ':text:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_peers() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
+        '*--interface[Discover only on this network interface (repeatable; default\: every interface that is up and multicast-capable).]:name:'
+        '--wait[Seconds to listen before printing.]:seconds:'
+        '--json[Print JSON (with --watch, one JSON object per line).]'
+        '--watch[Keep running and print every change until interrupted.]'
+        '--stats[Also print the datagrams received and dropped, by reason.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

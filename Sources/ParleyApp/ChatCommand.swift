@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Identity
 import Net
 import Session
 
@@ -12,16 +13,29 @@ struct ChatCommand: AsyncParsableCommand {
             Each line you type is sent to every connected peer; '* #N delivered to NICK' shows \
             when a peer acknowledged it. Lines typed while no peer is connected wait and go to \
             the next peer that connects; any still waiting at exit are reported as not sent. Lines starting with '/' are commands: /help, /peers, \
-            /quit ('//' sends a line starting with '/').
+            /msg, /quit ('//' sends a line starting with '/').
+
+            Without --listen and --connect, parley discovers peers on the local network: it \
+            listens on a free TCP port, announces it over multicast, shows peers appearing and \
+            leaving, and '/msg NICK TEXT' opens an encrypted session to a discovered peer, which \
+            must prove the identity it announced.
 
             When standard input ends, parley delivers what was typed; then with --connect it \
             says goodbye and exits (status 1 if any message could not be delivered), while with \
-            --listen it keeps receiving until interrupted. SIGINT and SIGTERM close every \
-            session cleanly.
+            --listen or discovering it keeps receiving until interrupted. SIGINT and SIGTERM \
+            close every session cleanly and say goodbye on the LAN.
             """)
 
     @OptionGroup var homeOptions: HomeOptions
     @OptionGroup var sessionOptions: SessionOptions
+    @OptionGroup var interfaceOptions: InterfaceOptions
+
+    @Option(
+        name: .customLong("announce-interval"),
+        help: ArgumentHelp(
+            "Seconds between announcements when discovering, with 10 % jitter (default: 10); peers forget you after three.",
+            valueName: "seconds"))
+    var announceInterval: Double?
 
     @Option(
         name: .long,
@@ -33,9 +47,16 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Open a session to this peer.", valueName: "host:port"))
     var connect: Endpoint?
 
+    /// Without an address, the chat finds its peers on the LAN.
+    var discovers: Bool { listen == nil && connect == nil }
+
     func validate() throws {
-        if listen == nil && connect == nil {
-            throw ValidationError("give --listen [ADDR]:PORT, --connect HOST:PORT, or both")
+        if !discovers && (!interfaceOptions.interfaces.isEmpty || announceInterval != nil) {
+            throw ValidationError(
+                "--interface and --announce-interval apply only when discovering (without --listen and --connect)")
+        }
+        if let announceInterval, !(announceInterval >= 0.1 && announceInterval <= 3600) {
+            throw ValidationError("--announce-interval must be between 0.1 and 3600 seconds")
         }
     }
 
@@ -51,7 +72,7 @@ struct ChatCommand: AsyncParsableCommand {
         let identity = try homeOptions.loadIdentity()
         let credentials = try SessionCredentials(identity: identity)
         let output = LineOutput()
-        let chat = LineChat(output: output, ownNick: identity.nickname, stayAfterInput: listen != nil)
+        let chat = LineChat(output: output, ownNick: identity.nickname, stayAfterInput: listen != nil || discovers)
         output.line("* you are \(identity.nickname) (\(identity.fingerprint))")
 
         let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await chat.quit() } }
@@ -64,6 +85,7 @@ struct ChatCommand: AsyncParsableCommand {
         }
 
         var server: SessionServer?
+        let listen = discovers ? Endpoint(host: "0.0.0.0", port: 0) : self.listen
         if let listen {
             do {
                 server = try await SessionServer.bind(
@@ -76,6 +98,10 @@ struct ChatCommand: AsyncParsableCommand {
             }
             let bound = server?.localAddress?.displayText ?? listen.description
             output.line("* listening on \(bound)")
+        }
+        if discovers, let port = server?.localAddress?.port {
+            try await startDiscovery(
+                identity: identity, credentials: credentials, port: port, chat: chat, output: output)
         }
         if let connect {
             let connection: PeerConnection
@@ -98,6 +124,43 @@ struct ChatCommand: AsyncParsableCommand {
         let status = await chat.finished()
         await server?.close()
         if status != .success { Foundation.exit(status.rawValue) }
+    }
+}
+
+extension ChatCommand {
+    /// Announces `port` on the LAN and lets the chat open sessions to what it discovers.
+    private func startDiscovery(
+        identity: LocalIdentity, credentials: SessionCredentials, port: Int, chat: LineChat, output: LineOutput
+    ) async throws {
+        var config = DiscoveryConfig(ports: [UInt16(port)])
+        if let announceInterval { config.announceInterval = .milliseconds(Int64(announceInterval * 1000)) }
+        let service: DiscoveryService
+        do {
+            service = try await DiscoveryService.start(
+                identity: identity, config: config, interfaces: interfaceOptions.selection)
+        } catch let error as DiscoveryStartError {
+            throw error.failure
+        }
+        output.line("* discovering on \(service.links.map(\.description).joined(separator: ", "))")
+        let sessionConfig = sessionOptions.config
+        await chat.useDiscovery(service) { peer in
+            // The handshake must prove the announced identity; --expect, if given, must agree.
+            if let expected = sessionConfig.expectedPeer, !expected.matches(peer.peerID) {
+                throw ConnectError.failed("\(peer.nickname) is not the peer --expect names")
+            }
+            var config = sessionConfig
+            config.expectedPeer = .peerID(peer.peerID)
+            var lastError = ConnectError.failed("no address")
+            for address in peer.addresses {
+                do throws(ConnectError) {
+                    return try await SessionConnector.connect(
+                        host: address.host, port: Int(peer.ports[0]), credentials: credentials, config: config)
+                } catch {
+                    lastError = error
+                }
+            }
+            throw lastError
+        }
     }
 }
 

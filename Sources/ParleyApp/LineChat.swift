@@ -1,4 +1,5 @@
 import Foundation
+import Identity
 import Net
 import Session
 import Wire
@@ -6,7 +7,7 @@ import Wire
 /// The line-oriented client: owns the sessions, turns typed lines into messages and session
 /// events into lines. One actor, so output stays in order.
 actor LineChat {
-    private struct Entry {
+    struct Entry {
         let connection: PeerConnection
         let isOutgoing: Bool
         /// Read when the session starts: after the connection closes it is no longer known.
@@ -14,16 +15,24 @@ actor LineChat {
         var peer: PeerInfo?
         /// Our messages this peer has not acknowledged yet: message ID → the number shown.
         var pending: [MessageID: Int] = [:]
+        /// The discovered peer this session was opened for by /msg.
+        var dialed: PeerID?
     }
 
-    private let output: LineOutput
+    let output: LineOutput
     private let ownNick: String
     private let stayAfterInput: Bool
-    private var entries: [ObjectIdentifier: Entry] = [:]
+    var entries: [ObjectIdentifier: Entry] = [:]
     private var waiting: [(number: Int, text: String)] = []
-    private var nextNumber = 1
+    var nextNumber = 1
     private var inputDone = false
-    private var failures = 0
+    var failures = 0
+    /// LAN discovery, when `parley chat` runs without an address (see LineChat+Discovery).
+    var discovery: DiscoveryService?
+    var connector: (@Sendable (DiscoveredPeer) async throws -> PeerConnection)?
+    var discovered: [PeerID: DiscoveredPeer] = [:]
+    /// Messages for a discovered peer whose session is being opened.
+    var dialing: [PeerID: [(number: Int, text: String)]] = [:]
     private var status: ExitStatus?
     private var finishWaiters: [CheckedContinuation<ExitStatus, Never>] = []
 
@@ -35,9 +44,10 @@ actor LineChat {
 
     // MARK: Sessions
 
-    func attach(_ connection: PeerConnection, isOutgoing: Bool = false) {
+    func attach(_ connection: PeerConnection, isOutgoing: Bool = false, dialed: PeerID? = nil) {
         let key = ObjectIdentifier(connection)
-        entries[key] = Entry(connection: connection, isOutgoing: isOutgoing, address: connection.remoteAddressText)
+        entries[key] = Entry(
+            connection: connection, isOutgoing: isOutgoing, address: connection.remoteAddressText, dialed: dialed)
         Task {
             for await event in connection.events { self.handle(event, on: key) }
         }
@@ -53,6 +63,7 @@ actor LineChat {
             let queued = waiting
             waiting.removeAll()
             for item in queued { send(item.text, number: item.number, to: [key]) }
+            sessionEstablished(with: peer, key: key)
             finishIfIdle()
         case .message(let message):
             output.message(from: entry.peer?.nickname ?? "?", text: message.text)
@@ -75,6 +86,7 @@ actor LineChat {
                 failures += 1
                 output.line("! #\(number) not delivered to \(who): \(reason)")
             }
+            if entry.peer == nil, let dialed = entry.dialed { dialFailed(dialed, reason: reason.description) }
             if entry.isOutgoing && !stayAfterInput {
                 finish(entry.peer == nil ? reason.exitStatus : (failures > 0 ? .failure : .success))
             } else {
@@ -103,6 +115,7 @@ actor LineChat {
 
     func quit() async {
         for entry in entries.values { await entry.connection.close() }
+        await stopDiscovery()
         for item in waiting {
             failures += 1
             output.line("! #\(item.number) not sent: no peer connected")
@@ -120,6 +133,8 @@ actor LineChat {
             Task { await self.quit() }
         case "/peers":
             listPeers()
+        case "/msg":
+            directMessage(line)
         default:
             output.line("! unknown command \(name); /help lists the commands")
         }
@@ -128,7 +143,9 @@ actor LineChat {
     static let help = [
         "* commands:",
         "*   /help    this list",
-        "*   /peers   the connected peers: nickname, fingerprint, address, round trip",
+        "*   /peers   the connected peers: nickname, fingerprint, address, round trip;",
+        "*            then the peers discovered on the LAN but not connected",
+        "*   /msg NICK TEXT   send TEXT to NICK only, opening a session to a discovered peer",
         "*   /quit    say goodbye to every peer and exit",
         "*   //text   send a line that starts with '/'",
         "* any other line is sent to every connected peer",
@@ -137,6 +154,7 @@ actor LineChat {
     private func listPeers() {
         let live = entries.values.compactMap { e in e.peer.map { (e, $0) } }
         if live.isEmpty { output.line("* no peers connected") }
+        listDiscovered(excluding: Set(live.map(\.1.peerID)))
         for (entry, peer) in live.sorted(by: { $0.1.nickname < $1.1.nickname }) {
             let address = entry.address
             let connection = entry.connection
@@ -163,7 +181,7 @@ actor LineChat {
         }
     }
 
-    private func send(_ text: String, number: Int, to keys: [ObjectIdentifier]) {
+    func send(_ text: String, number: Int, to keys: [ObjectIdentifier]) {
         let id = MessageID.random(in: 1...MessageID.max)
         for key in keys {
             guard let entry = entries[key] else { continue }

@@ -14,11 +14,13 @@ public struct Parley: AsyncParsableCommand {
             parley gives each user a long-term identity and talks to other parley users over direct \
             TCP sessions encrypted with Noise_XX_25519_ChaChaPoly_SHA256.
 
-            Start with 'parley id' to see your identity, then 'parley chat --listen :7000' on one \
-            machine and 'parley chat --connect HOST:7000' on another.
+            Start with 'parley id' to see your identity, then 'parley chat' on two machines of \
+            one network: they find each other, and '/msg NICK TEXT' opens a session. Across \
+            networks, run 'parley chat --listen :7000' on one machine and \
+            'parley chat --connect HOST:7000' on another.
             """,
         version: "parley \(version) (protocol \(ProtocolVersion.current), \(OpusInfo.versionString))",
-        subcommands: [IdCommand.self, ChatCommand.self, SendCommand.self]
+        subcommands: [IdCommand.self, ChatCommand.self, SendCommand.self, PeersCommand.self]
     )
 
     public init() {}

@@ -20,7 +20,7 @@ import Testing
         let page = try ManPage.load()
         let documented = try #require(page.section("EXIT STATUS")).entries
         let usage = try #require(documented.first { $0.body.hasPrefix("Usage error") }, "no usage-error status")
-        for bad in [["chat"], ["no-such-command"], ["send", "--to", "nowhere", "text"]] {
+        for bad in [["chat", "--keepalive", "0"], ["no-such-command"], ["send", "--to", "nowhere", "text"]] {
             let run = try await Programs.run(parley, bad)
             #expect("\(run.status)" == usage.tag, "parley \(bad) exited \(run.status); the man page says \(usage.tag)")
             #expect(run.stderr.hasPrefix("Error: "), "parley \(bad): \(run.stderr)")

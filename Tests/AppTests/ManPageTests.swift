@@ -119,7 +119,7 @@ import Testing
         var codes = Set((0...255).compactMap { ExitStatus(rawValue: Int32($0)) }.map(\.rawValue))
         #expect(codes.count >= 5)
         // ArgumentParser's status for a usage error, for a bad command and for a bad option value.
-        for bad in [["chat"], ["no-such-command"], ["send", "--to", "nowhere", "text"]] {
+        for bad in [["chat", "--keepalive", "0"], ["no-such-command"], ["send", "--to", "nowhere", "text"]] {
             do {
                 _ = try Parley.parseAsRoot(bad)
                 Issue.record("parley \(bad) parsed")

@@ -21,13 +21,22 @@ final class ParleyProcess: Sendable {
         return root.appendingPathComponent(".build/debug/parley")
     }
 
-    init(_ arguments: [String], home: String? = nil, environment: [String: String] = [:]) throws {
+    /// `launcher`, if given, runs the binary (for example `ip netns exec NAME`).
+    init(
+        _ arguments: [String], home: String? = nil, environment: [String: String] = [:], launcher: [String] = []
+    ) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw E2EFailure("parley binary not found at \(Self.binary.path); run swift build first")
         }
         process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments + (home.map { ["--home", $0] } ?? [])
+        let command = arguments + (home.map { ["--home", $0] } ?? [])
+        if let tool = launcher.first {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary.path] + command
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = command
+        }
         var env = ProcessInfo.processInfo.environment
         env["USER"] = "tester"
         env["PARLEY_HOME"] = nil
@@ -119,9 +128,10 @@ final class ParleyProcess: Sendable {
 
     /// Runs to completion with no input: exit status, stdout, stderr.
     static func run(
-        _ arguments: [String], home: String? = nil, environment: [String: String] = [:], within seconds: Double = 20
+        _ arguments: [String], home: String? = nil, environment: [String: String] = [:], launcher: [String] = [],
+        within seconds: Double = 20
     ) async throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = try ParleyProcess(arguments, home: home, environment: environment)
+        let p = try ParleyProcess(arguments, home: home, environment: environment, launcher: launcher)
         p.closeInput()
         let status = try await p.exitStatus(within: seconds)
         return (status, p.lines.joined(separator: "\n"), p.stderr)

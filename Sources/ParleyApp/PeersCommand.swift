@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Net
+import Session
+
+struct PeersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peers",
+        abstract: "List the parley peers on the local network.",
+        discussion: """
+            Asks every parley peer on the local network to answer (a multicast query), listens \
+            for --wait seconds, prints what it heard and exits: nickname, short fingerprint, \
+            address and port, and when each peer was last heard. It never announces itself. \
+            With --watch it then prints each change (+ appeared, ~ changed, - gone) until \
+            interrupted. An announcement is only a hint: 'parley chat' still checks each peer's \
+            identity in the handshake.
+            """)
+
+    @OptionGroup var homeOptions: HomeOptions
+    @OptionGroup var interfaceOptions: InterfaceOptions
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to listen before printing.", valueName: "seconds"))
+    var wait: Double = 1.5
+
+    @Flag(name: .long, help: "Print JSON (with --watch, one JSON object per line).")
+    var json = false
+
+    @Flag(name: .long, help: "Keep running and print every change until interrupted.")
+    var watch = false
+
+    @Flag(name: .long, help: "Also print the datagrams received and dropped, by reason.")
+    var stats = false
+
+    func validate() throws {
+        guard wait >= 0, wait <= 3600 else { throw ValidationError("--wait must be between 0 and 3600 seconds") }
+    }
+
+    func run() async throws {
+        do {
+            try await listPeers()
+        } catch let failure as Failure {
+            failure.exit()
+        }
+    }
+
+    private func listPeers() async throws {
+        let identity = try homeOptions.loadIdentity()
+        let service: DiscoveryService
+        do {
+            service = try await DiscoveryService.start(
+                identity: identity, config: DiscoveryConfig(ports: []), interfaces: interfaceOptions.selection)
+        } catch let error as DiscoveryStartError {
+            throw error.failure
+        }
+        let interrupted = ManagedFlag()
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { interrupted.set() }
+        defer { signals.cancel() }
+
+        let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+        while ContinuousClock.now < deadline && !interrupted.isSet {
+            try? await Task.sleep(for: min(.milliseconds(20), deadline - ContinuousClock.now))
+        }
+        let peers = await service.peers()
+        let now = Instant.now()
+        if json && !watch {
+            var object: [String: Any] = [
+                "peers": peers.map { PeerListing.object($0, now: now) }, "links": service.links.map(\.description),
+            ]
+            if stats { object["stats"] = PeerListing.object(await service.stats()) }
+            emit(PeerListing.json(object))
+            await service.stop()
+            return
+        }
+        if json {
+            for peer in peers { emit(PeerListing.json(PeerListing.object(.added(peer), now: now))) }
+        } else if peers.isEmpty {
+            let on = service.links.map(\.description).joined(separator: ", ")
+            emit("no peers heard on \(on) in \(Duration.milliseconds(Int64(wait * 1000)).agoText)")
+        } else {
+            for line in PeerListing.table(peers, now: now) { emit(line) }
+        }
+        if watch && !interrupted.isSet { await printChanges(of: service, from: peers, until: interrupted) }
+        if stats {
+            let stats = await service.stats()
+            if json {
+                emit(PeerListing.json(["stats": PeerListing.object(stats)]))
+            } else {
+                for line in PeerListing.stats(stats) { emit(line) }
+            }
+        }
+        await service.stop()
+    }
+
+    /// Prints changes from the event stream, skipping those the listing already showed.
+    private func printChanges(of service: DiscoveryService, from peers: [DiscoveredPeer], until stop: ManagedFlag) async
+    {
+        let json = json
+        let watcher = Task {
+            var shown = Dictionary(uniqueKeysWithValues: peers.map { ($0.peerID, $0) })
+            for await event in service.events {
+                let change: PeerChange
+                switch event {
+                case .added(let peer), .updated(let peer):
+                    if let before = shown[peer.peerID], before.listsTheSame(as: peer) { continue }
+                    change = shown[peer.peerID] == nil ? .added(peer) : .updated(peer)
+                    shown[peer.peerID] = peer
+                case .removed(let peer, let why):
+                    guard shown.removeValue(forKey: peer.peerID) != nil else { continue }
+                    change = .removed(peer, why)
+                }
+                emit(json ? PeerListing.json(PeerListing.object(change, now: .now())) : PeerListing.change(change))
+            }
+        }
+        while !stop.isSet { try? await Task.sleep(for: .milliseconds(50)) }
+        watcher.cancel()
+    }
+}
+
+/// Writes a line to standard output and flushes it, for pipes.
+private func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

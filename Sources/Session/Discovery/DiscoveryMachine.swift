@@ -1,0 +1,185 @@
+import Identity
+import Wire
+
+/// LAN discovery as a pure state machine: datagrams and time in, datagrams to send and peer
+/// changes out. The adapter calls `start`, `receive` for every datagram with the link it came
+/// on, `tick` at `nextDeadline`, and `stop`; it carries out the returned actions in order.
+///
+/// Time comes in twice: `now` (monotonic) drives every timer; `wallClock` (milliseconds since
+/// the Unix epoch) is only written into packets and compared with the timestamps of packets
+/// from unknown instances. Randomness (instance ID, nonces, jitter, answer delays) comes from
+/// the injected generator.
+public struct DiscoveryMachine: Sendable {
+    enum Phase: Sendable { case idle, running, stopped }
+
+    struct PendingAnswer: Sendable {
+        var due: Instant
+        var nonces: [UInt64]
+    }
+
+    public let config: DiscoveryConfig
+    let identity: LocalIdentity
+    public let peerID: PeerID
+    /// This run's instance ID, drawn at random.
+    public let instance: UInt64
+    var random: any RandomNumberGenerator & Sendable
+    var phase = Phase.idle
+    var counter: UInt64 = 0
+    var table: [PeerID: PeerEntry] = [:]
+    var departed = DepartedInstances()
+    var sources = SourceRateLimiter()
+    var verifications: TokenBucket?
+    var pendingAnswers: [DiscoveryLink: PendingAnswer] = [:]
+    var lastAnswer: [DiscoveryLink: Instant] = [:]
+    var nextAnnounce: Instant?
+    var triggeredAnnounce: Instant?
+    var lastTriggeredAnnounce: Instant?
+    var lastStaleQuery: Instant?
+    /// Our recent query nonces and until when an answer echoing one is fresh.
+    var outstandingQueries: [(nonce: UInt64, until: Instant)] = []
+    public internal(set) var stats = DiscoveryStats()
+
+    static let maxOutstandingQueries = 8
+
+    public init(
+        identity: LocalIdentity, config: DiscoveryConfig,
+        random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
+    ) {
+        precondition(Nickname.isValid(identity.nickname), "invalid nickname")
+        self.identity = identity
+        self.config = config
+        self.random = random
+        peerID = identity.peerID
+        instance = self.random.next()
+    }
+
+    // MARK: Queries
+
+    /// The peers listed now, by nickname then peer ID.
+    public var peers: [DiscoveredPeer] {
+        table.compactMap { id, entry in entry.listing(id: id) }
+            .sorted { ($0.nickname, $0.peerID.description) < ($1.nickname, $1.peerID.description) }
+    }
+
+    public func peer(_ id: PeerID) -> DiscoveredPeer? { table[id]?.listing(id: id) }
+
+    public var isRunning: Bool { phase == .running }
+
+    /// When `tick` must next be called; nil when nothing is pending.
+    public var nextDeadline: Instant? {
+        guard phase == .running else { return nil }
+        var deadlines: [Instant] = []
+        if let nextAnnounce { deadlines.append(nextAnnounce) }
+        if let triggeredAnnounce { deadlines.append(triggeredAnnounce) }
+        deadlines += pendingAnswers.values.map(\.due)
+        for entry in table.values {
+            for instance in entry.instances.values {
+                deadlines.append(instance.expiry)
+                if let address = instance.nextAddressExpiry { deadlines.append(address) }
+            }
+        }
+        return deadlines.min()
+    }
+
+    // MARK: Events
+
+    /// Starts: a query on every link (listing our ports, so it announces us too unless we are
+    /// passive); the first re-announcement after `startupRepeat`.
+    public mutating func start(now: Instant, wallClock: UInt64) -> [DiscoveryAction] {
+        guard phase == .idle else { return [] }
+        phase = .running
+        verifications = TokenBucket(
+            rate: DiscoveryLimits.verificationRate, burst: DiscoveryLimits.verificationBurst, now: now)
+        if !config.isPassive { nextAnnounce = now + jittered(config.startupRepeat) }
+        return query(on: .allLinks, now: now, wallClock: wallClock)
+    }
+
+    /// Sends a fresh query on every link: every peer answers.
+    public mutating func refresh(now: Instant, wallClock: UInt64) -> [DiscoveryAction] {
+        guard phase == .running else { return [] }
+        return query(on: .allLinks, now: now, wallClock: wallClock)
+    }
+
+    /// Timers: expiry, answers due, announcements due.
+    public mutating func tick(now: Instant, wallClock: UInt64) -> [DiscoveryAction] {
+        guard phase == .running else { return [] }
+        var actions = expire(now: now)
+        for (link, answer) in pendingAnswers.sorted(by: { $0.key < $1.key }) where answer.due <= now {
+            pendingAnswers[link] = nil
+            lastAnswer[link] = now
+            actions += send(.announce, nonces: answer.nonces, on: .link(link), wallClock: wallClock)
+        }
+        if let due = nextAnnounce, due <= now {
+            nextAnnounce = now + jittered(config.announceInterval)
+            triggeredAnnounce = nil
+            actions += send(.announce, on: .allLinks, wallClock: wallClock)
+        } else if let due = triggeredAnnounce, due <= now {
+            triggeredAnnounce = nil
+            lastTriggeredAnnounce = now
+            actions += send(.announce, on: .allLinks, wallClock: wallClock)
+        }
+        outstandingQueries.removeAll { $0.until <= now }
+        return actions
+    }
+
+    /// Stops: a goodbye on every link unless passive. Nothing happens afterwards.
+    public mutating func stop(now: Instant, wallClock: UInt64) -> [DiscoveryAction] {
+        guard phase == .running else {
+            phase = .stopped
+            return []
+        }
+        phase = .stopped
+        pendingAnswers.removeAll()
+        nextAnnounce = nil
+        triggeredAnnounce = nil
+        guard !config.isPassive else { return [] }
+        return send(.goodbye, on: .allLinks, wallClock: wallClock)
+    }
+
+    /// A TCP session proved that this peer holds its key: spare it when the table is full.
+    public mutating func confirm(_ id: PeerID) {
+        table[id]?.confirmed = true
+    }
+
+    // MARK: Sending
+
+    mutating func query(on target: DiscoveryTarget, now: Instant, wallClock: UInt64) -> [DiscoveryAction] {
+        var nonce: UInt64 = 0
+        while nonce == 0 { nonce = random.next() }
+        outstandingQueries.append((nonce, now + config.queryLifetime))
+        if outstandingQueries.count > Self.maxOutstandingQueries { outstandingQueries.removeFirst() }
+        return send(.query, nonces: [nonce], on: target, wallClock: wallClock)
+    }
+
+    mutating func send(
+        _ kind: DiscoveryPacket.Kind, nonces: [UInt64] = [], on target: DiscoveryTarget, wallClock: UInt64
+    ) -> [DiscoveryAction] {
+        counter += 1
+        let packet = DiscoveryPacket(
+            kind: kind, peerID: peerID.bytes, instance: instance, counter: counter, timestamp: wallClock,
+            validity: config.validityMilliseconds, capabilities: config.capabilities,
+            ports: kind == .goodbye ? [] : config.ports, nickname: identity.nickname, nonces: nonces)
+        guard let datagram = try? identity.signedDatagram(packet) else { return [] }
+        stats.packetsSent += 1
+        stats.bytesSent += datagram.count
+        return [.send(datagram, target)]
+    }
+
+    // MARK: Randomness
+
+    /// `base × (1 ± jitter)`, uniformly.
+    mutating func jittered(_ base: Duration) -> Duration {
+        let factor = 1 + config.jitter * (2 * unitRandom() - 1)
+        return .nanoseconds(Int64(Double(base.nanoseconds) * factor))
+    }
+
+    /// Uniform in 0...limit.
+    mutating func randomDelay(upTo limit: Duration) -> Duration {
+        .nanoseconds(Int64(Double(limit.nanoseconds) * unitRandom()))
+    }
+
+    /// Uniform in [0, 1].
+    mutating func unitRandom() -> Double {
+        Double(random.next() >> 11) / Double(1 << 53 - 1)
+    }
+}

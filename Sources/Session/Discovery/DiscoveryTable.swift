@@ -1,0 +1,94 @@
+import Identity
+import Wire
+
+/// What the table keeps about one running instance of a peer.
+struct InstanceEntry: Sendable {
+    var counter: UInt64
+    var nickname: String
+    var capabilities: Capabilities
+    var ports: [UInt16]
+    var validity: Duration
+    let firstHeard: Instant
+    var lastHeard: Instant
+    /// One address per link; a new address on the same link replaces the old one.
+    var addresses: [DiscoveryLink: (host: String, lastHeard: Instant)] = [:]
+    /// The links the packet with `counter` arrived on: the same packet on another link is a
+    /// duplicate, on the same link a replay.
+    var linksAtCounter: Set<DiscoveryLink> = []
+
+    init(packet: DiscoveryPacket, source: DiscoverySource, now: Instant) {
+        counter = packet.counter
+        nickname = packet.nickname
+        capabilities = packet.capabilities
+        ports = packet.ports
+        validity = min(.milliseconds(Int64(packet.validity)), DiscoveryLimits.maxValidity)
+        firstHeard = now
+        lastHeard = now
+        heard(from: source, now: now)
+    }
+
+    mutating func update(from packet: DiscoveryPacket, source: DiscoverySource, now: Instant) {
+        counter = packet.counter
+        linksAtCounter = []
+        nickname = packet.nickname
+        capabilities = packet.capabilities
+        ports = packet.ports
+        validity = min(.milliseconds(Int64(packet.validity)), DiscoveryLimits.maxValidity)
+        heard(from: source, now: now)
+    }
+
+    mutating func heard(from source: DiscoverySource, now: Instant) {
+        lastHeard = now
+        linksAtCounter.insert(source.link)
+        if addresses[source.link] == nil, addresses.count >= DiscoveryLimits.maxAddressesPerInstance,
+            let oldest = addresses.min(by: { $0.value.lastHeard < $1.value.lastHeard })
+        {
+            addresses[oldest.key] = nil
+        }
+        addresses[source.link] = (source.host, now)
+    }
+
+    var expiry: Instant { lastHeard + validity }
+
+    /// Drops addresses not heard for the validity; false when none is left.
+    mutating func pruneAddresses(now: Instant) -> Bool {
+        addresses = addresses.filter { now < $0.value.lastHeard + validity }
+        return !addresses.isEmpty
+    }
+
+    var sortedAddresses: [DiscoveredAddress] {
+        addresses.map { DiscoveredAddress(host: $0.value.host, link: $0.key) }.sorted()
+    }
+
+    var nextAddressExpiry: Instant? {
+        addresses.values.map { $0.lastHeard + validity }.min()
+    }
+}
+
+/// One peer ID in the table, with its instances.
+struct PeerEntry: Sendable {
+    var instances: [UInt64: InstanceEntry] = [:]
+    var confirmed = false
+    /// The listing last reported to the owner, to tell real changes from mere refreshes.
+    var reported: DiscoveredPeer?
+
+    var lastSeen: Instant { instances.values.map(\.lastHeard).max() ?? .zero }
+
+    /// The listing: the instance heard first speaks for the peer, so that two running
+    /// instances do not make the listing flap between them.
+    func listing(id: PeerID) -> DiscoveredPeer? {
+        guard let primary = instances.min(by: { ($0.value.firstHeard, $0.key) < ($1.value.firstHeard, $1.key) })?.value
+        else { return nil }
+        let addresses = primary.sortedAddresses
+        guard let address = addresses.first, !primary.ports.isEmpty else { return nil }
+        return DiscoveredPeer(
+            peerID: id, nickname: primary.nickname, capabilities: primary.capabilities, ports: primary.ports,
+            address: address, addresses: addresses, lastSeen: lastSeen, confirmed: confirmed,
+            instances: instances.count)
+    }
+
+    /// Whether any instance was heard from `host`.
+    func wasHeard(from host: String) -> Bool {
+        instances.values.contains { $0.addresses.values.contains { $0.host == host } }
+    }
+}
