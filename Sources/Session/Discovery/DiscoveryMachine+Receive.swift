@@ -3,16 +3,15 @@ import Wire
 
 extension DiscoveryMachine {
     /// A datagram from `source`. The checks run cheapest first, so that a flood costs little:
-    /// rate, size and layout, our own packets, replay, then the signature (under a global
-    /// budget), then freshness; only a packet that passes them all changes the table.
+    /// the host's rate, size and layout, the sender's rate, our own packets, replay, then the
+    /// signature (under a global budget), then freshness; only a packet that passes them all
+    /// changes the table.
     public mutating func receive(
         _ datagram: [UInt8], from source: DiscoverySource, now: Instant, wallClock: UInt64
     ) -> [DiscoveryAction] {
         guard phase == .running else { return [] }
         stats.datagramsReceived += 1
-        guard sources.allow(.init(host: source.host, port: source.port), now: now) else {
-            return drop(.rateLimited)
-        }
+        guard hosts.allow(source.host, now: now) else { return drop(.rateLimited) }
         let received: ReceivedDiscoveryPacket
         do {
             received = try DiscoveryPacket.decode(datagram)
@@ -30,6 +29,7 @@ extension DiscoveryMachine {
             stats.own += 1
             return []
         }
+        guard senders.allow(SenderKey(host: source.host, peer: sender), now: now) else { return drop(.rateLimited) }
 
         // Replay, before spending a signature check on it. Nothing changes until it verifies.
         let key = DepartedInstances.Key(peer: sender, instance: packet.instance)

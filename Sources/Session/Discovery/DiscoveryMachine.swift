@@ -27,7 +27,8 @@ public struct DiscoveryMachine: Sendable {
     var counter: UInt64 = 0
     var table: [PeerID: PeerEntry] = [:]
     var departed = DepartedInstances()
-    var sources = SourceRateLimiter()
+    var hosts = RateLimiter<String>(rate: DiscoveryLimits.hostRate, burst: DiscoveryLimits.hostBurst)
+    var senders = RateLimiter<SenderKey>(rate: DiscoveryLimits.senderRate, burst: DiscoveryLimits.senderBurst)
     var verifications: TokenBucket?
     var pendingAnswers: [DiscoveryLink: PendingAnswer] = [:]
     var lastAnswer: [DiscoveryLink: Instant] = [:]
@@ -40,6 +41,11 @@ public struct DiscoveryMachine: Sendable {
     public internal(set) var stats = DiscoveryStats()
 
     static let maxOutstandingQueries = 8
+
+    struct SenderKey: Hashable, Sendable {
+        let host: String
+        let peer: PeerID
+    }
 
     public init(
         identity: LocalIdentity, config: DiscoveryConfig,
