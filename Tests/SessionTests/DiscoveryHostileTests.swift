@@ -318,7 +318,7 @@ struct DiscoveryHostileTests {
 
     @Test func departedInstancesAreRememberedUpToTheLimit() {
         var departed = DepartedInstances()
-        let peer = LocalIdentity.generate(nickname: "x").peerID
+        let peer = PeerKey(LocalIdentity.generate(nickname: "x").peerID)
         for n in 0..<DiscoveryLimits.departedMemory {
             departed.record(.init(peer: peer, instance: UInt64(n)), counter: 7)
         }

@@ -70,7 +70,7 @@ struct RateLimiter<Key: Hashable & Sendable>: Sendable {
 /// Instances that ended, with their last counter, oldest forgotten first.
 struct DepartedInstances: Sendable {
     struct Key: Hashable, Sendable {
-        let peer: PeerID
+        let peer: PeerKey
         let instance: UInt64
     }
 
