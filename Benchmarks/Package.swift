@@ -29,6 +29,19 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // LAN discovery: convergence of N peers and idle traffic, in a private network namespace
+        // (root). Run with ./discovery.sh.
+        .executableTarget(
+            name: "DiscoveryBenchmarks",
+            dependencies: [
+                .product(name: "ParleyCore", package: "parley"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Discovery",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -42,13 +42,20 @@ public enum DiscoveryLimits {
     /// their recorded packets are refused instead of bringing them back.
     public static let departedMemory = 256
 
-    /// Datagrams per second accepted from one source address and port, on average...
-    public static let sourceRate = 20
-    /// ...and in a burst. One instance sends at most a query, a few answers and an announcement
-    /// in any second, far below this.
-    public static let sourceBurst = 40
+    /// Datagrams per second accepted from one source IP address, on average, and in a burst,
+    /// whatever they contain. Every instance sends from the discovery port, so one host's
+    /// instances share a source; the burst lets 64 instances on one host start together.
+    public static let hostRate = 200
+    public static let hostBurst = 400
 
-    /// Sources whose rate is tracked at once; past this, those idle longest are forgotten.
+    /// Datagrams per second accepted from one sender (source IP address and peer ID), on average
+    /// and in a burst. One instance sends at most a query, a few answers and an announcement in
+    /// any second, far below this.
+    public static let senderRate = 20
+    public static let senderBurst = 40
+
+    /// Hosts, and senders, whose rates are tracked at once; past this, those idle longest are
+    /// forgotten.
     public static let maxTrackedSources = 1024
 
     /// Signatures verified per second across all sources, on average and in a burst. One check

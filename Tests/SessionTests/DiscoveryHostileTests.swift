@@ -151,41 +151,60 @@ struct DiscoveryHostileTests {
         #expect(alice.machine.stats[.stale] == 1)
     }
 
-    @Test func eachSourceGetsItsBurstThenItsRate() {
+    @Test func eachSenderGetsItsBurstThenItsRate() {
         var alice = Self.started()
         let bob = LocalIdentity.generate(nickname: "bob")
-        let burst = DiscoveryLimits.sourceBurst
+        let burst = DiscoveryLimits.senderBurst
         for n in 1...burst {
             _ = alice.receive(Forge.datagram(bob, counter: UInt64(n)), from: Self.source(2), at: .ms(1))
         }
         #expect(alice.machine.stats.accepted == burst)
         _ = alice.receive(Forge.datagram(bob, counter: UInt64(burst + 1)), from: Self.source(2), at: .ms(1))
         #expect(alice.machine.stats[.rateLimited] == 1)
-        // Another source is not held back by the first one.
-        _ = alice.receive(Forge.datagram(LocalIdentity.generate(nickname: "carol")), from: Self.source(3), at: .ms(1))
+        // Another identity on the same host (another user) is not held back by the first one.
+        _ = alice.receive(Forge.datagram(LocalIdentity.generate(nickname: "carol")), from: Self.source(2), at: .ms(1))
         #expect(alice.machine.stats.accepted == burst + 1)
         // A second later, the rate's worth of tokens is back.
         var counter = UInt64(burst + 1)
-        for _ in 0...DiscoveryLimits.sourceRate {
+        for _ in 0...DiscoveryLimits.senderRate {
             counter += 1
             _ = alice.receive(Forge.datagram(bob, counter: counter), from: Self.source(2), at: .ms(1001))
         }
-        #expect(alice.machine.stats.accepted == burst + 1 + DiscoveryLimits.sourceRate)
+        #expect(alice.machine.stats.accepted == burst + 1 + DiscoveryLimits.senderRate)
         #expect(alice.machine.stats[.rateLimited] == 2)
     }
 
+    /// Every instance sends from the discovery port, so a host is one source whatever it sends:
+    /// it gets the host burst, junk included, and then waits; other hosts do not.
+    @Test func eachHostGetsItsBurstThenItsRate() {
+        var alice = Self.started()
+        let burst = DiscoveryLimits.hostBurst
+        for _ in 0..<burst {
+            _ = alice.receive(Array("junk".utf8), from: Self.source(2), at: .ms(1))
+        }
+        #expect(alice.machine.stats[.notParley] == burst)
+        let bob = LocalIdentity.generate(nickname: "bob")
+        _ = alice.receive(Forge.datagram(bob), from: Self.source(2), at: .ms(1))
+        #expect(alice.machine.stats[.rateLimited] == 1)
+        _ = alice.receive(Forge.datagram(LocalIdentity.generate(nickname: "carol")), from: Self.source(3), at: .ms(1))
+        #expect(alice.peerNames == ["carol"])
+        // After a second, the host's rate is back: Bob gets through.
+        _ = alice.receive(Forge.datagram(bob), from: Self.source(2), at: .ms(1001))
+        #expect(alice.peerNames == ["bob", "carol"])
+    }
+
     @Test func trackedSourcesStopAtTheLimitForgettingIdleOnes() {
-        var limiter = SourceRateLimiter(rate: 1, burst: 2, capacity: DiscoveryLimits.maxTrackedSources)
+        var limiter = RateLimiter<String>(rate: 1, burst: 2, capacity: DiscoveryLimits.maxTrackedSources)
         for n in 0..<DiscoveryLimits.maxTrackedSources {
-            let allowed = limiter.allow(.init(host: "h\(n)", port: 1), now: .ms(0))
+            let allowed = limiter.allow("h\(n)", now: .ms(0))
             #expect(allowed)
         }
         #expect(limiter.trackedCount == DiscoveryLimits.maxTrackedSources)
-        let oneMore = limiter.allow(.init(host: "one-more", port: 1), now: .ms(0))
+        let oneMore = limiter.allow("one-more", now: .ms(0))
         #expect(oneMore)
         #expect(limiter.trackedCount == DiscoveryLimits.maxTrackedSources)
         // Once their buckets have refilled, idle sources are forgotten all at once.
-        let later = limiter.allow(.init(host: "later", port: 1), now: .ms(5000))
+        let later = limiter.allow("later", now: .ms(5000))
         #expect(later)
         #expect(limiter.trackedCount == 1)
     }
@@ -299,7 +318,7 @@ struct DiscoveryHostileTests {
 
     @Test func departedInstancesAreRememberedUpToTheLimit() {
         var departed = DepartedInstances()
-        let peer = LocalIdentity.generate(nickname: "x").peerID
+        let peer = PeerKey(LocalIdentity.generate(nickname: "x").peerID)
         for n in 0..<DiscoveryLimits.departedMemory {
             departed.record(.init(peer: peer, instance: UInt64(n)), counter: 7)
         }

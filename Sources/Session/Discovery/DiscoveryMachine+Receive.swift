@@ -3,16 +3,15 @@ import Wire
 
 extension DiscoveryMachine {
     /// A datagram from `source`. The checks run cheapest first, so that a flood costs little:
-    /// rate, size and layout, our own packets, replay, then the signature (under a global
-    /// budget), then freshness; only a packet that passes them all changes the table.
+    /// the host's rate, size and layout, the sender's rate, our own packets, replay, then the
+    /// signature (under a global budget), then freshness; only a packet that passes them all
+    /// changes the table.
     public mutating func receive(
         _ datagram: [UInt8], from source: DiscoverySource, now: Instant, wallClock: UInt64
     ) -> [DiscoveryAction] {
         guard phase == .running else { return [] }
         stats.datagramsReceived += 1
-        guard sources.allow(.init(host: source.host, port: source.port), now: now) else {
-            return drop(.rateLimited)
-        }
+        guard hosts.allow(source.host, now: now) else { return drop(.rateLimited) }
         let received: ReceivedDiscoveryPacket
         do {
             received = try DiscoveryPacket.decode(datagram)
@@ -30,10 +29,14 @@ extension DiscoveryMachine {
             stats.own += 1
             return []
         }
+        guard senders.allow(SenderKey(host: source.host, peer: PeerKey(sender)), now: now) else {
+            return drop(.rateLimited)
+        }
 
         // Replay, before spending a signature check on it. Nothing changes until it verifies.
-        let key = DepartedInstances.Key(peer: sender, instance: packet.instance)
-        let known = table[sender]?.instances[packet.instance]
+        let peerKey = PeerKey(sender)
+        let key = DepartedInstances.Key(peer: peerKey, instance: packet.instance)
+        let known = table[peerKey]?.instances[packet.instance]
         if let known {
             if packet.counter < known.counter
                 || (packet.counter == known.counter
@@ -56,7 +59,7 @@ extension DiscoveryMachine {
         if let known, packet.counter == known.counter {
             // The same packet on another link: one more address, nothing else.
             stats.duplicates += 1
-            table[sender]?.instances[packet.instance]?.heard(from: source, now: now)
+            table[PeerKey(sender)]?.instances[packet.instance]?.heard(from: source, now: now)
             return report(sender)
         }
 
@@ -79,16 +82,16 @@ extension DiscoveryMachine {
     // MARK: Kinds
 
     private mutating func goodbye(_ sender: PeerID, packet: DiscoveryPacket, known: Bool) -> [DiscoveryAction] {
-        departed.record(.init(peer: sender, instance: packet.instance), counter: packet.counter)
+        departed.record(.init(peer: PeerKey(sender), instance: packet.instance), counter: packet.counter)
         stats.accepted += 1
-        guard known, var entry = table[sender] else { return [] }
-        let before = entry.listing(id: sender)
+        guard known, var entry = table[PeerKey(sender)] else { return [] }
+        let before = entry.reported
         entry.instances[packet.instance] = nil
         if entry.instances.isEmpty {
-            table[sender] = nil
+            table[PeerKey(sender)] = nil
             return before.map { [.peerRemoved($0, .goodbye)] } ?? []
         }
-        table[sender] = entry
+        table[PeerKey(sender)] = entry
         return report(sender)
     }
 
@@ -103,10 +106,12 @@ extension DiscoveryMachine {
                 outstandingQueries.contains { $0.nonce == nonce && now < $0.until }
             }
         if known {
-            var instance = table[sender]!.instances[packet.instance]!
+            var instance = table[PeerKey(sender)]!.instances[packet.instance]!
             instance.update(from: packet, source: source, now: now)
-            table[sender]!.instances[packet.instance] = instance
-            if answersUs || now - instance.firstHeard >= config.confirmAfter { table[sender]!.confirmed = true }
+            table[PeerKey(sender)]!.instances[packet.instance] = instance
+            if answersUs || now - instance.firstHeard >= config.confirmAfter {
+                table[PeerKey(sender)]!.confirmed = true
+            }
             stats.accepted += 1
             return report(sender)
         }
@@ -122,16 +127,16 @@ extension DiscoveryMachine {
         }
 
         var actions: [DiscoveryAction] = []
-        if var entry = table[sender] {
+        if var entry = table[PeerKey(sender)] {
             if entry.instances.count >= DiscoveryLimits.maxInstancesPerPeer,
                 let oldest = entry.instances.min(by: { $0.value.lastHeard < $1.value.lastHeard })
             {
                 entry.instances[oldest.key] = nil
-                departed.record(.init(peer: sender, instance: oldest.key), counter: oldest.value.counter)
+                departed.record(.init(peer: PeerKey(sender), instance: oldest.key), counter: oldest.value.counter)
             }
             entry.instances[packet.instance] = InstanceEntry(packet: packet, source: source, now: now)
             if answersUs { entry.confirmed = true }
-            table[sender] = entry
+            table[PeerKey(sender)] = entry
             stats.accepted += 1
             return report(sender)
         }
@@ -143,10 +148,10 @@ extension DiscoveryMachine {
             guard let victim = evictionCandidate() else { return drop(.tableFull) }
             actions += evict(victim)
         }
-        var entry = PeerEntry()
+        var entry = PeerEntry(id: sender)
         entry.instances[packet.instance] = InstanceEntry(packet: packet, source: source, now: now)
         entry.confirmed = answersUs
-        table[sender] = entry
+        table[PeerKey(sender)] = entry
         stats.accepted += 1
         actions += report(sender)
         // It may not know us yet (its query may have been lost, or it has none): announce soon.
@@ -163,13 +168,13 @@ extension DiscoveryMachine {
 
     /// The unconfirmed peer heard least recently, if any.
     private func evictionCandidate() -> PeerID? {
-        table.filter { !$0.value.confirmed }.min { $0.value.lastSeen < $1.value.lastSeen }?.key
+        table.values.filter { !$0.confirmed }.min { $0.lastSeen < $1.lastSeen }?.id
     }
 
     private mutating func evict(_ id: PeerID) -> [DiscoveryAction] {
-        guard let entry = table.removeValue(forKey: id) else { return [] }
+        guard let entry = table.removeValue(forKey: PeerKey(id)) else { return [] }
         for (instance, state) in entry.instances {
-            departed.record(.init(peer: id, instance: instance), counter: state.counter)
+            departed.record(.init(peer: PeerKey(id), instance: instance), counter: state.counter)
         }
         stats.evictions += 1
         return entry.reported.map { [.peerRemoved($0, .evicted)] } ?? []
@@ -178,13 +183,13 @@ extension DiscoveryMachine {
     /// Removes what has not been heard for its validity: addresses, instances, then peers.
     mutating func expire(now: Instant) -> [DiscoveryAction] {
         var actions: [DiscoveryAction] = []
-        for id in table.keys.sorted(by: { $0.description < $1.description }) {
-            guard var entry = table[id] else { continue }
+        for (key, id) in table.map({ ($0.key, $0.value.id) }).sorted(by: { $0.1.description < $1.1.description }) {
+            guard var entry = table[key] else { continue }
             var changed = false
             for (instanceID, var instance) in entry.instances {
                 if now >= instance.expiry || !instance.pruneAddresses(now: now) {
                     entry.instances[instanceID] = nil
-                    departed.record(.init(peer: id, instance: instanceID), counter: instance.counter)
+                    departed.record(.init(peer: PeerKey(id), instance: instanceID), counter: instance.counter)
                     changed = true
                 } else if instance.addresses.count != entry.instances[instanceID]?.addresses.count {
                     entry.instances[instanceID] = instance
@@ -193,10 +198,10 @@ extension DiscoveryMachine {
             }
             guard changed else { continue }
             if entry.instances.isEmpty {
-                table[id] = nil
+                table[key] = nil
                 if let reported = entry.reported { actions.append(.peerRemoved(reported, .expired)) }
             } else {
-                table[id] = entry
+                table[key] = entry
                 actions += report(id)
             }
         }
@@ -206,9 +211,10 @@ extension DiscoveryMachine {
     /// `.peerAdded` or `.peerUpdated` when what a user sees of the peer changed since it was
     /// last reported; nothing for a mere refresh.
     mutating func report(_ id: PeerID) -> [DiscoveryAction] {
-        guard let entry = table[id], let listing = entry.listing(id: id) else { return [] }
+        let key = PeerKey(id)
+        guard let entry = table[key], let listing = entry.listing else { return [] }
         let previous = entry.reported
-        table[id]?.reported = listing
+        table[key]?.reported = listing
         guard let previous else { return [.peerAdded(listing)] }
         return previous.listsTheSame(as: listing) ? [] : [.peerUpdated(listing)]
     }

@@ -25,9 +25,10 @@ public struct DiscoveryMachine: Sendable {
     var random: any RandomNumberGenerator & Sendable
     var phase = Phase.idle
     var counter: UInt64 = 0
-    var table: [PeerID: PeerEntry] = [:]
+    var table: [PeerKey: PeerEntry] = [:]
     var departed = DepartedInstances()
-    var sources = SourceRateLimiter()
+    var hosts = RateLimiter<String>(rate: DiscoveryLimits.hostRate, burst: DiscoveryLimits.hostBurst)
+    var senders = RateLimiter<SenderKey>(rate: DiscoveryLimits.senderRate, burst: DiscoveryLimits.senderBurst)
     var verifications: TokenBucket?
     var pendingAnswers: [DiscoveryLink: PendingAnswer] = [:]
     var lastAnswer: [DiscoveryLink: Instant] = [:]
@@ -40,6 +41,11 @@ public struct DiscoveryMachine: Sendable {
     public internal(set) var stats = DiscoveryStats()
 
     static let maxOutstandingQueries = 8
+
+    struct SenderKey: Hashable, Sendable {
+        let host: String
+        let peer: PeerKey
+    }
 
     public init(
         identity: LocalIdentity, config: DiscoveryConfig,
@@ -57,28 +63,31 @@ public struct DiscoveryMachine: Sendable {
 
     /// The peers listed now, by nickname then peer ID.
     public var peers: [DiscoveredPeer] {
-        table.compactMap { id, entry in entry.listing(id: id) }
+        table.values.compactMap(\.listing)
             .sorted { ($0.nickname, $0.peerID.description) < ($1.nickname, $1.peerID.description) }
     }
 
-    public func peer(_ id: PeerID) -> DiscoveredPeer? { table[id]?.listing(id: id) }
+    public func peer(_ id: PeerID) -> DiscoveredPeer? { table[PeerKey(id)]?.listing }
 
     public var isRunning: Bool { phase == .running }
 
     /// When `tick` must next be called; nil when nothing is pending.
     public var nextDeadline: Instant? {
         guard phase == .running else { return nil }
-        var deadlines: [Instant] = []
-        if let nextAnnounce { deadlines.append(nextAnnounce) }
-        if let triggeredAnnounce { deadlines.append(triggeredAnnounce) }
-        deadlines += pendingAnswers.values.map(\.due)
+        var earliest: Instant?
+        func consider(_ deadline: Instant?) {
+            if let deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        consider(nextAnnounce)
+        consider(triggeredAnnounce)
+        for answer in pendingAnswers.values { consider(answer.due) }
         for entry in table.values {
             for instance in entry.instances.values {
-                deadlines.append(instance.expiry)
-                if let address = instance.nextAddressExpiry { deadlines.append(address) }
+                consider(instance.expiry)
+                for address in instance.addresses.values { consider(address.lastHeard + instance.validity) }
             }
         }
-        return deadlines.min()
+        return earliest
     }
 
     // MARK: Events
@@ -138,7 +147,7 @@ public struct DiscoveryMachine: Sendable {
 
     /// A TCP session proved that this peer holds its key: spare it when the table is full.
     public mutating func confirm(_ id: PeerID) {
-        table[id]?.confirmed = true
+        table[PeerKey(id)]?.confirmed = true
     }
 
     // MARK: Sending

@@ -65,8 +65,16 @@ struct InstanceEntry: Sendable {
     }
 }
 
+/// A table key: a peer ID's bytes, compared plainly. Peer IDs are public; `PeerID`'s own `==`
+/// takes constant time, which a lookup does not need and would pay for on every packet.
+struct PeerKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ id: PeerID) { bytes = id.bytes }
+}
+
 /// One peer ID in the table, with its instances.
 struct PeerEntry: Sendable {
+    let id: PeerID
     var instances: [UInt64: InstanceEntry] = [:]
     var confirmed = false
     /// The listing last reported to the owner, to tell real changes from mere refreshes.
@@ -76,7 +84,7 @@ struct PeerEntry: Sendable {
 
     /// The listing: the instance heard first speaks for the peer, so that two running
     /// instances do not make the listing flap between them.
-    func listing(id: PeerID) -> DiscoveredPeer? {
+    var listing: DiscoveredPeer? {
         guard let primary = instances.min(by: { ($0.value.firstHeard, $0.key) < ($1.value.firstHeard, $1.key) })?.value
         else { return nil }
         let addresses = primary.sortedAddresses

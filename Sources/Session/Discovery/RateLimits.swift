@@ -35,22 +35,14 @@ struct TokenBucket: Sendable, Equatable {
     }
 }
 
-/// One token bucket per source (address and port), for at most `capacity` sources.
-struct SourceRateLimiter: Sendable {
-    struct Key: Hashable, Sendable {
-        let host: String
-        let port: UInt16
-    }
-
+/// One token bucket per key (a host, or a host and a peer ID), for at most `capacity` keys.
+struct RateLimiter<Key: Hashable & Sendable>: Sendable {
     private var buckets: [Key: TokenBucket] = [:]
     let capacity: Int
     let rate: Int
     let burst: Int
 
-    init(
-        rate: Int = DiscoveryLimits.sourceRate, burst: Int = DiscoveryLimits.sourceBurst,
-        capacity: Int = DiscoveryLimits.maxTrackedSources
-    ) {
+    init(rate: Int, burst: Int, capacity: Int = DiscoveryLimits.maxTrackedSources) {
         self.rate = rate
         self.burst = burst
         self.capacity = capacity
@@ -78,7 +70,7 @@ struct SourceRateLimiter: Sendable {
 /// Instances that ended, with their last counter, oldest forgotten first.
 struct DepartedInstances: Sendable {
     struct Key: Hashable, Sendable {
-        let peer: PeerID
+        let peer: PeerKey
         let instance: UInt64
     }
 
