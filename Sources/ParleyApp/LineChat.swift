@@ -17,6 +17,8 @@ actor LineChat {
         var pending: [MessageID: Int] = [:]
         /// The discovered peer this session was opened for by /msg.
         var dialed: PeerID?
+        /// Reads the session's events; ends after `.closed` has been handled.
+        var consumer: Task<Void, Never>?
     }
 
     let output: LineOutput
@@ -48,7 +50,7 @@ actor LineChat {
         let key = ObjectIdentifier(connection)
         entries[key] = Entry(
             connection: connection, isOutgoing: isOutgoing, address: connection.remoteAddressText, dialed: dialed)
-        Task {
+        entries[key]?.consumer = Task {
             for await event in connection.events { self.handle(event, on: key) }
         }
     }
@@ -114,7 +116,11 @@ actor LineChat {
     }
 
     func quit() async {
-        for entry in entries.values { await entry.connection.close() }
+        for entry in entries.values {
+            await entry.connection.close()
+            // Every line about the session (its close, undelivered messages) is out before exit.
+            await entry.consumer?.value
+        }
         await stopDiscovery()
         for item in waiting {
             failures += 1

@@ -65,7 +65,8 @@ struct SendCommandTests {
         #expect(result.status == 4)
         #expect(result.stderr.contains("timed out"))
         // --timeout bounds the handshake too, not only the acknowledgement.
-        #expect(Date().timeIntervalSince(started) < 3.5)
+        // (The default handshake timeout is 5 s; process start-up on a loaded machine takes some.)
+        #expect(Date().timeIntervalSince(started) < 4.5)
     }
 
     @Test func anEmptyOrOversizedMessageIsRefusedBeforeConnecting() async throws {
