@@ -13,8 +13,7 @@ final class SessionHandler: ChannelInboundHandler {
     private let establishedPromise: EventLoopPromise<PeerInfo>
     private let closedPromise: EventLoopPromise<CloseReason>
     private var context: ChannelHandlerContext?
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: Instant?
+    private let timer: DeadlineTimer
 
     init(
         machine: SessionMachine, eventLoop: EventLoop,
@@ -24,6 +23,7 @@ final class SessionHandler: ChannelInboundHandler {
         self.onEvent = onEvent
         establishedPromise = eventLoop.makePromise()
         closedPromise = eventLoop.makePromise()
+        timer = DeadlineTimer(eventLoop: eventLoop)
     }
 
     var established: EventLoopFuture<PeerInfo> { establishedPromise.futureResult }
@@ -39,8 +39,7 @@ final class SessionHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         self.context = nil
         // A channel torn down before it ever became active (a failed connect) still ends the
         // session, so whoever awaits it hears why.
@@ -110,8 +109,8 @@ final class SessionHandler: ChannelInboundHandler {
         for event in events { deliver(event) }
         if shouldClose {
             context?.close(promise: nil)
-        } else if let context {
-            rescheduleTimer(context: context)
+        } else if context != nil {
+            rescheduleTimer()
         }
     }
 
@@ -135,20 +134,8 @@ final class SessionHandler: ChannelInboundHandler {
         onEvent(event)
     }
 
-    private func rescheduleTimer(context: ChannelHandlerContext) {
-        let deadline = machine.nextDeadline
-        guard deadline != timerDeadline else { return }
-        timer?.cancel()
-        timer = nil
-        timerDeadline = deadline
-        guard let deadline else { return }
-        let delay = max(.zero, deadline - .now())
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) {
-            let handler = loopBound.value
-            handler.timerDeadline = nil
-            handler.perform(handler.machine.tick(now: .now()))
-        }
+    private func rescheduleTimer() {
+        timer.arm(at: machine.nextDeadline) { [self] in perform(machine.tick(now: .now())) }
     }
 }
 

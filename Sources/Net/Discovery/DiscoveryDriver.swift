@@ -17,8 +17,7 @@ final class DiscoveryDriver {
     private let eventLoop: EventLoop
     private let onEvent: @Sendable (DiscoveryEvent) -> Void
     private var links: [DiscoveryLink: (channel: Channel, destination: SocketAddress)] = [:]
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: Instant?
+    private let timer: DeadlineTimer
     private(set) var sendFailures = 0
     private(set) var datagramsSent = 0
     private(set) var bytesSent = 0
@@ -26,6 +25,7 @@ final class DiscoveryDriver {
     init(machine: DiscoveryMachine, eventLoop: EventLoop, onEvent: @escaping @Sendable (DiscoveryEvent) -> Void) {
         self.machine = machine
         self.eventLoop = eventLoop
+        timer = DeadlineTimer(eventLoop: eventLoop)
         self.onEvent = onEvent
     }
 
@@ -66,8 +66,7 @@ final class DiscoveryDriver {
 
     /// Closes every socket without a goodbye, as a crash would.
     func abandonForTestingOnly() -> EventLoopFuture<Void> {
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         let channels = links.values.map(\.channel)
         links.removeAll()
         return EventLoopFuture.andAllComplete(channels.map { $0.close() }, on: eventLoop)
@@ -76,8 +75,7 @@ final class DiscoveryDriver {
     /// Says goodbye, waits until the goodbye is written, then closes every socket.
     func stop() -> EventLoopFuture<Void> {
         let writes = perform(machine.stop(now: .now(), wallClock: WallClock.millisecondsNow()))
-        timer?.cancel()
-        timer = nil
+        timer.cancel()
         let channels = links.values.map(\.channel)
         links.removeAll()
         let eventLoop = self.eventLoop
@@ -118,18 +116,8 @@ final class DiscoveryDriver {
     }
 
     private func rescheduleTimer() {
-        let deadline = machine.nextDeadline
-        guard deadline != timerDeadline else { return }
-        timer?.cancel()
-        timer = nil
-        timerDeadline = deadline
-        guard let deadline else { return }
-        let delay = max(.zero, deadline - .now())
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        timer = eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) {
-            let driver = bound.value
-            driver.timerDeadline = nil
-            driver.perform(driver.machine.tick(now: .now(), wallClock: WallClock.millisecondsNow()))
+        timer.arm(at: machine.nextDeadline) { [self] in
+            perform(machine.tick(now: .now(), wallClock: WallClock.millisecondsNow()))
         }
     }
 }
