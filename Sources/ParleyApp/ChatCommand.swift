@@ -61,11 +61,7 @@ struct ChatCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            try await chat()
-        } catch let failure as Failure {
-            failure.exit()
-        }
+        try await Failure.exitingOnFailure { try await chat() }
     }
 
     private func chat() async throws {

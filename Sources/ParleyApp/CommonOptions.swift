@@ -92,4 +92,14 @@ extension Failure {
         FileHandle.standardError.write(Data("parley: \(message)\n".utf8))
         Foundation.exit(code.rawValue)
     }
+
+    /// Runs a command's body; a `Failure` it throws ends the process with its message and code.
+    /// Anything else goes on to ArgumentParser.
+    static func exitingOnFailure(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let failure as Failure {
+            failure.exit()
+        }
+    }
 }

@@ -34,17 +34,15 @@ struct IdCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
+        try await Failure.exitingOnFailure {
             var identity = try homeOptions.loadIdentity()
             if let nick {
-                do { try homeOptions.store.saveNickname(nick) } catch {
+                do throws(IdentityError) { try homeOptions.store.saveNickname(nick) } catch {
                     throw Failure(message: error.description, code: .failure)
                 }
                 identity.nickname = nick
             }
             print(render(identity), terminator: "")
-        } catch let failure as Failure {
-            failure.exit()
         }
     }
 

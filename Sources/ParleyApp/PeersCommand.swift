@@ -36,11 +36,7 @@ struct PeersCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            try await listPeers()
-        } catch let failure as Failure {
-            failure.exit()
-        }
+        try await Failure.exitingOnFailure { try await listPeers() }
     }
 
     private func listPeers() async throws {

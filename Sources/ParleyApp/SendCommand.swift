@@ -36,11 +36,7 @@ struct SendCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        do {
-            try await send()
-        } catch let failure as Failure {
-            failure.exit()
-        }
+        try await Failure.exitingOnFailure { try await send() }
     }
 
     private func send() async throws {
