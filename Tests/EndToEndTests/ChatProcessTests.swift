@@ -115,7 +115,7 @@ struct ChatProcessTests {
         #expect(bob.lines.contains("! #1 not sent: no peer connected"))
     }
 
-    @Test func aSignalWhileConnectingEndsAtOnce() async throws {
+    @Test func aSignalDuringTheHandshakeEndsAtOnce() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         let (fd, port) = try silentListener()
