@@ -54,10 +54,6 @@ public final class PeerConnection: Sendable {
         try? await channel.closeFuture.get()
     }
 
-    public func stats() async -> SessionStats {
-        (try? await channel.eventLoop.submit { self.handler.value.stats }.get()) ?? SessionStats()
-    }
-
     public func roundTrip() async -> Duration? {
         try? await channel.eventLoop.submit { self.handler.value.roundTrip }.get()
     }

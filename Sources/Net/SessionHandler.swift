@@ -28,7 +28,6 @@ final class SessionHandler: ChannelInboundHandler {
 
     var established: EventLoopFuture<PeerInfo> { establishedPromise.futureResult }
     var closed: EventLoopFuture<CloseReason> { closedPromise.futureResult }
-    var stats: SessionStats { machine.stats }
     var roundTrip: Duration? { machine.roundTrip }
 
     // MARK: Channel events
