@@ -2,8 +2,10 @@
 // parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
 //
 // Dependencies point one way:
-//   parley → ParleyApp → Net → Session → Noise, Wire, Identity
-//                      → Voice → COpus
+//   parley → ParleyApp → TUI → CNcursesw
+//                      → Store → GRDB (SQLite)
+//                      → Net → Session → Noise, Wire, Identity
+//                      → Voice → COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
 // Nothing below Net imports NIOPosix or touches a socket.
 import PackageDescription
 
@@ -19,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libopus, found through pkg-config (Debian: libopus-dev). Only Voice imports it.
@@ -27,6 +30,18 @@ let package = Package(
             pkgConfig: "opus",
             providers: [.apt(["libopus-dev"])]
         ),
+        // libspeexdsp: jitter buffer, resampler, noise suppression, voice activity, echo cancellation.
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        // libsndfile: reading WAV and FLAC input files.
+        .systemLibrary(name: "CSndfile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        // libopusenc: recording calls as standard Ogg Opus files.
+        .systemLibrary(name: "COpusEnc", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev"])]),
+        // libopusfile: reading Ogg Opus files.
+        .systemLibrary(name: "COpusFile", pkgConfig: "opusfile", providers: [.apt(["libopusfile-dev"])]),
+        // ALSA (libasound): live microphone and speaker devices.
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        // ncursesw: the full-screen terminal. Only TUI imports it.
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         // Byte layouts, frame codecs and limits. No crypto, no sockets.
         .target(name: "Wire"),
         // The Noise protocol framework on swift-crypto's primitives.
@@ -41,8 +56,16 @@ let package = Package(
             name: "Session",
             dependencies: ["Wire", "Noise", "Identity", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // Opus and audio. The only module that imports COpus.
-        .target(name: "Voice", dependencies: ["COpus"]),
+        // Opus and audio: codec, jitter buffer, speech processing, files and devices.
+        // The only module that imports the audio C libraries.
+        .target(name: "Voice", dependencies: ["COpus", "CSpeexDSP", "CSndfile", "COpusEnc", "COpusFile", "CALSA"]),
+        // Durable state in SQLite through GRDB: history, outbox, known peers.
+        .target(
+            name: "Store",
+            dependencies: ["Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
+        .target(name: "TUI", dependencies: ["CNcursesw"]),
         // SwiftNIO adapters: bootstraps and channel handlers that move bytes to the state machines.
         .target(
             name: "Net",
@@ -57,7 +80,7 @@ let package = Package(
         .target(
             name: "ParleyApp",
             dependencies: [
-                "Net", "Session", "Identity", "Wire", "Voice",
+                "Net", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -76,6 +99,10 @@ let package = Package(
         ),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
         .testTarget(name: "VoiceTests", dependencies: ["Voice"]),
+        // A real SQLite database in a temporary directory.
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Identity", "Wire"]),
+        // Layout, wrapping and line editing as values; no terminal needed.
+        .testTarget(name: "TUITests", dependencies: ["TUI"]),
         // Real loopback sockets; binds port 0 only.
         .testTarget(
             name: "NetTests",

@@ -1,0 +1,7 @@
+#ifndef PARLEY_CSpeexDSP_SHIM_H
+#define PARLEY_CSpeexDSP_SHIM_H
+#include <speex/speex_preprocess.h>
+#include <speex/speex_echo.h>
+#include <speex/speex_resampler.h>
+#include <speex/speex_jitter.h>
+#endif
