@@ -8,6 +8,21 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <locale.h>
+#include <langinfo.h>
 #include <wchar.h>
 #include <ncursesw/curses.h>
+
+// Swift imports neither function-like macros nor C globals it can use safely under strict
+// concurrency, so the few the adapter needs are wrapped here.
+static inline attr_t parley_attr_bold(void) { return A_BOLD; }
+static inline attr_t parley_attr_dim(void) { return A_DIM; }
+static inline attr_t parley_attr_underline(void) { return A_UNDERLINE; }
+static inline attr_t parley_attr_reverse(void) { return A_REVERSE; }
+static inline attr_t parley_attr_normal(void) { return A_NORMAL; }
+static inline WINDOW *parley_stdscr(void) { return stdscr; }
+static inline int parley_key_f0(void) { return KEY_F0; }
+// The C library's column count for a character (declared by <wchar.h> only under X/Open,
+// which Swift's Glibc module is not built with); curses measures with it.
+extern int wcwidth(wchar_t);
+static inline int parley_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }
 #endif

@@ -1,0 +1,101 @@
+import Foundation
+
+/// Which conversation: the room that reaches every discovered peer, or one peer.
+public enum ConversationID: Hashable, Sendable, CustomStringConvertible {
+    /// `#lan`: every discovered peer, over a full mesh of end-to-end sessions.
+    case room
+    /// One peer, by its peer ID as text.
+    case peer(String)
+
+    public static let roomName = "#lan"
+
+    public var description: String {
+        switch self {
+        case .room: Self.roomName
+        case .peer(let id): id
+        }
+    }
+}
+
+/// Where one of our own messages is, updated live.
+public enum DeliveryState: Equatable, Sendable {
+    /// Written to the outbox, not yet sent (the peer may be away).
+    case queued
+    /// Sent, not yet acknowledged.
+    case sent
+    /// Acknowledged by the peer.
+    case delivered
+    /// Given up on, with the reason shown to the user.
+    case failed(reason: String)
+    /// In the room: acknowledged by `delivered` of `of` peers.
+    case room(delivered: Int, of: Int)
+}
+
+/// One line of a conversation as the screen shows it.
+public struct ChatMessage: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// Something a person wrote.
+        case chat
+        /// A line from parley itself: a peer joined, help text, a command's result.
+        case notice
+        /// A line from parley about something that went wrong.
+        case error
+    }
+
+    /// Unique within its conversation; delivery updates find the message by it.
+    public var id: String
+    public var timestamp: Date
+    /// The sender's peer ID (nicknames are coloured by it); empty for notices.
+    public var senderID: String
+    public var senderNickname: String
+    public var text: String
+    public var kind: Kind
+    /// Set on our own messages only.
+    public var delivery: DeliveryState?
+
+    public init(
+        id: String, timestamp: Date, senderID: String, senderNickname: String, text: String, kind: Kind = .chat,
+        delivery: DeliveryState? = nil
+    ) {
+        self.id = id
+        self.timestamp = timestamp
+        self.senderID = senderID
+        self.senderNickname = senderNickname
+        self.text = text
+        self.kind = kind
+        self.delivery = delivery
+    }
+
+    public var isOwn: Bool { delivery != nil }
+}
+
+/// One row of the peers pane.
+public struct PeerRow: Equatable, Sendable {
+    public enum Path: Equatable, Sendable {
+        case direct
+        case relay
+        case offline
+    }
+
+    public var id: String
+    public var nickname: String
+    /// The first groups of the fingerprint, as `Fingerprint.short` gives them.
+    public var shortFingerprint: String
+    public var verified: Bool
+    public var path: Path
+    public var roundTripMilliseconds: Double?
+    public var inCall: Bool
+
+    public init(
+        id: String, nickname: String, shortFingerprint: String, verified: Bool = false, path: Path = .direct,
+        roundTripMilliseconds: Double? = nil, inCall: Bool = false
+    ) {
+        self.id = id
+        self.nickname = nickname
+        self.shortFingerprint = shortFingerprint
+        self.verified = verified
+        self.path = path
+        self.roundTripMilliseconds = roundTripMilliseconds
+        self.inCall = inCall
+    }
+}

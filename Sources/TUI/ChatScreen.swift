@@ -1,0 +1,133 @@
+import Foundation
+
+/// What the screen asks of the world after a key or an update.
+public enum ScreenEffect: Equatable, Sendable {
+    /// A command for the app, with the conversation that was on screen when it was typed.
+    case command(UserCommand, in: ConversationID)
+    case bell
+    /// Repaint every cell (the terminal may have been scribbled on or resized).
+    case redraw
+    /// The user asked to leave (Ctrl-C, Ctrl-D on an empty line, `/quit`).
+    case quit
+}
+
+/// The screen's logic as a value: the model, keys in, updates in, effects and frames out.
+/// The screen itself handles `/win`, `/clear` and `/help`; every other command, and `/quit`,
+/// goes to the app as an effect.
+public struct ChatScreen: Sendable {
+    public var model: ChatScreenModel
+    public var renderer: ScreenRenderer
+    /// Rows of the conversation pane at the last render: one page for PgUp/PgDn.
+    public private(set) var pageRows = 10
+
+    public init(model: ChatScreenModel, renderer: ScreenRenderer) {
+        self.model = model
+        self.renderer = renderer
+    }
+
+    public mutating func handle(_ key: Key, now: Date) -> [ScreenEffect] {
+        if let action = KeyBindings.action(for: key, inputIsEmpty: model.editor.isEmpty) {
+            return perform(action)
+        }
+        let candidates = CompletionCandidates(nicknames: model.nicknames)
+        switch model.editor.handle(key, completing: candidates) {
+        case .submitted(let line): return submit(line, now: now)
+        case .bell: return [.bell]
+        case .edited, .unhandled: return []
+        }
+    }
+
+    public mutating func perform(_ action: ScreenAction) -> [ScreenEffect] {
+        let page = max(1, pageRows - 1)
+        switch action {
+        case .scrollPageUp: model.scroll(by: page)
+        case .scrollPageDown: model.scroll(by: -page)
+        case .scrollToTop: model.scrollToTop()
+        case .scrollToBottom: model.scrollToBottom()
+        case .window(let number): if !model.activate(window: number) { return [.bell] }
+        case .nextWindow: model.activateNext()
+        case .previousWindow: model.activatePrevious()
+        case .quit: return [.quit]
+        case .redraw: return [.redraw]
+        }
+        return []
+    }
+
+    /// Runs a submitted input line: a parse error is shown in the window on screen.
+    public mutating func submit(_ line: String, now: Date) -> [ScreenEffect] {
+        let command: UserCommand
+        switch CommandParser.parse(line) {
+        case .failure(let error):
+            model.addNotice(error.description, kind: .error, at: now)
+            return []
+        case .success(let parsed): command = parsed
+        }
+        switch command {
+        case .win(let number):
+            if !model.activate(window: number) {
+                model.addNotice(
+                    "no window \(number): windows are 1 to \(model.conversations.count)", kind: .error, at: now)
+            }
+            return []
+        case .clear:
+            model.clear(model.activeID)
+            return []
+        case .help(let topic):
+            let lines = topic.flatMap(CommandHelp.entry)?.text ?? CommandHelp.overview
+            for line in lines { model.addNotice(line, at: now) }
+            return []
+        case .quit:
+            return [.quit]
+        case .msg(let nickname, nil):
+            if let index = model.conversations.firstIndex(where: { $0.title == nickname && $0.id != .room }) {
+                model.activate(index)
+                return []
+            }
+            return [.command(command, in: model.activeID)]
+        default:
+            model.scrollToBottom()
+            return [.command(command, in: model.activeID)]
+        }
+    }
+
+    public mutating func apply(_ update: ModelUpdate, now: Date) -> [ScreenEffect] {
+        switch update {
+        case .message(let message, let id):
+            return model.append(message, to: id) ? [.bell] : []
+        case .delivery(let messageID, let id, let state):
+            model.setDelivery(state, of: messageID, in: id)
+        case .history(let messages, let id):
+            model.prepend(messages, to: id)
+        case .peers(let rows):
+            model.setPeers(rows)
+        case .identity(let nickname, let fingerprint):
+            model.status.ownNickname = nickname
+            model.status.ownFingerprint = fingerprint
+        case .relay(let relay):
+            model.status.relay = relay
+        case .call(let call):
+            model.status.call = call
+        case .inputLevel(let level):
+            model.status.call?.inputLevel = level
+        case .notice(let text, let id):
+            model.addNotice(text, in: id, at: now)
+        case .error(let text, let id):
+            model.addNotice(text, kind: .error, in: id, at: now)
+        case .activate(let id):
+            model.activate(id)
+        case .bell:
+            return [.bell]
+        case .bellOnBackgroundMessage(let on):
+            model.bellOnBackgroundMessage = on
+        }
+        return []
+    }
+
+    /// Draws the model and keeps what drawing learnt (the clamped scroll offset, the page size).
+    public mutating func render(rows: Int, columns: Int, now: Date) -> Frame {
+        let screen = renderer.render(model, rows: rows, columns: columns, now: now)
+        model.clampScroll(to: screen.scrollOffset)
+        pageRows = max(1, screen.conversationRows)
+        return screen.frame
+    }
+}

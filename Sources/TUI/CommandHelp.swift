@@ -1,0 +1,90 @@
+import Foundation
+
+/// The help text of every slash command: `/help` lists them, `/help CMD` explains one.
+public struct CommandHelp: Equatable, Sendable {
+    public let name: String
+    public let usage: String
+    public let summary: String
+    public let details: String
+
+    public static let all: [CommandHelp] = [
+        CommandHelp(
+            name: "msg", usage: "/msg NICK [TEXT]", summary: "open a conversation with NICK, sending TEXT",
+            details:
+                "Opens the conversation with NICK as a window. With TEXT, sends it there; a peer who is away gets it when back."
+        ),
+        CommandHelp(
+            name: "peers", usage: "/peers", summary: "list peers with fingerprint, path and round trip",
+            details:
+                "Lists every known peer: nickname, fingerprint, verified or not, direct or relayed, round-trip time."),
+        CommandHelp(
+            name: "call", usage: "/call [NICK]", summary: "call NICK, or the peer on screen",
+            details: "Starts a voice call with NICK, or with the peer of the conversation on screen."),
+        CommandHelp(
+            name: "answer", usage: "/answer", summary: "answer the incoming call",
+            details: "Accepts the call that is ringing."),
+        CommandHelp(
+            name: "decline", usage: "/decline", summary: "decline the incoming call",
+            details: "Refuses the call that is ringing; the caller is told it was declined."),
+        CommandHelp(
+            name: "hangup", usage: "/hangup", summary: "end the call",
+            details: "Ends the running call, or stops calling."),
+        CommandHelp(
+            name: "mute", usage: "/mute [on|off]", summary: "mute or unmute the microphone",
+            details: "Without an argument, toggles; the status bar shows MUTED while muted."),
+        CommandHelp(
+            name: "verify", usage: "/verify [NICK] [accept]", summary: "show the safety number and mark verified",
+            details:
+                "Shows the safety number of NICK (or the peer on screen) to compare with theirs by voice or in person, and marks the peer verified. With accept, accepts the new key a known peer presented after a refusal."
+        ),
+        CommandHelp(
+            name: "nick", usage: "/nick NAME", summary: "change your nickname",
+            details: "Announces NAME as your nickname to every peer from now on."),
+        CommandHelp(
+            name: "relay", usage: "/relay [HOST:PORT|off]", summary: "show, set or turn off the relay",
+            details:
+                "Without an argument, shows the relay connection. With HOST:PORT, connects to that relay; off disconnects."
+        ),
+        CommandHelp(
+            name: "path", usage: "/path [NICK] [direct|relay|auto]", summary: "show or choose how a peer is reached",
+            details:
+                "Shows whether NICK (or the peer on screen) is reached directly or through the relay; direct, relay or auto chooses."
+        ),
+        CommandHelp(
+            name: "history", usage: "/history [TEXT]", summary: "load older messages, or search for TEXT",
+            details:
+                "Without TEXT, shows older messages of this conversation. With TEXT, lists the messages containing it."),
+        CommandHelp(
+            name: "clear", usage: "/clear", summary: "clear this window",
+            details: "Removes the messages from this window; the history on disk stays."),
+        CommandHelp(
+            name: "help", usage: "/help [CMD]", summary: "list the commands, or explain CMD",
+            details: "Without CMD, lists every command. With CMD, explains it."),
+        CommandHelp(
+            name: "quit", usage: "/quit", summary: "leave parley",
+            details: "Closes every session and exits; queued messages stay in the outbox for next time."),
+        CommandHelp(
+            name: "win", usage: "/win N", summary: "show window N",
+            details:
+                "Shows window N: 1 is #lan, then one per peer, as numbered in the peers pane. Alt+1 to Alt+9 do the same."
+        ),
+    ]
+
+    public static func entry(_ name: String) -> CommandHelp? {
+        all.first { $0.name == name }
+    }
+
+    static func usage(of name: String) -> String {
+        entry(name)?.usage ?? "/\(name)"
+    }
+
+    /// The lines `/help` shows: every command with its summary.
+    public static var overview: [String] {
+        let width = all.map { $0.usage.count }.max() ?? 0
+        return ["Commands (/help CMD for more; keys: see parley(1) FULL-SCREEN CLIENT):"]
+            + all.map { $0.usage.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.summary }
+    }
+
+    /// The lines `/help CMD` shows.
+    public var text: [String] { [usage + " — " + summary, details] }
+}

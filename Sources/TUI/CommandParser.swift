@@ -1,0 +1,108 @@
+/// Parses an input line into a `UserCommand`. A line starting with "/" is a command; "//" at
+/// the start sends a line that begins with a slash; anything else is text for the conversation.
+public enum CommandParser {
+    /// Highest window number `/win` accepts.
+    public static let maximumWindow = 999
+
+    public static func parse(_ line: String) -> Result<UserCommand, CommandError> {
+        guard line.hasPrefix("/") else { return .success(.text(line)) }
+        if line.hasPrefix("//") { return .success(.text(String(line.dropFirst()))) }
+        let body = line.dropFirst()
+        let name = String(body.prefix { !$0.isWhitespace }).lowercased()
+        let rest = body.dropFirst(name.count).trimmingSpaces
+        let words = rest.split(whereSeparator: \.isWhitespace).map(String.init)
+        do {
+            return .success(try command(name, rest: rest, words: words))
+        } catch let error as CommandError {
+            return .failure(error)
+        } catch {
+            return .failure(.unknownCommand(name))
+        }
+    }
+
+    private static func command(_ name: String, rest: String, words: [String]) throws -> UserCommand {
+        switch name {
+        case "msg":
+            guard let nickname = words.first else {
+                throw CommandError.missingArgument(command: name, argument: "NICK")
+            }
+            let text = rest.dropFirst(nickname.count).trimmingSpaces
+            return .msg(nickname: nickname, text: text.isEmpty ? nil : text)
+        case "peers": try none(name, words); return .peers
+        case "call": try atMost(1, name, words); return .call(nickname: words.first)
+        case "answer": try none(name, words); return .answer
+        case "decline": try none(name, words); return .decline
+        case "hangup": try none(name, words); return .hangup
+        case "mute":
+            try atMost(1, name, words)
+            switch words.first?.lowercased() {
+            case nil: return .mute(nil)
+            case "on": return .mute(true)
+            case "off": return .mute(false)
+            case let other?: throw CommandError.invalidArgument(command: name, value: other, expected: "on or off")
+            }
+        case "verify":
+            try atMost(2, name, words)
+            if words.count == 2 && words[1].lowercased() != "accept" {
+                throw CommandError.invalidArgument(command: name, value: words[1], expected: "accept")
+            }
+            return .verify(nickname: words.first, acceptNewKey: words.count == 2)
+        case "nick":
+            guard !rest.isEmpty else { throw CommandError.missingArgument(command: name, argument: "NAME") }
+            return .nick(rest)
+        case "relay":
+            try atMost(1, name, words)
+            switch words.first {
+            case nil: return .relay(.show)
+            case "off": return .relay(.off)
+            case let endpoint?: return .relay(.connect(endpoint))
+            }
+        case "path":
+            try atMost(2, name, words)
+            var nickname: String?
+            var choice: UserCommand.PathChoice?
+            for word in words {
+                if let parsed = UserCommand.PathChoice(rawValue: word.lowercased()), choice == nil {
+                    choice = parsed
+                } else if nickname == nil && choice == nil {
+                    nickname = word
+                } else {
+                    throw CommandError.invalidArgument(command: name, value: word, expected: "direct, relay or auto")
+                }
+            }
+            return .path(nickname: nickname, choice: choice)
+        case "history": return .history(search: rest.isEmpty ? nil : rest)
+        case "clear": try none(name, words); return .clear
+        case "help":
+            try atMost(1, name, words)
+            guard let word = words.first else { return .help(topic: nil) }
+            let topic = word.hasPrefix("/") ? String(word.dropFirst()).lowercased() : word.lowercased()
+            guard CommandHelp.entry(topic) != nil else { throw CommandError.unknownHelpTopic(word) }
+            return .help(topic: topic)
+        case "quit": try none(name, words); return .quit
+        case "win":
+            guard let word = words.first else { throw CommandError.missingArgument(command: name, argument: "N") }
+            try atMost(1, name, words)
+            guard let number = Int(word), (1...maximumWindow).contains(number) else {
+                throw CommandError.invalidArgument(command: name, value: word, expected: "a window number")
+            }
+            return .win(number)
+        default:
+            throw CommandError.unknownCommand(name)
+        }
+    }
+
+    private static func none(_ name: String, _ words: [String]) throws {
+        try atMost(0, name, words)
+    }
+
+    private static func atMost(_ count: Int, _ name: String, _ words: [String]) throws {
+        if words.count > count { throw CommandError.unexpectedArgument(command: name, value: words[count]) }
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}

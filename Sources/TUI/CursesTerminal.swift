@@ -1,0 +1,179 @@
+import CNcursesw
+import Glibc
+
+/// The terminal through ncursesw, kept thin: it starts and ends curses, reads raw input
+/// without blocking, copies a `Frame` to the screen (only rows that changed) and rings the
+/// bell. It decides nothing; `FullScreen` and `ChatScreen` do. Not thread-safe: one task owns it.
+final class CursesTerminal {
+    enum Failure: Error, CustomStringConvertible {
+        case notATerminal
+        case cannotStart(String)
+
+        var description: String {
+            switch self {
+            case .notATerminal: "the full-screen client needs a terminal on standard input and output"
+            case .cannotStart(let term): "curses cannot drive this terminal (TERM=\(term))"
+            }
+        }
+    }
+
+    /// Milliseconds curses waits after Escape for the rest of a key's sequence.
+    static let escapeDelayMilliseconds: Int32 = 25
+
+    private let window: UnsafeMutablePointer<WINDOW>
+    private let screen: OpaquePointer
+    private let colors: Bool
+    private var last: Frame?
+    private var closed = false
+    private var functionKeys: [Int32: Key] = [:]
+
+    init(colors wantColors: Bool) throws {
+        guard isatty(0) == 1, isatty(1) == 1 else { throw Failure.notATerminal }
+        setlocale(LC_ALL, "")
+        if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" {
+            // Wide characters need a UTF-8 locale; C.UTF-8 is always there on glibc.
+            setlocale(LC_CTYPE, "C.UTF-8")
+        }
+        guard let output = fdopen(1, "w"), let input = fdopen(0, "r"), let screen = newterm(nil, output, input)
+        else {
+            throw Failure.cannotStart(getenv("TERM").map { String(cString: $0) } ?? "unset")
+        }
+        self.screen = screen
+        set_term(screen)
+        guard let window = parley_stdscr() else { throw Failure.cannotStart("no standard screen") }
+        self.window = window
+        raw()
+        noecho()
+        nonl()
+        keypad(window, true)
+        nodelay(window, true)
+        set_escdelay(Self.escapeDelayMilliseconds)
+        colors = wantColors && has_colors()
+        if colors {
+            start_color()
+            use_default_colors()
+            for color in TerminalColor.allCases {
+                init_pair(Int16(color.rawValue + 1), Int16(color.rawValue), -1)
+            }
+        }
+        functionKeys = Self.functionKeyTable()
+        atexit { if !isendwin() { endwin() } }
+    }
+
+    deinit { close() }
+
+    /// Ends curses and gives the terminal back as it was. Safe to call more than once.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        endwin()
+        delscreen(screen)
+    }
+
+    var size: (rows: Int, columns: Int) {
+        (Int(getmaxy(window)), Int(getmaxx(window)))
+    }
+
+    /// The next input without waiting, or nil when there is none.
+    func read() -> RawInput? {
+        var value: wint_t = 0
+        switch wget_wch(window, &value) {
+        case OK:
+            guard let scalar = Unicode.Scalar(UInt32(value)) else { return .key(.unknown) }
+            return .scalar(scalar)
+        case KEY_CODE_YES:
+            return .key(functionKeys[Int32(value)] ?? .unknown)
+        default:
+            return nil
+        }
+    }
+
+    func beep() { CNcursesw.beep() }
+
+    /// Forgets what is on screen so the next `draw` repaints every cell.
+    func invalidate() {
+        last = nil
+        clearok(window, true)
+    }
+
+    func draw(_ frame: Frame) {
+        if last?.rows != frame.rows || last?.columns != frame.columns {
+            werase(window)
+            last = nil
+        }
+        for row in 0..<frame.rows where last.map({ !Self.sameRow(row, $0, frame) }) ?? true {
+            for column in 0..<frame.columns {
+                let cell = frame[row, column]
+                if cell.isContinuation { continue }
+                put(cell, row: row, column: column)
+                if DisplayWidth.of(cell.text) == 2,
+                    let first = cell.text.unicodeScalars.first, Self.libraryWidth(first) == 1,
+                    column + 1 < frame.columns
+                {
+                    // Our width is 2, the C library's 1 (a text-style emoji with a selector): blank the rest.
+                    put(Cell(text: " ", style: cell.style), row: row, column: column + 1)
+                }
+            }
+        }
+        if let cursor = frame.cursor {
+            curs_set(1)
+            wmove(window, Int32(cursor.row), Int32(cursor.column))
+        } else {
+            curs_set(0)
+        }
+        wnoutrefresh(window)
+        doupdate()
+        last = frame
+    }
+
+    private func put(_ cell: Cell, row: Int, column: Int) {
+        var characters =
+            cell.text.first.map(DisplayWidth.drawableScalars(of:))?.map {
+                wchar_t(bitPattern: $0.value)
+            } ?? [wchar_t(32)]
+        characters.append(0)
+        var glyph = cchar_t()
+        let pair = colors ? Int16((cell.style.foreground?.rawValue ?? -1) + 1) : 0
+        setcchar(&glyph, characters, attributes(cell.style), pair, nil)
+        mvwadd_wch(window, Int32(row), Int32(column), &glyph)
+    }
+
+    private func attributes(_ style: CellStyle) -> attr_t {
+        var value = parley_attr_normal()
+        if style.bold { value |= parley_attr_bold() }
+        if style.dim { value |= parley_attr_dim() }
+        if style.underline { value |= parley_attr_underline() }
+        if style.reverse { value |= parley_attr_reverse() }
+        return value
+    }
+
+    /// Columns the C library (and so curses) gives a scalar in the current locale; -1 if unprintable.
+    static func libraryWidth(_ scalar: Unicode.Scalar) -> Int {
+        Int(parley_wcwidth(scalar.value))
+    }
+
+    private static func sameRow(_ row: Int, _ old: Frame, _ new: Frame) -> Bool {
+        (0..<new.columns).allSatisfy { old[row, $0] == new[row, $0] }
+    }
+
+    /// Curses key codes to keys, with the terminal's own codes for Ctrl-arrows and Ctrl-Home/End
+    /// (extended terminfo names such as kHOM5, which have no fixed code).
+    private static func functionKeyTable() -> [Int32: Key] {
+        var table: [Int32: Key] = [
+            KEY_UP: .up, KEY_DOWN: .down, KEY_LEFT: .left, KEY_RIGHT: .right, KEY_HOME: .home, KEY_END: .end,
+            KEY_PPAGE: .pageUp, KEY_NPAGE: .pageDown, KEY_DC: .delete, KEY_IC: .insert, KEY_BACKSPACE: .backspace,
+            KEY_ENTER: .enter, KEY_BTAB: .backTab, KEY_RESIZE: .resize,
+        ]
+        for number in 1...12 { table[parley_key_f0() + Int32(number)] = .function(number) }
+        let extended: [(String, Key)] = [
+            ("kHOM5", .controlHome), ("kEND5", .controlEnd), ("kLFT5", .controlLeft), ("kRIT5", .controlRight),
+        ]
+        for (name, key) in extended {
+            let sequence = name.withCString { tigetstr(UnsafeMutablePointer(mutating: $0)) }
+            guard let sequence, Int(bitPattern: sequence) != -1 else { continue }
+            let code = key_defined(sequence)
+            if code > 0 { table[code] = key }
+        }
+        return table
+    }
+}

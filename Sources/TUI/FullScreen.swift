@@ -1,0 +1,147 @@
+import Foundation
+
+/// Runs the full-screen client: the app's only entry point to the terminal.
+public enum FullScreen {
+    /// Why `run` returned.
+    public enum Exit: Equatable, Sendable {
+        /// The user asked to leave: Ctrl-C, Ctrl-D on an empty line, or `/quit`.
+        case quit
+        /// The app finished the update stream.
+        case updatesEnded
+        /// The task running the screen was cancelled.
+        case cancelled
+        /// The terminal went away (standard input closed or hung up).
+        case terminalLost
+    }
+
+    /// How often the screen wakes without input: resizes are noticed and a running call's
+    /// duration is redrawn at this pace.
+    public static let tick: Duration = .milliseconds(100)
+
+    /// Takes over the terminal, draws `model`, and runs until the user quits, `updates`
+    /// finishes, or the calling task is cancelled; the terminal is restored on every path out,
+    /// including a thrown error.
+    ///
+    /// - `updates`: every change the app wants on screen, applied in order.
+    /// - `onCommand`: each command the user typed (not `/win`, `/clear` or `/help`, which the
+    ///   screen handles), with the conversation that was on screen. Called on the screen's task:
+    ///   hand the work to your own task and return at once. `/quit` is not passed: `run` returns
+    ///   `.quit` instead.
+    /// - Throws `CursesTerminal.Failure` when standard input or output is not a terminal or curses
+    ///   cannot start.
+    public static func run(
+        model: ChatScreenModel,
+        updates: AsyncStream<ModelUpdate>,
+        theme: Theme = .fromEnvironment(ProcessInfo.processInfo.environment),
+        timeZone: TimeZone = .current,
+        onCommand: @escaping @Sendable (UserCommand, ConversationID) -> Void
+    ) async throws -> Exit {
+        let terminal = try CursesTerminal(colors: theme.colors)
+        defer { terminal.close() }
+        var screen = ChatScreen(
+            model: model, renderer: ScreenRenderer(theme: theme, format: TimeFormat(timeZone: timeZone)))
+        var decoder = KeyDecoder()
+
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        let forwarder = Task {
+            for await update in updates { continuation.yield(.update(update)) }
+            continuation.yield(.updatesEnded)
+        }
+        let watcher = InputWatcher(descriptor: 0, events: continuation)
+        defer {
+            forwarder.cancel()
+            watcher.stop()
+            continuation.finish()
+        }
+
+        func redraw() {
+            let size = terminal.size
+            terminal.draw(screen.render(rows: size.rows, columns: size.columns, now: Date()))
+        }
+        /// Carries out effects; returns an exit when one ends the screen.
+        func perform(_ effects: [ScreenEffect]) -> Exit? {
+            for effect in effects {
+                switch effect {
+                case .command(let command, let id): onCommand(command, id)
+                case .bell: terminal.beep()
+                case .redraw: terminal.invalidate()
+                case .quit: return .quit
+                }
+            }
+            return nil
+        }
+
+        redraw()
+        for await event in events {
+            switch event {
+            case .input, .tick:
+                var keys: [Key] = []
+                while let input = terminal.read() { keys += decoder.feed(input) }
+                if decoder.isPending { keys += decoder.feed(.timeout) }
+                if case .input = event { watcher.resume() }
+                for key in keys {
+                    if let exit = perform(screen.handle(key, now: Date())) { return exit }
+                }
+                if keys.isEmpty, case .tick = event, screen.model.status.call == nil { continue }
+            case .update(let update):
+                if let exit = perform(screen.apply(update, now: Date())) { return exit }
+            case .updatesEnded:
+                return .updatesEnded
+            case .hangup:
+                return .terminalLost
+            }
+            redraw()
+        }
+        return .cancelled
+    }
+
+    enum Event: Sendable {
+        case input
+        case tick
+        case hangup
+        case update(ModelUpdate)
+        case updatesEnded
+    }
+}
+
+/// Waits on a thread of its own for standard input to become readable (curses reads it without
+/// blocking on the screen's task), and sends a tick when nothing arrives within `FullScreen.tick`.
+/// After `.input` it waits for `resume()` so a byte not yet read does not spin it.
+final class InputWatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private let drained = DispatchSemaphore(value: 0)
+
+    init(descriptor: Int32, events: AsyncStream<FullScreen.Event>.Continuation) {
+        let timeout =
+            Int32(FullScreen.tick.components.attoseconds / 1_000_000_000_000_000)
+            + Int32(FullScreen.tick.components.seconds * 1000)
+        let thread = Thread { [self] in
+            while !isStopped {
+                var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&entry, 1, timeout)
+                if isStopped { break }
+                if ready > 0 && entry.revents & Int16(POLLIN) != 0 {
+                    events.yield(.input)
+                    _ = drained.wait(timeout: .now() + .seconds(1))
+                } else if ready > 0 {
+                    events.yield(.hangup)  // POLLHUP, POLLERR or POLLNVAL without data
+                    break
+                } else {
+                    events.yield(.tick)
+                }
+            }
+        }
+        thread.name = "parley-input"
+        thread.start()
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    func resume() { drained.signal() }
+
+    func stop() {
+        lock.withLock { stopped = true }
+        drained.signal()
+    }
+}

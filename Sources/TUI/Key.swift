@@ -1,0 +1,26 @@
+/// A key press, after escape sequences and curses key codes are decoded.
+public enum Key: Hashable, Sendable {
+    /// A printable character (one Unicode scalar as typed; the editor joins graphemes).
+    case character(Character)
+    /// Ctrl with a letter, lowercase: `.control("a")` is Ctrl-A.
+    case control(Character)
+    /// Alt (Meta, or Escape then the key) with a character: `.alt("b")`, `.alt("1")`.
+    case alt(Character)
+    case enter, tab, backTab, backspace, altBackspace, delete, insert, escape
+    case up, down, left, right, home, end, pageUp, pageDown
+    case controlLeft, controlRight, controlHome, controlEnd
+    /// F1 to F12.
+    case function(Int)
+    /// The terminal changed size.
+    case resize
+    /// A sequence the decoder did not recognise; ignored.
+    case unknown
+}
+
+/// What the terminal reads, before decoding: one Unicode scalar, a key curses recognised, or
+/// "nothing more arrived" (which ends a lone Escape).
+public enum RawInput: Hashable, Sendable {
+    case scalar(Unicode.Scalar)
+    case key(Key)
+    case timeout
+}

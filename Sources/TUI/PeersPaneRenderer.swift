@@ -1,0 +1,81 @@
+/// The peers pane: one entry per window, numbered as Alt+N and `/win N` use them. Wide, an
+/// entry has two lines — number, nickname, verified mark ✓, in-call mark ☎ and unread count;
+/// then the short fingerprint, the path (dir, relay or off) and the round-trip time. Narrow,
+/// only the first line. The window on screen is drawn in reverse video.
+struct PeersPaneRenderer {
+    let theme: Theme
+    let width: Int
+    let height: Int
+    let twoLine: Bool
+
+    func lines(of model: ChatScreenModel) -> [StyledLine] {
+        guard width > 0, height > 0 else { return [] }
+        var all: [StyledLine] = []
+        var activeLine = 0
+        for (index, conversation) in model.conversations.enumerated() {
+            if index == model.activeIndex { activeLine = all.count }
+            let peer: PeerRow?
+            if case .peer(let id) = conversation.id { peer = model.peers.first { $0.id == id } } else { peer = nil }
+            all.append(
+                firstLine(index: index, conversation: conversation, peer: peer, active: index == model.activeIndex))
+            if twoLine { all.append(secondLine(conversation: conversation, peer: peer, model: model)) }
+        }
+        guard all.count > height else { return all }
+        // More entries than rows: keep the window on screen visible.
+        let start = min(max(0, activeLine - height / 2), all.count - height)
+        return Array(all[start..<(start + height)])
+    }
+
+    private func firstLine(index: Int, conversation: Conversation, peer: PeerRow?, active: Bool) -> StyledLine {
+        var left: [StyledRun] = [StyledRun("\(index + 1) ", active ? theme.selected : theme.dimmed)]
+        var nameStyle: CellStyle
+        switch conversation.id {
+        case .room: nameStyle = CellStyle(bold: true)
+        case .peer(let id): nameStyle = peer?.path == .offline || peer == nil ? theme.dimmed : theme.nickname(id)
+        }
+        if active { nameStyle.reverse = true }
+        left.append(StyledRun(DisplayWidth.sanitized(conversation.title), nameStyle))
+        if peer?.verified == true { left.append(StyledRun("✓", theme.verified)) }
+        if peer?.inCall == true { left.append(StyledRun("☎", CellStyle(bold: true))) }
+        let unread = conversation.unread > 0 ? [StyledRun(" \(conversation.unread)", theme.unreadCount)] : []
+        return fitted(left, right: unread)
+    }
+
+    private func secondLine(conversation: Conversation, peer: PeerRow?, model: ChatScreenModel) -> StyledLine {
+        guard case .peer = conversation.id else {
+            let online = model.peers.filter { $0.path != .offline }.count
+            return fitted([StyledRun("  \(online) online", theme.dimmed)], right: [])
+        }
+        guard let peer else { return fitted([StyledRun("  gone", theme.dimmed)], right: []) }
+        var runs = [StyledRun("  " + DisplayWidth.sanitized(peer.shortFingerprint) + " ", theme.dimmed)]
+        switch peer.path {
+        case .direct: runs.append(StyledRun("dir"))
+        case .relay: runs.append(StyledRun("relay"))
+        case .offline: runs.append(StyledRun("off", theme.dimmed))
+        }
+        if let rtt = peer.roundTripMilliseconds, peer.path != .offline {
+            runs.append(StyledRun(" " + Self.milliseconds(rtt)))
+        }
+        return fitted(runs, right: [])
+    }
+
+    /// Left runs clipped so the right runs (the unread count) always show at the end.
+    private func fitted(_ left: [StyledRun], right: [StyledRun]) -> StyledLine {
+        let rightWidth = right.reduce(0) { $0 + $1.width }
+        var room = max(0, width - rightWidth)
+        var runs: [StyledRun] = []
+        for run in left where room > 0 {
+            let text = String(DisplayWidth.prefix(of: run.text, fitting: room))
+            room -= DisplayWidth.of(text)
+            runs.append(StyledRun(text, run.style))
+        }
+        if room > 0 && !right.isEmpty { runs.append(StyledRun(String(repeating: " ", count: room))) }
+        return StyledLine(runs + (rightWidth <= width ? right : []))
+    }
+
+    /// "12ms", "1.2s".
+    static func milliseconds(_ value: Double) -> String {
+        if value >= 1000 { return String(Int(value / 100) / 10) + "." + String(Int(value / 100) % 10) + "s" }
+        return "\(Int(value.rounded()))ms"
+    }
+}

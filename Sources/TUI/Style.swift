@@ -1,0 +1,86 @@
+/// The eight standard terminal colours, and the terminal's own default.
+public enum TerminalColor: Int, Sendable, CaseIterable {
+    case black = 0, red, green, yellow, blue, magenta, cyan, white
+}
+
+/// How a cell is drawn: a foreground colour (nil: the terminal's default) and attributes.
+/// Backgrounds are always the terminal's default; emphasis uses `reverse`.
+public struct CellStyle: Hashable, Sendable {
+    public var foreground: TerminalColor?
+    public var bold: Bool
+    public var dim: Bool
+    public var underline: Bool
+    public var reverse: Bool
+
+    public init(
+        foreground: TerminalColor? = nil, bold: Bool = false, dim: Bool = false, underline: Bool = false,
+        reverse: Bool = false
+    ) {
+        self.foreground = foreground
+        self.bold = bold
+        self.dim = dim
+        self.underline = underline
+        self.reverse = reverse
+    }
+
+    public static let plain = CellStyle()
+}
+
+/// Colours on or off, and the styles every pane uses. With `NO_COLOR` set (to anything but the
+/// empty string, as no-color.org asks) the theme keeps bold, dim, underline and reverse only.
+public struct Theme: Sendable, Equatable {
+    public var colors: Bool
+
+    public init(colors: Bool) { self.colors = colors }
+
+    /// Colours unless `NO_COLOR` is set and not empty.
+    public static func fromEnvironment(_ environment: [String: String]) -> Theme {
+        Theme(colors: (environment["NO_COLOR"] ?? "").isEmpty)
+    }
+
+    /// The colours nicknames are drawn in; a peer always gets the same one.
+    public static let nicknamePalette: [(TerminalColor, Bool)] = [
+        (.red, false), (.green, false), (.yellow, false), (.blue, false), (.magenta, false), (.cyan, false),
+        (.red, true), (.green, true), (.yellow, true), (.blue, true), (.magenta, true), (.cyan, true),
+    ]
+
+    /// The palette slot for a peer: FNV-1a over the peer ID's UTF-8 bytes, stable across runs
+    /// and machines (Swift's `Hasher` is seeded per process, so it would not be).
+    public static func nicknameSlot(for peerID: String) -> Int {
+        var hash: UInt32 = 2_166_136_261
+        for byte in peerID.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 16_777_619
+        }
+        return Int(hash % UInt32(nicknamePalette.count))
+    }
+
+    public func nickname(_ peerID: String) -> CellStyle {
+        let (color, bold) = Self.nicknamePalette[Self.nicknameSlot(for: peerID)]
+        return colored(CellStyle(foreground: color, bold: bold))
+    }
+
+    public var timestamp: CellStyle { CellStyle(dim: true) }
+    public var notice: CellStyle { colored(CellStyle(foreground: .cyan, dim: true)) }
+    public var error: CellStyle { colored(CellStyle(foreground: .red, bold: true)) }
+    public var separator: CellStyle { colored(CellStyle(foreground: .yellow, dim: true)) }
+    public var unreadMarker: CellStyle { colored(CellStyle(foreground: .red, bold: true)) }
+    public var deliveryPending: CellStyle { CellStyle(dim: true) }
+    public var deliveryDone: CellStyle { colored(CellStyle(foreground: .green)) }
+    public var deliveryFailed: CellStyle { colored(CellStyle(foreground: .red, bold: true)) }
+    public var bar: CellStyle { CellStyle(reverse: true) }
+    public var barEmphasis: CellStyle { CellStyle(bold: true, reverse: true) }
+    public var paneBorder: CellStyle { CellStyle(dim: true) }
+    public var selected: CellStyle { CellStyle(bold: true, reverse: true) }
+    public var unreadCount: CellStyle { colored(CellStyle(foreground: .yellow, bold: true)) }
+    public var verified: CellStyle { colored(CellStyle(foreground: .green, bold: true)) }
+    public var dimmed: CellStyle { CellStyle(dim: true) }
+
+    /// The style as given with colours, or with its colour removed under `NO_COLOR`.
+    public func colored(_ style: CellStyle) -> CellStyle {
+        if colors { return style }
+        var plain = style
+        plain.foreground = nil
+        return plain
+    }
+}

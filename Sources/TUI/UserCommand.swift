@@ -1,0 +1,69 @@
+/// What the user asked for, typed: the app executes these (the screen handles `/win`, `/clear`,
+/// `/help` and `/quit` itself and still reports them).
+public enum UserCommand: Equatable, Sendable {
+    /// A line that is not a command: a message to the conversation on screen.
+    case text(String)
+    /// `/msg NICK [TEXT]`: open the conversation with NICK, and send TEXT there if given.
+    case msg(nickname: String, text: String?)
+    /// `/peers`: list the peers with their fingerprints, paths and round-trip times.
+    case peers
+    /// `/call [NICK]`: call NICK, or the peer of the conversation on screen.
+    case call(nickname: String?)
+    case answer
+    case decline
+    case hangup
+    /// `/mute [on|off]`: nil toggles.
+    case mute(Bool?)
+    /// `/verify [NICK] [accept]`: show the safety number and mark the peer verified; with
+    /// `accept`, accept the new key a known peer presented.
+    case verify(nickname: String?, acceptNewKey: Bool)
+    /// `/nick NAME`: change our nickname.
+    case nick(String)
+    case relay(RelayRequest)
+    /// `/path [NICK] [direct|relay|auto]`: show or choose how a peer is reached.
+    case path(nickname: String?, choice: PathChoice?)
+    /// `/history [TEXT]`: older messages of this conversation, or a search for TEXT.
+    case history(search: String?)
+    case clear
+    case help(topic: String?)
+    case quit
+    /// `/win N`: show window N.
+    case win(Int)
+
+    public enum RelayRequest: Equatable, Sendable {
+        case show
+        case off
+        case connect(String)
+    }
+
+    public enum PathChoice: String, Equatable, Sendable, CaseIterable {
+        case direct, relay, auto
+    }
+
+    /// Every command name, without the slash, in the order `/help` lists them.
+    public static let names = CommandHelp.all.map(\.name)
+}
+
+/// Why a line could not be parsed; `description` is the text shown to the user.
+public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownCommand(String)
+    case missingArgument(command: String, argument: String)
+    case invalidArgument(command: String, value: String, expected: String)
+    case unexpectedArgument(command: String, value: String)
+    case unknownHelpTopic(String)
+
+    public var description: String {
+        switch self {
+        case .unknownCommand(let name):
+            return "unknown command /\(name); /help lists the commands"
+        case .missingArgument(let command, let argument):
+            return "/\(command) needs \(argument); usage: \(CommandHelp.usage(of: command))"
+        case .invalidArgument(let command, let value, let expected):
+            return "/\(command): \"\(value)\" is not \(expected); usage: \(CommandHelp.usage(of: command))"
+        case .unexpectedArgument(let command, let value):
+            return "/\(command): unexpected \"\(value)\"; usage: \(CommandHelp.usage(of: command))"
+        case .unknownHelpTopic(let topic):
+            return "no help for \"\(topic)\": there is no such command; /help lists the commands"
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Testing
+
+@testable import TUI
+
+@Suite struct CommandParserTests {
+    private func parse(_ line: String) -> UserCommand? { try? CommandParser.parse(line).get() }
+
+    private func error(_ line: String) -> CommandError? {
+        if case .failure(let error) = CommandParser.parse(line) { return error }
+        return nil
+    }
+
+    @Test func everyCommandParses() {
+        #expect(parse("hello there") == .text("hello there"))
+        #expect(parse("//etc/hosts is a file") == .text("/etc/hosts is a file"))
+        #expect(parse("/msg bob see you at  noon") == .msg(nickname: "bob", text: "see you at  noon"))
+        #expect(parse("/msg bob") == .msg(nickname: "bob", text: nil))
+        #expect(parse("/peers") == .peers)
+        #expect(parse("/call") == .call(nickname: nil))
+        #expect(parse("/call alice") == .call(nickname: "alice"))
+        #expect(parse("/answer") == .answer)
+        #expect(parse("/decline") == .decline)
+        #expect(parse("/hangup") == .hangup)
+        #expect(parse("/mute") == .mute(nil))
+        #expect(parse("/mute on") == .mute(true))
+        #expect(parse("/mute OFF") == .mute(false))
+        #expect(parse("/verify") == .verify(nickname: nil, acceptNewKey: false))
+        #expect(parse("/verify carol") == .verify(nickname: "carol", acceptNewKey: false))
+        #expect(parse("/verify carol accept") == .verify(nickname: "carol", acceptNewKey: true))
+        #expect(parse("/nick Zoë B") == .nick("Zoë B"))
+        #expect(parse("/relay") == .relay(.show))
+        #expect(parse("/relay off") == .relay(.off))
+        #expect(parse("/relay relay.example:7777") == .relay(.connect("relay.example:7777")))
+        #expect(parse("/path") == .path(nickname: nil, choice: nil))
+        #expect(parse("/path relay") == .path(nickname: nil, choice: .relay))
+        #expect(parse("/path bob direct") == .path(nickname: "bob", choice: .direct))
+        #expect(parse("/path bob") == .path(nickname: "bob", choice: nil))
+        #expect(parse("/history") == .history(search: nil))
+        #expect(parse("/history the  plan ") == .history(search: "the  plan"))
+        #expect(parse("/clear") == .clear)
+        #expect(parse("/help") == .help(topic: nil))
+        #expect(parse("/help /call") == .help(topic: "call"))
+        #expect(parse("/help WIN") == .help(topic: "win"))
+        #expect(parse("/quit") == .quit)
+        #expect(parse("/win 3") == .win(3))
+        #expect(parse("/WIN 12") == .win(12))
+    }
+
+    @Test func everyCommandInTheIssueHasHelp() {
+        let required = [
+            "msg", "peers", "call", "answer", "decline", "hangup", "mute", "verify", "nick", "relay", "path",
+            "history", "clear", "help", "quit", "win",
+        ]
+        #expect(Set(UserCommand.names) == Set(required))
+        for name in required {
+            let help = CommandHelp.entry(name)
+            #expect(help?.usage.hasPrefix("/" + name) == true)
+            #expect((help?.details.count ?? 0) > 20)
+        }
+        #expect(CommandHelp.overview.count == required.count + 1)
+    }
+
+    @Test func errorsSayWhatIsWrongAndHowToWriteIt() {
+        #expect(error("/win x") == .invalidArgument(command: "win", value: "x", expected: "a window number"))
+        #expect(error("/win x")?.description == "/win: \"x\" is not a window number; usage: /win N")
+        #expect(error("/win 0") == .invalidArgument(command: "win", value: "0", expected: "a window number"))
+        #expect(error("/win \(CommandParser.maximumWindow)") == nil)
+        #expect(error("/win \(CommandParser.maximumWindow + 1)") != nil)
+        #expect(error("/win") == .missingArgument(command: "win", argument: "N"))
+        #expect(error("/win")?.description == "/win needs N; usage: /win N")
+        #expect(error("/frobnicate now") == .unknownCommand("frobnicate"))
+        #expect(error("/frobnicate")?.description == "unknown command /frobnicate; /help lists the commands")
+        #expect(error("/") == .unknownCommand(""))
+        #expect(error("/msg") == .missingArgument(command: "msg", argument: "NICK"))
+        #expect(error("/nick   ") == .missingArgument(command: "nick", argument: "NAME"))
+        #expect(error("/hangup now") == .unexpectedArgument(command: "hangup", value: "now"))
+        #expect(error("/mute loud") == .invalidArgument(command: "mute", value: "loud", expected: "on or off"))
+        #expect(error("/verify bob yes") == .invalidArgument(command: "verify", value: "yes", expected: "accept"))
+        #expect(error("/path bob sideways") != nil)
+        #expect(error("/help nosuch") == .unknownHelpTopic("nosuch"))
+        #expect(error("/help nosuch")?.description.contains("/help lists the commands") == true)
+    }
+}
