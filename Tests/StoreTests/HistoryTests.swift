@@ -79,6 +79,30 @@ import Testing
         #expect(try store.messageCount(in: .direct(carol)) == 5)
     }
 
+    /// The network and the screen write and read from several threads at once.
+    @Test func concurrentWritersAndReadersLoseNothing() async throws {
+        let home = try TempHome()
+        let store = try ParleyStore.open(home)
+        let peers = (0..<4).map { _ in newPeer() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for peer in peers {
+                group.addTask {
+                    for n in 0..<50 {
+                        try store.recordIncoming(
+                            conversation: .lan, sender: peer, senderNickname: "p", messageID: UInt64(n), sentAt: 0,
+                            receivedAt: 0, text: "m\(n)")
+                        _ = try store.messages(in: .lan, limit: 20)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try store.messageCount(in: .lan) == 200)
+        for peer in peers {
+            #expect(try store.message(in: .lan, from: peer, messageID: 49)?.text == "m49")
+        }
+    }
+
     @Test func historySurvivesReopening() throws {
         let home = try TempHome()
         let bob = newPeer()

@@ -72,6 +72,24 @@ import Testing
         #expect(try ParleyStore.open(home).pendingOutbox(for: bob).isEmpty)
     }
 
+    /// The files as a kill -9 leaves them: copied while the store is still open, without the
+    /// checkpoint a clean close does, and without the shared-memory index.
+    @Test func theFilesAsAKilledProcessLeavesThemStillHoldTheOutbox() throws {
+        let home = try TempHome()
+        let copy = try TempHome()
+        let store = try ParleyStore.open(home)
+        _ = try send(store, 11, "typed just before the crash", to: [bob], in: .direct(bob))
+        _ = try send(store, 12, "acknowledged", to: [bob], in: .direct(bob))
+        try store.acknowledge(messageID: 12, from: bob)
+        #expect(FileManager.default.fileExists(atPath: home.databasePath + "-wal"), "expected a write-ahead log")
+        for suffix in ["", "-wal"] {
+            try FileManager.default.copyItem(atPath: home.databasePath + suffix, toPath: copy.databasePath + suffix)
+        }
+        let recovered = try ParleyStore.open(copy)
+        #expect(try recovered.pendingOutbox(for: bob).map(\.messageID) == [11])
+        #expect(try recovered.messages(in: .direct(bob), limit: 5).map(\.delivery?.state) == [.queued, .delivered])
+    }
+
     @Test func theRoomCountsDeliveriesPerRecipient() throws {
         let home = try TempHome()
         let store = try ParleyStore.open(home)
