@@ -27,6 +27,9 @@ public final class ParleyStore: Sendable {
         public var clock: @Sendable () -> UInt64
         /// Caps the database's size in pages, to make SQLite report a full disk.
         var maxPageCountForTestingOnly: Int?
+        /// Commits without waiting for the disk (`synchronous = NORMAL`): still safe against a
+        /// crash of the process, not of the machine. Keeps tests from queueing on fsync.
+        var skipFsyncForTestingOnly = false
         /// Migrations registered after the released ones, to test upgrades.
         var extraMigrationsForTestingOnly: [(String, @Sendable (Database) throws -> Void)] = []
 
@@ -39,6 +42,8 @@ public final class ParleyStore: Sendable {
     /// The database file.
     public let path: String
     let pool: DatabasePool
+    /// Where `perform` runs blocking calls for async callers.
+    let callers = DispatchQueue(label: "parley.store.callers", attributes: .concurrent)
     let clock: @Sendable () -> UInt64
     /// Whether the FTS5 index exists (it does when the SQLite that created the file had FTS5).
     let hasFullTextIndex: Bool
@@ -69,8 +74,9 @@ public final class ParleyStore: Sendable {
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.label = "parley.store"
         let maxPages = options.maxPageCountForTestingOnly
+        let synchronous = options.skipFsyncForTestingOnly ? "NORMAL" : "FULL"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             if let maxPages { try db.execute(sql: "PRAGMA max_page_count = \(maxPages)") }
         }
         do {

@@ -2,8 +2,14 @@ import Foundation
 import GRDB
 import Identity
 import Synchronization
+import Testing
 
 @testable import Store
+
+/// Every Store suite is nested here and runs one test at a time: their calls block a thread
+/// (SQLite, fsync), and Swift concurrency has only as many threads as cores, which the tests of
+/// real processes and sockets running alongside need.
+@Suite(.serialized) enum StoreSuites {}
 
 /// A temporary directory removed at the end of the test.
 final class TempHome: Sendable {
@@ -28,10 +34,21 @@ final class TestClock: Sendable {
 }
 
 extension ParleyStore {
-    /// A store in `home` with a test clock and a short busy timeout.
-    static func open(_ home: TempHome, clock: TestClock = TestClock(), busyTimeout: Double = 0.3) throws -> ParleyStore
-    {
-        try ParleyStore(directory: home.path, options: Options(busyTimeout: busyTimeout, clock: clock.function))
+    /// A store in `home` with a test clock and a short busy timeout. Commits skip fsync, which
+    /// a crash of the process (all a test can cause) does not need, unless `durable`.
+    static func open(
+        _ home: TempHome, clock: TestClock = TestClock(), busyTimeout: Double = 0.3, durable: Bool = false
+    ) throws -> ParleyStore {
+        try ParleyStore(
+            directory: home.path, options: .testing(clock: clock, busyTimeout: busyTimeout, durable: durable))
+    }
+}
+
+extension ParleyStore.Options {
+    static func testing(clock: TestClock = TestClock(), busyTimeout: Double = 0.3, durable: Bool = false) -> Self {
+        var options = ParleyStore.Options(busyTimeout: busyTimeout, clock: clock.function)
+        options.skipFsyncForTestingOnly = !durable
+        return options
     }
 }
 
