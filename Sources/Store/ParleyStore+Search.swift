@@ -11,11 +11,15 @@ extension ParleyStore {
     {
         let query = SearchQuery(text, fullText: hasFullTextIndex)
         guard !query.isEmpty else { return [] }
+        // With words for the index, the FTS5 table drives the loop newest first (CROSS JOIN keeps
+        // that order), so the LIMIT stops it early instead of sorting every match.
         var sql = "SELECT message.* FROM message"
+        var order = "message.id"
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let match = query.match {
-            sql += " JOIN messageText ON messageText.rowid = message.id"
+            sql = "SELECT message.* FROM messageText CROSS JOIN message ON message.id = messageText.rowid"
+            order = "messageText.rowid"
             conditions.append("messageText MATCH ?")
             arguments += [match]
         }
@@ -27,7 +31,7 @@ extension ParleyStore {
             conditions.append("message.conversation = ?")
             arguments += [conversation.description]
         }
-        sql += " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY message.id DESC LIMIT ?"
+        sql += " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY \(order) DESC LIMIT ?"
         arguments += [max(0, limit)]
         return try read { db in Array(try Self.messages(db, sql: sql, arguments: arguments).reversed()) }
     }
