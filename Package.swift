@@ -62,7 +62,10 @@ let package = Package(
         // Durable state in SQLite through GRDB: history, outbox, known peers.
         .target(
             name: "Store",
-            dependencies: ["Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
         .target(name: "TUI", dependencies: ["CNcursesw"]),
@@ -100,7 +103,10 @@ let package = Package(
         .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
         .testTarget(name: "VoiceTests", dependencies: ["Voice"]),
         // A real SQLite database in a temporary directory.
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Identity", "Wire"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Layout, wrapping and line editing as values; no terminal needed.
         .testTarget(name: "TUITests", dependencies: ["TUI"]),
         // Real loopback sockets; binds port 0 only.
@@ -115,7 +121,7 @@ let package = Package(
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
         .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
-        .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|peers|help)
+    id|chat|send|peers|history|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send peers help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send peers history help' -- "${cur}"))
         ;;
     esac
 }
@@ -284,6 +284,27 @@ _parley_peers() {
         return
         ;;
     '--wait')
+        return
+        ;;
+    esac
+}
+
+_parley_history() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--home --search --limit)
+    __parley_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--search')
+        return
+        ;;
+    '--limit')
         return
         ;;
     esac
