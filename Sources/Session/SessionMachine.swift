@@ -40,8 +40,14 @@ public struct SessionMachine: Sendable {
     var reassembler = LengthPrefixReassembler(maxMessageLength: Limits.maxHandshakeMessage)
     // The two collections of the established phase live outside `State`: mutating them inside
     // an enum payload copied out and written back would copy them on every message.
-    /// Our messages awaiting acknowledgement, with when each was sent.
-    var unacknowledged: [MessageID: Instant] = [:]
+    /// Our messages awaiting acknowledgement, with when each was sent and its frame's size.
+    var unacknowledged: [MessageID: InFlightText] = [:]
+    /// Texts accepted from the user but held back, oldest first, while `textBytesInFlight` is at
+    /// `config.maxTextBytesInFlight` (see SessionMachine+Frames.swift).
+    var heldTexts: [HeldText] = []
+    var heldTextsStart = 0
+    /// Encoded bytes of the unacknowledged texts.
+    var textBytesInFlight = 0
     /// Message IDs recently received from the peer.
     var duplicates = DuplicateFilter(capacity: Limits.duplicateWindow)
     public internal(set) var stats = SessionStats()
@@ -81,7 +87,7 @@ public struct SessionMachine: Sendable {
 
     /// Messages sent and not yet acknowledged.
     public var unacknowledgedCount: Int {
-        isEstablished ? unacknowledged.count : 0
+        isEstablished ? unacknowledged.count + heldTextCount : 0
     }
 
     /// When `tick` must next be called; nil when no timer is pending.
@@ -161,8 +167,9 @@ public struct SessionMachine: Sendable {
         switch state {
         case .closed: return []
         case .established:
+            let held = releaseHeldTexts(now: now, all: true)
             let bye = sendFrame(.bye(reason: .normal))
-            return bye + finish(.localClose)
+            return held + bye + finish(.localClose)
         case .idle, .handshaking:
             return finish(.localClose)
         }
