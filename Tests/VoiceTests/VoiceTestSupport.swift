@@ -47,9 +47,9 @@ enum Signal {
         return aa > 0 && bb > 0 ? ab / (aa * bb).squareRoot() : 0
     }
 
-    /// The best correlation over lags 0..<maxLag.
-    static func bestCorrelation(_ a: [Int16], _ b: [Int16], maxLag: Int) -> (lag: Int, value: Double) {
-        (0..<maxLag).map { ($0, correlation(a, b, lag: $0)) }.max { $0.1 < $1.1 }!
+    /// The best correlation over `lags`, of the whole of `a` against `b`.
+    static func bestCorrelation(_ a: [Int16], _ b: [Int16], lags: Range<Int>) -> (lag: Int, value: Double) {
+        lags.map { ($0, correlation(a, b, lag: $0)) }.max { $0.1 < $1.1 }!
     }
 }
 
