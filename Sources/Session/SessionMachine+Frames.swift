@@ -22,7 +22,9 @@ struct HeldText: Sendable {
 // ahead of a voice frame: at most `maxTextBytesInFlight` bytes of text frames are sent and not
 // yet acknowledged; further texts wait here, unencrypted, and go out as acknowledgements come
 // back. Voice and call frames are never held. The window always admits one text, so a single
-// message of any allowed size is never stuck.
+// message of any allowed size is never stuck. It applies only while voice flows (a voice frame
+// sent in the last `textWindowHold`); once voice stops, the next tick sends every held text, and
+// text goes out unpaced as before (a peer that stops reading then meets `maxBufferedOutbound`).
 extension SessionMachine {
     /// Sends one application frame (voice or call signalling). Never acknowledged, never
     /// deduplicated, never held behind text. Session frames (text, ack, ping, pong, bye) are
@@ -39,15 +41,26 @@ extension SessionMachine {
                 throw .voicePayloadSize(bytes: count)
             }
         }
+        if case .voice = frame { lastVoiceSent = now }
         stats.applicationFramesSent += 1
         return sendFrame(frame)
+    }
+
+    /// How long after the last voice frame the text window still applies.
+    public static let textWindowHold: Duration = .seconds(1)
+
+    /// True while voice frames are being sent.
+    func textWindowApplies(now: Instant) -> Bool {
+        guard let lastVoiceSent else { return false }
+        return now < lastVoiceSent + Self.textWindowHold
     }
 
     /// Texts waiting for room in the window.
     public var heldTextCount: Int { heldTexts.count - heldTextsStart }
 
-    func mayPutTextInFlight(bytes: Int) -> Bool {
-        textBytesInFlight == 0 || textBytesInFlight + bytes <= config.maxTextBytesInFlight
+    func mayPutTextInFlight(bytes: Int, now: Instant) -> Bool {
+        !textWindowApplies(now: now) || textBytesInFlight == 0
+            || textBytesInFlight + bytes <= config.maxTextBytesInFlight
     }
 
     mutating func putTextInFlight(id: MessageID, frame: Frame, bytes: Int, now: Instant) -> [SessionAction] {
@@ -68,7 +81,7 @@ extension SessionMachine {
         var actions: [SessionAction] = []
         while heldTextsStart < heldTexts.count {
             let next = heldTexts[heldTextsStart]
-            guard all || mayPutTextInFlight(bytes: next.bytes) else { break }
+            guard all || mayPutTextInFlight(bytes: next.bytes, now: now) else { break }
             heldTextsStart += 1
             actions += putTextInFlight(id: next.id, frame: next.frame, bytes: next.bytes, now: now)
         }

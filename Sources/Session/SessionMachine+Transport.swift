@@ -17,7 +17,7 @@ extension SessionMachine {
         stats.messagesSent += 1
         let frame = Frame.text(id: id, sentAt: sentAt, text: text)
         let bytes = FrameCodec.textFrameLength(utf8Count: length)
-        guard heldTextCount == 0, mayPutTextInFlight(bytes: bytes) else {
+        guard heldTextCount == 0, mayPutTextInFlight(bytes: bytes, now: now) else {
             holdText(HeldText(id: id, frame: frame, bytes: bytes))
             return []
         }

@@ -48,6 +48,8 @@ public struct SessionMachine: Sendable {
     var heldTextsStart = 0
     /// Encoded bytes of the unacknowledged texts.
     var textBytesInFlight = 0
+    /// When the last voice frame went out: the text window applies only while voice flows.
+    var lastVoiceSent: Instant?
     /// Message IDs recently received from the peer.
     var duplicates = DuplicateFilter(capacity: Limits.duplicateWindow)
     public internal(set) var stats = SessionStats()
@@ -154,11 +156,13 @@ public struct SessionMachine: Sendable {
             return now >= h.deadline ? fail(.handshakeTimedOut) : []
         case .established(var e):
             if now >= e.lastReceived + config.peerTimeout { return fail(.peerTimedOut) }
-            guard now >= e.lastPingSent + config.keepaliveInterval else { return [] }
+            let released =
+                heldTextCount > 0 && !textWindowApplies(now: now) ? releaseHeldTexts(now: now, all: true) : []
+            guard now >= e.lastPingSent + config.keepaliveInterval else { return released }
             e.lastPingSent = now
             e.outstandingPing = now.nanoseconds
             state = .established(e)
-            return sendFrame(.ping(token: now.nanoseconds))
+            return released + sendFrame(.ping(token: now.nanoseconds))
         }
     }
 

@@ -11,8 +11,9 @@ public struct SessionConfig: Sendable, Equatable {
     public var handshakeTimeout: Duration
     /// Bytes the connection may hold for a peer that is not reading before the session ends.
     public var maxBufferedOutbound: Int
-    /// Encoded text-frame bytes sent and not yet acknowledged; further texts wait in the machine
-    /// so that at most this much text is ever queued ahead of a voice frame. One text always fits.
+    /// While voice flows: encoded text-frame bytes sent and not yet acknowledged; further texts
+    /// wait in the machine so that at most this much text is queued ahead of a voice frame. One
+    /// text always fits.
     public var maxTextBytesInFlight: Int = SessionConfig.defaultTextBytesInFlight
 
     /// 32 KiB: behind it a voice frame waits at most 2.6 ms on 100 Mbit/s, 13 ms on 20 Mbit/s

@@ -78,6 +78,7 @@ struct ApplicationFrameTests {
     /// goes out at once, ahead of them; acknowledgements release them in order.
     @Test func textsBeyondTheWindowWaitAndVoiceOvertakesThem() throws {
         let pair = try SessionPair.established()
+        try pair.route(pair.initiator.sendFrame(.voice(Self.packet), now: pair.now), from: .initiator)
         let before = pair.sends(.initiator).count
         let big = String(repeating: "t", count: Limits.maxTextBytes)  // 8210-byte frames: 3 fit in 32 KiB
         for id in 1...6 as ClosedRange<MessageID> { try pair.sendText(big, id: id, from: .initiator) }
@@ -97,7 +98,7 @@ struct ApplicationFrameTests {
             default: nil
             }
         }
-        #expect(kinds == ["t", "t", "t", "v", "t", "t", "t"])
+        #expect(kinds == ["v", "t", "t", "t", "v", "t", "t", "t"])
         #expect(pair.initiator.unacknowledgedCount == 0)
         #expect(pair.initiator.heldTextCount == 0)
     }
@@ -106,6 +107,7 @@ struct ApplicationFrameTests {
         var config = SessionConfig()
         config.maxTextBytesInFlight = 10  // smaller than any text frame
         let pair = try SessionPair.established(initiatorConfig: config)
+        try pair.route(pair.initiator.sendFrame(.voice(Self.packet), now: pair.now), from: .initiator)
         try pair.sendText("first", id: 1, from: .initiator)
         try pair.sendText("second", id: 2, from: .initiator)
         try pair.sendText("third", id: 3, from: .initiator)
@@ -120,6 +122,7 @@ struct ApplicationFrameTests {
         var config = SessionConfig()
         config.maxTextBytesInFlight = 100
         let pair = try SessionPair.established(initiatorConfig: config)
+        try pair.route(pair.initiator.sendFrame(.voice(Self.packet), now: pair.now), from: .initiator)
         for id in 0..<MessageID(Limits.maxUnacknowledged) { try pair.sendText("m", id: id, from: .initiator) }
         #expect(pair.initiator.heldTextCount > 1000)
         #expect(throws: SendError.tooManyUnacknowledged) { try pair.sendText("x", id: 99_999, from: .initiator) }
@@ -127,5 +130,26 @@ struct ApplicationFrameTests {
         #expect(pair.responder.stats.messagesReceived == Limits.maxUnacknowledged)
         #expect(pair.messages(.responder).map(\.id) == Array(0..<MessageID(Limits.maxUnacknowledged)))
         #expect(pair.initiator.unacknowledgedCount == 0)
+    }
+
+    @Test func withoutVoiceTextIsNotPacedAndHeldTextsGoOutOnceVoiceStops() throws {
+        let pair = try SessionPair.established()
+        let before = pair.sends(.initiator).count
+        let big = String(repeating: "t", count: Limits.maxTextBytes)
+        for id in 1...6 as ClosedRange<MessageID> { try pair.sendText(big, id: id, from: .initiator) }
+        #expect(pair.sends(.initiator).count - before == 6)
+        #expect(pair.initiator.heldTextCount == 0)
+        // With voice flowing, texts are held; a second after the last voice frame, a tick sends them.
+        try pair.route(pair.initiator.sendFrame(.voice(Self.packet), now: pair.now), from: .initiator)
+        for id in 7...12 as ClosedRange<MessageID> { try pair.sendText(big, id: id, from: .initiator) }
+        #expect(pair.initiator.heldTextCount == 6)
+        pair.advance(.milliseconds(999))
+        pair.tick(.initiator)
+        #expect(pair.initiator.heldTextCount == 6)
+        pair.advance(.milliseconds(1))
+        pair.tick(.initiator)
+        #expect(pair.initiator.heldTextCount == 0)
+        pair.pump()
+        #expect(pair.messages(.responder).map(\.id) == Array(1...12))
     }
 }

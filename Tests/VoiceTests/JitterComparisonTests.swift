@@ -32,10 +32,13 @@ struct JitterComparisonTests {
             ("10% loss", { k in loss[k] && k > 0 ? nil : 5_000_000 }),
             ("jitter 0-60 ms", { k in 5_000_000 + jitter[k] }),
             // Every 2 s the link stalls 300 ms and then delivers the held packets at once.
-            ("bursty 300 ms", { k in
-                let inBurst = k % 100
-                return inBurst < 15 ? 5_000_000 + UInt64(15 - inBurst) * 20_000_000 : 5_000_000
-            }),
+            (
+                "bursty 300 ms",
+                { k in
+                    let inBurst = k % 100
+                    return inBurst < 15 ? 5_000_000 + UInt64(15 - inBurst) * 20_000_000 : 5_000_000
+                }
+            ),
             ("reorder 20%", { k in reorder[k] ? 35_000_000 : 5_000_000 }),
         ]
     }
