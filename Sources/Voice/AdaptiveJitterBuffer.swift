@@ -35,7 +35,7 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
     private var packets: [UInt32: [UInt8]] = [:]
     private var nextSeq: UInt32?
     private var highest: UInt32?
-    private var startAt: Instant?
+    private var startAt: MediaTime?
     private var baseSeq: UInt32 = 0
     private var transits: [Int64] = []
     private var transitIndex = 0
@@ -58,7 +58,7 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
 
     private var frameNanoseconds: Int64 { config.frameDuration.wholeNanoseconds }
 
-    public mutating func put(_ packet: VoicePacket, arrival: Instant) {
+    public mutating func put(_ packet: VoicePacket, arrival: MediaTime) {
         counters.received += 1
         guard let next = nextSeq else { return restart(at: packet, arrival: arrival) }
         let offset = Int32(bitPattern: packet.sequence &- next)
@@ -84,7 +84,7 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
         store(packet, arrival: arrival)
     }
 
-    public mutating func next(now: Instant) -> Playout {
+    public mutating func next(now: MediaTime) -> Playout {
         guard let next = nextSeq, let startAt, now >= startAt else { return .silence }
         let ahead = highest.map { Int(Int32(bitPattern: $0 &- next)) } ?? -1
         updateTarget()
@@ -123,7 +123,7 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
         return playout
     }
 
-    private mutating func restart(at packet: VoicePacket, arrival: Instant) {
+    private mutating func restart(at packet: VoicePacket, arrival: MediaTime) {
         if nextSeq != nil { counters.resyncs += 1 }
         packets.removeAll(keepingCapacity: true)
         nextSeq = packet.sequence
@@ -137,7 +137,7 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
         store(packet, arrival: arrival)
     }
 
-    private mutating func store(_ packet: VoicePacket, arrival: Instant) {
+    private mutating func store(_ packet: VoicePacket, arrival: MediaTime) {
         packets[packet.sequence] = packet.payload
         if let h = highest, Int32(bitPattern: packet.sequence &- h) <= 0 {
         } else {

@@ -38,9 +38,9 @@ public struct JitterBufferCounters: Equatable, Sendable, Codable {
 /// number, drops late ones, tells the decoder when to conceal or use FEC, and adapts its depth
 /// to the jitter it sees.
 public protocol JitterBuffer {
-    mutating func put(_ packet: VoicePacket, arrival: Instant)
+    mutating func put(_ packet: VoicePacket, arrival: MediaTime)
     /// Called once per frame duration by the playout clock.
-    mutating func next(now: Instant) -> Playout
+    mutating func next(now: MediaTime) -> Playout
     /// Audio waiting behind the frame last played.
     var depth: Duration { get }
     /// The depth the buffer steers towards.
@@ -48,14 +48,15 @@ public protocol JitterBuffer {
     var counters: JitterBufferCounters { get }
 }
 
-/// A point on the monotonic clock in nanoseconds. The voice module keeps its own, so that it
-/// does not depend on Session; `Session.Instant` converts with `.nanoseconds`.
-public struct Instant: Comparable, Hashable, Sendable {
+/// A point on the monotonic clock in nanoseconds. The voice module keeps its own type, so that
+/// it does not depend on Session: `MediaTime(nanoseconds: instant.nanoseconds)` converts a
+/// `Session.Instant` (a distinct name, so both modules can be imported together).
+public struct MediaTime: Comparable, Hashable, Sendable {
     public var nanoseconds: UInt64
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
-    public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }
-    public static func + (a: Instant, d: Duration) -> Instant {
-        Instant(nanoseconds: UInt64(Int64(a.nanoseconds) + d.wholeNanoseconds))
+    public static func < (a: MediaTime, b: MediaTime) -> Bool { a.nanoseconds < b.nanoseconds }
+    public static func + (a: MediaTime, d: Duration) -> MediaTime {
+        MediaTime(nanoseconds: UInt64(Int64(a.nanoseconds) + d.wholeNanoseconds))
     }
 }
 

@@ -34,7 +34,7 @@ public final class SpeexJitterBuffer: JitterBuffer {
     /// Speex does not expose its target; reported as the current depth.
     public var targetDepth: Duration { depth }
 
-    public func put(_ packet: VoicePacket, arrival: Instant) {
+    public func put(_ packet: VoicePacket, arrival: MediaTime) {
         counters.received += 1
         if let playedUpTo, Int32(bitPattern: packet.sequence &- playedUpTo) <= 0 {
             counters.late += 1
@@ -58,7 +58,7 @@ public final class SpeexJitterBuffer: JitterBuffer {
         }
     }
 
-    public func next(now: Instant) -> Playout {
+    public func next(now: MediaTime) -> Playout {
         guard started else { return .silence }
         defer {
             jitter_buffer_tick(buffer)

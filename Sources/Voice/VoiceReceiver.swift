@@ -8,8 +8,8 @@ public final class VoiceReceiver {
     private var buffer: any JitterBuffer
     private var counters = Counters()
     private var jitter = InterarrivalJitter()
-    private var firstArrival: Instant?
-    private var lastArrival: Instant?
+    private var firstArrival: MediaTime?
+    private var lastArrival: MediaTime?
     private var payloadBytes = 0
     private let silence: [Int16]
 
@@ -35,7 +35,7 @@ public final class VoiceReceiver {
     /// Samples (interleaved) of every frame `playout` returns.
     public var samplesPerFrame: Int { silence.count }
 
-    public func receive(_ packet: VoicePacket, arrival: Instant) {
+    public func receive(_ packet: VoicePacket, arrival: MediaTime) {
         jitter.update(timestamp: packet.timestamp, arrival: arrival)
         if firstArrival == nil { firstArrival = arrival }
         lastArrival = arrival
@@ -44,7 +44,7 @@ public final class VoiceReceiver {
     }
 
     /// The next frame to play: always exactly `samplesPerFrame` samples.
-    public func playout(now: Instant) -> [Int16] {
+    public func playout(now: MediaTime) -> [Int16] {
         counters.played += 1
         switch buffer.next(now: now) {
         case .packet(_, let payload):
@@ -107,10 +107,10 @@ public final class VoiceReceiver {
 /// RFC 3550 §6.4.1: J += (|D| − J) / 16, D the change in transit time between consecutive
 /// arrivals, timestamps on the 48 kHz media clock.
 struct InterarrivalJitter {
-    private var last: (timestamp: UInt32, arrival: Instant)?
+    private var last: (timestamp: UInt32, arrival: MediaTime)?
     private(set) var seconds: Double = 0
 
-    mutating func update(timestamp: UInt32, arrival: Instant) {
+    mutating func update(timestamp: UInt32, arrival: MediaTime) {
         defer { last = (timestamp, arrival) }
         guard let last else { return }
         let sent = Double(Int32(bitPattern: timestamp &- last.timestamp)) / 48_000

@@ -31,10 +31,10 @@ struct JitterBufferTests {
 
     @Test func silenceUntilTheFirstPacketAndTheInitialDepth() {
         var jb = JB()
-        #expect(jb.next(now: Instant(nanoseconds: 1)) == .silence)
-        jb.put(VoicePacket(callID: 1, sequence: 50, timestamp: 0, payload: [1]), arrival: Instant(nanoseconds: 100))
-        #expect(jb.next(now: Instant(nanoseconds: 100 + 39_999_999)) == .silence)
-        #expect(jb.next(now: Instant(nanoseconds: 100 + 40_000_000)) == .packet(sequence: 50, payload: [1]))
+        #expect(jb.next(now: MediaTime(nanoseconds: 1)) == .silence)
+        jb.put(VoicePacket(callID: 1, sequence: 50, timestamp: 0, payload: [1]), arrival: MediaTime(nanoseconds: 100))
+        #expect(jb.next(now: MediaTime(nanoseconds: 100 + 39_999_999)) == .silence)
+        #expect(jb.next(now: MediaTime(nanoseconds: 100 + 40_000_000)) == .packet(sequence: 50, payload: [1]))
     }
 
     @Test func reorderingWithinTheDepthIsUndone() {
@@ -90,7 +90,7 @@ struct JitterBufferTests {
         let resumed = (120..<160).map { k in
             LinkEvent(
                 packet: VoicePacket(callID: 1, sequence: UInt32(k), timestamp: UInt32(k * 960), payload: [1]),
-                arrival: Instant(nanoseconds: Link.origin + UInt64(k) * Link.frame + 5_000_000))
+                arrival: MediaTime(nanoseconds: Link.origin + UInt64(k) * Link.frame + 5_000_000))
         }
         events += resumed
         let out = sequences(Link.play(events, into: &jb, ticks: 170))
@@ -101,7 +101,7 @@ struct JitterBufferTests {
 
     @Test func aWildJumpIsDiscardedAndAFloodIsBounded() {
         var jb = JB()
-        let t = Instant(nanoseconds: 1_000_000_000)
+        let t = MediaTime(nanoseconds: 1_000_000_000)
         jb.put(VoicePacket(callID: 1, sequence: 0, timestamp: 0, payload: [0]), arrival: t)
         // Out of range: 150 and more ahead of playout; fewer than `resyncAfter` in a row: dropped.
         // 3e9 is more than 2^31 ahead, so it reads as behind: late.
@@ -134,7 +134,7 @@ struct JitterBufferTests {
         var out: [Playout] = []
         var i = 0
         for k in 0..<1000 {
-            let tick = Instant(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
+            let tick = MediaTime(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
             while i < events.count, events[i].arrival <= tick {
                 jb.put(events[i].packet, arrival: events[i].arrival)
                 i += 1

@@ -49,7 +49,7 @@ struct JitterComparisonTests {
         var depthSum = 0.0
         var i = 0
         for k in 0..<(count + 30) {
-            let tick = Instant(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
+            let tick = MediaTime(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
             while i < events.count, events[i].arrival <= tick {
                 buffer.put(events[i].packet, arrival: events[i].arrival)
                 i += 1

@@ -24,7 +24,7 @@ struct VoicePipelineTests {
         var i = 0
         var midway = CallStats()
         for k in 0..<(ticks ?? frames + 2) {
-            let tick = Instant(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
+            let tick = MediaTime(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
             while i < events.count, events[i].arrival <= tick {
                 receiver.receive(events[i].packet, arrival: events[i].arrival)
                 i += 1

@@ -56,7 +56,7 @@ enum Signal {
 /// A simulated one-way link: each packet is dropped or delivered after a delay.
 struct LinkEvent {
     let packet: VoicePacket
-    let arrival: Instant
+    let arrival: MediaTime
 }
 
 enum Link {
@@ -66,7 +66,7 @@ enum Link {
     /// Packet `k` is sent at origin + k·20 ms and arrives `delay(k)` later, unless `delay` is nil.
     static func deliver(_ packets: [VoicePacket], delay: (Int) -> UInt64?) -> [LinkEvent] {
         packets.enumerated().compactMap { k, p in
-            delay(k).map { LinkEvent(packet: p, arrival: Instant(nanoseconds: origin + UInt64(k) * frame + $0)) }
+            delay(k).map { LinkEvent(packet: p, arrival: MediaTime(nanoseconds: origin + UInt64(k) * frame + $0)) }
         }.sorted { $0.arrival < $1.arrival }
     }
 
@@ -78,7 +78,7 @@ enum Link {
         var out: [Playout] = []
         var i = 0
         for k in 0..<ticks {
-            let tick = Instant(nanoseconds: origin + UInt64(k) * frame + phase)
+            let tick = MediaTime(nanoseconds: origin + UInt64(k) * frame + phase)
             while i < events.count, events[i].arrival <= tick {
                 buffer.put(events[i].packet, arrival: events[i].arrival)
                 i += 1
