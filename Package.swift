@@ -5,7 +5,7 @@
 //   parley → ParleyApp → TUI → CNcursesw
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
-//                      → Voice → COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
+//                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
 // Nothing below Net imports NIOPosix or touches a socket.
 import PackageDescription
 
@@ -58,7 +58,8 @@ let package = Package(
         ),
         // Opus and audio: codec, jitter buffer, speech processing, files and devices.
         // The only module that imports the audio C libraries.
-        .target(name: "Voice", dependencies: ["COpus", "CSpeexDSP", "CSndfile", "COpusEnc", "COpusFile", "CALSA"]),
+        .target(
+            name: "Voice", dependencies: ["Wire", "COpus", "CSpeexDSP", "CSndfile", "COpusEnc", "COpusFile", "CALSA"]),
         // Durable state in SQLite through GRDB: history, outbox, known peers.
         .target(
             name: "Store",
@@ -101,7 +102,7 @@ let package = Package(
             dependencies: ["Identity", "Wire", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
-        .testTarget(name: "VoiceTests", dependencies: ["Voice"]),
+        .testTarget(name: "VoiceTests", dependencies: ["Voice", "Wire"]),
         // A real SQLite database in a temporary directory.
         .testTarget(
             name: "StoreTests",

@@ -46,6 +46,18 @@ public final class PeerConnection: Sendable {
         }.get()
     }
 
+    /// Sends a voice or call-signalling frame; throws `SendError` for a session frame, a bad
+    /// voice payload size, or a session that is not established.
+    public func sendFrame(_ frame: Frame) async throws {
+        try await channel.eventLoop.submit { try self.handler.value.sendFrame(frame) }.get()
+    }
+
+    /// The same, for callers already on the channel's event loop or that do not wait: the frame
+    /// is handed to the event loop and errors are dropped (a voice frame is worthless late).
+    public func sendFrameNoWait(_ frame: Frame) {
+        channel.eventLoop.execute { try? self.handler.value.sendFrame(frame) }
+    }
+
     /// Says bye, closes, and returns once the connection is closed with the bye sent.
     public func close() async {
         try? await channel.eventLoop.submit { self.handler.value.close() }.get()

@@ -73,6 +73,12 @@ final class SessionHandler: ChannelInboundHandler {
         perform(actions)
     }
 
+    /// A voice or call frame: sealed and written at once, never held behind text (the machine
+    /// bounds the text in flight ahead of it).
+    func sendFrame(_ frame: Frame) throws(SendError) {
+        perform(try machine.sendFrame(frame, now: .now()))
+    }
+
     func close() {
         perform(machine.close(now: .now()))
     }
