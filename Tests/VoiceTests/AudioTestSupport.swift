@@ -107,3 +107,14 @@ func runTool(_ arguments: [String], environment: [String: String]? = nil) throws
 func toolExists(_ tool: String) -> Bool {
     (try? runTool(["sh", "-c", "command -v \(tool)"]).status) == 0
 }
+
+/// The checked-in test audio (Assets/audio).
+enum Assets {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Assets/audio")
+    static var speech: String { directory.appendingPathComponent("speech.wav").path }
+    static var tone: String { directory.appendingPathComponent("tone-1khz.wav").path }
+
+    /// The speech sample's frames, 48 kHz mono 20 ms.
+    static func speechFrames() throws -> [[Int16]] { try AudioFileReader(path: speech).readAllFrames() }
+}
