@@ -30,6 +30,12 @@ function __parley_parse_tokens -S
             __parley_parse_subcommand 1 'home=' 'keepalive=' 'peer-timeout=' 'expect=' 'to=' 'timeout=' 'version' 'h/help'
         case 'peers'
             __parley_parse_subcommand 0 'home=' 'interface=+' 'wait=' 'json' 'watch' 'stats' 'version' 'h/help'
+        case 'audio'
+            __parley_parse_subcommand 0 'version' 'h/help'
+            switch $unparsed_tokens[1]
+            case 'devices'
+                __parley_parse_subcommand 0 'json' 'version' 'h/help'
+            end
         case 'help'
             __parley_parse_subcommand -r 1 'version'
         end
@@ -91,6 +97,7 @@ complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parle
 complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'chat' -d 'Chat with peers over direct, end-to-end encrypted sessions.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'send' -d 'Send one message and wait until the peer acknowledges it.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'peers' -d 'List the parley peers on the local network.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'audio' -d 'Show the audio devices parley can use for calls.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley" -eq 1' -fa 'help' -d 'Show subcommand help information.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley id" home' -l 'home' -d 'Directory holding the identity (default: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).' -rfka ''
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley id" nick' -l 'nick' -d 'Change your nickname (1 to 32 bytes, no spaces).' -rfka ''
@@ -123,4 +130,10 @@ complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options 
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley peers" stats' -l 'stats' -d 'Also print the datagrams received and dropped, by reason.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley peers" version' -l 'version' -d 'Show the version.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley peers" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley audio" version' -l 'version' -d 'Show the version.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley audio" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_positional "parley audio" -eq 1' -fa 'devices' -d 'List the ALSA playback and capture devices.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley audio devices" json' -l 'json' -d 'Print JSON.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley audio devices" version' -l 'version' -d 'Show the version.'
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley audio devices" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley help" version' -l 'version' -d 'Show the version.'

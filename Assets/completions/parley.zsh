@@ -54,13 +54,14 @@ _parley() {
             'chat:Chat with peers over direct, end-to-end encrypted sessions.'
             'send:Send one message and wait until the peer acknowledges it.'
             'peers:List the parley peers on the local network.'
+            'audio:Show the audio devices parley can use for calls.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        id|chat|send|peers|help)
+        id|chat|send|peers|audio|help)
             "_parley_${words[1]}" && ret=0
             ;;
         esac
@@ -130,6 +131,46 @@ _parley_peers() {
         '--json[Print JSON (with --watch, one JSON object per line).]'
         '--watch[Keep running and print every change until interrupted.]'
         '--stats[Also print the datagrams received and dropped, by reason.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_audio() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'devices:List the ALSA playback and capture devices.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        devices)
+            "_parley_audio_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_parley_audio_devices() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[Print JSON.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
