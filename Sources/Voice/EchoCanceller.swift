@@ -85,6 +85,13 @@ public final class EchoCanceller: @unchecked Sendable {
         speex_echo_state_reset(state)
     }
 
+    /// Runs `body` while no other call can change the canceller's state.
+    func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
     private func check(_ frame: [Int16]) {
         precondition(frame.count == format.samplesPerFrame, "EchoCanceller: frame of \(frame.count) samples")
     }

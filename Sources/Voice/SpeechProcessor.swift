@@ -110,7 +110,16 @@ public final class SpeechProcessor: @unchecked Sendable {
             return true
         }
         let level = InputLevel(measuring: frame).rms
-        let result = frame.withUnsafeMutableBufferPointer { speex_preprocess_run(state, $0.baseAddress) }
+        // With an echo canceller attached, libspeexdsp reads its state here: hold its lock so
+        // the playback thread does not change it meanwhile.
+        let result: Int32
+        if let echoCanceller {
+            result = echoCanceller.locked {
+                frame.withUnsafeMutableBufferPointer { speex_preprocess_run(state, $0.baseAddress) }
+            }
+        } else {
+            result = frame.withUnsafeMutableBufferPointer { speex_preprocess_run(state, $0.baseAddress) }
+        }
         let speech = options.voiceActivityDetection ? result != 0 && level > VoiceActivity.floorDecibels : true
         if speech { speechFrames += 1 }
         return speech
