@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|peers|history|help)
+    id|chat|send|peers|audio|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send peers history help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send peers audio help' -- "${cur}"))
         ;;
     esac
 }
@@ -289,25 +289,35 @@ _parley_peers() {
     esac
 }
 
-_parley_history() {
+_parley_audio() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __parley_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    devices)
+        # Offer subcommand argument completions
+        "_parley_audio_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'devices' -- "${cur}"))
+        ;;
+    esac
+}
+
+_parley_audio_devices() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(--home --search --limit)
-    __parley_offer_flags_options 1
-
-    # Offer option value completions
-    case "${prev}" in
-    '--home')
-        return
-        ;;
-    '--search')
-        return
-        ;;
-    '--limit')
-        return
-        ;;
-    esac
+    non_repeating_options=()
+    __parley_offer_flags_options 0
 }
 
 _parley_help() {

@@ -54,14 +54,14 @@ _parley() {
             'chat:Chat with peers over direct, end-to-end encrypted sessions.'
             'send:Send one message and wait until the peer acknowledges it.'
             'peers:List the parley peers on the local network.'
-            'history:Print the stored history of a conversation, or of all of them.'
+            'audio:Show the audio devices parley can use for calls.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        id|chat|send|peers|history|help)
+        id|chat|send|peers|audio|help)
             "_parley_${words[1]}" && ret=0
             ;;
         esac
@@ -139,14 +139,38 @@ _parley_peers() {
     return "${ret}"
 }
 
-_parley_history() {
+_parley_audio() {
     local -i ret=1
     local -ar arg_specs=(
-        '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
-        ':peer:'
-        '--json[Print a JSON array of messages.]'
-        '--search[Only messages containing every word of this text.]:text:'
-        '--limit[Print at most this many messages, the newest.]:n:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'devices:List the ALSA playback and capture devices.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        devices)
+            "_parley_audio_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_parley_audio_devices() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[Print JSON.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
