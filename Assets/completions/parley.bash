@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|peers|help)
+    id|chat|send|peers|compare|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send peers help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send peers compare help' -- "${cur}"))
         ;;
     esac
 }
@@ -284,6 +284,40 @@ _parley_peers() {
         return
         ;;
     '--wait')
+        return
+        ;;
+    esac
+}
+
+_parley_compare() {
+    repeating_flags=()
+    non_repeating_flags=(--netns --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--peers --duration --workload --rate --out --sweep --seed)
+    __parley_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--peers')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--workload')
+        __parley_add_completions -W 'text'$'\n''voice'$'\n''mixed'
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--sweep')
+        return
+        ;;
+    '--seed')
         return
         ;;
     esac

@@ -54,13 +54,14 @@ _parley() {
             'chat:Chat with peers over direct, end-to-end encrypted sessions.'
             'send:Send one message and wait until the peer acknowledges it.'
             'peers:List the parley peers on the local network.'
+            'compare:Measure peer-to-peer against client/server on this machine, on the same workload.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        id|chat|send|peers|help)
+        id|chat|send|peers|compare|help)
             "_parley_${words[1]}" && ret=0
             ;;
         esac
@@ -130,6 +131,26 @@ _parley_peers() {
         '--json[Print JSON (with --watch, one JSON object per line).]'
         '--watch[Keep running and print every change until interrupted.]'
         '--stats[Also print the datagrams received and dropped, by reason.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_compare() {
+    local -i ret=1
+    local -ar ___workload=('text' 'voice' 'mixed')
+    local -ar arg_specs=(
+        '--peers[Number of peers.]:n:'
+        '--duration[Seconds each workload runs.]:seconds:'
+        '--workload[text, voice or mixed (default\: text).]:workload:{__parley_complete "${___workload[@]}"}'
+        '--rate[Messages per second each peer sends to the room, and as many to one other peer.]:rate:'
+        '--out[Directory for results.json, chart.svg and report.md (default\: parley-compare).]:dir:'
+        '--netns[Run each peer in its own network namespace on a bridge (needs root).]'
+        '--sweep[Also run the workload at each of these numbers of peers, for the scaling curves (e.g. 2,4,8).]:list:'
+        '--seed[Seed choosing which peer to kill and which link to cut (default\: random, recorded).]:seed:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -21,18 +21,23 @@ struct CompareLab {
         signal(SIGPIPE, SIG_IGN)
         let cleanup = CleanupRegistry()
         let progress = CompareProgress()
+        let interruption = Interruption()
         let trap = SignalTrap(signals: [SIGINT, SIGTERM]) {
-            progress.finish()
-            cleanup.runAll()
-            FileHandle.standardError.write(Data("parley compare: interrupted; every peer and namespace removed\n".utf8))
-            exit(ExitStatus.interrupted.rawValue)
+            interruption.stop(cleanup: cleanup, progress: progress)
         }
         defer {
             trap.cancel()
             cleanup.runAll()
             progress.finish()
         }
-        let results = try await measure(cleanup: cleanup, progress: progress)
+        let results: CompareResults
+        do {
+            results = try await measure(cleanup: cleanup, progress: progress)
+        } catch {
+            // Killing the peers makes the run fail too; the interruption is what to report.
+            if interruption.isSet { interruption.stop(cleanup: cleanup, progress: progress) }
+            throw error
+        }
         progress.finish()
         try write(results)
         print(CompareTableText.render(results.table), terminator: "")
@@ -152,5 +157,30 @@ struct CompareLab {
             throw LabFailure(message: "cannot find the parley executable to start the peers with")
         }
         return URL(fileURLWithPath: argument).standardizedFileURL.path
+    }
+}
+
+/// Ctrl-C: stop everything once, say so, exit 130. Whoever comes second (the signal handler or
+/// the run failing because its peers were just killed) waits for the first to exit.
+final class Interruption: @unchecked Sendable {
+    private let flag = NSLock()
+    private let once = NSLock()
+    private var set = false
+
+    var isSet: Bool {
+        flag.lock()
+        defer { flag.unlock() }
+        return set
+    }
+
+    func stop(cleanup: CleanupRegistry, progress: CompareProgress) -> Never {
+        flag.lock()
+        set = true
+        flag.unlock()
+        once.lock()  // never unlocked: the process exits below
+        progress.finish()
+        cleanup.runAll()
+        FileHandle.standardError.write(Data("parley compare: interrupted; every peer and namespace removed\n".utf8))
+        exit(ExitStatus.interrupted.rawValue)
     }
 }

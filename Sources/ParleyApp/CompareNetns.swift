@@ -15,6 +15,8 @@ protocol LabHosts: Sendable {
     func cutLink(between a: Int, and b: Int) throws(LabFailure)
     /// Why links cannot be cut here, or nil when they can.
     var linkCutUnavailableReason: String? { get }
+    /// Restores every link cut so far.
+    func healLinks()
 }
 
 /// Every process on 127.0.0.1: nothing leaves the machine (the lab does not use discovery, and
@@ -26,6 +28,7 @@ struct LoopbackHosts: LabHosts {
     func cutLink(between a: Int, and b: Int) throws(LabFailure) {
         throw LabFailure(message: linkCutUnavailableReason ?? "")
     }
+    func healLinks() {}
 }
 
 /// Hosts in network namespaces on one bridge: `<prefix>s` holds the bridge (so nothing is
@@ -42,6 +45,7 @@ final class NetnsHosts: LabHosts, @unchecked Sendable {
     private let ip: String
     private let nft: String?
     private let cleanup: CleanupRegistry
+    private let cuts = CutList()
 
     /// Why namespaces cannot be used here, or nil when they can.
     static var unavailableReason: String? {
@@ -106,6 +110,16 @@ final class NetnsHosts: LabHosts, @unchecked Sendable {
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Tool.check(ip, ["netns", "exec", ns, nft, "-f", path])
+        let ip = ip
+        cuts.add(
+            cleanup.add("nftables table parleylab in \(ns)") {
+                Tool.run(ip, ["netns", "exec", ns, nft, "delete", "table", "inet", "parleylab"])
+            })
+    }
+
+    /// Deletes the rules of every cut (the namespaces stay for the next run).
+    func healLinks() {
+        for token in cuts.takeAll() { cleanup.run(token) }
     }
 
     private func addNamespace(_ name: String) throws(LabFailure) {
@@ -128,5 +142,25 @@ final class NetnsHosts: LabHosts, @unchecked Sendable {
         process.waitUntilExit()
         return text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
             .filter { $0.hasPrefix(prefix) }
+    }
+}
+
+/// The cleanup tokens of the links cut and not yet restored.
+final class CutList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tokens: [Int] = []
+
+    func add(_ token: Int) {
+        lock.lock()
+        tokens.append(token)
+        lock.unlock()
+    }
+
+    func takeAll() -> [Int] {
+        lock.lock()
+        let taken = tokens
+        tokens = []
+        lock.unlock()
+        return taken
     }
 }

@@ -37,6 +37,7 @@ struct LabRunner: Sendable {
         }
         let infrastructure = try await model.start(runner: self, hostIndex: count)
         defer { if let infrastructure { Task { await infrastructure.stop() } } }
+        defer { hosts.healLinks() }
         for index in 0..<count {
             let process = try spawnNode(index)
             started.append((process, cleanup.add("lab peer \(index) (pid \(process.pid))") { process.kill() }))

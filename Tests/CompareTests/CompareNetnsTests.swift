@@ -33,6 +33,9 @@ import Testing
                 try hosts.cutLink(between: 0, and: 1)
                 #expect(!reaches(0, 1) && !reaches(1, 0))
                 #expect(reaches(0, 2) && reaches(1, 2))
+                // The next run gets the link back.
+                hosts.healLinks()
+                #expect(reaches(0, 1) && reaches(1, 0))
             }
         }
         cleanup.runAll()
