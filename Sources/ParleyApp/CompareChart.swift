@@ -32,8 +32,8 @@ enum CompareChart {
         }
         panels.append(
             panel(
-                title: "Message latency, send to acknowledgement (CDF, to p99)", xLabel: "milliseconds",
-                yLabel: "fraction of messages", series: cdfSeries, notes: notes, yFixed: (0, 1)))
+                title: "Message latency, send to acknowledgement (CDF, to p99)", xLabel: "milliseconds (log scale)",
+                yLabel: "fraction of messages", series: cdfSeries, notes: notes, yFixed: (0, 1), logX: true))
         if !results.sweep.isEmpty {
             var load: [Series] = []
             var latency: [Series] = []
@@ -99,26 +99,43 @@ enum CompareChart {
     }
 
     static func panel(
-        title: String, xLabel: String, yLabel: String, series: [Series], notes: [String], yFixed: (Double, Double)?
+        title: String, xLabel: String, yLabel: String, series: [Series], notes: [String], yFixed: (Double, Double)?,
+        logX: Bool = false
     ) -> String {
         let x0 = margin.left
         let x1 = panelWidth - margin.right
         let y0 = panelHeight - margin.bottom
         let y1 = margin.top
         let all = series.flatMap(\.points)
-        let xMin = yFixed == nil ? (all.map(\.x).min() ?? 0) : 0
-        let xMax = niceCeiling(all.map(\.x).max() ?? 1)
+        // On a log scale the axis spans whole decades around the samples.
+        let positive = all.map(\.x).filter { $0 > 0 }
+        let xMin =
+            logX
+            ? pow(10, floor(log10(positive.min() ?? 0.1))) : (all.map(\.x).min() ?? 0)
+        let xMax =
+            logX ? max(pow(10, ceil(log10(positive.max() ?? 1))), xMin * 10) : niceCeiling(all.map(\.x).max() ?? 1)
         let yMin = yFixed?.0 ?? 0
         let yMax = yFixed?.1 ?? niceCeiling(all.map(\.y).max() ?? 1)
-        func sx(_ x: Double) -> Double { x0 + (x - xMin) / max(xMax - xMin, 1e-9) * (x1 - x0) }
+        func sx(_ x: Double) -> Double {
+            guard logX else { return x0 + (x - xMin) / max(xMax - xMin, 1e-9) * (x1 - x0) }
+            return x0 + (log10(max(x, xMin)) - log10(xMin)) / (log10(xMax) - log10(xMin)) * (x1 - x0)
+        }
         func sy(_ y: Double) -> Double { y0 - (y - yMin) / max(yMax - yMin, 1e-9) * (y0 - y1) }
         var out = "<text x=\"\(x0)\" y=\"20\" font-size=\"13\" font-weight=\"bold\">\(escape(title))</text>\n"
         out += "<line x1=\"\(x0)\" y1=\"\(y0)\" x2=\"\(x1)\" y2=\"\(y0)\" stroke=\"black\"/>\n"
         out += "<line x1=\"\(x0)\" y1=\"\(y0)\" x2=\"\(x0)\" y2=\"\(y1)\" stroke=\"black\"/>\n"
-        for step in 0...4 {
-            let xv = xMin + (xMax - xMin) * Double(step) / 4
-            let yv = yMin + (yMax - yMin) * Double(step) / 4
+        var xTicks: [Double] = []
+        if logX {
+            let decades = Int(log10(xMax / xMin).rounded())
+            for decade in 0...decades { xTicks.append(xMin * pow(10, Double(decade))) }
+        } else {
+            for step in 0...4 { xTicks.append(xMin + (xMax - xMin) * Double(step) / 4) }
+        }
+        for xv in xTicks {
             out += "<text x=\"\(f(sx(xv)))\" y=\"\(f(y0 + 15))\" text-anchor=\"middle\">\(tick(xv))</text>\n"
+        }
+        for step in 0...4 {
+            let yv = yMin + (yMax - yMin) * Double(step) / 4
             out += "<text x=\"\(f(x0 - 5))\" y=\"\(f(sy(yv) + 4))\" text-anchor=\"end\">\(tick(yv))</text>\n"
             out += "<line x1=\"\(x0)\" y1=\"\(f(sy(yv)))\" x2=\"\(x1)\" y2=\"\(f(sy(yv)))\" stroke=\"#eee\"/>\n"
         }
