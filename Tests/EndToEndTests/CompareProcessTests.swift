@@ -17,7 +17,7 @@ struct CompareProcessTests {
         defer { scratch.cleanup() }
         let out = scratch.home("out")
         let run = try await ParleyProcess.run(
-            ["compare", "--peers", "3", "--duration", "3", "--out", out, "--seed", "11"], within: 45)
+            ["compare", "--peers", "3", "--duration", "3", "--rate", "10", "--out", out, "--seed", "11"], within: 45)
         #expect(run.status == 0, "exit \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         #expect(run.stderr.contains("parley compare: peer-to-peer, 3 peers: text workload"), "\(run.stderr)")
 
@@ -91,7 +91,7 @@ struct CompareProcessTests {
     func anInterruptedRunStopsEveryPeerItStarted() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
-        var arguments = ["compare", "--peers", "3", "--duration", "30", "--out", scratch.home("out")]
+        var arguments = ["compare", "--peers", "3", "--duration", "30", "--rate", "5", "--out", scratch.home("out")]
         if TestNetns.isAvailable { arguments.append("--netns") }
         let compare = try ParleyProcess(arguments)
         let deadline = Date().addingTimeInterval(20)
@@ -118,7 +118,8 @@ struct CompareProcessTests {
         defer { scratch.cleanup() }
         let out = scratch.home("out")
         let run = try await ParleyProcess.run(
-            ["compare", "--netns", "--peers", "3", "--duration", "3", "--out", out, "--seed", "5"], within: 90)
+            ["compare", "--netns", "--peers", "3", "--duration", "3", "--rate", "10", "--out", out, "--seed", "5"],
+            within: 90)
         #expect(run.status == 0, "exit \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
         let table = try #require((json as? [String: Any])?["table"] as? [[String: Any]])
