@@ -121,6 +121,8 @@ let package = Package(
         ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
         .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
+        // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
+        .testTarget(name: "CompareTests", dependencies: ["ParleyApp"]),
         // The real `parley` binary run as separate processes over loopback.
         .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store"]),
     ],

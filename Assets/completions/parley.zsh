@@ -54,14 +54,14 @@ _parley() {
             'chat:Chat with peers over direct, end-to-end encrypted sessions.'
             'send:Send one message and wait until the peer acknowledges it.'
             'peers:List the parley peers on the local network.'
-            'audio:Show the audio devices parley can use for calls.'
+            'compare:Measure peer-to-peer against client/server on this machine, on the same workload.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        id|chat|send|peers|audio|help)
+        id|chat|send|peers|compare|help)
             "_parley_${words[1]}" && ret=0
             ;;
         esac
@@ -139,38 +139,18 @@ _parley_peers() {
     return "${ret}"
 }
 
-_parley_audio() {
+_parley_compare() {
     local -i ret=1
+    local -ar ___workload=('text' 'voice' 'mixed')
     local -ar arg_specs=(
-        '--version[Show the version.]'
-        '(-h --help)'{-h,--help}'[Show help information.]'
-        '(-): :->command'
-        '(-)*:: :->arg'
-    )
-    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
-    case "${state}" in
-    command)
-        local -ar subcommands=(
-            'devices:List the ALSA playback and capture devices.'
-        )
-        _describe -V subcommand subcommands && ret=0
-        ;;
-    arg)
-        case "${words[1]}" in
-        devices)
-            "_parley_audio_${words[1]}" && ret=0
-            ;;
-        esac
-        ;;
-    esac
-
-    return "${ret}"
-}
-
-_parley_audio_devices() {
-    local -i ret=1
-    local -ar arg_specs=(
-        '--json[Print JSON.]'
+        '--peers[Number of peers.]:n:'
+        '--duration[Seconds each workload runs.]:seconds:'
+        '--workload[text, voice or mixed (default\: text).]:workload:{__parley_complete "${___workload[@]}"}'
+        '--rate[Messages per second each peer sends to the room, and as many to one other peer.]:rate:'
+        '--out[Directory for results.json, chart.svg and report.md (default\: parley-compare).]:dir:'
+        '--netns[Run each peer in its own network namespace on a bridge (needs root).]'
+        '--sweep[Also run the workload at each of these numbers of peers, for the scaling curves (e.g. 2,4,8).]:list:'
+        '--seed[Seed choosing which peer to kill and which link to cut (default\: random, recorded).]:seed:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
