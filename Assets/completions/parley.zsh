@@ -54,6 +54,8 @@ _parley() {
             'chat:Chat with peers over direct, end-to-end encrypted sessions.'
             'send:Send one message and wait until the peer acknowledges it.'
             'peers:List the parley peers on the local network.'
+            'history:Print the stored history of a conversation, or of all of them.'
+            'audio:Show the audio devices parley can use for calls.'
             'compare:Measure peer-to-peer against client/server on this machine, on the same workload.'
             'help:Show subcommand help information.'
         )
@@ -61,7 +63,7 @@ _parley() {
         ;;
     arg)
         case "${words[1]}" in
-        id|chat|send|peers|compare|help)
+        id|chat|send|peers|history|audio|compare|help)
             "_parley_${words[1]}" && ret=0
             ;;
         esac
@@ -131,6 +133,62 @@ _parley_peers() {
         '--json[Print JSON (with --watch, one JSON object per line).]'
         '--watch[Keep running and print every change until interrupted.]'
         '--stats[Also print the datagrams received and dropped, by reason.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_history() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
+        ':peer:'
+        '--json[Print a JSON array of messages.]'
+        '--search[Only messages containing every word of this text.]:text:'
+        '--limit[Print at most this many messages, the newest.]:n:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_audio() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'devices:List the ALSA playback and capture devices.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        devices)
+            "_parley_audio_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_parley_audio_devices() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[Print JSON.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

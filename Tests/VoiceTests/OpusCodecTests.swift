@@ -10,7 +10,7 @@ struct OpusCodecTests {
         let decoder = try OpusDecoder()
         #expect(encoder.lookahead == 312)  // 6.5 ms at 48 kHz in VoIP mode
         var sizes: [Int] = []
-        for frame in Signal.speechLike(frames: 50) {
+        for frame in SpeechSignal.speechLike(frames: 50) {
             let packet = try encoder.encode(frame)
             sizes.append(packet.count)
             #expect(packet.count >= 1 && packet.count <= VoiceLimits.maxOpusPayload)
@@ -31,7 +31,7 @@ struct OpusCodecTests {
     @Test func concealmentAndFECGiveOneFrame() throws {
         let encoder = try OpusEncoder()
         let decoder = try OpusDecoder()
-        let packets = try Signal.speechLike(frames: 10).map { try encoder.encode($0) }
+        let packets = try SpeechSignal.speechLike(frames: 10).map { try encoder.encode($0) }
         for p in packets.prefix(5) { _ = try decoder.decode(p) }
         #expect(decoder.conceal().count == 960)
         #expect(try decoder.decodeFEC(from: packets[6]).count == 960)
@@ -43,7 +43,7 @@ struct OpusCodecTests {
         let decoder = try OpusDecoder()
         // TOC code 3 (arbitrary frame count) with a frame count byte of 0: invalid.
         #expect(throws: VoiceError.self) { try decoder.decode([0x03, 0x00]) }
-        let good = try encoder.encode(Signal.speechLike(frames: 1)[0])
+        let good = try encoder.encode(SpeechSignal.speechLike(frames: 1)[0])
         #expect(try decoder.decode(good).count == 960)
     }
 

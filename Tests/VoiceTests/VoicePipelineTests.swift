@@ -16,7 +16,7 @@ struct VoicePipelineTests {
     ) throws -> (input: [Int16], output: [[Int16]], receiver: VoiceReceiver, sender: VoiceSender, midway: CallStats) {
         let sender = try VoiceSender(callID: 77, config: config)
         let receiver = try VoiceReceiver(config: config)
-        let pcm = Signal.speechLike(frames: frames)
+        let pcm = SpeechSignal.speechLike(frames: frames)
         var packets = try pcm.map { try #require(try sender.send($0)) }
         for k in corrupt { packets[k].payload = [0x03, 0x00] }
         let events = Link.deliver(packets, delay: delay)
@@ -42,7 +42,7 @@ struct VoicePipelineTests {
         let decoded = Array(r.output.dropFirst(2).joined())
         // Opus delays by about its lookahead (312 samples). At 24 kbit/s Opus codes speech
         // perceptually (SILK), not sample for sample: 0.85 is a faithful copy, noise scores ~0.
-        let best = Signal.bestCorrelation(r.input, decoded, lags: 280..<340)
+        let best = SpeechSignal.bestCorrelation(r.input, decoded, lags: 280..<340)
         print("clean link: correlation \(best.value) at lag \(best.lag)")
         #expect(best.value > 0.85)
         let s = r.receiver.stats
@@ -71,7 +71,7 @@ struct VoicePipelineTests {
         #expect(s.framesConcealed == dropped.count - recoverable)
         #expect(r.output.count == Self.frames + 2 && r.output.allSatisfy { $0.count == 960 })
         let decoded = Array(r.output.dropFirst(2).joined())
-        let best = Signal.bestCorrelation(r.input, decoded, lags: 280..<340)
+        let best = SpeechSignal.bestCorrelation(r.input, decoded, lags: 280..<340)
         print("10 % loss: correlation \(best.value) at lag \(best.lag)")
         #expect(best.value > 0.8)
     }

@@ -18,7 +18,7 @@ struct SeededRandom: RandomNumberGenerator {
     }
 }
 
-enum Signal {
+enum SpeechSignal {
     /// A speech-like test signal: two tones, amplitude-modulated at a syllable rate (4 Hz).
     static func speechLike(frames: Int, samplesPerFrame: Int = 960, sampleRate: Double = 48000) -> [[Int16]] {
         (0..<frames).map { f in
