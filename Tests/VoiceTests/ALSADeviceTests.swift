@@ -97,8 +97,12 @@ import Testing
             pcm.parleyloop { type file slave { pcm { type null } } file "\(raw)" format raw }
             """
         let tone = Signal.frames(Signal.sine(frequency: 1000, sampleRate: 48_000, seconds: 0.4))
+        // The device thread fills any gap in the queue with silence (on a loaded machine it can
+        // run between two `play` calls), so compare against what it really wrote.
+        let written = WrittenFrames()
         let speaker = try ALSAPlayback(
-            device: "parleyloop", maximumQueuedFrames: tone.count, configuration: playbackConfig)
+            device: "parleyloop", maximumQueuedFrames: tone.count, configuration: playbackConfig,
+            onWrite: { written.append($0) })
         for frame in tone { speaker.play(frame) }
         while speaker.queuedFrames > 0 { try await Task.sleep(for: .milliseconds(10)) }
         speaker.stop(drain: true)
@@ -117,7 +121,11 @@ import Testing
         }
         microphone.stop()
         // The tone starts at a zero crossing: line both up at their first non-zero sample.
-        let played = tone.flatMap { $0 }
+        let played = written.frames.flatMap { $0 }
+        let toneSamples: [Int16] = tone.flatMap { $0 }
+        let nonZeroPlayed = played.count { $0 != 0 }
+        let nonZeroTone = toneSamples.count { $0 != 0 }
+        #expect(nonZeroPlayed == nonZeroTone)
         let playedStart = try #require(played.firstIndex { $0 != 0 })
         let heardStart = try #require(heard.firstIndex { $0 != 0 }, "capture heard only silence")
         let length = played.count - playedStart
