@@ -55,6 +55,9 @@ public enum SessionEvent: Sendable, Equatable {
     case delivered(MessageID, roundTrip: Duration)
     /// A keepalive round trip completed.
     case roundTrip(Duration)
+    /// A message handed over without waiting (`PeerConnection.sendNow`) was not sent: nothing
+    /// went to the peer, and no `.delivered` will follow for it.
+    case sendFailed(MessageID, SendError)
     case closed(CloseReason)
 }
 
