@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "Net",
             dependencies: [
-                "Session", "Wire", "Identity",
+                "Session", "Wire", "Identity", "Noise",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

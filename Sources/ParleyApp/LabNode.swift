@@ -107,7 +107,7 @@ actor LabNode {
             run.received(text: message.text, from: link.peerID ?? "?")
         case .delivered(let id, let roundTrip):
             run.delivered(id, roundTrip: roundTrip)
-        case .roundTrip, .frame:
+        case .roundTrip, .frame, .sendFailed:
             break
         case .closed:
             link.open = false

@@ -76,6 +76,9 @@ actor LineChat {
             finishIfIdle()
         case .roundTrip, .frame:
             break  // calls are not wired into chat yet: voice and call frames are ignored
+        case .sendFailed(let id, let error):
+            guard let number = entry.pending[id] else { return }
+            sendFailed(number: number, id: id, key: key, error: error)
         case .closed(let reason):
             entries[key] = nil
             let who = entry.peer?.nickname ?? entry.address

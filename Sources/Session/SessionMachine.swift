@@ -54,14 +54,16 @@ public struct SessionMachine: Sendable {
     var duplicates = DuplicateFilter(capacity: Limits.duplicateWindow)
     public internal(set) var stats = SessionStats()
 
+    /// `keyGenerator` makes the handshake's ephemeral key; by default the credentials' pool of
+    /// keys made ahead of time.
     public init(
         role: Role, credentials: SessionCredentials, config: SessionConfig = SessionConfig(),
-        keyGenerator: any NoiseKeyGenerator = SystemKeyGenerator()
+        keyGenerator: (any NoiseKeyGenerator)? = nil
     ) {
         self.role = role
         self.credentials = credentials
         self.config = config
-        self.keyGenerator = keyGenerator
+        self.keyGenerator = keyGenerator ?? credentials.ephemeralKeys
     }
 
     // MARK: State queries

@@ -66,6 +66,9 @@ public enum SessionEvent: Sendable, Equatable {
     /// An application frame (voice or call signalling), delivered as it came: never
     /// acknowledged, never deduplicated.
     case frame(Frame)
+    /// A message handed over without waiting (`PeerConnection.sendNow`) was not sent: nothing
+    /// went to the peer, and no `.delivered` will follow for it.
+    case sendFailed(MessageID, SendError)
     case closed(CloseReason)
 }
 
