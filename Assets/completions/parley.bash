@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|peers|help)
+    id|chat|send|peers|relay|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send peers help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send peers relay help' -- "${cur}"))
         ;;
     esac
 }
@@ -206,7 +206,7 @@ _parley_chat() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -224,6 +224,22 @@ _parley_chat() {
         return
         ;;
     '--interface')
+        return
+        ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
         return
         ;;
     '--announce-interval')
@@ -242,7 +258,7 @@ _parley_send() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --to --timeout)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --to --timeout)
     __parley_offer_flags_options 1
 
     # Offer option value completions
@@ -259,6 +275,22 @@ _parley_send() {
     '--expect')
         return
         ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
+        return
+        ;;
     '--to')
         return
         ;;
@@ -272,7 +304,7 @@ _parley_peers() {
     repeating_flags=()
     non_repeating_flags=(--json --watch --stats --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --wait)
+    non_repeating_options=(--home --relay --relay-fingerprint --relay-network --wait)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -283,7 +315,46 @@ _parley_peers() {
     '--interface')
         return
         ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
     '--wait')
+        return
+        ;;
+    esac
+}
+
+_parley_relay() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--network)
+    non_repeating_options=(--home --listen --metrics --max-clients --log-level)
+    __parley_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--metrics')
+        return
+        ;;
+    '--network')
+        return
+        ;;
+    '--max-clients')
+        return
+        ;;
+    '--log-level')
         return
         ;;
     esac

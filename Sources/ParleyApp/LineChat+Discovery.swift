@@ -99,6 +99,9 @@ extension LineChat {
             return
         }
         guard let peer = discovered[target], let connector else {
+            if relay != nil, relayPath != .direct, relayPeers[target] != nil {
+                return dialThroughRelay(target, number: number, text: text)
+            }
             failures += 1
             output.line("! #\(number) not sent: \(LineOutput.sanitize(name)) is not connected")
             return
@@ -136,6 +139,7 @@ extension LineChat {
         var known: [PeerID: String] = [:]
         for entry in entries.values { if let peer = entry.peer { known[peer.peerID] = peer.nickname } }
         for peer in discovered.values where known[peer.peerID] == nil { known[peer.peerID] = peer.nickname }
+        for (id, nickname) in relayPeers where known[id] == nil { known[id] = nickname }
 
         var matches = known.filter { $0.value == name }.map(\.key)
         if matches.isEmpty {

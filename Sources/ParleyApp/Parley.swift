@@ -20,7 +20,7 @@ public struct Parley: AsyncParsableCommand {
             'parley chat --connect HOST:7000' on another.
             """,
         version: "parley \(version) (protocol \(ProtocolVersion.current), \(OpusInfo.versionString))",
-        subcommands: [IdCommand.self, ChatCommand.self, SendCommand.self, PeersCommand.self]
+        subcommands: [IdCommand.self, ChatCommand.self, SendCommand.self, PeersCommand.self, RelayCommand.self]
     )
 
     public init() {}

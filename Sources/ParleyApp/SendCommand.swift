@@ -17,8 +17,15 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @OptionGroup var sessionOptions: SessionOptions
 
-    @Option(name: .long, help: ArgumentHelp("The peer to send to.", valueName: "host:port"))
-    var to: Endpoint
+    @OptionGroup var relayOptions: RelayOptions
+    @OptionGroup var pathOptions: PathOptions
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The peer to send to: an address, or with --relay a peer ID, fingerprint or nickname on the relay.",
+            valueName: "host:port|peer"))
+    var to: String
 
     @Option(
         name: .long,
@@ -32,6 +39,12 @@ struct SendCommand: AsyncParsableCommand {
     func validate() throws {
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be between 0 and 3600 seconds")
+        }
+        if relayOptions.relay == nil, pathOptions.path == .relay {
+            throw ValidationError("--path relay needs --relay")
+        }
+        if relayOptions.relay == nil, Endpoint(argument: to) == nil {
+            throw ValidationError("--to: '\(to)' is not HOST:PORT (a peer ID or fingerprint needs --relay)")
         }
     }
 
@@ -50,14 +63,7 @@ struct SendCommand: AsyncParsableCommand {
         }()
         let started = ContinuousClock.now
         try await withDeadline(limit) {
-            let connection: PeerConnection
-            do throws(ConnectError) {
-                connection = try await SessionConnector.connect(
-                    host: to.host, port: to.port, credentials: credentials, config: config,
-                    connectTimeout: limit)
-            } catch {
-                throw Failure(message: error.description, code: error.exitStatus)
-            }
+            let connection = try await open(credentials: credentials, config: config, limit: limit)
             let peer: PeerInfo
             do {
                 peer = try await connection.established()
@@ -86,6 +92,37 @@ struct SendCommand: AsyncParsableCommand {
             }
             throw Failure(message: "not delivered: the session ended", code: .failure)
         }
+    }
+
+    /// A direct session to an address, a relayed one to a peer on the relay, or with
+    /// `--path auto` whichever of the two is established first.
+    private func open(credentials: SessionCredentials, config: SessionConfig, limit: Duration) async throws
+        -> PeerConnection
+    {
+        let address = Endpoint(argument: to)
+        let direct: @Sendable () async throws -> PeerConnection = {
+            guard let address else { throw Failure(message: "--path direct needs --to HOST:PORT", code: .failure) }
+            do throws(ConnectError) {
+                return try await SessionConnector.connect(
+                    host: address.host, port: address.port, credentials: credentials, config: config,
+                    connectTimeout: limit)
+            } catch {
+                throw Failure(message: error.description, code: error.exitStatus)
+            }
+        }
+        let path = relayOptions.relay == nil ? SessionPath.direct : pathOptions.chosenPath
+        // Through the relay, the peer is --to itself, or the one --expect names.
+        let name = address == nil ? to : sessionOptions.expect
+        if path == .direct || (path == .auto && name == nil) { return try await direct() }
+        guard let name, let relay = try await relayOptions.connect(credentials: credentials, sessionConfig: config)
+        else { throw Failure(message: "--path relay to an address needs --expect to name the peer", code: .failure) }
+        let peer = try await relay.resolve(name)
+        let relayed: @Sendable () async throws -> PeerConnection = {
+            try await relay.openSession(to: peer, config: config)
+        }
+        if path == .relay || address == nil { return try await relayed() }
+        return try await PathSelection.race(directHeadStart: pathOptions.headStart, direct: direct, relay: relayed)
+            .connection
     }
 
     private func resolveText() throws -> String {
