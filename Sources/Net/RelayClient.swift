@@ -107,7 +107,8 @@ public final class RelayClient: Sendable {
         (try? await channel.eventLoop.flatSubmit { self.handler.value.closed.futureResult }.get()) ?? .connectionLost
     }
 
-    /// Closes the link; every relayed session on it ends.
+    /// Closes the link, once the circuits of sessions already closed have carried their last
+    /// bytes (at most a second); relayed sessions still open end.
     public func close() async {
         try? await channel.eventLoop.submit { self.handler.value.close() }.get()
         try? await channel.closeFuture.get()

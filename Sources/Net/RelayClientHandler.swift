@@ -26,6 +26,7 @@ final class RelayClientHandler: ChannelInboundHandler {
     private var timer: Scheduled<Void>?
     private var timerDeadline: Instant?
     private var refusal: RelayErrorCode?
+    private var closing = false
 
     init(
         credentials: SessionCredentials, network: [UInt8], linkConfig: RelayLinkMachine.Config,
@@ -109,8 +110,15 @@ final class RelayClientHandler: ChannelInboundHandler {
         circuitErrors.removeValue(forKey: circuit)
     }
 
-    func close() {
-        perform(link.close())
+    /// Closes the link once every circuit has ended (each ends after its session's last bytes,
+    /// a goodbye perhaps, have gone to the relay), or after `drainLimit` at most.
+    func close(drainLimit: Duration = .seconds(1)) {
+        guard !circuits.isEmpty, let context else { return perform(link.close()) }
+        closing = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .nanoseconds(drainLimit.nanoseconds)) {
+            bound.value.perform(bound.value.link.close())
+        }
     }
 
     // MARK: Relay messages
@@ -162,6 +170,7 @@ final class RelayClientHandler: ChannelInboundHandler {
             onData: { [unowned self] bytes in perform(link.send(.data(circuit: circuit, payload: bytes))) },
             onClosed: { [unowned self] in
                 if circuits.removeValue(forKey: circuit) != nil { perform(link.send(.close(circuit: circuit))) }
+                if closing, circuits.isEmpty { perform(link.close()) }
             })
     }
 

@@ -63,7 +63,7 @@ struct SendCommand: AsyncParsableCommand {
         }()
         let started = ContinuousClock.now
         try await withDeadline(limit) {
-            let connection = try await open(credentials: credentials, config: config, limit: limit)
+            let (connection, relay) = try await open(credentials: credentials, config: config, limit: limit)
             let peer: PeerInfo
             do {
                 peer = try await connection.established()
@@ -82,6 +82,7 @@ struct SendCommand: AsyncParsableCommand {
                 case .delivered(let acked, _) where acked == id:
                     let elapsed = ContinuousClock.now - started
                     await connection.close()
+                    await relay?.close()
                     print("delivered to \(peer.nickname) (\(peer.fingerprint)) in \(elapsed.millisecondsText)")
                     return
                 case .closed(let reason):
@@ -97,7 +98,7 @@ struct SendCommand: AsyncParsableCommand {
     /// A direct session to an address, a relayed one to a peer on the relay, or with
     /// `--path auto` whichever of the two is established first.
     private func open(credentials: SessionCredentials, config: SessionConfig, limit: Duration) async throws
-        -> PeerConnection
+        -> (PeerConnection, RelayClient?)
     {
         let address = Endpoint(argument: to)
         let direct: @Sendable () async throws -> PeerConnection = {
@@ -113,16 +114,17 @@ struct SendCommand: AsyncParsableCommand {
         let path = relayOptions.relay == nil ? SessionPath.direct : pathOptions.chosenPath
         // Through the relay, the peer is --to itself, or the one --expect names.
         let name = address == nil ? to : sessionOptions.expect
-        if path == .direct || (path == .auto && name == nil) { return try await direct() }
+        if path == .direct || (path == .auto && name == nil) { return (try await direct(), nil) }
         guard let name, let relay = try await relayOptions.connect(credentials: credentials, sessionConfig: config)
         else { throw Failure(message: "--path relay to an address needs --expect to name the peer", code: .failure) }
         let peer = try await relay.resolve(name)
         let relayed: @Sendable () async throws -> PeerConnection = {
             try await relay.openSession(to: peer, config: config)
         }
-        if path == .relay || address == nil { return try await relayed() }
-        return try await PathSelection.race(directHeadStart: pathOptions.headStart, direct: direct, relay: relayed)
-            .connection
+        if path == .relay || address == nil { return (try await relayed(), relay) }
+        let winner = try await PathSelection.race(
+            directHeadStart: pathOptions.headStart, direct: direct, relay: relayed)
+        return (winner.connection, relay)
     }
 
     private func resolveText() throws -> String {
