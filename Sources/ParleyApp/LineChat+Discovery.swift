@@ -73,7 +73,7 @@ extension LineChat {
     // MARK: /msg
 
     /// `/msg NICK TEXT`: to one peer, connected or discovered.
-    func directMessage(_ line: String) {
+    func directMessage(_ line: String, relayRefreshed: Bool = false) {
         let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
         guard parts.count == 3 else {
             output.line("! usage: /msg NICK TEXT")
@@ -89,6 +89,14 @@ extension LineChat {
         switch resolve(name) {
         case .success(let id): target = id
         case .failure(let problem):
+            // A relay's list may be older than the peer: ask it again before giving up.
+            if relay != nil, !relayRefreshed, case .unknown = problem {
+                Task {
+                    await self.refreshRelayPeers()
+                    self.directMessage(line, relayRefreshed: true)
+                }
+                return
+            }
             output.line("! \(problem.text)")
             return
         }

@@ -61,3 +61,41 @@ struct RelayProcessTests {
         _ = try await relay.exitStatus()
     }
 }
+
+extension RelayProcessTests {
+    @Test func msgReachesAPeerKnownOnlyThroughTheRelay() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let (relay, port, _) = try await Self.startRelay(home: scratch.home("relay"))
+        let relayArgs = ["--relay", "127.0.0.1:\(port)", "--relay-network", "team", "--path", "relay"]
+        let bob = try ParleyProcess(["chat", "--listen", "127.0.0.1:0"] + relayArgs, home: scratch.home("bob"))
+        try await bob.waitForLine(containing: "0 peer(s) in your network")
+        let alice = try ParleyProcess(["chat", "--listen", "127.0.0.1:0"] + relayArgs, home: scratch.home("alice"))
+        try await alice.waitForLine(containing: "1 peer(s) in your network")
+        alice.type("/msg bob hello via relay")
+        try await alice.waitForLine(containing: "connected: bob")
+        try await alice.waitForLine(containing: "#1 delivered to bob")
+        try await bob.waitForLine(containing: "<alice> hello via relay")
+        alice.type("/peers")
+        try await alice.waitForLine(containing: "relay 127.0.0.1:\(port) rtt")
+        relay.signal(SIGKILL)
+        _ = try await relay.exitStatus()
+        try await alice.waitForLine(containing: "! relay 127.0.0.1:\(port) lost")
+        try await bob.waitForLine(containing: "session with alice ended")
+        // The relay comes back on the same port: both clients find it again on their own.
+        let again = try ParleyProcess(
+            ["relay", "--listen", "127.0.0.1:\(port)", "--log-level", "error"], home: scratch.home("relay"))
+        try await alice.waitForLine(containing: "relay 127.0.0.1:\(port) is back", within: 40)
+        try await bob.waitForLine(containing: "relay 127.0.0.1:\(port) is back", within: 40)
+        alice.type("/msg bob again")
+        try await bob.waitForLine(containing: "<alice> again")
+        again.signal(SIGTERM)
+        #expect(try await again.exitStatus() == 0)
+        for chat in [alice, bob] {
+            chat.signal(SIGTERM)
+            _ = try await chat.exitStatus()
+        }
+    }
+}
