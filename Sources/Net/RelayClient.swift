@@ -32,7 +32,8 @@ public final class RelayClient: Sendable {
         connectTimeout: Duration = .seconds(5), group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { connection, _ in
             Task { await connection.close() }
-        }
+        },
+        onMail: @escaping @Sendable (_ id: UInt64, _ sealed: [UInt8]) -> Void = { _, _ in }
     ) async throws(RelayClientError) -> RelayClient {
         let installed = NIOLockedValueBox<NIOLoopBound<RelayClientHandler>?>(nil)
         let bootstrap = ClientBootstrap(group: group)
@@ -42,7 +43,8 @@ public final class RelayClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let handler = RelayClientHandler(
                         credentials: credentials, network: network, linkConfig: linkConfig,
-                        sessionConfig: sessionConfig, eventLoop: channel.eventLoop, onSession: onSession)
+                        sessionConfig: sessionConfig, eventLoop: channel.eventLoop, onSession: onSession,
+                        onMail: onMail)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     installed.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
@@ -74,6 +76,42 @@ public final class RelayClient: Sendable {
     public func peers() async throws(RelayClientError) -> [RelayPeerEntry] {
         do {
             return try await channel.eventLoop.flatSubmit { self.handler.value.list() }.get()
+        } catch let error as RelayClientError {
+            throw error
+        } catch {
+            throw .relayClosed(.connectionLost)
+        }
+    }
+
+    /// The static key to seal offline messages to `peer` with, as the relay remembers it from
+    /// `peer`'s last registration in our network, checked against `peer`'s own signature.
+    public func lookup(_ peer: PeerID) async throws(RelayClientError) -> [UInt8] {
+        let answer = try await ask(.lookup(peer: peer.bytes))
+        guard case .identity(let id, let staticKey, let payload) = answer, id == peer.bytes,
+            let key = OfflineSeal.verifiedRecipientKey(peer: peer, staticKey: staticKey, payload: payload)
+        else { throw .refused(.other) }
+        return key
+    }
+
+    /// Leaves a sealed message on the relay for `peer`; returns once the relay stored it.
+    public func store(_ sealed: [UInt8], for peer: PeerID) async throws(RelayClientError) {
+        guard case .stored = try await ask(.store(peer: peer.bytes, sealed: sealed)) else { throw .refused(.other) }
+    }
+
+    /// Seals `frame` to `peer` (looked up and checked) and leaves it on the relay.
+    public func sendOffline(_ frame: Frame, to peer: PeerID, credentials: SessionCredentials) async throws {
+        let key = try await lookup(peer)
+        try await store(OfflineSeal.seal(frame, from: credentials, to: key), for: peer)
+    }
+
+    /// The mail with this ID was received: the relay forgets it.
+    public func acknowledgeMail(_ id: UInt64) {
+        channel.eventLoop.execute { self.handler.value.acknowledgeMail(id) }
+    }
+
+    private func ask(_ message: RelayMessage) async throws(RelayClientError) -> RelayMessage {
+        do {
+            return try await channel.eventLoop.flatSubmit { self.handler.value.request(message) }.get()
         } catch let error as RelayClientError {
             throw error
         } catch {

@@ -18,7 +18,9 @@ final class RelayClientHandler: ChannelInboundHandler {
     let closed: EventLoopPromise<CloseReason>
     private var context: ChannelHandlerContext?
     private var relayIdentity: PeerInfo?
-    private var listWaiters: [EventLoopPromise<[RelayPeerEntry]>] = []
+    /// Requests awaiting their one answer, oldest first.
+    private var requests: [EventLoopPromise<RelayMessage>] = []
+    private let onMail: @Sendable (UInt64, [UInt8]) -> Void
     private var circuits: [UInt32: CircuitPump] = [:]
     /// Why the relay refused a circuit, kept until the opener asks.
     private var circuitErrors: [UInt32: RelayErrorCode] = [:]
@@ -27,12 +29,15 @@ final class RelayClientHandler: ChannelInboundHandler {
     private var timerDeadline: Instant?
     private var refusal: RelayErrorCode?
     private var closing = false
+    private var isRegistered = false
 
     init(
         credentials: SessionCredentials, network: [UInt8], linkConfig: RelayLinkMachine.Config,
         sessionConfig: SessionConfig, eventLoop: EventLoop,
-        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void
+        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void,
+        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void
     ) {
+        self.onMail = onMail
         link = RelayLinkMachine(role: .client, credentials: credentials, config: linkConfig)
         self.network = network
         self.credentials = credentials
@@ -79,13 +84,26 @@ final class RelayClientHandler: ChannelInboundHandler {
     // MARK: Requests from the owner
 
     func list() -> EventLoopFuture<[RelayPeerEntry]> {
+        request(.list).flatMapThrowing { answer in
+            guard case .peers(let entries) = answer else { throw RelayClientError.relayClosed(.connectionLost) }
+            return entries
+        }
+    }
+
+    /// Sends a request the relay answers with exactly one message (`peers`, `identity`, `stored`
+    /// or an `error` without a circuit), in order.
+    func request(_ message: RelayMessage) -> EventLoopFuture<RelayMessage> {
         guard let context, link.isEstablished else {
             return registered.futureResult.eventLoop.makeFailedFuture(RelayClientError.relayClosed(.connectionLost))
         }
-        let promise = context.eventLoop.makePromise(of: [RelayPeerEntry].self)
-        listWaiters.append(promise)
-        perform(link.send(.list))
+        let promise = context.eventLoop.makePromise(of: RelayMessage.self)
+        requests.append(promise)
+        perform(link.send(message))
         return promise.futureResult
+    }
+
+    func acknowledgeMail(_ id: UInt64) {
+        perform(link.send(.mailAck(id: id)))
     }
 
     /// Opens a circuit to `peer` and an initiator session on it.
@@ -126,9 +144,12 @@ final class RelayClientHandler: ChannelInboundHandler {
     private func handle(_ message: RelayMessage) {
         switch message {
         case .registered:
+            isRegistered = true
             if let relayIdentity { registered.succeed(relayIdentity) }
-        case .peers(let entries):
-            if !listWaiters.isEmpty { listWaiters.removeFirst().succeed(entries) }
+        case .peers, .identity, .stored:
+            if !requests.isEmpty { requests.removeFirst().succeed(message) }
+        case .mail(let id, let sealed):
+            onMail(id, sealed)
         case .incoming(let circuit, let peer, let nickname):
             incoming(circuit, peer: peer, nickname: nickname)
         case .data(let circuit, let payload):
@@ -140,11 +161,13 @@ final class RelayClientHandler: ChannelInboundHandler {
                 circuitErrors[circuit] = code
                 if circuitErrors.count > 64, let oldest = circuitErrors.keys.min() { circuitErrors[oldest] = nil }
                 pump.closeAfterWrites()
+            } else if circuit == 0, !requests.isEmpty, isRegistered {
+                requests.removeFirst().fail(RelayClientError.refused(code))
             } else if circuit == 0 {
                 refusal = code
                 if code == .forbidden || code == .replaced || code == .notRegistered { perform(link.close()) }
             }
-        case .register, .list, .open, .ping, .pong:
+        case .register, .list, .open, .ping, .pong, .lookup, .store, .mailAck:
             break
         }
     }
@@ -208,8 +231,8 @@ final class RelayClientHandler: ChannelInboundHandler {
         timer?.cancel()
         let error: RelayClientError = refusal.map { .refused($0) } ?? .relayClosed(reason)
         registered.fail(error)
-        for waiter in listWaiters { waiter.fail(error) }
-        listWaiters.removeAll()
+        for waiter in requests { waiter.fail(error) }
+        requests.removeAll()
         for pump in circuits.values { pump.closeAfterWrites() }
         circuits.removeAll()
         closed.succeed(reason)

@@ -58,6 +58,8 @@ public enum RelayDropReason: String, Sendable, CaseIterable {
     case unknownCircuit = "unknown_circuit"
     case tooManyCircuits = "too_many_circuits"
     case unknownType = "unknown_type"
+    case mailboxFull = "mailbox_full"
+    case unknownMail = "unknown_mail"
     /// Not a drop: a client over its rate whose reading was paused.
     case throttled
 }
@@ -68,6 +70,7 @@ public struct RelayCounters: Sendable, Equatable {
     public var messagesForwarded = 0
     public var bytesForwarded = 0
     public var circuitsOpened = 0
+    public var mailStored = 0
     public var drops: [RelayDropReason: Int] = [:]
 
     public subscript(reason: RelayDropReason) -> Int { drops[reason] ?? 0 }

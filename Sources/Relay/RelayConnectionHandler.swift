@@ -118,7 +118,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
                 context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
                 wrote = true
             case .established(let peer):
-                if let id { hub.authenticated(id, as: peer) }
+                if let id { hub.authenticated(id, as: peer, payload: link.peerPayload ?? []) }
             case .message(let message):
                 guard let id else { continue }
                 if let tap = hub.config.tapForTestingOnly { tap(RelayCodec.encode(message)) }

@@ -16,6 +16,7 @@ public struct RelayCore: Sendable {
 
     struct Client: Sendable {
         var identity: PeerInfo?
+        var payload: [UInt8] = []
         var network: [UInt8]?
         var registerDeadline: Instant?
         var circuits: [UInt32: Circuit] = [:]
@@ -29,6 +30,7 @@ public struct RelayCore: Sendable {
     /// network → peer ID → client.
     var registry: [[UInt8]: [PeerID: ClientID]] = [:]
     public private(set) var counters = RelayCounters()
+    var mailbox = RelayMailbox()
 
     public init(config: RelayConfig = RelayConfig()) {
         self.config = config
@@ -37,6 +39,10 @@ public struct RelayCore: Sendable {
     public var clientCount: Int { clients.count }
     public var registeredCount: Int { registry.values.reduce(0) { $0 + $1.count } }
     public var circuitCount: Int { clients.values.reduce(0) { $0 + $1.circuits.count } / 2 }
+    public var storedCount: Int { mailbox.total }
+
+    /// Drops stored messages past their age (the adapter calls it now and then).
+    public mutating func expireMail(now: Instant) { mailbox.expire(now: now) }
 
     // MARK: Connections
 
@@ -51,8 +57,9 @@ public struct RelayCore: Sendable {
     }
 
     /// The link's handshake proved `identity`; registration must follow within the timeout.
-    public mutating func authenticated(_ id: ClientID, as identity: PeerInfo, now: Instant) {
+    public mutating func authenticated(_ id: ClientID, as identity: PeerInfo, payload: [UInt8] = [], now: Instant) {
         clients[id]?.identity = identity
+        clients[id]?.payload = payload
         clients[id]?.registerDeadline = now + config.registerTimeout
     }
 
@@ -105,7 +112,7 @@ public struct RelayCore: Sendable {
         }
         guard let network = client.network else {
             switch message {
-            case .register(let network): return actions + register(id, identity: identity, network: network)
+            case .register(let network): return actions + register(id, identity: identity, network: network, now: now)
             default:
                 count(.notRegistered)
                 return actions + [.send(id, .error(code: .notRegistered, circuit: 0))]
@@ -133,15 +140,56 @@ public struct RelayCore: Sendable {
             return actions + [.send(id, .peers(listing(network: network, except: identity.peerID)))]
         case .register:
             return actions + [drop(id, .protocolViolation)]
+        case .lookup(let peer):
+            guard let target = PeerID(bytes: peer),
+                let entry = mailbox.lookup(RelayMailbox.Key(network: network, peer: target))
+            else {
+                count(.peerUnavailable)
+                return actions + [.send(id, .error(code: .peerUnavailable, circuit: 0))]
+            }
+            return actions + [.send(id, .identity(peer: peer, staticKey: entry.staticKey, payload: entry.payload))]
+        case .store(let peer, let sealed):
+            return actions + store(sealed, from: id, for: peer, network: network, now: now)
+        case .mailAck(let mail):
+            if !mailbox.acknowledge(mail, for: RelayMailbox.Key(network: network, peer: identity.peerID)) {
+                count(.unknownMail)
+            }
+            return actions
         case .ping, .pong:
             return actions
-        case .registered, .peers, .incoming, .error:
+        case .registered, .peers, .incoming, .error, .identity, .stored, .mail:
             // Only the relay sends these.
             return actions + [drop(id, .protocolViolation)]
         }
     }
 
-    private mutating func register(_ id: ClientID, identity: PeerInfo, network: [UInt8]) -> [RelayAction] {
+    private mutating func store(_ sealed: [UInt8], from id: ClientID, for peer: [UInt8], network: [UInt8], now: Instant)
+        -> [RelayAction]
+    {
+        guard let target = PeerID(bytes: peer) else { return [drop(id, .protocolViolation)] }
+        let key = RelayMailbox.Key(network: network, peer: target)
+        // Only for identities registered in this network at some point: strangers cannot fill
+        // boxes for made-up peer IDs.
+        guard mailbox.lookup(key) != nil else {
+            count(.peerUnavailable)
+            return [.send(id, .error(code: .peerUnavailable, circuit: 0))]
+        }
+        guard let mail = mailbox.store(sealed, for: key, now: now) else {
+            count(.mailboxFull)
+            return [.send(id, .error(code: .mailboxFull, circuit: 0))]
+        }
+        counters.mailStored += 1
+        var actions: [RelayAction] = [.send(id, .stored)]
+        // Online after all: hand it over now (it stays until acknowledged).
+        if let recipient = registry[network]?[target] {
+            actions.append(.send(recipient, .mail(id: mail.id, sealed: mail.sealed)))
+        }
+        return actions
+    }
+
+    private mutating func register(_ id: ClientID, identity: PeerInfo, network: [UInt8], now: Instant)
+        -> [RelayAction]
+    {
         if !config.networks.isEmpty, !config.networks.contains(where: { ConstantTime.equal($0, network) }) {
             return [.send(id, .error(code: .forbidden, circuit: 0)), drop(id, .forbidden)]
         }
@@ -152,7 +200,15 @@ public struct RelayCore: Sendable {
         clients[id]?.network = network
         clients[id]?.registerDeadline = nil
         registry[network, default: [:]][identity.peerID] = id
-        return actions + [.send(id, .registered)]
+        let key = RelayMailbox.Key(network: network, peer: identity.peerID)
+        if let payload = clients[id]?.payload, !payload.isEmpty {
+            mailbox.remember(key, staticKey: identity.staticKey, payload: payload, now: now)
+        }
+        actions.append(.send(id, .registered))
+        for mail in mailbox.pending(for: key, now: now) {
+            actions.append(.send(id, .mail(id: mail.id, sealed: mail.sealed)))
+        }
+        return actions
     }
 
     private mutating func open(_ circuit: UInt32, from id: ClientID, to peer: [UInt8], network: [UInt8])

@@ -36,8 +36,8 @@ final class RelayHub {
         return id
     }
 
-    func authenticated(_ id: RelayCore.ClientID, as peer: PeerInfo) {
-        core.authenticated(id, as: peer, now: .now())
+    func authenticated(_ id: RelayCore.ClientID, as peer: PeerInfo, payload: [UInt8]) {
+        core.authenticated(id, as: peer, payload: payload, now: .now())
         logger.info("client authenticated", metadata: ["client": "\(id)", "peer": "\(peer.fingerprint.short)"])
     }
 
@@ -92,12 +92,13 @@ final class RelayHub {
     }
 
     func snapshot() -> RelayMetricsSnapshot {
+        core.expireMail(now: .now())
         var queued: [Int] = []
         for handler in handlers.values { queued.append(handler.queuedBytes) }
         return RelayMetricsSnapshot(
             clients: core.clientCount, registered: core.registeredCount, circuits: core.circuitCount,
             counters: core.counters, queuedBytesTotal: queued.reduce(0, +), queuedBytesMax: queued.max() ?? 0,
-            storedOfflineMessages: 0)
+            storedOfflineMessages: core.storedCount)
     }
 }
 

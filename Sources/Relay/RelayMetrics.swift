@@ -15,6 +15,9 @@ public enum RelayMetrics {
         metric(
             "parley_relay_circuits_opened_total", "counter", "Circuits opened.", [("", s.counters.circuitsOpened)])
         metric(
+            "parley_relay_offline_messages_stored_total", "counter", "Sealed offline messages accepted for storage.",
+            [("", s.counters.mailStored)])
+        metric(
             "parley_relay_frames_forwarded_total", "counter", "Data messages forwarded between clients.",
             [("", s.counters.messagesForwarded)])
         metric(

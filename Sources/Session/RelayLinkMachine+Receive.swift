@@ -16,7 +16,9 @@ extension RelayLinkMachine {
         var peer: PeerInfo?
         if noise.remoteStaticKey != nil {
             switch IdentityCheck.verify(payload: payload, noise: noise, expected: config.expectedPeer) {
-            case .success(let info): peer = info
+            case .success(let info):
+                peer = info
+                peerPayload = payload
             case .failure(let reason): return finish(reason)
             }
         }

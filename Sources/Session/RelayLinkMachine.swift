@@ -52,6 +52,9 @@ public struct RelayLinkMachine: Sendable {
     let keyGenerator: any NoiseKeyGenerator
     var state: State = .idle
     var reassembler = LengthPrefixReassembler(maxMessageLength: Limits.maxHandshakeMessage)
+    /// The other side's identity payload as it arrived in the handshake (the relay keeps it so
+    /// that senders of offline messages can check the recipient's key themselves).
+    public internal(set) var peerPayload: [UInt8]?
     /// Messages decoded and skipped because their type or version is unknown.
     public internal(set) var unknownMessagesSkipped = 0
 

@@ -35,6 +35,31 @@ public enum RelayCodec {
         case .pong(let token):
             w.write(RelayMessageType.pong.rawValue)
             w.write(token)
+        case .lookup(let peer):
+            precondition(peer.count == 32)
+            w.write(RelayMessageType.lookup.rawValue)
+            w.write(peer)
+        case .store(let peer, let sealed):
+            precondition(peer.count == 32 && sealed.count <= RelayLimits.maxSealedMessage)
+            w.write(RelayMessageType.store.rawValue)
+            w.write(peer)
+            w.write(sealed)
+        case .mailAck(let id):
+            w.write(RelayMessageType.mailAck.rawValue)
+            w.write(id)
+        case .identity(let peer, let staticKey, let payload):
+            precondition(peer.count == 32 && staticKey.count == 32 && payload.count <= Limits.maxHandshakePayload)
+            w.write(RelayMessageType.identity.rawValue)
+            w.write(peer)
+            w.write(staticKey)
+            w.write(payload)
+        case .stored:
+            w.write(RelayMessageType.stored.rawValue)
+        case .mail(let id, let sealed):
+            precondition(sealed.count <= RelayLimits.maxSealedMessage)
+            w.write(RelayMessageType.mail.rawValue)
+            w.write(id)
+            w.write(sealed)
         case .registered:
             w.write(RelayMessageType.registered.rawValue)
         case .peers(let entries):
@@ -93,6 +118,26 @@ public enum RelayCodec {
             return .ping(token: try r.readUInt64())
         case .pong:
             return .pong(token: try r.readUInt64())
+        case .lookup:
+            return .lookup(peer: try r.readBytes(32))
+        case .store:
+            let peer = try r.readBytes(32)
+            return .store(peer: peer, sealed: try readSealed(&r))
+        case .mailAck:
+            return .mailAck(id: try r.readUInt64())
+        case .identity:
+            let peer = try r.readBytes(32)
+            let staticKey = try r.readBytes(32)
+            let payload = r.readRest()
+            guard payload.count <= Limits.maxHandshakePayload else {
+                throw .oversized(length: payload.count, limit: Limits.maxHandshakePayload)
+            }
+            return .identity(peer: peer, staticKey: staticKey, payload: payload)
+        case .stored:
+            return .stored
+        case .mail:
+            let id = try r.readUInt64()
+            return .mail(id: id, sealed: try readSealed(&r))
         case .registered:
             return .registered
         case .peers:
@@ -116,6 +161,14 @@ public enum RelayCodec {
         }
     }
 
+    private static func readSealed(_ r: inout ByteReader) throws(WireError) -> [UInt8] {
+        let sealed = r.readRest()
+        guard sealed.count <= RelayLimits.maxSealedMessage else {
+            throw .oversized(length: sealed.count, limit: RelayLimits.maxSealedMessage)
+        }
+        return sealed
+    }
+
     private static func readNickname(_ r: inout ByteReader) throws(WireError) -> String {
         let bytes = try r.readBytes(Int(try r.readUInt8()))
         guard let nick = String(validating: bytes, as: UTF8.self), Nickname.isValid(nick) else {
@@ -129,4 +182,6 @@ extension ProtocolVersion {
     /// The Noise prologue of the client↔relay link: never the same as a peer session's, so
     /// neither handshake can be replayed as the other.
     public static let relayPrologue = Array("parley-relay/1 Noise_XX_25519_ChaChaPoly_SHA256".utf8)
+    /// The prologue of a sealed offline message (one-way Noise X to the recipient's static key).
+    public static let offlinePrologue = Array("parley-offline/1 Noise_X_25519_ChaChaPoly_SHA256".utf8)
 }

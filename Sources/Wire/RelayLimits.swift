@@ -53,8 +53,15 @@ public enum RelayLimits {
     /// disconnected rather than slowing the clients that send to it.
     public static let maxQueuedBytes = 512 * 1024
 
-    /// Sealed offline messages the relay keeps per recipient, their largest size, and how long.
+    /// Sealed offline messages the relay keeps per recipient; past it, `store` is refused.
     public static let maxStoredPerRecipient = 64
+    /// Largest sealed message: a Noise X message (e 32 + encrypted s 48 + tag 16) around an
+    /// identity payload and a whole text frame, with room to spare.
     public static let maxSealedMessage = 12 * 1024
+    /// How long the relay keeps a sealed message nobody collected.
     public static let maxStoredAge: Duration = .seconds(7 * 24 * 3600)
+    /// Sealed messages one relay keeps in all (policy), and identities it remembers for
+    /// `lookup` (the most recently registered).
+    public static let maxStoredTotal = 65536
+    public static let maxDirectoryEntries = 4096
 }

@@ -16,12 +16,27 @@ public enum RelayMessage: Equatable, Sendable {
     case close(circuit: UInt32)
     case ping(token: UInt64)
     case pong(token: UInt64)
+    /// Client: the static key and identity payload `peer` last registered with in our network,
+    /// to seal an offline message to it. Answered with `identity`, or `error(peerUnavailable)`.
+    case lookup(peer: [UInt8])
+    /// Client: keep `sealed` (at most `RelayLimits.maxSealedMessage` bytes) for `peer`, who is
+    /// offline. Answered with `stored`, or `error(mailboxFull)`.
+    case store(peer: [UInt8], sealed: [UInt8])
+    /// Client: the mail with this ID was received and need not be handed over again.
+    case mailAck(id: UInt64)
     /// Relay: registration accepted.
     case registered
     /// Relay: the answer to `list`.
     case peers([RelayPeerEntry])
     /// Relay: `peer` opened circuit `circuit` (chosen by the relay, 0x8000_0000 and up) to you.
     case incoming(circuit: UInt32, peer: [UInt8], nickname: String)
+    /// Relay: the answer to `lookup`. The client checks `payload`'s signature over `staticKey`
+    /// and that it names `peer`: the relay cannot substitute a key.
+    case identity(peer: [UInt8], staticKey: [UInt8], payload: [UInt8])
+    /// Relay: the sealed message was stored.
+    case stored
+    /// Relay: a sealed message kept for you while you were offline.
+    case mail(id: UInt64, sealed: [UInt8])
     /// Relay: something the client asked for did not happen; `circuit` is 0 when none applies.
     case error(code: RelayErrorCode, circuit: UInt32)
 
@@ -36,10 +51,16 @@ public enum RelayMessageType: UInt8, Sendable {
     case close = 0x05
     case ping = 0x06
     case pong = 0x07
+    case lookup = 0x08
+    case store = 0x09
+    case mailAck = 0x0A
     case registered = 0x81
     case peers = 0x82
     case incoming = 0x83
     case error = 0x84
+    case identity = 0x85
+    case stored = 0x86
+    case mail = 0x87
 }
 
 /// A registered peer as the relay lists it: its proven peer ID and the nickname of its handshake.
@@ -66,6 +87,8 @@ public enum RelayErrorCode: UInt8, Sendable, CustomStringConvertible {
     /// The same identity registered again from another connection; this one is closed.
     case replaced = 6
     case relayFull = 7
+    /// The recipient's mailbox is full, or the sealed message too big.
+    case mailboxFull = 8
     /// Any code this build does not know.
     case other = 255
 
@@ -80,6 +103,7 @@ public enum RelayErrorCode: UInt8, Sendable, CustomStringConvertible {
         case .unknownCircuit: "unknown circuit"
         case .replaced: "the same identity registered from elsewhere"
         case .relayFull: "the relay is full"
+        case .mailboxFull: "the recipient's mailbox on the relay is full"
         case .other: "relay error"
         }
     }

@@ -10,6 +10,9 @@ import Wire
         .close(circuit: 5), .ping(token: 42), .pong(token: 43), .registered,
         .peers([RelayPeerEntry(peerID: peer, nickname: "bob"), RelayPeerEntry(peerID: peer, nickname: "👩‍💻")]),
         .incoming(circuit: 0x8000_0000, peer: peer, nickname: "alice"), .error(code: .peerUnavailable, circuit: 3),
+        .lookup(peer: peer), .store(peer: peer, sealed: [9, 9]), .mailAck(id: 77), .stored,
+        .identity(peer: peer, staticKey: peer, payload: [1, 2, 3]), .mail(id: 5, sealed: [4]),
+        .error(code: .mailboxFull, circuit: 0),
     ])
     func roundTrips(_ message: RelayMessage) throws {
         #expect(try RelayCodec.decode(RelayCodec.encode(message)) == message)
@@ -64,6 +67,18 @@ import Wire
     @Test func badNicknameInAListingThrows() {
         let bytes: [UInt8] = [1, 0x82, 0, 1] + Self.peer + [2, 0x0A, 0x61]
         #expect(throws: WireError.malformed(what: "nickname")) { try RelayCodec.decode(bytes) }
+    }
+
+    @Test func sealedMessageAtTheLimitAndOnePast() throws {
+        let atLimit = [UInt8](repeating: 1, count: RelayLimits.maxSealedMessage)
+        let encoded = RelayCodec.encode(.store(peer: Self.peer, sealed: atLimit))
+        #expect(try RelayCodec.decode(encoded) == .store(peer: Self.peer, sealed: atLimit))
+        #expect(throws: WireError.oversized(length: atLimit.count + 1, limit: RelayLimits.maxSealedMessage)) {
+            try RelayCodec.decode(encoded + [1])
+        }
+        let mail = RelayCodec.encode(.mail(id: 1, sealed: atLimit))
+        #expect(try RelayCodec.decode(mail) == .mail(id: 1, sealed: atLimit))
+        #expect(throws: WireError.self) { try RelayCodec.decode(mail + [1]) }
     }
 
     @Test func unknownErrorCodesReadAsOther() throws {

@@ -211,3 +211,47 @@ import Wire
         await #expect(throws: RelayClientError.self) { _ = try await alice.peers() }
     }
 }
+
+extension RelayLoopbackTests {
+    @Test func offlineMessageIsHandedOverWhenTheRecipientComesBack() async throws {
+        let seen = NIOLockedValueBox<[UInt8]>([])
+        var config = RelayConfig()
+        config.tapForTestingOnly = { bytes in seen.withLockedValue { $0 += bytes } }
+        let (server, port, task) = try await Self.startRelay(config)
+        // Bob registers once, so the relay knows his key, and leaves.
+        let bobOnce = try await Self.client(People.bob, port: port)
+        await bobOnce.close()
+        let alice = try await Self.client(People.alice, port: port)
+        await #expect(throws: RelayClientError.refused(.peerUnavailable)) {
+            _ = try await alice.open(to: People.bob.peerID)
+        }
+        let marker = "OFFLINE-\(UInt64.random(in: 1...UInt64.max))"
+        try await alice.sendOffline(
+            .text(id: 9, sentAt: 0, text: marker), to: People.bob.peerID, credentials: People.credentials(People.alice))
+        #expect(try await server.snapshot().storedOfflineMessages == 1)
+
+        let mail = NIOLockedValueBox<[(UInt64, [UInt8])]>([])
+        let bob = try await RelayClient.connect(
+            host: "127.0.0.1", port: port, credentials: People.credentials(People.bob), network: Self.lab,
+            onMail: { id, sealed in mail.withLockedValue { $0.append((id, sealed)) } })
+        let end = ContinuousClock.now + .seconds(5)
+        while mail.withLockedValue({ $0.isEmpty }) && ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let (id, sealed) = try #require(mail.withLockedValue { $0.first })
+        let (sender, frame) = try OfflineSeal.open(sealed, with: People.bob)
+        #expect(sender.peerID == People.alice.peerID)
+        #expect(frame == .text(id: 9, sentAt: 0, text: marker))
+        bob.acknowledgeMail(id)
+        let cleared = ContinuousClock.now + .seconds(5)
+        while try await server.snapshot().storedOfflineMessages > 0 && ContinuousClock.now < cleared {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(try await server.snapshot().storedOfflineMessages == 0)
+        #expect(!Self.contains(seen.withLockedValue { $0 }, Array(marker.utf8)))
+        await alice.close()
+        await bob.close()
+        await server.shutdown()
+        try await task.value
+    }
+}
