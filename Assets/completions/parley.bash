@@ -256,7 +256,7 @@ _parley_chat() {
 
 _parley_send() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--offline --version -h --help)
     repeating_options=()
     non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --to --timeout)
     __parley_offer_flags_options 1

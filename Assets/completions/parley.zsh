@@ -125,6 +125,7 @@ _parley_send() {
         '--direct-timeout[With --path auto, seconds the direct path has before the relay path starts beside it.]:seconds:'
         '--to[The peer to send to\: an address, or with --relay a peer ID, fingerprint or nickname on the relay.]:host\:port|peer:'
         '--timeout[Seconds to wait for connection, handshake and acknowledgement together.]:seconds:'
+        '--offline[With --relay\: if the peer is offline, leave the message sealed for it on the relay (exit 0 once stored).]'
         ':text:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

@@ -112,13 +112,14 @@ struct ChatCommand: AsyncParsableCommand {
         if let target = relayOptions.target {
             let sessionConfig = sessionOptions.config
             let connectRelay: @Sendable () async throws -> RelayClient = {
-                try await target.connect(credentials: credentials, sessionConfig: sessionConfig) { connection, _ in
-                    Task { await chat.attachRelayed(connection) }
-                }
+                try await target.connect(
+                    credentials: credentials, sessionConfig: sessionConfig,
+                    onSession: { connection, _ in Task { await chat.attachRelayed(connection) } },
+                    onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } })
             }
             await chat.useRelay(
-                try await connectRelay(), sessionConfig: sessionConfig, path: pathOptions.chosenPath,
-                headStart: pathOptions.headStart, reconnect: connectRelay)
+                try await connectRelay(), credentials: credentials, sessionConfig: sessionConfig,
+                path: pathOptions.chosenPath, headStart: pathOptions.headStart, reconnect: connectRelay)
         }
         if let connect {
             let connection: PeerConnection

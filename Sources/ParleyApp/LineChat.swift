@@ -35,13 +35,8 @@ actor LineChat {
     var discovered: [PeerID: DiscoveredPeer] = [:]
     /// Messages for a discovered peer whose session is being opened.
     var dialing: [PeerID: [(number: Int, text: String)]] = [:]
-    /// The relay, when `parley chat --relay` runs (see LineChat+Relay), and its peers by ID.
-    var relay: RelayClient?
-    var relayPeers: [PeerID: String] = [:]
-    var relaySessionConfig = SessionConfig()
-    var relayPath = SessionPath.auto
-    var relayHeadStart = Duration.milliseconds(250)
-    var relayReconnect: (@Sendable () async throws -> RelayClient)?
+    /// The relay, when `parley chat --relay` runs (see LineChat+Relay).
+    var relayState = RelayChatState()
     private var status: ExitStatus?
     private var finishWaiters: [CheckedContinuation<ExitStatus, Never>] = []
 

@@ -66,13 +66,14 @@ struct RelayTarget: Sendable {
 
     func connect(
         credentials: SessionCredentials, sessionConfig: SessionConfig,
-        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void
+        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void,
+        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void = { _, _ in }
     ) async throws -> RelayClient {
         do throws(RelayClientError) {
             return try await RelayClient.connect(
                 host: host, port: port, credentials: credentials, network: network,
                 linkConfig: RelayLinkMachine.Config(expectedPeer: expected), sessionConfig: sessionConfig,
-                onSession: onSession)
+                onSession: onSession, onMail: onMail)
         } catch {
             throw Failure(message: error.description, code: error.exitStatus)
         }
@@ -148,5 +149,24 @@ extension RelayClient {
         } catch let closed as SessionClosedError {
             throw Failure(message: closed.reason.description, code: closed.reason.exitStatus)
         }
+    }
+}
+
+/// `send --offline`: the peer is not on the relay now, so the message is left there sealed.
+struct PeerOffline: Error {
+    let relay: RelayClient
+    let peer: PeerID
+
+    func leave(_ text: String, credentials: SessionCredentials) async throws {
+        let frame = Frame.text(id: .random(in: 1...MessageID.max), sentAt: WallClock.millisecondsNow(), text: text)
+        do {
+            try await relay.sendOffline(frame, to: peer, credentials: credentials)
+        } catch let error as RelayClientError {
+            throw Failure(
+                message: "\(peer.fingerprint) is offline and the relay did not keep the message: \(error)",
+                code: error.exitStatus)
+        }
+        await relay.close()
+        print("left on the relay for \(peer.fingerprint), who is offline")
     }
 }

@@ -33,6 +33,12 @@ struct SendCommand: AsyncParsableCommand {
             "Seconds to wait for connection, handshake and acknowledgement together.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Flag(
+        name: .long,
+        help: "With --relay: if the peer is offline, leave the message sealed for it on the relay (exit 0 once stored)."
+    )
+    var offline = false
+
     @Argument(help: ArgumentHelp("The message. '-' reads it from standard input.", valueName: "text"))
     var text: String
 
@@ -63,7 +69,14 @@ struct SendCommand: AsyncParsableCommand {
         }()
         let started = ContinuousClock.now
         try await withDeadline(limit) {
-            let (connection, relay) = try await open(credentials: credentials, config: config, limit: limit)
+            let connection: PeerConnection
+            let relay: RelayClient?
+            do {
+                (connection, relay) = try await open(credentials: credentials, config: config, limit: limit)
+            } catch let offline as PeerOffline where self.offline {
+                try await offline.leave(message, credentials: credentials)
+                return
+            }
             let peer: PeerInfo
             do {
                 peer = try await connection.established()
@@ -121,7 +134,14 @@ struct SendCommand: AsyncParsableCommand {
         let relayed: @Sendable () async throws -> PeerConnection = {
             try await relay.openSession(to: peer, config: config)
         }
-        if path == .relay || address == nil { return (try await relayed(), relay) }
+        if path == .relay || address == nil {
+            do {
+                return (try await relay.open(to: peer, config: config), relay)
+            } catch RelayClientError.refused(.peerUnavailable) {
+                if offline { throw PeerOffline(relay: relay, peer: peer) }
+            } catch {}
+            return (try await relayed(), relay)
+        }
         let winner = try await PathSelection.race(
             directHeadStart: pathOptions.headStart, direct: direct, relay: relayed)
         return (winner.connection, relay)

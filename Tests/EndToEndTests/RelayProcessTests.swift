@@ -99,3 +99,42 @@ extension RelayProcessTests {
         }
     }
 }
+
+extension RelayProcessTests {
+    @Test func offlineMessagesWaitOnTheRelayAndAreShownOnce() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let bobID = try #require(
+            try await ParleyProcess.run(["id", "--json"], home: scratch.home("bob")).stdout
+                .firstMatch(of: /"peerID":"([a-z2-7]+)"/)?.1)
+        let (relay, port, _) = try await Self.startRelay(home: scratch.home("relay"))
+        let relayArgs = ["--relay", "127.0.0.1:\(port)", "--path", "relay"]
+        // Bob registers once, then leaves.
+        let bob = try ParleyProcess(["chat", "--listen", "127.0.0.1:0"] + relayArgs, home: scratch.home("bob"))
+        try await bob.waitForLine(containing: "peer(s) in your network")
+        let alice = try ParleyProcess(["chat", "--listen", "127.0.0.1:0"] + relayArgs, home: scratch.home("alice"))
+        try await alice.waitForLine(containing: "1 peer(s) in your network")
+        bob.signal(SIGTERM)
+        _ = try await bob.exitStatus()
+
+        alice.type("/msg bob while you were away")
+        try await alice.waitForLine(containing: "#1 left on the relay for bob")
+        let sent = try await ParleyProcess.run(
+            ["send", "--offline", "--to", String(bobID), "from a script"] + relayArgs, home: scratch.home("carol"))
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stdout.contains("left on the relay"))
+
+        let back = try ParleyProcess(["chat", "--listen", "127.0.0.1:0"] + relayArgs, home: scratch.home("bob"))
+        try await back.waitForLine(containing: "<alice> while you were away (sent while you were offline)")
+        try await back.waitForLine(containing: "<tester> from a script (sent while you were offline)")
+        try await alice.waitForLine(containing: "#1 delivered to bob (offline)")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(back.lines.filter { $0.contains("while you were away") }.count == 1)
+        for process in [alice, back, relay] {
+            process.signal(SIGTERM)
+            _ = try await process.exitStatus()
+        }
+    }
+}
