@@ -108,6 +108,14 @@ final class CircuitPump: ChannelInboundHandler {
         lastWrite = promise.futureResult
     }
 
+    /// Backpressure: stops (or resumes) reading the session's bytes while the relay link cannot
+    /// take more, so they wait in the socket pair, where the session sees them pile up.
+    func setReading(_ on: Bool) {
+        guard let context else { return }
+        try? context.channel.syncOptions?.setOption(.autoRead, value: on)
+        if on { context.read() }
+    }
+
     /// The circuit ended at the relay: close once what it sent has been written.
     func closeAfterWrites() {
         closeRequested = true

@@ -66,6 +66,12 @@ final class RelayClientHandler: ChannelInboundHandler {
         perform(buffer.withUnsafeReadableBytes { link.receive($0, now: .now()) })
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        for pump in circuits.values { pump.setReading(writable) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         perform(link.connectionLost())
         context.fireChannelInactive()
