@@ -2,7 +2,8 @@
 // parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
 //
 // Dependencies point one way:
-//   parley → ParleyApp → TUI → CNcursesw
+//   parley → ParleyApp → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics)
+//                      → TUI → CNcursesw
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // libopus, found through pkg-config (Debian: libopus-dev). Only Voice imports it.
@@ -80,11 +82,23 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1.
+        .target(
+            name: "Relay",
+            dependencies: [
+                "Net", "Session", "Wire", "Identity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Commands: argument parsing and wiring.
         .target(
             name: "ParleyApp",
             dependencies: [
-                "Net", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
+                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -115,6 +129,16 @@ let package = Package(
             name: "NetTests",
             dependencies: [
                 "Net", "Session", "Identity", "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The relay's pure core, and a real relay with real clients on loopback.
+        .testTarget(
+            name: "RelayTests",
+            dependencies: [
+                "Relay", "Net", "Session", "Identity", "Wire", "Noise",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

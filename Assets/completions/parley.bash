@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|peers|history|audio|compare|help)
+    id|chat|send|peers|relay|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send peers history audio compare help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send peers relay help' -- "${cur}"))
         ;;
     esac
 }
@@ -206,7 +206,7 @@ _parley_chat() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -224,6 +224,22 @@ _parley_chat() {
         return
         ;;
     '--interface')
+        return
+        ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
         return
         ;;
     '--announce-interval')
@@ -240,9 +256,9 @@ _parley_chat() {
 
 _parley_send() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--offline --version -h --help)
     repeating_options=()
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --to --timeout)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --to --timeout)
     __parley_offer_flags_options 1
 
     # Offer option value completions
@@ -259,6 +275,22 @@ _parley_send() {
     '--expect')
         return
         ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
+        return
+        ;;
     '--to')
         return
         ;;
@@ -272,7 +304,7 @@ _parley_peers() {
     repeating_flags=()
     non_repeating_flags=(--json --watch --stats --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --wait)
+    non_repeating_options=(--home --relay --relay-fingerprint --relay-network --wait)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -283,93 +315,46 @@ _parley_peers() {
     '--interface')
         return
         ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
     '--wait')
         return
         ;;
     esac
 }
 
-_parley_history() {
+_parley_relay() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--home --search --limit)
-    __parley_offer_flags_options 1
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--network)
+    non_repeating_options=(--home --listen --metrics --max-clients --log-level)
+    __parley_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--home')
         return
         ;;
-    '--search')
+    '--listen')
         return
         ;;
-    '--limit')
+    '--metrics')
         return
         ;;
-    esac
-}
-
-_parley_audio() {
-    repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=()
-    __parley_offer_flags_options 0
-
-    # Offer subcommand / subcommand argument completions
-    local -r subcommand="${unparsed_words[0]}"
-    unset 'unparsed_words[0]'
-    unparsed_words=("${unparsed_words[@]}")
-    case "${subcommand}" in
-    devices)
-        # Offer subcommand argument completions
-        "_parley_audio_${subcommand}"
-        ;;
-    *)
-        # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'devices' -- "${cur}"))
-        ;;
-    esac
-}
-
-_parley_audio_devices() {
-    repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
-    repeating_options=()
-    non_repeating_options=()
-    __parley_offer_flags_options 0
-}
-
-_parley_compare() {
-    repeating_flags=()
-    non_repeating_flags=(--netns --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--peers --duration --workload --rate --out --sweep --seed)
-    __parley_offer_flags_options 0
-
-    # Offer option value completions
-    case "${prev}" in
-    '--peers')
+    '--network')
         return
         ;;
-    '--duration')
+    '--max-clients')
         return
         ;;
-    '--workload')
-        __parley_add_completions -W 'text'$'\n''voice'$'\n''mixed'
-        return
-        ;;
-    '--rate')
-        return
-        ;;
-    '--out')
-        return
-        ;;
-    '--sweep')
-        return
-        ;;
-    '--seed')
+    '--log-level')
         return
         ;;
     esac

@@ -20,6 +20,11 @@ struct ChatCommand: AsyncParsableCommand {
             leaving, and '/msg NICK TEXT' opens an encrypted session to a discovered peer, which \
             must prove the identity it announced.
 
+            With --relay, parley also registers on that relay: /peers lists the peers of your \
+            relay network, '/msg NICK TEXT' reaches a peer known only through the relay, and \
+            peers may open sessions to you through it. Relayed sessions are end-to-end \
+            encrypted exactly like direct ones; the relay cannot read them.
+
             When standard input ends, parley delivers what was typed; then with --connect it \
             says goodbye and exits (status 1 if any message could not be delivered), while with \
             --listen or discovering it keeps receiving until interrupted. SIGINT and SIGTERM \
@@ -29,6 +34,8 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @OptionGroup var sessionOptions: SessionOptions
     @OptionGroup var interfaceOptions: InterfaceOptions
+    @OptionGroup var relayOptions: RelayOptions
+    @OptionGroup var pathOptions: PathOptions
 
     @Option(
         name: .customLong("announce-interval"),
@@ -51,6 +58,9 @@ struct ChatCommand: AsyncParsableCommand {
     var discovers: Bool { listen == nil && connect == nil }
 
     func validate() throws {
+        if relayOptions.relay == nil, pathOptions.path == .relay {
+            throw ValidationError("--path relay needs --relay")
+        }
         if !discovers && (!interfaceOptions.interfaces.isEmpty || announceInterval != nil) {
             throw ValidationError(
                 "--interface and --announce-interval apply only when discovering (without --listen and --connect)")
@@ -99,6 +109,18 @@ struct ChatCommand: AsyncParsableCommand {
             try await startDiscovery(
                 identity: identity, credentials: credentials, port: port, chat: chat, output: output)
         }
+        if let target = relayOptions.target {
+            let sessionConfig = sessionOptions.config
+            let connectRelay: @Sendable () async throws -> RelayClient = {
+                try await target.connect(
+                    credentials: credentials, sessionConfig: sessionConfig,
+                    onSession: { connection, _ in Task { await chat.attachRelayed(connection) } },
+                    onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } })
+            }
+            await chat.useRelay(
+                try await connectRelay(), credentials: credentials, sessionConfig: sessionConfig,
+                path: pathOptions.chosenPath, headStart: pathOptions.headStart, reconnect: connectRelay)
+        }
         if let connect {
             let connection: PeerConnection
             do throws(ConnectError) {
@@ -146,16 +168,19 @@ extension ChatCommand {
             }
             var config = sessionConfig
             config.expectedPeer = .peerID(peer.peerID)
-            var lastError = ConnectError.failed("no address")
-            for address in peer.addresses {
-                do throws(ConnectError) {
-                    return try await SessionConnector.connect(
-                        host: address.host, port: Int(peer.ports[0]), credentials: credentials, config: config)
-                } catch {
-                    lastError = error
+            let direct: @Sendable () async throws -> PeerConnection = { [config] in
+                var lastError = ConnectError.failed("no address")
+                for address in peer.addresses {
+                    do throws(ConnectError) {
+                        return try await SessionConnector.connect(
+                            host: address.host, port: Int(peer.ports[0]), credentials: credentials, config: config)
+                    } catch {
+                        lastError = error
+                    }
                 }
+                throw lastError
             }
-            throw lastError
+            return try await chat.dial(peer.peerID, config: config, direct: direct)
         }
     }
 }

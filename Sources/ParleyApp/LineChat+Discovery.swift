@@ -73,7 +73,7 @@ extension LineChat {
     // MARK: /msg
 
     /// `/msg NICK TEXT`: to one peer, connected or discovered.
-    func directMessage(_ line: String) {
+    func directMessage(_ line: String, relayRefreshed: Bool = false) {
         let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
         guard parts.count == 3 else {
             output.line("! usage: /msg NICK TEXT")
@@ -89,6 +89,14 @@ extension LineChat {
         switch resolve(name) {
         case .success(let id): target = id
         case .failure(let problem):
+            // A relay's list may be older than the peer: ask it again before giving up.
+            if relay != nil, !relayRefreshed, case .unknown = problem {
+                Task {
+                    await self.refreshRelayPeers()
+                    self.directMessage(line, relayRefreshed: true)
+                }
+                return
+            }
             output.line("! \(problem.text)")
             return
         }
@@ -99,6 +107,9 @@ extension LineChat {
             return
         }
         guard let peer = discovered[target], let connector else {
+            if relay != nil, relayPath != .direct, relayPeers[target] != nil {
+                return dialThroughRelay(target, number: number, text: text)
+            }
             failures += 1
             output.line("! #\(number) not sent: \(LineOutput.sanitize(name)) is not connected")
             return
@@ -136,6 +147,7 @@ extension LineChat {
         var known: [PeerID: String] = [:]
         for entry in entries.values { if let peer = entry.peer { known[peer.peerID] = peer.nickname } }
         for peer in discovered.values where known[peer.peerID] == nil { known[peer.peerID] = peer.nickname }
+        for (id, nickname) in relayPeers where known[id] == nil { known[id] = nickname }
 
         var matches = known.filter { $0.value == name }.map(\.key)
         if matches.isEmpty {

@@ -35,6 +35,8 @@ actor LineChat {
     var discovered: [PeerID: DiscoveredPeer] = [:]
     /// Messages for a discovered peer whose session is being opened.
     var dialing: [PeerID: [(number: Int, text: String)]] = [:]
+    /// The relay, when `parley chat --relay` runs (see LineChat+Relay).
+    var relayState = RelayChatState()
     private var status: ExitStatus?
     private var finishWaiters: [CheckedContinuation<ExitStatus, Never>] = []
 
@@ -46,10 +48,12 @@ actor LineChat {
 
     // MARK: Sessions
 
-    func attach(_ connection: PeerConnection, isOutgoing: Bool = false, dialed: PeerID? = nil) {
+    func attach(_ connection: PeerConnection, isOutgoing: Bool = false, dialed: PeerID? = nil, address: String? = nil) {
         let key = ObjectIdentifier(connection)
         entries[key] = Entry(
-            connection: connection, isOutgoing: isOutgoing, address: connection.remoteAddressText, dialed: dialed)
+            connection: connection, isOutgoing: isOutgoing,
+            address: address ?? (connection.isRelayed ? relayLabel : connection.remoteAddressText),
+            dialed: dialed)
         entries[key]?.consumer = Task {
             for await event in connection.events { self.handle(event, on: key) }
         }
@@ -125,6 +129,7 @@ actor LineChat {
             await entry.consumer?.value
         }
         await stopDiscovery()
+        await stopRelay()
         for item in waiting {
             failures += 1
             output.line("! #\(item.number) not sent: no peer connected")
@@ -154,7 +159,7 @@ actor LineChat {
         "*   /help    this list",
         "*   /peers   the connected peers: nickname, fingerprint, address, round trip;",
         "*            then the peers discovered on the LAN but not connected",
-        "*   /msg NICK TEXT   send TEXT to NICK only, opening a session to a discovered peer",
+        "*   /msg NICK TEXT   send TEXT to NICK only, opening a session to a discovered or relay peer",
         "*   /quit    say goodbye to every peer and exit",
         "*   //text   send a line that starts with '/'",
         "* any other line is sent to every connected peer",
@@ -164,6 +169,7 @@ actor LineChat {
         let live = entries.values.compactMap { e in e.peer.map { (e, $0) } }
         if live.isEmpty { output.line("* no peers connected") }
         listDiscovered(excluding: Set(live.map(\.1.peerID)))
+        listRelayPeers(excluding: Set(live.map(\.1.peerID)))
         for (entry, peer) in live.sorted(by: { $0.1.nickname < $1.1.nickname }) {
             let address = entry.address
             let connection = entry.connection

@@ -22,7 +22,7 @@ public struct Parley: AsyncParsableCommand {
         version: "parley \(version) (protocol \(ProtocolVersion.current), \(OpusInfo.versionString))",
         subcommands: [
             IdCommand.self, ChatCommand.self, SendCommand.self, PeersCommand.self, HistoryCommand.self,
-            AudioCommand.self, CompareCommand.self, LabNodeCommand.self,
+            AudioCommand.self, RelayCommand.self, CompareCommand.self, LabNodeCommand.self,
         ]
     )
 
