@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|peers|relay|help)
+    id|chat|send|peers|history|audio|relay|compare|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send peers relay help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send peers history audio relay compare help' -- "${cur}"))
         ;;
     esac
 }
@@ -330,6 +330,58 @@ _parley_peers() {
     esac
 }
 
+_parley_history() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--home --search --limit)
+    __parley_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--search')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    esac
+}
+
+_parley_audio() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __parley_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    devices)
+        # Offer subcommand argument completions
+        "_parley_audio_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'devices' -- "${cur}"))
+        ;;
+    esac
+}
+
+_parley_audio_devices() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __parley_offer_flags_options 0
+}
+
 _parley_relay() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
@@ -355,6 +407,40 @@ _parley_relay() {
         return
         ;;
     '--log-level')
+        return
+        ;;
+    esac
+}
+
+_parley_compare() {
+    repeating_flags=()
+    non_repeating_flags=(--netns --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--peers --duration --workload --rate --out --sweep --seed)
+    __parley_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--peers')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--workload')
+        __parley_add_completions -W 'text'$'\n''voice'$'\n''mixed'
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--sweep')
+        return
+        ;;
+    '--seed')
         return
         ;;
     esac

@@ -54,14 +54,17 @@ _parley() {
             'chat:Chat with peers over direct, end-to-end encrypted sessions.'
             'send:Send one message and wait until the peer acknowledges it.'
             'peers:List the parley peers on the local network.'
+            'history:Print the stored history of a conversation, or of all of them.'
+            'audio:Show the audio devices parley can use for calls.'
             'relay:Run a blind relay that forwards end-to-end encrypted sessions between peers.'
+            'compare:Measure peer-to-peer against client/server on this machine, on the same workload.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        id|chat|send|peers|relay|help)
+        id|chat|send|peers|history|audio|relay|compare|help)
             "_parley_${words[1]}" && ret=0
             ;;
         esac
@@ -155,6 +158,62 @@ _parley_peers() {
     return "${ret}"
 }
 
+_parley_history() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
+        ':peer:'
+        '--json[Print a JSON array of messages.]'
+        '--search[Only messages containing every word of this text.]:text:'
+        '--limit[Print at most this many messages, the newest.]:n:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_audio() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'devices:List the ALSA playback and capture devices.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        devices)
+            "_parley_audio_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_parley_audio_devices() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[Print JSON.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
 _parley_relay() {
     local -i ret=1
     local -ar arg_specs=(
@@ -164,6 +223,26 @@ _parley_relay() {
         '*--network[Serve only this network (repeatable; default\: any name a client presents, each its own scope). A long random name works as an access token.]:name:'
         '--max-clients[Clients served at once.]:count:'
         '--log-level[trace, debug, info, notice, warning, error or critical (default\: info).]:level:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_compare() {
+    local -i ret=1
+    local -ar ___workload=('text' 'voice' 'mixed')
+    local -ar arg_specs=(
+        '--peers[Number of peers.]:n:'
+        '--duration[Seconds each workload runs.]:seconds:'
+        '--workload[text, voice or mixed (default\: text).]:workload:{__parley_complete "${___workload[@]}"}'
+        '--rate[Messages per second each peer sends to the room, and as many to one other peer.]:rate:'
+        '--out[Directory for results.json, chart.svg and report.md (default\: parley-compare).]:dir:'
+        '--netns[Run each peer in its own network namespace on a bridge (needs root).]'
+        '--sweep[Also run the workload at each of these numbers of peers, for the scaling curves (e.g. 2,4,8).]:list:'
+        '--seed[Seed choosing which peer to kill and which link to cut (default\: random, recorded).]:seed:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
