@@ -113,13 +113,17 @@ import Testing
         let captureConfig = """
             pcm.parleyloop { type file slave { pcm { type null } } file "/dev/null" infile "\(raw)" format raw }
             """
-        let microphone = try ALSACapture(device: "parleyloop", configuration: captureConfig)
+        // Room for the whole file: a reader starved on a loaded machine must not lose frames to
+        // the live-capture policy of keeping only the newest.
+        let microphone = try ALSACapture(
+            device: "parleyloop", bufferedFrames: bytes.count / 1920 + 50, configuration: captureConfig)
         var heard: [Int16] = []
         for await frame in microphone.frames {
             heard += frame
             if heard.count >= bytes.count / 2 { break }
         }
         microphone.stop()
+        #expect(microphone.statistics.dropped == 0)
         // The tone starts at a zero crossing: line both up at their first non-zero sample.
         let played = written.frames.flatMap { $0 }
         let toneSamples: [Int16] = tone.flatMap { $0 }
