@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "parley", targets: ["parley"]),
         // The protocol stack without the command-line front end, for Benchmarks/ and embedders.
         .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net"]),
+        // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
+        .library(name: "ParleyVoice", targets: ["Voice"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
