@@ -121,15 +121,15 @@ extension CallEngine {
         return ext.isEmpty ? "\(base)-\(number)" : "\(base)-\(number).\(ext)"
     }
 
-    /// Opens the speaker; returns an echo canceller when the microphone is live too.
-    private func openOutput(_ media: CallMedia) -> EchoCanceller? {
+    /// Opens the speaker; returns the echo reference when the microphone is live too.
+    private func openOutput(_ media: CallMedia) -> EchoReference? {
         guard let device = options.outputDevice else { return nil }
-        var echo: EchoCanceller?
+        var echo: EchoReference?
         if options.echoCancellation, case .device = options.input, media.format.channels == 1 {
-            echo = try? EchoCanceller(format: media.format)
+            echo = (try? EchoCanceller(format: media.format)).map { EchoReference(canceller: $0, format: media.format) }
         }
         var onWrite: (@Sendable ([Int16]) -> Void)?
-        if let canceller = echo { onWrite = { canceller.playback($0) } }
+        if let echo { onWrite = { echo.played($0) } }
         do {
             media.playback = try ALSAPlayback(
                 device: device, format: media.format, configuration: options.alsaConfiguration, onWrite: onWrite)
@@ -140,7 +140,7 @@ extension CallEngine {
         return echo
     }
 
-    private func openInput(_ media: CallMedia, echo: EchoCanceller?) {
+    private func openInput(_ media: CallMedia, echo: EchoReference?) {
         let callID = media.call.callID
         switch options.input {
         case .none:
@@ -178,14 +178,15 @@ extension CallEngine {
             media.capture = capture
             var processor: SpeechProcessor?
             if media.format.channels == 1, !options.speech.isOff || echo != nil {
-                processor = try? SpeechProcessor(format: media.format, options: options.speech, echoCanceller: echo)
+                processor = try? SpeechProcessor(
+                    format: media.format, options: options.speech, echoCanceller: echo?.canceller)
             }
             let speech = processor
             let silence = media.format.silentFrame
             media.tasks.append(
                 Task { [weak self] in
                     for await frame in capture.frames {
-                        var frame = echo?.capture(frame) ?? frame
+                        var frame = echo?.cancel(frame) ?? frame
                         // Voice activity gates the microphone: frames without speech go out
                         // as silence (which DTX, when on, then skips).
                         if let speech, !speech.process(&frame) { frame = silence }
