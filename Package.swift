@@ -125,6 +125,8 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
         .testTarget(name: "CompareTests", dependencies: ["ParleyApp"]),
+        // The call engine over real loopback sessions (glare, mute), and its pure helpers.
+        .testTarget(name: "CallTests", dependencies: ["ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
         .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store"]),
     ],

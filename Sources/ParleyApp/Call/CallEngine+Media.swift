@@ -115,10 +115,9 @@ extension CallEngine {
 
     /// `call.opus` → `call-2.opus`.
     static func numbered(_ path: String, _ number: Int) -> String {
-        let url = URL(fileURLWithPath: path)
-        let ext = url.pathExtension
-        let base = url.deletingPathExtension().path
-        return ext.isEmpty ? "\(base)-\(number)" : "\(base)-\(number).\(ext)"
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        guard let dot = path[slash...].lastIndex(of: "."), dot > slash else { return "\(path)-\(number)" }
+        return "\(path[..<dot])-\(number)\(path[dot...])"
     }
 
     /// Opens the speaker; returns the echo reference when the microphone is live too.

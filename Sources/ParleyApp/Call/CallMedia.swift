@@ -57,7 +57,7 @@ struct LossHint: Sendable, Equatable {
     init(floor: Int) { self.floor = floor }
 
     /// The hint in percent.
-    var percent: Int { min(100, max(floor, Int((smoothed * 100).rounded(.up)))) }
+    var percent: Int { min(100, max(floor, Int((smoothed * 100 - 1e-9).rounded(.up)))) }
 
     /// Takes the peer's next report; returns the new hint in percent.
     mutating func update(with report: CallReport) -> Int {
