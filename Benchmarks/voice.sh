@@ -111,12 +111,13 @@ if oneway and enc:
     checks.append((f"under 1 ms added on loopback apart from the jitter buffer ({oneway[0] / 1000:.2f} ms)",
                    oneway[0] + (dec[0] if dec else 0) < 1000))
 depth = results.get(DEPTH, {})
-d = next((v for k, v in depth.items() if k.startswith("buffer depth")), None)
+d = next((v for k, v in depth.items() if k.startswith("buffer depth median")), None)
+m = next((v for k, v in depth.items() if k.startswith("buffer depth mean")), None)
 t = next((v for k, v in depth.items() if k.startswith("target depth")), None)
 l = next((v for k, v in depth.items() if k.startswith("frames lost")), None)
 if d:
-    print(f"  jitter buffer on a clean loopback link: depth p50 {d[0]:.0f} ms (target {t[0] if t else '?'} ms),"
-          f" frames lost {l[0] if l else '?'}")
+    print(f"  jitter buffer on a clean loopback link, settled (after 1 s): median depth {d[0]:.0f} ms,"
+          f" mean {m[0] if m else '?'} ms (target {t[0] if t else '?'} ms), frames lost {l[0] if l else '?'}")
     checks.append((f"jitter buffer settles at or under 40 ms on a clean link ({d[0]:.0f} ms)", d[0] <= 40))
 print()
 print("== Targets ==")

@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|peers|history|audio|compare|help)
+    id|chat|send|call|peers|history|audio|compare|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send peers history audio compare help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send call peers history audio compare help' -- "${cur}"))
         ;;
     esac
 }
@@ -263,6 +263,72 @@ _parley_send() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    esac
+}
+
+_parley_call() {
+    repeating_flags=()
+    non_repeating_flags=(--no-noise-suppression --no-vad --no-echo-cancel --fec --no-fec --dtx --auto-answer --auto-decline --json --version -h --help)
+    repeating_options=(--interface)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --listen --max-calls --duration --ring-timeout --wait)
+    __parley_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--keepalive')
+        return
+        ;;
+    '--peer-timeout')
+        return
+        ;;
+    '--expect')
+        return
+        ;;
+    '--interface')
+        return
+        ;;
+    '--input')
+        return
+        ;;
+    '--input-device')
+        return
+        ;;
+    '--output-device')
+        return
+        ;;
+    '--record')
+        return
+        ;;
+    '--bitrate')
+        return
+        ;;
+    '--complexity')
+        return
+        ;;
+    '--frame-ms')
+        return
+        ;;
+    '--loss-percent')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--max-calls')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--ring-timeout')
+        return
+        ;;
+    '--wait')
         return
         ;;
     esac

@@ -16,7 +16,7 @@ struct CodecOptions: ParsableArguments {
         help: ArgumentHelp("Frame duration in milliseconds: 2.5, 5, 10, 20, 40 or 60.", valueName: "ms"))
     var frameMs = 20.0
 
-    @Flag(inversion: .prefixedNo, help: "In-band forward error correction (default: on).")
+    @Flag(inversion: .prefixedNo, help: "In-band forward error correction.")
     var fec = true
 
     @Option(
