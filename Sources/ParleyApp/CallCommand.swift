@@ -101,13 +101,9 @@ struct CallCommand: AsyncParsableCommand {
 
     /// The engine's options from the command line.
     func engineOptions(caller: Bool) -> CallEngineOptions {
-        var options = CallEngineOptions()
-        options.voice = codec.config
-        options.timers.ringTimeout = .milliseconds(Int64(ringTimeout * 1000))
-        audio.apply(to: &options)
-        options.hangupAtEndOfInput = caller
-        options.autoAnswer = autoAnswer ? .answer : autoDecline ? .decline : .off
-        return options
+        CallEngineOptions(
+            codec: codec, audio: audio, autoAnswer: autoAnswer ? .answer : autoDecline ? .decline : .off,
+            ringTimeout: .milliseconds(Int64(ringTimeout * 1000)), hangupAtEndOfInput: caller)
     }
 
     var durationLimit: Duration? { duration.map { .milliseconds(Int64($0 * 1000)) } }

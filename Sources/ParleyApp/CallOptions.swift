@@ -114,3 +114,19 @@ struct CallAudioOptions: ParsableArguments {
         options.echoCancellation = !noEchoCancel
     }
 }
+
+extension CallEngineOptions {
+    /// Options from the command line's option groups (shared by `parley call` and, for the
+    /// lead's chat wiring, `parley chat`).
+    init(
+        codec: CodecOptions, audio: CallAudioOptions, autoAnswer: AutoAnswer = .off,
+        ringTimeout: Duration = .seconds(30), hangupAtEndOfInput: Bool = false
+    ) {
+        self.init()
+        voice = codec.config
+        timers.ringTimeout = ringTimeout
+        audio.apply(to: &self)
+        self.autoAnswer = autoAnswer
+        self.hangupAtEndOfInput = hangupAtEndOfInput
+    }
+}
