@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "parley", targets: ["parley"]),
         // The protocol stack without the command-line front end, for Benchmarks/ and embedders.
         .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net"]),
+        // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
+        .library(name: "ParleyVoice", targets: ["Voice"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -147,6 +149,8 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
         .testTarget(name: "CompareTests", dependencies: ["ParleyApp"]),
+        // The call engine over real loopback sessions (glare, mute), and its pure helpers.
+        .testTarget(name: "CallTests", dependencies: ["ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
         .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store"]),
     ],

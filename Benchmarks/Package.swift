@@ -42,6 +42,20 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // Voice: codec cost per frame, the send and receive paths, one frame through the stack,
+        // and the jitter buffer's settled depth on loopback. Run with ./voice.sh.
+        .executableTarget(
+            name: "VoiceBenchmarks",
+            dependencies: [
+                .product(name: "ParleyCore", package: "parley"),
+                .product(name: "ParleyVoice", package: "parley"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Voice",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

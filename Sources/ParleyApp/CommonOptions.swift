@@ -84,6 +84,13 @@ enum ExitStatus: Int32 {
     case timedOut = 4
     /// The peer is not who it should be: wrong key or a bad identity signature.
     case wrongKey = 5
+    /// `parley call`: the peer declined the call.
+    case declined = 6
+    /// `parley call`: the peer is in another call.
+    case busy = 7
+    /// `parley call`: the call was cut off (no audio from the peer for too long, connection lost,
+    /// codec parameters refused).
+    case callFailed = 8
     /// `parley compare` was interrupted (SIGINT or SIGTERM) and removed what it had started.
     case interrupted = 130
 }

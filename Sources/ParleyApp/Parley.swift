@@ -21,8 +21,8 @@ public struct Parley: AsyncParsableCommand {
             """,
         version: "parley \(version) (protocol \(ProtocolVersion.current), \(OpusInfo.versionString))",
         subcommands: [
-            IdCommand.self, ChatCommand.self, SendCommand.self, PeersCommand.self, HistoryCommand.self,
-            AudioCommand.self, RelayCommand.self, CompareCommand.self, LabNodeCommand.self,
+            IdCommand.self, ChatCommand.self, SendCommand.self, CallCommand.self, PeersCommand.self,
+            HistoryCommand.self, AudioCommand.self, RelayCommand.self, CompareCommand.self, LabNodeCommand.self,
         ]
     )
 

@@ -87,7 +87,7 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
     public static let offlineMessages = Capabilities(rawValue: 1 << 2)
 
     /// What this build implements.
-    public static let current: Capabilities = [.text]
+    public static let current: Capabilities = [.text, .voice]
 
     public var names: [String] {
         var out: [String] = []

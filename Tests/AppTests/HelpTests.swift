@@ -44,7 +44,8 @@ import Testing
             }
             for option in argument.longNames + argument.shortNames {
                 #expect(
-                    help.range(of: "(^|[\\s\\[|])\(option)([\\s,\\]]|$)", options: .regularExpression) != nil,
+                    // An inverted flag shows as --fec/--no-fec.
+                    help.range(of: "(^|[\\s\\[|/])\(option)([\\s,\\]/]|$)", options: .regularExpression) != nil,
                     "parley \(name) --help does not mention \(option):\n\(help)")
             }
             if let abstract = argument.abstract, !abstract.isEmpty {

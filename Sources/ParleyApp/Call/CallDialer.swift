@@ -1,0 +1,145 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Voice
+
+/// `parley call PEER`: find the peer, open the session, ring, stream, print the statistics.
+struct CallDialer {
+    let command: CallCommand
+    let target: CallTarget
+
+    func run() async throws {
+        let identity = try command.homeOptions.loadIdentity()
+        let credentials = try SessionCredentials(identity: identity)
+        let status = CallStatusOutput()
+        let connection = try await connect(identity: identity, credentials: credentials, status: status)
+        let info: PeerInfo
+        do {
+            info = try await connection.established()
+        } catch let closed as SessionClosedError {
+            throw Failure(message: closed.reason.description, code: closed.reason.exitStatus)
+        }
+        let engine = CallEngine(options: command.engineOptions(caller: true))
+        await engine.attach(connection, peer: info)
+        let serving = Task { await engine.serve(connection) }
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { try? await engine.hangup() } }
+        defer { signals.cancel() }
+
+        do {
+            try await engine.place(to: info.peerID)
+        } catch {
+            throw Failure(message: error.description, code: .failure)
+        }
+        let who = "\(LineOutput.sanitize(info.nickname)) (\(info.fingerprint))"
+        var summary: CallSummary?
+        var limit: Task<Void, Never>?
+        for await event in engine.events {
+            switch event {
+            case .call(.calling): status.note("calling \(who) at \(connection.remoteAddressText)")
+            case .call(.ringing): status.note("ringing")
+            case .call(.active(let call)):
+                status.note("call active: \(call.params.summaryText)")
+                if let duration = command.durationLimit {
+                    limit = Task {
+                        try? await Task.sleep(for: duration)
+                        if !Task.isCancelled { try? await engine.hangup() }
+                    }
+                }
+            case .call(.glareResolved): status.note("\(who) called at the same time; one call kept")
+            case .call: break
+            case .stats(let stats): status.stats(stats)
+            case .warning(let text): status.note("warning: \(text)")
+            case .ended(let ended): summary = ended
+            }
+            if summary != nil { break }
+        }
+        limit?.cancel()
+        await engine.shutdown()
+        await connection.close()
+        serving.cancel()
+        status.finish()
+        guard let summary else { throw Failure(message: "the call ended without a result", code: .failure) }
+        if command.json {
+            print(summary.json)
+        } else {
+            for line in summary.textLines { print(line) }
+        }
+        let exit = ExitStatus.of(summary)
+        if exit != .success {
+            FileHandle.standardError.write(Data("parley: \(summary.reason)\n".utf8))
+            Foundation.exit(exit.rawValue)
+        }
+    }
+
+    // MARK: Reaching the peer
+
+    private func connect(
+        identity: LocalIdentity, credentials: SessionCredentials, status: CallStatusOutput
+    ) async throws -> PeerConnection {
+        var config = command.sessionOptions.config
+        let host: String
+        let port: Int
+        switch target {
+        case .address(let endpoint):
+            (host, port) = (endpoint.host, endpoint.port)
+        case .identity, .nickname:
+            let peer = try await discover(identity: identity)
+            if let expected = config.expectedPeer, !expected.matches(peer.peerID) {
+                throw Failure(message: "\(peer.nickname) is not the peer --expect names", code: .wrongKey)
+            }
+            // The handshake must prove the identity the peer announced.
+            config.expectedPeer = .peerID(peer.peerID)
+            (host, port) = (peer.address.host, Int(peer.ports[0]))
+            status.note("found \(LineOutput.sanitize(peer.nickname)) (\(peer.fingerprint)) at \(peer.endpointText)")
+        }
+        do throws(ConnectError) {
+            return try await SessionConnector.connect(host: host, port: port, credentials: credentials, config: config)
+        } catch {
+            throw Failure(message: error.description, code: error.exitStatus)
+        }
+    }
+
+    /// Looks for the peer on the LAN for up to `--wait` seconds (without announcing ourselves).
+    private func discover(identity: LocalIdentity) async throws -> DiscoveredPeer {
+        let service: DiscoveryService
+        do {
+            service = try await DiscoveryService.start(
+                identity: identity, config: DiscoveryConfig(ports: []), interfaces: command.interfaceOptions.selection)
+        } catch let error as DiscoveryStartError {
+            throw error.failure
+        }
+        defer { Task { await service.stop() } }
+        let deadline = ContinuousClock.now + .milliseconds(Int64(command.wait * 1000))
+        while true {
+            let matches = await service.peers().filter(matches)
+            if matches.count == 1 { return matches[0] }
+            if matches.count > 1 {
+                throw Failure(
+                    message: "\(matches.count) peers are called \(describeTarget); name one by its fingerprint",
+                    code: .failure)
+            }
+            if ContinuousClock.now >= deadline { break }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(
+            message: "no peer \(describeTarget) heard on the local network in \(command.wait) s", code: .unreachable)
+    }
+
+    private func matches(_ peer: DiscoveredPeer) -> Bool {
+        switch target {
+        case .address: false
+        case .identity(let expected): expected.matches(peer.peerID)
+        case .nickname(let name): peer.nickname == name
+        }
+    }
+
+    private var describeTarget: String {
+        switch target {
+        case .address(let endpoint): endpoint.description
+        case .identity(.fingerprint(let fp)): fp
+        case .identity(.peerID(let id)): id.fingerprint.description
+        case .nickname(let name): LineOutput.sanitize(name)
+        }
+    }
+}

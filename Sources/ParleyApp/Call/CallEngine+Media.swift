@@ -1,0 +1,213 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Voice
+import Wire
+
+extension CallEngine {
+    /// The call is up: build the encoder and decoder for the chosen parameters, open the input,
+    /// output and recording, and start the capture and playout tasks.
+    func startMedia(_ call: ActiveCall) {
+        if let media { stopMedia(media.call.callID) }
+        guard let connection = peers[call.peer]?.connection else { return }
+        let config = options.voice.applying(call.params)
+        let media: CallMedia
+        do {
+            media = try CallMedia(call: call, config: config, connection: connection, started: now())
+        } catch {
+            emit(.warning("cannot start the codec: \(error)"))
+            perform((try? machine.hangup(now: now())) ?? [])
+            return
+        }
+        callsStarted += 1
+        lossHint.reset()
+        self.media = media
+        finished = nil
+        openRecording(media)
+        let echo = openOutput(media)
+        openInput(media, echo: echo)
+        startPlayout(media)
+    }
+
+    func stopMedia(_ callID: CallID) {
+        guard let media, media.call.callID == callID else { return }
+        let stats = statistics(media)
+        let recording = media.recorder?.path
+        if let problem = media.stop() { emit(.warning(problem)) }
+        finished = Finished(
+            callID: callID, stats: stats, duration: now() - media.started, params: media.call.params,
+            recording: recording)
+        self.media = nil
+    }
+
+    /// This side's statistics for the call: the receiver's, the sender's and the round trip.
+    func statistics(_ media: CallMedia) -> CallStats {
+        var stats = media.receiver.stats
+        stats.framesSent = media.sender.framesSent
+        stats.sendKbps = media.sender.averageKbps
+        if let rtt = peers[media.call.peer]?.roundTrip { stats.roundTripMs = Double(rtt.nanoseconds) / 1e6 }
+        return stats
+    }
+
+    var currentStats: CallStats? { media.map(statistics) }
+    var currentLossHint: Int { lossHint.percent }
+
+    func sendReport(_ callID: CallID, to peer: PeerID) {
+        guard let media, media.call.callID == callID else { return }
+        let stats = statistics(media)
+        media.connection.sendFrameNoWait(.call(.report(callID, stats.report)))
+        emit(.stats(stats))
+    }
+
+    func adaptLossHint(to report: CallReport) {
+        lastPeerReport = report
+        let before = lossHint.percent
+        let after = lossHint.update(with: report)
+        if after != before { media?.sender.encoder.setPacketLossPercent(after) }
+    }
+
+    // MARK: The pipeline's steps (called by its tasks)
+
+    /// A frame from the input: encoded and sent unless muted.
+    func captured(_ frame: [Int16], callID: CallID) {
+        guard let media, media.call.callID == callID, !muted else { return }
+        do {
+            if let packet = try media.sender.send(frame) { media.connection.sendFrameNoWait(.voice(packet)) }
+        } catch {
+            emit(.warning("encoder: \(error)"))
+        }
+    }
+
+    func inputEnded(callID: CallID) {
+        guard let media, media.call.callID == callID, options.hangupAtEndOfInput else { return }
+        perform((try? machine.hangup(now: now())) ?? [])
+    }
+
+    /// One playout tick: exactly one frame (decoded, FEC-recovered, concealed or silence) to
+    /// the speaker and the recording. False once the call's media has stopped.
+    func playoutTick(callID: CallID) -> Bool {
+        guard let media, media.call.callID == callID else { return false }
+        let frame = media.receiver.playout(now: now().mediaTime)
+        media.playback?.play(frame)
+        if let recorder = media.recorder {
+            do {
+                try recorder.write(frame)
+            } catch {
+                emit(.warning("recording stopped: \(error)"))
+                media.recorder = nil
+            }
+        }
+        return true
+    }
+
+    // MARK: Opening the ends
+
+    private func openRecording(_ media: CallMedia) {
+        guard let path = options.recordPath else { return }
+        let numbered = callsStarted <= 1 ? path : Self.numbered(path, callsStarted)
+        do {
+            media.recorder = try OggOpusRecorder(path: numbered, format: media.format)
+        } catch {
+            emit(.warning("cannot record: \(error)"))
+        }
+    }
+
+    /// `call.opus` → `call-2.opus`.
+    static func numbered(_ path: String, _ number: Int) -> String {
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        guard let dot = path[slash...].lastIndex(of: "."), dot > slash else { return "\(path)-\(number)" }
+        return "\(path[..<dot])-\(number)\(path[dot...])"
+    }
+
+    /// Opens the speaker; returns the echo reference when the microphone is live too.
+    private func openOutput(_ media: CallMedia) -> EchoReference? {
+        guard let device = options.outputDevice else { return nil }
+        var echo: EchoReference?
+        if options.echoCancellation, case .device = options.input, media.format.channels == 1 {
+            echo = (try? EchoCanceller(format: media.format)).map { EchoReference(canceller: $0, format: media.format) }
+        }
+        var onWrite: (@Sendable ([Int16]) -> Void)?
+        if let echo { onWrite = { echo.played($0) } }
+        do {
+            media.playback = try ALSAPlayback(
+                device: device, format: media.format, configuration: options.alsaConfiguration, onWrite: onWrite)
+        } catch {
+            emit(.warning("cannot play to \(device): \(error)"))
+            return nil
+        }
+        return echo
+    }
+
+    private func openInput(_ media: CallMedia, echo: EchoReference?) {
+        let callID = media.call.callID
+        switch options.input {
+        case .none:
+            return
+        case .file(let path, let repeating):
+            let frames: AsyncThrowingStream<[Int16], any Error>
+            do {
+                frames = try AudioFileReader.pacedFrames(path: path, format: media.format, repeating: repeating)
+            } catch {
+                emit(.warning("cannot read \(path): \(error)"))
+                inputEnded(callID: callID)
+                return
+            }
+            media.tasks.append(
+                Task { [weak self] in
+                    do {
+                        for try await frame in frames {
+                            guard let self else { return }
+                            await self.captured(frame, callID: callID)
+                        }
+                    } catch {
+                        await self?.emit(.warning("reading \(path): \(error)"))
+                    }
+                    await self?.inputEnded(callID: callID)
+                })
+        case .device(let device):
+            let capture: ALSACapture
+            do {
+                capture = try ALSACapture(
+                    device: device, format: media.format, configuration: options.alsaConfiguration)
+            } catch {
+                emit(.warning("cannot capture from \(device): \(error)"))
+                return
+            }
+            media.capture = capture
+            var processor: SpeechProcessor?
+            if media.format.channels == 1, !options.speech.isOff || echo != nil {
+                processor = try? SpeechProcessor(
+                    format: media.format, options: options.speech, echoCanceller: echo?.canceller)
+            }
+            let speech = processor
+            let silence = media.format.silentFrame
+            media.tasks.append(
+                Task { [weak self] in
+                    for await frame in capture.frames {
+                        var frame = echo?.cancel(frame) ?? frame
+                        // Voice activity gates the microphone: frames without speech go out
+                        // as silence (which DTX, when on, then skips).
+                        if let speech, !speech.process(&frame) { frame = silence }
+                        guard let self else { return }
+                        await self.captured(frame, callID: callID)
+                    }
+                })
+        }
+    }
+
+    private func startPlayout(_ media: CallMedia) {
+        let callID = media.call.callID
+        let frameDuration = media.format.frameDuration
+        media.tasks.append(
+            Task { [weak self] in
+                let clock = ContinuousClock()
+                var deadline = clock.now
+                while !Task.isCancelled {
+                    deadline = deadline.advanced(by: frameDuration)
+                    do { try await clock.sleep(until: deadline, tolerance: nil) } catch { return }
+                    guard let self, await self.playoutTick(callID: callID) else { return }
+                }
+            })
+    }
+}

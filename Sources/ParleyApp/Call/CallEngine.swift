@@ -1,0 +1,229 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Voice
+import Wire
+
+/// The calls of one parley process: one `CallMachine` (a user is in at most one call), the
+/// sessions it may call over, and the media pipeline of the active call. Session owners route
+/// every event of their connections through `handle(_:from:)` (or let `serve(_:)` do it); the
+/// user interface calls `place`, `answer`, `decline`, `hangup` and `setMuted`, and reads
+/// `events`. The protocol decisions are the machine's; this actor only carries them out.
+actor CallEngine {
+    struct Attached {
+        let connection: PeerConnection
+        let nickname: String
+        var roundTrip: Duration?
+    }
+
+    /// The media of a call that ended, kept for its summary.
+    struct Finished {
+        let callID: CallID
+        let stats: CallStats
+        let duration: Duration
+        let params: CallParams
+        let recording: String?
+    }
+
+    let options: CallEngineOptions
+    nonisolated let events: AsyncStream<CallEngineEvent>
+    private let continuation: AsyncStream<CallEngineEvent>.Continuation
+    let now: @Sendable () -> Instant
+    var machine: CallMachine
+    var peers: [PeerID: Attached] = [:]
+    var media: CallMedia?
+    var finished: Finished?
+    var muted = false
+    /// Calls whose media started, for naming recordings.
+    var callsStarted = 0
+    var lastPeerReport: CallReport?
+    var lossHint: LossHint
+    private var ticker: Task<Void, Never>?
+    private var isShutDown = false
+
+    init(options: CallEngineOptions, now: @escaping @Sendable () -> Instant = { .now() }) {
+        self.options = options
+        self.now = now
+        machine = CallMachine(config: options.callConfig)
+        lossHint = LossHint(floor: options.voice.packetLossPercent)
+        (events, continuation) = AsyncStream.makeStream(of: CallEngineEvent.self)
+    }
+
+    // MARK: Sessions
+
+    /// A session whose handshake completed: calls to and from `peer` go over it (the newest
+    /// session to a peer wins).
+    func attach(_ connection: PeerConnection, peer: PeerInfo) {
+        peers[peer.peerID] = Attached(connection: connection, nickname: peer.nickname)
+        startTicker()
+    }
+
+    /// An event of `connection`, the session with `peer`. Voice and call frames, round trips and
+    /// the session's end matter here; the rest is ignored.
+    func handle(_ event: SessionEvent, from peer: PeerID, connection: PeerConnection) {
+        switch event {
+        case .established(let info):
+            attach(connection, peer: info)
+        case .frame(.call(let signal)):
+            perform(machine.receive(signal, from: peer, now: now()))
+        case .frame(.voice(let packet)):
+            let arrival = now()
+            guard machine.mediaReceived(callID: packet.callID, from: peer, now: arrival) else { return }
+            media?.receiver.receive(packet, arrival: arrival.mediaTime)
+        case .roundTrip(let duration):
+            peers[peer]?.roundTrip = duration
+        case .closed:
+            guard peers[peer]?.connection === connection else { return }
+            peers[peer] = nil
+            perform(machine.sessionClosed(peer: peer, now: now()))
+        default:
+            break
+        }
+    }
+
+    /// Reads `connection`'s events until it closes, routing them here. For owners that need
+    /// no other event of the session (`parley call`).
+    nonisolated func serve(_ connection: PeerConnection) async {
+        var peer: PeerID?
+        for await event in connection.events {
+            if case .established(let info) = event { peer = info.peerID }
+            guard let peer else { continue }
+            await handle(event, from: peer, connection: connection)
+        }
+    }
+
+    // MARK: User commands
+
+    var phase: CallMachine.Phase { machine.phase }
+    var current: (peer: PeerID, callID: CallID)? { machine.current }
+    var isMuted: Bool { muted }
+
+    /// Calls `peer`, which must have an established session here.
+    func place(to peer: PeerID) throws(CallEngineError) {
+        guard peers[peer] != nil else { throw .notConnected }
+        do {
+            perform(try machine.place(to: peer, callID: .random(in: 1...CallID.max), now: now()))
+        } catch {
+            throw .call(error)
+        }
+        startTicker()
+    }
+
+    func answer() throws(CallEngineError) {
+        do { perform(try machine.answer(now: now())) } catch { throw .call(error) }
+    }
+
+    func decline() throws(CallEngineError) {
+        do { perform(try machine.decline(now: now())) } catch { throw .call(error) }
+    }
+
+    /// Cancels, declines or hangs up, whatever the call's phase.
+    func hangup() throws(CallEngineError) {
+        do { perform(try machine.hangup(now: now())) } catch { throw .call(error) }
+    }
+
+    /// While muted nothing is sent (reports still keep the call alive); the peer hears silence.
+    func setMuted(_ value: Bool) {
+        muted = value
+    }
+
+    /// Hangs up whatever call there is, stops the timers and ends `events`.
+    func shutdown() {
+        if machine.current != nil { try? hangup() }
+        if let media { stopMedia(media.call.callID) }
+        ticker?.cancel()
+        ticker = nil
+        isShutDown = true
+        continuation.finish()
+    }
+
+    // MARK: Timers
+
+    private func startTicker() {
+        guard ticker == nil, !isShutDown else { return }
+        ticker = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let wait = await self?.tick() else { return }
+                try? await Task.sleep(for: wait)
+            }
+        }
+    }
+
+    /// Runs the machine's timers; returns how long to sleep until the next deadline (at most
+    /// 250 ms, so a deadline set meanwhile is met within that).
+    private func tick() -> Duration {
+        let instant = now()
+        perform(machine.tick(now: instant))
+        let longest = Duration.milliseconds(250)
+        guard let deadline = machine.nextDeadline else { return longest }
+        return min(max(deadline - instant, .milliseconds(1)), longest)
+    }
+
+    // MARK: Actions
+
+    func perform(_ actions: [CallAction]) {
+        for action in actions {
+            switch action {
+            case .send(let signal, let peer):
+                peers[peer]?.connection.sendFrameNoWait(.call(signal))
+            case .startMedia(let call):
+                startMedia(call)
+            case .stopMedia(let callID):
+                stopMedia(callID)
+            case .sendReport(let callID, let peer):
+                sendReport(callID, to: peer)
+            case .notify(let event):
+                notify(event)
+            }
+        }
+    }
+
+    private func notify(_ event: CallEvent) {
+        switch event {
+        case .incoming:
+            emit(.call(event))
+            switch options.autoAnswer {
+            case .off: break
+            case .answer: perform((try? machine.answer(now: now())) ?? [])
+            case .decline: perform((try? machine.decline(now: now())) ?? [])
+            }
+        case .ended(let peer, let callID, let reason):
+            let done = finished?.callID == callID ? finished : nil
+            emit(
+                .ended(
+                    CallSummary(
+                        peer: peer, nickname: peers[peer]?.nickname, callID: callID, reason: reason,
+                        wasActive: done != nil, duration: done?.duration ?? .zero, stats: done?.stats ?? CallStats(),
+                        params: done?.params, peerReport: done != nil ? lastPeerReport : nil,
+                        recording: done?.recording)))
+        case .report(_, let report):
+            adaptLossHint(to: report)
+            emit(.call(event))
+        case .active:
+            lastPeerReport = nil
+            emit(.call(event))
+        default:
+            emit(.call(event))
+        }
+    }
+
+    func emit(_ event: CallEngineEvent) {
+        continuation.yield(event)
+    }
+
+    func nickname(of peer: PeerID) -> String? { peers[peer]?.nickname }
+}
+
+enum CallEngineError: Error, Sendable, Equatable, CustomStringConvertible {
+    case call(CallError)
+    /// No established session with that peer.
+    case notConnected
+
+    var description: String {
+        switch self {
+        case .call(let error): error.description
+        case .notConnected: "no session with that peer"
+        }
+    }
+}

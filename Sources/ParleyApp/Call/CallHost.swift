@@ -1,0 +1,84 @@
+import Foundation
+import Identity
+import Net
+import Session
+
+/// `parley call --listen`: an unattended host. Accepts sessions, lets the engine answer or
+/// decline each call (or leave it ringing), and prints each call's statistics as it ends.
+struct CallHost {
+    let command: CallCommand
+    let endpoint: Endpoint
+
+    func run() async throws {
+        let identity = try command.homeOptions.loadIdentity()
+        let credentials = try SessionCredentials(identity: identity)
+        let engine = CallEngine(options: command.engineOptions(caller: false))
+        let output = LineOutput()
+        let connections = ConnectionList()
+        let server: SessionServer
+        do {
+            server = try await SessionServer.bind(
+                host: endpoint.host, port: endpoint.port, credentials: credentials,
+                config: command.sessionOptions.config
+            ) { connection in
+                connections.add(connection)
+                Task { await engine.serve(connection) }
+            }
+        } catch {
+            throw Failure(message: "cannot listen on \(endpoint): \(error)", code: .failure)
+        }
+        output.line(
+            "listening on \(server.localAddress?.displayText ?? endpoint.description) as \(identity.nickname) (\(identity.fingerprint))"
+        )
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await engine.shutdown() } }
+        defer { signals.cancel() }
+
+        var answered = 0
+        var limit: Task<Void, Never>?
+        for await event in engine.events {
+            switch event {
+            case .call(.incoming(let peer, _, let offer)):
+                let who = await describe(peer, engine)
+                output.line("incoming call from \(who): \(offer.summaryText)")
+            case .call(.active(let call)):
+                output.line("call active with \(await describe(call.peer, engine)): \(call.params.summaryText)")
+                if let duration = command.durationLimit {
+                    limit?.cancel()
+                    limit = Task {
+                        try? await Task.sleep(for: duration)
+                        if !Task.isCancelled, await engine.current?.callID == call.callID { try? await engine.hangup() }
+                    }
+                }
+            case .call(.rejectedBusy(let peer, _)):
+                output.line("busy: turned away a call from \(await describe(peer, engine))")
+            case .call: break
+            case .stats: break
+            case .warning(let text): output.line("warning: \(text)")
+            case .ended(let summary):
+                if command.json {
+                    output.line(summary.json)
+                } else {
+                    for line in summary.textLines { output.line(line) }
+                }
+                if summary.wasActive { answered += 1 }
+                if let max = command.maxCalls, answered >= max { await engine.shutdown() }
+            }
+        }
+        limit?.cancel()
+        await server.close()
+        for connection in connections.all { await connection.close() }
+    }
+
+    private func describe(_ peer: PeerID, _ engine: CallEngine) async -> String {
+        let nick = await engine.nickname(of: peer).map(LineOutput.sanitize) ?? "?"
+        return "\(nick) (\(peer.fingerprint))"
+    }
+}
+
+/// The sessions a host accepted, to close them at exit.
+final class ConnectionList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var connections: [PeerConnection] = []
+    func add(_ connection: PeerConnection) { lock.withLock { connections.append(connection) } }
+    var all: [PeerConnection] { lock.withLock { connections } }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Net
+import Session
+import Voice
+import Wire
+
+/// The media of the active call: encoder and decoder with the negotiated parameters, and the
+/// audio devices, recording and tasks feeding them. Owned by the `CallEngine` actor.
+final class CallMedia {
+    let call: ActiveCall
+    let format: PCMFormat
+    let sender: VoiceSender
+    let receiver: VoiceReceiver
+    let connection: PeerConnection
+    let started: Instant
+    var recorder: OggOpusRecorder?
+    var playback: ALSAPlayback?
+    var capture: ALSACapture?
+    var tasks: [Task<Void, Never>] = []
+
+    init(call: ActiveCall, config: VoiceConfig, connection: PeerConnection, started: Instant) throws(VoiceError) {
+        self.call = call
+        format = call.params.pcmFormat
+        sender = try VoiceSender(callID: call.callID, config: config)
+        receiver = try VoiceReceiver(config: config)
+        self.connection = connection
+        self.started = started
+    }
+
+    /// Stops the tasks and devices and closes the recording; returns a problem with the
+    /// recording, if any.
+    func stop() -> String? {
+        for task in tasks { task.cancel() }
+        tasks = []
+        capture?.stop()
+        playback?.stop(drain: false)
+        capture = nil
+        playback = nil
+        defer { recorder = nil }
+        do {
+            try recorder?.finish()
+        } catch {
+            return "recording: \(error)"
+        }
+        return nil
+    }
+}
+
+/// The encoder's packet-loss hint, from the peer's reports: the loss it saw over each report
+/// interval, rising at once and easing off by a fifth per report, never below the configured
+/// hint (the user's floor, 10 % by default).
+struct LossHint: Sendable, Equatable {
+    let floor: Int
+    private var smoothed = 0.0
+    private var previous: CallReport?
+
+    init(floor: Int) { self.floor = floor }
+
+    /// The hint in percent.
+    var percent: Int { min(100, max(floor, Int((smoothed * 100 - 1e-9).rounded(.up)))) }
+
+    /// Takes the peer's next report; returns the new hint in percent.
+    mutating func update(with report: CallReport) -> Int {
+        defer { previous = report }
+        guard let previous else { return percent }
+        let received = Double(report.framesReceived &- previous.framesReceived)
+        let lost = Double(report.framesLost &- previous.framesLost)
+        // Counters that went backwards (a new call's report) say nothing.
+        guard report.framesReceived >= previous.framesReceived, report.framesLost >= previous.framesLost,
+            received + lost > 0
+        else { return percent }
+        let loss = lost / (received + lost)
+        smoothed = max(loss, smoothed * 0.8)
+        return percent
+    }
+
+    mutating func reset() {
+        smoothed = 0
+        previous = nil
+    }
+}
