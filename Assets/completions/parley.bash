@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|call|peers|history|audio|compare|help)
+    id|chat|send|call|peers|history|audio|relay|compare|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send call peers history audio compare help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send call peers history audio relay compare help' -- "${cur}"))
         ;;
     esac
 }
@@ -206,7 +206,7 @@ _parley_chat() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -226,6 +226,22 @@ _parley_chat() {
     '--interface')
         return
         ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
+        return
+        ;;
     '--announce-interval')
         return
         ;;
@@ -240,9 +256,9 @@ _parley_chat() {
 
 _parley_send() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--offline --version -h --help)
     repeating_options=()
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --to --timeout)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --to --timeout)
     __parley_offer_flags_options 1
 
     # Offer option value completions
@@ -257,6 +273,22 @@ _parley_send() {
         return
         ;;
     '--expect')
+        return
+        ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
         return
         ;;
     '--to')
@@ -338,7 +370,7 @@ _parley_peers() {
     repeating_flags=()
     non_repeating_flags=(--json --watch --stats --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --wait)
+    non_repeating_options=(--home --relay --relay-fingerprint --relay-network --wait)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -347,6 +379,15 @@ _parley_peers() {
         return
         ;;
     '--interface')
+        return
+        ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
         return
         ;;
     '--wait')
@@ -405,6 +446,36 @@ _parley_audio_devices() {
     repeating_options=()
     non_repeating_options=()
     __parley_offer_flags_options 0
+}
+
+_parley_relay() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--network)
+    non_repeating_options=(--home --listen --metrics --max-clients --log-level)
+    __parley_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--metrics')
+        return
+        ;;
+    '--network')
+        return
+        ;;
+    '--max-clients')
+        return
+        ;;
+    '--log-level')
+        return
+        ;;
+    esac
 }
 
 _parley_compare() {
