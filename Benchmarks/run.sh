@@ -93,7 +93,6 @@ read_baseline() {
 }
 
 if [[ ${#compare_only[@]} -gt 0 ]]; then
-    for dir in .benchmarkBaselines/*/"${compare_only[1]}"; do targets+=("$(basename "$(dirname "$dir")")"); done
     read_baseline "${compare_only[1]}" "$tmp/run"
     read_baseline "${compare_only[0]}" "$tmp/base"
     python3 summary.py "$tmp/run" "$tmp/base"

@@ -59,7 +59,10 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "Relay: forwarding, 16 clients in 8 pairs",
         configuration: .init(
-            metrics: [cpuPerMessage, processCPUPerMessage, throughput, size], warmupIterations: 1,
+            metrics: [cpuPerMessage, processCPUPerMessage, throughput, size],
+            // Raw numbers in the tables, not rounded to thousands.
+            units: [cpuPerMessage: .count, processCPUPerMessage: .count, throughput: .count, size: .count],
+            warmupIterations: 1,
             maxDuration: .seconds(15), maxIterations: 10)
     ) { benchmark, load in
         do {
@@ -83,7 +86,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "Relay: memory per idle client (200 clients)",
         configuration: .init(
-            metrics: [rssPerClient], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 1)
+            metrics: [rssPerClient], units: [rssPerClient: .count], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 1)
     ) { benchmark, relay in
         do {
             let growth = try await IdleClients.measure(relay: relay, warmUp: 20, count: 200)
