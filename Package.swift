@@ -16,7 +16,7 @@ let package = Package(
     products: [
         .executable(name: "parley", targets: ["parley"]),
         // The protocol stack without the command-line front end, for Benchmarks/ and embedders.
-        .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net"]),
+        .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net", "Relay"]),
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
     ],

@@ -12,6 +12,8 @@ let package = Package(
         // Already in the graph through parley; named here for the diagnostic benchmarks that
         // measure NIO alone (connect/close, event-loop hops).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Also in the graph through parley: the relay benchmarks silence the relay's logger.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // The benchmark plugin finds suites as executable targets under Benchmarks/<Name>/.
@@ -52,6 +54,23 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/Voice",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        // The relay: round trip direct vs relayed, CPU per forwarded message, memory per idle
+        // client (issue 5). Run by ./run.sh with the rest.
+        .executableTarget(
+            name: "RelayBenchmarks",
+            dependencies: [
+                .product(name: "ParleyCore", package: "parley"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Relay",
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]

@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
-# Builds parley's benchmarks in release mode, runs them with package-benchmark, prints the
-# results table and a summary checked against the targets. See README.md.
+# Builds every benchmark target in release mode, runs them with package-benchmark, prints the
+# results, a summary checked against the targets and, with --compare, the regressions against a
+# saved baseline. See README.md, "Running".
 #
-#   ./run.sh                   run; the results are kept as the baseline "latest"
+#   ./run.sh                   run everything; the results are kept as the baseline "latest"
 #   ./run.sh --save NAME       run and keep the results as baseline NAME instead
-#   ./run.sh --compare NAME    run, then compare this run with the saved baseline NAME
+#   ./run.sh --compare NAME    run, then compare with baseline NAME and flag regressions
 #   ./run.sh --one-cpu         run every benchmark pinned to CPU 0 (taskset); see README.md
+#   ./run.sh --target NAME     run only this target (e.g. Session or SessionBenchmarks); repeatable
+#   ./run.sh --compare-only A B   no run: compare the saved baseline B with the saved baseline A
 #
-# Exit status: 0 when every target is met, 1 when one is missed or cannot be judged, 2 on usage
-# or run errors.
+# The targets are found, not listed: every directory Benchmarks/<Name>/ is the target
+# <Name>Benchmarks. A target whose sources contain the line "// benchmark-requires: root" is
+# skipped, with that reason printed, when not run as root.
+# Exit status: 0 when every target is met and nothing regressed, 1 when a target is missed or
+# cannot be judged, 2 on usage or run errors, 3 when --compare flagged a regression.
 set -euo pipefail
 
 cd "$(dirname "$0")"
 
 usage() {
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 save=""
 compare=""
+compare_only=()
 pin=()
+only=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --save)
@@ -28,9 +36,15 @@ while [[ $# -gt 0 ]]; do
         --compare)
             [[ $# -ge 2 && -n "$2" ]] || { echo "run.sh: --compare needs a baseline name" >&2; exit 2; }
             compare="$2"; shift 2 ;;
+        --compare-only)
+            [[ $# -ge 3 ]] || { echo "run.sh: --compare-only needs two baseline names" >&2; exit 2; }
+            compare_only=("$2" "$3"); shift 3 ;;
         --one-cpu)
             command -v taskset >/dev/null || { echo "run.sh: --one-cpu needs taskset (util-linux)" >&2; exit 2; }
             pin=(taskset -c 0); shift ;;
+        --target)
+            [[ $# -ge 2 && -n "$2" ]] || { echo "run.sh: --target needs a name" >&2; exit 2; }
+            only+=("${2%Benchmarks}"); shift 2 ;;
         -h|--help)
             usage; exit 0 ;;
         *)
@@ -38,7 +52,6 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-target="SessionBenchmarks"
 run_name="${save:-latest}"
 if [[ -n "$compare" && "$compare" == "$run_name" ]]; then
     echo "run.sh: --compare $compare would compare the run with itself; pick another --save name" >&2
@@ -48,141 +61,83 @@ fi
 # The benchmark plugin and the tool it drives.
 bench=(swift package --allow-writing-to-package-directory benchmark)
 
-echo "== Building $target (release); the first build takes several minutes =="
-swift build -c release --product "$target"
+# Every Benchmarks/<Name>/ directory is a target; the ones that cannot run here are skipped.
+targets=()
+for dir in Benchmarks/*/; do
+    name="$(basename "$dir")"
+    target="${name}Benchmarks"
+    if [[ ${#only[@]} -gt 0 && ! " ${only[*]} " =~ " ${name} " ]]; then continue; fi
+    if ! grep -q "name: \"$target\"" Package.swift; then
+        echo "SKIP: $target: Benchmarks/$name/ has no target \"$target\" in Package.swift"
+        continue
+    fi
+    if grep -rqs '^// benchmark-requires: root' "$dir" && [[ $(id -u) -ne 0 ]]; then
+        echo "SKIP: $target: needs root ($(grep -rhs -A1 '^// benchmark-requires: root' "$dir" | sed -n 2p | sed 's,^// *,,'))"
+        continue
+    fi
+    targets+=("$target")
+done
 
-echo
-echo "== Running${pin:+ on CPU 0 only}; results saved as baseline '$run_name' =="
-# Other work on the machine moves these figures a lot; say how busy it was.
-echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-# `baseline update` runs every benchmark (each in its own process) and stores the results
-# under .benchmarkBaselines/$target/$run_name/.
-# With --one-cpu the plugin and every benchmark process it starts inherit the affinity.
-"${pin[@]}" "${bench[@]}" baseline update "$run_name" --target "$target" --no-progress
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
 
-echo "load average after the run:  $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+# Reads baseline $1 of every target into directory $2, one markdown file per target.
+read_baseline() {
+    mkdir -p "$2"
+    for target in "${targets[@]}"; do
+        if [[ -d ".benchmarkBaselines/$target/$1" ]]; then
+            "${bench[@]}" baseline read "$1" --target "$target" --format markdown --path stdout \
+                > "$2/$target.md" 2>/dev/null
+        fi
+    done
+}
 
-echo
-"${bench[@]}" baseline read "$run_name" --target "$target"
-
-if [[ -n "$compare" ]]; then
-    echo
-    echo "== Comparing with baseline '$compare' =="
-    "${bench[@]}" baseline compare "$compare" "$run_name" --target "$target"
+if [[ ${#compare_only[@]} -gt 0 ]]; then
+    read_baseline "${compare_only[1]}" "$tmp/run"
+    read_baseline "${compare_only[0]}" "$tmp/base"
+    python3 summary.py "$tmp/run" "$tmp/base"
+    exit $?
 fi
 
-# The summary is computed from the same stored run, read back as markdown tables (a stable
-# format: pipe-separated, one row per metric).
-markdown="$("${bench[@]}" baseline read "$run_name" --target "$target" --format markdown --path stdout)"
+[[ ${#targets[@]} -gt 0 ]] || { echo "run.sh: no benchmark target to run" >&2; exit 2; }
+
+echo "== Building ${targets[*]} (release); the first build takes several minutes =="
+for target in "${targets[@]}"; do
+    swift build -c release --product "$target"
+done
+
+failed=()
+for target in "${targets[@]}"; do
+    echo
+    echo "== $target: running${pin:+ on CPU 0 only}; results saved as baseline '$run_name' =="
+    # Other work on the machine moves these figures a lot; say how busy it was.
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+    # `baseline update` runs every benchmark of the target (each in its own process) and stores
+    # the results under .benchmarkBaselines/$target/$run_name/. With --one-cpu the plugin and
+    # every benchmark process it starts inherit the affinity.
+    if ! "${pin[@]}" "${bench[@]}" baseline update "$run_name" --target "$target" --no-progress; then
+        echo "run.sh: $target failed" >&2
+        failed+=("$target")
+    fi
+    echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+done
 
 echo
-python3 - "$markdown" <<'PY'
-import re
-import sys
+read_baseline "$run_name" "$tmp/run"
+for target in "${targets[@]}"; do
+    [[ -f "$tmp/run/$target.md" ]] && sed -n '/^## /,$p' "$tmp/run/$target.md"
+done
 
-text = sys.argv[1]
-
-# Each benchmark is a "### <benchmark name>" heading followed by a table whose rows start with the
-# metric and its unit, e.g. "| Time (wall clock) (ns) * |   4016 | ...": p0 p25 p50 p75 p90 p99
-# p100, then the sample count.
-UNIT_NS = {"ns": 1, "us": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
-
-results = {}
-current = None
-for line in text.splitlines():
-    header = re.match(r"^###\s+(.*?)\s*$", line)
-    if header:
-        current = header.group(1)
-        continue
-    if current is None or not line.startswith("|"):
-        continue
-    cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    if not cells or not cells[0].startswith("Time (wall clock)"):
-        continue
-    unit = re.search(r"\((ns|us|μs|ms|s)\)", cells[0])
-    if not unit:
-        continue
-    factor = UNIT_NS[unit.group(1)]
-    columns = ["p0", "p25", "p50", "p75", "p90", "p99", "p100", "samples"]
-    values = dict(zip(columns, cells[1:]))
-    try:
-        results[current] = {
-            "p50": float(values["p50"]) * factor / 1_000,
-            "p99": float(values["p99"]) * factor / 1_000,
-            "samples": values.get("samples", "?"),
-        }
-    except (KeyError, ValueError):
-        pass
-
-SEAL = "Noise seal+open 160-byte frame"
-HANDSHAKE = "XX handshake over loopback TCP (both sides)"
-HANDSHAKE_FIRST = "XX handshake over loopback TCP, first contact (nothing cached)"
-ROUND_TRIP = "Text round trip through the whole stack"
-ROUND_TRIP_LOOP = "Text round trip, application on the event loop (sendNow)"
-PING_PONG = "Plain TCP ping-pong (baseline)"
-PING_PONG_NIO = "Plain TCP ping-pong through NIO, application on the event loop"
-# Pieces of the above, printed for context (see README.md, "Where the time goes").
-CONTEXT = [
-    "SessionMachine XX handshake in memory (both sides)",
-    "SessionMachine XX handshake in memory, known peer (cached, keys made ahead)",
-    "Noise XX handshake in memory (HandshakeState only)",
-    "Identity binding verify (Ed25519)",
-    "SessionMachine text+ack in memory (no sockets)",
-    "Diag: NIO connect+close by host string (no session)",
-    "Diag: NIO connect+close by SocketAddress (no session)",
-    "Diag: task to event loop and back (submit + await)",
-]
-
-MAIN = (SEAL, HANDSHAKE, HANDSHAKE_FIRST, ROUND_TRIP, ROUND_TRIP_LOOP, PING_PONG, PING_PONG_NIO)
-missing = [name for name in MAIN if name not in results]
-if missing:
-    print("Summary: no wall-clock results for: " + ", ".join(missing), file=sys.stderr)
-    print("(benchmarks found: " + ", ".join(sorted(results)) + ")", file=sys.stderr)
-    sys.exit(2)
-
-def us(value):
-    return f"{value:,.1f} µs" if value >= 10 else f"{value:.2f} µs"
-
-def row(name):
-    r = results[name]
-    print(f"  {name:<54} p50 {us(r['p50']):>11}   p99 {us(r['p99']):>11}   ({r['samples']} samples)")
-
-def p50_ratio(a, b):
-    return results[a]["p50"] / results[b]["p50"]
-
-print("== Summary (wall clock) ==")
-for name in MAIN:
-    row(name)
-ratio = p50_ratio(ROUND_TRIP_LOOP, PING_PONG)
-print(f"  {'(3b) / (4), p50: the target':<54} {ratio:.2f}×")
-print(f"  {'(3) / (4), p50: tasks on the global executor':<54} {p50_ratio(ROUND_TRIP, PING_PONG):.2f}×")
-print(f"  {'(3b) / (4b), p50: against NIO with the same hops':<54} {p50_ratio(ROUND_TRIP_LOOP, PING_PONG_NIO):.2f}×")
-print()
-print("Context:")
-for name in CONTEXT:
-    if name in results:
-        row(name)
-print()
-
-# Loopback ping-pong takes 13-22 µs here. Far above that, the baseline itself was disturbed (on
-# this VM: wake-ups across an idle vCPU, README.md "Noise"), and a ratio against it proves nothing.
-baseline_disturbed = results[PING_PONG]["p50"] > 30
-checks = [
-    (f"{SEAL}: p50 < 5 µs", results[SEAL]["p50"] < 5.0),
-    (f"{HANDSHAKE}: p50 < 400 µs", results[HANDSHAKE]["p50"] < 400.0),
-    (f"{HANDSHAKE_FIRST}: p50 < 400 µs", results[HANDSHAKE_FIRST]["p50"] < 400.0),
-    (f"{ROUND_TRIP_LOOP}: p50 within 3× of plain TCP ({ratio:.2f}×)",
-     None if baseline_disturbed else ratio <= 3.0),
-]
-print("== Targets ==")
-for label, ok in checks:
-    verdict = "INCONCLUSIVE" if ok is None else ("PASS" if ok else "FAIL")
-    print(f"  {verdict:<12}  {label}")
-print()
-if baseline_disturbed:
-    print("The plain TCP baseline took over 30 µs, so the ratio is not judged. On this VM that happens")
-    print("when the other vCPU is idle and every wake-up crosses CPUs (README.md, 'Noise'). Rerun, or")
-    print("use --one-cpu.")
-print("Figures from a shared, noisy machine vary by ±30 % between runs; compare runs with --compare.")
-sys.exit(0 if all(ok is True for _, ok in checks) else 1)
-PY
+status=0
+echo
+if [[ -n "$compare" ]]; then
+    read_baseline "$compare" "$tmp/base"
+    python3 summary.py "$tmp/run" "$tmp/base" || status=$?
+else
+    python3 summary.py "$tmp/run" || status=$?
+fi
+if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "run.sh: these targets did not complete: ${failed[*]}" >&2
+    [[ $status -eq 3 ]] || status=2
+fi
+exit $status

@@ -91,6 +91,25 @@ public final class PeerConnection: Sendable {
         try? await channel.eventLoop.submit { self.handler.value.roundTrip }.get()
     }
 
+    /// Runs a session on a TCP channel the caller has already connected (or accepted), instead
+    /// of letting `SessionConnector`/`SessionServer` open it: the handshake starts at once (the
+    /// initiator writes its first message before this returns). Call on the channel's event
+    /// loop. Benchmarks use it to measure the handshake without the TCP connect.
+    public static func start(
+        on channel: Channel, role: SessionMachine.Role, credentials: SessionCredentials,
+        config: SessionConfig = SessionConfig()
+    ) throws -> PeerConnection {
+        channel.eventLoop.preconditionInEventLoop()
+        return try install(on: channel, role: role, credentials: credentials, config: config)
+    }
+
+    /// `established()` for code on the channel's event loop: succeeds when the handshake does,
+    /// fails with `SessionClosedError` when it does not. Call on the channel's event loop.
+    public var establishedFuture: EventLoopFuture<PeerInfo> {
+        channel.eventLoop.preconditionInEventLoop()
+        return handler.value.established
+    }
+
     /// Installs the session handler on a fresh channel. Must run on the channel's event loop.
     static func install(
         on channel: Channel, role: SessionMachine.Role, credentials: SessionCredentials, config: SessionConfig

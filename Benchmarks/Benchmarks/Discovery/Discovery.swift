@@ -1,3 +1,6 @@
+// benchmark-requires: root
+// (every socket is opened in a network namespace the benchmark process creates; ../../run.sh reads these two lines)
+
 // LAN discovery benchmarks: how long until every peer sees every other when N peers start
 // together, and how many bytes a peer sends a second once things are quiet.
 //

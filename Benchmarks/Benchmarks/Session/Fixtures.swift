@@ -18,6 +18,14 @@ enum Fixtures {
     static let bobFirstContact = try! SessionCredentials(
         identity: bob, bindingCache: VerifiedBindingCache(capacity: 0), ephemeralKeys: EphemeralKeyPool(capacity: 0))
 
+    /// Credentials that keep no verified bindings (every handshake is a first contact) but take
+    /// their ephemeral keys from a pool as production does (`SessionCredentials`' default, refilled
+    /// by the session handler after each handshake).
+    static let aliceNoBindingCache = try! SessionCredentials(
+        identity: alice, bindingCache: VerifiedBindingCache(capacity: 0))
+    static let bobNoBindingCache = try! SessionCredentials(
+        identity: bob, bindingCache: VerifiedBindingCache(capacity: 0))
+
     /// A ~20-byte chat line.
     static let text = "hello from parley :)"
 

@@ -171,6 +171,43 @@ let benchmarks: @Sendable () -> Void = {
         await Cleanup.shared.run()
     }
 
+    // The handshake alone (HandshakeOnly.swift): a connection set up before the measurement
+    // and closed after it; measured from the initiator starting its session to both sides
+    // established. Ephemeral keys from the production pool on both sides.
+    Benchmark(
+        "XX handshake alone on a connected loopback TCP socket, peer met before",
+        configuration: slow(units: .microseconds, maxIterations: 15_000)
+    ) { benchmark, pairs in
+        do {
+            try await pairs.handshake(
+                initiator: Fixtures.aliceCredentials, responder: Fixtures.bobCredentials
+            ) { start in start ? benchmark.startMeasurement() : benchmark.stopMeasurement() }
+        } catch {
+            benchmark.error("handshake failed: \(error)")
+        }
+    } setup: {
+        try await ConnectedPairs.start()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    Benchmark(
+        "XX handshake alone on a connected loopback TCP socket, first contact",
+        configuration: slow(units: .microseconds, maxIterations: 15_000)
+    ) { benchmark, pairs in
+        do {
+            try await pairs.handshake(
+                initiator: Fixtures.aliceNoBindingCache, responder: Fixtures.bobNoBindingCache
+            ) { start in start ? benchmark.startMeasurement() : benchmark.stopMeasurement() }
+        } catch {
+            benchmark.error("handshake failed: \(error)")
+        }
+    } setup: {
+        try await ConnectedPairs.start()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
     Benchmark("Text round trip through the whole stack", configuration: slow(units: .nanoseconds)) {
         benchmark, session in
         for _ in benchmark.scaledIterations {
