@@ -3,6 +3,8 @@ import Foundation
 import Identity
 import Net
 import Session
+import Store
+import TUI
 
 struct ChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,6 +49,11 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Open a session to this peer.", valueName: "host:port"))
     var connect: Endpoint?
 
+    @Flag(
+        name: .long,
+        help: "Line-oriented output even on a terminal (the default when standard input or output is not one).")
+    var plain = false
+
     /// Without an address, the chat finds its peers on the LAN.
     var discovers: Bool { listen == nil && connect == nil }
 
@@ -64,12 +71,27 @@ struct ChatCommand: AsyncParsableCommand {
         try await Failure.exitingOnFailure { try await chat() }
     }
 
+    /// The slash commands both clients understand, as `/help` lists them.
+    static var lineCommands: [String] { CommandHelp.all.map { "/" + $0.name } }
+
+    /// The full-screen client runs when both ends are a terminal and --plain is not given.
+    var usesFullScreen: Bool { !plain && isatty(0) == 1 && isatty(1) == 1 }
+
     private func chat() async throws {
         let identity = try homeOptions.loadIdentity()
         let credentials = try SessionCredentials(identity: identity)
+        let store = try Self.openStore(in: homeOptions.store.directory)
+        let fullScreen = usesFullScreen
         let output = LineOutput()
-        let chat = LineChat(output: output, ownNick: identity.nickname, stayAfterInput: listen != nil || discovers)
-        output.line("* you are \(identity.nickname) (\(identity.fingerprint))")
+        let (updates, updateSink) = AsyncStream.makeStream(of: ModelUpdate.self)
+        let display: any ChatDisplay = fullScreen ? ScreenDisplay(updates: updateSink) : PlainDisplay(output: output)
+        var options = ChatController.Options()
+        options.stayAfterInput = listen != nil || discovers || fullScreen
+        options.identityStore = homeOptions.store
+        let chat = ChatController(identity: identity, store: store, display: display, options: options)
+        // Before the screen takes over: these lines are for the terminal or the pipe.
+        display.show(.notice("you are \(identity.nickname) (\(identity.fingerprint))", in: .room))
+        await chat.start()
 
         let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await chat.quit() } }
         defer { signals.cancel() }
@@ -93,11 +115,11 @@ struct ChatCommand: AsyncParsableCommand {
                 throw Failure(message: "cannot listen on \(listen): \(error)", code: .failure)
             }
             let bound = server?.localAddress?.displayText ?? listen.description
-            output.line("* listening on \(bound)")
+            display.show(.notice("listening on \(bound)", in: .room))
         }
         if discovers, let port = server?.localAddress?.port {
             try await startDiscovery(
-                identity: identity, credentials: credentials, port: port, chat: chat, output: output)
+                identity: identity, credentials: credentials, port: port, chat: chat, display: display)
         }
         if let connect {
             let connection: PeerConnection
@@ -111,22 +133,59 @@ struct ChatCommand: AsyncParsableCommand {
         }
         started.set()
 
-        InputReader.start { line in
-            await chat.handle(line: line)
-        } onEnd: {
-            await chat.inputEnded()
+        if fullScreen {
+            await runScreen(identity: identity, chat: chat, updates: updates)
+        } else {
+            InputReader.start { line in
+                await chat.handle(line: line)
+            } onEnd: {
+                await chat.inputEnded()
+            }
         }
 
         let status = await chat.finished()
+        updateSink.finish()
         await server?.close()
         if status != .success { Foundation.exit(status.rawValue) }
+    }
+
+    /// Runs the full-screen client until the user quits, then closes the chat.
+    private func runScreen(identity: LocalIdentity, chat: ChatController, updates: AsyncStream<ModelUpdate>) async {
+        let model = ChatScreenModel(ownNickname: identity.nickname, ownFingerprint: identity.fingerprint.description)
+        let screen = Task {
+            try await FullScreen.run(model: model, updates: updates) { command, conversation in
+                Task { await chat.perform(command, in: conversation) }
+            }
+        }
+        // The chat may end first (a signal): the screen then ends with it.
+        Task {
+            _ = await chat.finished()
+            screen.cancel()
+        }
+        do {
+            _ = try await screen.value
+        } catch {
+            FileHandle.standardError.write(Data("parley: \(error)\n".utf8))
+        }
+        await chat.quit()
+    }
+
+    /// The history database in the identity directory; a clear error and exit status 1 when it
+    /// is damaged, locked, full, or cannot be opened.
+    static func openStore(in directory: String) throws -> ParleyStore {
+        do {
+            return try ParleyStore(directory: directory)
+        } catch {
+            throw Failure(message: error.description, code: .failure)
+        }
     }
 }
 
 extension ChatCommand {
     /// Announces `port` on the LAN and lets the chat open sessions to what it discovers.
     private func startDiscovery(
-        identity: LocalIdentity, credentials: SessionCredentials, port: Int, chat: LineChat, output: LineOutput
+        identity: LocalIdentity, credentials: SessionCredentials, port: Int, chat: ChatController,
+        display: any ChatDisplay
     ) async throws {
         var config = DiscoveryConfig(ports: [UInt16(port)])
         if let announceInterval { config.announceInterval = .milliseconds(Int64(announceInterval * 1000)) }
@@ -137,7 +196,7 @@ extension ChatCommand {
         } catch let error as DiscoveryStartError {
             throw error.failure
         }
-        output.line("* discovering on \(service.links.map(\.description).joined(separator: ", "))")
+        display.show(.notice("discovering on \(service.links.map(\.description).joined(separator: ", "))", in: .room))
         let sessionConfig = sessionOptions.config
         await chat.useDiscovery(service) { peer in
             // The handshake must prove the announced identity; --expect, if given, must agree.
