@@ -120,6 +120,11 @@ let package = Package(
         ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
         .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
+        // The chat client's core without a terminal: real loopback sessions and a real store.
+        .testTarget(
+            name: "ChatTests",
+            dependencies: ["ParleyApp", "Net", "Session", "Identity", "Store", "TUI", "Wire"]
+        ),
         // The real `parley` binary run as separate processes over loopback.
         .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store"]),
     ],
