@@ -11,21 +11,26 @@ struct ChatCommand: AsyncParsableCommand {
         commandName: "chat",
         abstract: "Chat with peers over direct, end-to-end encrypted sessions.",
         discussion: """
-            A line-oriented client that also works with standard input and output as pipes. \
-            Each line you type is sent to every connected peer; '* #N delivered to NICK' shows \
-            when a peer acknowledged it. Lines typed while no peer is connected wait and go to \
-            the next peer that connects; any still waiting at exit are reported as not sent. Lines starting with '/' are commands: /help, /peers, \
-            /msg, /quit ('//' sends a line starting with '/').
+            On a terminal, a full-screen client (see parley(1), FULL-SCREEN CLIENT); with pipes or \
+            --plain, a line-oriented one with the same commands: each line goes to every connected \
+            peer (the room #lan) and '* #N delivered to NICK' shows its acknowledgement; lines \
+            starting with '/' are commands (/help lists them; '//' sends a line starting with '/').
+
+            History, the outbox and the known peers live in parley.sqlite in the identity \
+            directory. Every message is written to the outbox before it is sent and is sent again, \
+            with its original ID, whenever a session with its peer comes up, until acknowledged: \
+            nothing typed is lost to an absent peer or a killed process. A known nickname \
+            presenting another key is refused until '/verify NICK accept'.
 
             Without --listen and --connect, parley discovers peers on the local network: it \
             listens on a free TCP port, announces it over multicast, shows peers appearing and \
             leaving, and '/msg NICK TEXT' opens an encrypted session to a discovered peer, which \
             must prove the identity it announced.
 
-            When standard input ends, parley delivers what was typed; then with --connect it \
-            says goodbye and exits (status 1 if any message could not be delivered), while with \
-            --listen or discovering it keeps receiving until interrupted. SIGINT and SIGTERM \
-            close every session cleanly and say goodbye on the LAN.
+            When standard input ends (line mode), parley delivers what was typed; then with \
+            --connect it says goodbye and exits (status 1 if any message could not be delivered), \
+            while with --listen or discovering it keeps receiving until interrupted. SIGINT and \
+            SIGTERM close every session cleanly and say goodbye on the LAN.
             """)
 
     @OptionGroup var homeOptions: HomeOptions

@@ -30,7 +30,7 @@ struct ChatControllerTests {
             !bob.display.shownMessages(containing: "while you were away").isEmpty
         }
         try await eventually("alice's outbox is empty") { try alice.store.pendingOutbox(for: bob.peerID).isEmpty }
-        #expect(alice.display.deliveries().contains { $0.1 == .delivered })
+        try await eventually("alice shows it delivered") { alice.display.deliveries().contains { $0.1 == .delivered } }
         #expect(bob.display.shownMessages(containing: "while you were away").count == 1)
         await alice.chat.quit()
         await bob.chat.quit()
