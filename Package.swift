@@ -2,10 +2,11 @@
 // parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
 //
 // Dependencies point one way:
-//   parley → ParleyApp → TUI → CNcursesw
+//   parley → ParleyApp → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics)
+//                      → TUI → CNcursesw
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
-//                      → Voice → COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
+//                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
 // Nothing below Net imports NIOPosix or touches a socket.
 import PackageDescription
 
@@ -22,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // libopus, found through pkg-config (Debian: libopus-dev). Only Voice imports it.
@@ -58,7 +60,8 @@ let package = Package(
         ),
         // Opus and audio: codec, jitter buffer, speech processing, files and devices.
         // The only module that imports the audio C libraries.
-        .target(name: "Voice", dependencies: ["COpus", "CSpeexDSP", "CSndfile", "COpusEnc", "COpusFile", "CALSA"]),
+        .target(
+            name: "Voice", dependencies: ["Wire", "COpus", "CSpeexDSP", "CSndfile", "COpusEnc", "COpusFile", "CALSA"]),
         // Durable state in SQLite through GRDB: history, outbox, known peers.
         .target(
             name: "Store",
@@ -73,17 +76,29 @@ let package = Package(
         .target(
             name: "Net",
             dependencies: [
-                "Session", "Wire", "Identity",
+                "Session", "Wire", "Identity", "Noise",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1.
+        .target(
+            name: "Relay",
+            dependencies: [
+                "Net", "Session", "Wire", "Identity",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Commands: argument parsing and wiring.
         .target(
             name: "ParleyApp",
             dependencies: [
-                "Net", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
+                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,7 +116,7 @@ let package = Package(
             dependencies: ["Identity", "Wire", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
-        .testTarget(name: "VoiceTests", dependencies: ["Voice"]),
+        .testTarget(name: "VoiceTests", dependencies: ["Voice", "Wire"]),
         // A real SQLite database in a temporary directory.
         .testTarget(
             name: "StoreTests",
@@ -118,6 +133,16 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The relay's pure core, and a real relay with real clients on loopback.
+        .testTarget(
+            name: "RelayTests",
+            dependencies: [
+                "Relay", "Net", "Session", "Identity", "Wire", "Noise",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
         .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
         // The chat client's core without a terminal: real loopback sessions and a real store.
@@ -125,6 +150,8 @@ let package = Package(
             name: "ChatTests",
             dependencies: ["ParleyApp", "Net", "Session", "Identity", "Store", "TUI", "Wire"]
         ),
+        // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
+        .testTarget(name: "CompareTests", dependencies: ["ParleyApp"]),
         // The real `parley` binary run as separate processes over loopback.
         .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store"]),
     ],

@@ -173,13 +173,13 @@ _parley() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    id|chat|send|peers|history|help)
+    id|chat|send|peers|history|audio|relay|compare|help)
         # Offer subcommand argument completions
         "_parley_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'id chat send peers history help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'id chat send peers history audio relay compare help' -- "${cur}"))
         ;;
     esac
 }
@@ -206,7 +206,7 @@ _parley_chat() {
     repeating_flags=()
     non_repeating_flags=(--plain --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -224,6 +224,22 @@ _parley_chat() {
         return
         ;;
     '--interface')
+        return
+        ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
         return
         ;;
     '--announce-interval')
@@ -240,9 +256,9 @@ _parley_chat() {
 
 _parley_send() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--offline --version -h --help)
     repeating_options=()
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --to --timeout)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --to --timeout)
     __parley_offer_flags_options 1
 
     # Offer option value completions
@@ -259,6 +275,22 @@ _parley_send() {
     '--expect')
         return
         ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
+        return
+        ;;
     '--to')
         return
         ;;
@@ -272,7 +304,7 @@ _parley_peers() {
     repeating_flags=()
     non_repeating_flags=(--json --watch --stats --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --wait)
+    non_repeating_options=(--home --relay --relay-fingerprint --relay-network --wait)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -281,6 +313,15 @@ _parley_peers() {
         return
         ;;
     '--interface')
+        return
+        ;;
+    '--relay')
+        return
+        ;;
+    '--relay-fingerprint')
+        return
+        ;;
+    '--relay-network')
         return
         ;;
     '--wait')
@@ -305,6 +346,101 @@ _parley_history() {
         return
         ;;
     '--limit')
+        return
+        ;;
+    esac
+}
+
+_parley_audio() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __parley_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    devices)
+        # Offer subcommand argument completions
+        "_parley_audio_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'devices' -- "${cur}"))
+        ;;
+    esac
+}
+
+_parley_audio_devices() {
+    repeating_flags=()
+    non_repeating_flags=(--json --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __parley_offer_flags_options 0
+}
+
+_parley_relay() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--network)
+    non_repeating_options=(--home --listen --metrics --max-clients --log-level)
+    __parley_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--home')
+        return
+        ;;
+    '--listen')
+        return
+        ;;
+    '--metrics')
+        return
+        ;;
+    '--network')
+        return
+        ;;
+    '--max-clients')
+        return
+        ;;
+    '--log-level')
+        return
+        ;;
+    esac
+}
+
+_parley_compare() {
+    repeating_flags=()
+    non_repeating_flags=(--netns --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--peers --duration --workload --rate --out --sweep --seed)
+    __parley_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--peers')
+        return
+        ;;
+    '--duration')
+        return
+        ;;
+    '--workload')
+        __parley_add_completions -W 'text'$'\n''voice'$'\n''mixed'
+        return
+        ;;
+    '--rate')
+        return
+        ;;
+    '--out')
+        return
+        ;;
+    '--sweep')
+        return
+        ;;
+    '--seed')
         return
         ;;
     esac

@@ -55,13 +55,16 @@ _parley() {
             'send:Send one message and wait until the peer acknowledges it.'
             'peers:List the parley peers on the local network.'
             'history:Print the stored history of a conversation, or of all of them.'
+            'audio:Show the audio devices parley can use for calls.'
+            'relay:Run a blind relay that forwards end-to-end encrypted sessions between peers.'
+            'compare:Measure peer-to-peer against client/server on this machine, on the same workload.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        id|chat|send|peers|history|help)
+        id|chat|send|peers|history|audio|relay|compare|help)
             "_parley_${words[1]}" && ret=0
             ;;
         esac
@@ -87,12 +90,18 @@ _parley_id() {
 
 _parley_chat() {
     local -i ret=1
+    local -ar ___path=('auto' 'direct' 'relay')
     local -ar arg_specs=(
         '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
         '--keepalive[Seconds between keepalive pings.]:seconds:'
         '--peer-timeout[Seconds of silence after which a peer counts as gone.]:seconds:'
         '--expect[Refuse a peer unless it proves this identity (a fingerprint, dashes optional, or a peer ID).]:fingerprint:'
         '*--interface[Discover only on this network interface (repeatable; default\: every interface that is up and multicast-capable).]:name:'
+        '--relay[Reach peers through this relay.]:host\:port:'
+        '--relay-fingerprint[Refuse the relay unless it proves this identity (a fingerprint or peer ID, as '\''parley relay'\'' prints it).]:fingerprint:'
+        '--relay-network[The network to join on the relay\: only its members see and reach each other (default\: public).]:name:'
+        '--path[auto\: direct first, the relay beside it if direct is not up within --direct-timeout; direct\: never the relay; relay\: always (default\: auto).]:auto|direct|relay:{__parley_complete "${___path[@]}"}'
+        '--direct-timeout[With --path auto, seconds the direct path has before the relay path starts beside it.]:seconds:'
         '--announce-interval[Seconds between announcements when discovering, with 10 % jitter (default\: 10); peers forget you after three.]:seconds:'
         '--listen[Accept sessions on this address ('\''\:PORT'\'' for every IPv4 interface; port 0 picks one).]:\[addr\]\:port:'
         '--connect[Open a session to this peer.]:host\:port:'
@@ -107,13 +116,20 @@ _parley_chat() {
 
 _parley_send() {
     local -i ret=1
+    local -ar ___path=('auto' 'direct' 'relay')
     local -ar arg_specs=(
         '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
         '--keepalive[Seconds between keepalive pings.]:seconds:'
         '--peer-timeout[Seconds of silence after which a peer counts as gone.]:seconds:'
         '--expect[Refuse a peer unless it proves this identity (a fingerprint, dashes optional, or a peer ID).]:fingerprint:'
-        '--to[The peer to send to.]:host\:port:'
+        '--relay[Reach peers through this relay.]:host\:port:'
+        '--relay-fingerprint[Refuse the relay unless it proves this identity (a fingerprint or peer ID, as '\''parley relay'\'' prints it).]:fingerprint:'
+        '--relay-network[The network to join on the relay\: only its members see and reach each other (default\: public).]:name:'
+        '--path[auto\: direct first, the relay beside it if direct is not up within --direct-timeout; direct\: never the relay; relay\: always (default\: auto).]:auto|direct|relay:{__parley_complete "${___path[@]}"}'
+        '--direct-timeout[With --path auto, seconds the direct path has before the relay path starts beside it.]:seconds:'
+        '--to[The peer to send to\: an address, or with --relay a peer ID, fingerprint or nickname on the relay.]:host\:port|peer:'
         '--timeout[Seconds to wait for connection, handshake and acknowledgement together.]:seconds:'
+        '--offline[With --relay\: if the peer is offline, leave the message sealed for it on the relay (exit 0 once stored).]'
         ':text:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -128,6 +144,9 @@ _parley_peers() {
     local -ar arg_specs=(
         '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
         '*--interface[Discover only on this network interface (repeatable; default\: every interface that is up and multicast-capable).]:name:'
+        '--relay[Reach peers through this relay.]:host\:port:'
+        '--relay-fingerprint[Refuse the relay unless it proves this identity (a fingerprint or peer ID, as '\''parley relay'\'' prints it).]:fingerprint:'
+        '--relay-network[The network to join on the relay\: only its members see and reach each other (default\: public).]:name:'
         '--wait[Seconds to listen before printing.]:seconds:'
         '--json[Print JSON (with --watch, one JSON object per line).]'
         '--watch[Keep running and print every change until interrupted.]'
@@ -148,6 +167,83 @@ _parley_history() {
         '--json[Print a JSON array of messages.]'
         '--search[Only messages containing every word of this text.]:text:'
         '--limit[Print at most this many messages, the newest.]:n:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_audio() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'devices:List the ALSA playback and capture devices.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        devices)
+            "_parley_audio_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_parley_audio_devices() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[Print JSON.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_relay() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
+        '--listen[Accept clients on this address.]:\[addr\]\:port:'
+        '--metrics[Serve Prometheus metrics over HTTP at /metrics on this address (default\: off).]:\[addr\]\:port:'
+        '*--network[Serve only this network (repeatable; default\: any name a client presents, each its own scope). A long random name works as an access token.]:name:'
+        '--max-clients[Clients served at once.]:count:'
+        '--log-level[trace, debug, info, notice, warning, error or critical (default\: info).]:level:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_parley_compare() {
+    local -i ret=1
+    local -ar ___workload=('text' 'voice' 'mixed')
+    local -ar arg_specs=(
+        '--peers[Number of peers.]:n:'
+        '--duration[Seconds each workload runs.]:seconds:'
+        '--workload[text, voice or mixed (default\: text).]:workload:{__parley_complete "${___workload[@]}"}'
+        '--rate[Messages per second each peer sends to the room, and as many to one other peer.]:rate:'
+        '--out[Directory for results.json, chart.svg and report.md (default\: parley-compare).]:dir:'
+        '--netns[Run each peer in its own network namespace on a bridge (needs root).]'
+        '--sweep[Also run the workload at each of these numbers of peers, for the scaling curves (e.g. 2,4,8).]:list:'
+        '--seed[Seed choosing which peer to kill and which link to cut (default\: random, recorded).]:seed:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -38,12 +38,42 @@ public final class PeerConnection: Sendable {
     /// peer acknowledges it.
     @discardableResult
     public func send(
-        _ text: String, id: MessageID = .random(in: 1...MessageID.max), sentAt: UInt64 = WallClock.millisecondsNow()
+        _ text: String, id: MessageID = MessageIDSource.shared.next(), sentAt: UInt64 = WallClock.millisecondsNow()
     ) async throws -> MessageID {
         try await channel.eventLoop.submit {
             try self.handler.value.sendText(text, id: id, sentAt: sentAt)
             return id
         }.get()
+    }
+
+    /// Sends a voice or call-signalling frame; throws `SendError` for a session frame, a bad
+    /// voice payload size, or a session that is not established.
+    public func sendFrame(_ frame: Frame) async throws {
+        try await channel.eventLoop.submit { try self.handler.value.sendFrame(frame) }.get()
+    }
+
+    /// The same, for callers already on the channel's event loop or that do not wait: the frame
+    /// is handed to the event loop and errors are dropped (a voice frame is worthless late).
+    public func sendFrameNoWait(_ frame: Frame) {
+        channel.eventLoop.execute { try? self.handler.value.sendFrame(frame) }
+    }
+
+    /// Sends a text message without waiting and returns its ID at once. On the channel's event
+    /// loop the message is encrypted and written before this returns; from elsewhere it is handed
+    /// to the loop, and messages handed over from one thread keep their order. What follows comes
+    /// on `events`: `.delivered(id, _)` once the peer acknowledges it, or `.sendFailed(id, error)`
+    /// if it could not be sent (not established, text too long, too many unacknowledged). After
+    /// `.closed` nothing more is reported: a message sent then is not sent.
+    @discardableResult
+    public func sendNow(
+        _ text: String, id: MessageID = MessageIDSource.shared.next(), sentAt: UInt64 = WallClock.millisecondsNow()
+    ) -> MessageID {
+        if channel.eventLoop.inEventLoop {
+            handler.value.sendTextReportingFailure(text, id: id, sentAt: sentAt)
+        } else {
+            channel.eventLoop.execute { self.handler.value.sendTextReportingFailure(text, id: id, sentAt: sentAt) }
+        }
+        return id
     }
 
     /// Says bye, closes, and returns once the connection is closed with the bye sent.
@@ -53,6 +83,9 @@ public final class PeerConnection: Sendable {
         // close future completes only once the socket is closed, after everything queued.
         try? await channel.closeFuture.get()
     }
+
+    /// The session's counters. On the channel's event loop only; for tests.
+    var handlerStats: SessionStats { handler.value.stats }
 
     public func roundTrip() async -> Duration? {
         try? await channel.eventLoop.submit { self.handler.value.roundTrip }.get()
@@ -64,7 +97,9 @@ public final class PeerConnection: Sendable {
     ) throws -> PeerConnection {
         let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self)
         let machine = SessionMachine(role: role, credentials: credentials, config: config)
-        let handler = SessionHandler(machine: machine, eventLoop: channel.eventLoop) { event in
+        let handler = SessionHandler(
+            machine: machine, eventLoop: channel.eventLoop, ephemeralKeys: credentials.ephemeralKeys
+        ) { event in
             continuation.yield(event)
             if case .closed = event { continuation.finish() }
         }

@@ -7,7 +7,8 @@ import Session
     import Glibc
 #endif
 
-/// Opens a TCP connection and runs an initiator session on it.
+/// Opens a TCP connection and runs an initiator session on it. `host` is a name or an IP literal
+/// (IPv6 without brackets); a literal is connected to directly, without resolving.
 public enum SessionConnector {
     public static func connect(
         host: String, port: Int, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -26,7 +27,13 @@ public enum SessionConnector {
                 }
             }
         do {
-            _ = try await bootstrap.connect(host: host, port: port).get()
+            // An IP literal needs no resolver: connecting to the address directly skips
+            // getaddrinfo (run on another thread) and Happy Eyeballs.
+            if let address = try? SocketAddress(ipAddress: host, port: port) {
+                _ = try await bootstrap.connect(to: address).get()
+            } else {
+                _ = try await bootstrap.connect(host: host, port: port).get()
+            }
         } catch {
             throw ConnectError(error, host: host, port: port)
         }

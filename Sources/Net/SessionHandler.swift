@@ -1,4 +1,5 @@
 import NIOCore
+import Noise
 import Session
 import Wire
 
@@ -14,13 +15,18 @@ final class SessionHandler: ChannelInboundHandler {
     private let closedPromise: EventLoopPromise<CloseReason>
     private var context: ChannelHandlerContext?
     private let timer: DeadlineTimer
+    private let eventLoop: EventLoop
+    /// Refilled once the handshake is done, so that the next handshake finds its key ready.
+    private let ephemeralKeys: EphemeralKeyPool?
 
     init(
-        machine: SessionMachine, eventLoop: EventLoop,
+        machine: SessionMachine, eventLoop: EventLoop, ephemeralKeys: EphemeralKeyPool? = nil,
         onEvent: @escaping @Sendable (SessionEvent) -> Void
     ) {
         self.machine = machine
         self.onEvent = onEvent
+        self.eventLoop = eventLoop
+        self.ephemeralKeys = ephemeralKeys
         establishedPromise = eventLoop.makePromise()
         closedPromise = eventLoop.makePromise()
         timer = DeadlineTimer(eventLoop: eventLoop)
@@ -29,6 +35,7 @@ final class SessionHandler: ChannelInboundHandler {
     var established: EventLoopFuture<PeerInfo> { establishedPromise.futureResult }
     var closed: EventLoopFuture<CloseReason> { closedPromise.futureResult }
     var roundTrip: Duration? { machine.roundTrip }
+    var stats: SessionStats { machine.stats }
 
     // MARK: Channel events
 
@@ -71,6 +78,21 @@ final class SessionHandler: ChannelInboundHandler {
     func sendText(_ text: String, id: MessageID, sentAt: UInt64) throws(SendError) {
         let actions = try machine.sendText(text, id: id, sentAt: sentAt, now: .now())
         perform(actions)
+    }
+
+    /// A voice or call frame: sealed and written at once, never held behind text (the machine
+    /// bounds the text in flight ahead of it).
+    func sendFrame(_ frame: Frame) throws(SendError) {
+        perform(try machine.sendFrame(frame, now: .now()))
+    }
+
+    /// `sendText` for callers that do not wait: a failure is reported as a `.sendFailed` event.
+    func sendTextReportingFailure(_ text: String, id: MessageID, sentAt: UInt64) {
+        do {
+            try sendText(text, id: id, sentAt: sentAt)
+        } catch {
+            deliver(.sendFailed(id, error))
+        }
     }
 
     func close() {
@@ -124,7 +146,10 @@ final class SessionHandler: ChannelInboundHandler {
 
     private func deliver(_ event: SessionEvent) {
         switch event {
-        case .established(let peer): establishedPromise.succeed(peer)
+        case .established(let peer):
+            establishedPromise.succeed(peer)
+            // After this batch, not before the handshake's last message and events are out.
+            if let ephemeralKeys { eventLoop.execute { ephemeralKeys.refill() } }
         case .closed(let reason):
             establishedPromise.fail(SessionClosedError(reason: reason))
             closedPromise.succeed(reason)

@@ -27,6 +27,11 @@ struct ChatCommand: AsyncParsableCommand {
             leaving, and '/msg NICK TEXT' opens an encrypted session to a discovered peer, which \
             must prove the identity it announced.
 
+            With --relay, parley also registers on that relay: /peers lists the peers of your \
+            relay network, '/msg NICK TEXT' reaches a peer known only through the relay, and \
+            peers may open sessions to you through it. Relayed sessions are end-to-end \
+            encrypted exactly like direct ones; the relay cannot read them.
+
             When standard input ends (line mode), parley delivers what was typed; then with \
             --connect it says goodbye and exits (status 1 if any message could not be delivered), \
             while with --listen or discovering it keeps receiving until interrupted. SIGINT and \
@@ -36,6 +41,8 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @OptionGroup var sessionOptions: SessionOptions
     @OptionGroup var interfaceOptions: InterfaceOptions
+    @OptionGroup var relayOptions: RelayOptions
+    @OptionGroup var pathOptions: PathOptions
 
     @Option(
         name: .customLong("announce-interval"),
@@ -63,6 +70,9 @@ struct ChatCommand: AsyncParsableCommand {
     var discovers: Bool { listen == nil && connect == nil }
 
     func validate() throws {
+        if relayOptions.relay == nil, pathOptions.path == .relay {
+            throw ValidationError("--path relay needs --relay")
+        }
         if !discovers && (!interfaceOptions.interfaces.isEmpty || announceInterval != nil) {
             throw ValidationError(
                 "--interface and --announce-interval apply only when discovering (without --listen and --connect)")
@@ -93,6 +103,10 @@ struct ChatCommand: AsyncParsableCommand {
         var options = ChatController.Options()
         options.stayAfterInput = listen != nil || discovers || fullScreen
         options.identityStore = homeOptions.store
+        let relay = RelayFeature(
+            credentials: credentials, sessionConfig: sessionOptions.config, network: relayOptions.network,
+            configured: relayOptions.target)
+        options.features = ChatFeatures(relay: relay)
         let chat = ChatController(identity: identity, store: store, display: display, options: options)
         // Before the screen takes over: these lines are for the terminal or the pipe.
         display.show(.notice("you are \(identity.nickname) (\(identity.fingerprint))", in: .room))
@@ -126,6 +140,8 @@ struct ChatCommand: AsyncParsableCommand {
             try await startDiscovery(
                 identity: identity, credentials: credentials, port: port, chat: chat, display: display)
         }
+        await chat.configurePaths(pathOptions.chosenPath, headStart: pathOptions.headStart)
+        if let target = relayOptions.target { try await relay.start(target, chat: chat) }
         if let connect {
             let connection: PeerConnection
             do throws(ConnectError) {
@@ -210,16 +226,19 @@ extension ChatCommand {
             }
             var config = sessionConfig
             config.expectedPeer = .peerID(peer.peerID)
-            var lastError = ConnectError.failed("no address")
-            for address in peer.addresses {
-                do throws(ConnectError) {
-                    return try await SessionConnector.connect(
-                        host: address.host, port: Int(peer.ports[0]), credentials: credentials, config: config)
-                } catch {
-                    lastError = error
+            let direct: @Sendable () async throws -> PeerConnection = { [config] in
+                var lastError = ConnectError.failed("no address")
+                for address in peer.addresses {
+                    do throws(ConnectError) {
+                        return try await SessionConnector.connect(
+                            host: address.host, port: Int(peer.ports[0]), credentials: credentials, config: config)
+                    } catch {
+                        lastError = error
+                    }
                 }
+                throw lastError
             }
-            throw lastError
+            return try await chat.openSession(to: peer.peerID, config: config, direct: direct)
         }
     }
 }

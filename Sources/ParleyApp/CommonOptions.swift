@@ -84,6 +84,8 @@ enum ExitStatus: Int32 {
     case timedOut = 4
     /// The peer is not who it should be: wrong key or a bad identity signature.
     case wrongKey = 5
+    /// `parley compare` was interrupted (SIGINT or SIGTERM) and removed what it had started.
+    case interrupted = 130
 }
 
 extension Failure {

@@ -20,7 +20,10 @@ public struct Parley: AsyncParsableCommand {
             'parley chat --connect HOST:7000' on another.
             """,
         version: "parley \(version) (protocol \(ProtocolVersion.current), \(OpusInfo.versionString))",
-        subcommands: [IdCommand.self, ChatCommand.self, SendCommand.self, PeersCommand.self, HistoryCommand.self]
+        subcommands: [
+            IdCommand.self, ChatCommand.self, SendCommand.self, PeersCommand.self, HistoryCommand.self,
+            AudioCommand.self, RelayCommand.self, CompareCommand.self, LabNodeCommand.self,
+        ]
     )
 
     public init() {}

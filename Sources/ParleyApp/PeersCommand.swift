@@ -13,11 +13,13 @@ struct PeersCommand: AsyncParsableCommand {
             address and port, and when each peer was last heard. It never announces itself. \
             With --watch it then prints each change (+ appeared, ~ changed, - gone) until \
             interrupted. An announcement is only a hint: 'parley chat' still checks each peer's \
-            identity in the handshake.
+            identity in the handshake. With --relay it lists instead the peers registered in your \
+            network on that relay and exits.
             """)
 
     @OptionGroup var homeOptions: HomeOptions
     @OptionGroup var interfaceOptions: InterfaceOptions
+    @OptionGroup var relayOptions: RelayOptions
 
     @Option(name: .long, help: ArgumentHelp("Seconds to listen before printing.", valueName: "seconds"))
     var wait: Double = 1.5
@@ -41,6 +43,7 @@ struct PeersCommand: AsyncParsableCommand {
 
     private func listPeers() async throws {
         let identity = try homeOptions.loadIdentity()
+        if relayOptions.relay != nil { return try await listRelayPeers(identity: identity) }
         let service: DiscoveryService
         do {
             service = try await DiscoveryService.start(

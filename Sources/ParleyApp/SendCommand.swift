@@ -17,8 +17,15 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var homeOptions: HomeOptions
     @OptionGroup var sessionOptions: SessionOptions
 
-    @Option(name: .long, help: ArgumentHelp("The peer to send to.", valueName: "host:port"))
-    var to: Endpoint
+    @OptionGroup var relayOptions: RelayOptions
+    @OptionGroup var pathOptions: PathOptions
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The peer to send to: an address, or with --relay a peer ID, fingerprint or nickname on the relay.",
+            valueName: "host:port|peer"))
+    var to: String
 
     @Option(
         name: .long,
@@ -26,12 +33,24 @@ struct SendCommand: AsyncParsableCommand {
             "Seconds to wait for connection, handshake and acknowledgement together.", valueName: "seconds"))
     var timeout: Double = 10
 
+    @Flag(
+        name: .long,
+        help: "With --relay: if the peer is offline, leave the message sealed for it on the relay (exit 0 once stored)."
+    )
+    var offline = false
+
     @Argument(help: ArgumentHelp("The message. '-' reads it from standard input.", valueName: "text"))
     var text: String
 
     func validate() throws {
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be between 0 and 3600 seconds")
+        }
+        if relayOptions.relay == nil, pathOptions.path == .relay {
+            throw ValidationError("--path relay needs --relay")
+        }
+        if relayOptions.relay == nil, Endpoint(argument: to) == nil {
+            throw ValidationError("--to: '\(to)' is not HOST:PORT (a peer ID or fingerprint needs --relay)")
         }
     }
 
@@ -51,12 +70,12 @@ struct SendCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         try await withDeadline(limit) {
             let connection: PeerConnection
-            do throws(ConnectError) {
-                connection = try await SessionConnector.connect(
-                    host: to.host, port: to.port, credentials: credentials, config: config,
-                    connectTimeout: limit)
-            } catch {
-                throw Failure(message: error.description, code: error.exitStatus)
+            let relay: RelayClient?
+            do {
+                (connection, relay) = try await open(credentials: credentials, config: config, limit: limit)
+            } catch let offline as PeerOffline where self.offline {
+                try await offline.leave(message, credentials: credentials)
+                return
             }
             let peer: PeerInfo
             do {
@@ -76,6 +95,7 @@ struct SendCommand: AsyncParsableCommand {
                 case .delivered(let acked, _) where acked == id:
                     let elapsed = ContinuousClock.now - started
                     await connection.close()
+                    await relay?.close()
                     print("delivered to \(peer.nickname) (\(peer.fingerprint)) in \(elapsed.millisecondsText)")
                     return
                 case .closed(let reason):
@@ -86,6 +106,45 @@ struct SendCommand: AsyncParsableCommand {
             }
             throw Failure(message: "not delivered: the session ended", code: .failure)
         }
+    }
+
+    /// A direct session to an address, a relayed one to a peer on the relay, or with
+    /// `--path auto` whichever of the two is established first.
+    private func open(credentials: SessionCredentials, config: SessionConfig, limit: Duration) async throws
+        -> (PeerConnection, RelayClient?)
+    {
+        let address = Endpoint(argument: to)
+        let direct: @Sendable () async throws -> PeerConnection = {
+            guard let address else { throw Failure(message: "--path direct needs --to HOST:PORT", code: .failure) }
+            do throws(ConnectError) {
+                return try await SessionConnector.connect(
+                    host: address.host, port: address.port, credentials: credentials, config: config,
+                    connectTimeout: limit)
+            } catch {
+                throw Failure(message: error.description, code: error.exitStatus)
+            }
+        }
+        let path = relayOptions.relay == nil ? SessionPath.direct : pathOptions.chosenPath
+        // Through the relay, the peer is --to itself, or the one --expect names.
+        let name = address == nil ? to : sessionOptions.expect
+        if path == .direct || (path == .auto && name == nil) { return (try await direct(), nil) }
+        guard let name, let relay = try await relayOptions.connect(credentials: credentials, sessionConfig: config)
+        else { throw Failure(message: "--path relay to an address needs --expect to name the peer", code: .failure) }
+        let peer = try await relay.resolve(name)
+        let relayed: @Sendable () async throws -> PeerConnection = {
+            try await relay.openSession(to: peer, config: config)
+        }
+        if path == .relay || address == nil {
+            do {
+                return (try await relay.open(to: peer, config: config), relay)
+            } catch RelayClientError.refused(.peerUnavailable) {
+                if offline { throw PeerOffline(relay: relay, peer: peer) }
+            } catch {}
+            return (try await relayed(), relay)
+        }
+        let winner = try await PathSelection.race(
+            directHeadStart: pathOptions.headStart, direct: direct, relay: relayed)
+        return (winner.connection, relay)
     }
 
     private func resolveText() throws -> String {

@@ -58,7 +58,9 @@ extension SessionMachine {
         } catch {
             return .failure(.protocolViolation("identity payload: \(error)"))
         }
-        guard IdentityBinding.verify(decoded, noiseStaticKey: staticBytes),
+        // A binding verified before (same identity key, static key and signature) is not checked
+        // again; see VerifiedBindingCache.
+        guard credentials.bindingCache.verify(decoded, noiseStaticKey: staticBytes),
             let id = PeerID(bytes: decoded.identityKey)
         else { return .failure(.authenticationFailed) }
         if let expected = config.expectedPeer, !expected.matches(id) {

@@ -30,5 +30,7 @@ extension SessionCredentials {
     init(identity: LocalIdentity, rawPayloadForTestingOnly payload: [UInt8]) {
         self.identity = identity
         self.payload = payload
+        bindingCache = VerifiedBindingCache()
+        ephemeralKeys = EphemeralKeyPool()
     }
 }

@@ -13,10 +13,15 @@ extension SessionMachine {
         }
         let length = text.utf8.count
         guard length <= Limits.maxTextBytes else { throw .textTooLong(bytes: length) }
-        guard unacknowledged.count < Limits.maxUnacknowledged else { throw .tooManyUnacknowledged }
-        unacknowledged[id] = now
+        guard unacknowledged.count + heldTextCount < Limits.maxUnacknowledged else { throw .tooManyUnacknowledged }
         stats.messagesSent += 1
-        return sendFrame(.text(id: id, sentAt: sentAt, text: text))
+        let frame = Frame.text(id: id, sentAt: sentAt, text: text)
+        let bytes = FrameCodec.textFrameLength(utf8Count: length)
+        guard heldTextCount == 0, mayPutTextInFlight(bytes: bytes, now: now) else {
+            holdText(HeldText(id: id, frame: frame, bytes: bytes))
+            return []
+        }
+        return putTextInFlight(id: id, frame: frame, bytes: bytes, now: now)
     }
 
     /// Encrypts and frames one frame; a failure to encrypt (nonce exhausted) ends the session.
@@ -71,14 +76,15 @@ extension SessionMachine {
             }
             return actions
         case .ack(let id):
-            guard let sentAt = unacknowledged.removeValue(forKey: id) else {
+            guard let sent = unacknowledged.removeValue(forKey: id) else {
                 stats.unknownAcknowledgements += 1
                 return []
             }
-            let rtt = now - sentAt
+            textBytesInFlight -= sent.bytes
+            let rtt = now - sent.sentAt
             e.roundTrip = rtt
             state = .established(e)
-            return [.deliver(.delivered(id, roundTrip: rtt))]
+            return [.deliver(.delivered(id, roundTrip: rtt))] + releaseHeldTexts(now: now, all: false)
         case .ping(let token):
             return sendFrame(.pong(token: token))
         case .pong(let token):
@@ -90,6 +96,9 @@ extension SessionMachine {
             return [.deliver(.roundTrip(rtt))]
         case .bye(let reason):
             return finish(.peerClosed(reason))
+        case .voice, .call:
+            stats.applicationFramesReceived += 1
+            return [.deliver(.frame(frame))]
         }
     }
 }

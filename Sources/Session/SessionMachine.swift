@@ -40,20 +40,30 @@ public struct SessionMachine: Sendable {
     var reassembler = LengthPrefixReassembler(maxMessageLength: Limits.maxHandshakeMessage)
     // The two collections of the established phase live outside `State`: mutating them inside
     // an enum payload copied out and written back would copy them on every message.
-    /// Our messages awaiting acknowledgement, with when each was sent.
-    var unacknowledged: [MessageID: Instant] = [:]
+    /// Our messages awaiting acknowledgement, with when each was sent and its frame's size.
+    var unacknowledged: [MessageID: InFlightText] = [:]
+    /// Texts accepted from the user but held back, oldest first, while `textBytesInFlight` is at
+    /// `config.maxTextBytesInFlight` (see SessionMachine+Frames.swift).
+    var heldTexts: [HeldText] = []
+    var heldTextsStart = 0
+    /// Encoded bytes of the unacknowledged texts.
+    var textBytesInFlight = 0
+    /// When the last voice frame went out: the text window applies only while voice flows.
+    var lastVoiceSent: Instant?
     /// Message IDs recently received from the peer.
     var duplicates = DuplicateFilter(capacity: Limits.duplicateWindow)
     public internal(set) var stats = SessionStats()
 
+    /// `keyGenerator` makes the handshake's ephemeral key; by default the credentials' pool of
+    /// keys made ahead of time.
     public init(
         role: Role, credentials: SessionCredentials, config: SessionConfig = SessionConfig(),
-        keyGenerator: any NoiseKeyGenerator = SystemKeyGenerator()
+        keyGenerator: (any NoiseKeyGenerator)? = nil
     ) {
         self.role = role
         self.credentials = credentials
         self.config = config
-        self.keyGenerator = keyGenerator
+        self.keyGenerator = keyGenerator ?? credentials.ephemeralKeys
     }
 
     // MARK: State queries
@@ -81,7 +91,7 @@ public struct SessionMachine: Sendable {
 
     /// Messages sent and not yet acknowledged.
     public var unacknowledgedCount: Int {
-        isEstablished ? unacknowledged.count : 0
+        isEstablished ? unacknowledged.count + heldTextCount : 0
     }
 
     /// When `tick` must next be called; nil when no timer is pending.
@@ -148,11 +158,13 @@ public struct SessionMachine: Sendable {
             return now >= h.deadline ? fail(.handshakeTimedOut) : []
         case .established(var e):
             if now >= e.lastReceived + config.peerTimeout { return fail(.peerTimedOut) }
-            guard now >= e.lastPingSent + config.keepaliveInterval else { return [] }
+            let released =
+                heldTextCount > 0 && !textWindowApplies(now: now) ? releaseHeldTexts(now: now, all: true) : []
+            guard now >= e.lastPingSent + config.keepaliveInterval else { return released }
             e.lastPingSent = now
             e.outstandingPing = now.nanoseconds
             state = .established(e)
-            return sendFrame(.ping(token: now.nanoseconds))
+            return released + sendFrame(.ping(token: now.nanoseconds))
         }
     }
 
@@ -161,8 +173,9 @@ public struct SessionMachine: Sendable {
         switch state {
         case .closed: return []
         case .established:
+            let held = releaseHeldTexts(now: now, all: true)
             let bye = sendFrame(.bye(reason: .normal))
-            return bye + finish(.localClose)
+            return held + bye + finish(.localClose)
         case .idle, .handshaking:
             return finish(.localClose)
         }

@@ -16,6 +16,19 @@ public enum Frame: Equatable, Sendable {
     case pong(token: UInt64)
     /// The sender is closing the session on purpose.
     case bye(reason: ByeReason)
+    /// One Opus packet of a call (§11.1). Never acknowledged, never deduplicated.
+    case voice(VoicePacket)
+    /// Call signalling (§11.2).
+    case call(CallSignal)
+
+    /// True for the frames the session itself handles (text, ack, ping, pong, bye); the others
+    /// are the application's, carried through the session untouched.
+    public var isSessionFrame: Bool {
+        switch self {
+        case .text, .ack, .ping, .pong, .bye: true
+        case .voice, .call: false
+        }
+    }
 
     /// The frame format version this build writes and reads.
     public static let formatVersion: UInt8 = 1
@@ -27,6 +40,15 @@ public enum FrameType: UInt8, Sendable {
     case ping = 0x03
     case pong = 0x04
     case bye = 0x05
+    case voice = 0x10
+    case callInvite = 0x11
+    case callRinging = 0x12
+    case callAccept = 0x13
+    case callDecline = 0x14
+    case callBusy = 0x15
+    case callCancel = 0x16
+    case callHangup = 0x17
+    case callReport = 0x18
 }
 
 public enum ByeReason: UInt8, Sendable {

@@ -1,7 +1,7 @@
 /// Encodes and decodes `Frame`s. Pure; every length is checked against `Limits`.
 public enum FrameCodec {
     public static func encode(_ frame: Frame) -> [UInt8] {
-        var w = ByteWriter(capacity: 32)
+        var w = ByteWriter(capacity: frame.encodedCapacityHint)
         w.write(Frame.formatVersion)
         switch frame {
         case .text(let id, let sentAt, let text):
@@ -21,6 +21,14 @@ public enum FrameCodec {
         case .bye(let reason):
             w.write(FrameType.bye.rawValue)
             w.write(reason.rawValue)
+        case .voice(let packet):
+            w.write(FrameType.voice.rawValue)
+            w.write(packet.callID)
+            w.write(packet.sequence)
+            w.write(packet.timestamp)
+            w.write(packet.payload)
+        case .call(let signal):
+            encode(signal, into: &w)
         }
         return w.bytes
     }
@@ -58,6 +66,10 @@ public enum FrameCodec {
             return .frame(.pong(token: try r.readUInt64()))
         case .bye:
             return .frame(.bye(reason: ByeReason(wireValue: try r.readUInt8())))
+        case .voice:
+            return .frame(.voice(try decodeVoice(&r)))
+        case .callInvite, .callRinging, .callAccept, .callDecline, .callBusy, .callCancel, .callHangup, .callReport:
+            return .frame(.call(try decodeCall(type, &r)))
         }
     }
 }

@@ -12,6 +12,11 @@ import Testing
             let name = type._commandName
             let abstract = type.configuration.abstract
             #expect(!abstract.isEmpty, "subcommand \(name) has no abstract")
+            // Internal commands (lab-node) are hidden from the list, and documented as internal.
+            guard type.configuration.shouldDisplay else {
+                #expect(!help.contains("  \(name) "), "parley --help lists the internal command \(name)")
+                continue
+            }
             #expect(
                 help.contains("  \(name) ") && help.contains(abstract),
                 "parley --help does not list \(name) with its abstract:\n\(help)")

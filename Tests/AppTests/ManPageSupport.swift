@@ -52,15 +52,35 @@ struct DeclaredCommand: Decodable {
         try JSONDecoder().decode(ToolInfo.self, from: Data(Parley._dumpHelp().utf8)).command
     }
 
-    /// The subcommands `Parley` configures (ArgumentParser adds a `help` command of its own).
-    static var subcommandNames: [String] { Parley.configuration.subcommands.map { $0._commandName } }
+    /// The commands `Parley` configures (ArgumentParser adds a `help` command of its own); a
+    /// command with subcommands of its own stands for each of them ("audio devices").
+    static var subcommandNames: [String] { leafPaths(Parley.configuration.subcommands, prefix: "") }
 
-    static func subcommand(_ name: String) throws -> DeclaredCommand {
-        try #require(try root().subcommands?.first { $0.commandName == name }, "no subcommand \(name)")
+    private static func leafPaths(_ types: [ParsableCommand.Type], prefix: String) -> [String] {
+        types.flatMap { type in
+            let name = prefix + type._commandName
+            let children = type.configuration.subcommands
+            return children.isEmpty ? [name] : leafPaths(children, prefix: name + " ")
+        }
     }
 
-    static func subcommandType(_ name: String) throws -> ParsableCommand.Type {
-        try #require(Parley.configuration.subcommands.first { $0._commandName == name }, "no subcommand \(name)")
+    /// A command by its path of names, such as "chat" or "audio devices".
+    static func subcommand(_ path: String) throws -> DeclaredCommand {
+        var command = try root()
+        for name in path.split(separator: " ") {
+            command = try #require(command.subcommands?.first { $0.commandName == name }, "no subcommand \(path)")
+        }
+        return command
+    }
+
+    static func subcommandType(_ path: String) throws -> ParsableCommand.Type {
+        var types = Parley.configuration.subcommands
+        var found: ParsableCommand.Type?
+        for name in path.split(separator: " ") {
+            found = types.first { $0._commandName == name }
+            types = try #require(found, "no subcommand \(path)").configuration.subcommands
+        }
+        return try #require(found, "no subcommand \(path)")
     }
 
     /// The options every command has because `parley` itself has them: --help, --version.

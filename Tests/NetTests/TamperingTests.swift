@@ -27,7 +27,9 @@ struct TamperingTests {
             let (alice, _) = try await connect(to: proxy.port)
             let bob = try await server.nextSession()
             _ = try await alice.established()
-            try await alice.send("this must never be shown")
+            // On a loaded machine a keepalive ping can go first and meet the tampering instead;
+            // then the session is already closed here, and the checks below hold all the same.
+            _ = try? await alice.send("this must never be shown")
             let atBob = await events(of: bob) { $0.isClosed }
             #expect(atBob.compactMap(\.message).isEmpty)
             #expect(atBob.last?.closeReason == .decryptionFailed)
@@ -47,7 +49,9 @@ struct TamperingTests {
             let (alice, _) = try await connect(to: proxy.port)
             let bob = try await server.nextSession()
             _ = try await alice.established()
-            try await alice.send("x")
+            // On a loaded machine a keepalive ping can go first and meet the tampering instead;
+            // then the session is already closed here, and the checks below hold all the same.
+            _ = try? await alice.send("x")
             let atBob = await events(of: bob) { $0.isClosed }
             guard case .protocolViolation = atBob.last?.closeReason else {
                 Issue.record("expected a protocol violation, got \(String(describing: atBob.last))")

@@ -11,6 +11,12 @@ enum Fixtures {
     // Signing the payload cannot fail for a freshly generated key.
     static let aliceCredentials = try! SessionCredentials(identity: alice)
     static let bobCredentials = try! SessionCredentials(identity: bob)
+    /// Credentials that remember nothing between handshakes: no verified bindings kept, no
+    /// ephemeral keys made ahead.
+    static let aliceFirstContact = try! SessionCredentials(
+        identity: alice, bindingCache: VerifiedBindingCache(capacity: 0), ephemeralKeys: EphemeralKeyPool(capacity: 0))
+    static let bobFirstContact = try! SessionCredentials(
+        identity: bob, bindingCache: VerifiedBindingCache(capacity: 0), ephemeralKeys: EphemeralKeyPool(capacity: 0))
 
     /// A ~20-byte chat line.
     static let text = "hello from parley :)"
@@ -41,10 +47,14 @@ func noiseHandshakeInMemory() throws -> (TransportState, TransportState) {
 
 /// Two `SessionMachine`s taken through the whole XX handshake, identity checks included, by
 /// handing each one's output bytes to the other. No sockets, no event loop: the cost of the
-/// protocol and its crypto alone. Returns the machines, both established.
-func sessionHandshakeInMemory() throws -> (SessionMachine, SessionMachine) {
-    var initiator = SessionMachine(role: .initiator, credentials: Fixtures.aliceCredentials)
-    var responder = SessionMachine(role: .responder, credentials: Fixtures.bobCredentials)
+/// protocol and its crypto alone. Returns the machines, both established. By default nothing is
+/// remembered between calls (both bindings verified, both ephemeral keys made on the spot).
+func sessionHandshakeInMemory(
+    initiator aliceCredentials: SessionCredentials = Fixtures.aliceFirstContact,
+    responder bobCredentials: SessionCredentials = Fixtures.bobFirstContact
+) throws -> (SessionMachine, SessionMachine) {
+    var initiator = SessionMachine(role: .initiator, credentials: aliceCredentials)
+    var responder = SessionMachine(role: .responder, credentials: bobCredentials)
     let now = Instant.now()
     var toResponder = sent(initiator.start(now: now))
     _ = responder.start(now: now)

@@ -64,9 +64,9 @@ struct LoopbackServer: Sendable {
     let server: SessionServer
     let port: Int
 
-    static func start() async throws -> LoopbackServer {
+    static func start(credentials: SessionCredentials = Fixtures.bobCredentials) async throws -> LoopbackServer {
         let server = try await SessionServer.bind(
-            host: Fixtures.host, port: 0, credentials: Fixtures.bobCredentials
+            host: Fixtures.host, port: 0, credentials: credentials
         ) { connection in
             Task { for await _ in connection.events {} }
         }

@@ -47,8 +47,9 @@ let benchmarks: @Sendable () -> Void = {
         try TransportPair()
     }
 
-    Benchmark("Noise XX handshake in memory (HandshakeState only)", configuration: slow(seconds: 2, units: .microseconds))
-    { benchmark in
+    Benchmark(
+        "Noise XX handshake in memory (HandshakeState only)", configuration: slow(seconds: 2, units: .microseconds)
+    ) { benchmark in
         for _ in benchmark.scaledIterations {
             do {
                 blackHole(try noiseHandshakeInMemory())
@@ -72,8 +73,9 @@ let benchmarks: @Sendable () -> Void = {
         try Fixtures.bob.handshakePayload()
     }
 
-    Benchmark("SessionMachine XX handshake in memory (both sides)", configuration: slow(seconds: 2, units: .microseconds))
-    { benchmark in
+    Benchmark(
+        "SessionMachine XX handshake in memory (both sides)", configuration: slow(seconds: 2, units: .microseconds)
+    ) { benchmark in
         for _ in benchmark.scaledIterations {
             do {
                 blackHole(try sessionHandshakeInMemory())
@@ -82,6 +84,28 @@ let benchmarks: @Sendable () -> Void = {
                 return
             }
         }
+    }
+
+    // A peer met before: both bindings come from the cache, and each side's next ephemeral key
+    // was made ahead of time (outside the measurement).
+    Benchmark(
+        "SessionMachine XX handshake in memory, known peer (cached, keys made ahead)",
+        configuration: slow(seconds: 2, units: .microseconds)
+    ) { benchmark in
+        Fixtures.aliceCredentials.ephemeralKeys.refill()
+        Fixtures.bobCredentials.ephemeralKeys.refill()
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            do {
+                blackHole(
+                    try sessionHandshakeInMemory(
+                        initiator: Fixtures.aliceCredentials, responder: Fixtures.bobCredentials))
+            } catch {
+                benchmark.error("\(error)")
+                return
+            }
+        }
+        benchmark.stopMeasurement()
     }
 
     // The per-message work of (3) without I/O. The receiver's duplicate filter fills up after
@@ -124,6 +148,29 @@ let benchmarks: @Sendable () -> Void = {
         await Cleanup.shared.run()
     }
 
+    // The same with nothing remembered from earlier handshakes: both sides verify the other's
+    // binding signature, and both make their ephemeral key on the spot.
+    Benchmark(
+        "XX handshake over loopback TCP, first contact (nothing cached)",
+        configuration: slow(units: .microseconds, maxIterations: 15_000)
+    ) { benchmark, server in
+        for _ in benchmark.scaledIterations {
+            do {
+                let connection = try await SessionConnector.connect(
+                    host: Fixtures.host, port: server.port, credentials: Fixtures.aliceFirstContact)
+                _ = try await connection.established()
+                await connection.close()
+            } catch {
+                benchmark.error("handshake over TCP failed: \(error)")
+                return
+            }
+        }
+    } setup: {
+        try await LoopbackServer.start(credentials: Fixtures.bobFirstContact)
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
     Benchmark("Text round trip through the whole stack", configuration: slow(units: .nanoseconds)) {
         benchmark, session in
         for _ in benchmark.scaledIterations {
@@ -136,6 +183,29 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         try await EstablishedSession.open()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    // The client application on its connection's event loop, sending without waiting; the
+    // server's on its own loop (OnLoop.swift). Only the round trips are measured, not the
+    // switch onto the loop's executor around them.
+    Benchmark("Text round trip, application on the event loop (sendNow)", configuration: slow(units: .nanoseconds)) {
+        benchmark, session in
+        await withTaskExecutorPreference(session.executor) {
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                do {
+                    try await session.roundTrip(Fixtures.text)
+                } catch {
+                    benchmark.error("text round trip failed: \(error)")
+                    return
+                }
+            }
+            benchmark.stopMeasurement()
+        }
+    } setup: {
+        try await OnLoopSession.open()
     } teardown: {
         await Cleanup.shared.run()
     }
@@ -153,6 +223,28 @@ let benchmarks: @Sendable () -> Void = {
         }
     } setup: {
         try await PlainTCPPingPong.start()
+    } teardown: {
+        await Cleanup.shared.run()
+    }
+
+    // The floor of (3b): the same hops through SwiftNIO, without the session (OnLoop.swift).
+    Benchmark(
+        "Plain TCP ping-pong through NIO, application on the event loop", configuration: slow(units: .nanoseconds)
+    ) { benchmark, pingPong in
+        await withTaskExecutorPreference(pingPong.executor) {
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                do {
+                    try await pingPong.roundTrip()
+                } catch {
+                    benchmark.error("ping-pong failed: \(error)")
+                    return
+                }
+            }
+            benchmark.stopMeasurement()
+        }
+    } setup: {
+        try await OnLoopPingPong.open()
     } teardown: {
         await Cleanup.shared.run()
     }

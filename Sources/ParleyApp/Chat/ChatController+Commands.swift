@@ -86,6 +86,8 @@ extension ChatController {
     // MARK: /msg
 
     private func directMessage(to nickname: String, text: String?, from conversation: ConversationID) async {
+        // The relay's list may be older than the peer: ask it again before giving up.
+        if relayState.client != nil, case .failure(.unknown) = resolve(nickname) { await refreshRelayPeers() }
         guard let id = peer(named: nickname, in: conversation) else { return }
         let window = ConversationID.peer(id.description)
         show(ChatOutput([.activate(window)]))
@@ -152,7 +154,9 @@ extension ChatController {
                 "accepted the new key \(refusal.presented.fingerprint) for \(nick); its next session is allowed",
                 in: conversation))
         for message in refusal.held {
-            await record(message, from: refusal.presented, nickname: refusal.nickname)
+            await record(
+                id: message.id, sentAt: message.sentAt, text: message.text, from: refusal.presented,
+                nickname: refusal.nickname)
         }
         publishPeers()
     }

@@ -10,16 +10,20 @@ extension ChatController {
     /// A peer's nickname: from its session, discovery, or the store.
     func nickname(of peer: PeerID) -> String {
         if let live = sessions.values.first(where: { $0.peer?.peerID == peer })?.peer { return live.nickname }
-        return discovered[peer]?.nickname ?? known[peer]?.nickname ?? String(peer.description.prefix(12))
+        return discovered[peer]?.nickname ?? known[peer]?.nickname ?? relayState.known[peer]
+            ?? String(peer.description.prefix(12))
     }
 
-    /// Sends the whole peer list to the screen: connected peers first, then discovered, then
-    /// known ones that are away; each group by nickname. Opens their windows with their history.
+    /// Sends the whole peer list to the screen: connected peers first, then discovered and
+    /// those on the relay, then known ones that are away; each group by nickname. Opens their
+    /// windows with their history.
     func publishPeers() {
         let connected = connectedPeers
-        var ids = Set(known.keys).union(discovered.keys).union(connected)
+        var ids = Set(known.keys).union(discovered.keys).union(relayState.peers.keys).union(connected)
         ids.remove(me)
-        func rank(_ id: PeerID) -> Int { connected.contains(id) ? 0 : discovered[id] != nil ? 1 : 2 }
+        func rank(_ id: PeerID) -> Int {
+            connected.contains(id) ? 0 : (discovered[id] != nil || relayState.peers[id] != nil) ? 1 : 2
+        }
         let rows = ids.sorted {
             (rank($0), nickname(of: $0), $0.description) < (rank($1), nickname(of: $1), $1.description)
         }.map { id in
@@ -79,6 +83,7 @@ extension ChatController {
             if let peer = entry.peer, entry.ready { candidates[0][peer.peerID] = peer.nickname }
         }
         for peer in discovered.values { candidates[1][peer.peerID] = peer.nickname }
+        for (id, nickname) in relayState.known where candidates[1][id] == nil { candidates[1][id] = nickname }
         for peer in known.values { candidates[2][peer.peerID] = peer.nickname }
         let folded = Self.fold(name)
         for group in candidates {
@@ -95,7 +100,8 @@ extension ChatController {
         return .failure(.unknown(name))
     }
 
-    /// `/peers`: connected peers with address and round trip, then discovered and known ones.
+    /// `/peers`: connected peers with address (or relay) and round trip, then discovered ones,
+    /// those on the relay, and known ones.
     func listPeers(in conversation: ConversationID) async {
         let live = sessions.values.compactMap { e in e.ready ? e.peer.map { (e, $0) } : nil }
         if live.isEmpty { show(.notice("no peers connected", in: conversation)) }
@@ -107,6 +113,7 @@ extension ChatController {
                     "\(describe(peer)) \(peer.endpointText) seen \((now - peer.lastSeen).agoText) ago", in: conversation
                 ))
         }
+        await listRelayPeers(excluding: connected, in: conversation)
         for (entry, peer) in live.sorted(by: { $0.1.nickname < $1.1.nickname }) {
             let rtt = await entry.link.roundTrip().map(\.millisecondsText) ?? "-"
             let mark = known[peer.peerID]?.verified == true ? " verified" : ""
@@ -116,7 +123,8 @@ extension ChatController {
                     in: conversation))
         }
         let away = known.values.filter {
-            !connected.contains($0.peerID) && discovered[$0.peerID] == nil && $0.peerID != me
+            !connected.contains($0.peerID) && discovered[$0.peerID] == nil && relayState.peers[$0.peerID] == nil
+                && $0.peerID != me
         }
         for peer in away.sorted(by: { $0.nickname < $1.nickname }) {
             show(

@@ -68,6 +68,8 @@ extension ChatController {
                 await send(text, id: id, sentAt: sentAt, number: number, on: key)
             } else if let found = discovered[peer] {
                 dial(found)
+            } else if relayReaches(peer) {
+                dialThroughRelay(peer)
             } else if conversation != .room {
                 let nick = LineOutput.sanitize(nickname(of: peer))
                 show(
@@ -77,22 +79,13 @@ extension ChatController {
         }
     }
 
-    /// Hands one message to a session and marks it sent; a session that refuses it leaves it
-    /// in the outbox.
+    /// Hands one message to a session and marks it sent; a session that cannot send it reports
+    /// `.sendFailed` and the message stays in the outbox.
     func send(_ text: String, id: MessageID, sentAt: UInt64, number: Int, on key: ObjectIdentifier) async {
         guard let entry = sessions[key], let peer = entry.peer else { return }
         sessions[key]?.pending[id] = number
-        do {
-            try await entry.link.send(text, id: id, sentAt: sentAt)
-        } catch {
-            guard sessions[key]?.pending.removeValue(forKey: id) != nil else { return }
-            failures += 1
-            show(
-                .error("#\(number) not sent to \(LineOutput.sanitize(peer.nickname)): \(error); it stays in the outbox")
-            )
-            finishIfIdle()
-            return
-        }
+        // A failure comes back as `.sendFailed` (see ChatController+Sessions).
+        entry.link.sendNow(text, id: id, sentAt: sentAt)
         let conversation = Self.conversation(of: id, from: peer.peerID)
         do {
             let me = me
@@ -125,13 +118,18 @@ extension ChatController {
                 "sending \(pending.count) queued message\(pending.count == 1 ? "" : "s") to \(LineOutput.sanitize(peer.nickname))",
                 in: .peer(peer.peerID.description)))
         for message in pending {
-            let number = numbers[message.messageID] ?? nextNumber
-            if numbers[message.messageID] == nil {
-                numbers[message.messageID] = number
-                nextNumber += 1
-            }
+            let number = number(for: message.messageID)
             await send(message.text, id: message.messageID, sentAt: message.sentAt, number: number, on: key)
         }
+    }
+
+    /// The number shown for an own message: given on first use in this run.
+    func number(for id: MessageID) -> Int {
+        if let number = numbers[id] { return number }
+        let number = nextNumber
+        nextNumber += 1
+        numbers[id] = number
+        return number
     }
 
     /// Room messages that waited for a peer go to the one that came.

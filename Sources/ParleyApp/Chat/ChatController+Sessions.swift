@@ -9,11 +9,13 @@ import Wire
 /// Sessions: established (trust on first use, then the outbox), messages in (recorded once),
 /// acknowledgements, and the end.
 extension ChatController {
-    /// Takes over a session (direct or relayed) and handles its events in order.
-    func attach(_ link: any ChatLink, isOutgoing: Bool = false, dialed: PeerID? = nil) {
+    /// Takes over a session (direct or relayed) and handles its events in order. `address` is
+    /// what notices and `/peers` show as where the peer is; a relayed session's default is
+    /// "relay HOST:PORT".
+    func attach(_ link: any ChatLink, isOutgoing: Bool = false, dialed: PeerID? = nil, address: String? = nil) {
         let key = ObjectIdentifier(link)
-        sessions[key] = SessionEntry(
-            link: link, isOutgoing: isOutgoing, address: link.remoteAddressText, dialed: dialed)
+        let address = address ?? (link.path == .relay ? relayLabel : link.remoteAddressText)
+        sessions[key] = SessionEntry(link: link, isOutgoing: isOutgoing, address: address, dialed: dialed)
         sessions[key]?.consumer = Task {
             for await event in link.events { await self.handle(event, on: key) }
         }
@@ -43,6 +45,13 @@ extension ChatController {
                 roundTrips[peer.peerID] = duration
                 publishPeers()
             }
+        case .frame(let frame):
+            // Voice and call signalling: the call integration's, when there is one.
+            if let peer = entry.peer, entry.ready, let calls = options.features.calls {
+                await calls.received(frame, from: peer.peerID, chat: self)
+            }
+        case .sendFailed(let id, let error):
+            sendFailed(id, error: error, on: key)
         case .closed(let reason):
             closed(reason, on: key)
         }
@@ -117,7 +126,8 @@ extension ChatController {
         guard let entry = sessions[key], let peer = entry.peer else { return }
         if entry.refused {
             // The session acknowledged it before it was refused: hold it for an accept.
-            refusals[Self.fold(peer.nickname)]?.held.append(message)
+            refusals[Self.fold(peer.nickname)]?.held.append(
+                HeldMessage(id: message.id, sentAt: message.sentAt, text: message.text))
             return
         }
         await record(message, from: peer.peerID, nickname: peer.nickname)
@@ -125,26 +135,34 @@ extension ChatController {
 
     /// Records a message and shows it, unless the store already has it (a resent copy).
     func record(_ message: IncomingMessage, from sender: PeerID, nickname: String) async {
-        let conversation = Self.conversation(of: message.id, from: sender)
+        await record(id: message.id, sentAt: message.sentAt, text: message.text, from: sender, nickname: nickname)
+    }
+
+    /// The same for a message's parts; `note` is added to the line shown (never stored).
+    func record(
+        id: MessageID, sentAt: UInt64, text: String, from sender: PeerID, nickname: String, note: String? = nil
+    ) async {
+        let conversation = Self.conversation(of: id, from: sender)
         let now = WallClock.millisecondsNow()
         do {
             let stored = try await store.perform { store in
                 try store.recordIncoming(
-                    conversation: conversation, sender: sender, senderNickname: nickname, messageID: message.id,
-                    sentAt: message.sentAt, receivedAt: now, text: message.text)
+                    conversation: conversation, sender: sender, senderNickname: nickname, messageID: id,
+                    sentAt: sentAt, receivedAt: now, text: text)
             }
             guard stored != nil else { return }  // a copy already stored and shown: never twice
         } catch {
             // Shown anyway: the peer has its acknowledgement, so this is the only copy.
             show(.error("could not store a message from \(LineOutput.sanitize(nickname)): \(error)"))
         }
+        let shownText = note.map { text + " (\($0))" } ?? text
         let shown = ChatMessage(
-            id: Self.messageKey(sender, message.id), timestamp: Date(timeIntervalSince1970: Double(now) / 1000),
-            senderID: sender.description, senderNickname: nickname, text: message.text)
+            id: Self.messageKey(sender, id), timestamp: Date(timeIntervalSince1970: Double(now) / 1000),
+            senderID: sender.description, senderNickname: nickname, text: shownText)
         show(
             ChatOutput(
                 [.message(shown, in: conversation.screenID)],
-                line: LineOutput.messageLine(from: nickname, text: message.text)))
+                line: LineOutput.messageLine(from: nickname, text: shownText)))
     }
 
     static func messageKey(_ sender: PeerID, _ id: MessageID) -> String {
@@ -173,6 +191,19 @@ extension ChatController {
             "* #\($0) delivered to \(LineOutput.sanitize(peer.nickname)) (\(roundTrip.millisecondsText))"
         }
         show(ChatOutput([.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state)], line: line))
+        finishIfIdle()
+    }
+
+    // MARK: Not sent
+
+    /// The session could not send a message (`sendNow` reports it as an event): it stays in
+    /// the outbox and goes out again with the peer's next session.
+    private func sendFailed(_ id: MessageID, error: SendError, on key: ObjectIdentifier) {
+        guard let number = sessions[key]?.pending.removeValue(forKey: id), let peer = sessions[key]?.peer else {
+            return
+        }
+        failures += 1
+        show(.error("#\(number) not sent to \(LineOutput.sanitize(peer.nickname)): \(error); it stays in the outbox"))
         finishIfIdle()
     }
 

@@ -7,7 +7,7 @@ import TUI
 import Wire
 
 /// The chat client's core, shared by the full-screen and the line-oriented client: it owns the
-/// sessions (direct, discovered, and later relayed), the store (history, outbox, known peers),
+/// sessions (direct, discovered, and relayed), the store (history, outbox, known peers),
 /// and the conversations (one per peer, plus the room `#lan`), turns commands into messages
 /// and session events into `ChatOutput`s. No terminal here: tests drive it with a recording
 /// display over real loopback sessions.
@@ -49,7 +49,14 @@ actor ChatController {
         let nickname: String
         /// Messages that arrived before the session was closed (the session acknowledged them):
         /// recorded and shown if the user accepts the key.
-        var held: [IncomingMessage] = []
+        var held: [HeldMessage] = []
+    }
+
+    /// A message from a refused key, kept in memory until the user accepts the key.
+    struct HeldMessage {
+        let id: MessageID
+        let sentAt: UInt64
+        let text: String
     }
 
     let display: any ChatDisplay
@@ -82,6 +89,8 @@ actor ChatController {
     var connector: (@Sendable (DiscoveredPeer) async throws -> any ChatLink)?
     var discovered: [PeerID: DiscoveredPeer] = [:]
     var dialing: Set<PeerID> = []
+    /// The relay, when one is in use (see ChatController+Relay).
+    var relayState = RelayChatState()
 
     private var status: ExitStatus?
     private var finishWaiters: [CheckedContinuation<ExitStatus, Never>] = []
@@ -126,6 +135,7 @@ actor ChatController {
             await entry.consumer?.value
         }
         await stopDiscovery()
+        await stopRelay()
         let unsent = waiting
         waiting.removeAll()
         for item in unsent {

@@ -1,4 +1,6 @@
+import Identity
 import TUI
+import Wire
 
 // MARK: - Extension points for voice calls and relays
 //
@@ -11,10 +13,16 @@ protocol CallCommands: Sendable {
     /// Carries out one call command typed in `conversation`. Use `chat` to resolve nicknames,
     /// find a peer's live session, and show notices and `.call(...)` / `.inputLevel` updates.
     func handle(_ command: UserCommand, in conversation: ConversationID, chat: ChatController) async
+    /// A voice or call-signalling frame from `peer`'s ready session.
+    func received(_ frame: Wire.Frame, from peer: PeerID, chat: ChatController) async
 }
 
-/// The relay: `/relay` and `/path`. A relay integration opens relayed sessions and hands each to
-/// `ChatController.attach(_:isOutgoing:dialed:)` as a `ChatLink` whose `path` is `.relay`.
+extension CallCommands {
+    func received(_ frame: Wire.Frame, from peer: PeerID, chat: ChatController) async {}
+}
+
+/// The relay: `/relay` and `/path` (see `RelayFeature`). Relayed sessions are handed to
+/// `ChatController.attach(_:isOutgoing:dialed:address:)` as a `ChatLink` whose `path` is `.relay`.
 protocol RelayCommands: Sendable {
     func handle(_ command: UserCommand, in conversation: ConversationID, chat: ChatController) async
 }

@@ -4,8 +4,8 @@ import TUI
 import Wire
 
 /// A session with one peer, however it is carried, as the chat core uses it. A direct TCP
-/// session (`PeerConnection`) is one; a session through a relay is another kind that plugs in
-/// by conforming and being handed to `ChatController.attach(_:isOutgoing:dialed:)`.
+/// session and a session through a relay circuit are both a `PeerConnection`; its `path` tells
+/// them apart. Either is handed to `ChatController.attach(_:isOutgoing:dialed:address:)`.
 protocol ChatLink: AnyObject, Sendable {
     /// Everything the session reports, in order, ending with `.closed`.
     var events: AsyncStream<SessionEvent> { get }
@@ -13,14 +13,15 @@ protocol ChatLink: AnyObject, Sendable {
     var remoteAddressText: String { get }
     /// How the peers pane shows the path.
     var path: PeerRow.Path { get }
-    /// Sends a text message with this ID and send time; `.delivered(id, _)` follows on acknowledgement.
+    /// Hands a text message with this ID and send time to the session without waiting;
+    /// `.delivered(id, _)` follows on acknowledgement, or `.sendFailed(id, _)` if it could not go out.
     @discardableResult
-    func send(_ text: String, id: MessageID, sentAt: UInt64) async throws -> MessageID
+    func sendNow(_ text: String, id: MessageID, sentAt: UInt64) -> MessageID
     /// Says bye and returns once the session is closed.
     func close() async
     func roundTrip() async -> Duration?
 }
 
 extension PeerConnection: ChatLink {
-    var path: PeerRow.Path { .direct }
+    var path: PeerRow.Path { isRelayed ? .relay : .direct }
 }

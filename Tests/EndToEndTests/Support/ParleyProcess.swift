@@ -93,8 +93,11 @@ final class ParleyProcess: Sendable {
     @discardableResult
     func waitForLine(containing text: String, within seconds: Double = 10) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        while true {
+            // Checked once more after the deadline: on a loaded machine this task can be starved
+            // past it while the line has long arrived.
             if let line = lines.first(where: { $0.contains(text) }) { return line }
+            if Date() >= deadline { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw E2EFailure(

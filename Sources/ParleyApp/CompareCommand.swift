@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Measure peer-to-peer against client/server on this machine, on the same workload.",
+        discussion: """
+            Starts --peers real parley processes on loopback (or, with --netns, each in its own \
+            network namespace on a virtual bridge), connects them as a full mesh of direct sessions, \
+            runs the workload, then again with a peer killed halfway (and, with --netns, with a link \
+            cut), and does the same with every session through a relay. It prints a table with \
+            one row per dimension and both models side by side, and writes results.json, \
+            chart.svg and report.md to --out. A model or workload this build cannot run shows n/a \
+            with the reason. Nothing leaves the machine: every socket binds loopback or a \
+            namespace's address, and discovery is not used. Ctrl-C stops cleanly (exit 130); \
+            every process and namespace it made is removed, also after a failure.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Number of peers.", valueName: "n"))
+    var peers: Int = CompareSettings.defaultPeers
+
+    @Option(name: .long, help: ArgumentHelp("Seconds each workload runs.", valueName: "seconds"))
+    var duration: Double = CompareSettings.defaultDuration
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("text, voice or mixed (default: text).", valueName: "workload"))
+    var workload: CompareSettings.Workload?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Messages per second each peer sends to the room, and as many to one other peer.", valueName: "rate"))
+    var rate: Double = CompareSettings.defaultRate
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Directory for results.json, chart.svg and report.md (default: parley-compare).", valueName: "dir"))
+    var out: String?
+
+    @Flag(name: .long, help: "Run each peer in its own network namespace on a bridge (needs root).")
+    var netns = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also run the workload at each of these numbers of peers, for the scaling curves (e.g. 2,4,8).",
+            valueName: "list"))
+    var sweep: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Seed choosing which peer to kill and which link to cut (default: random, recorded).", valueName: "seed"))
+    var seed: UInt64?
+
+    func validate() throws {
+        guard (2...CompareSettings.maxPeers).contains(peers) else {
+            throw ValidationError("--peers must be between 2 and \(CompareSettings.maxPeers)")
+        }
+        guard duration >= 1, duration <= 3600 else {
+            throw ValidationError("--duration must be between 1 and 3600 seconds")
+        }
+        guard rate > 0, rate <= 1000 else { throw ValidationError("--rate must be above 0 and at most 1000") }
+        _ = try sweepCounts()
+        if netns, let reason = NetnsHosts.unavailableReason { throw ValidationError(reason) }
+    }
+
+    func sweepCounts() throws -> [Int] {
+        guard let sweep else { return [] }
+        let parts = sweep.split(separator: ",", omittingEmptySubsequences: false)
+        let counts = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard counts.count == parts.count, !counts.isEmpty,
+            counts.allSatisfy({ (2...CompareSettings.maxPeers).contains($0) })
+        else {
+            throw ValidationError(
+                "--sweep: '\(sweep)' is not a comma-separated list of peer counts between 2 and \(CompareSettings.maxPeers)"
+            )
+        }
+        return counts
+    }
+
+    var settings: CompareSettings {
+        CompareSettings(
+            peers: peers, duration: duration, workload: workload ?? .text, rate: rate,
+            messageBytes: CompareSettings.defaultMessageBytes, netns: netns, sweep: (try? sweepCounts()) ?? [],
+            seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), faults: true)
+    }
+
+    func run() async throws {
+        try await Failure.exitingOnFailure {
+            let lab = CompareLab(settings: settings, outDirectory: out ?? "parley-compare")
+            do throws(LabFailure) {
+                try await lab.run()
+            } catch {
+                throw Failure(message: error.description, code: .failure)
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+/// The raw results of `parley compare`, as written to results.json.
+struct CompareResults: Codable, Sendable, Equatable {
+    var parleyVersion: String
+    var config: CompareSettings
+    var machine: MachineInfo
+    var models: [ModelResult]
+    /// One entry per N of `--sweep`, empty without it.
+    var sweep: [SweepPoint]
+    /// The table exactly as printed.
+    var table: [CompareRow]
+}
+
+enum ModelKind: String, Codable, Sendable, CaseIterable {
+    case peerToPeer = "peer-to-peer"
+    case clientServer = "client/server"
+}
+
+/// A measurement that was taken, or the reason it was not.
+enum Measured<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    case value(Value)
+    case unavailable(String)
+
+    var value: Value? {
+        if case .value(let v) = self { return v }
+        return nil
+    }
+
+    var reason: String? {
+        if case .unavailable(let r) = self { return r }
+        return nil
+    }
+}
+
+struct ModelResult: Codable, Sendable, Equatable {
+    var model: ModelKind
+    /// The workload without faults.
+    var clean: Measured<TextRunResult>
+    var peerKilled: Measured<FaultRunResult>
+    var relayKilled: Measured<FaultRunResult>
+    var linkCut: Measured<FaultRunResult>
+    /// Voice one-way latency, jitter, late and lost frames: not in this build.
+    var voice: Measured<VoiceRunResult>
+}
+
+struct VoiceRunResult: Codable, Sendable, Equatable {
+    var oneWayMilliseconds: SampleSummary
+    var jitterMilliseconds: Double
+    var lateFrames: Int
+    var lostFrames: Int
+}
+
+/// Load at one node over the workload (the deltas between the counters before and after).
+struct NodeLoad: Codable, Sendable, Equatable {
+    /// "peer 3" or "relay".
+    var name: String
+    var bytesSent: Int
+    var bytesReceived: Int
+    var cpuSeconds: Double
+    var connections: Int
+}
+
+struct TextRunResult: Codable, Sendable, Equatable {
+    var nodes: Int
+    /// From the first connect command to the last node reporting all its sessions up.
+    var setupSeconds: Double
+    /// Send-to-acknowledgement latency, milliseconds.
+    var roundTripMilliseconds: SampleSummary?
+    /// Send-to-receipt latency on the shared clock, milliseconds.
+    var oneWayMilliseconds: SampleSummary?
+    var sent: Int
+    var delivered: Int
+    /// Seconds the workload ran (the longest of the nodes' sending times).
+    var seconds: Double
+    /// Delivered messages per second, whole lab.
+    var messagesPerSecond: Double
+    /// The peer with the most sessions.
+    var connectionsPerNode: Int
+    /// The node that moved the most bytes: the relay in client/server, else the busiest peer.
+    var busiest: NodeLoad
+    var nodesLoad: [NodeLoad]
+}
+
+/// Delivery with a fault injected halfway through the workload.
+struct FaultRunResult: Codable, Sendable, Equatable {
+    /// What was done: "killed peer 2 (SIGKILL) after 1.5 s".
+    var fault: String
+    /// Per sender that survived: messages to peers the fault did not touch, and to those it did.
+    var senders: [SenderDelivery]
+    /// The killed peer, if a peer was killed.
+    var killedPeer: Int?
+    /// Messages that survivors received from the killed peer before it died.
+    var receivedFromKilled: Int
+
+    var unaffectedSent: Int { senders.map(\.unaffectedSent).reduce(0, +) }
+    var unaffectedDelivered: Int { senders.map(\.unaffectedDelivered).reduce(0, +) }
+    var affectedSent: Int { senders.map(\.affectedSent).reduce(0, +) }
+    var affectedDelivered: Int { senders.map(\.affectedDelivered).reduce(0, +) }
+}
+
+struct SenderDelivery: Codable, Sendable, Equatable {
+    var sender: Int
+    var unaffectedSent: Int
+    var unaffectedDelivered: Int
+    var affectedSent: Int
+    var affectedDelivered: Int
+}
+
+/// One N of a scaling sweep: per-node load and latency in each model.
+struct SweepPoint: Codable, Sendable, Equatable {
+    var peers: Int
+    var peerToPeer: Measured<TextRunResult>
+    var clientServer: Measured<TextRunResult>
+
+    func result(_ model: ModelKind) -> Measured<TextRunResult> {
+        model == .peerToPeer ? peerToPeer : clientServer
+    }
+}
+
+struct MachineInfo: Codable, Sendable, Equatable {
+    var system: String
+    var kernel: String
+    var machine: String
+    var processors: Int
+    var date: String
+}

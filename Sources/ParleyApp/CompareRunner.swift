@@ -1,0 +1,167 @@
+import Foundation
+import Session
+
+/// A fault injected halfway through a run.
+enum LabFault: Sendable, Equatable {
+    case none
+    case peerKilled(Int)
+    case relayKilled
+    case linkCut(Int, Int)
+}
+
+/// What one run of the text workload produced, before it is summarised.
+struct RawRun: Sendable {
+    var peerIDs: [String]
+    var setupSeconds: Double
+    var reports: [Int: LabTextReport]
+    var loads: [Int: NodeLoad]
+    var infrastructureLoad: NodeLoad?
+    var faultText: String?
+}
+
+/// Starts lab nodes as real processes, connects them the way a model says, runs the text
+/// workload, injects a fault, collects the reports, and stops everything it started.
+struct LabRunner: Sendable {
+    let executable: String
+    let hosts: any LabHosts
+    let cleanup: CleanupRegistry
+    let progress: CompareProgress
+    let settings: CompareSettings
+
+    func run(model: any CompareModel, nodes count: Int, fault: LabFault) async throws(LabFailure) -> RawRun {
+        let label = "\(model.kind.rawValue), \(count) peers" + (fault == .none ? "" : ", \(fault.label)")
+        progress.phase("\(label): starting peers")
+        var started: [(LabProcess, Int)] = []
+        defer {
+            for (_, token) in started { cleanup.run(token) }
+        }
+        let infrastructure = try await model.start(runner: self, hostIndex: count)
+        defer { if let infrastructure { Task { await infrastructure.stop() } } }
+        defer { hosts.healLinks() }
+        for index in 0..<count {
+            let process = try spawnNode(index)
+            started.append((process, cleanup.add("lab peer \(index) (pid \(process.pid))") { process.kill() }))
+        }
+        var nodes: [LabNodeHandle] = []
+        for (index, (process, _)) in started.enumerated() {
+            guard case .hello(let peerID, let version) = try await process.next(timeout: .seconds(15)),
+                version == LabProtocol.version
+            else { throw LabFailure(message: "peer \(index) speaks another lab protocol") }
+            let host = hosts.address(of: index)
+            guard case .listening(_, let port) = try await process.request(.listen(host: host), timeout: .seconds(10))
+            else { throw LabFailure(message: "peer \(index) did not listen") }
+            nodes.append(LabNodeHandle(index: index, process: process, peerID: peerID, host: host, port: port))
+        }
+
+        progress.phase("\(label): setting up sessions")
+        let setupStart = ContinuousClock.now
+        let ready = nodes
+        try await forEachNode(ready) { node throws(LabFailure) in
+            let path = model.path(for: node.index, nodes: ready, infrastructure: infrastructure)
+            let event = try await node.process.request(
+                .connect(path: path, expectSessions: model.sessionsPerNode(count)), timeout: .seconds(30))
+            guard case .sessionsUp = event else { throw LabFailure(message: "peer \(node.index): \(event)") }
+        }
+        let setupSeconds = (ContinuousClock.now - setupStart).seconds
+
+        let before = try await counters(nodes)
+        let infrastructureBefore = await infrastructure?.load(since: nil)
+        progress.phase(
+            "\(label): text workload for \(settings.duration.formattedSeconds)", countdown: settings.duration)
+        let peerIDs = nodes.map(\.peerID)
+        for node in nodes { node.process.send(.runText(settings.plan(for: node.index, of: peerIDs))) }
+        var faultText: String?
+        var lost: Set<Int> = []
+        if fault != .none {
+            try? await Task.sleep(for: .milliseconds(Int64(settings.duration * 500)))
+            faultText = try inject(fault, nodes: nodes, infrastructure: infrastructure)
+            if case .peerKilled(let victim) = fault { lost.insert(victim) }
+        }
+        let waitLimit = Duration.milliseconds(Int64((settings.duration + settings.drain) * 1000) + 15_000)
+        var reports: [Int: LabTextReport] = [:]
+        for node in nodes where !lost.contains(node.index) {
+            guard case .textDone(let report) = try await node.process.next(timeout: waitLimit) else {
+                throw LabFailure(message: "peer \(node.index) did not report its run")
+            }
+            reports[node.index] = report
+        }
+        let survivors = nodes.filter { !lost.contains($0.index) }
+        let after = try await counters(survivors)
+        var loads: [Int: NodeLoad] = [:]
+        for node in survivors {
+            guard let a = after[node.index], let b = before[node.index] else { continue }
+            loads[node.index] = NodeLoad(
+                name: "peer \(node.index)", bytesSent: a.bytesSent - b.bytesSent,
+                bytesReceived: a.bytesReceived - b.bytesReceived,
+                cpuSeconds: Double(a.cpuMicroseconds - b.cpuMicroseconds) / 1e6, connections: a.openSessions)
+        }
+        let infrastructureLoad = await infrastructure?.load(since: infrastructureBefore)
+
+        progress.phase("\(label): stopping peers")
+        await withTaskGroup(of: Void.self) { group in
+            for node in survivors { group.addTask { await node.process.stop() } }
+        }
+        return RawRun(
+            peerIDs: peerIDs, setupSeconds: setupSeconds, reports: reports, loads: loads,
+            infrastructureLoad: infrastructureLoad, faultText: faultText)
+    }
+
+    private func spawnNode(_ index: Int) throws(LabFailure) -> LabProcess {
+        let command = hosts.launcher(for: index) + [executable, "lab-node", "--name", "lab\(index)"]
+        return try LabProcess(label: "peer \(index)", executable: command[0], arguments: Array(command.dropFirst()))
+    }
+
+    private func counters(_ nodes: [LabNodeHandle]) async throws(LabFailure) -> [Int: LabCounters] {
+        var result: [Int: LabCounters] = [:]
+        for node in nodes {
+            guard case .counters(let counters) = try await node.process.request(.counters, timeout: .seconds(10)) else {
+                throw LabFailure(message: "peer \(node.index) sent no counters")
+            }
+            result[node.index] = counters
+        }
+        return result
+    }
+
+    private func inject(
+        _ fault: LabFault, nodes: [LabNodeHandle], infrastructure: (any ModelInfrastructure)?
+    ) throws(LabFailure) -> String {
+        let at = (settings.duration / 2).formattedSeconds
+        switch fault {
+        case .none:
+            return ""
+        case .peerKilled(let victim):
+            nodes[victim].process.kill()
+            return "killed peer \(victim) (SIGKILL) after \(at)"
+        case .relayKilled:
+            infrastructure?.kill()
+            return "killed the relay (SIGKILL) after \(at)"
+        case .linkCut(let a, let b):
+            try hosts.cutLink(between: a, and: b)
+            return "cut the link between peers \(a) and \(b) (nftables) after \(at)"
+        }
+    }
+
+    private func forEachNode(
+        _ nodes: [LabNodeHandle], _ body: @escaping @Sendable (LabNodeHandle) async throws(LabFailure) -> Void
+    ) async throws(LabFailure) {
+        try await withTaskGroupThrowingFirst(nodes, body)
+    }
+}
+
+extension LabFault {
+    var label: String {
+        switch self {
+        case .none: "no fault"
+        case .peerKilled: "a peer killed"
+        case .relayKilled: "the relay killed"
+        case .linkCut: "a link cut"
+        }
+    }
+}
+
+extension Double {
+    /// "3 s", "1.5 s".
+    var formattedSeconds: String {
+        self == rounded() ? "\(Int(self)) s" : String(format: "%.1f s", self)
+    }
+}

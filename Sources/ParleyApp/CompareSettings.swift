@@ -1,0 +1,54 @@
+import ArgumentParser
+
+/// What `parley compare` runs: the settings of one invocation, recorded in results.json.
+struct CompareSettings: Codable, Sendable, Equatable {
+    enum Workload: String, Codable, Sendable, CaseIterable, ExpressibleByArgument {
+        case text, voice, mixed
+
+        var hasText: Bool { self != .voice }
+        var hasVoice: Bool { self != .text }
+    }
+
+    var peers: Int
+    var duration: Double
+    var workload: Workload
+    /// Messages per second each node sends to the room, and as many to one partner.
+    var rate: Double
+    var messageBytes: Int
+    var netns: Bool
+    var sweep: [Int]
+    var seed: UInt64
+    var faults: Bool
+
+    static let defaultPeers = 8
+    static let maxPeers = 64
+    static let defaultDuration = 10.0
+    static let defaultRate = 20.0
+    static let defaultMessageBytes = 100
+
+    /// Seconds after the last send that nodes wait for acknowledgements.
+    var drain: Double { 2 }
+
+    /// The plan for node `index` of `count`: room messages, and one-to-one messages to the next node.
+    func plan(for index: Int, of nodes: [String]) -> LabTextPlan {
+        LabTextPlan(
+            roomRate: rate, directRate: nodes.count > 1 ? rate : 0,
+            directPeer: nodes.count > 1 ? nodes[(index + 1) % nodes.count] : nil,
+            duration: duration, messageBytes: messageBytes, drain: drain)
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so that `--seed` picks the same victims again.
+struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

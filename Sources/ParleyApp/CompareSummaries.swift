@@ -1,0 +1,53 @@
+/// From the nodes' raw reports to the results of a run.
+extension TextRunResult {
+    init(_ run: RawRun) {
+        let reports = run.reports.values
+        let roundTrips = reports.flatMap(\.roundTripNanos).map { Double($0) / 1e6 }
+        let oneWays = reports.flatMap(\.oneWayNanos).map { Double($0) / 1e6 }
+        let outgoing = reports.flatMap(\.outgoing)
+        let seconds = reports.map(\.elapsed).max() ?? 0
+        let delivered = outgoing.map(\.delivered).reduce(0, +)
+        let loads = run.loads.keys.sorted().compactMap { run.loads[$0] }
+        let candidates = loads + (run.infrastructureLoad.map { [$0] } ?? [])
+        let busiest =
+            candidates.max { ($0.bytesSent + $0.bytesReceived) < ($1.bytesSent + $1.bytesReceived) }
+            ?? NodeLoad(name: "none", bytesSent: 0, bytesReceived: 0, cpuSeconds: 0, connections: 0)
+        self.init(
+            nodes: run.peerIDs.count, setupSeconds: run.setupSeconds,
+            roundTripMilliseconds: SampleSummary(roundTrips), oneWayMilliseconds: SampleSummary(oneWays),
+            sent: outgoing.map(\.sent).reduce(0, +), delivered: delivered, seconds: seconds,
+            messagesPerSecond: seconds > 0 ? Double(delivered) / seconds : 0,
+            connectionsPerNode: loads.map(\.connections).max() ?? 0, busiest: busiest, nodesLoad: candidates)
+    }
+}
+
+extension FaultRunResult {
+    /// `affected(sender, target)`: whether the fault touches messages from `sender` to `target`.
+    init(_ run: RawRun, killedPeer: Int?, affected: (Int, Int) -> Bool) {
+        let index = Dictionary(uniqueKeysWithValues: run.peerIDs.enumerated().map { ($1, $0) })
+        var senders: [SenderDelivery] = []
+        var receivedFromKilled = 0
+        for sender in run.reports.keys.sorted() {
+            guard let report = run.reports[sender] else { continue }
+            var row = SenderDelivery(
+                sender: sender, unaffectedSent: 0, unaffectedDelivered: 0, affectedSent: 0, affectedDelivered: 0)
+            for out in report.outgoing {
+                guard let target = index[out.peerID] else { continue }
+                if affected(sender, target) {
+                    row.affectedSent += out.sent
+                    row.affectedDelivered += out.delivered
+                } else {
+                    row.unaffectedSent += out.sent
+                    row.unaffectedDelivered += out.delivered
+                }
+            }
+            senders.append(row)
+            if let killedPeer, killedPeer < run.peerIDs.count {
+                receivedFromKilled += report.incoming.first { $0.peerID == run.peerIDs[killedPeer] }?.received ?? 0
+            }
+        }
+        self.init(
+            fault: run.faultText ?? "", senders: senders, killedPeer: killedPeer,
+            receivedFromKilled: receivedFromKilled)
+    }
+}

@@ -1,0 +1,114 @@
+import Session
+import Wire
+
+/// What the current text run counted. Reset at the start of each run.
+struct LabRunState: Sendable {
+    var active = false
+    /// Our messages awaiting acknowledgement, by ID, with the peer they went to.
+    var pending: [MessageID: String] = [:]
+    var sent: [String: Int] = [:]
+    var delivered: [String: Int] = [:]
+    var received: [String: Int] = [:]
+    var roundTrips: [Int64] = []
+    var oneWays: [Int64] = []
+
+    mutating func start() { self = LabRunState(active: true) }
+
+    mutating func delivered(_ id: MessageID, roundTrip: Duration) {
+        guard let peer = pending.removeValue(forKey: id) else { return }
+        delivered[peer, default: 0] += 1
+        roundTrips.append(roundTrip.nanoseconds)
+    }
+
+    mutating func received(text: String, from peer: String) {
+        guard active, let sentAt = LabMessage.sentAtNanos(of: text) else { return }
+        received[peer, default: 0] += 1
+        oneWays.append(LabMessage.realtimeNanos() - sentAt)
+    }
+
+    func report(elapsed: Double) -> LabTextReport {
+        let peers = Set(sent.keys).union(received.keys).sorted()
+        return LabTextReport(
+            outgoing: peers.filter { sent[$0] != nil }.map {
+                .init(peerID: $0, sent: sent[$0] ?? 0, delivered: delivered[$0] ?? 0)
+            },
+            incoming: peers.filter { received[$0] != nil }.map { .init(peerID: $0, received: received[$0] ?? 0) },
+            roundTripNanos: roundTrips, oneWayNanos: oneWays, elapsed: elapsed)
+    }
+}
+
+extension LabNode {
+    /// Sends for `plan.duration` seconds at the planned rates, waits up to `plan.drain` seconds
+    /// for the last acknowledgements, and reports. Messages received count from the start of
+    /// the run until the report.
+    func runText(_ plan: LabTextPlan) async -> LabTextReport {
+        run.start()
+        let started = ContinuousClock.now
+        let end = started + .milliseconds(Int64(plan.duration * 1000))
+        let size = max(plan.messageBytes, LabMessage.minimumSize)
+        await withTaskGroup(of: Void.self) { group in
+            if plan.roomRate > 0 {
+                group.addTask { [self] in
+                    await Self.paced(rate: plan.roomRate, until: end) { await self.sendToRoom(size: size) }
+                }
+            }
+            if plan.directRate > 0, let target = plan.directPeer {
+                group.addTask { [self] in
+                    await Self.paced(rate: plan.directRate, until: end) {
+                        await self.send(to: target, size: size)
+                    }
+                }
+            }
+        }
+        let elapsed = (ContinuousClock.now - started).seconds
+        let drainEnd = ContinuousClock.now + .milliseconds(Int64(plan.drain * 1000))
+        while !run.pending.isEmpty, ContinuousClock.now < drainEnd {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        await sampleCounts()
+        let report = run.report(elapsed: elapsed)
+        run.active = false
+        run.pending.removeAll()
+        return report
+    }
+
+    /// Calls `tick` `rate` times a second on an absolute schedule (no drift) until `end`.
+    private static func paced(
+        rate: Double, until end: ContinuousClock.Instant, _ tick: @Sendable () async -> Void
+    ) async {
+        let interval = Duration.nanoseconds(Int64(1e9 / rate))
+        var next = ContinuousClock.now
+        while next < end {
+            await tick()
+            next += interval
+            if next > ContinuousClock.now { try? await Task.sleep(until: next, clock: .continuous) }
+        }
+    }
+
+    private func sendToRoom(size: Int) async {
+        for (peerID, link) in sessions() { await send(on: link, peerID: peerID, size: size) }
+    }
+
+    private func send(to target: String, size: Int) async {
+        guard let entry = sessions().first(where: { $0.peerID == target }) else {
+            run.sent[target, default: 0] += 1  // no session to that peer: a failed message
+            return
+        }
+        await send(on: entry.link, peerID: target, size: size)
+    }
+
+    private func send(on link: Link, peerID: String, size: Int) async {
+        run.sent[peerID, default: 0] += 1
+        guard link.open else { return }
+        let id = MessageID.random(in: 1...MessageID.max)
+        // Recorded before the send: the acknowledgement may be handled before `send` returns.
+        run.pending[id] = peerID
+        let now = LabMessage.realtimeNanos()
+        do {
+            try await link.session.send(
+                LabMessage.text(sentAtNanos: now, size: size), id: id, sentAt: UInt64(now / 1_000_000))
+        } catch {
+            run.pending[id] = nil
+        }
+    }
+}

@@ -1,0 +1,107 @@
+/// The lab protocol between `parley compare` (the orchestrator) and each `parley lab-node` it
+/// starts: one JSON object per line, commands on the node's standard input, events on its
+/// standard output. Internal to parley; both ends ship in the same binary, so there is no
+/// versioning beyond `LabProtocol.version`, checked in `.hello`.
+enum LabProtocol {
+    static let version = 1
+}
+
+/// A peer the node should open a session to, and the identity it must prove.
+struct LabPeerAddress: Codable, Sendable, Equatable {
+    var peerID: String
+    var host: String
+    var port: Int
+}
+
+/// How the node reaches its peers: each session directly (peer-to-peer) or every session through
+/// a relay (client/server). The relay route is a seam until the relay lands (see `LabRoute`).
+enum LabPath: Codable, Sendable, Equatable {
+    case direct([LabPeerAddress])
+    case relay(host: String, port: Int, relayFingerprint: String?, peers: [String])
+}
+
+/// One run of the text workload at one node.
+struct LabTextPlan: Codable, Sendable, Equatable {
+    /// Messages per second to the room: each goes to every connected peer.
+    var roomRate: Double
+    /// Messages per second to `directPeer` alone.
+    var directRate: Double
+    /// The one-to-one partner (a peer ID), or nil for room messages only.
+    var directPeer: String?
+    /// How long to send, in seconds.
+    var duration: Double
+    /// The size of each message's text in bytes (at least `LabMessage.minimumSize`).
+    var messageBytes: Int
+    /// Seconds to wait after the last send for outstanding acknowledgements.
+    var drain: Double
+}
+
+enum LabCommand: Codable, Sendable, Equatable {
+    /// Bind a session server on `host`, port 0. Answered by `.listening`.
+    case listen(host: String)
+    /// Open sessions; answered by `.sessionsUp` once `expectSessions` sessions (opened and
+    /// accepted) are established, or `.error` when one cannot be opened.
+    case connect(path: LabPath, expectSessions: Int)
+    /// Run the text workload; answered by `.textDone` once sending and the drain are over.
+    case runText(LabTextPlan)
+    /// Answered by `.counters`.
+    case counters
+    /// Close every session and exit; answered by `.stopped` just before the exit.
+    case stop
+}
+
+/// Why something could not be done, for the orchestrator to show.
+struct LabFailure: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Counters of one node since it started.
+struct LabCounters: Codable, Sendable, Equatable {
+    /// Bytes the node's sessions sent and received on their TCP connections (TCP_INFO: acked
+    /// and received payload bytes, so handshakes, keepalives and acknowledgements count too).
+    var bytesSent: Int
+    var bytesReceived: Int
+    /// Sessions established now, and ever.
+    var openSessions: Int
+    var sessionsEver: Int
+    /// User plus system CPU time of the process (getrusage), in microseconds.
+    var cpuMicroseconds: Int
+}
+
+/// What one node measured in one text run, per peer.
+struct LabTextReport: Codable, Sendable, Equatable {
+    struct Outgoing: Codable, Sendable, Equatable {
+        var peerID: String
+        /// Messages the node tried to send (including those refused because the session was gone).
+        var sent: Int
+        /// Messages the peer acknowledged before the drain ended.
+        var delivered: Int
+    }
+
+    struct Incoming: Codable, Sendable, Equatable {
+        var peerID: String
+        var received: Int
+    }
+
+    var outgoing: [Outgoing]
+    var incoming: [Incoming]
+    /// Send-to-acknowledgement times of delivered messages, nanoseconds.
+    var roundTripNanos: [Int64]
+    /// Send-to-receipt times of received messages on this host's real-time clock, nanoseconds.
+    var oneWayNanos: [Int64]
+    /// Seconds the sending actually took.
+    var elapsed: Double
+}
+
+enum LabEvent: Codable, Sendable, Equatable {
+    /// The first line a node prints: its identity and the protocol version.
+    case hello(peerID: String, version: Int)
+    case listening(host: String, port: Int)
+    /// Every expected session is up; `seconds` since the `connect` command arrived.
+    case sessionsUp(count: Int, seconds: Double)
+    case textDone(LabTextReport)
+    case counters(LabCounters)
+    case error(LabFailure)
+    case stopped
+}

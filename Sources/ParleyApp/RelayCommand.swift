@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Net
+import Relay
+import Session
+import Wire
+
+struct RelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "Run a blind relay that forwards end-to-end encrypted sessions between peers.",
+        discussion: """
+            Clients connect with --relay HOST:PORT, prove their identity in a Noise handshake, \
+            register in a network and reach the network's other members through the relay. \
+            The sessions between peers stay end-to-end encrypted: the relay sees who talks to \
+            whom, when and how much, never what. It prints its identity (peer ID and \
+            fingerprint) at start; clients pin it with --relay-fingerprint.
+
+            The relay uses the identity in --home (created on first run). It limits clients, \
+            message sizes and each client's messages and bytes per second, drops clients that \
+            do not finish the handshake within 5 seconds or stop reading, and logs (never keys) \
+            to standard error. SIGINT and SIGTERM close every connection and exit 0.
+            """)
+
+    @OptionGroup var homeOptions: HomeOptions
+
+    @Option(name: .long, help: ArgumentHelp("Accept clients on this address.", valueName: "[addr]:port"))
+    var listen: Endpoint
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve Prometheus metrics over HTTP at /metrics on this address (default: off).",
+            valueName: "[addr]:port"))
+    var metrics: Endpoint?
+
+    @Option(
+        name: .customLong("network"),
+        help: ArgumentHelp(
+            "Serve only this network (repeatable; default: any name a client presents, each its own scope). A long random name works as an access token.",
+            valueName: "name"))
+    var networks: [String] = []
+
+    @Option(name: .customLong("max-clients"), help: ArgumentHelp("Clients served at once.", valueName: "count"))
+    var maxClients: Int = RelayLimits.maxClients
+
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical (default: info).", valueName: "level"))
+    var logLevel: String?
+
+    var level: Logger.Level { logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info }
+
+    func validate() throws {
+        guard maxClients >= 1, maxClients <= 1_000_000 else {
+            throw ValidationError("--max-clients must be between 1 and 1000000")
+        }
+        for name in networks where name.utf8.count > RelayLimits.maxNetworkBytes {
+            throw ValidationError("--network: at most \(RelayLimits.maxNetworkBytes) bytes")
+        }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level: '\(logLevel)' is not a level")
+        }
+    }
+
+    func run() async throws {
+        try await Failure.exitingOnFailure { try await serve() }
+    }
+
+    private func serve() async throws {
+        let identity = try homeOptions.loadIdentity()
+        var logger = Logger(label: "parley.relay")
+        logger.logLevel = level
+        let config = RelayConfig(networks: networks.map { Array($0.utf8) }, maxClients: maxClients)
+        let server: RelayServer
+        do {
+            server = try await RelayServer.bind(
+                host: listen.host, port: listen.port, identity: identity, config: config,
+                metrics: metrics.map { (host: $0.host, port: $0.port) }, logger: logger)
+        } catch {
+            throw Failure(message: "cannot listen on \(listen): \(error)", code: .failure)
+        }
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await server.shutdown() } }
+        defer { signals.cancel() }
+        var lines = [
+            "relay \(identity.peerID)", "fingerprint \(identity.fingerprint)",
+            "listening on \(server.localAddress?.displayText ?? listen.description)",
+        ]
+        if let address = server.metricsAddress { lines.append("metrics on http://\(address.displayText)/metrics") }
+        FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+        logger.info("relay started", metadata: ["fingerprint": "\(identity.fingerprint)"])
+        try await server.run()
+        logger.info("relay stopped")
+    }
+}

@@ -1,0 +1,77 @@
+import Session
+import Wire
+
+/// The relay's policy: which networks it serves and every per-client limit. The defaults are
+/// `RelayLimits`'; tests shrink them.
+public struct RelayConfig: Sendable {
+    /// Networks served; empty serves any network name a client presents (each its own scope).
+    public var networks: [[UInt8]]
+    public var maxClients: Int
+    public var maxCircuitsPerClient: Int
+    public var messageRate: Int
+    public var messageBurst: Int
+    public var byteRate: Int
+    public var byteBurst: Int
+    public var maxQueuedBytes: Int
+    public var registerTimeout: Duration
+    public var link: RelayLinkMachine.Config
+    /// FOR TESTS ONLY: sees every byte the relay reads from a client and the plaintext of every
+    /// message it decrypts, so a test can prove what the relay could learn.
+    var tapForTestingOnly: (@Sendable ([UInt8]) -> Void)?
+
+    public init(
+        networks: [[UInt8]] = [], maxClients: Int = RelayLimits.maxClients,
+        maxCircuitsPerClient: Int = RelayLimits.maxCircuitsPerClient,
+        messageRate: Int = RelayLimits.clientMessageRate, messageBurst: Int = RelayLimits.clientMessageBurst,
+        byteRate: Int = RelayLimits.clientByteRate, byteBurst: Int = RelayLimits.clientByteBurst,
+        maxQueuedBytes: Int = RelayLimits.maxQueuedBytes, registerTimeout: Duration = RelayLimits.registerTimeout,
+        link: RelayLinkMachine.Config = RelayLinkMachine.Config()
+    ) {
+        self.networks = networks
+        self.maxClients = maxClients
+        self.maxCircuitsPerClient = maxCircuitsPerClient
+        self.messageRate = messageRate
+        self.messageBurst = messageBurst
+        self.byteRate = byteRate
+        self.byteBurst = byteBurst
+        self.maxQueuedBytes = maxQueuedBytes
+        self.registerTimeout = registerTimeout
+        self.link = link
+    }
+}
+
+/// Why the relay dropped a connection or a message; the label of `parley_relay_drops_total`.
+public enum RelayDropReason: String, Sendable, CaseIterable {
+    // Connections
+    case relayFull = "relay_full"
+    case handshakeFailed = "handshake_failed"
+    case handshakeTimeout = "handshake_timeout"
+    case registerTimeout = "register_timeout"
+    case idleTimeout = "idle_timeout"
+    case protocolViolation = "protocol_violation"
+    case forbidden
+    case replaced
+    case slowReader = "slow_reader"
+    // Messages
+    case notRegistered = "not_registered"
+    case peerUnavailable = "peer_unavailable"
+    case unknownCircuit = "unknown_circuit"
+    case tooManyCircuits = "too_many_circuits"
+    case unknownType = "unknown_type"
+    case mailboxFull = "mailbox_full"
+    case unknownMail = "unknown_mail"
+    /// Not a drop: a client over its rate whose reading was paused.
+    case throttled
+}
+
+/// The relay's counters, as the metrics endpoint shows them.
+public struct RelayCounters: Sendable, Equatable {
+    public var connectionsAccepted = 0
+    public var messagesForwarded = 0
+    public var bytesForwarded = 0
+    public var circuitsOpened = 0
+    public var mailStored = 0
+    public var drops: [RelayDropReason: Int] = [:]
+
+    public subscript(reason: RelayDropReason) -> Int { drops[reason] ?? 0 }
+}

@@ -1,0 +1,114 @@
+import Logging
+import NIOCore
+import Session
+import Wire
+
+/// Carries out the core's actions on the relay's one event loop: every client channel lives on
+/// it, so routing state needs no lock and a forwarded message is one direct write.
+final class RelayHub {
+    let eventLoop: EventLoop
+    private(set) var core: RelayCore
+    private var handlers: [RelayCore.ClientID: RelayConnectionHandler] = [:]
+    private var nextID: RelayCore.ClientID = 1
+    let logger: Logger
+    private var shuttingDown = false
+
+    init(eventLoop: EventLoop, config: RelayConfig, logger: Logger) {
+        self.eventLoop = eventLoop
+        core = RelayCore(config: config)
+        self.logger = logger
+    }
+
+    var config: RelayConfig { core.config }
+
+    /// A connection arrived; nil when it must be closed at once.
+    func accept(_ handler: RelayConnectionHandler) -> RelayCore.ClientID? {
+        let id = nextID
+        nextID += 1
+        guard !shuttingDown else { return nil }
+        let actions = core.connected(id, now: .now())
+        if actions.contains(where: { if case .disconnect = $0 { true } else { false } }) {
+            core.count(.relayFull)
+            logger.notice("refused a connection: relay full", metadata: ["clients": "\(core.clientCount)"])
+            return nil
+        }
+        handlers[id] = handler
+        return id
+    }
+
+    func authenticated(_ id: RelayCore.ClientID, as peer: PeerInfo, payload: [UInt8]) {
+        core.authenticated(id, as: peer, payload: payload, now: .now())
+        logger.info("client authenticated", metadata: ["client": "\(id)", "peer": "\(peer.fingerprint.short)"])
+    }
+
+    func received(_ message: RelayMessage, from id: RelayCore.ClientID, size: Int) {
+        if case .register = message, core.clients[id]?.network == nil {
+            let actions = core.received(message, from: id, size: size, now: .now())
+            if actions.contains(.send(id, .registered)) {
+                logger.info("client registered", metadata: ["client": "\(id)"])
+            }
+            perform(actions)
+            return
+        }
+        perform(core.received(message, from: id, size: size, now: .now()))
+    }
+
+    func checkRegistration(_ id: RelayCore.ClientID) {
+        perform(core.checkRegistration(id, now: .now()))
+    }
+
+    func registerDeadline(of id: RelayCore.ClientID) -> Instant? { core.registerDeadline(of: id) }
+
+    /// The connection is gone; `reason` is what ended it, nil for a plain close by the client.
+    func removed(_ id: RelayCore.ClientID, reason: RelayDropReason?) {
+        handlers[id] = nil
+        if let reason {
+            logger.notice("client dropped", metadata: ["client": "\(id)", "reason": "\(reason.rawValue)"])
+        } else {
+            logger.info("client left", metadata: ["client": "\(id)"])
+        }
+        perform(core.disconnected(id, reason: reason))
+    }
+
+    func count(_ reason: RelayDropReason) { core.count(reason) }
+
+    func perform(_ actions: [RelayAction]) {
+        for action in actions {
+            switch action {
+            case .send(let id, let message):
+                handlers[id]?.send(message)
+            case .disconnect(let id, let reason):
+                handlers[id]?.drop(reason)
+            case .pauseReading(let id, let until):
+                handlers[id]?.pauseReading(until: until)
+            }
+        }
+    }
+
+    /// Closes every client connection (graceful shutdown).
+    func closeAll() {
+        shuttingDown = true
+        for handler in handlers.values { handler.drop(nil) }
+    }
+
+    func snapshot() -> RelayMetricsSnapshot {
+        core.expireMail(now: .now())
+        var queued: [Int] = []
+        for handler in handlers.values { queued.append(handler.queuedBytes) }
+        return RelayMetricsSnapshot(
+            clients: core.clientCount, registered: core.registeredCount, circuits: core.circuitCount,
+            counters: core.counters, queuedBytesTotal: queued.reduce(0, +), queuedBytesMax: queued.max() ?? 0,
+            storedOfflineMessages: core.storedCount)
+    }
+}
+
+/// What `/metrics` shows, read on the relay's event loop.
+public struct RelayMetricsSnapshot: Sendable, Equatable {
+    public var clients: Int
+    public var registered: Int
+    public var circuits: Int
+    public var counters: RelayCounters
+    public var queuedBytesTotal: Int
+    public var queuedBytesMax: Int
+    public var storedOfflineMessages: Int
+}

@@ -1,0 +1,104 @@
+import Identity
+import Logging
+import NIOCore
+import NIOPosix
+import Session
+import Wire
+
+/// The relay: accepts client connections on one event loop and routes between them. Accepting
+/// runs in a discarding task group, one child task per connection that only waits for it to
+/// end: every connection's errors stay with its own channel, so no client can take the relay
+/// down.
+public final class RelayServer: Sendable {
+    public let identity: PeerID
+    private let listener: NIOAsyncChannel<Channel, Never>
+    private let hub: NIOLoopBound<RelayHub>
+    private let eventLoop: EventLoop
+    private let logger: Logger
+    private let metrics: MetricsServer?
+
+    private init(
+        identity: PeerID, listener: NIOAsyncChannel<Channel, Never>, hub: NIOLoopBound<RelayHub>,
+        eventLoop: EventLoop, logger: Logger, metrics: MetricsServer?
+    ) {
+        self.identity = identity
+        self.listener = listener
+        self.hub = hub
+        self.eventLoop = eventLoop
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    public var localAddress: SocketAddress? { listener.channel.localAddress }
+    public var metricsAddress: SocketAddress? { metrics?.localAddress }
+
+    /// Binds the relay (port 0 picks a free one) and, when given, the metrics listener. Call
+    /// `run` to accept.
+    public static func bind(
+        host: String, port: Int, identity: LocalIdentity, config: RelayConfig = RelayConfig(),
+        metrics: (host: String, port: Int)? = nil, logger: Logger = Logger(label: "parley.relay"),
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> RelayServer {
+        let credentials = try SessionCredentials(identity: identity)
+        let loop = group.next()
+        let boundHub = try await loop.submit {
+            NIOLoopBound(RelayHub(eventLoop: loop, config: config, logger: logger), eventLoop: loop)
+        }.get()
+        let queueBound = config.maxQueuedBytes
+        let listener = try await ServerBootstrap(group: loop)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .writeBufferWaterMark, value: .init(low: queueBound / 2, high: queueBound + 1)
+            )
+            .bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    let handler = RelayConnectionHandler(hub: boundHub.value, credentials: credentials)
+                    try child.pipeline.syncOperations.addHandler(handler)
+                    return child
+                }
+            }
+        var metricsServer: MetricsServer?
+        if let metrics {
+            metricsServer = try await MetricsServer.bind(host: metrics.host, port: metrics.port, group: loop) {
+                loop.submit { boundHub.value.snapshot() }
+            }
+        }
+        return RelayServer(
+            identity: identity.peerID, listener: listener, hub: boundHub, eventLoop: loop, logger: logger,
+            metrics: metricsServer)
+    }
+
+    /// Accepts until `shutdown`; returns once every connection has ended.
+    public func run() async throws {
+        let logger = logger
+        try await listener.executeThenClose { inbound in
+            try await withThrowingDiscardingTaskGroup { group in
+                for try await child in inbound {
+                    group.addTask {
+                        // The channel handles its own errors; this task only outlives it.
+                        do {
+                            try await child.closeFuture.get()
+                        } catch {
+                            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops accepting, closes every client connection and the metrics listener.
+    public func shutdown() async {
+        try? await listener.channel.close()
+        let hub = hub
+        try? await eventLoop.submit { hub.value.closeAll() }.get()
+        await metrics?.close()
+    }
+
+    public func snapshot() async throws -> RelayMetricsSnapshot {
+        let hub = hub
+        return try await eventLoop.submit { hub.value.snapshot() }.get()
+    }
+}

@@ -1,0 +1,114 @@
+import Identity
+import Noise
+import Wire
+
+extension RelayLinkMachine {
+    mutating func receiveHandshake(_ message: [UInt8], now: Instant) -> [RelayLinkAction] {
+        guard case .handshaking(var noise, let deadline) = state else { return [] }
+        let payload: [UInt8]
+        do {
+            guard !noise.isMyTurnToWrite else { return finish(.protocolViolation("handshake message out of turn")) }
+            payload = try noise.readMessage(message)
+        } catch {
+            return finish(.handshakeFailed)
+        }
+        state = .handshaking(noise: noise, deadline: deadline)
+        var peer: PeerInfo?
+        if noise.remoteStaticKey != nil {
+            switch IdentityCheck.verify(payload: payload, noise: noise, expected: config.expectedPeer) {
+            case .success(let info):
+                peer = info
+                peerPayload = payload
+            case .failure(let reason): return finish(reason)
+            }
+        }
+        var actions: [RelayLinkAction] = []
+        if noise.isMyTurnToWrite {
+            actions += writeHandshake(payload: credentials.payload)
+            if case .closed = state { return actions }
+        }
+        guard case .handshaking(let current, _) = state, current.isComplete else { return actions }
+        guard let peer else { return actions + finish(.protocolViolation("handshake ended without identity")) }
+        let transport: TransportState
+        do {
+            transport = try current.finish()
+        } catch {
+            return actions + finish(.handshakeFailed)
+        }
+        state = .established(Established(transport: transport, peer: peer, lastReceived: now, lastPingSent: now))
+        reassembler.maxMessageLength = RelayLimits.maxLinkMessage
+        return actions + [.established(peer)]
+    }
+
+    mutating func writeHandshake(payload: [UInt8]) -> [RelayLinkAction] {
+        guard case .handshaking(var noise, let deadline) = state else { return [] }
+        let message: [UInt8]
+        do {
+            message = try noise.writeMessage(payload: payload)
+        } catch {
+            return finish(.handshakeFailed)
+        }
+        state = .handshaking(noise: noise, deadline: deadline)
+        return [.send(LengthPrefix.frame(message))]
+    }
+
+    mutating func receiveTransport(_ sealed: [UInt8], now: Instant) -> [RelayLinkAction] {
+        guard case .established(var e) = state else { return [] }
+        let plaintext: [UInt8]
+        do {
+            plaintext = try e.transport.decrypt(sealed)
+        } catch {
+            return finish(.decryptionFailed)
+        }
+        e.lastReceived = now
+        let decoded: RelayMessage?
+        do {
+            decoded = try RelayCodec.decode(plaintext)
+        } catch {
+            state = .established(e)
+            return finish(.protocolViolation("\(error)"))
+        }
+        switch decoded {
+        case nil:
+            state = .established(e)
+            unknownMessagesSkipped += 1
+            return []
+        case .some(.ping(let token)):
+            state = .established(e)
+            return send(.pong(token: token))
+        case .some(.pong(let token)):
+            if e.outstandingPing == token {
+                e.outstandingPing = nil
+                e.roundTrip = now - Instant(nanoseconds: token)
+            }
+            state = .established(e)
+            return []
+        case .some(let message):
+            state = .established(e)
+            return [.message(message)]
+        }
+    }
+}
+
+/// Checks the identity payload of an XX handshake against the Noise static key it arrived with.
+enum IdentityCheck {
+    static func verify(payload: [UInt8], noise: HandshakeState, expected: ExpectedPeer?) -> Result<
+        PeerInfo, CloseReason
+    > {
+        guard let remoteStatic = noise.remoteStaticKey else { return .failure(.handshakeFailed) }
+        let staticBytes = Array(remoteStatic.rawRepresentation)
+        let decoded: HandshakePayload
+        do {
+            decoded = try HandshakePayload.decode(payload)
+        } catch {
+            return .failure(.protocolViolation("identity payload: \(error)"))
+        }
+        guard IdentityBinding.verify(decoded, noiseStaticKey: staticBytes), let id = PeerID(bytes: decoded.identityKey)
+        else { return .failure(.authenticationFailed) }
+        if let expected, !expected.matches(id) { return .failure(.unexpectedPeer(id)) }
+        return .success(
+            PeerInfo(
+                peerID: id, nickname: decoded.nickname, protocolVersion: decoded.protocolVersion,
+                capabilities: decoded.capabilities, staticKey: staticBytes))
+    }
+}

@@ -1,0 +1,56 @@
+import Wire
+
+/// The quality of one call as this side sees it. Printable as one line (`description`) and as
+/// JSON (Codable; field names are the JSON keys). Durations in milliseconds.
+public struct CallStats: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// Session round trip (keepalive ping), filled in by the owner; nil until measured.
+    public var roundTripMs: Double?
+    /// RFC 3550 §6.4.1 interarrival jitter of the received voice frames.
+    public var jitterMs: Double = 0
+    public var framesSent = 0
+    public var framesReceived = 0
+    /// Arrived after their playout slot; dropped.
+    public var framesLate = 0
+    /// Never arrived (slots missed less those that came late).
+    public var framesLost = 0
+    /// Played from packet loss concealment (losses without FEC, and buffer underruns).
+    public var framesConcealed = 0
+    /// Recovered from the next packet's in-band FEC data.
+    public var framesFECRecovered = 0
+    /// Payloads libopus refused (corrupt); concealed instead.
+    public var framesCorrupt = 0
+    /// Dropped as too far ahead (wild sequence jump, flood) or duplicated.
+    public var framesDiscarded = 0
+    /// Frames played (one per tick), silence before the first packet included.
+    public var framesPlayed = 0
+    /// Audio waiting in the jitter buffer, and the depth it steers towards.
+    public var bufferDepthMs: Double = 0
+    public var targetDepthMs: Double = 0
+    /// Average Opus payload bitrate since the first frame, received and sent, in kbit/s.
+    public var receiveKbps: Double = 0
+    public var sendKbps: Double = 0
+
+    public init() {}
+
+    public var description: String {
+        let rtt = roundTripMs.map { format($0) + " ms" } ?? "?"
+        return "rtt \(rtt), jitter \(format(jitterMs)) ms, buffer \(format(bufferDepthMs)) ms"
+            + " (target \(format(targetDepthMs)) ms), sent \(framesSent), received \(framesReceived),"
+            + " late \(framesLate), lost \(framesLost), concealed \(framesConcealed),"
+            + " FEC-recovered \(framesFECRecovered), corrupt \(framesCorrupt), discarded \(framesDiscarded),"
+            + " \(format(receiveKbps)) kbit/s in, \(format(sendKbps)) kbit/s out"
+    }
+
+    /// The report this side sends its peer once a second (values clamped to the wire fields).
+    public var report: CallReport {
+        CallReport(
+            framesReceived: UInt32(clamping: framesReceived), framesLost: UInt32(clamping: framesLost),
+            framesLate: UInt32(clamping: framesLate), jitterMicroseconds: UInt32(clamping: Int(jitterMs * 1000)),
+            bufferDepthMilliseconds: UInt16(clamping: Int(bufferDepthMs)))
+    }
+
+    private func format(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

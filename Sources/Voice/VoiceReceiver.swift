@@ -1,0 +1,122 @@
+import Wire
+
+/// Voice packets and their arrival times in, one PCM frame per playout tick out, with the
+/// call's statistics. Owns the decoder and a jitter buffer. No I/O.
+public final class VoiceReceiver {
+    public let config: VoiceConfig
+    private let decoder: OpusDecoder
+    private var buffer: any JitterBuffer
+    private var counters = Counters()
+    private var jitter = InterarrivalJitter()
+    private var firstArrival: MediaTime?
+    private var lastArrival: MediaTime?
+    private var payloadBytes = 0
+    private let silence: [Int16]
+
+    struct Counters {
+        var concealed = 0
+        var fecRecovered = 0
+        var corrupt = 0
+        var played = 0
+    }
+
+    /// `buffer` defaults to `AdaptiveJitterBuffer` with the config's frame duration and FEC.
+    public init(config: VoiceConfig = VoiceConfig(), buffer: (any JitterBuffer)? = nil) throws(VoiceError) {
+        do { try config.validate() } catch { throw .config(error) }
+        self.config = config
+        decoder = try OpusDecoder(config: config)
+        var bufferConfig = AdaptiveJitterBuffer.Config()
+        bufferConfig.frameDuration = config.frameDuration
+        bufferConfig.fec = config.fec
+        self.buffer = buffer ?? AdaptiveJitterBuffer(config: bufferConfig)
+        silence = [Int16](repeating: 0, count: config.samplesPerFrame * config.channels)
+    }
+
+    /// Samples (interleaved) of every frame `playout` returns.
+    public var samplesPerFrame: Int { silence.count }
+
+    public func receive(_ packet: VoicePacket, arrival: MediaTime) {
+        jitter.update(timestamp: packet.timestamp, arrival: arrival)
+        if firstArrival == nil { firstArrival = arrival }
+        lastArrival = arrival
+        payloadBytes += packet.payload.count
+        buffer.put(packet, arrival: arrival)
+    }
+
+    /// The next frame to play: always exactly `samplesPerFrame` samples.
+    public func playout(now: MediaTime) -> [Int16] {
+        counters.played += 1
+        switch buffer.next(now: now) {
+        case .packet(_, let payload):
+            do {
+                return fit(try decoder.decode(payload))
+            } catch {
+                counters.corrupt += 1
+                counters.concealed += 1
+                return fit(decoder.conceal())
+            }
+        case .fec(_, let next):
+            do {
+                let pcm = try decoder.decodeFEC(from: next)
+                counters.fecRecovered += 1
+                return fit(pcm)
+            } catch {
+                counters.concealed += 1
+                return fit(decoder.conceal())
+            }
+        case .conceal:
+            counters.concealed += 1
+            return fit(decoder.conceal())
+        case .silence:
+            return silence
+        }
+    }
+
+    public var stats: CallStats {
+        var s = CallStats()
+        let c = buffer.counters
+        s.jitterMs = jitter.milliseconds
+        s.framesReceived = c.received
+        s.framesLate = c.late
+        s.framesLost = max(0, c.missed - c.late)
+        s.framesConcealed = counters.concealed
+        s.framesFECRecovered = counters.fecRecovered
+        s.framesCorrupt = counters.corrupt
+        s.framesDiscarded = c.outOfRange + c.duplicates
+        s.framesPlayed = counters.played
+        s.bufferDepthMs = buffer.depth.milliseconds
+        s.targetDepthMs = buffer.targetDepth.milliseconds
+        if let firstArrival, let lastArrival, lastArrival > firstArrival {
+            let seconds = Double(lastArrival.nanoseconds - firstArrival.nanoseconds) / 1e9
+            s.receiveKbps = Double(payloadBytes * 8) / seconds / 1000
+        }
+        return s
+    }
+
+    /// The jitter buffer's own counters.
+    public var bufferCounters: JitterBufferCounters { buffer.counters }
+
+    /// A decoded frame of another length (a peer using other frame sizes) is cut or padded.
+    private func fit(_ pcm: [Int16]) -> [Int16] {
+        if pcm.count == silence.count { return pcm }
+        if pcm.count > silence.count { return Array(pcm.prefix(silence.count)) }
+        return pcm + silence.prefix(silence.count - pcm.count)
+    }
+}
+
+/// RFC 3550 §6.4.1: J += (|D| − J) / 16, D the change in transit time between consecutive
+/// arrivals, timestamps on the 48 kHz media clock.
+struct InterarrivalJitter {
+    private var last: (timestamp: UInt32, arrival: MediaTime)?
+    private(set) var seconds: Double = 0
+
+    mutating func update(timestamp: UInt32, arrival: MediaTime) {
+        defer { last = (timestamp, arrival) }
+        guard let last else { return }
+        let sent = Double(Int32(bitPattern: timestamp &- last.timestamp)) / 48_000
+        let received = (Double(arrival.nanoseconds) - Double(last.arrival.nanoseconds)) / 1e9
+        seconds += (abs(received - sent) - seconds) / 16
+    }
+
+    var milliseconds: Double { seconds * 1000 }
+}

@@ -1,0 +1,187 @@
+/// Encodes and decodes `RelayMessage`s. Pure; every length is checked against `RelayLimits`.
+public enum RelayCodec {
+    /// Circuit IDs a client picks are below this; the relay picks IDs from it up.
+    public static let relayCircuitBase: UInt32 = 0x8000_0000
+
+    public static func encode(_ message: RelayMessage) -> [UInt8] {
+        var capacity = 48
+        if case .data(_, let payload) = message { capacity = payload.count + 6 }
+        var w = ByteWriter(capacity: capacity)
+        w.write(RelayMessage.formatVersion)
+        switch message {
+        case .register(let network):
+            precondition(network.count <= RelayLimits.maxNetworkBytes)
+            w.write(RelayMessageType.register.rawValue)
+            w.write(UInt8(network.count))
+            w.write(network)
+        case .list:
+            w.write(RelayMessageType.list.rawValue)
+        case .open(let circuit, let peer):
+            precondition(peer.count == 32)
+            w.write(RelayMessageType.open.rawValue)
+            w.write(circuit)
+            w.write(peer)
+        case .data(let circuit, let payload):
+            precondition(payload.count <= RelayLimits.maxDataPayload)
+            w.write(RelayMessageType.data.rawValue)
+            w.write(circuit)
+            w.write(payload)
+        case .close(let circuit):
+            w.write(RelayMessageType.close.rawValue)
+            w.write(circuit)
+        case .ping(let token):
+            w.write(RelayMessageType.ping.rawValue)
+            w.write(token)
+        case .pong(let token):
+            w.write(RelayMessageType.pong.rawValue)
+            w.write(token)
+        case .lookup(let peer):
+            precondition(peer.count == 32)
+            w.write(RelayMessageType.lookup.rawValue)
+            w.write(peer)
+        case .store(let peer, let sealed):
+            precondition(peer.count == 32 && sealed.count <= RelayLimits.maxSealedMessage)
+            w.write(RelayMessageType.store.rawValue)
+            w.write(peer)
+            w.write(sealed)
+        case .mailAck(let id):
+            w.write(RelayMessageType.mailAck.rawValue)
+            w.write(id)
+        case .identity(let peer, let staticKey, let payload):
+            precondition(peer.count == 32 && staticKey.count == 32 && payload.count <= Limits.maxHandshakePayload)
+            w.write(RelayMessageType.identity.rawValue)
+            w.write(peer)
+            w.write(staticKey)
+            w.write(payload)
+        case .stored:
+            w.write(RelayMessageType.stored.rawValue)
+        case .mail(let id, let sealed):
+            precondition(sealed.count <= RelayLimits.maxSealedMessage)
+            w.write(RelayMessageType.mail.rawValue)
+            w.write(id)
+            w.write(sealed)
+        case .registered:
+            w.write(RelayMessageType.registered.rawValue)
+        case .peers(let entries):
+            precondition(entries.count <= RelayLimits.maxListedPeers)
+            w.write(RelayMessageType.peers.rawValue)
+            w.write(UInt16(entries.count))
+            for entry in entries {
+                precondition(entry.peerID.count == 32 && Nickname.isValid(entry.nickname))
+                w.write(entry.peerID)
+                w.write(UInt8(entry.nickname.utf8.count))
+                w.write(entry.nickname.utf8)
+            }
+        case .incoming(let circuit, let peer, let nickname):
+            precondition(peer.count == 32 && Nickname.isValid(nickname))
+            w.write(RelayMessageType.incoming.rawValue)
+            w.write(circuit)
+            w.write(peer)
+            w.write(UInt8(nickname.utf8.count))
+            w.write(nickname.utf8)
+        case .error(let code, let circuit):
+            w.write(RelayMessageType.error.rawValue)
+            w.write(code.rawValue)
+            w.write(circuit)
+        }
+        return w.bytes
+    }
+
+    /// Decodes one message. An unknown version or type comes back as nil (skipped, never
+    /// fatal); a known type with a short or invalid body throws.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> RelayMessage? {
+        guard bytes.count <= RelayLimits.maxMessagePlaintext else {
+            throw .oversized(length: bytes.count, limit: RelayLimits.maxMessagePlaintext)
+        }
+        var r = ByteReader(bytes, what: "relay message")
+        let version = try r.readUInt8()
+        let typeByte = try r.readUInt8()
+        guard version == RelayMessage.formatVersion, let type = RelayMessageType(rawValue: typeByte) else {
+            return nil
+        }
+        switch type {
+        case .register:
+            let length = Int(try r.readUInt8())
+            guard length <= RelayLimits.maxNetworkBytes else {
+                throw .oversized(length: length, limit: RelayLimits.maxNetworkBytes)
+            }
+            return .register(network: try r.readBytes(length))
+        case .list:
+            return .list
+        case .open:
+            return .open(circuit: try r.readUInt32(), peer: try r.readBytes(32))
+        case .data:
+            return .data(circuit: try r.readUInt32(), payload: r.readRest())
+        case .close:
+            return .close(circuit: try r.readUInt32())
+        case .ping:
+            return .ping(token: try r.readUInt64())
+        case .pong:
+            return .pong(token: try r.readUInt64())
+        case .lookup:
+            return .lookup(peer: try r.readBytes(32))
+        case .store:
+            let peer = try r.readBytes(32)
+            return .store(peer: peer, sealed: try readSealed(&r))
+        case .mailAck:
+            return .mailAck(id: try r.readUInt64())
+        case .identity:
+            let peer = try r.readBytes(32)
+            let staticKey = try r.readBytes(32)
+            let payload = r.readRest()
+            guard payload.count <= Limits.maxHandshakePayload else {
+                throw .oversized(length: payload.count, limit: Limits.maxHandshakePayload)
+            }
+            return .identity(peer: peer, staticKey: staticKey, payload: payload)
+        case .stored:
+            return .stored
+        case .mail:
+            let id = try r.readUInt64()
+            return .mail(id: id, sealed: try readSealed(&r))
+        case .registered:
+            return .registered
+        case .peers:
+            let count = Int(try r.readUInt16())
+            guard count <= RelayLimits.maxListedPeers else {
+                throw .oversized(length: count, limit: RelayLimits.maxListedPeers)
+            }
+            var entries: [RelayPeerEntry] = []
+            for _ in 0..<count {
+                let id = try r.readBytes(32)
+                entries.append(RelayPeerEntry(peerID: id, nickname: try readNickname(&r)))
+            }
+            return .peers(entries)
+        case .incoming:
+            let circuit = try r.readUInt32()
+            let peer = try r.readBytes(32)
+            return .incoming(circuit: circuit, peer: peer, nickname: try readNickname(&r))
+        case .error:
+            let code = RelayErrorCode(wireValue: try r.readUInt8())
+            return .error(code: code, circuit: try r.readUInt32())
+        }
+    }
+
+    private static func readSealed(_ r: inout ByteReader) throws(WireError) -> [UInt8] {
+        let sealed = r.readRest()
+        guard sealed.count <= RelayLimits.maxSealedMessage else {
+            throw .oversized(length: sealed.count, limit: RelayLimits.maxSealedMessage)
+        }
+        return sealed
+    }
+
+    private static func readNickname(_ r: inout ByteReader) throws(WireError) -> String {
+        let bytes = try r.readBytes(Int(try r.readUInt8()))
+        guard let nick = String(validating: bytes, as: UTF8.self), Nickname.isValid(nick) else {
+            throw .malformed(what: "nickname")
+        }
+        return nick
+    }
+}
+
+extension ProtocolVersion {
+    /// The Noise prologue of the client↔relay link: never the same as a peer session's, so
+    /// neither handshake can be replayed as the other.
+    public static let relayPrologue = Array("parley-relay/1 Noise_XX_25519_ChaChaPoly_SHA256".utf8)
+    /// The prologue of a sealed offline message (one-way Noise X to the recipient's static key).
+    public static let offlinePrologue = Array("parley-offline/1 Noise_X_25519_ChaChaPoly_SHA256".utf8)
+}

@@ -1,0 +1,67 @@
+/// Every bound the relay protocol puts on what comes off the wire, each with its reason.
+/// docs/PROTOCOL.md §14.7 lists the same numbers; tests check each at the limit and one past it.
+/// Clients and relay enforce the wire limits alike; the rate and queue defaults are the relay's
+/// local policy (an operator may change them), named here so that tests and docs share them.
+public enum RelayLimits {
+    /// Largest relay message plaintext: a data message carries a whole end-to-end transport
+    /// message (`Limits.maxTransportMessage` + its 2-byte prefix) plus its own 6-byte header,
+    /// with room to spare.
+    public static let maxMessagePlaintext = 17 * 1024
+
+    /// Largest Noise transport message on the client↔relay link: a relay message plus the tag.
+    public static let maxLinkMessage = maxMessagePlaintext + 16
+
+    /// Largest data payload: the end-to-end stream bytes one data message carries.
+    public static let maxDataPayload = maxMessagePlaintext - 6
+
+    /// Longest network name (the presence scope; a long random one works as an access token).
+    public static let maxNetworkBytes = 64
+
+    /// Peers one `peers` answer lists; a bigger network is listed in part.
+    public static let maxListedPeers = 256
+
+    /// Circuits one client may have open at once.
+    public static let maxCircuitsPerClient = 64
+
+    /// How long the client↔relay handshake may take from TCP connection: a client that never
+    /// finishes it is dropped after this.
+    public static let handshakeTimeout: Duration = .seconds(5)
+
+    /// A client must register this soon after its handshake, or it is dropped.
+    public static let registerTimeout: Duration = .seconds(5)
+
+    /// A client from which nothing arrived for this long is dropped. Clients ping every
+    /// `keepaliveInterval`, well inside it.
+    public static let idleTimeout: Duration = .seconds(45)
+    public static let keepaliveInterval: Duration = .seconds(10)
+
+    /// Clients one relay serves at once; a connection past it is closed at once.
+    public static let maxClients = 1024
+
+    /// Per client, messages per second on average and in a burst. Voice is 50 frames/s per
+    /// call, so this leaves room for many sessions; past it the relay stops reading from the
+    /// client until its bucket refills (shaping, not dropping: a dropped chunk would break the
+    /// end-to-end stream it belongs to).
+    public static let clientMessageRate = 2000
+    public static let clientMessageBurst = 4000
+
+    /// Per client, bytes per second on average and in a burst (1 MiB/s, 2 MiB burst).
+    public static let clientByteRate = 1 << 20
+    public static let clientByteBurst = 2 << 20
+
+    /// Bytes the relay queues for one client that does not read them; past it the client is
+    /// disconnected rather than slowing the clients that send to it.
+    public static let maxQueuedBytes = 512 * 1024
+
+    /// Sealed offline messages the relay keeps per recipient; past it, `store` is refused.
+    public static let maxStoredPerRecipient = 64
+    /// Largest sealed message: a Noise X message (e 32 + encrypted s 48 + tag 16) around an
+    /// identity payload and a whole text frame, with room to spare.
+    public static let maxSealedMessage = 12 * 1024
+    /// How long the relay keeps a sealed message nobody collected.
+    public static let maxStoredAge: Duration = .seconds(7 * 24 * 3600)
+    /// Sealed messages one relay keeps in all (policy), and identities it remembers for
+    /// `lookup` (the most recently registered).
+    public static let maxStoredTotal = 65536
+    public static let maxDirectoryEntries = 4096
+}

@@ -1,0 +1,110 @@
+/// One message on the client↔relay link, the plaintext of one Noise transport message there.
+///
+/// Layout (docs/PROTOCOL.md §14.4): `version u8 (= 1) | type u8 | body`, integers big-endian.
+/// Types below 0x80 go from client to relay (data, close, ping and pong both ways); 0x80 and up
+/// from relay to client.
+public enum RelayMessage: Equatable, Sendable {
+    /// Client: join the presence scope `network` (0...`RelayLimits.maxNetworkBytes` bytes).
+    case register(network: [UInt8])
+    /// Client: ask for the peers registered in the same network.
+    case list
+    /// Client: open circuit `circuit` (chosen by the client, below 0x8000_0000) to `peer`.
+    case open(circuit: UInt32, peer: [UInt8])
+    /// Both ways: end-to-end stream bytes on a circuit. The relay never looks inside.
+    case data(circuit: UInt32, payload: [UInt8])
+    /// Both ways: the circuit is over.
+    case close(circuit: UInt32)
+    case ping(token: UInt64)
+    case pong(token: UInt64)
+    /// Client: the static key and identity payload `peer` last registered with in our network,
+    /// to seal an offline message to it. Answered with `identity`, or `error(peerUnavailable)`.
+    case lookup(peer: [UInt8])
+    /// Client: keep `sealed` (at most `RelayLimits.maxSealedMessage` bytes) for `peer`, who is
+    /// offline. Answered with `stored`, or `error(mailboxFull)`.
+    case store(peer: [UInt8], sealed: [UInt8])
+    /// Client: the mail with this ID was received and need not be handed over again.
+    case mailAck(id: UInt64)
+    /// Relay: registration accepted.
+    case registered
+    /// Relay: the answer to `list`.
+    case peers([RelayPeerEntry])
+    /// Relay: `peer` opened circuit `circuit` (chosen by the relay, 0x8000_0000 and up) to you.
+    case incoming(circuit: UInt32, peer: [UInt8], nickname: String)
+    /// Relay: the answer to `lookup`. The client checks `payload`'s signature over `staticKey`
+    /// and that it names `peer`: the relay cannot substitute a key.
+    case identity(peer: [UInt8], staticKey: [UInt8], payload: [UInt8])
+    /// Relay: the sealed message was stored.
+    case stored
+    /// Relay: a sealed message kept for you while you were offline.
+    case mail(id: UInt64, sealed: [UInt8])
+    /// Relay: something the client asked for did not happen; `circuit` is 0 when none applies.
+    case error(code: RelayErrorCode, circuit: UInt32)
+
+    public static let formatVersion: UInt8 = 1
+}
+
+public enum RelayMessageType: UInt8, Sendable {
+    case register = 0x01
+    case list = 0x02
+    case open = 0x03
+    case data = 0x04
+    case close = 0x05
+    case ping = 0x06
+    case pong = 0x07
+    case lookup = 0x08
+    case store = 0x09
+    case mailAck = 0x0A
+    case registered = 0x81
+    case peers = 0x82
+    case incoming = 0x83
+    case error = 0x84
+    case identity = 0x85
+    case stored = 0x86
+    case mail = 0x87
+}
+
+/// A registered peer as the relay lists it: its proven peer ID and the nickname of its handshake.
+public struct RelayPeerEntry: Equatable, Sendable {
+    public let peerID: [UInt8]
+    public let nickname: String
+
+    public init(peerID: [UInt8], nickname: String) {
+        self.peerID = peerID
+        self.nickname = nickname
+    }
+}
+
+/// What went wrong, as a code and nothing more.
+public enum RelayErrorCode: UInt8, Sendable, CustomStringConvertible {
+    /// Registration is required first.
+    case notRegistered = 1
+    /// The network is not served by this relay.
+    case forbidden = 2
+    /// No such peer in your network right now (unknown and offline are not told apart).
+    case peerUnavailable = 3
+    case tooManyCircuits = 4
+    case unknownCircuit = 5
+    /// The same identity registered again from another connection; this one is closed.
+    case replaced = 6
+    case relayFull = 7
+    /// The recipient's mailbox is full, or the sealed message too big.
+    case mailboxFull = 8
+    /// Any code this build does not know.
+    case other = 255
+
+    public init(wireValue: UInt8) { self = RelayErrorCode(rawValue: wireValue) ?? .other }
+
+    public var description: String {
+        switch self {
+        case .notRegistered: "not registered"
+        case .forbidden: "the relay does not serve this network"
+        case .peerUnavailable: "peer not available on the relay"
+        case .tooManyCircuits: "too many circuits open"
+        case .unknownCircuit: "unknown circuit"
+        case .replaced: "the same identity registered from elsewhere"
+        case .relayFull: "the relay is full"
+        case .mailboxFull: "the recipient's mailbox on the relay is full"
+        case .other: "relay error"
+        }
+    }
+}

@@ -1,0 +1,56 @@
+@testable import ParleyApp
+
+/// Results as a real run makes them, built by hand.
+enum CompareFixtures {
+    static let settings = CompareSettings(
+        peers: 3, duration: 3, workload: .text, rate: 20, messageBytes: 100, netns: false, sweep: [2, 3], seed: 7,
+        faults: true)
+
+    static func run(p50: Double, nodes: Int = 3) -> TextRunResult {
+        let samples = (1...100).map { Double($0) * p50 / 50 }
+        let load = NodeLoad(
+            name: "peer 1", bytesSent: 40_000, bytesReceived: 38_000, cpuSeconds: 0.125, connections: nodes - 1)
+        return TextRunResult(
+            nodes: nodes, setupSeconds: 0.012, roundTripMilliseconds: SampleSummary(samples),
+            oneWayMilliseconds: SampleSummary(samples.map { $0 / 2 }), sent: 360, delivered: 360, seconds: 3,
+            messagesPerSecond: 120, connectionsPerNode: nodes - 1, busiest: load, nodesLoad: [load])
+    }
+
+    static let relayReason = "the relay is not available in this build"
+
+    static func results(relayMeasured: Bool = false) -> CompareResults {
+        let fault = FaultRunResult(
+            fault: "killed peer 2 (SIGKILL) after 1.5 s",
+            senders: [
+                SenderDelivery(
+                    sender: 0, unaffectedSent: 90, unaffectedDelivered: 90, affectedSent: 90, affectedDelivered: 41),
+                SenderDelivery(
+                    sender: 1, unaffectedSent: 90, unaffectedDelivered: 90, affectedSent: 60, affectedDelivered: 30),
+            ], killedPeer: 2, receivedFromKilled: 55)
+        let p2p = ModelResult(
+            model: .peerToPeer, clean: .value(run(p50: 0.12)), peerKilled: .value(fault),
+            relayKilled: .unavailable("peer-to-peer has no relay"), linkCut: .unavailable("needs --netns"),
+            voice: .unavailable("voice is not available in this build"))
+        let cs =
+            relayMeasured
+            ? ModelResult(
+                model: .clientServer, clean: .value(run(p50: 0.25)), peerKilled: .value(fault),
+                relayKilled: .value(fault), linkCut: .unavailable("needs --netns"), voice: .unavailable("voice"))
+            : ModelResult(
+                model: .clientServer, clean: .unavailable(relayReason), peerKilled: .unavailable(relayReason),
+                relayKilled: .unavailable(relayReason), linkCut: .unavailable("needs --netns"),
+                voice: .unavailable("voice is not available in this build"))
+        let models = [p2p, cs]
+        return CompareResults(
+            parleyVersion: Parley.version, config: settings,
+            machine: MachineInfo(
+                system: "Linux", kernel: "6.1", machine: "x86_64", processors: 2, date: "2026-11-21T00:00:00Z"),
+            models: models,
+            sweep: [
+                SweepPoint(
+                    peers: 2, peerToPeer: .value(run(p50: 0.1, nodes: 2)), clientServer: .unavailable(relayReason)),
+                SweepPoint(peers: 3, peerToPeer: .value(run(p50: 0.12)), clientServer: .unavailable(relayReason)),
+            ],
+            table: CompareRows.make(models, settings: settings))
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+@testable import ParleyApp
+
+/// From the nodes' reports to a run's results, and the cleanup registry.
+@Suite struct CompareSummaryTests {
+    static func report(_ outgoing: [(String, Int, Int)], received: [(String, Int)] = [], rtt: [Int64] = [1_000_000])
+        -> LabTextReport
+    {
+        LabTextReport(
+            outgoing: outgoing.map { .init(peerID: $0.0, sent: $0.1, delivered: $0.2) },
+            incoming: received.map { .init(peerID: $0.0, received: $0.1) }, roundTripNanos: rtt,
+            oneWayNanos: rtt.map { $0 / 2 }, elapsed: 2)
+    }
+
+    /// Peer 2 was killed: messages to it fail, those between 0 and 1 do not.
+    @Test func aKilledPeersMessagesAreSeparatedFromTheOthers() {
+        let run = RawRun(
+            peerIDs: ["a", "b", "c"], setupSeconds: 0.01,
+            reports: [
+                0: Self.report([("b", 40, 40), ("c", 40, 18)], received: [("b", 40), ("c", 17)]),
+                1: Self.report([("a", 40, 40), ("c", 40, 19)], received: [("a", 40), ("c", 20)]),
+            ], loads: [:], infrastructureLoad: nil, faultText: "killed peer 2")
+        let fault = FaultRunResult(run, killedPeer: 2) { $0 == 2 || $1 == 2 }
+        #expect(fault.unaffectedSent == 80 && fault.unaffectedDelivered == 80)
+        #expect(fault.affectedSent == 80 && fault.affectedDelivered == 37)
+        #expect(fault.receivedFromKilled == 37)
+        #expect(fault.senders.map(\.sender) == [0, 1])
+        #expect(fault.fault == "killed peer 2")
+    }
+
+    @Test func theBusiestNodeIsTheOneThatMovedTheMostBytes() {
+        let loads = [
+            0: NodeLoad(name: "peer 0", bytesSent: 10, bytesReceived: 10, cpuSeconds: 1, connections: 2),
+            1: NodeLoad(name: "peer 1", bytesSent: 30, bytesReceived: 5, cpuSeconds: 0.5, connections: 2),
+        ]
+        let run = RawRun(
+            peerIDs: ["a", "b"], setupSeconds: 0.5,
+            reports: [0: Self.report([("b", 10, 10)], rtt: [1_000_000, 3_000_000]), 1: Self.report([("a", 10, 9)])],
+            loads: loads, infrastructureLoad: nil, faultText: nil)
+        let result = TextRunResult(run)
+        #expect(result.busiest.name == "peer 1")
+        #expect(result.sent == 20 && result.delivered == 19)
+        #expect(result.messagesPerSecond == 9.5)
+        #expect(result.roundTripMilliseconds?.count == 3 && result.roundTripMilliseconds?.max == 3)
+        #expect(result.connectionsPerNode == 2)
+        // With a relay that moved more, the relay is the busiest.
+        var relayed = run
+        relayed.infrastructureLoad = NodeLoad(
+            name: "relay", bytesSent: 100, bytesReceived: 100, cpuSeconds: 2, connections: 2)
+        #expect(TextRunResult(relayed).busiest.name == "relay")
+    }
+
+    @Test func theCleanupRegistryUndoesEachThingOnceNewestFirst() {
+        let registry = CleanupRegistry()
+        let order = Locked<[String]>([])
+        registry.add("first") { order.append("first") }
+        let second = registry.add("second") { order.append("second") }
+        let third = registry.add("third") { order.append("third") }
+        registry.remove(second)
+        registry.run(third)
+        registry.run(third)
+        #expect(order.value == ["third"])
+        registry.add("fourth") { order.append("fourth") }
+        registry.runAll()
+        registry.runAll()
+        #expect(order.value == ["third", "fourth", "first"])
+        #expect(registry.labels.isEmpty)
+    }
+
+    @Test func aSeedChoosesTheSameVictimsAgain() {
+        var a = SeededGenerator(seed: 42)
+        var b = SeededGenerator(seed: 42)
+        let first = (0..<5).map { _ in Int.random(in: 0..<8, using: &a) }
+        #expect(first == (0..<5).map { _ in Int.random(in: 0..<8, using: &b) })
+        var c = SeededGenerator(seed: 43)
+        #expect(first != (0..<5).map { _ in Int.random(in: 0..<8, using: &c) })
+    }
+}
+
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+    func append<E>(_ element: E) where Value == [E] {
+        lock.lock()
+        stored.append(element)
+        lock.unlock()
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import ParleyApp
+
+/// The lab protocol's lines: splitting a byte stream, and every command and event as JSON.
+@Suite struct LabLinesTests {
+    static let text = Array("{\"a\":1}\n{\"b\":2}\r\n\nlast".utf8)
+
+    /// Whatever the chunking, the same lines come out.
+    @Test func linesAreTheSameForEveryWayOfSplittingTheStream() throws {
+        for cut in 0...Self.text.count {
+            var splitter = LineSplitter()
+            var lines = try splitter.feed(Self.text[..<cut])
+            lines += try splitter.feed(Self.text[cut...])
+            #expect(lines == ["{\"a\":1}", "{\"b\":2}", ""], "cut at \(cut)")
+            #expect(splitter.finish() == "last")
+            #expect(splitter.finish() == nil)
+        }
+        var bytewise = LineSplitter()
+        var lines: [String] = []
+        for byte in Self.text { lines += try bytewise.feed([byte]) }
+        #expect(lines.count == 3)
+    }
+
+    @Test func aLineAtTheLimitPassesAndOneByteMoreFails() throws {
+        var splitter = LineSplitter(maxLineBytes: 8)
+        #expect(try splitter.feed(Array("12345678\n".utf8)) == ["12345678"])
+        #expect(throws: LabFailure.self) { try splitter.feed(Array("123456789\n".utf8)) }
+        // After the error the splitter starts afresh.
+        #expect(try splitter.feed(Array("ok\n".utf8)) == ["ok"])
+    }
+
+    @Test func everyCommandAndEventSurvivesAJSONLine() throws {
+        let plan = LabTextPlan(roomRate: 20, directRate: 5, directPeer: "x", duration: 3, messageBytes: 100, drain: 2)
+        let commands: [LabCommand] = [
+            .listen(host: "127.0.0.1"),
+            .connect(path: .direct([LabPeerAddress(peerID: "p", host: "10.77.0.2", port: 4242)]), expectSessions: 2),
+            .connect(
+                path: .relay(host: "10.77.0.9", port: 7000, relayFingerprint: nil, peers: ["a", "b"]), expectSessions: 2
+            ),
+            .runText(plan), .counters, .stop,
+        ]
+        for command in commands {
+            let line = LabLines.encode(command)
+            #expect(!line.contains("\n"))
+            #expect(try LabLines.decode(LabCommand.self, from: line) == command)
+        }
+        let report = LabTextReport(
+            outgoing: [.init(peerID: "a", sent: 3, delivered: 2)], incoming: [.init(peerID: "b", received: 4)],
+            roundTripNanos: [1, 2, 3], oneWayNanos: [4], elapsed: 3.01)
+        let events: [LabEvent] = [
+            .hello(peerID: "id", version: 1), .listening(host: "::1", port: 1), .sessionsUp(count: 2, seconds: 0.01),
+            .textDone(report),
+            .counters(
+                LabCounters(bytesSent: 1, bytesReceived: 2, openSessions: 3, sessionsEver: 4, cpuMicroseconds: 5)),
+            .error(LabFailure(message: "bad\nthing")), .stopped,
+        ]
+        for event in events {
+            let line = LabLines.encode(event)
+            #expect(!line.contains("\n"))
+            #expect(try LabLines.decode(LabEvent.self, from: line) == event)
+        }
+    }
+
+    @Test func aLineThatIsNotACommandIsAClearError() {
+        #expect(throws: LabFailure.self) { try LabLines.decode(LabCommand.self, from: "{\"launch\":{}}") }
+        #expect(throws: LabFailure.self) { try LabLines.decode(LabCommand.self, from: "not json") }
+    }
+
+    @Test func labMessagesCarryTheirSendTimeAndHaveThePlannedSize() {
+        let now = LabMessage.realtimeNanos()
+        let text = LabMessage.text(sentAtNanos: now, size: 100)
+        #expect(text.utf8.count == 100)
+        #expect(LabMessage.sentAtNanos(of: text) == now)
+        #expect(LabMessage.text(sentAtNanos: now, size: 1).utf8.count == LabMessage.minimumSize)
+        #expect(LabMessage.sentAtNanos(of: "hello") == nil)
+        #expect(LabMessage.sentAtNanos(of: "lab:12x:") == nil)
+    }
+
+    @Test func aRunStateCountsOnlyItsOwnMessagesAndEachAcknowledgementOnce() {
+        var run = LabRunState()
+        run.start()
+        run.pending[7] = "peer"
+        run.sent["peer"] = 2
+        run.delivered(7, roundTrip: .microseconds(120))
+        run.delivered(7, roundTrip: .microseconds(120))  // again: not counted twice
+        run.delivered(8, roundTrip: .microseconds(5))  // not ours
+        let sentAt = LabMessage.realtimeNanos()
+        run.received(text: LabMessage.text(sentAtNanos: sentAt, size: 30), from: "other")
+        run.received(text: "not a lab message", from: "other")
+        let report = run.report(elapsed: 1)
+        #expect(report.outgoing == [.init(peerID: "peer", sent: 2, delivered: 1)])
+        #expect(report.incoming == [.init(peerID: "other", received: 1)])
+        #expect(report.roundTripNanos == [120_000])
+        #expect(report.oneWayNanos.count == 1 && report.oneWayNanos[0] >= 0)
+    }
+}

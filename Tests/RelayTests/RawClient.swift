@@ -1,0 +1,94 @@
+import Foundation
+import Identity
+import Session
+import Wire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A relay client over a plain blocking socket, driving its own `RelayLinkMachine`, for tests
+/// that need to misbehave: send garbage, stop reading, flood.
+final class RawClient {
+    let fd: Int32
+    var link: RelayLinkMachine
+    var received: [RelayMessage] = []
+    var closed = false
+
+    /// Connects; does not start the handshake.
+    init(port: Int, identity: LocalIdentity = People.mallory, receiveBuffer: Int32? = nil) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+        link = RelayLinkMachine(role: .client, credentials: People.credentials(identity))
+    }
+
+    deinit { Glibc.close(fd) }
+
+    func write(_ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 {
+                closed = true
+                return
+            }
+            sent += n
+        }
+    }
+
+    /// Reads once (up to the timeout); false when the relay closed the connection.
+    @discardableResult
+    func readOnce() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else {
+            if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { closed = true }
+            return n != 0
+        }
+        perform(link.receive(buffer[0..<n], now: .now()))
+        return true
+    }
+
+    func perform(_ actions: [RelayLinkAction]) {
+        for action in actions {
+            switch action {
+            case .send(let bytes): write(bytes)
+            case .message(let message): received.append(message)
+            case .closed, .close: closed = true
+            case .established: break
+            }
+        }
+    }
+
+    /// Handshake and registration; returns once registered.
+    func register(network: String = "lab") {
+        perform(link.start(now: .now()))
+        while !link.isEstablished && !closed { readOnce() }
+        perform(link.send(.register(network: Array(network.utf8))))
+        while !received.contains(.registered) && !closed { readOnce() }
+    }
+
+    func send(_ message: RelayMessage) { perform(link.send(message)) }
+
+    /// Reads until the relay closes the connection or `limit` passes; true when it closed.
+    func waitForClose(limit: Duration) -> Bool {
+        let end = ContinuousClock.now + limit
+        while !closed && ContinuousClock.now < end { readOnce() }
+        return closed
+    }
+}

@@ -1,0 +1,87 @@
+import Testing
+import Wire
+
+@Suite struct RelayCodecTests {
+    static let peer = [UInt8](repeating: 7, count: 32)
+
+    @Test(arguments: [
+        RelayMessage.register(network: Array("lab".utf8)), .register(network: []), .list,
+        .open(circuit: 1, peer: peer), .data(circuit: 0x8000_0001, payload: [1, 2, 3]), .data(circuit: 9, payload: []),
+        .close(circuit: 5), .ping(token: 42), .pong(token: 43), .registered,
+        .peers([RelayPeerEntry(peerID: peer, nickname: "bob"), RelayPeerEntry(peerID: peer, nickname: "👩‍💻")]),
+        .incoming(circuit: 0x8000_0000, peer: peer, nickname: "alice"), .error(code: .peerUnavailable, circuit: 3),
+        .lookup(peer: peer), .store(peer: peer, sealed: [9, 9]), .mailAck(id: 77), .stored,
+        .identity(peer: peer, staticKey: peer, payload: [1, 2, 3]), .mail(id: 5, sealed: [4]),
+        .error(code: .mailboxFull, circuit: 0),
+    ])
+    func roundTrips(_ message: RelayMessage) throws {
+        #expect(try RelayCodec.decode(RelayCodec.encode(message)) == message)
+    }
+
+    @Test func dataLayoutIsVersionTypeCircuitPayload() {
+        #expect(RelayCodec.encode(.data(circuit: 0x0102_0304, payload: [0xAA])) == [1, 4, 1, 2, 3, 4, 0xAA])
+    }
+
+    @Test func unknownTypesAndVersionsAreSkipped() throws {
+        #expect(try RelayCodec.decode([1, 0x7F]) == nil)
+        #expect(try RelayCodec.decode([2, 0x01, 0]) == nil)
+    }
+
+    @Test func truncatedBodiesThrow() {
+        #expect(throws: WireError.self) { try RelayCodec.decode([1, 0x03, 0, 0, 0, 1]) }
+        #expect(throws: WireError.self) { try RelayCodec.decode([1]) }
+        #expect(throws: WireError.self) { try RelayCodec.decode([1, 0x84, 3]) }
+    }
+
+    @Test func networkNameAtTheLimitAndOnePast() throws {
+        let atLimit = [UInt8](repeating: 0x61, count: RelayLimits.maxNetworkBytes)
+        #expect(try RelayCodec.decode(RelayCodec.encode(.register(network: atLimit))) == .register(network: atLimit))
+        let past = [1, 0x01, UInt8(RelayLimits.maxNetworkBytes + 1)] + atLimit + [0x61]
+        #expect(throws: WireError.oversized(length: 65, limit: 64)) { try RelayCodec.decode(past) }
+    }
+
+    @Test func messageSizeAtTheLimitAndOnePast() throws {
+        let payload = [UInt8](repeating: 0, count: RelayLimits.maxDataPayload)
+        let atLimit = RelayCodec.encode(.data(circuit: 1, payload: payload))
+        #expect(atLimit.count == RelayLimits.maxMessagePlaintext)
+        #expect(try RelayCodec.decode(atLimit) == .data(circuit: 1, payload: payload))
+        #expect(throws: WireError.self) { try RelayCodec.decode(atLimit + [0]) }
+    }
+
+    @Test func dataPayloadHoldsAWholeEndToEndTransportMessage() {
+        #expect(RelayLimits.maxDataPayload >= Limits.maxTransportMessage + LengthPrefix.headerLength)
+        #expect(RelayLimits.maxLinkMessage <= Limits.maxNoiseMessage)
+    }
+
+    @Test func listedPeersAtTheLimitAndOnePast() throws {
+        let entry = RelayPeerEntry(peerID: Self.peer, nickname: "p")
+        let full = RelayCodec.encode(.peers(Array(repeating: entry, count: RelayLimits.maxListedPeers)))
+        #expect(try RelayCodec.decode(full) == .peers(Array(repeating: entry, count: RelayLimits.maxListedPeers)))
+        var past = [UInt8](full)
+        past[2] = UInt8((RelayLimits.maxListedPeers + 1) >> 8)
+        past[3] = UInt8((RelayLimits.maxListedPeers + 1) & 0xFF)
+        past += Self.peer + [1, 0x70]
+        #expect(throws: WireError.self) { try RelayCodec.decode(past) }
+    }
+
+    @Test func badNicknameInAListingThrows() {
+        let bytes: [UInt8] = [1, 0x82, 0, 1] + Self.peer + [2, 0x0A, 0x61]
+        #expect(throws: WireError.malformed(what: "nickname")) { try RelayCodec.decode(bytes) }
+    }
+
+    @Test func sealedMessageAtTheLimitAndOnePast() throws {
+        let atLimit = [UInt8](repeating: 1, count: RelayLimits.maxSealedMessage)
+        let encoded = RelayCodec.encode(.store(peer: Self.peer, sealed: atLimit))
+        #expect(try RelayCodec.decode(encoded) == .store(peer: Self.peer, sealed: atLimit))
+        #expect(throws: WireError.oversized(length: atLimit.count + 1, limit: RelayLimits.maxSealedMessage)) {
+            try RelayCodec.decode(encoded + [1])
+        }
+        let mail = RelayCodec.encode(.mail(id: 1, sealed: atLimit))
+        #expect(try RelayCodec.decode(mail) == .mail(id: 1, sealed: atLimit))
+        #expect(throws: WireError.self) { try RelayCodec.decode(mail + [1]) }
+    }
+
+    @Test func unknownErrorCodesReadAsOther() throws {
+        #expect(try RelayCodec.decode([1, 0x84, 200, 0, 0, 0, 0]) == .error(code: .other, circuit: 0))
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import Identity
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import Net
+import Session
+import Testing
+import Wire
+
+@testable import Relay
+
+/// A real relay and real clients on loopback.
+@Suite(.timeLimit(.minutes(1))) struct RelayLoopbackTests {
+    static let lab = Array("lab".utf8)
+
+    /// A relay on a free loopback port, running until the test shuts it down.
+    static func startRelay(_ config: RelayConfig = RelayConfig()) async throws -> (RelayServer, Int, Task<Void, Error>)
+    {
+        let server = try await RelayServer.bind(
+            host: "127.0.0.1", port: 0, identity: People.relay, config: config,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let task = Task { try await server.run() }
+        return (server, server.localAddress!.port!, task)
+    }
+
+    /// Incoming relayed sessions, collected.
+    final class Inbox: Sendable {
+        let connections = NIOLockedValueBox<[PeerConnection]>([])
+        func add(_ c: PeerConnection) { connections.withLockedValue { $0.append(c) } }
+        func first(within limit: Duration = .seconds(5)) async -> PeerConnection? {
+            let end = ContinuousClock.now + limit
+            while ContinuousClock.now < end {
+                if let c = connections.withLockedValue({ $0.first }) { return c }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            return nil
+        }
+    }
+
+    static func client(_ identity: LocalIdentity, port: Int, inbox: Inbox? = nil, network: [UInt8] = lab)
+        async throws -> RelayClient
+    {
+        try await RelayClient.connect(
+            host: "127.0.0.1", port: port, credentials: People.credentials(identity), network: network,
+            linkConfig: .init(expectedPeer: .peerID(People.relay.peerID))
+        ) { connection, _ in inbox?.add(connection) }
+    }
+
+    static func nextMessage(_ connection: PeerConnection) async -> IncomingMessage? {
+        for await event in connection.events { if case .message(let m) = event { return m } }
+        return nil
+    }
+
+    static func delivered(_ connection: PeerConnection, _ id: MessageID) async -> Bool {
+        for await event in connection.events { if case .delivered(id, _) = event { return true } }
+        return false
+    }
+
+    /// Alice opens a relayed session to Bob and sends `text`; returns Bob's side.
+    static func exchange(_ alice: RelayClient, bobInbox: Inbox, text: String) async throws -> (
+        PeerConnection, PeerConnection
+    ) {
+        let toBob = try await alice.open(to: People.bob.peerID)
+        let id = try await toBob.send(text)
+        let atBob = try #require(await bobInbox.first())
+        #expect(await nextMessage(atBob)?.text == text)
+        #expect(await delivered(toBob, id))
+        return (toBob, atBob)
+    }
+
+    @Test func twoClientsChatThroughTheRelayAndItSeesNoPlaintext() async throws {
+        let seen = NIOLockedValueBox<[UInt8]>([])
+        var config = RelayConfig()
+        config.tapForTestingOnly = { bytes in seen.withLockedValue { $0 += bytes } }
+        let (server, port, task) = try await Self.startRelay(config)
+        let inbox = Inbox()
+        let bob = try await Self.client(People.bob, port: port, inbox: inbox)
+        let alice = try await Self.client(People.alice, port: port)
+        #expect(alice.relay.peerID == People.relay.peerID)
+        let listed = try await alice.peers()
+        #expect(listed.map(\.nickname) == ["bob"])
+
+        let marker = "MARKER-\(UInt64.random(in: 1...UInt64.max))-plaintext"
+        let (toBob, atBob) = try await Self.exchange(alice, bobInbox: inbox, text: marker)
+        #expect(try await toBob.established().peerID == People.bob.peerID)
+        // Bob answers over the same circuit.
+        _ = try await atBob.send("reply")
+        #expect(await Self.nextMessage(toBob)?.text == "reply")
+
+        let bytes = seen.withLockedValue { $0 }
+        #expect(bytes.count > 1000)
+        #expect(!Self.contains(bytes, Array(marker.utf8)))
+        #expect(!Self.contains(bytes, Array("reply".utf8)))
+        // The tap does see the link's own plaintext: the network name the clients registered.
+        #expect(Self.contains(bytes, Self.lab))
+        let snapshot = try await server.snapshot()
+        #expect(snapshot.clients == 2 && snapshot.registered == 2 && snapshot.circuits == 1)
+        #expect(snapshot.counters.messagesForwarded >= 4)
+
+        await toBob.close()
+        await alice.close()
+        await bob.close()
+        await server.shutdown()
+        try await task.value
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if Array(haystack[start..<start + needle.count]) == needle { return true }
+        }
+        return false
+    }
+
+    @Test func unknownPeerIsRefusedWithACode() async throws {
+        let (server, port, task) = try await Self.startRelay()
+        let alice = try await Self.client(People.alice, port: port)
+        await #expect(throws: RelayClientError.refused(.peerUnavailable)) {
+            _ = try await alice.open(to: People.carol.peerID)
+        }
+        // A peer in another network is just as unavailable.
+        let carol = try await Self.client(People.carol, port: port, network: Array("elsewhere".utf8))
+        await #expect(throws: RelayClientError.refused(.peerUnavailable)) {
+            _ = try await alice.open(to: People.carol.peerID)
+        }
+        #expect(try await carol.peers().isEmpty)
+        await alice.close()
+        await carol.close()
+        await server.shutdown()
+        try await task.value
+    }
+
+    @Test func wrongRelayFingerprintIsRefused() async throws {
+        let (server, port, task) = try await Self.startRelay()
+        await #expect(throws: RelayClientError.relayClosed(.unexpectedPeer(People.relay.peerID))) {
+            _ = try await RelayClient.connect(
+                host: "127.0.0.1", port: port, credentials: People.credentials(People.alice), network: Self.lab,
+                linkConfig: .init(expectedPeer: .peerID(People.mallory.peerID)))
+        }
+        await server.shutdown()
+        try await task.value
+    }
+
+    @Test func hostileClientsDoNotDisturbAHealthyPair() async throws {
+        var config = RelayConfig(messageRate: 200, messageBurst: 50)
+        config.link.handshakeTimeout = .milliseconds(300)
+        let (server, port, task) = try await Self.startRelay(config)
+        // Garbage instead of a handshake, and connections that never say anything.
+        let garbage = try RawClient(port: port)
+        garbage.write([0x00, 0x14] + [UInt8](repeating: 0xAB, count: 20))
+        let oversized = try RawClient(port: port)
+        oversized.write([0xFF, 0xFF, 0xAB])
+        let silent = try (0..<50).map { _ in try RawClient(port: port) }
+        // A registered client flooding the relay with requests.
+        let flooder = try RawClient(port: port)
+        flooder.register()
+        #expect(flooder.received.contains(.registered))
+
+        let inbox = Inbox()
+        let bob = try await Self.client(People.bob, port: port, inbox: inbox)
+        let alice = try await Self.client(People.alice, port: port)
+        for _ in 0..<2000 { flooder.send(.list) }
+        let (toBob, _) = try await Self.exchange(alice, bobInbox: inbox, text: "still here")
+
+        #expect(garbage.waitForClose(limit: .seconds(3)))
+        #expect(oversized.waitForClose(limit: .seconds(3)))
+        for client in silent { #expect(client.waitForClose(limit: .seconds(3))) }
+        let snapshot = try await server.snapshot()
+        #expect(snapshot.counters[.handshakeTimeout] >= 50)
+        #expect(snapshot.counters[.handshakeFailed] == 1)
+        #expect(snapshot.counters[.protocolViolation] == 1)
+        #expect(snapshot.counters[.throttled] >= 1)
+        await toBob.close()
+        await alice.close()
+        await bob.close()
+        await server.shutdown()
+        try await task.value
+    }
+
+    @Test func slowReaderIsDisconnectedNotWaitedFor() async throws {
+        let config = RelayConfig(byteRate: 1 << 30, byteBurst: 1 << 30, maxQueuedBytes: 64 * 1024)
+        let (server, port, task) = try await Self.startRelay(config)
+        let sleeper = try RawClient(port: port, identity: People.carol, receiveBuffer: 4096)
+        sleeper.register()
+        let sender = try RawClient(port: port, identity: People.mallory)
+        sender.register()
+        sender.send(.open(circuit: 1, peer: People.carol.peerID.bytes))
+        let chunk = [UInt8](repeating: 0x55, count: 16 * 1024)
+        // Bounded: at most 64 MiB, stopping as soon as the relay gives up on the sleeper.
+        for round in 0..<4096 {
+            sender.send(.data(circuit: 1, payload: chunk))
+            if round % 64 == 63, try await server.snapshot().counters[.slowReader] > 0 { break }
+        }
+        #expect(try await server.snapshot().counters[.slowReader] == 1)
+        await server.shutdown()
+        try await task.value
+    }
+
+    @Test func killedRelayEndsRelayedSessionsClearly() async throws {
+        let (server, port, task) = try await Self.startRelay()
+        let inbox = Inbox()
+        let bob = try await Self.client(People.bob, port: port, inbox: inbox)
+        let alice = try await Self.client(People.alice, port: port)
+        let (toBob, _) = try await Self.exchange(alice, bobInbox: inbox, text: "before")
+        await server.shutdown()
+        try await task.value
+        #expect(await alice.closed() == .connectionLost)
+        #expect(await toBob.closed() == .connectionLost)
+        #expect(await bob.closed() == .connectionLost)
+        await #expect(throws: RelayClientError.self) { _ = try await alice.peers() }
+    }
+}
+
+extension RelayLoopbackTests {
+    @Test func offlineMessageIsHandedOverWhenTheRecipientComesBack() async throws {
+        let seen = NIOLockedValueBox<[UInt8]>([])
+        var config = RelayConfig()
+        config.tapForTestingOnly = { bytes in seen.withLockedValue { $0 += bytes } }
+        let (server, port, task) = try await Self.startRelay(config)
+        // Bob registers once, so the relay knows his key, and leaves.
+        let bobOnce = try await Self.client(People.bob, port: port)
+        await bobOnce.close()
+        let alice = try await Self.client(People.alice, port: port)
+        await #expect(throws: RelayClientError.refused(.peerUnavailable)) {
+            _ = try await alice.open(to: People.bob.peerID)
+        }
+        let marker = "OFFLINE-\(UInt64.random(in: 1...UInt64.max))"
+        try await alice.sendOffline(
+            .text(id: 9, sentAt: 0, text: marker), to: People.bob.peerID, credentials: People.credentials(People.alice))
+        #expect(try await server.snapshot().storedOfflineMessages == 1)
+
+        let mail = NIOLockedValueBox<[(UInt64, [UInt8])]>([])
+        let bob = try await RelayClient.connect(
+            host: "127.0.0.1", port: port, credentials: People.credentials(People.bob), network: Self.lab,
+            onMail: { id, sealed in mail.withLockedValue { $0.append((id, sealed)) } })
+        let end = ContinuousClock.now + .seconds(5)
+        while mail.withLockedValue({ $0.isEmpty }) && ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let (id, sealed) = try #require(mail.withLockedValue { $0.first })
+        let (sender, frame) = try OfflineSeal.open(sealed, with: People.bob)
+        #expect(sender.peerID == People.alice.peerID)
+        #expect(frame == .text(id: 9, sentAt: 0, text: marker))
+        bob.acknowledgeMail(id)
+        let cleared = ContinuousClock.now + .seconds(5)
+        while try await server.snapshot().storedOfflineMessages > 0 && ContinuousClock.now < cleared {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(try await server.snapshot().storedOfflineMessages == 0)
+        #expect(!Self.contains(seen.withLockedValue { $0 }, Array(marker.utf8)))
+        await alice.close()
+        await bob.close()
+        await server.shutdown()
+        try await task.value
+    }
+}
