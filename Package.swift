@@ -148,7 +148,10 @@ let package = Package(
         // The chat client's core without a terminal: real loopback sessions and a real store.
         .testTarget(
             name: "ChatTests",
-            dependencies: ["ParleyApp", "Net", "Session", "Identity", "Store", "TUI", "Wire"]
+            dependencies: [
+                "ParleyApp", "Net", "Session", "Identity", "Store", "TUI", "Wire", "Relay",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
         .testTarget(name: "CompareTests", dependencies: ["ParleyApp"]),

@@ -44,12 +44,16 @@ struct ChatPeer {
     let display = RecordingDisplay()
     let chat: ChatController
 
-    init(_ nickname: String, in scratch: String, identity: LocalIdentity? = nil) async throws {
+    /// `directory` reopens an earlier peer's store (as after a restart).
+    init(
+        _ nickname: String, in scratch: String, identity: LocalIdentity? = nil, directory: String? = nil,
+        options: ChatController.Options = ChatController.Options()
+    ) async throws {
         let identity = identity ?? LocalIdentity.generate(nickname: nickname)
         self.identity = identity
-        directory = scratch + "/" + nickname + "-" + UUID().uuidString.prefix(6)
-        store = try ParleyStore(directory: directory)
-        chat = ChatController(identity: identity, store: store, display: display)
+        self.directory = directory ?? scratch + "/" + nickname + "-" + UUID().uuidString.prefix(6)
+        store = try ParleyStore(directory: self.directory)
+        chat = ChatController(identity: identity, store: store, display: display, options: options)
         await chat.start()
     }
 

@@ -110,6 +110,7 @@ extension ChatController {
         await flushWaiting(to: peer, on: key)
         guard sessions[key] != nil else { return }
         sessions[key]?.ready = true
+        publishPeers()  // now connected, with its path
         // Lines typed while catching up.
         await flushWaiting(to: peer, on: key)
         finishIfIdle()
