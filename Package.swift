@@ -147,6 +147,14 @@ let package = Package(
         ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
         .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
+        // The chat client's core without a terminal: real loopback sessions and a real store.
+        .testTarget(
+            name: "ChatTests",
+            dependencies: [
+                "ParleyApp", "Net", "Session", "Identity", "Store", "TUI", "Wire", "Relay",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
         .testTarget(name: "CompareTests", dependencies: ["ParleyApp"]),
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.

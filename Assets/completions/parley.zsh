@@ -106,6 +106,7 @@ _parley_chat() {
         '--announce-interval[Seconds between announcements when discovering, with 10 % jitter (default\: 10); peers forget you after three.]:seconds:'
         '--listen[Accept sessions on this address ('\''\:PORT'\'' for every IPv4 interface; port 0 picks one).]:\[addr\]\:port:'
         '--connect[Open a session to this peer.]:host\:port:'
+        '--plain[Line-oriented output even on a terminal (the default when standard input or output is not one).]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -3,17 +3,24 @@ import Foundation
 import Identity
 import Net
 import Session
+import Store
+import TUI
 
 struct ChatCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
         abstract: "Chat with peers over direct, end-to-end encrypted sessions.",
         discussion: """
-            A line-oriented client that also works with standard input and output as pipes. \
-            Each line you type is sent to every connected peer; '* #N delivered to NICK' shows \
-            when a peer acknowledged it. Lines typed while no peer is connected wait and go to \
-            the next peer that connects; any still waiting at exit are reported as not sent. Lines starting with '/' are commands: /help, /peers, \
-            /msg, /quit ('//' sends a line starting with '/').
+            On a terminal, a full-screen client (see parley(1), FULL-SCREEN CLIENT); with pipes or \
+            --plain, a line-oriented one with the same commands: each line goes to every connected \
+            peer (the room #lan) and '* #N delivered to NICK' shows its acknowledgement; lines \
+            starting with '/' are commands (/help lists them; '//' sends a line starting with '/').
+
+            History, the outbox and the known peers live in parley.sqlite in the identity \
+            directory. Every message is written to the outbox before it is sent and is sent again, \
+            with its original ID, whenever a session with its peer comes up, until acknowledged: \
+            nothing typed is lost to an absent peer or a killed process. A known nickname \
+            presenting another key is refused until '/verify NICK accept'.
 
             Without --listen and --connect, parley discovers peers on the local network: it \
             listens on a free TCP port, announces it over multicast, shows peers appearing and \
@@ -25,10 +32,10 @@ struct ChatCommand: AsyncParsableCommand {
             peers may open sessions to you through it. Relayed sessions are end-to-end \
             encrypted exactly like direct ones; the relay cannot read them.
 
-            When standard input ends, parley delivers what was typed; then with --connect it \
-            says goodbye and exits (status 1 if any message could not be delivered), while with \
-            --listen or discovering it keeps receiving until interrupted. SIGINT and SIGTERM \
-            close every session cleanly and say goodbye on the LAN.
+            When standard input ends (line mode), parley delivers what was typed; then with \
+            --connect it says goodbye and exits (status 1 if any message could not be delivered), \
+            while with --listen or discovering it keeps receiving until interrupted. SIGINT and \
+            SIGTERM close every session cleanly and say goodbye on the LAN.
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -54,6 +61,11 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Open a session to this peer.", valueName: "host:port"))
     var connect: Endpoint?
 
+    @Flag(
+        name: .long,
+        help: "Line-oriented output even on a terminal (the default when standard input or output is not one).")
+    var plain = false
+
     /// Without an address, the chat finds its peers on the LAN.
     var discovers: Bool { listen == nil && connect == nil }
 
@@ -74,12 +86,31 @@ struct ChatCommand: AsyncParsableCommand {
         try await Failure.exitingOnFailure { try await chat() }
     }
 
+    /// The slash commands both clients understand, as `/help` lists them.
+    static var lineCommands: [String] { CommandHelp.all.map { "/" + $0.name } }
+
+    /// The full-screen client runs when both ends are a terminal and --plain is not given.
+    var usesFullScreen: Bool { !plain && isatty(0) == 1 && isatty(1) == 1 }
+
     private func chat() async throws {
         let identity = try homeOptions.loadIdentity()
         let credentials = try SessionCredentials(identity: identity)
+        let store = try Self.openStore(in: homeOptions.store.directory)
+        let fullScreen = usesFullScreen
         let output = LineOutput()
-        let chat = LineChat(output: output, ownNick: identity.nickname, stayAfterInput: listen != nil || discovers)
-        output.line("* you are \(identity.nickname) (\(identity.fingerprint))")
+        let (updates, updateSink) = AsyncStream.makeStream(of: ModelUpdate.self)
+        let display: any ChatDisplay = fullScreen ? ScreenDisplay(updates: updateSink) : PlainDisplay(output: output)
+        var options = ChatController.Options()
+        options.stayAfterInput = listen != nil || discovers || fullScreen
+        options.identityStore = homeOptions.store
+        let relay = RelayFeature(
+            credentials: credentials, sessionConfig: sessionOptions.config, network: relayOptions.network,
+            configured: relayOptions.target)
+        options.features = ChatFeatures(relay: relay)
+        let chat = ChatController(identity: identity, store: store, display: display, options: options)
+        // Before the screen takes over: these lines are for the terminal or the pipe.
+        display.show(.notice("you are \(identity.nickname) (\(identity.fingerprint))", in: .room))
+        await chat.start()
 
         let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await chat.quit() } }
         defer { signals.cancel() }
@@ -103,24 +134,14 @@ struct ChatCommand: AsyncParsableCommand {
                 throw Failure(message: "cannot listen on \(listen): \(error)", code: .failure)
             }
             let bound = server?.localAddress?.displayText ?? listen.description
-            output.line("* listening on \(bound)")
+            display.show(.notice("listening on \(bound)", in: .room))
         }
         if discovers, let port = server?.localAddress?.port {
             try await startDiscovery(
-                identity: identity, credentials: credentials, port: port, chat: chat, output: output)
+                identity: identity, credentials: credentials, port: port, chat: chat, display: display)
         }
-        if let target = relayOptions.target {
-            let sessionConfig = sessionOptions.config
-            let connectRelay: @Sendable () async throws -> RelayClient = {
-                try await target.connect(
-                    credentials: credentials, sessionConfig: sessionConfig,
-                    onSession: { connection, _ in Task { await chat.attachRelayed(connection) } },
-                    onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } })
-            }
-            await chat.useRelay(
-                try await connectRelay(), credentials: credentials, sessionConfig: sessionConfig,
-                path: pathOptions.chosenPath, headStart: pathOptions.headStart, reconnect: connectRelay)
-        }
+        await chat.configurePaths(pathOptions.chosenPath, headStart: pathOptions.headStart)
+        if let target = relayOptions.target { try await relay.start(target, chat: chat) }
         if let connect {
             let connection: PeerConnection
             do throws(ConnectError) {
@@ -133,22 +154,59 @@ struct ChatCommand: AsyncParsableCommand {
         }
         started.set()
 
-        InputReader.start { line in
-            await chat.handle(line: line)
-        } onEnd: {
-            await chat.inputEnded()
+        if fullScreen {
+            await runScreen(identity: identity, chat: chat, updates: updates)
+        } else {
+            InputReader.start { line in
+                await chat.handle(line: line)
+            } onEnd: {
+                await chat.inputEnded()
+            }
         }
 
         let status = await chat.finished()
+        updateSink.finish()
         await server?.close()
         if status != .success { Foundation.exit(status.rawValue) }
+    }
+
+    /// Runs the full-screen client until the user quits, then closes the chat.
+    private func runScreen(identity: LocalIdentity, chat: ChatController, updates: AsyncStream<ModelUpdate>) async {
+        let model = ChatScreenModel(ownNickname: identity.nickname, ownFingerprint: identity.fingerprint.description)
+        let screen = Task {
+            try await FullScreen.run(model: model, updates: updates) { command, conversation in
+                Task { await chat.perform(command, in: conversation) }
+            }
+        }
+        // The chat may end first (a signal): the screen then ends with it.
+        Task {
+            _ = await chat.finished()
+            screen.cancel()
+        }
+        do {
+            _ = try await screen.value
+        } catch {
+            FileHandle.standardError.write(Data("parley: \(error)\n".utf8))
+        }
+        await chat.quit()
+    }
+
+    /// The history database in the identity directory; a clear error and exit status 1 when it
+    /// is damaged, locked, full, or cannot be opened.
+    static func openStore(in directory: String) throws -> ParleyStore {
+        do {
+            return try ParleyStore(directory: directory)
+        } catch {
+            throw Failure(message: error.description, code: .failure)
+        }
     }
 }
 
 extension ChatCommand {
     /// Announces `port` on the LAN and lets the chat open sessions to what it discovers.
     private func startDiscovery(
-        identity: LocalIdentity, credentials: SessionCredentials, port: Int, chat: LineChat, output: LineOutput
+        identity: LocalIdentity, credentials: SessionCredentials, port: Int, chat: ChatController,
+        display: any ChatDisplay
     ) async throws {
         var config = DiscoveryConfig(ports: [UInt16(port)])
         if let announceInterval { config.announceInterval = .milliseconds(Int64(announceInterval * 1000)) }
@@ -159,7 +217,7 @@ extension ChatCommand {
         } catch let error as DiscoveryStartError {
             throw error.failure
         }
-        output.line("* discovering on \(service.links.map(\.description).joined(separator: ", "))")
+        display.show(.notice("discovering on \(service.links.map(\.description).joined(separator: ", "))", in: .room))
         let sessionConfig = sessionOptions.config
         await chat.useDiscovery(service) { peer in
             // The handshake must prove the announced identity; --expect, if given, must agree.
@@ -180,7 +238,7 @@ extension ChatCommand {
                 }
                 throw lastError
             }
-            return try await chat.dial(peer.peerID, config: config, direct: direct)
+            return try await chat.openSession(to: peer.peerID, config: config, direct: direct)
         }
     }
 }

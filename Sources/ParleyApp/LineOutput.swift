@@ -4,13 +4,8 @@ import Foundation
 /// Text from peers is made safe for a terminal first.
 final class LineOutput: Sendable {
     private let lock = NSLock()
-    private let formatter: DateFormatter
 
-    init() {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm:ss"
-        self.formatter = formatter
-    }
+    init() {}
 
     func line(_ text: String) {
         lock.withLock {
@@ -19,11 +14,13 @@ final class LineOutput: Sendable {
     }
 
     /// `[HH:MM:SS] <nick> text`; continuation lines of a multi-line message are indented.
-    func message(from nick: String, text: String, at date: Date = Date()) {
-        let time = lock.withLock { formatter.string(from: date) }
-        let body = Self.sanitize(text).replacingOccurrences(of: "\n", with: "\n           ")
-        line("[\(time)] <\(Self.sanitize(nick))> \(body)")
+    static func messageLine(from nick: String, text: String, at date: Date = Date()) -> String {
+        let time = timeFormatter.withLock { $0.string(from: date) }
+        let body = sanitize(text).replacingOccurrences(of: "\n", with: "\n           ")
+        return "[\(time)] <\(sanitize(nick))> \(body)"
     }
+
+    private static let timeFormatter = LockedTimeFormatter()
 
     /// Replaces control characters (escape sequences could rewrite the user's terminal) with
     /// U+FFFD, keeping newlines and tabs.
@@ -39,5 +36,20 @@ final class LineOutput: Sendable {
             }
         }
         return String(out)
+    }
+}
+
+/// A `HH:mm:ss` formatter shared behind a lock (DateFormatter is not thread-safe).
+final class LockedTimeFormatter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let formatter: DateFormatter
+
+    init() {
+        formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss"
+    }
+
+    func withLock<T>(_ body: (DateFormatter) -> T) -> T {
+        lock.withLock { body(formatter) }
     }
 }

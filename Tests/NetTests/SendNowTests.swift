@@ -7,6 +7,10 @@ import Wire
 
 @testable import Net
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `PeerConnection.sendNow`: a send that does not wait, with its outcome on `events`.
 @Suite("Send without waiting")
 struct SendNowTests {
@@ -103,11 +107,31 @@ struct SendNowTests {
             await alice.close()
         }
         await server.stop()
-        // The port is closed now: a literal address is refused with the same error as a name.
+        // A port bound but not listening refuses: a literal address is refused with the same
+        // error as a name. (A port freed by the server could be taken by a parallel test.)
+        let (fd, closedPort) = Self.boundNotListening()
+        defer { Glibc.close(fd) }
         let credentials = try SessionCredentials(identity: .generate(nickname: "alice"))
-        await #expect(throws: ConnectError.refused("127.0.0.1:\(port)")) {
-            _ = try await SessionConnector.connect(host: "127.0.0.1", port: port, credentials: credentials)
+        await #expect(throws: ConnectError.refused("127.0.0.1:\(closedPort)")) {
+            _ = try await SessionConnector.connect(host: "127.0.0.1", port: closedPort, credentials: credentials)
         }
+    }
+
+    /// A loopback TCP socket bound to a free port without listening: the port stays ours and
+    /// every connection to it is refused.
+    static func boundNotListening() -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length)
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     @Test func idsFromOneSourceAreDistinctAndNeverZero() {

@@ -1,0 +1,401 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Store
+import TUI
+import Wire
+
+/// What the chat core knows of its relay (`parley chat --relay`, `/relay HOST:PORT`).
+struct RelayChatState {
+    var client: RelayClient?
+    /// The relay's address while it is lost and being reconnected.
+    var lost: String?
+    /// The relay's peers in our network, as last listed.
+    var peers: [PeerID: String] = [:]
+    /// Every peer the relay listed since the chat started: `/msg` reaches those gone offline
+    /// with a sealed message.
+    var known: [PeerID: String] = [:]
+    var sessionConfig = SessionConfig()
+    var credentials: SessionCredentials?
+    var reconnect: (@Sendable () async throws -> RelayClient)?
+    /// The path new sessions take (`--path`, `/path auto|direct|relay`), and per peer (`/path NICK ...`).
+    var path = SessionPath.auto
+    var choices: [PeerID: SessionPath] = [:]
+    var headStart = Duration.milliseconds(250)
+    /// Offline messages already shown this run, by sender and message ID (the store also drops
+    /// copies; this covers a message it could not store).
+    var seen: Set<OfflineKey> = []
+    /// Own messages left on the relay for a recipient, awaiting its sealed acknowledgement.
+    var leftOnRelay: Set<OfflineKey> = []
+    /// Mail handed over right after registering, before `useRelay` took the client.
+    var earlyMail: [(id: UInt64, sealed: [UInt8])] = []
+
+    struct OfflineKey: Hashable {
+        let peer: PeerID
+        let id: MessageID
+    }
+}
+
+/// The relay in the chat core: relayed sessions both ways, the relay's peers in the peer list,
+/// `/msg` to a peer known only through the relay, offline messages sealed on the relay and
+/// recorded once, and reconnecting to a lost relay with backoff. A relayed session is an
+/// ordinary `PeerConnection` (`path` `.relay`); its address reads "relay HOST:PORT".
+extension ChatController {
+    var relayLabel: String { "relay \(relayState.client?.address ?? relayState.lost ?? "?")" }
+
+    /// The path new sessions take, and the direct path's head start with `auto`.
+    func configurePaths(_ path: SessionPath, headStart: Duration) {
+        relayState.path = path
+        relayState.headStart = headStart
+    }
+
+    func pathChoice(for peer: PeerID) -> SessionPath {
+        relayState.choices[peer] ?? relayState.path
+    }
+
+    /// Takes a registered relay client; `reconnect` makes another when it is lost.
+    func useRelay(
+        _ client: RelayClient, credentials: SessionCredentials, sessionConfig: SessionConfig,
+        reconnect: @escaping @Sendable () async throws -> RelayClient
+    ) {
+        relayState.client = client
+        relayState.lost = nil
+        relayState.credentials = credentials
+        relayState.sessionConfig = sessionConfig
+        relayState.reconnect = reconnect
+        let early = relayState.earlyMail
+        relayState.earlyMail.removeAll()
+        Task {
+            for mail in early { await self.receivedMail(id: mail.id, sealed: mail.sealed) }
+        }
+        Task {
+            let reason = await client.closed()
+            self.relayEnded(client, reason: reason)
+        }
+        Task { await self.refreshRelayPeers(announce: true) }
+    }
+
+    /// Leaves the relay (quit, `/relay off`, `/relay HOST:PORT`); no reconnecting.
+    func stopRelay() async {
+        relayState.reconnect = nil
+        relayState.lost = nil
+        relayState.peers.removeAll()
+        guard let client = relayState.client else { return }
+        relayState.client = nil
+        await client.close()
+        publishPeers()
+    }
+
+    private func relayEnded(_ client: RelayClient, reason: CloseReason) {
+        guard relayState.client === client else { return }
+        relayState.client = nil
+        relayState.lost = client.address
+        relayState.peers.removeAll()
+        show(.error("relay \(client.address) lost: \(reason); reconnecting", in: .room))
+        publishPeers()
+        Task { await self.reconnectRelay(address: client.address) }
+    }
+
+    /// Tries the relay again with exponential backoff and jitter until it answers or the relay
+    /// is given up. Direct sessions carry on meanwhile.
+    private func reconnectRelay(address: String) async {
+        var backoff = RelayBackoff()
+        while let reconnect = relayState.reconnect, relayState.client == nil {
+            try? await Task.sleep(for: backoff.next())
+            guard relayState.reconnect != nil, relayState.client == nil else { return }
+            guard let client = try? await reconnect() else { continue }
+            guard relayState.reconnect != nil, relayState.client == nil, let credentials = relayState.credentials
+            else {
+                await client.close()
+                return
+            }
+            useRelay(client, credentials: credentials, sessionConfig: relayState.sessionConfig, reconnect: reconnect)
+            show(.notice("relay \(address) is back", in: .room))
+            return
+        }
+    }
+
+    /// Lists the relay's peers afresh; then opens sessions to listed peers our outbox holds
+    /// messages for.
+    func refreshRelayPeers(announce: Bool = false) async {
+        guard let client = relayState.client, let entries = try? await client.peers(),
+            relayState.client === client
+        else { return }
+        var fresh: [PeerID: String] = [:]
+        for entry in entries { if let id = PeerID(bytes: entry.peerID), id != me { fresh[id] = entry.nickname } }
+        relayState.peers = fresh
+        relayState.known.merge(fresh) { _, new in new }
+        if announce {
+            show(
+                .notice(
+                    "relay \(client.address) (\(client.relay.fingerprint)): \(fresh.count) peer(s) in your network",
+                    in: .room))
+        }
+        publishPeers()
+        let waiting = Set((try? await store.perform { try $0.peersWithPendingMessages() }) ?? [])
+        for peer in fresh.keys where waiting.contains(peer) && readySession(with: peer) == nil {
+            if let found = discovered[peer] { dial(found) } else if relayReaches(peer) { dialThroughRelay(peer) }
+        }
+    }
+
+    /// `/peers`, the relay's part: its peers without a session, fetched afresh.
+    func listRelayPeers(excluding connected: Set<PeerID>, in conversation: ConversationID) async {
+        guard relayState.client != nil else {
+            if let lost = relayState.lost { show(.notice("relay \(lost) lost; reconnecting", in: conversation)) }
+            return
+        }
+        await refreshRelayPeers()
+        for (id, nickname) in relayState.peers.sorted(by: { $0.value < $1.value }) where !connected.contains(id) {
+            show(.notice("\(LineOutput.sanitize(nickname)) \(id.fingerprint) via \(relayLabel)", in: conversation))
+        }
+    }
+
+    /// Whether a session to `peer` may go through the relay: one is up, the path allows it,
+    /// and the peer is one the relay listed or we know.
+    func relayReaches(_ peer: PeerID) -> Bool {
+        relayState.client != nil && pathChoice(for: peer) != .direct
+            && (relayState.known[peer] != nil || known[peer] != nil)
+    }
+
+    /// Opens a session to a discovered peer by the path chosen: direct, through the relay, or
+    /// (auto) direct first with the relay beside it after the head start.
+    func openSession(
+        to peer: PeerID, config: SessionConfig, direct: @escaping @Sendable () async throws -> PeerConnection
+    ) async throws -> PeerConnection {
+        let choice = pathChoice(for: peer)
+        guard let client = relayState.client, choice != .direct else { return try await direct() }
+        let relayed: @Sendable () async throws -> PeerConnection = { try await client.open(to: peer, config: config) }
+        if choice == .relay { return try await relayed() }
+        let headStart = relayState.headStart
+        return try await PathSelection.race(directHeadStart: headStart, direct: direct, relay: relayed).connection
+    }
+
+    /// Opens a session through the relay to a peer it listed or we know; when the relay says
+    /// the peer is offline, what the outbox holds for it is left on the relay, sealed.
+    func dialThroughRelay(_ peer: PeerID) {
+        guard let client = relayState.client, !dialing.contains(peer),
+            !sessions.values.contains(where: { $0.peer?.peerID == peer || $0.dialed == peer })
+        else { return }
+        dialing.insert(peer)
+        let nick = LineOutput.sanitize(relayState.known[peer] ?? nickname(of: peer))
+        let label = relayLabel
+        show(.notice("connecting to \(nick) \(peer.fingerprint) via \(label)", in: .peer(peer.description)))
+        let config = relayState.sessionConfig
+        Task {
+            do {
+                let connection = try await client.open(to: peer, config: config)
+                self.attach(connection, isOutgoing: true, dialed: peer, address: label)
+            } catch RelayClientError.refused(.peerUnavailable) {
+                self.dialing.remove(peer)
+                await self.leaveOffline(for: peer)
+            } catch {
+                self.dialing.remove(peer)
+                self.dialFailed(peer, reason: "cannot reach \(nick) via the relay: \(error)")
+            }
+        }
+    }
+}
+
+// MARK: Offline messages
+
+extension ChatController {
+    /// The peer is offline: each message the outbox holds for it is sealed to it and left on the
+    /// relay (`#N left on the relay for NICK`). It stays in the outbox until acknowledged, by its
+    /// sealed acknowledgement or in a later session.
+    func leaveOffline(for peer: PeerID) async {
+        guard let client = relayState.client, let credentials = relayState.credentials else { return }
+        let nick = LineOutput.sanitize(relayState.known[peer] ?? nickname(of: peer))
+        let pending: [PendingMessage]
+        do {
+            pending = try await store.perform { try $0.pendingOutbox(for: peer) }
+        } catch {
+            show(.error("cannot read the outbox for \(nick): \(error)"))
+            return
+        }
+        for message in pending {
+            let key = RelayChatState.OfflineKey(peer: peer, id: message.messageID)
+            guard !relayState.leftOnRelay.contains(key) else { continue }
+            let number = number(for: message.messageID)
+            let window = message.conversation.screenID
+            let frame = Wire.Frame.text(id: message.messageID, sentAt: message.sentAt, text: message.text)
+            do {
+                try await client.sendOffline(frame, to: peer, credentials: credentials)
+            } catch {
+                show(
+                    .error(
+                        "#\(number) stays queued for \(nick), who is offline: the relay did not keep it (\(error))",
+                        in: window))
+                continue
+            }
+            relayState.leftOnRelay.insert(key)
+            show(.notice("#\(number) left on the relay for \(nick), who is offline", in: window))
+            let me = me
+            if let state = try? await store.perform({ store -> TUI.DeliveryState? in
+                try store.markSent(messageID: message.messageID, to: peer)
+                return try store.message(in: message.conversation, from: me, messageID: message.messageID)
+                    .flatMap(Self.screenDelivery)
+            }) {
+                show(ChatOutput([.delivery(messageID: Self.messageKey(me, message.messageID), in: window, state)]))
+            }
+        }
+    }
+
+    /// A sealed message the relay handed over: a text is checked against the known keys,
+    /// recorded and shown once, acknowledged to the relay and, end to end, with a sealed ack to
+    /// its sender; an ack marks our message delivered.
+    func receivedMail(id mail: UInt64, sealed: [UInt8]) async {
+        guard let client = relayState.client, let credentials = relayState.credentials else {
+            relayState.earlyMail.append((mail, sealed))
+            return
+        }
+        let opened: (PeerInfo, Wire.Frame)
+        do {
+            opened = try OfflineSeal.open(sealed, with: credentials.identity)
+        } catch {
+            show(.error("an offline message on the relay could not be opened; dropped", in: .room))
+            client.acknowledgeMail(mail)
+            return
+        }
+        let (sender, frame) = opened
+        switch frame {
+        case .text(let id, let sentAt, let text):
+            let key = RelayChatState.OfflineKey(peer: sender.peerID, id: id)
+            if !relayState.seen.contains(key) {
+                guard await trustOffline(sender, held: HeldMessage(id: id, sentAt: sentAt, text: text)) else {
+                    return  // held until /verify NICK accept; the relay keeps it meanwhile
+                }
+                relayState.seen.insert(key)
+                await record(
+                    id: id, sentAt: sentAt, text: text, from: sender.peerID, nickname: sender.nickname,
+                    note: "sent while you were offline")
+            }
+            client.acknowledgeMail(mail)
+            try? await client.sendOffline(.ack(id: id), to: sender.peerID, credentials: credentials)
+        case .ack(let id):
+            client.acknowledgeMail(mail)
+            await offlineDelivered(id, to: sender)
+        default:
+            client.acknowledgeMail(mail)
+        }
+    }
+
+    /// Trust on first use for the sender of an offline message, as for a session.
+    private func trustOffline(_ sender: PeerInfo, held: HeldMessage) async -> Bool {
+        let nick = LineOutput.sanitize(sender.nickname)
+        let decision: TrustDecision
+        do {
+            decision = try await store.perform { try $0.check(peerID: sender.peerID, nickname: sender.nickname) }
+        } catch {
+            show(
+                .error(
+                    "cannot check \(nick)'s key against the known keys (\(error)): offline message kept on the relay"))
+            return false
+        }
+        switch decision {
+        case .keyChanged(let nickname, _, let presented):
+            let fold = Self.fold(nickname)
+            if refusals[fold]?.presented != presented {
+                refusals[fold] = Refusal(presented: presented, nickname: nickname)
+            }
+            if refusals[fold]?.held.contains(where: { $0.id == held.id }) == false {
+                refusals[fold]?.held.append(held)
+            }
+            show(.error(LineOutput.sanitize(decision.warning ?? ""), in: .room))
+            show(.error("to accept the new key: /verify \(nick) accept", in: .room))
+            return false
+        case .new(let peer):
+            known[sender.peerID] = peer
+            show(
+                .notice(
+                    "first message from \(nick): key \(sender.fingerprint) pinned; compare safety numbers with /verify \(nick)",
+                    in: .peer(sender.peerID.description)))
+            publishPeers()
+        case .known(let peer, _):
+            known[sender.peerID] = peer
+        }
+        return true
+    }
+
+    /// The sealed acknowledgement of a message we left on the relay.
+    private func offlineDelivered(_ id: MessageID, to peer: PeerInfo) async {
+        relayState.leftOnRelay.remove(RelayChatState.OfflineKey(peer: peer.peerID, id: id))
+        let conversation = Self.conversation(of: id, from: peer.peerID)
+        let me = me
+        let result = try? await store.perform { store -> (Bool, TUI.DeliveryState?) in
+            let acknowledged = try store.acknowledge(messageID: id, from: peer.peerID)
+            return (
+                acknowledged, try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
+            )
+        }
+        guard let (acknowledged, state) = result, acknowledged else { return }
+        let number = numbers[id].map { "#\($0) " } ?? ""
+        show(
+            ChatOutput(
+                [.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state ?? .delivered)],
+                line: "* \(number)delivered to \(LineOutput.sanitize(peer.nickname)) (offline)"))
+        finishIfIdle()
+    }
+}
+
+// MARK: /relay, /path
+
+extension ChatController {
+    /// `/relay`: the relay in use, or why there is none.
+    func showRelay(network: String, in conversation: ConversationID) async {
+        guard let client = relayState.client else {
+            if let lost = relayState.lost {
+                show(.notice("relay \(lost) lost; reconnecting", in: conversation))
+            } else {
+                show(.notice("no relay; /relay HOST:PORT or parley chat --relay HOST:PORT uses one", in: conversation))
+            }
+            return
+        }
+        let rtt = await client.roundTrip().map(\.millisecondsText) ?? "-"
+        guard relayState.client === client else { return }
+        show(
+            .notice(
+                "relay \(client.address) (\(client.relay.fingerprint)), network \(LineOutput.sanitize(network)): \(relayState.peers.count) peer(s), rtt \(rtt); new sessions: \(describePath(relayState.path))",
+                in: conversation))
+    }
+
+    /// `/path [NICK] [direct|relay|auto]`: shows or chooses the path of new sessions, for one
+    /// peer or (in the room without a name) for all.
+    func choosePath(_ nickname: String?, _ choice: UserCommand.PathChoice?, in conversation: ConversationID) {
+        let path = choice.flatMap { SessionPath(rawValue: $0.rawValue) }
+        if nickname == nil, conversation == .room {
+            if let path { relayState.path = path }
+            let verb = path == nil ? "take" : "now take"
+            show(.notice("new sessions \(verb) the path \(describePath(relayState.path))", in: conversation))
+            if relayState.path == .relay, relayState.client == nil, relayState.lost == nil {
+                show(.error("no relay in use: /relay HOST:PORT", in: conversation))
+            }
+            return
+        }
+        guard let peer = peer(named: nickname, in: conversation) else { return }
+        let nick = LineOutput.sanitize(self.nickname(of: peer))
+        if let path {
+            relayState.choices[peer] = path
+            show(
+                .notice("sessions with \(nick) take the path \(describePath(path)) from the next one", in: conversation)
+            )
+            return
+        }
+        let now: String
+        if let key = readySession(with: peer), let entry = sessions[key] {
+            now =
+                entry.link.path == .relay ? "connected via \(entry.address)" : "connected directly at \(entry.address)"
+        } else {
+            now = "not connected"
+        }
+        show(.notice("\(nick): \(now); path \(describePath(pathChoice(for: peer)))", in: conversation))
+    }
+
+    private func describePath(_ path: SessionPath) -> String {
+        switch path {
+        case .auto: "auto (direct first, the relay after \(relayState.headStart.millisecondsText))"
+        case .direct: "direct"
+        case .relay: "relay"
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Store
+import TUI
+import Wire
+
+/// Own messages: written to the outbox before they are sent, resent with their original IDs
+/// when a session with the peer comes up, cleared from the outbox on acknowledgement.
+extension ChatController {
+    /// Sends `text` to a conversation: the room (every connected and discovered peer) or one
+    /// peer, connected or not (a peer who is away gets it when back).
+    func submit(_ text: String, to conversation: ConversationID) async {
+        guard !text.isEmpty else { return }
+        guard text.utf8.count <= Limits.maxTextBytes else {
+            show(.error("not sent: \(text.utf8.count) bytes; the limit is \(Limits.maxTextBytes)", in: conversation))
+            return
+        }
+        let number = nextNumber
+        nextNumber += 1
+        let recipients: [PeerID]
+        switch conversation {
+        case .room:
+            recipients = Array(connectedPeers.union(discovered.keys))
+            if recipients.isEmpty {
+                waiting.append((number, text))
+                let id = "waiting-\(number)"
+                let shown = ChatMessage(
+                    id: id, timestamp: Date(), senderID: me.description, senderNickname: ownNick, text: text,
+                    delivery: .queued)
+                show(ChatOutput([.message(shown, in: .room)], line: "* #\(number) waits for a peer"))
+                return
+            }
+        case .peer(let text):
+            guard let peer = PeerID(text) else { return }
+            recipients = [peer]
+        }
+        await enqueueAndSend(text, number: number, conversation: conversation, recipients: recipients)
+    }
+
+    /// Writes the message to the history and each recipient's outbox, shows it, and sends it
+    /// to every recipient with a session (dialing discovered ones).
+    /// `via` sends to its peer on that session even before it is ready (while catching up).
+    func enqueueAndSend(
+        _ text: String, number: Int, conversation: ConversationID, recipients: [PeerID], via: ObjectIdentifier? = nil
+    ) async {
+        let id = Self.newMessageID(room: conversation == .room)
+        let sentAt = WallClock.millisecondsNow()
+        let stored: StoredMessage
+        do {
+            stored = try await store.perform { [me, ownNick] store in
+                try store.enqueue(
+                    conversation: conversation.stored, sender: me, senderNickname: ownNick, messageID: id,
+                    sentAt: sentAt, text: text, recipients: recipients)
+            }
+        } catch {
+            failures += 1
+            show(.error("#\(number) not sent: it could not be written to the outbox: \(error)", in: conversation))
+            return
+        }
+        numbers[id] = number
+        show(ChatOutput([.message(Self.screenMessage(stored), in: conversation)]))
+        for peer in recipients.sorted(by: { $0.description < $1.description }) {
+            if let via, sessions[via]?.peer?.peerID == peer {
+                await send(text, id: id, sentAt: sentAt, number: number, on: via)
+            } else if let key = readySession(with: peer) {
+                await send(text, id: id, sentAt: sentAt, number: number, on: key)
+            } else if let found = discovered[peer] {
+                dial(found)
+            } else if relayReaches(peer) {
+                dialThroughRelay(peer)
+            } else if conversation != .room {
+                let nick = LineOutput.sanitize(nickname(of: peer))
+                show(
+                    .notice("#\(number) queued for \(nick): not connected; sent when \(nick) is back", in: conversation)
+                )
+            }
+        }
+    }
+
+    /// Hands one message to a session and marks it sent; a session that cannot send it reports
+    /// `.sendFailed` and the message stays in the outbox.
+    func send(_ text: String, id: MessageID, sentAt: UInt64, number: Int, on key: ObjectIdentifier) async {
+        guard let entry = sessions[key], let peer = entry.peer else { return }
+        sessions[key]?.pending[id] = number
+        // A failure comes back as `.sendFailed` (see ChatController+Sessions).
+        entry.link.sendNow(text, id: id, sentAt: sentAt)
+        let conversation = Self.conversation(of: id, from: peer.peerID)
+        do {
+            let me = me
+            let state = try await store.perform { store -> TUI.DeliveryState? in
+                try store.markSent(messageID: id, to: peer.peerID)
+                return try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
+            }
+            if let state {
+                show(ChatOutput([.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state)]))
+            }
+        } catch {
+            show(.error("could not record #\(number) as sent: \(error)"))
+        }
+    }
+
+    /// Sends again, oldest first and with their original IDs, the messages `peer` has not
+    /// acknowledged (typed while it was away, or before a restart). The receiver drops copies
+    /// it already has.
+    func resendOutbox(to peer: PeerInfo, on key: ObjectIdentifier) async {
+        let pending: [PendingMessage]
+        do {
+            pending = try await store.perform { try $0.pendingOutbox(for: peer.peerID) }
+        } catch {
+            show(.error("cannot read the outbox for \(LineOutput.sanitize(peer.nickname)): \(error)"))
+            return
+        }
+        guard !pending.isEmpty else { return }
+        show(
+            .notice(
+                "sending \(pending.count) queued message\(pending.count == 1 ? "" : "s") to \(LineOutput.sanitize(peer.nickname))",
+                in: .peer(peer.peerID.description)))
+        for message in pending {
+            let number = number(for: message.messageID)
+            await send(message.text, id: message.messageID, sentAt: message.sentAt, number: number, on: key)
+        }
+    }
+
+    /// The number shown for an own message: given on first use in this run.
+    func number(for id: MessageID) -> Int {
+        if let number = numbers[id] { return number }
+        let number = nextNumber
+        nextNumber += 1
+        numbers[id] = number
+        return number
+    }
+
+    /// Room messages that waited for a peer go to the one that came.
+    func flushWaiting(to peer: PeerInfo, on key: ObjectIdentifier) async {
+        while !waiting.isEmpty, sessions[key] != nil {
+            let item = waiting.removeFirst()
+            await enqueueAndSend(
+                item.text, number: item.number, conversation: .room, recipients: [peer.peerID], via: key)
+        }
+    }
+
+    // MARK: Screen forms
+
+    static func screenMessage(_ stored: StoredMessage) -> ChatMessage {
+        ChatMessage(
+            id: messageKey(stored.sender, stored.messageID),
+            timestamp: Date(timeIntervalSince1970: Double(stored.receivedAt ?? stored.sentAt) / 1000),
+            senderID: stored.sender.description, senderNickname: stored.senderNickname, text: stored.text,
+            delivery: screenDelivery(stored))
+    }
+
+    /// Nil for a message from someone else.
+    static func screenDelivery(_ stored: StoredMessage) -> TUI.DeliveryState? {
+        guard let delivery = stored.delivery else { return nil }
+        if case .room = stored.conversation, delivery.state != .failed {
+            return .room(delivered: delivery.delivered, of: delivery.recipients)
+        }
+        switch delivery.state {
+        case .queued: return .queued
+        case .sent: return .sent
+        case .delivered: return .delivered
+        case .failed: return .failed(reason: delivery.failure ?? "failed")
+        }
+    }
+}

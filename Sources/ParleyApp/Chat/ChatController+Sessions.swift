@@ -1,0 +1,241 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Store
+import TUI
+import Wire
+
+/// Sessions: established (trust on first use, then the outbox), messages in (recorded once),
+/// acknowledgements, and the end.
+extension ChatController {
+    /// Takes over a session (direct or relayed) and handles its events in order. `address` is
+    /// what notices and `/peers` show as where the peer is; a relayed session's default is
+    /// "relay HOST:PORT".
+    func attach(_ link: any ChatLink, isOutgoing: Bool = false, dialed: PeerID? = nil, address: String? = nil) {
+        let key = ObjectIdentifier(link)
+        let address = address ?? (link.path == .relay ? relayLabel : link.remoteAddressText)
+        sessions[key] = SessionEntry(link: link, isOutgoing: isOutgoing, address: address, dialed: dialed)
+        sessions[key]?.consumer = Task {
+            for await event in link.events { await self.handle(event, on: key) }
+        }
+    }
+
+    /// The session with a peer that new messages go out on.
+    func readySession(with peer: PeerID) -> ObjectIdentifier? {
+        sessions.first { $0.value.ready && $0.value.peer?.peerID == peer }?.key
+    }
+
+    /// Peers with a ready session.
+    var connectedPeers: Set<PeerID> {
+        Set(sessions.values.compactMap { $0.ready ? $0.peer?.peerID : nil })
+    }
+
+    private func handle(_ event: SessionEvent, on key: ObjectIdentifier) async {
+        guard let entry = sessions[key] else { return }
+        switch event {
+        case .established(let peer):
+            await established(peer, on: key)
+        case .message(let message):
+            await received(message, on: key)
+        case .delivered(let id, let roundTrip):
+            await delivered(id, roundTrip: roundTrip, on: key)
+        case .roundTrip(let duration):
+            if let peer = entry.peer, entry.ready {
+                roundTrips[peer.peerID] = duration
+                publishPeers()
+            }
+        case .frame(let frame):
+            // Voice and call signalling: the call integration's, when there is one.
+            if let peer = entry.peer, entry.ready, let calls = options.features.calls {
+                await calls.received(frame, from: peer.peerID, chat: self)
+            }
+        case .sendFailed(let id, let error):
+            sendFailed(id, error: error, on: key)
+        case .closed(let reason):
+            closed(reason, on: key)
+        }
+    }
+
+    // MARK: Established
+
+    private func established(_ peer: PeerInfo, on key: ObjectIdentifier) async {
+        sessions[key]?.peer = peer
+        let nick = LineOutput.sanitize(peer.nickname)
+        let decision: TrustDecision
+        do {
+            decision = try await store.perform { try $0.check(peerID: peer.peerID, nickname: peer.nickname) }
+        } catch {
+            show(.error("cannot check \(nick)'s key against the known keys (\(error)): session refused"))
+            await refuse(key)
+            return
+        }
+        guard let entry = sessions[key] else { return }
+        switch decision {
+        case .keyChanged(let nickname, _, let presented):
+            refusals[Self.fold(nickname)] = Refusal(presented: presented, nickname: nickname)
+            sessions[key]?.refused = true
+            let warning = LineOutput.sanitize(decision.warning ?? "")
+            show(.error(warning, in: .room))
+            show(.error("to accept the new key: /verify \(nick) accept", in: .room))
+            show(ChatOutput([.bell]))
+            await refuse(key)
+            return
+        case .new(let knownPeer):
+            known[peer.peerID] = knownPeer
+            show(
+                .notice(
+                    "first session with \(nick): key \(peer.fingerprint) pinned; compare safety numbers with /verify \(nick)",
+                    in: .peer(peer.peerID.description)))
+        case .known(let knownPeer, let previous):
+            known[peer.peerID] = knownPeer
+            if let previous {
+                show(.notice("\(LineOutput.sanitize(previous)) is now known as \(nick)"))
+            }
+        }
+        show(
+            ChatOutput(
+                [
+                    .notice(
+                        "connected: \(nick) \(peer.fingerprint) at \(entry.address)", in: .peer(peer.peerID.description)
+                    )
+                ],
+                line: "* connected: \(nick) \(peer.fingerprint) at \(entry.address)"))
+        if let service = discovery { Task { await service.confirm(peer.peerID) } }
+        dialing.remove(peer.peerID)
+        publishPeers()
+        await showRecentHistory(of: .peer(peer.peerID.description))
+        // Catch up before anything new goes out: the outbox first, then what waited for a peer.
+        await resendOutbox(to: peer, on: key)
+        await flushWaiting(to: peer, on: key)
+        guard sessions[key] != nil else { return }
+        sessions[key]?.ready = true
+        publishPeers()  // now connected, with its path
+        // Lines typed while catching up.
+        await flushWaiting(to: peer, on: key)
+        finishIfIdle()
+    }
+
+    private func refuse(_ key: ObjectIdentifier) async {
+        guard let link = sessions[key]?.link else { return }
+        await link.close()
+    }
+
+    // MARK: Incoming
+
+    private func received(_ message: IncomingMessage, on key: ObjectIdentifier) async {
+        guard let entry = sessions[key], let peer = entry.peer else { return }
+        if entry.refused {
+            // The session acknowledged it before it was refused: hold it for an accept.
+            refusals[Self.fold(peer.nickname)]?.held.append(
+                HeldMessage(id: message.id, sentAt: message.sentAt, text: message.text))
+            return
+        }
+        await record(message, from: peer.peerID, nickname: peer.nickname)
+    }
+
+    /// Records a message and shows it, unless the store already has it (a resent copy).
+    func record(_ message: IncomingMessage, from sender: PeerID, nickname: String) async {
+        await record(id: message.id, sentAt: message.sentAt, text: message.text, from: sender, nickname: nickname)
+    }
+
+    /// The same for a message's parts; `note` is added to the line shown (never stored).
+    func record(
+        id: MessageID, sentAt: UInt64, text: String, from sender: PeerID, nickname: String, note: String? = nil
+    ) async {
+        let conversation = Self.conversation(of: id, from: sender)
+        let now = WallClock.millisecondsNow()
+        do {
+            let stored = try await store.perform { store in
+                try store.recordIncoming(
+                    conversation: conversation, sender: sender, senderNickname: nickname, messageID: id,
+                    sentAt: sentAt, receivedAt: now, text: text)
+            }
+            guard stored != nil else { return }  // a copy already stored and shown: never twice
+        } catch {
+            // Shown anyway: the peer has its acknowledgement, so this is the only copy.
+            show(.error("could not store a message from \(LineOutput.sanitize(nickname)): \(error)"))
+        }
+        let shownText = note.map { text + " (\($0))" } ?? text
+        let shown = ChatMessage(
+            id: Self.messageKey(sender, id), timestamp: Date(timeIntervalSince1970: Double(now) / 1000),
+            senderID: sender.description, senderNickname: nickname, text: shownText)
+        show(
+            ChatOutput(
+                [.message(shown, in: conversation.screenID)],
+                line: LineOutput.messageLine(from: nickname, text: shownText)))
+    }
+
+    static func messageKey(_ sender: PeerID, _ id: MessageID) -> String {
+        "\(sender)-\(id)"
+    }
+
+    // MARK: Acknowledged
+
+    private func delivered(_ id: MessageID, roundTrip: Duration, on key: ObjectIdentifier) async {
+        guard let entry = sessions[key], let peer = entry.peer else { return }
+        let number = sessions[key]?.pending.removeValue(forKey: id)
+        let conversation = Self.conversation(of: id, from: peer.peerID)
+        let state: TUI.DeliveryState
+        do {
+            let me = me
+            state = try await store.perform { store in
+                _ = try store.acknowledge(messageID: id, from: peer.peerID)
+                return try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
+                    ?? .delivered
+            }
+        } catch {
+            show(.error("could not record the delivery to \(LineOutput.sanitize(peer.nickname)): \(error)"))
+            state = .delivered
+        }
+        let line = number.map {
+            "* #\($0) delivered to \(LineOutput.sanitize(peer.nickname)) (\(roundTrip.millisecondsText))"
+        }
+        show(ChatOutput([.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state)], line: line))
+        finishIfIdle()
+    }
+
+    // MARK: Not sent
+
+    /// The session could not send a message (`sendNow` reports it as an event): it stays in
+    /// the outbox and goes out again with the peer's next session.
+    private func sendFailed(_ id: MessageID, error: SendError, on key: ObjectIdentifier) {
+        guard let number = sessions[key]?.pending.removeValue(forKey: id), let peer = sessions[key]?.peer else {
+            return
+        }
+        failures += 1
+        show(.error("#\(number) not sent to \(LineOutput.sanitize(peer.nickname)): \(error); it stays in the outbox"))
+        finishIfIdle()
+    }
+
+    // MARK: Closed
+
+    private func closed(_ reason: CloseReason, on key: ObjectIdentifier) {
+        guard let entry = sessions.removeValue(forKey: key) else { return }
+        let who = entry.peer.map { LineOutput.sanitize($0.nickname) } ?? entry.address
+        switch reason {
+        case .peerClosed: show(.notice("\(who) left"))
+        case .localClose: show(.notice("closed the session with \(who)"))
+        default: show(.error("session with \(who) ended: \(reason)"))
+        }
+        for number in entry.pending.values.sorted() {
+            failures += 1
+            show(.error("#\(number) not delivered to \(who): \(reason); it stays in the outbox"))
+        }
+        if let peer = entry.peer {
+            if readySession(with: peer.peerID) == nil { roundTrips[peer.peerID] = nil }
+            dialing.remove(peer.peerID)
+        } else if let dialed = entry.dialed {
+            dialing.remove(dialed)
+            dialFailed(dialed, reason: reason.description)
+        }
+        publishPeers()
+        if entry.isOutgoing && !options.stayAfterInput {
+            finish(entry.peer == nil ? reason.exitStatus : (failures > 0 ? .failure : .success))
+        } else {
+            finishIfIdle()
+        }
+    }
+
+    static func fold(_ nickname: String) -> String { nickname.lowercased() }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Store
+import TUI
+import Wire
+
+/// The chat client's core, shared by the full-screen and the line-oriented client: it owns the
+/// sessions (direct, discovered, and relayed), the store (history, outbox, known peers),
+/// and the conversations (one per peer, plus the room `#lan`), turns commands into messages
+/// and session events into `ChatOutput`s. No terminal here: tests drive it with a recording
+/// display over real loopback sessions.
+///
+/// One actor; state is re-checked after every `await` (store calls run off the actor's thread).
+actor ChatController {
+    struct Options: Sendable {
+        /// Keep running after standard input ends (listening or discovering) instead of leaving
+        /// once everything typed is delivered.
+        var stayAfterInput = true
+        /// Where `/nick` saves the nickname; nil leaves it unsaved.
+        var identityStore: IdentityStore?
+        /// Messages of a conversation shown when it is opened.
+        var recentHistory = 50
+        var features = ChatFeatures()
+    }
+
+    /// One session, from connection to close.
+    struct SessionEntry {
+        let link: any ChatLink
+        let isOutgoing: Bool
+        /// Read when the session starts: after the connection closes it is no longer known.
+        let address: String
+        var peer: PeerInfo?
+        /// Trusted and caught up (outbox resent): new messages may go out on it.
+        var ready = false
+        /// Refused: the nickname is pinned to another key.
+        var refused = false
+        /// Our messages this peer has not acknowledged in this session: message ID → number.
+        var pending: [MessageID: Int] = [:]
+        /// The discovered peer this session was opened for.
+        var dialed: PeerID?
+        var consumer: Task<Void, Never>?
+    }
+
+    /// A peer refused because its nickname is pinned to another key, until `/verify NICK accept`.
+    struct Refusal {
+        let presented: PeerID
+        let nickname: String
+        /// Messages that arrived before the session was closed (the session acknowledged them):
+        /// recorded and shown if the user accepts the key.
+        var held: [HeldMessage] = []
+    }
+
+    /// A message from a refused key, kept in memory until the user accepts the key.
+    struct HeldMessage {
+        let id: MessageID
+        let sentAt: UInt64
+        let text: String
+    }
+
+    let display: any ChatDisplay
+    let store: ParleyStore
+    let me: PeerID
+    let fingerprint: Fingerprint
+    var ownNick: String
+    let options: Options
+
+    var sessions: [ObjectIdentifier: SessionEntry] = [:]
+    /// Room messages typed while no peer at all was there: they go to the next peer that comes.
+    var waiting: [(number: Int, text: String)] = []
+    var nextNumber = 1
+    /// The number shown for each own message sent in this run (plain mode's `#N`).
+    var numbers: [MessageID: Int] = [:]
+    var inputDone = false
+    var failures = 0
+
+    /// Peers met before, from the store: nickname and verified mark.
+    var known: [PeerID: KnownPeer] = [:]
+    var roundTrips: [PeerID: Duration] = [:]
+    var refusals: [String: Refusal] = [:]
+    /// Conversations whose recent history was sent to the screen.
+    var historyShown: Set<ConversationID> = []
+    /// The oldest stored message shown per conversation, for `/history` paging.
+    var oldestShown: [ConversationID: Int64] = [:]
+
+    /// LAN discovery, when running without an address (see ChatController+Discovery).
+    var discovery: DiscoveryService?
+    var connector: (@Sendable (DiscoveredPeer) async throws -> any ChatLink)?
+    var discovered: [PeerID: DiscoveredPeer] = [:]
+    var dialing: Set<PeerID> = []
+    /// The relay, when one is in use (see ChatController+Relay).
+    var relayState = RelayChatState()
+
+    private var status: ExitStatus?
+    private var finishWaiters: [CheckedContinuation<ExitStatus, Never>] = []
+
+    init(identity: LocalIdentity, store: ParleyStore, display: any ChatDisplay, options: Options = Options()) {
+        self.display = display
+        self.store = store
+        self.me = identity.peerID
+        self.fingerprint = identity.fingerprint
+        self.ownNick = identity.nickname
+        self.options = options
+    }
+
+    /// Loads the known peers and shows the room's recent history. Call once, before sessions.
+    func start() async {
+        do {
+            let peers = try await store.perform { try $0.knownPeers() }
+            for peer in peers { known[peer.peerID] = peer }
+        } catch {
+            show(.error("cannot read the known peers: \(error)"))
+        }
+        await showRecentHistory(of: .room)
+        publishPeers()
+    }
+
+    func show(_ output: ChatOutput) {
+        display.show(output)
+    }
+
+    // MARK: Ending
+
+    func inputEnded() {
+        inputDone = true
+        finishIfIdle()
+    }
+
+    /// Closes every session (their closing lines are out before this returns), stops
+    /// discovery, reports what was not sent, and finishes.
+    func quit() async {
+        for entry in sessions.values {
+            await entry.link.close()
+            await entry.consumer?.value
+        }
+        await stopDiscovery()
+        await stopRelay()
+        let unsent = waiting
+        waiting.removeAll()
+        for item in unsent {
+            failures += 1
+            // Kept in the history as failed: nothing typed disappears without a trace.
+            _ = try? await store.perform { [me, ownNick] store in
+                try store.enqueue(
+                    conversation: .lan, sender: me, senderNickname: ownNick, messageID: Self.newMessageID(room: true),
+                    sentAt: WallClock.millisecondsNow(), text: item.text, recipients: [])
+            }
+            show(.error("#\(item.number) not sent: no peer connected"))
+        }
+        finish(failures > 0 ? .failure : .success)
+    }
+
+    /// Leaves once input has ended, nothing waits for delivery, and no handshake is running;
+    /// only for a client that does not stay after its input.
+    func finishIfIdle() {
+        guard inputDone, !options.stayAfterInput, waiting.isEmpty,
+            sessions.values.allSatisfy({ $0.pending.isEmpty && $0.peer != nil })
+        else { return }
+        Task { await self.quit() }
+    }
+
+    func finish(_ result: ExitStatus) {
+        guard status == nil else { return }
+        status = result
+        for waiter in finishWaiters { waiter.resume(returning: result) }
+        finishWaiters.removeAll()
+    }
+
+    /// Waits until the chat is over, with the exit status it ended with.
+    func finished() async -> ExitStatus {
+        if let status { return status }
+        return await withCheckedContinuation { finishWaiters.append($0) }
+    }
+
+    // MARK: Message IDs
+
+    /// Room messages carry the top bit of their ID (docs/PROTOCOL.md §5.1); the other 63 bits
+    /// are random, so IDs stay unique per sender across sessions and restarts.
+    static let roomBit: MessageID = 1 << 63
+
+    static func newMessageID(room: Bool) -> MessageID {
+        let random = MessageID.random(in: 1...(roomBit - 1))
+        return room ? random | roomBit : random
+    }
+
+    static func conversation(of id: MessageID, from peer: PeerID) -> Store.Conversation {
+        id & roomBit != 0 ? .lan : .direct(peer)
+    }
+}
+
+extension Store.Conversation {
+    /// The screen's name for a stored conversation.
+    var screenID: ConversationID {
+        switch self {
+        case .direct(let id): .peer(id.description)
+        case .room: .room
+        }
+    }
+}
+
+extension ConversationID {
+    /// The stored conversation for a window.
+    var stored: Store.Conversation {
+        switch self {
+        case .room: .lan
+        case .peer(let text): PeerID(text).map { .direct($0) } ?? .lan
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Identity
+import TUI
+import Wire
+
+// MARK: - Extension points for voice calls and relays
+//
+// The chat core routes every call and relay command through this one place. A build without
+// voice or relay answers them with a notice; the voice and relay integrations conform to these
+// protocols and are passed to `ChatController` in `ChatFeatures`, without changing the core.
+
+/// Voice calls: `/call`, `/answer`, `/decline`, `/hangup`, `/mute`.
+protocol CallCommands: Sendable {
+    /// Carries out one call command typed in `conversation`. Use `chat` to resolve nicknames,
+    /// find a peer's live session, and show notices and `.call(...)` / `.inputLevel` updates.
+    func handle(_ command: UserCommand, in conversation: ConversationID, chat: ChatController) async
+    /// A voice or call-signalling frame from `peer`'s ready session.
+    func received(_ frame: Wire.Frame, from peer: PeerID, chat: ChatController) async
+}
+
+extension CallCommands {
+    func received(_ frame: Wire.Frame, from peer: PeerID, chat: ChatController) async {}
+}
+
+/// The relay: `/relay` and `/path` (see `RelayFeature`). Relayed sessions are handed to
+/// `ChatController.attach(_:isOutgoing:dialed:address:)` as a `ChatLink` whose `path` is `.relay`.
+protocol RelayCommands: Sendable {
+    func handle(_ command: UserCommand, in conversation: ConversationID, chat: ChatController) async
+}
+
+/// The optional parts of the chat client.
+struct ChatFeatures: Sendable {
+    var calls: (any CallCommands)?
+    var relay: (any RelayCommands)?
+
+    init(calls: (any CallCommands)? = nil, relay: (any RelayCommands)? = nil) {
+        self.calls = calls
+        self.relay = relay
+    }
+
+    /// What a command of a feature this build lacks answers.
+    static func unavailable(_ name: String) -> String {
+        "/\(name) is not available in this build yet (voice calls and relays are coming)"
+    }
+}
+
+extension UserCommand {
+    /// The commands `CallCommands` handles.
+    var isCallCommand: Bool {
+        switch self {
+        case .call, .answer, .decline, .hangup, .mute: true
+        default: false
+        }
+    }
+
+    /// The commands `RelayCommands` handles.
+    var isRelayCommand: Bool {
+        switch self {
+        case .relay, .path: true
+        default: false
+        }
+    }
+
+    /// The command's name without the slash, for messages.
+    var name: String {
+        switch self {
+        case .text: "text"
+        case .msg: "msg"
+        case .peers: "peers"
+        case .call: "call"
+        case .answer: "answer"
+        case .decline: "decline"
+        case .hangup: "hangup"
+        case .mute: "mute"
+        case .verify: "verify"
+        case .nick: "nick"
+        case .relay: "relay"
+        case .path: "path"
+        case .history: "history"
+        case .clear: "clear"
+        case .help: "help"
+        case .quit: "quit"
+        case .win: "win"
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Net
+import Session
+import TUI
+import Wire
+
+/// A session with one peer, however it is carried, as the chat core uses it. A direct TCP
+/// session and a session through a relay circuit are both a `PeerConnection`; its `path` tells
+/// them apart. Either is handed to `ChatController.attach(_:isOutgoing:dialed:address:)`.
+protocol ChatLink: AnyObject, Sendable {
+    /// Everything the session reports, in order, ending with `.closed`.
+    var events: AsyncStream<SessionEvent> { get }
+    /// Where the other end is, for notices: `127.0.0.1:7000`, or a relay's description.
+    var remoteAddressText: String { get }
+    /// How the peers pane shows the path.
+    var path: PeerRow.Path { get }
+    /// Hands a text message with this ID and send time to the session without waiting;
+    /// `.delivered(id, _)` follows on acknowledgement, or `.sendFailed(id, _)` if it could not go out.
+    @discardableResult
+    func sendNow(_ text: String, id: MessageID, sentAt: UInt64) -> MessageID
+    /// Says bye and returns once the session is closed.
+    func close() async
+    func roundTrip() async -> Duration?
+}
+
+extension PeerConnection: ChatLink {
+    var path: PeerRow.Path { isRelayed ? .relay : .direct }
+}

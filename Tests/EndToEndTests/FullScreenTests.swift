@@ -1,0 +1,74 @@
+import Foundation
+import Identity
+import Store
+import Testing
+
+/// Two real `parley chat` processes on terminals (tmux), through a conversation, a resize and a
+/// `/verify`, asserted on the captured screens.
+@Suite(
+    "parley chat, full screen in tmux", .enabled(if: Tmux.isAvailable, "skipped: tmux is not installed"),
+    .timeLimit(.minutes(1)))
+struct FullScreenTests {
+    @Test func aConversationAResizeAndAVerify() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        var ids: [String: PeerID] = [:]
+        for name in ["alice", "bob"] {
+            let run = try await ParleyProcess.run(["id", "--nick", name, "--json"], home: scratch.home(name))
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: String]
+            ids[name] = try #require(object?["peerID"].flatMap(PeerID.init))
+        }
+        let tmux = Tmux()
+        defer { tmux.killServer() }
+        let binary = ParleyProcess.binary.path
+        func command(_ name: String, _ arguments: String) -> String {
+            "env -u PARLEY_HOME NO_COLOR=1 '\(binary)' chat --home '\(scratch.home(name))' \(arguments)"
+        }
+
+        try tmux.start("bob", columns: 100, rows: 30, command: command("bob", "--listen 127.0.0.1:0"))
+        let screen = try await tmux.waitFor("listening on 127.0.0.1:", in: "bob")
+        let port = try #require(
+            screen.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/).map { String($0.output.1) })
+        #expect(screen.contains("[bob "), "the status bar names bob:\n\(screen)")
+        try tmux.start("alice", columns: 100, rows: 30, command: command("alice", "--connect 127.0.0.1:\(port)"))
+        try await tmux.waitFor("1 online", in: "alice")
+
+        // A conversation in the room, with wide characters.
+        try tmux.type("alice", "hello bob, 世界 🎉")
+        try await tmux.waitFor("<alice> hello bob, 世界 🎉", in: "bob")
+        try await tmux.waitFor("✓1/1", in: "alice")
+        try tmux.type("bob", "hi alice")
+        try await tmux.waitFor("<bob> hi alice", in: "alice")
+
+        // A resize: the layout follows, and nothing shown is lost.
+        try tmux.run(["resize-window", "-t", "alice", "-x", "60", "-y", "18"])
+        try await Task.sleep(for: .milliseconds(400))
+        let narrow = try tmux.screen("alice")
+        let lines = narrow.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+        #expect(lines.count <= 18, "\(narrow)")
+        #expect(lines.allSatisfy { $0.count <= 60 }, "\(narrow)")
+        #expect(narrow.contains("<bob> hi alice"), "\(narrow)")
+
+        // /verify: both see the same safety number; the peer gets the verified mark.
+        let number = SafetyNumber(try #require(ids["alice"]), try #require(ids["bob"]))
+        try tmux.type("alice", "/verify bob")
+        try tmux.type("bob", "/verify alice")
+        for name in ["alice", "bob"] {
+            let shown = try await tmux.waitFor("is marked verified", in: name)
+            for line in number.lines { #expect(shown.contains(line), "\(name):\n\(shown)") }
+        }
+        #expect(try tmux.screen("alice").contains("bob✓"))
+
+        // A direct message opens bob's window on alice's side; /quit leaves.
+        try tmux.type("alice", "/msg bob just for you")
+        try await tmux.waitFor("just for you ✓✓", in: "alice")
+        try tmux.type("alice", "/quit")
+        try await tmux.waitFor("alice left", in: "bob")
+        #expect(!tmux.has("alice"))
+        let history = try await ParleyProcess.run(["history", "alice"], home: scratch.home("bob"))
+        #expect(history.stdout.contains("just for you"), "\(history.stdout)")
+        try tmux.keys("bob", "C-c")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(!tmux.has("bob"))
+    }
+}
