@@ -10,6 +10,9 @@ struct CompareLab {
     let settings: CompareSettings
     let outDirectory: String
     var models: [any CompareModel] = [PeerToPeerModel(), ClientServerModel()]
+    /// The voice seam: until the lab nodes can run calls (K simultaneous calls streaming the
+    /// speech sample, measuring one-way latency, jitter, late and lost frames into
+    /// `VoiceRunResult`), `ModelResult.voice` is unavailable with this reason.
     static let voiceUnavailableReason = "voice is not available in this build"
 
     init(settings: CompareSettings, outDirectory: String) {
