@@ -9,10 +9,10 @@ struct CompareCommand: AsyncParsableCommand {
             Starts --peers real parley processes on loopback (or, with --netns, each in its own \
             network namespace on a virtual bridge), connects them as a full mesh of direct sessions, \
             runs the workload, then again with a peer killed halfway (and, with --netns, with a link \
-            cut), and does the same with every session through a relay. It prints a table with \
-            one row per dimension and both models side by side, and writes results.json, \
-            chart.svg and report.md to --out. A model or workload this build cannot run shows n/a \
-            with the reason. Nothing leaves the machine: every socket binds loopback or a \
+            cut), and does the same with every session through a real 'parley relay' (again with \
+            the relay killed halfway). It prints a table with one row per dimension and both models \
+            side by side, and writes results.json, chart.svg and report.md to --out. A workload this \
+            build cannot run (voice) shows n/a with the reason. Nothing leaves the machine: every socket binds loopback or a \
             namespace's address, and discovery is not used. Ctrl-C stops cleanly (exit 130); \
             every process and namespace it made is removed, also after a failure.
             """)

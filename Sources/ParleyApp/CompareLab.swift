@@ -10,6 +10,9 @@ struct CompareLab {
     let settings: CompareSettings
     let outDirectory: String
     var models: [any CompareModel] = [PeerToPeerModel(), ClientServerModel()]
+    /// The voice seam: until the lab nodes can run calls (K simultaneous calls streaming the
+    /// speech sample, measuring one-way latency, jitter, late and lost frames into
+    /// `VoiceRunResult`), `ModelResult.voice` is unavailable with this reason.
     static let voiceUnavailableReason = "voice is not available in this build"
 
     init(settings: CompareSettings, outDirectory: String) {
@@ -57,10 +60,16 @@ struct CompareLab {
         let runner = LabRunner(
             executable: try Self.executablePath(), hosts: hosts, cleanup: cleanup, progress: progress,
             settings: settings)
+        // Chosen once, so that both models meet the same victim and the same cut link.
         var random = SeededGenerator(seed: settings.seed)
+        let n = settings.peers
+        let victim = Int.random(in: 0..<n, using: &random)
+        let cutA = Int.random(in: 0..<n, using: &random)
+        let cutB = (cutA + Int.random(in: 1..<n, using: &random)) % n
         var modelResults: [ModelResult] = []
         for model in models {
-            modelResults.append(try await measure(model, runner: runner, hosts: hosts, random: &random))
+            modelResults.append(
+                try await measure(model, runner: runner, hosts: hosts, victim: victim, cut: (cutA, cutB)))
         }
         var sweep: [SweepPoint] = []
         for count in settings.sweep where settings.workload.hasText {
@@ -85,13 +94,10 @@ struct CompareLab {
     }
 
     private func measure(
-        _ model: any CompareModel, runner: LabRunner, hosts: any LabHosts, random: inout SeededGenerator
+        _ model: any CompareModel, runner: LabRunner, hosts: any LabHosts, victim: Int, cut: (Int, Int)
     ) async throws(LabFailure) -> ModelResult {
         let n = settings.peers
-        // Chosen whether or not the model runs, so that both models meet the same victims.
-        let victim = Int.random(in: 0..<n, using: &random)
-        let cutA = Int.random(in: 0..<n, using: &random)
-        let cutB = (cutA + Int.random(in: 1..<n, using: &random)) % n
+        let (cutA, cutB) = cut
         var result = ModelResult(
             model: model.kind, clean: .unavailable("not run"), peerKilled: .unavailable("not run"),
             relayKilled: .unavailable("not run"), linkCut: .unavailable("not run"),

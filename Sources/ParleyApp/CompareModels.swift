@@ -44,22 +44,23 @@ struct PeerToPeerModel: CompareModel {
     func sessionsPerNode(_ count: Int) -> Int { count - 1 }
 }
 
-/// Client/server: every session through one relay. The seam for the relay: `start` runs
-/// `parley relay` on the lab host (listening on port 0 there, reporting its port and
-/// fingerprint), `path` sends every node to it with `LabPath.relay`, and the infrastructure
-/// reports the relay's bytes and CPU (for example from /proc/PID/stat and its metrics) and
-/// can be killed. Until the relay is in this build the model is unavailable, and every row
-/// shows n/a with `RelayRoute.unavailableReason`.
+/// Client/server: every session through one relay, a real `parley relay` process started on
+/// the lab host after the peers (see `RelayInfrastructure`); each node logs in to it with its
+/// own identity, pinned to the relay's fingerprint, and reaches every other node through it.
 struct ClientServerModel: CompareModel {
     var kind: ModelKind { .clientServer }
-    var unavailableReason: String? { RelayRoute.unavailableReason }
+    var unavailableReason: String? { nil }
 
     func start(runner: LabRunner, hostIndex: Int) async throws(LabFailure) -> (any ModelInfrastructure)? {
-        throw LabFailure(message: RelayRoute.unavailableReason)
+        try await RelayInfrastructure.start(runner: runner, hostIndex: hostIndex)
     }
 
     func path(for index: Int, nodes: [LabNodeHandle], infrastructure: (any ModelInfrastructure)?) -> LabPath {
-        .relay(host: "", port: 0, relayFingerprint: nil, peers: nodes.prefix(index).map(\.peerID))
+        // Without a relay the path names none, and the node says it cannot connect.
+        let relay = infrastructure as? RelayInfrastructure
+        return .relay(
+            host: relay?.host ?? "", port: relay?.port ?? 0, relayFingerprint: relay?.fingerprint,
+            peers: nodes.prefix(index).map(\.peerID))
     }
 
     func sessionsPerNode(_ count: Int) -> Int { count - 1 }

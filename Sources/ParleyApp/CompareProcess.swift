@@ -74,13 +74,20 @@ final class LabProcess: @unchecked Sendable {
 
     /// The next event the process prints.
     func next(timeout: Duration) async throws(LabFailure) -> LabEvent {
+        let line = try await nextLine(timeout: timeout)
+        let event = try LabLines.decode(LabEvent.self, from: line)
+        if case .error(let failure) = event { throw LabFailure(message: "\(label): \(failure.message)") }
+        return event
+    }
+
+    /// The next line the process prints, as it is (for processes that do not speak the lab
+    /// protocol, such as the relay).
+    func nextLine(timeout: Duration) async throws(LabFailure) -> String {
         guard let line = await inbox.next(timeout: timeout) else {
             let reason = await inbox.isEnded ? "exited" : "did not answer within \(timeout.secondsText)"
             throw LabFailure(message: "\(label) \(reason)\(stderrTail.suffix)")
         }
-        let event = try LabLines.decode(LabEvent.self, from: line)
-        if case .error(let failure) = event { throw LabFailure(message: "\(label): \(failure.message)") }
-        return event
+        return line
     }
 
     /// Sends `signal`, unless the process has exited (its ID may belong to another by now).

@@ -23,11 +23,13 @@ enum CompareReport {
             ] {
                 guard case .value(let run) = fault else { continue }
                 out += "\n## \(model.model.rawValue), \(name)\n\n\(run.fault).\n\n"
-                out +=
-                    "| sender | sent to others | delivered | sent to affected | delivered |\n|---:|---:|---:|---:|---:|\n"
+                out += "| sender | sent to others | delivered | sent to affected | delivered "
+                out += "| sent after the fault | delivered |\n|---:|---:|---:|---:|---:|---:|---:|\n"
                 for s in run.senders {
                     out +=
-                        "| peer \(s.sender) | \(s.unaffectedSent) | \(s.unaffectedDelivered) | \(s.affectedSent) | \(s.affectedDelivered) |\n"
+                        "| peer \(s.sender) | \(s.unaffectedSent) | \(s.unaffectedDelivered) | \(s.affectedSent) | \(s.affectedDelivered) "
+                    out += "| \(s.unaffectedSentAfter + s.affectedSentAfter) "
+                    out += "| \(s.unaffectedDeliveredAfter + s.affectedDeliveredAfter) |\n"
                 }
                 if let killed = run.killedPeer {
                     out +=
@@ -37,21 +39,22 @@ enum CompareReport {
         }
         if !results.sweep.isEmpty {
             out +=
-                "\n## Sweep\n\n| peers | model | connections per node | KiB at busiest | CPU ms at busiest | p50 ms | p99 ms |\n"
-            out += "|---:|---|---:|---:|---:|---:|---:|\n"
+                "\n## Sweep\n\n| peers | model | connections per node | connections at busiest | KiB at busiest | CPU ms at busiest | p50 ms | p99 ms |\n"
+            out += "|---:|---|---:|---:|---:|---:|---:|---:|\n"
             for point in results.sweep {
                 for model in ModelKind.allCases {
                     switch point.result(model) {
                     case .value(let run):
                         let kib = Double(run.busiest.bytesSent + run.busiest.bytesReceived) / 1024
-                        out += "| \(point.peers) | \(model.rawValue) | \(run.connectionsPerNode) | "
+                        out += "| \(point.peers) | \(model.rawValue) | \(run.connectionsPerNode) "
+                        out += "| \(run.busiest.connections) | "
                         out += String(format: "%.1f | %.1f | ", kib, run.busiest.cpuSeconds * 1000)
                         out +=
                             run.roundTripMilliseconds.map { String(format: "%.3f | %.3f |", $0.p50, $0.p99) }
                             ?? "n/a | n/a |"
                         out += "\n"
                     case .unavailable(let reason):
-                        out += "| \(point.peers) | \(model.rawValue) | n/a (\(cell(reason))) | | | | |\n"
+                        out += "| \(point.peers) | \(model.rawValue) | n/a (\(cell(reason))) | | | | | |\n"
                     }
                 }
             }

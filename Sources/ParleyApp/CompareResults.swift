@@ -56,7 +56,10 @@ struct NodeLoad: Codable, Sendable, Equatable {
     var bytesSent: Int
     var bytesReceived: Int
     var cpuSeconds: Double
+    /// TCP connections open at the end of the workload.
     var connections: Int
+    /// For the relay: what it saw (its own counters), when it could be asked.
+    var serverView: RelayView? = nil
 }
 
 struct TextRunResult: Codable, Sendable, Equatable {
@@ -73,9 +76,9 @@ struct TextRunResult: Codable, Sendable, Equatable {
     var seconds: Double
     /// Delivered messages per second, whole lab.
     var messagesPerSecond: Double
-    /// The peer with the most sessions.
+    /// TCP connections of the peer with the most: its direct sessions, or its one relay link.
     var connectionsPerNode: Int
-    /// The node that moved the most bytes: the relay in client/server, else the busiest peer.
+    /// The busiest node: the relay in client/server, else the peer that moved the most bytes.
     var busiest: NodeLoad
     var nodesLoad: [NodeLoad]
 }
@@ -95,6 +98,13 @@ struct FaultRunResult: Codable, Sendable, Equatable {
     var unaffectedDelivered: Int { senders.map(\.unaffectedDelivered).reduce(0, +) }
     var affectedSent: Int { senders.map(\.affectedSent).reduce(0, +) }
     var affectedDelivered: Int { senders.map(\.affectedDelivered).reduce(0, +) }
+    /// Everything sent after the fault, and how much of it was delivered.
+    var sentAfter: Int { senders.map { $0.unaffectedSentAfter + $0.affectedSentAfter }.reduce(0, +) }
+    var deliveredAfter: Int {
+        senders.map { $0.unaffectedDeliveredAfter + $0.affectedDeliveredAfter }.reduce(0, +)
+    }
+    var affectedSentAfter: Int { senders.map(\.affectedSentAfter).reduce(0, +) }
+    var affectedDeliveredAfter: Int { senders.map(\.affectedDeliveredAfter).reduce(0, +) }
 }
 
 struct SenderDelivery: Codable, Sendable, Equatable {
@@ -103,6 +113,11 @@ struct SenderDelivery: Codable, Sendable, Equatable {
     var unaffectedDelivered: Int
     var affectedSent: Int
     var affectedDelivered: Int
+    /// The same, counting only messages sent after the fault.
+    var unaffectedSentAfter = 0
+    var unaffectedDeliveredAfter = 0
+    var affectedSentAfter = 0
+    var affectedDeliveredAfter = 0
 }
 
 /// One N of a scaling sweep: per-node load and latency in each model.

@@ -22,6 +22,7 @@ enum CompareRows {
             add("throughput", "msg/s", .rate) { $0.clean.map { $0.messagesPerSecond } }
             add("delivered, no fault", "%", .percent) { $0.clean.map { ratio($0.delivered, $0.sent) } }
             add("connections per node", "", .count) { $0.clean.map { Double($0.connectionsPerNode) } }
+            add("connections, busiest node", "", .count) { $0.clean.map { Double($0.busiest.connections) } }
             add("bytes sent, busiest node", "B", .bytes) { $0.clean.map { Double($0.busiest.bytesSent) } }
             add("bytes received, busiest node", "B", .bytes) { $0.clean.map { Double($0.busiest.bytesReceived) } }
             add("CPU time, busiest node", "ms", .cpu) { $0.clean.map { $0.busiest.cpuSeconds * 1000 } }
@@ -40,12 +41,18 @@ enum CompareRows {
                         ratio($0.affectedDelivered + $0.unaffectedDelivered, $0.affectedSent + $0.unaffectedSent)
                     }
             }
+            add("relay killed: delivered after the kill", "%", .percent) { model in
+                model.model == .peerToPeer
+                    ? model.clean.map { ratio($0.delivered, $0.sent) }
+                    : model.relayKilled.map { ratio($0.deliveredAfter, $0.sentAfter) }
+            }
             add("link cut: delivered among others", "%", .percent) {
                 $0.linkCut.map { ratio($0.unaffectedDelivered, $0.unaffectedSent) }
             }
             add("link cut: delivered across the cut", "%", .percent) {
                 $0.linkCut.map { ratio($0.affectedDelivered, $0.affectedSent) }
             }
+            rows.append(serverViewRow(p2p: p2p, cs: cs))
         }
         if settings.workload.hasVoice {
             add("voice one-way latency p50", "ms", .latency) { $0.voice.map { $0.oneWayMilliseconds.p50 } }
@@ -84,6 +91,21 @@ enum CompareRows {
         return CompareRow(
             dimension: dimension, unit: unit, peerToPeer: cell(a), clientServer: cell(b),
             reading: reading(kind: kind, a, b))
+    }
+
+    /// What a server in the path sees: no one in peer-to-peer; in client/server the relay's own
+    /// counters of who talked to whom (session pairs) and how much — never the text.
+    static func serverViewRow(p2p: ModelResult?, cs: ModelResult?) -> CompareRow {
+        let none = p2p.map { model in model.clean.map { _ in 0 } }
+        let view = cs?.clean.value?.busiest.serverView
+        let pairs = cs.map { model in model.clean.map { _ in view.map { Double($0.sessionPairs) } } }
+        var row = row("what a server sees: session pairs", unit: "", kind: .count, p2p: none, cs: pairs)
+        if let view, none?.value != nil {
+            row.reading =
+                "no server in peer-to-peer; the relay saw who talks to whom and \(view.messagesForwarded) "
+                + "sealed messages (\(formatBytes(Double(view.bytesForwarded)))), never the text"
+        }
+        return row
     }
 
     /// One line from the numbers: how client/server compares with peer-to-peer.

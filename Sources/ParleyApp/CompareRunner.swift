@@ -76,6 +76,8 @@ struct LabRunner: Sendable {
             try? await Task.sleep(for: .milliseconds(Int64(settings.duration * 500)))
             faultText = try inject(fault, nodes: nodes, infrastructure: infrastructure)
             if case .peerKilled(let victim) = fault { lost.insert(victim) }
+            // From now on the survivors count apart what they send after the fault.
+            for node in nodes where !lost.contains(node.index) { node.process.send(.mark) }
         }
         let waitLimit = Duration.milliseconds(Int64((settings.duration + settings.drain) * 1000) + 15_000)
         var reports: [Int: LabTextReport] = [:]
@@ -93,7 +95,7 @@ struct LabRunner: Sendable {
             loads[node.index] = NodeLoad(
                 name: "peer \(node.index)", bytesSent: a.bytesSent - b.bytesSent,
                 bytesReceived: a.bytesReceived - b.bytesReceived,
-                cpuSeconds: Double(a.cpuMicroseconds - b.cpuMicroseconds) / 1e6, connections: a.openSessions)
+                cpuSeconds: Double(a.cpuMicroseconds - b.cpuMicroseconds) / 1e6, connections: a.connections)
         }
         let infrastructureLoad = await infrastructure?.load(since: infrastructureBefore)
 

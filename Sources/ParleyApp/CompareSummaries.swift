@@ -9,8 +9,11 @@ extension TextRunResult {
         let delivered = outgoing.map(\.delivered).reduce(0, +)
         let loads = run.loads.keys.sorted().compactMap { run.loads[$0] }
         let candidates = loads + (run.infrastructureLoad.map { [$0] } ?? [])
+        // The server is the busiest node of client/server by design; among peers, the one
+        // that moved the most bytes.
         let busiest =
-            candidates.max { ($0.bytesSent + $0.bytesReceived) < ($1.bytesSent + $1.bytesReceived) }
+            run.infrastructureLoad
+            ?? loads.max { ($0.bytesSent + $0.bytesReceived) < ($1.bytesSent + $1.bytesReceived) }
             ?? NodeLoad(name: "none", bytesSent: 0, bytesReceived: 0, cpuSeconds: 0, connections: 0)
         self.init(
             nodes: run.peerIDs.count, setupSeconds: run.setupSeconds,
@@ -36,9 +39,13 @@ extension FaultRunResult {
                 if affected(sender, target) {
                     row.affectedSent += out.sent
                     row.affectedDelivered += out.delivered
+                    row.affectedSentAfter += out.sentAfterMark
+                    row.affectedDeliveredAfter += out.deliveredAfterMark
                 } else {
                     row.unaffectedSent += out.sent
                     row.unaffectedDelivered += out.delivered
+                    row.unaffectedSentAfter += out.sentAfterMark
+                    row.unaffectedDeliveredAfter += out.deliveredAfterMark
                 }
             }
             senders.append(row)

@@ -4,20 +4,42 @@ import Wire
 /// What the current text run counted. Reset at the start of each run.
 struct LabRunState: Sendable {
     var active = false
-    /// Our messages awaiting acknowledgement, by ID, with the peer they went to.
-    var pending: [MessageID: String] = [:]
+    /// Our messages awaiting acknowledgement, by ID, with the peer they went to and whether
+    /// they were sent after the mark.
+    var pending: [MessageID: (peer: String, afterMark: Bool)] = [:]
     var sent: [String: Int] = [:]
     var delivered: [String: Int] = [:]
+    /// Whether the orchestrator marked the fault; what was sent and delivered after it.
+    var marked = false
+    var sentAfterMark: [String: Int] = [:]
+    var deliveredAfterMark: [String: Int] = [:]
     var received: [String: Int] = [:]
     var roundTrips: [Int64] = []
     var oneWays: [Int64] = []
 
     mutating func start() { self = LabRunState(active: true) }
 
+    mutating func mark() {
+        if active { marked = true }
+    }
+
+    /// Records a message as sent to `peer`; returns whether it counts as sent after the mark.
+    mutating func sending(to peer: String) -> Bool {
+        sent[peer, default: 0] += 1
+        if marked { sentAfterMark[peer, default: 0] += 1 }
+        return marked
+    }
+
     mutating func delivered(_ id: MessageID, roundTrip: Duration) {
-        guard let peer = pending.removeValue(forKey: id) else { return }
-        delivered[peer, default: 0] += 1
+        guard let entry = pending.removeValue(forKey: id) else { return }
+        delivered[entry.peer, default: 0] += 1
+        if entry.afterMark { deliveredAfterMark[entry.peer, default: 0] += 1 }
         roundTrips.append(roundTrip.nanoseconds)
+    }
+
+    /// The session to `peer` closed: nothing pending on it will be acknowledged.
+    mutating func sessionClosed(_ peer: String) {
+        pending = pending.filter { $0.value.peer != peer }
     }
 
     mutating func received(text: String, from peer: String) {
@@ -30,7 +52,9 @@ struct LabRunState: Sendable {
         let peers = Set(sent.keys).union(received.keys).sorted()
         return LabTextReport(
             outgoing: peers.filter { sent[$0] != nil }.map {
-                .init(peerID: $0, sent: sent[$0] ?? 0, delivered: delivered[$0] ?? 0)
+                .init(
+                    peerID: $0, sent: sent[$0] ?? 0, delivered: delivered[$0] ?? 0,
+                    sentAfterMark: sentAfterMark[$0] ?? 0, deliveredAfterMark: deliveredAfterMark[$0] ?? 0)
             },
             incoming: peers.filter { received[$0] != nil }.map { .init(peerID: $0, received: received[$0] ?? 0) },
             roundTripNanos: roundTrips, oneWayNanos: oneWays, elapsed: elapsed)
@@ -91,18 +115,18 @@ extension LabNode {
 
     private func send(to target: String, size: Int) async {
         guard let entry = sessions().first(where: { $0.peerID == target }) else {
-            run.sent[target, default: 0] += 1  // no session to that peer: a failed message
+            _ = run.sending(to: target)  // no session to that peer: a failed message
             return
         }
         await send(on: entry.link, peerID: target, size: size)
     }
 
     private func send(on link: Link, peerID: String, size: Int) async {
-        run.sent[peerID, default: 0] += 1
+        let afterMark = run.sending(to: peerID)
         guard link.open else { return }
         let id = MessageID.random(in: 1...MessageID.max)
         // Recorded before the send: the acknowledgement may be handled before `send` returns.
-        run.pending[id] = peerID
+        run.pending[id] = (peerID, afterMark)
         let now = LabMessage.realtimeNanos()
         do {
             try await link.session.send(

@@ -41,6 +41,7 @@ actor LabNode {
         case .connect(let path, let expected): await connect(path: path, expectSessions: expected)
         case .runText(let plan): emit(.textDone(await runText(plan)))
         case .counters: emit(.counters(await counters()))
+        case .mark: run.mark()
         case .stop: break  // handled by the command loop, which owns the exit
         }
     }
@@ -111,6 +112,9 @@ actor LabNode {
             break
         case .closed:
             link.open = false
+            // What still waits for an acknowledgement on this session never gets one: the
+            // drain need not wait for it.
+            if let peer = link.peerID { run.sessionClosed(peer) }
         }
     }
 
@@ -144,14 +148,19 @@ actor LabNode {
 
     func counters() async -> LabCounters {
         var total = TCPByteCounts.zero
+        var connections = 0
         for link in links.values {
             if link.open, let counts = await link.session.byteCounts() { link.lastCounts = counts }
             total = total + link.lastCounts
+            if link.open, link.session.ownsConnection { connections += 1 }
         }
-        if let route { total = total + (await route.extraByteCounts()) }
+        if let route {
+            total = total + (await route.extraByteCounts())
+            connections += await route.extraConnections()
+        }
         return LabCounters(
             bytesSent: total.sent, bytesReceived: total.received, openSessions: establishedCount,
-            sessionsEver: sessionsEver, cpuMicroseconds: ProcessCPU.microseconds())
+            sessionsEver: sessionsEver, connections: connections, cpuMicroseconds: ProcessCPU.microseconds())
     }
 
     /// Samples every open session's byte counts, so that a session that dies keeps the counts
@@ -160,6 +169,7 @@ actor LabNode {
         for link in links.values where link.open {
             if let counts = await link.session.byteCounts() { link.lastCounts = counts }
         }
+        _ = await route?.extraByteCounts()
     }
 
     func closeAll() async {
@@ -170,5 +180,6 @@ actor LabNode {
                 group.addTask { await session.close() }
             }
         }
+        await route?.close()
     }
 }

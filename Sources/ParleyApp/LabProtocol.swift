@@ -46,6 +46,9 @@ enum LabCommand: Codable, Sendable, Equatable {
     case runText(LabTextPlan)
     /// Answered by `.counters`.
     case counters
+    /// The orchestrator just injected a fault: from now on the running text workload also counts
+    /// messages apart, as sent after the fault (`LabTextReport.Outgoing.sentAfterMark`). No answer.
+    case mark
     /// Close every session and exit; answered by `.stopped` just before the exit.
     case stop
 }
@@ -65,6 +68,8 @@ struct LabCounters: Codable, Sendable, Equatable {
     /// Sessions established now, and ever.
     var openSessions: Int
     var sessionsEver: Int
+    /// TCP connections the node has open: one per direct session, or its one link to the relay.
+    var connections: Int
     /// User plus system CPU time of the process (getrusage), in microseconds.
     var cpuMicroseconds: Int
 }
@@ -77,6 +82,9 @@ struct LabTextReport: Codable, Sendable, Equatable {
         var sent: Int
         /// Messages the peer acknowledged before the drain ended.
         var delivered: Int
+        /// Of those, the ones sent after `.mark` (the fault), and how many of them were acknowledged.
+        var sentAfterMark: Int = 0
+        var deliveredAfterMark: Int = 0
     }
 
     struct Incoming: Codable, Sendable, Equatable {

@@ -5,7 +5,7 @@ import Session
 import Wire
 
 /// One session as the lab node uses it, whichever way it reaches the peer. `PeerConnection`
-/// (a direct TCP session) is one; a session carried through the relay will be another.
+/// (a direct TCP session) is one; `RelayedSession` (a session carried through the relay) another.
 protocol LabSession: Sendable {
     var events: AsyncStream<SessionEvent> { get }
     @discardableResult
@@ -14,10 +14,14 @@ protocol LabSession: Sendable {
     /// Bytes this session's own TCP connection carried, or nil when it has none of its own
     /// (a relayed session shares the node's connection to the relay: the route counts that).
     func byteCounts() async -> TCPByteCounts?
+    /// Whether the session has a TCP connection of its own (a direct one) rather than sharing
+    /// the node's connection to the relay.
+    var ownsConnection: Bool { get }
 }
 
 extension PeerConnection: LabSession {
     func byteCounts() async -> TCPByteCounts? { await RawTCPInfo.counts(of: channel) }
+    var ownsConnection: Bool { true }
 }
 
 /// How a lab node opens its sessions: the peer-to-peer model connects to each peer directly,
@@ -33,6 +37,12 @@ protocol LabRoute: Sendable {
     /// Bytes carried by connections the route owns beyond the sessions' own (the connection
     /// to the relay); zero for direct sessions.
     func extraByteCounts() async -> TCPByteCounts
+
+    /// TCP connections the route owns beyond the sessions' own: 1 while the relay link is up.
+    func extraConnections() async -> Int
+
+    /// Closes what the route owns beyond the sessions (the relay link).
+    func close() async
 }
 
 /// Every session straight to the peer's address, proving the identity given.
@@ -60,33 +70,8 @@ struct DirectRoute: LabRoute {
     }
 
     func extraByteCounts() async -> TCPByteCounts { .zero }
-}
-
-/// The client/server model's route: every session through the relay at `host:port`.
-///
-/// The seam for the relay: what the lab node needs from it is (1) a client connection to
-/// the relay authenticated with `credentials` (pinned to `relayFingerprint` when given) that
-/// registers this node, (2) for each peer ID, a session through the relay that behaves like a
-/// `PeerConnection` (`LabSession`: events, send with an ID and send time, close), (3) the
-/// sessions other nodes open to this one through the relay, handed to `adopt`, and (4) the
-/// byte counts of the node's connection to the relay. Until the relay is in this build,
-/// `open` fails with `RelayRoute.unavailableReason`.
-struct RelayRoute: LabRoute {
-    static let unavailableReason = "the relay is not available in this build"
-
-    let host: String
-    let port: Int
-    let relayFingerprint: String?
-    let peers: [String]
-
-    func open(
-        credentials: SessionCredentials, config: SessionConfig,
-        adopt: @escaping @Sendable (any LabSession) async -> Void
-    ) async throws(LabFailure) {
-        throw LabFailure(message: Self.unavailableReason)
-    }
-
-    func extraByteCounts() async -> TCPByteCounts { .zero }
+    func extraConnections() async -> Int { 0 }
+    func close() async {}
 }
 
 extension LabPath {

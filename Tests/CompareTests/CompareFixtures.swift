@@ -31,11 +31,24 @@ enum CompareFixtures {
             model: .peerToPeer, clean: .value(run(p50: 0.12)), peerKilled: .value(fault),
             relayKilled: .unavailable("peer-to-peer has no relay"), linkCut: .unavailable("needs --netns"),
             voice: .unavailable("voice is not available in this build"))
+        var relayed = run(p50: 0.25)
+        relayed.connectionsPerNode = 1
+        relayed.busiest = NodeLoad(
+            name: "relay", bytesSent: 120_000, bytesReceived: 120_000, cpuSeconds: 0.08, connections: 3,
+            serverView: RelayView(sessionPairs: 3, messagesForwarded: 720, bytesForwarded: 93_000, clients: 3))
+        let relayKilled = FaultRunResult(
+            fault: "killed the relay (SIGKILL) after 1.5 s",
+            senders: (0..<3).map {
+                SenderDelivery(
+                    sender: $0, unaffectedSent: 0, unaffectedDelivered: 0, affectedSent: 90, affectedDelivered: 45,
+                    unaffectedSentAfter: 0, unaffectedDeliveredAfter: 0, affectedSentAfter: 45,
+                    affectedDeliveredAfter: 0)
+            }, killedPeer: nil, receivedFromKilled: 0)
         let cs =
             relayMeasured
             ? ModelResult(
-                model: .clientServer, clean: .value(run(p50: 0.25)), peerKilled: .value(fault),
-                relayKilled: .value(fault), linkCut: .unavailable("needs --netns"), voice: .unavailable("voice"))
+                model: .clientServer, clean: .value(relayed), peerKilled: .value(fault),
+                relayKilled: .value(relayKilled), linkCut: .unavailable("needs --netns"), voice: .unavailable("voice"))
             : ModelResult(
                 model: .clientServer, clean: .unavailable(relayReason), peerKilled: .unavailable(relayReason),
                 relayKilled: .unavailable(relayReason), linkCut: .unavailable("needs --netns"),

@@ -53,7 +53,9 @@ import Testing
             .hello(peerID: "id", version: 1), .listening(host: "::1", port: 1), .sessionsUp(count: 2, seconds: 0.01),
             .textDone(report),
             .counters(
-                LabCounters(bytesSent: 1, bytesReceived: 2, openSessions: 3, sessionsEver: 4, cpuMicroseconds: 5)),
+                LabCounters(
+                    bytesSent: 1, bytesReceived: 2, openSessions: 3, sessionsEver: 4, connections: 1,
+                    cpuMicroseconds: 5)),
             .error(LabFailure(message: "bad\nthing")), .stopped,
         ]
         for event in events {
@@ -81,7 +83,7 @@ import Testing
     @Test func aRunStateCountsOnlyItsOwnMessagesAndEachAcknowledgementOnce() {
         var run = LabRunState()
         run.start()
-        run.pending[7] = "peer"
+        run.pending[7] = ("peer", false)
         run.sent["peer"] = 2
         run.delivered(7, roundTrip: .microseconds(120))
         run.delivered(7, roundTrip: .microseconds(120))  // again: not counted twice
@@ -94,5 +96,29 @@ import Testing
         #expect(report.incoming == [.init(peerID: "other", received: 1)])
         #expect(report.roundTripNanos == [120_000])
         #expect(report.oneWayNanos.count == 1 && report.oneWayNanos[0] >= 0)
+    }
+
+    @Test func aRunStateCountsWhatWasSentAfterTheFaultApart() {
+        var run = LabRunState()
+        run.mark()  // before a run: ignored
+        run.start()
+        #expect(run.sending(to: "a") == false)
+        run.pending[1] = ("a", false)
+        run.mark()
+        #expect(run.sending(to: "a") == true)
+        run.pending[2] = ("a", true)
+        #expect(run.sending(to: "b") == true)
+        run.pending[3] = ("b", true)
+        run.delivered(1, roundTrip: .microseconds(10))
+        run.delivered(3, roundTrip: .microseconds(10))
+        // The session to a closed: its last message will never be acknowledged.
+        run.sessionClosed("a")
+        #expect(run.pending.isEmpty)
+        let report = run.report(elapsed: 1)
+        #expect(
+            report.outgoing == [
+                .init(peerID: "a", sent: 2, delivered: 1, sentAfterMark: 1, deliveredAfterMark: 0),
+                .init(peerID: "b", sent: 1, delivered: 1, sentAfterMark: 1, deliveredAfterMark: 1),
+            ])
     }
 }

@@ -8,23 +8,25 @@ import Testing
 /// `parley compare` as a user runs it: real lab-node processes, real sessions, real faults.
 @Suite("parley compare, end to end", .serialized)
 struct CompareProcessTests {
-    /// The verification on a small setting: every dimension measured for peer-to-peer,
-    /// the relay's rows n/a with the reason (until the relay lands), the printed table equal to
-    /// results.json's, and a killed peer failing only its own messages.
+    /// The verification on a small setting: every dimension measured for both models
+    /// (the client/server one through a real `parley relay`), the printed table equal to
+    /// results.json's, and the faults' asymmetry: the relay killed stops client/server delivery
+    /// and leaves peer-to-peer untouched; a killed peer fails only its own messages in either model.
     @Test(.timeLimit(.minutes(1)))
-    func threePeersForThreeSecondsMeasureEveryDimension() async throws {
+    func threePeersForThreeSecondsMeasureEveryDimensionInBothModels() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         let out = scratch.home("out")
-        let run = try await ParleyProcess.run(
-            ["compare", "--peers", "3", "--duration", "3", "--rate", "10", "--out", out, "--seed", "11"], within: 45)
+        let run = try await Self.compare(
+            ["--peers", "3", "--duration", "3", "--rate", "10", "--out", out, "--seed", "11"], within: 45)
         #expect(run.status == 0, "exit \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         #expect(run.stderr.contains("parley compare: peer-to-peer, 3 peers: text workload"), "\(run.stderr)")
+        #expect(run.stderr.contains("parley compare: client/server, 3 peers, the relay killed: text workload"))
 
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
         let results = try #require(json as? [String: Any])
         let table = try #require(results["table"] as? [[String: Any]])
-        #expect(table.count >= 14)
+        #expect(table.count >= 19)
 
         // The printed table is the one in results.json, row by row.
         let printed = run.stdout.split(separator: "\n").dropFirst(2).prefix(table.count).map { line in
@@ -43,6 +45,7 @@ struct CompareProcessTests {
                     .compactMap { $0 })
         }
 
+        // Every dimension measured in both models; only the link cut needs namespaces.
         for row in table {
             let dimension = row["dimension"] as? String ?? "?"
             let p2p = try #require(row["peerToPeer"] as? [String: Any])
@@ -53,59 +56,101 @@ struct CompareProcessTests {
                 continue
             }
             #expect(p2p["value"] is Double, "\(dimension) has no peer-to-peer value: \(p2p)")
-            // To be completed when the relay lands: client/server values then, not n/a.
-            #expect(cs["text"] as? String == "n/a" && reading.contains("relay is not available"), "\(dimension)")
+            #expect(cs["value"] is Double, "\(dimension) has no client/server value: \(cs) (\(reading))")
+            #expect(!reading.contains("n/a"), "\(dimension): \(reading)")
         }
-        func value(_ dimension: String) -> Double? {
-            (table.first { $0["dimension"] as? String == dimension }?["peerToPeer"] as? [String: Any])?["value"]
-                as? Double
+        func value(_ dimension: String, _ model: String) -> Double? {
+            (table.first { $0["dimension"] as? String == dimension }?[model] as? [String: Any])?["value"] as? Double
         }
-        #expect(value("delivered, no fault") == 100)
-        #expect(value("connections per node") == 2)
-        #expect((value("message latency p50") ?? 0) > 0)
-        #expect((value("throughput") ?? 0) > 0)
-        // A killed peer: every message between the others delivered, some to the victim lost.
-        #expect(value("peer killed: delivered among others") == 100)
-        #expect((value("peer killed: delivered to the killed peer") ?? 100) < 100)
+        for model in ["peerToPeer", "clientServer"] {
+            #expect(value("delivered, no fault", model) == 100, "\(model)")
+            #expect((value("message latency p50", model) ?? 0) > 0, "\(model)")
+            #expect((value("throughput", model) ?? 0) > 0, "\(model)")
+            #expect((value("bytes sent, busiest node", model) ?? 0) > 0, "\(model)")
+            #expect((value("CPU time, busiest node", model) ?? 0) > 0, "\(model)")
+            #expect((value("time to set up all sessions", model) ?? 0) > 0, "\(model)")
+            // A killed peer: every message between the others delivered, some to the victim lost.
+            #expect(value("peer killed: delivered among others", model) == 100, "\(model)")
+            #expect((value("peer killed: delivered to the killed peer", model) ?? 100) < 100, "\(model)")
+        }
+        // A full mesh of 2 sessions a peer, or each peer's one link to the relay, which holds 3.
+        #expect(value("connections per node", "peerToPeer") == 2)
+        #expect(value("connections per node", "clientServer") == 1)
+        #expect(value("connections, busiest node", "peerToPeer") == 2)
+        #expect(value("connections, busiest node", "clientServer") == 3)
+        // The relay killed: client/server delivers nothing sent after it, peer-to-peer is untouched.
+        #expect(value("relay killed: delivered after the kill", "clientServer") == 0)
+        #expect(value("relay killed: delivered after the kill", "peerToPeer") == 100)
+        #expect((value("relay killed: delivered", "clientServer") ?? 0) > 0, "delivered before the kill")
+        // No one else sees peer-to-peer sessions; the relay saw the 3 pairs.
+        #expect(value("what a server sees: session pairs", "peerToPeer") == 0)
+        #expect(value("what a server sees: session pairs", "clientServer") == 3)
 
         let models = try #require(results["models"] as? [[String: Any]])
-        let killed = try #require(
-            ((models.first?["peerKilled"] as? [String: Any])?["value"] as? [String: Any])?["_0"] as? [String: Any])
-        let senders = try #require(killed["senders"] as? [[String: Any]])
-        #expect(senders.count == 2, "the two survivors report")
-        for sender in senders {
-            #expect(sender["unaffectedSent"] as? Int == sender["unaffectedDelivered"] as? Int)
-            #expect((sender["affectedSent"] as? Int ?? 0) > (sender["affectedDelivered"] as? Int ?? 0))
+        func fault(_ model: Int, _ name: String) throws -> [String: Any] {
+            try #require(((models[model][name] as? [String: Any])?["value"] as? [String: Any])?["_0"] as? [String: Any])
         }
+        #expect(models.count == 2)
+        var victims: Set<Int> = []
+        for model in 0..<2 {
+            let killed = try fault(model, "peerKilled")
+            victims.insert(try #require(killed["killedPeer"] as? Int))
+            let senders = try #require(killed["senders"] as? [[String: Any]])
+            #expect(senders.count == 2, "the two survivors report")
+            for sender in senders {
+                #expect(sender["unaffectedSent"] as? Int == sender["unaffectedDelivered"] as? Int)
+                #expect((sender["affectedSent"] as? Int ?? 0) > (sender["affectedDelivered"] as? Int ?? 0))
+                #expect(sender["affectedDeliveredAfter"] as? Int == 0, "nothing reaches a dead peer")
+            }
+        }
+        #expect(victims.count == 1, "both models meet the same victim")
+        let relayKilled = try fault(1, "relayKilled")
+        let senders = try #require(relayKilled["senders"] as? [[String: Any]])
+        #expect(senders.count == 3, "every peer survives the relay")
+        for sender in senders {
+            #expect((sender["affectedSentAfter"] as? Int ?? 0) > 0)
+            #expect(sender["affectedDeliveredAfter"] as? Int == 0)
+            #expect((sender["affectedDelivered"] as? Int ?? 0) > 0)
+        }
+        let relayLoad = try #require(
+            ((models[1]["clean"] as? [String: Any])?["value"] as? [String: Any])?["_0"] as? [String: Any])
+        let busiest = try #require(relayLoad["busiest"] as? [String: Any])
+        #expect(busiest["name"] as? String == "relay")
 
         let svg = try Data(contentsOf: URL(fileURLWithPath: out + "/chart.svg"))
         #expect(XMLParser(data: svg).parse(), "chart.svg is not well-formed XML")
         let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         #expect(report.contains("| message latency p50 |"))
+        #expect(report.contains("## client/server, relay killed"))
         #expect(Self.labNodes().isEmpty, "lab nodes left running: \(Self.labNodes())")
+        #expect(Self.labRelays().isEmpty, "relays left running: \(Self.labRelays())")
     }
 
-    /// Ctrl-C in the middle of a run: exit 130, no lab node left, and (with --netns as root)
-    /// no namespace left.
+    /// Ctrl-C in the middle of the client/server run: exit 130, no lab node and no relay left,
+    /// and (with --netns as root) no namespace left.
     @Test(.timeLimit(.minutes(1)))
     func anInterruptedRunStopsEveryPeerItStarted() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
-        var arguments = ["compare", "--peers", "3", "--duration", "30", "--rate", "5", "--out", scratch.home("out")]
+        var arguments = ["compare", "--peers", "3", "--duration", "2", "--rate", "5", "--out", scratch.home("out")]
         if TestNetns.isAvailable { arguments.append("--netns") }
         let compare = try ParleyProcess(arguments)
-        let deadline = Date().addingTimeInterval(20)
-        while !compare.stderr.contains("text workload"), Date() < deadline {
+        let awaited = "client/server, 3 peers: text workload"
+        let deadline = Date().addingTimeInterval(30)
+        while !compare.stderr.contains(awaited), Date() < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(compare.stderr.contains("text workload"), "\(compare.stderr)")
+        #expect(compare.stderr.contains(awaited), "\(compare.stderr)")
         #expect(!Self.labNodes().isEmpty, "no lab node was running")
+        #expect(!Self.labRelays().isEmpty, "no relay was running")
         compare.signal(SIGINT)
         #expect(try await compare.exitStatus(within: 15) == 130)
         #expect(compare.stderr.contains("interrupted"), "\(compare.stderr)")
         try await Task.sleep(for: .milliseconds(200))
         #expect(Self.labNodes().isEmpty, "lab nodes left running: \(Self.labNodes())")
-        #expect(Self.labNamespaces().isEmpty, "namespaces left: \(Self.labNamespaces())")
+        #expect(Self.labRelays().isEmpty, "relays left running: \(Self.labRelays())")
+        let pid = compare.process.processIdentifier
+        #expect(Self.labNamespaces(of: pid).isEmpty, "namespaces left: \(Self.labNamespaces(of: pid))")
     }
 
     /// With --netns (root): each peer in its own namespace, and a cut link fails only the
@@ -117,9 +162,8 @@ struct CompareProcessTests {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         let out = scratch.home("out")
-        let run = try await ParleyProcess.run(
-            ["compare", "--netns", "--peers", "3", "--duration", "3", "--rate", "10", "--out", out, "--seed", "5"],
-            within: 90)
+        let run = try await Self.compare(
+            ["--netns", "--peers", "3", "--duration", "3", "--rate", "10", "--out", out, "--seed", "5"], within: 90)
         #expect(run.status == 0, "exit \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
         let table = try #require((json as? [String: Any])?["table"] as? [[String: Any]])
@@ -130,23 +174,63 @@ struct CompareProcessTests {
         #expect(value("link cut: delivered among others") == 100)
         #expect((value("link cut: delivered across the cut") ?? 100) < 100)
         #expect(value("peer killed: delivered among others") == 100)
-        #expect(Self.labNamespaces().isEmpty, "namespaces left: \(Self.labNamespaces())")
+        // Client/server in namespaces too: the relay on a host of its own, its sessions through
+        // it, so the cut between two peers does not touch them.
+        func relayed(_ dimension: String) -> Double? {
+            (table.first { $0["dimension"] as? String == dimension }?["clientServer"] as? [String: Any])?["value"]
+                as? Double
+        }
+        #expect(relayed("delivered, no fault") == 100)
+        #expect(relayed("link cut: delivered across the cut") == 100)
+        #expect(relayed("relay killed: delivered after the kill") == 0)
+        #expect(relayed("what a server sees: session pairs") == 3)
+        #expect(Self.labRelays().isEmpty)
+        #expect(Self.labNamespaces(of: run.pid).isEmpty, "namespaces left: \(Self.labNamespaces(of: run.pid))")
         #expect(Self.labNodes().isEmpty)
     }
 
-    /// Processes whose command line is `… parley lab-node …`.
-    static func labNodes() -> [Int32] {
+    /// Runs `parley compare …` to completion; also returns its process ID, which names its namespaces.
+    static func compare(_ arguments: [String], within seconds: Double) async throws -> (
+        status: Int32, stdout: String, stderr: String, pid: Int32
+    ) {
+        let p = try ParleyProcess(["compare"] + arguments)
+        p.closeInput()
+        let status = try await p.exitStatus(within: seconds)
+        return (status, p.lines.joined(separator: "\n"), p.stderr, p.process.processIdentifier)
+    }
+
+    /// The command lines of processes running this build's `parley` (other worktrees' tests may
+    /// run their own labs on the same machine at the same time).
+    static func ourParleys() -> [(pid: Int32, arguments: [String])] {
+        let binary = ParleyProcess.binary.resolvingSymlinksInPath().path
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return entries.compactMap(Int32.init).compactMap { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return arguments.count >= 2 && arguments[0].hasSuffix("parley") && arguments[1] == "lab-node"
+            guard let first = arguments.first,
+                URL(fileURLWithPath: first).resolvingSymlinksInPath().path == binary
+            else { return nil }
+            return (pid, arguments)
         }
     }
 
-    /// Network namespaces named like the lab's (`plab<pid>…`).
-    static func labNamespaces() -> [String] {
+    /// This build's processes whose command line is `… parley lab-node …`.
+    static func labNodes() -> [Int32] {
+        ourParleys().filter { $0.arguments.count >= 2 && $0.arguments[1] == "lab-node" }.map(\.pid)
+    }
+
+    /// Relays that this build's `parley compare` started (`parley relay --home …parley-compare-relay…`).
+    static func labRelays() -> [Int32] {
+        ourParleys().filter {
+            $0.arguments.count >= 2 && $0.arguments[1] == "relay"
+                && $0.arguments.contains { $0.contains("parley-compare-relay-") }
+        }.map(\.pid)
+    }
+
+    /// Network namespaces of the lab run by the compare process `pid` (`plab<pid>…`).
+    static func labNamespaces(of pid: Int32) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
-        return names.filter { $0.hasPrefix("plab") && !$0.hasPrefix("plabt") && !$0.hasPrefix("plabf") }
+        let prefix = "plab\(pid)"
+        return names.filter { $0.hasPrefix(prefix) && Int32($0.dropFirst(prefix.count).prefix(1)) == nil }
     }
 }
