@@ -81,6 +81,10 @@ struct SendCommand: AsyncParsableCommand {
             do {
                 peer = try await connection.established()
             } catch let closed as SessionClosedError {
+                if closed.reason == .handshakeTimedOut, config.handshakeTimeout == limit {
+                    // --timeout bounded the handshake: the same words as when the deadline fires.
+                    throw Failure(message: "timed out after \(limit.secondsText)", code: .timedOut)
+                }
                 throw Failure(message: closed.reason.description, code: closed.reason.exitStatus)
             }
             let id: MessageID
