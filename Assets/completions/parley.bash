@@ -204,9 +204,9 @@ _parley_id() {
 
 _parley_chat() {
     repeating_flags=()
-    non_repeating_flags=(--plain --version -h --help)
+    non_repeating_flags=(--no-noise-suppression --no-vad --no-echo-cancel --fec --no-fec --dtx --auto-answer --plain --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -240,6 +240,30 @@ _parley_chat() {
         return
         ;;
     '--direct-timeout')
+        return
+        ;;
+    '--input')
+        return
+        ;;
+    '--input-device')
+        return
+        ;;
+    '--output-device')
+        return
+        ;;
+    '--record')
+        return
+        ;;
+    '--bitrate')
+        return
+        ;;
+    '--complexity')
+        return
+        ;;
+    '--frame-ms')
+        return
+        ;;
+    '--loss-percent')
         return
         ;;
     '--announce-interval')

@@ -36,6 +36,11 @@ struct ChatCommand: AsyncParsableCommand {
             --connect it says goodbye and exits (status 1 if any message could not be delivered), \
             while with --listen or discovering it keeps receiving until interrupted. SIGINT and \
             SIGTERM close every session cleanly and say goodbye on the LAN.
+
+            '/call NICK' rings a peer; '/answer' or '/decline' an incoming call, '/hangup' ends \
+            it, '/mute' toggles the microphone. Calls use ALSA's 'default' devices unless \
+            --input/--input-device and --output-device say otherwise; a device that cannot be \
+            opened is reported and the call goes on without it. --auto-answer answers every call.
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -43,6 +48,13 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var interfaceOptions: InterfaceOptions
     @OptionGroup var relayOptions: RelayOptions
     @OptionGroup var pathOptions: PathOptions
+    @OptionGroup var audio: CallAudioOptions
+    @OptionGroup var codec: CodecOptions
+
+    @Flag(
+        name: .customLong("auto-answer"),
+        help: "Answer every call at once (an unattended host; with --input it plays that file to each caller).")
+    var autoAnswer = false
 
     @Option(
         name: .customLong("announce-interval"),
@@ -86,6 +98,15 @@ struct ChatCommand: AsyncParsableCommand {
         try await Failure.exitingOnFailure { try await chat() }
     }
 
+    /// The call engine's options: the audio and codec options, ALSA's default devices for
+    /// what they leave open.
+    var callOptions: CallEngineOptions {
+        var options = CallEngineOptions(codec: codec, audio: audio, autoAnswer: autoAnswer ? .answer : .off)
+        if audio.input == nil && audio.inputDevice == nil { options.input = .device("default") }
+        if audio.outputDevice == nil { options.outputDevice = "default" }
+        return options
+    }
+
     /// The slash commands both clients understand, as `/help` lists them.
     static var lineCommands: [String] { CommandHelp.all.map { "/" + $0.name } }
 
@@ -106,8 +127,11 @@ struct ChatCommand: AsyncParsableCommand {
         let relay = RelayFeature(
             credentials: credentials, sessionConfig: sessionOptions.config, network: relayOptions.network,
             configured: relayOptions.target)
-        options.features = ChatFeatures(relay: relay)
+        try audio.checkInputFile()
+        let calls = CallFeature(options: callOptions)
+        options.features = ChatFeatures(calls: calls, relay: relay)
         let chat = ChatController(identity: identity, store: store, display: display, options: options)
+        await calls.start(chat: chat)
         // Before the screen takes over: these lines are for the terminal or the pipe.
         display.show(.notice("you are \(identity.nickname) (\(identity.fingerprint))", in: .room))
         await chat.start()

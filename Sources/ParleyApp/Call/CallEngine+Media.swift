@@ -35,6 +35,7 @@ extension CallEngine {
         let stats = statistics(media)
         let recording = media.recorder?.path
         if let problem = media.stop() { emit(.warning(problem)) }
+        inputLevel = nil
         finished = Finished(
             callID: callID, stats: stats, duration: now() - media.started, params: media.call.params,
             recording: recording)
@@ -71,7 +72,9 @@ extension CallEngine {
 
     /// A frame from the input: encoded and sent unless muted.
     func captured(_ frame: [Int16], callID: CallID) {
-        guard let media, media.call.callID == callID, !muted else { return }
+        guard let media, media.call.callID == callID else { return }
+        inputLevel = muted ? 0 : InputLevel(measuring: frame).fraction()
+        guard !muted else { return }
         do {
             if let packet = try media.sender.send(frame) { media.connection.sendFrameNoWait(.voice(packet)) }
         } catch {

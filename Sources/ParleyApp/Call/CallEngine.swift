@@ -35,6 +35,9 @@ actor CallEngine {
     var media: CallMedia?
     var finished: Finished?
     var muted = false
+    /// The level of the last frame sent during a call, 0 (silence, or muted) to 1, for a meter;
+    /// nil without a call's media.
+    var inputLevel: Double?
     /// Calls whose media started, for naming recordings.
     var callsStarted = 0
     var lastPeerReport: CallReport?

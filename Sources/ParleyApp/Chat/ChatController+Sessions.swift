@@ -26,6 +26,25 @@ extension ChatController {
         sessions.first { $0.value.ready && $0.value.peer?.peerID == peer }?.key
     }
 
+    /// Opens a session to a peer that has none yet: discovered on the LAN, or reachable through
+    /// the relay. False when neither (or a session is already coming up: true then too).
+    func connect(to peer: PeerID) -> Bool {
+        if readySession(with: peer) != nil || dialing.contains(peer)
+            || sessions.values.contains(where: { $0.peer?.peerID == peer || $0.dialed == peer })
+        {
+            return true
+        }
+        if let found = discovered[peer] {
+            dial(found)
+            return true
+        }
+        if relayReaches(peer) {
+            dialThroughRelay(peer)
+            return true
+        }
+        return false
+    }
+
     /// Peers with a ready session.
     var connectedPeers: Set<PeerID> {
         Set(sessions.values.compactMap { $0.ready ? $0.peer?.peerID : nil })
@@ -44,15 +63,19 @@ extension ChatController {
             if let peer = entry.peer, entry.ready {
                 roundTrips[peer.peerID] = duration
                 publishPeers()
+                await options.features.calls?.sessionEvent(event, on: entry.link, peer: peer.peerID, chat: self)
             }
         case .frame(let frame):
             // Voice and call signalling: the call integration's, when there is one.
             if let peer = entry.peer, entry.ready, let calls = options.features.calls {
-                await calls.received(frame, from: peer.peerID, chat: self)
+                await calls.sessionEvent(.frame(frame), on: entry.link, peer: peer.peerID, chat: self)
             }
         case .sendFailed(let id, let error):
             sendFailed(id, error: error, on: key)
         case .closed(let reason):
+            if let peer = entry.peer, let calls = options.features.calls {
+                await calls.sessionEvent(event, on: entry.link, peer: peer.peerID, chat: self)
+            }
             closed(reason, on: key)
         }
     }
@@ -111,6 +134,7 @@ extension ChatController {
         guard sessions[key] != nil else { return }
         sessions[key]?.ready = true
         publishPeers()  // now connected, with its path
+        await options.features.calls?.sessionReady(sessions[key]?.link ?? entry.link, peer: peer, chat: self)
         // Lines typed while catching up.
         await flushWaiting(to: peer, on: key)
         finishIfIdle()

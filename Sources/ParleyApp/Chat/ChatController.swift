@@ -130,6 +130,7 @@ actor ChatController {
     /// Closes every session (their closing lines are out before this returns), stops
     /// discovery, reports what was not sent, and finishes.
     func quit() async {
+        await options.features.calls?.stop()
         for entry in sessions.values {
             await entry.link.close()
             await entry.consumer?.value

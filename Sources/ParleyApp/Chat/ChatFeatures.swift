@@ -1,4 +1,6 @@
 import Identity
+import Net
+import Session
 import TUI
 import Wire
 
@@ -13,12 +15,19 @@ protocol CallCommands: Sendable {
     /// Carries out one call command typed in `conversation`. Use `chat` to resolve nicknames,
     /// find a peer's live session, and show notices and `.call(...)` / `.inputLevel` updates.
     func handle(_ command: UserCommand, in conversation: ConversationID, chat: ChatController) async
-    /// A voice or call-signalling frame from `peer`'s ready session.
-    func received(_ frame: Wire.Frame, from peer: PeerID, chat: ChatController) async
+    /// `peer`'s session is ready (trusted and caught up): calls with `peer` may use it.
+    func sessionReady(_ link: any ChatLink, peer: PeerInfo, chat: ChatController) async
+    /// An event of a session with a known peer that matters to calls: a frame (voice or call
+    /// signalling) or round trip of a ready session, and the `.closed` of any session.
+    func sessionEvent(_ event: SessionEvent, on link: any ChatLink, peer: PeerID, chat: ChatController) async
+    /// The chat is quitting: end any call (its closing lines shown) before sessions close.
+    func stop() async
 }
 
 extension CallCommands {
-    func received(_ frame: Wire.Frame, from peer: PeerID, chat: ChatController) async {}
+    func sessionReady(_ link: any ChatLink, peer: PeerInfo, chat: ChatController) async {}
+    func sessionEvent(_ event: SessionEvent, on link: any ChatLink, peer: PeerID, chat: ChatController) async {}
+    func stop() async {}
 }
 
 /// The relay: `/relay` and `/path` (see `RelayFeature`). Relayed sessions are handed to
