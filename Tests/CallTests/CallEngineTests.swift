@@ -142,10 +142,12 @@ struct CallEngineTests {
 }
 
 /// Waits until `condition` holds, for up to `seconds`.
-func eventually(within seconds: Double = 5, _ condition: @Sendable () async -> Bool) async throws {
+func eventually(within seconds: Double = 10, _ condition: @Sendable () async -> Bool) async throws {
     let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < deadline {
+    while true {
+        // Checked once more after the deadline: a starved task is not a failed condition.
         if await condition() { return }
+        if ContinuousClock.now >= deadline { break }
         try await Task.sleep(for: .milliseconds(20))
     }
     Issue.record("condition not met within \(seconds) s")

@@ -101,8 +101,10 @@ final class EventLog: @unchecked Sendable {
 
     func first<T>(within seconds: Double = 5, _ pick: (CallEngineEvent) -> T?) async throws -> T {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < deadline {
+        while true {
+            // Checked once more after the deadline: a starved task is not a missing event.
             if let found = seen.lazy.compactMap(pick).first { return found }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(10))
         }
         throw EngineTestFailure("no such event within \(seconds) s; seen: \(seen)")

@@ -90,8 +90,10 @@ func eventually(
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    while true {
+        // Checked once more after the deadline: a starved task is not a failed condition.
         if try await condition() { return }
+        if Date() >= deadline { break }
         try await Task.sleep(for: .milliseconds(20))
     }
     Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)

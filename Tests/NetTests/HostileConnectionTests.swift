@@ -86,10 +86,13 @@ final class RawClient: Sendable {
 struct SlowReaderTests {
     @Test func aSessionWhosePeerStopsReadingIsClosedPastTheBacklogLimit() async throws {
         let cap = 256 * 1024
-        let server = try await TestServer.start(config: SessionConfig(maxBufferedOutbound: cap))
+        // A long keepalive timeout, so that only the backlog limit can end the session even when a
+        // loaded machine makes the sending slow.
+        let server = try await TestServer.start(
+            config: SessionConfig(peerTimeout: .seconds(120), maxBufferedOutbound: cap))
         defer { Task { await server.stop() } }
         try await within(20) {
-            let (alice, _) = try await connect(to: server.port)
+            let (alice, _) = try await connect(to: server.port, config: SessionConfig(peerTimeout: .seconds(120)))
             let bob = try await server.nextSession()
             _ = try await alice.established()
             _ = try await bob.established()

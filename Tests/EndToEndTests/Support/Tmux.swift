@@ -81,9 +81,11 @@ struct Tmux {
     func waitFor(_ text: String, in name: String, within seconds: Double = 10) async throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
-        while Date() < deadline {
+        while true {
+            // Checked once more after the deadline: a starved task is not a missing line.
             last = (try? screen(name)) ?? last
             if last.contains(text) { return last }
+            if Date() >= deadline { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw E2EFailure("no \"\(text)\" on \(name)'s screen within \(seconds) s:\n\(last)")
