@@ -73,7 +73,10 @@ extension CallEngine {
     func captured(_ frame: [Int16], callID: CallID) {
         guard let media, media.call.callID == callID, !muted else { return }
         do {
-            if let packet = try media.sender.send(frame) { media.connection.sendFrameNoWait(.voice(packet)) }
+            if let packet = try media.sender.send(frame) {
+                media.connection.sendFrameNoWait(.voice(packet))
+                options.packetSent?(packet)
+            }
         } catch {
             emit(.warning("encoder: \(error)"))
         }
