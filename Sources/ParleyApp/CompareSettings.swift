@@ -47,6 +47,9 @@ struct CompareSettings: Codable, Sendable, Equatable {
             callPeer: index % 2 == 0 ? nodes[index + 1] : nil, audioPath: voiceFile, duration: duration, slack: 10)
     }
 
+    /// The other end of node `index`'s call (see `voicePlan`).
+    static func voicePartner(of index: Int) -> Int { index ^ 1 }
+
     /// Seconds after the last send that nodes wait for acknowledgements.
     var drain: Double { 2 }
 

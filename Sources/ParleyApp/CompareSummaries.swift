@@ -64,18 +64,24 @@ extension VoiceRunResult {
     /// when no call delivered a frame.
     static func measure(_ run: RawRun) -> Measured<VoiceRunResult> {
         let reports = run.voiceReports.keys.sorted().compactMap { run.voiceReports[$0] }
+        // Both directions of a call share its ID and count sequences alike: the sender tells them apart.
         struct Key: Hashable {
+            var sender: Int
             var callID: UInt64
             var sequence: UInt32
         }
         var sentAt: [Key: Int64] = [:]
-        for frame in reports.flatMap(\.sent) {
-            sentAt[Key(callID: frame.callID, sequence: frame.sequence)] = frame.nanos
+        var arrivals: [(Key, Int64)] = []
+        for (node, report) in run.voiceReports {
+            for frame in report.sent {
+                sentAt[Key(sender: node, callID: frame.callID, sequence: frame.sequence)] = frame.nanos
+            }
+            let partner = CompareSettings.voicePartner(of: node)
+            arrivals += report.arrived.map {
+                (Key(sender: partner, callID: $0.callID, sequence: $0.sequence), $0.nanos)
+            }
         }
-        let arrivals = reports.flatMap(\.arrived)
-        let latencies = arrivals.compactMap { frame in
-            sentAt[Key(callID: frame.callID, sequence: frame.sequence)].map { Double(frame.nanos - $0) / 1e6 }
-        }
+        let latencies = arrivals.compactMap { key, nanos in sentAt[key].map { Double(nanos - $0) / 1e6 } }
         let problems = run.voiceReports.keys.sorted().compactMap { index in
             run.voiceReports[index]?.problem.map { "peer \(index): \($0)" }
         }

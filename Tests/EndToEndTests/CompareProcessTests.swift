@@ -162,7 +162,8 @@ struct CompareProcessTests {
         }
         let models = try #require(results["models"] as? [[String: Any]])
         for model in models {
-            let voice = try #require((model["voice"] as? [String: Any])?["value"] as? [String: Any])
+            let measured = (model["voice"] as? [String: Any])?["value"] as? [String: Any]
+            let voice = try #require(measured?["_0"] as? [String: Any], "\(model)")
             #expect(voice["calls"] as? Int == 1)
             // A 3 s call at 50 frames a second, both ways.
             #expect((voice["framesArrived"] as? Int ?? 0) >= 200, "\(voice)")
