@@ -506,7 +506,7 @@ _parley_compare() {
     repeating_flags=()
     non_repeating_flags=(--netns --version -h --help)
     repeating_options=()
-    non_repeating_options=(--peers --duration --workload --rate --out --sweep --seed)
+    non_repeating_options=(--peers --duration --workload --rate --calls --voice-file --out --sweep --seed)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -522,6 +522,13 @@ _parley_compare() {
         return
         ;;
     '--rate')
+        return
+        ;;
+    '--calls')
+        return
+        ;;
+    '--voice-file')
+        __parley_add_completions -f
         return
         ;;
     '--out')

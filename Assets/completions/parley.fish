@@ -43,7 +43,7 @@ function __parley_parse_tokens -S
         case 'relay'
             __parley_parse_subcommand 0 'home=' 'listen=' 'metrics=' 'network=+' 'max-clients=' 'log-level=' 'version' 'h/help'
         case 'compare'
-            __parley_parse_subcommand 0 'peers=' 'duration=' 'workload=' 'rate=' 'out=' 'netns' 'sweep=' 'seed=' 'version' 'h/help'
+            __parley_parse_subcommand 0 'peers=' 'duration=' 'workload=' 'rate=' 'calls=' 'voice-file=' 'out=' 'netns' 'sweep=' 'seed=' 'version' 'h/help'
         case 'help'
             __parley_parse_subcommand -r 1 'version'
         end
@@ -225,6 +225,8 @@ complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options 
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley compare" duration' -l 'duration' -d 'Seconds each workload runs.' -rfka ''
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley compare" workload' -l 'workload' -d 'text, voice or mixed (default: text).' -rfka 'text voice mixed'
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley compare" rate' -l 'rate' -d 'Messages per second each peer sends to the room, and as many to one other peer.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley compare" calls' -l 'calls' -d 'Simultaneous calls of the voice and mixed workloads (default: half the peers, at most 4).' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley compare" voice-file' -l 'voice-file' -d 'Speech sample the calls stream, repeated (default: the one shipped with parley).' -rF
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley compare" out' -l 'out' -d 'Directory for results.json, chart.svg and report.md (default: parley-compare).' -rfka ''
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley compare" netns' -l 'netns' -d 'Run each peer in its own network namespace on a bridge (needs root).'
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley compare" sweep' -l 'sweep' -d 'Also run the workload at each of these numbers of peers, for the scaling curves (e.g. 2,4,8).' -rfka ''

@@ -295,6 +295,8 @@ _parley_compare() {
         '--duration[Seconds each workload runs.]:seconds:'
         '--workload[text, voice or mixed (default\: text).]:workload:{__parley_complete "${___workload[@]}"}'
         '--rate[Messages per second each peer sends to the room, and as many to one other peer.]:rate:'
+        '--calls[Simultaneous calls of the voice and mixed workloads (default\: half the peers, at most 4).]:k:'
+        '--voice-file[Speech sample the calls stream, repeated (default\: the one shipped with parley).]:file:_files'
         '--out[Directory for results.json, chart.svg and report.md (default\: parley-compare).]:dir:'
         '--netns[Run each peer in its own network namespace on a bridge (needs root).]'
         '--sweep[Also run the workload at each of these numbers of peers, for the scaling curves (e.g. 2,4,8).]:list:'

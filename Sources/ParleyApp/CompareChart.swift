@@ -34,6 +34,24 @@ enum CompareChart {
             panel(
                 title: "Message latency, send to acknowledgement (CDF, to p99)", xLabel: "milliseconds (log scale)",
                 yLabel: "fraction of messages", series: cdfSeries, notes: notes, yFixed: (0, 1), logX: true))
+        if results.config.workload.hasVoice {
+            var voiceSeries: [Series] = []
+            var voiceNotes: [String] = []
+            for model in results.models {
+                switch model.voice {
+                case .value(let run):
+                    let points = run.oneWayMilliseconds.cdf.enumerated().dropLast().map { (x: $1, y: Double($0) / 100) }
+                    voiceSeries.append(
+                        Series(label: model.model.rawValue, color: colors[model.model]!, points: points))
+                case .unavailable(let reason):
+                    voiceNotes.append("\(model.model.rawValue): n/a (\(reason))")
+                }
+            }
+            panels.append(
+                panel(
+                    title: "Voice one-way latency, send to arrival (CDF, to p99)", xLabel: "milliseconds (log scale)",
+                    yLabel: "fraction of frames", series: voiceSeries, notes: voiceNotes, yFixed: (0, 1), logX: true))
+        }
         if !results.sweep.isEmpty {
             var load: [Series] = []
             var latency: [Series] = []

@@ -11,8 +11,9 @@ struct CompareCommand: AsyncParsableCommand {
             runs the workload, then again with a peer killed halfway (and, with --netns, with a link \
             cut), and does the same with every session through a real 'parley relay' (again with \
             the relay killed halfway). It prints a table with one row per dimension and both models \
-            side by side, and writes results.json, chart.svg and report.md to --out. A workload this \
-            build cannot run (voice) shows n/a with the reason. Nothing leaves the machine: every socket binds loopback or a \
+            side by side, and writes results.json, chart.svg and report.md to --out. The voice workload \
+            runs --calls simultaneous calls between distinct pairs of peers, each streaming the speech \
+            sample both ways without audio output; without a sample its rows show n/a. Nothing leaves the machine: every socket binds loopback or a \
             namespace's address, and discovery is not used. Ctrl-C stops cleanly (exit 130); \
             every process and namespace it made is removed, also after a failure.
             """)
@@ -33,6 +34,21 @@ struct CompareCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Messages per second each peer sends to the room, and as many to one other peer.", valueName: "rate"))
     var rate: Double = CompareSettings.defaultRate
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Simultaneous calls of the voice and mixed workloads (default: half the peers, at most 4).",
+            valueName: "k"))
+    var calls: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Speech sample the calls stream, repeated (default: the one shipped with parley).",
+            valueName: "file"),
+        completion: .file())
+    var voiceFile: String?
 
     @Option(
         name: .long,
@@ -65,6 +81,12 @@ struct CompareCommand: AsyncParsableCommand {
         }
         guard rate > 0, rate <= 1000 else { throw ValidationError("--rate must be above 0 and at most 1000") }
         _ = try sweepCounts()
+        if let calls, !(1...peers / 2).contains(calls) {
+            throw ValidationError("--calls must be between 1 and half the peers (\(peers / 2))")
+        }
+        if let voiceFile, !FileManager.default.isReadableFile(atPath: voiceFile) {
+            throw ValidationError("--voice-file: cannot read '\(voiceFile)'")
+        }
         if netns, let reason = NetnsHosts.unavailableReason { throw ValidationError(reason) }
     }
 
@@ -86,7 +108,22 @@ struct CompareCommand: AsyncParsableCommand {
         CompareSettings(
             peers: peers, duration: duration, workload: workload ?? .text, rate: rate,
             messageBytes: CompareSettings.defaultMessageBytes, netns: netns, sweep: (try? sweepCounts()) ?? [],
-            seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), faults: true)
+            seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), faults: true, calls: calls ?? 0,
+            voiceFile: voiceFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.shippedSpeechSample()
+        )
+    }
+
+    /// The speech sample shipped with parley: installed under share/parley/audio next to the
+    /// binary's bin directory, or in the source tree the binary was built in (.build/CONFIG/parley).
+    static func shippedSpeechSample() -> String? {
+        guard let executable = try? CompareLab.executablePath() else { return nil }
+        let directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        let candidates = [
+            directory.appendingPathComponent("../share/parley/audio/speech.wav"),
+            directory.appendingPathComponent("../../Assets/audio/speech.wav"),
+            directory.appendingPathComponent("../../../Assets/audio/speech.wav"),
+        ]
+        return candidates.map(\.standardizedFileURL.path).first { FileManager.default.isReadableFile(atPath: $0) }
     }
 
     func run() async throws {

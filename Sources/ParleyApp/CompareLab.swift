@@ -10,10 +10,8 @@ struct CompareLab {
     let settings: CompareSettings
     let outDirectory: String
     var models: [any CompareModel] = [PeerToPeerModel(), ClientServerModel()]
-    /// The voice seam: until the lab nodes can run calls (K simultaneous calls streaming the
-    /// speech sample, measuring one-way latency, jitter, late and lost frames into
-    /// `VoiceRunResult`), `ModelResult.voice` is unavailable with this reason.
-    static let voiceUnavailableReason = "voice is not available in this build"
+    /// Why the voice rows are n/a when no speech sample was found to stream.
+    static let voiceUnavailableReason = "no speech sample found (give --voice-file)"
 
     init(settings: CompareSettings, outDirectory: String) {
         self.settings = settings
@@ -102,8 +100,15 @@ struct CompareLab {
             model: model.kind, clean: .unavailable("not run"), peerKilled: .unavailable("not run"),
             relayKilled: .unavailable("not run"), linkCut: .unavailable("not run"),
             voice: .unavailable(Self.voiceUnavailableReason))
+        let voice = settings.workload.hasVoice && settings.voiceFile != nil
+        if !settings.workload.hasVoice { result.voice = .unavailable("no voice in the text workload") }
+        if let reason = model.unavailableReason, settings.workload.hasVoice { result.voice = .unavailable(reason) }
         guard settings.workload.hasText else {
             result.clean = .unavailable("no text in the \(settings.workload.rawValue) workload")
+            if voice, model.unavailableReason == nil {
+                result.voice = VoiceRunResult.measure(
+                    try await runner.run(model: model, nodes: n, fault: .none, text: false, voice: true))
+            }
             return result
         }
         if let reason = model.unavailableReason {
@@ -113,7 +118,9 @@ struct CompareLab {
             result.linkCut = .unavailable(hosts.linkCutUnavailableReason ?? reason)
             return result
         }
-        result.clean = .value(TextRunResult(try await runner.run(model: model, nodes: n, fault: .none)))
+        let clean = try await runner.run(model: model, nodes: n, fault: .none, voice: voice)
+        result.clean = .value(TextRunResult(clean))
+        if voice { result.voice = VoiceRunResult.measure(clean) }
         if n >= 3 {
             let raw = try await runner.run(model: model, nodes: n, fault: .peerKilled(victim))
             result.peerKilled = .value(FaultRunResult(raw, killedPeer: victim) { $0 == victim || $1 == victim })

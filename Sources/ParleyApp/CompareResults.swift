@@ -38,15 +38,27 @@ struct ModelResult: Codable, Sendable, Equatable {
     var peerKilled: Measured<FaultRunResult>
     var relayKilled: Measured<FaultRunResult>
     var linkCut: Measured<FaultRunResult>
-    /// Voice one-way latency, jitter, late and lost frames: not in this build.
+    /// Voice one-way latency, jitter, late and lost frames of the calls run alongside.
     var voice: Measured<VoiceRunResult>
 }
 
 struct VoiceRunResult: Codable, Sendable, Equatable {
+    /// Calls that ran (each streams both ways).
+    var calls: Int
+    /// Send (handed to the session) to arrival (at the receiving session, before the jitter
+    /// buffer) of every voice frame, on the host's shared real-time clock, milliseconds.
     var oneWayMilliseconds: SampleSummary
+    /// The receivers' RFC 3550 interarrival jitter, averaged over the receiving sides.
     var jitterMilliseconds: Double
+    var framesSent: Int
+    var framesArrived: Int
+    /// Frames that came after their playout slot, and frames that never came (the receivers' counts).
     var lateFrames: Int
     var lostFrames: Int
+    /// Busiest node's load over the run, as in the text rows (text and voice together in mixed).
+    var busiest: NodeLoad
+    /// Calls that failed, with the reason.
+    var problems: [String] = []
 }
 
 /// Load at one node over the workload (the deltas between the counters before and after).

@@ -55,10 +55,26 @@ enum CompareRows {
             rows.append(serverViewRow(p2p: p2p, cs: cs))
         }
         if settings.workload.hasVoice {
-            add("voice one-way latency p50", "ms", .latency) { $0.voice.map { $0.oneWayMilliseconds.p50 } }
+            let percentiles: [(String, KeyPath<SampleSummary, Double>)] = [
+                ("p50", \.p50), ("p95", \.p95), ("p99", \.p99),
+            ]
+            for (name, path) in percentiles {
+                add("voice one-way latency \(name)", "ms", .latency) {
+                    $0.voice.map { $0.oneWayMilliseconds[keyPath: path] }
+                }
+            }
             add("voice jitter", "ms", .latency) { $0.voice.map { $0.jitterMilliseconds } }
             add("voice late frames", "", .count) { $0.voice.map { Double($0.lateFrames) } }
             add("voice lost frames", "", .count) { $0.voice.map { Double($0.lostFrames) } }
+            if !settings.workload.hasText {
+                // The load rows of the text workload, measured over the calls.
+                add("connections, busiest node", "", .count) { $0.voice.map { Double($0.busiest.connections) } }
+                add("bytes sent, busiest node", "B", .bytes) { $0.voice.map { Double($0.busiest.bytesSent) } }
+                add("bytes received, busiest node", "B", .bytes) {
+                    $0.voice.map { Double($0.busiest.bytesReceived) }
+                }
+                add("CPU time, busiest node", "ms", .cpu) { $0.voice.map { $0.busiest.cpuSeconds * 1000 } }
+            }
         }
         return rows
     }

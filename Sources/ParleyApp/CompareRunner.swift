@@ -14,6 +14,9 @@ struct RawRun: Sendable {
     var peerIDs: [String]
     var setupSeconds: Double
     var reports: [Int: LabTextReport]
+    /// The voice workload's reports, by node (only nodes in a call).
+    var voiceReports: [Int: LabVoiceReport] = [:]
+    var calls = 0
     var loads: [Int: NodeLoad]
     var infrastructureLoad: NodeLoad?
     var faultText: String?
@@ -28,7 +31,10 @@ struct LabRunner: Sendable {
     let progress: CompareProgress
     let settings: CompareSettings
 
-    func run(model: any CompareModel, nodes count: Int, fault: LabFault) async throws(LabFailure) -> RawRun {
+    /// Runs the text workload when `text`, and the voice workload's calls alongside when `voice`.
+    func run(
+        model: any CompareModel, nodes count: Int, fault: LabFault, text: Bool = true, voice: Bool = false
+    ) async throws(LabFailure) -> RawRun {
         let label = "\(model.kind.rawValue), \(count) peers" + (fault == .none ? "" : ", \(fault.label)")
         progress.phase("\(label): starting peers")
         var started: [(LabProcess, Int)] = []
@@ -66,10 +72,23 @@ struct LabRunner: Sendable {
 
         let before = try await counters(nodes)
         let infrastructureBefore = await infrastructure?.load(since: nil)
+        let workload = [text ? "text" : nil, voice ? "voice" : nil].compactMap { $0 }.joined(separator: " and ")
         progress.phase(
-            "\(label): text workload for \(settings.duration.formattedSeconds)", countdown: settings.duration)
+            "\(label): \(workload) workload for \(settings.duration.formattedSeconds)", countdown: settings.duration)
         let peerIDs = nodes.map(\.peerID)
-        for node in nodes { node.process.send(.runText(settings.plan(for: node.index, of: peerIDs))) }
+        var voicePlans: [Int: LabVoicePlan] = [:]
+        if voice {
+            for node in nodes { voicePlans[node.index] = settings.voicePlan(for: node.index, of: peerIDs) }
+        }
+        // The answering side first, so that its calls are ready for the invitations.
+        for node in nodes.sorted(by: {
+            (voicePlans[$0.index]?.callPeer != nil ? 1 : 0) < (voicePlans[$1.index]?.callPeer != nil ? 1 : 0)
+        }) {
+            if let plan = voicePlans[node.index] { node.process.send(.runVoice(plan)) }
+        }
+        if text {
+            for node in nodes { node.process.send(.runText(settings.plan(for: node.index, of: peerIDs))) }
+        }
         var faultText: String?
         var lost: Set<Int> = []
         if fault != .none {
@@ -81,11 +100,22 @@ struct LabRunner: Sendable {
         }
         let waitLimit = Duration.milliseconds(Int64((settings.duration + settings.drain) * 1000) + 15_000)
         var reports: [Int: LabTextReport] = [:]
+        var voiceReports: [Int: LabVoiceReport] = [:]
         for node in nodes where !lost.contains(node.index) {
-            guard case .textDone(let report) = try await node.process.next(timeout: waitLimit) else {
-                throw LabFailure(message: "peer \(node.index) did not report its run")
+            var waitingText = text
+            var waitingVoice = voicePlans[node.index] != nil
+            while waitingText || waitingVoice {
+                switch try await node.process.next(timeout: waitLimit) {
+                case .textDone(let report) where waitingText:
+                    reports[node.index] = report
+                    waitingText = false
+                case .voiceDone(let report) where waitingVoice:
+                    voiceReports[node.index] = report
+                    waitingVoice = false
+                case let other:
+                    throw LabFailure(message: "peer \(node.index) did not report its run: \(other)")
+                }
             }
-            reports[node.index] = report
         }
         let survivors = nodes.filter { !lost.contains($0.index) }
         let after = try await counters(survivors)
@@ -104,7 +134,8 @@ struct LabRunner: Sendable {
             for node in survivors { group.addTask { await node.process.stop() } }
         }
         return RawRun(
-            peerIDs: peerIDs, setupSeconds: setupSeconds, reports: reports, loads: loads,
+            peerIDs: peerIDs, setupSeconds: setupSeconds, reports: reports, voiceReports: voiceReports,
+            calls: voicePlans.values.filter { $0.callPeer != nil }.count, loads: loads,
             infrastructureLoad: infrastructureLoad, faultText: faultText)
     }
 

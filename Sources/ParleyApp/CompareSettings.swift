@@ -19,12 +19,36 @@ struct CompareSettings: Codable, Sendable, Equatable {
     var sweep: [Int]
     var seed: UInt64
     var faults: Bool
+    /// Simultaneous calls of the voice workload (`--calls`); 0 for the default.
+    var calls = 0
+    /// The speech sample the calls stream; nil when none was found.
+    var voiceFile: String?
 
     static let defaultPeers = 8
     static let maxPeers = 64
     static let defaultDuration = 10.0
     static let defaultRate = 20.0
     static let defaultMessageBytes = 100
+
+    /// The default number of calls: half the peers, at most 4.
+    static let defaultMaxCalls = 4
+
+    /// The calls the voice workload runs at `peers` peers: `--calls`, else half the peers
+    /// (at most `defaultMaxCalls`); never more than there are distinct pairs.
+    func voiceCalls(peers: Int) -> Int {
+        min(calls > 0 ? calls : min(peers / 2, Self.defaultMaxCalls), peers / 2)
+    }
+
+    /// The voice plan for node `index`: in call `k` (0 ≤ k < calls), node 2k calls node 2k+1;
+    /// nil for a node in no call.
+    func voicePlan(for index: Int, of nodes: [String]) -> LabVoicePlan? {
+        guard let voiceFile, index < 2 * voiceCalls(peers: nodes.count) else { return nil }
+        return LabVoicePlan(
+            callPeer: index % 2 == 0 ? nodes[index + 1] : nil, audioPath: voiceFile, duration: duration, slack: 10)
+    }
+
+    /// The other end of node `index`'s call (see `voicePlan`).
+    static func voicePartner(of index: Int) -> Int { index ^ 1 }
 
     /// Seconds after the last send that nodes wait for acknowledgements.
     var drain: Double { 2 }

@@ -58,3 +58,44 @@ extension FaultRunResult {
             receivedFromKilled: receivedFromKilled)
     }
 }
+
+extension VoiceRunResult {
+    /// Joins the senders' and receivers' frame times by call and sequence; nil (with the reason)
+    /// when no call delivered a frame.
+    static func measure(_ run: RawRun) -> Measured<VoiceRunResult> {
+        let reports = run.voiceReports.keys.sorted().compactMap { run.voiceReports[$0] }
+        // Both directions of a call share its ID and count sequences alike: the sender tells them apart.
+        struct Key: Hashable {
+            var sender: Int
+            var callID: UInt64
+            var sequence: UInt32
+        }
+        var sentAt: [Key: Int64] = [:]
+        var arrivals: [(Key, Int64)] = []
+        for (node, report) in run.voiceReports {
+            for frame in report.sent {
+                sentAt[Key(sender: node, callID: frame.callID, sequence: frame.sequence)] = frame.nanos
+            }
+            let partner = CompareSettings.voicePartner(of: node)
+            arrivals += report.arrived.map {
+                (Key(sender: partner, callID: $0.callID, sequence: $0.sequence), $0.nanos)
+            }
+        }
+        let latencies = arrivals.compactMap { key, nanos in sentAt[key].map { Double(nanos - $0) / 1e6 } }
+        let problems = run.voiceReports.keys.sorted().compactMap { index in
+            run.voiceReports[index]?.problem.map { "peer \(index): \($0)" }
+        }
+        let stats = reports.compactMap(\.stats)
+        guard let summary = SampleSummary(latencies), !stats.isEmpty else {
+            return .unavailable(problems.first ?? "no voice frame arrived")
+        }
+        let text = TextRunResult(run)
+        return .value(
+            VoiceRunResult(
+                calls: run.calls, oneWayMilliseconds: summary,
+                jitterMilliseconds: stats.map(\.jitterMs).reduce(0, +) / Double(stats.count),
+                framesSent: sentAt.count, framesArrived: arrivals.count,
+                lateFrames: stats.map(\.framesLate).reduce(0, +), lostFrames: stats.map(\.framesLost).reduce(0, +),
+                busiest: text.busiest, problems: problems))
+    }
+}

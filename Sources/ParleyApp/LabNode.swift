@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import Net
 import Session
+import Voice
 import Wire
 
 /// One lab node: its sessions, what it measured, and the commands the orchestrator sends.
@@ -11,6 +12,7 @@ actor LabNode {
     final class Link {
         let session: any LabSession
         var peerID: String?
+        var peerInfo: PeerInfo?
         var open = true
         var lastCounts = TCPByteCounts.zero
         init(session: any LabSession) { self.session = session }
@@ -26,6 +28,9 @@ actor LabNode {
     private var route: (any LabRoute)?
     private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     var run = LabRunState()
+    /// The calls of the voice workload, once a voice run started.
+    var voiceEngine: CallEngine?
+    let voiceFrames = LabVoiceRecorder()
 
     init(credentials: SessionCredentials, config: SessionConfig, emit: @escaping @Sendable (LabEvent) -> Void) {
         self.credentials = credentials
@@ -40,6 +45,7 @@ actor LabNode {
         case .listen(let host): await listen(host: host)
         case .connect(let path, let expected): await connect(path: path, expectSessions: expected)
         case .runText(let plan): emit(.textDone(await runText(plan)))
+        case .runVoice(let plan): emit(.voiceDone(await runVoice(plan)))
         case .counters: emit(.counters(await counters()))
         case .mark: run.mark()
         case .stop: break  // handled by the command loop, which owns the exit
@@ -88,7 +94,10 @@ actor LabNode {
         let link = Link(session: session)
         links[number] = link
         Task { [weak self] in
-            for await event in session.events { await self?.receive(event, on: number) }
+            for await event in session.events {
+                await self?.receive(event, on: number)
+                await self?.forwardToCalls(event, on: number)
+            }
         }
     }
 
@@ -97,6 +106,7 @@ actor LabNode {
         switch event {
         case .established(let peer):
             link.peerID = peer.peerID.description
+            link.peerInfo = peer
             sessionsEver += 1
             let count = establishedCount
             waiters.removeAll { waiter in
@@ -108,6 +118,8 @@ actor LabNode {
             run.received(text: message.text, from: link.peerID ?? "?")
         case .delivered(let id, let roundTrip):
             run.delivered(id, roundTrip: roundTrip)
+        case .frame(.voice(let packet)):
+            voiceFrames.arrived(packet)
         case .roundTrip, .frame, .sendFailed:
             break
         case .closed:
@@ -116,6 +128,12 @@ actor LabNode {
             // drain need not wait for it.
             if let peer = link.peerID { run.sessionClosed(peer) }
         }
+    }
+
+    /// Calls see every event of their sessions, in order (the caller awaits each).
+    private func forwardToCalls(_ event: SessionEvent, on number: Int) async {
+        guard let engine = voiceEngine, let link = links[number], let peer = link.peerInfo?.peerID else { return }
+        await engine.handle(event, from: peer, connection: link.session.peerConnection)
     }
 
     private var establishedCount: Int { links.values.filter { $0.open && $0.peerID != nil }.count }
@@ -173,6 +191,7 @@ actor LabNode {
     }
 
     func closeAll() async {
+        await voiceEngine?.shutdown()
         await server?.close()
         await withTaskGroup(of: Void.self) { group in
             for link in links.values where link.open {

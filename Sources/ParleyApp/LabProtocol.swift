@@ -1,3 +1,5 @@
+import Voice
+
 /// The lab protocol between `parley compare` (the orchestrator) and each `parley lab-node` it
 /// starts: one JSON object per line, commands on the node's standard input, events on its
 /// standard output. Internal to parley; both ends ship in the same binary, so there is no
@@ -36,6 +38,38 @@ struct LabTextPlan: Codable, Sendable, Equatable {
     var drain: Double
 }
 
+/// One run of the voice workload at one node: it answers every call, and calls `callPeer` when
+/// given; each side streams `audioPath` (repeated) for `duration` seconds, then the caller hangs up.
+struct LabVoicePlan: Codable, Sendable, Equatable {
+    /// The peer ID to call, or nil to answer only.
+    var callPeer: String?
+    /// The speech sample to stream, repeated to fill the duration.
+    var audioPath: String
+    /// Seconds of media after the call is answered.
+    var duration: Double
+    /// Seconds to wait for the call to end (answering side) or come up (calling side) beyond the duration.
+    var slack: Double
+}
+
+/// A voice packet's identity and when it was sent or arrived, on the host's real-time clock.
+struct LabVoiceFrame: Codable, Sendable, Equatable, Hashable {
+    var callID: UInt64
+    var sequence: UInt32
+    var nanos: Int64
+}
+
+/// What one node measured in one voice run.
+struct LabVoiceReport: Codable, Sendable, Equatable {
+    /// Voice packets the node sent, and those it received (arrival at the session, before the
+    /// jitter buffer). The orchestrator joins them by call ID and sequence.
+    var sent: [LabVoiceFrame]
+    var arrived: [LabVoiceFrame]
+    /// This side's statistics of its call (as receiver), if one became active.
+    var stats: CallStats?
+    /// Why the call failed, if it did.
+    var problem: String?
+}
+
 enum LabCommand: Codable, Sendable, Equatable {
     /// Bind a session server on `host`, port 0. Answered by `.listening`.
     case listen(host: String)
@@ -44,6 +78,8 @@ enum LabCommand: Codable, Sendable, Equatable {
     case connect(path: LabPath, expectSessions: Int)
     /// Run the text workload; answered by `.textDone` once sending and the drain are over.
     case runText(LabTextPlan)
+    /// Run the voice workload; answered by `.voiceDone` once the node's call has ended.
+    case runVoice(LabVoicePlan)
     /// Answered by `.counters`.
     case counters
     /// The orchestrator just injected a fault: from now on the running text workload also counts
@@ -109,6 +145,7 @@ enum LabEvent: Codable, Sendable, Equatable {
     /// Every expected session is up; `seconds` since the `connect` command arrived.
     case sessionsUp(count: Int, seconds: Double)
     case textDone(LabTextReport)
+    case voiceDone(LabVoiceReport)
     case counters(LabCounters)
     case error(LabFailure)
     case stopped

@@ -12,6 +12,7 @@ struct RelayedSession: LabSession {
 
     var events: AsyncStream<SessionEvent> { connection.events }
     var ownsConnection: Bool { false }
+    var peerConnection: PeerConnection { connection }
 
     @discardableResult
     func send(_ text: String, id: MessageID, sentAt: UInt64) async throws -> MessageID {

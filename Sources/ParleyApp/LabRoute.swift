@@ -17,11 +17,14 @@ protocol LabSession: Sendable {
     /// Whether the session has a TCP connection of its own (a direct one) rather than sharing
     /// the node's connection to the relay.
     var ownsConnection: Bool { get }
+    /// The session itself, for the calls of the voice workload.
+    var peerConnection: PeerConnection { get }
 }
 
 extension PeerConnection: LabSession {
     func byteCounts() async -> TCPByteCounts? { await RawTCPInfo.counts(of: channel) }
     var ownsConnection: Bool { true }
+    var peerConnection: PeerConnection { self }
 }
 
 /// How a lab node opens its sessions: the peer-to-peer model connects to each peer directly,

@@ -116,12 +116,19 @@ import Testing
         settings.workload = .mixed
         let rows = CompareRows.make(CompareFixtures.results().models, settings: settings)
         let voice = rows.filter { $0.dimension.hasPrefix("voice") }
-        #expect(voice.count == 4)
+        #expect(
+            voice.map(\.dimension) == [
+                "voice one-way latency p50", "voice one-way latency p95", "voice one-way latency p99", "voice jitter",
+                "voice late frames", "voice lost frames",
+            ])
         for row in voice {
             #expect(row.peerToPeer == .notAvailable && row.reading == "n/a: voice is not available in this build")
         }
         settings.workload = .voice
-        #expect(CompareRows.make(CompareFixtures.results().models, settings: settings).count == 4)
+        // Voice alone: the voice rows and the busiest node's load over the calls.
+        let alone = CompareRows.make(CompareFixtures.results().models, settings: settings).map(\.dimension)
+        #expect(alone.count == 10)
+        #expect(alone.contains("bytes sent, busiest node") && !alone.contains("message latency p50"))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Voice
 
 @testable import ParleyApp
 
@@ -28,6 +29,38 @@ import Testing
         #expect(fault.receivedFromKilled == 37)
         #expect(fault.senders.map(\.sender) == [0, 1])
         #expect(fault.fault == "killed peer 2")
+    }
+
+    /// Both directions of a call share its ID and sequence numbers: each arrival joins the send
+    /// of the node at the other end of the call, never its own.
+    @Test func voiceArrivalsJoinTheirPartnersSendsByCallAndSequence() throws {
+        func frames(_ sequences: ClosedRange<UInt32>, at base: Int64) -> [LabVoiceFrame] {
+            sequences.map { LabVoiceFrame(callID: 7, sequence: $0, nanos: base + Int64($0) * 20_000_000) }
+        }
+        var stats = CallStats()
+        stats.jitterMs = 1
+        stats.framesLate = 1
+        stats.framesLost = 2
+        var other = stats
+        other.jitterMs = 3
+        // Node 0's frames take 1 ms to node 1; node 1's take 5 ms to node 0 and start 100 ms later.
+        let run = RawRun(
+            peerIDs: ["a", "b"], setupSeconds: 0.1, reports: [:],
+            voiceReports: [
+                0: LabVoiceReport(sent: frames(0...9, at: 0), arrived: frames(0...9, at: 105_000_000), stats: stats),
+                1: LabVoiceReport(
+                    sent: frames(0...9, at: 100_000_000), arrived: frames(0...9, at: 1_000_000), stats: other),
+            ], calls: 1, loads: [:], infrastructureLoad: nil)
+        let voice = try #require(VoiceRunResult.measure(run).value)
+        #expect(voice.oneWayMilliseconds.count == 20)
+        #expect(voice.oneWayMilliseconds.min == 1 && voice.oneWayMilliseconds.max == 5)
+        #expect(voice.framesSent == 20 && voice.framesArrived == 20 && voice.calls == 1)
+        #expect(voice.jitterMilliseconds == 2 && voice.lateFrames == 2 && voice.lostFrames == 4)
+        let none = RawRun(
+            peerIDs: ["a", "b"], setupSeconds: 0.1, reports: [:],
+            voiceReports: [0: LabVoiceReport(sent: [], arrived: [], stats: nil, problem: "no session with b")],
+            loads: [:], infrastructureLoad: nil)
+        #expect(VoiceRunResult.measure(none).reason == "peer 0: no session with b")
     }
 
     @Test func theBusiestNodeIsTheOneThatMovedTheMostBytes() {

@@ -128,6 +128,48 @@ struct CompareProcessTests {
 
     /// Ctrl-C in the middle of the client/server run: exit 130, no lab node and no relay left,
     /// and (with --netns as root) no namespace left.
+    /// The voice workload: one call (3 peers) streaming the speech sample both ways, directly and
+    /// through the relay. Every voice row has a value in both models, and loopback loses no frame.
+    @Test(.timeLimit(.minutes(1)))
+    func threePeersInACallForThreeSecondsMeasureTheVoiceRowsInBothModels() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let out = scratch.home("out")
+        let run = try await Self.compare(
+            ["--workload", "voice", "--peers", "3", "--duration", "3", "--out", out, "--seed", "5"], within: 40)
+        #expect(run.status == 0, "exit \(run.status)\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
+        #expect(run.stderr.contains("parley compare: client/server, 3 peers: voice workload"), "\(run.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
+        let results = try #require(json as? [String: Any])
+        let table = try #require(results["table"] as? [[String: Any]])
+        func value(_ dimension: String, _ model: String) -> Double? {
+            let row = table.first { $0["dimension"] as? String == dimension }
+            return (row?[model] as? [String: Any])?["value"] as? Double
+        }
+        let dimensions = table.compactMap { $0["dimension"] as? String }
+        #expect(dimensions.filter { $0.hasPrefix("voice") }.count == 6, "\(dimensions)")
+        #expect(!dimensions.contains("message latency p50"))
+        for dimension in dimensions {
+            for model in ["peerToPeer", "clientServer"] {
+                #expect(value(dimension, model) != nil, "\(dimension) has no \(model) value")
+            }
+        }
+        for model in ["peerToPeer", "clientServer"] {
+            #expect(value("voice lost frames", model) == 0, "\(model) lost frames on loopback")
+            let p50 = try #require(value("voice one-way latency p50", model))
+            #expect(p50 > 0 && p50 <= (value("voice one-way latency p99", model) ?? 0))
+            #expect((value("bytes sent, busiest node", model) ?? 0) > 0)
+        }
+        let models = try #require(results["models"] as? [[String: Any]])
+        for model in models {
+            let measured = (model["voice"] as? [String: Any])?["value"] as? [String: Any]
+            let voice = try #require(measured?["_0"] as? [String: Any], "\(model)")
+            #expect(voice["calls"] as? Int == 1)
+            // A 3 s call at 50 frames a second, both ways.
+            #expect((voice["framesArrived"] as? Int ?? 0) >= 200, "\(voice)")
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func anInterruptedRunStopsEveryPeerItStarted() async throws {
         let scratch = try Scratch()

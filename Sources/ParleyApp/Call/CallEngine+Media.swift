@@ -76,7 +76,10 @@ extension CallEngine {
         inputLevel = muted ? 0 : InputLevel(measuring: frame).fraction()
         guard !muted else { return }
         do {
-            if let packet = try media.sender.send(frame) { media.connection.sendFrameNoWait(.voice(packet)) }
+            if let packet = try media.sender.send(frame) {
+                media.connection.sendFrameNoWait(.voice(packet))
+                options.packetSent?(packet)
+            }
         } catch {
             emit(.warning("encoder: \(error)"))
         }

@@ -44,6 +44,9 @@ struct CallEngineOptions: Sendable {
     var hangupAtEndOfInput = false
     /// ALSA configuration text defining private device names (tests).
     var alsaConfiguration: String?
+    /// Called with every voice packet just handed to the session (the compare lab records
+    /// send times with it).
+    var packetSent: (@Sendable (VoicePacket) -> Void)?
 
     /// The call machine's configuration: the timers with the codec's parameters.
     var callConfig: CallConfig {
