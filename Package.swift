@@ -156,7 +156,7 @@ let package = Package(
             ]
         ),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
-        .testTarget(name: "CompareTests", dependencies: ["ParleyApp"]),
+        .testTarget(name: "CompareTests", dependencies: ["ParleyApp", "Voice"]),
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
         .testTarget(name: "CallTests", dependencies: ["ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
