@@ -3,9 +3,11 @@ public enum VoiceFloodLimits {
     /// A peer may send at most this many times the negotiated frame rate over time: a real
     /// sender sends exactly one frame per frame duration, so twice that is never a real stream.
     public static let floodRateFactor = 2
-    /// Frames a peer may send at once beyond the rate: one second of audio, so a link that
-    /// stalled for up to a second (and then delivers everything together) loses nothing.
-    public static let floodBurst: Duration = .seconds(1)
+    /// Frames a peer may send at once beyond the rate: three seconds of audio, the jitter
+    /// buffer's own reach (`AdaptiveJitterBuffer.Config.maxAheadFrames` at 20 ms), so a link or
+    /// a receiving process that stalled (and then takes everything together) loses nothing the
+    /// buffer would have kept.
+    public static let floodBurst: Duration = .seconds(3)
 }
 
 /// A token bucket over arrival times: refills at `VoiceFloodLimits.floodRateFactor` frames per frame

@@ -4,12 +4,12 @@ import Testing
 
 @Suite("Voice rate limit")
 struct VoiceRateLimitTests {
-    /// 20 ms frames: a one-second burst is 50 frames; the 51st at the same instant is refused.
+    /// 20 ms frames: a three-second burst is 150 frames; the 151st at the same instant is refused.
     @Test func burstAtTheLimitAndOnePast() {
         var limit = VoiceRateLimit(frameDuration: .milliseconds(20))
-        #expect(limit.capacity == 50)
+        #expect(limit.capacity == 150)
         let t = MediaTime(nanoseconds: 1_000_000_000)
-        for _ in 0..<50 {
+        for _ in 0..<150 {
             let ok = limit.admit(at: t)
             #expect(ok)
         }
@@ -21,7 +21,7 @@ struct VoiceRateLimitTests {
     @Test func refillsAtTwiceTheFrameRate() {
         var limit = VoiceRateLimit(frameDuration: .milliseconds(20))
         let t = MediaTime(nanoseconds: 1_000_000_000)
-        for _ in 0..<50 { _ = limit.admit(at: t) }
+        for _ in 0..<150 { _ = limit.admit(at: t) }
         let later = t + .milliseconds(20)
         let first = limit.admit(at: later)
         let second = limit.admit(at: later)
@@ -45,10 +45,10 @@ struct VoiceRateLimitTests {
     @Test func receiverCountsTheFlood() throws {
         let receiver = try VoiceReceiver()
         let t = MediaTime(nanoseconds: 1_000_000_000)
-        for sequence in UInt32(0)..<60 {
+        for sequence in UInt32(0)..<160 {
             receiver.receive(.init(callID: 1, sequence: sequence, timestamp: 0, payload: [0xF8]), arrival: t)
         }
         #expect(receiver.stats.framesFlooded == 10)
-        #expect(receiver.stats.framesReceived == 50)
+        #expect(receiver.stats.framesReceived == 150)
     }
 }
