@@ -21,6 +21,12 @@ public struct CallStats: Sendable, Equatable, Codable, CustomStringConvertible {
     public var framesCorrupt = 0
     /// Dropped as too far ahead (wild sequence jump, flood) or duplicated.
     public var framesDiscarded = 0
+    /// Dropped as beyond `VoiceFloodLimits`' rate (a flood: over twice the frame rate, past a
+    /// one-second burst).
+    public var framesFlooded = 0
+    /// Voice frames for no current call (an unknown call ID, or a call not yet or no longer
+    /// up), dropped; counted over the whole process, not per call.
+    public var framesUnknownCall = 0
     /// Frames played (one per tick), silence before the first packet included.
     public var framesPlayed = 0
     /// Audio waiting in the jitter buffer, and the depth it steers towards.
@@ -38,6 +44,7 @@ public struct CallStats: Sendable, Equatable, Codable, CustomStringConvertible {
             + " (target \(format(targetDepthMs)) ms), sent \(framesSent), received \(framesReceived),"
             + " late \(framesLate), lost \(framesLost), concealed \(framesConcealed),"
             + " FEC-recovered \(framesFECRecovered), corrupt \(framesCorrupt), discarded \(framesDiscarded),"
+            + " flooded \(framesFlooded), unknown-call \(framesUnknownCall),"
             + " \(format(receiveKbps)) kbit/s in, \(format(sendKbps)) kbit/s out"
     }
 

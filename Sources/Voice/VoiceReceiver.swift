@@ -12,8 +12,10 @@ public final class VoiceReceiver {
     private var lastArrival: MediaTime?
     private var payloadBytes = 0
     private let silence: [Int16]
+    private var rateLimit: VoiceRateLimit
 
     struct Counters {
+        var flooded = 0
         var concealed = 0
         var fecRecovered = 0
         var corrupt = 0
@@ -30,12 +32,18 @@ public final class VoiceReceiver {
         bufferConfig.fec = config.fec
         self.buffer = buffer ?? AdaptiveJitterBuffer(config: bufferConfig)
         silence = [Int16](repeating: 0, count: config.samplesPerFrame * config.channels)
+        rateLimit = VoiceRateLimit(frameDuration: config.frameDuration)
     }
 
     /// Samples (interleaved) of every frame `playout` returns.
     public var samplesPerFrame: Int { silence.count }
 
+    /// Takes one packet; beyond `VoiceFloodLimits`' rate it is dropped and counted (`framesFlooded`).
     public func receive(_ packet: VoicePacket, arrival: MediaTime) {
+        guard rateLimit.admit(at: arrival) else {
+            counters.flooded += 1
+            return
+        }
         jitter.update(timestamp: packet.timestamp, arrival: arrival)
         if firstArrival == nil { firstArrival = arrival }
         lastArrival = arrival
@@ -84,6 +92,7 @@ public final class VoiceReceiver {
         s.framesCorrupt = counters.corrupt
         s.framesDiscarded = c.outOfRange + c.duplicates
         s.framesPlayed = counters.played
+        s.framesFlooded = counters.flooded
         s.bufferDepthMs = buffer.depth.milliseconds
         s.targetDepthMs = buffer.targetDepth.milliseconds
         if let firstArrival, let lastArrival, lastArrival > firstArrival {

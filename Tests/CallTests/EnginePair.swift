@@ -14,8 +14,8 @@ final class EnginePair: @unchecked Sendable {
     let bobID: PeerID
     let aliceEvents: EventLog
     let bobEvents: EventLog
-    private let aliceConnection: PeerConnection
-    private let bobConnection: PeerConnection
+    let aliceConnection: PeerConnection
+    let bobConnection: PeerConnection
     private let server: SessionServer
     private var serving: [Task<Void, Never>] = []
     private var bobServing: Task<Void, Never>?
@@ -114,8 +114,8 @@ final class EventLog: @unchecked Sendable {
         try await first { if case .call(.active(let call)) = $0 { call } else { nil } }
     }
 
-    func ended() async throws -> CallSummary {
-        try await first { if case .ended(let summary) = $0 { summary } else { nil } }
+    func ended(within seconds: Double = 5) async throws -> CallSummary {
+        try await first(within: seconds) { if case .ended(let summary) = $0 { summary } else { nil } }
     }
 }
 

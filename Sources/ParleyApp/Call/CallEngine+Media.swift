@@ -24,6 +24,10 @@ extension CallEngine {
         lossHint.reset()
         self.media = media
         finished = nil
+        if options.dropOutgoingVoiceForTestingOnly > 0 {
+            media.dropperForTestingOnly = FrameDropperForTestingOnly(
+                fraction: options.dropOutgoingVoiceForTestingOnly, seed: options.dropSeedForTestingOnly)
+        }
         openRecording(media)
         let echo = openOutput(media)
         openInput(media, echo: echo)
@@ -47,6 +51,7 @@ extension CallEngine {
         var stats = media.receiver.stats
         stats.framesSent = media.sender.framesSent
         stats.sendKbps = media.sender.averageKbps
+        stats.framesUnknownCall = unknownCallFrames
         if let rtt = peers[media.call.peer]?.roundTrip { stats.roundTripMs = Double(rtt.nanoseconds) / 1e6 }
         return stats
     }
@@ -76,10 +81,10 @@ extension CallEngine {
         inputLevel = muted ? 0 : InputLevel(measuring: frame).fraction()
         guard !muted else { return }
         do {
-            if let packet = try media.sender.send(frame) {
-                media.connection.sendFrameNoWait(.voice(packet))
-                options.packetSent?(packet)
-            }
+            guard let packet = try media.sender.send(frame) else { return }
+            if media.dropperForTestingOnly?.shouldDrop() == true { return }
+            media.connection.sendFrameNoWait(.voice(packet))
+            options.packetSent?(packet)
         } catch {
             emit(.warning("encoder: \(error)"))
         }

@@ -42,6 +42,8 @@ actor CallEngine {
     var callsStarted = 0
     var lastPeerReport: CallReport?
     var lossHint: LossHint
+    /// Voice frames that matched no current call, dropped (over the engine's lifetime).
+    var unknownCallFrames = 0
     private var ticker: Task<Void, Never>?
     private var isShutDown = false
 
@@ -72,7 +74,10 @@ actor CallEngine {
             perform(machine.receive(signal, from: peer, now: now()))
         case .frame(.voice(let packet)):
             let arrival = now()
-            guard machine.mediaReceived(callID: packet.callID, from: peer, now: arrival) else { return }
+            guard machine.mediaReceived(callID: packet.callID, from: peer, now: arrival) else {
+                unknownCallFrames += 1
+                return
+            }
             media?.receiver.receive(packet, arrival: arrival.mediaTime)
         case .roundTrip(let duration):
             peers[peer]?.roundTrip = duration

@@ -47,6 +47,12 @@ struct CallEngineOptions: Sendable {
     /// Called with every voice packet just handed to the session (the compare lab records
     /// send times with it).
     var packetSent: (@Sendable (VoicePacket) -> Void)?
+    /// TEST ONLY: the fraction (0...1) of encoded voice frames thrown away before they are
+    /// encrypted and sent, chosen by a generator seeded with `dropSeedForTestingOnly`, so a
+    /// test can measure concealment and FEC over a real session (a Noise transport cannot lose
+    /// frames on the wire: its nonces are sequential). Never set outside tests.
+    var dropOutgoingVoiceForTestingOnly: Double = 0
+    var dropSeedForTestingOnly: UInt64 = 1
 
     /// The call machine's configuration: the timers with the codec's parameters.
     var callConfig: CallConfig {

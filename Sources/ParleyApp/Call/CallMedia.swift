@@ -17,6 +17,8 @@ final class CallMedia {
     var playback: ALSAPlayback?
     var capture: ALSACapture?
     var tasks: [Task<Void, Never>] = []
+    /// TEST ONLY: drops outgoing frames (see `CallEngineOptions.dropOutgoingVoiceForTestingOnly`).
+    var dropperForTestingOnly: FrameDropperForTestingOnly?
 
     init(call: ActiveCall, config: VoiceConfig, connection: PeerConnection, started: Instant) throws(VoiceError) {
         self.call = call
@@ -77,5 +79,29 @@ struct LossHint: Sendable, Equatable {
     mutating func reset() {
         smoothed = 0
         previous = nil
+    }
+}
+
+/// TEST ONLY: drops each frame with probability `fraction`, from a seeded SplitMix64 generator
+/// (the same seed drops the same frames).
+struct FrameDropperForTestingOnly: Sendable {
+    let fraction: Double
+    private var state: UInt64
+    private(set) var dropped = 0
+
+    init(fraction: Double, seed: UInt64) {
+        self.fraction = fraction
+        state = seed
+    }
+
+    mutating func shouldDrop() -> Bool {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let drop = Double(z >> 11) / Double(1 << 53) < fraction
+        if drop { dropped += 1 }
+        return drop
     }
 }
