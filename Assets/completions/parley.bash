@@ -204,7 +204,7 @@ _parley_id() {
 
 _parley_chat() {
     repeating_flags=()
-    non_repeating_flags=(--plain --version -h --help)
+    non_repeating_flags=(--plain --no-bell --version -h --help)
     repeating_options=(--interface)
     non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --announce-interval --listen --connect)
     __parley_offer_flags_options 0
