@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net", "Relay"]),
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
+        // The chat client's parts (history store, full-screen TUI, commands and call engine), for Benchmarks/.
+        .library(name: "ParleyClient", targets: ["Store", "TUI", "ParleyApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -75,6 +75,20 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // The chat client: opening a 100,000-message history and drawing the last screen, and a
+        // keystroke echoed while a call runs (issue 6). Run by ./run.sh with the rest.
+        .executableTarget(
+            name: "ChatBenchmarks",
+            dependencies: [
+                .product(name: "ParleyCore", package: "parley"),
+                .product(name: "ParleyClient", package: "parley"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Chat",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

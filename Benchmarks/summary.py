@@ -166,6 +166,17 @@ idle_rates = [r["p50"] for n, m in flat.items() if n.startswith("Discovery: idle
 check("Discovery: idle traffic < 100 B/s per peer and link",
       ["Discovery: idle traffic, default settings, simulated hour"], lambda: max(idle_rates) < 100)
 
+C = {
+    "open80": "Chat: open 100k-message history + last screen 80x24",
+    "open200": "Chat: open 100k-message history + last screen 200x60",
+    "echo": "Chat: keystroke through a poll(2) thread to frame 80x24 while a call runs",
+}
+for key in ("open80", "open200"):
+    check(f"{C[key]}: p99 < 50 ms", [C[key]], lambda key=key: get(C[key], percentile="p99") < 50_000)
+# One frame at 60 Hz: 16.7 ms.
+check(f"{C['echo']}: p99 within one frame (16.7 ms)", [C["echo"]],
+      lambda: get(C["echo"], percentile="p99") < 16_700)
+
 print("== Targets ==")
 for label, ok in checks:
     verdict = {"skip": "not run", None: "INCONCLUSIVE", True: "PASS", False: "FAIL"}[ok]

@@ -122,6 +122,7 @@ _parley_chat() {
         '--listen[Accept sessions on this address ('\''\:PORT'\'' for every IPv4 interface; port 0 picks one).]:\[addr\]\:port:'
         '--connect[Open a session to this peer.]:host\:port:'
         '--plain[Line-oriented output even on a terminal (the default when standard input or output is not one).]'
+        '--no-bell[Full-screen client\: no terminal bell for a new message in a conversation not on screen.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

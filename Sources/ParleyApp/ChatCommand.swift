@@ -78,6 +78,11 @@ struct ChatCommand: AsyncParsableCommand {
         help: "Line-oriented output even on a terminal (the default when standard input or output is not one).")
     var plain = false
 
+    @Flag(
+        name: .customLong("no-bell"),
+        help: "Full-screen client: no terminal bell for a new message in a conversation not on screen.")
+    var noBell = false
+
     /// Without an address, the chat finds its peers on the LAN.
     var discovers: Bool { listen == nil && connect == nil }
 
@@ -196,7 +201,9 @@ struct ChatCommand: AsyncParsableCommand {
 
     /// Runs the full-screen client until the user quits, then closes the chat.
     private func runScreen(identity: LocalIdentity, chat: ChatController, updates: AsyncStream<ModelUpdate>) async {
-        let model = ChatScreenModel(ownNickname: identity.nickname, ownFingerprint: identity.fingerprint.description)
+        let model = ChatScreenModel(
+            ownNickname: identity.nickname, ownFingerprint: identity.fingerprint.description,
+            bellOnBackgroundMessage: !noBell)
         let screen = Task {
             try await FullScreen.run(model: model, updates: updates) { command, conversation in
                 Task { await chat.perform(command, in: conversation) }
