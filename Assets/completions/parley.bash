@@ -204,9 +204,9 @@ _parley_id() {
 
 _parley_chat() {
     repeating_flags=()
-    non_repeating_flags=(--plain --no-bell --version -h --help)
+    non_repeating_flags=(--no-noise-suppression --no-vad --no-echo-cancel --fec --no-fec --dtx --auto-answer --plain --no-bell --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -240,6 +240,30 @@ _parley_chat() {
         return
         ;;
     '--direct-timeout')
+        return
+        ;;
+    '--input')
+        return
+        ;;
+    '--input-device')
+        return
+        ;;
+    '--output-device')
+        return
+        ;;
+    '--record')
+        return
+        ;;
+    '--bitrate')
+        return
+        ;;
+    '--complexity')
+        return
+        ;;
+    '--frame-ms')
+        return
+        ;;
+    '--loss-percent')
         return
         ;;
     '--announce-interval')
@@ -482,7 +506,7 @@ _parley_compare() {
     repeating_flags=()
     non_repeating_flags=(--netns --version -h --help)
     repeating_options=()
-    non_repeating_options=(--peers --duration --workload --rate --out --sweep --seed)
+    non_repeating_options=(--peers --duration --workload --rate --calls --voice-file --out --sweep --seed)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -498,6 +522,13 @@ _parley_compare() {
         return
         ;;
     '--rate')
+        return
+        ;;
+    '--calls')
+        return
+        ;;
+    '--voice-file')
+        __parley_add_completions -f
         return
         ;;
     '--out')
