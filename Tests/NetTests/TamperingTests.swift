@@ -33,8 +33,10 @@ struct TamperingTests {
             let atBob = await events(of: bob) { $0.isClosed }
             #expect(atBob.compactMap(\.message).isEmpty)
             #expect(atBob.last?.closeReason == .decryptionFailed)
-            // The sender learns only that the connection went away.
-            #expect(await alice.closed() == .connectionLost)
+            // The sender learns only that the connection went away (or, on a machine loaded enough
+            // to starve it, that the peer stopped answering): never why.
+            let atAlice = await alice.closed()
+            #expect(atAlice == .connectionLost || atAlice == .peerTimedOut, "\(atAlice)")
         }
     }
 
