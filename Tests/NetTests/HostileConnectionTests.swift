@@ -29,7 +29,9 @@ struct HostileConnectionTests {
                 ("garbage", garbage), ("oversized", oversized), ("limit+1", atLimitPlusOne), ("truncated", truncated),
             ] {
                 let raw = try await RawClient.connect(port: server.port)
-                try await raw.send(bytes)
+                // On a starved machine the server's 1 s handshake timeout can close the connection
+                // before these bytes go out; it is closed by the server either way.
+                try? await raw.send(bytes)
                 let closedByServer = await raw.waitForClose(within: .seconds(4))
                 #expect(closedByServer, "server kept the \(name) connection open")
                 let hostile = try await server.nextSession()
