@@ -91,10 +91,13 @@ extension RelayLinkMachine {
 }
 
 /// Checks the identity payload of an XX handshake against the Noise static key it arrived with.
+/// Peer sessions pass their credentials' binding cache as `binding`; the relay link checks each
+/// binding afresh.
 enum IdentityCheck {
-    static func verify(payload: [UInt8], noise: HandshakeState, expected: ExpectedPeer?) -> Result<
-        PeerInfo, CloseReason
-    > {
+    static func verify(
+        payload: [UInt8], noise: HandshakeState, expected: ExpectedPeer?,
+        binding: (HandshakePayload, [UInt8]) -> Bool = { IdentityBinding.verify($0, noiseStaticKey: $1) }
+    ) -> Result<PeerInfo, CloseReason> {
         guard let remoteStatic = noise.remoteStaticKey else { return .failure(.handshakeFailed) }
         let staticBytes = Array(remoteStatic.rawRepresentation)
         let decoded: HandshakePayload
@@ -103,7 +106,7 @@ enum IdentityCheck {
         } catch {
             return .failure(.protocolViolation("identity payload: \(error)"))
         }
-        guard IdentityBinding.verify(decoded, noiseStaticKey: staticBytes), let id = PeerID(bytes: decoded.identityKey)
+        guard binding(decoded, staticBytes), let id = PeerID(bytes: decoded.identityKey)
         else { return .failure(.authenticationFailed) }
         if let expected, !expected.matches(id) { return .failure(.unexpectedPeer(id)) }
         return .success(

@@ -50,26 +50,11 @@ extension SessionMachine {
     }
 
     private func verifyPeer(payload: [UInt8], noise: HandshakeState) -> Result<PeerInfo, CloseReason> {
-        guard let remoteStatic = noise.remoteStaticKey else { return .failure(.handshakeFailed) }
-        let staticBytes = Array(remoteStatic.rawRepresentation)
-        let decoded: HandshakePayload
-        do {
-            decoded = try HandshakePayload.decode(payload)
-        } catch {
-            return .failure(.protocolViolation("identity payload: \(error)"))
-        }
         // A binding verified before (same identity key, static key and signature) is not checked
         // again; see VerifiedBindingCache.
-        guard credentials.bindingCache.verify(decoded, noiseStaticKey: staticBytes),
-            let id = PeerID(bytes: decoded.identityKey)
-        else { return .failure(.authenticationFailed) }
-        if let expected = config.expectedPeer, !expected.matches(id) {
-            return .failure(.unexpectedPeer(id))
+        IdentityCheck.verify(payload: payload, noise: noise, expected: config.expectedPeer) {
+            credentials.bindingCache.verify($0, noiseStaticKey: $1)
         }
-        return .success(
-            PeerInfo(
-                peerID: id, nickname: decoded.nickname, protocolVersion: decoded.protocolVersion,
-                capabilities: decoded.capabilities, staticKey: staticBytes))
     }
 
     private mutating func establish(_ h: Handshaking, peer: PeerInfo, now: Instant) -> [SessionAction] {
