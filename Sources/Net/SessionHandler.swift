@@ -61,6 +61,8 @@ final class SessionHandler: ChannelInboundHandler {
         let buffer = unwrapInboundIn(data)
         let actions = buffer.withUnsafeReadableBytes { machine.receive($0, now: .now()) }
         perform(actions)
+        // The handshake's last message is flushed: check the peer's identity while it travels.
+        if machine.awaitsIdentityCheck { perform(machine.checkPeerIdentity(now: .now())) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -148,8 +150,9 @@ final class SessionHandler: ChannelInboundHandler {
         switch event {
         case .established(let peer):
             establishedPromise.succeed(peer)
-            // After this batch, not before the handshake's last message and events are out.
-            if let ephemeralKeys { eventLoop.execute { ephemeralKeys.refill() } }
+            // Off the event loop: the next handshake finds its key made, and this loop is free
+            // for the peer's next message meanwhile.
+            if let ephemeralKeys { KeyPoolRefill.request(ephemeralKeys) }
         case .closed(let reason):
             establishedPromise.fail(SessionClosedError(reason: reason))
             closedPromise.succeed(reason)

@@ -4,7 +4,7 @@ import Synchronization
 /// Ephemeral X25519 key pairs made ahead of time, so that a handshake does not wait for one.
 ///
 /// Share one pool between the handshakes of a process and call `refill()` when there is time to
-/// spare (parley's session handler does so once a handshake has completed). A handshake takes a
+/// spare (parley's session handler has a background thread do so once a handshake has completed). A handshake takes a
 /// key pair with `generateKeyPair()`, which removes it from the pool: no key pair is ever handed
 /// out twice, so every handshake still has a fresh ephemeral key. When the pool is empty (the
 /// first handshake, or a burst of them), a key pair is generated on the spot, as

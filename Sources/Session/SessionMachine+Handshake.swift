@@ -19,7 +19,8 @@ extension SessionMachine {
         // Message 1 carries no identity; anything in it is ignored (its length is bounded by
         // Limits.maxHandshakeMessage).
         var peer: PeerInfo?
-        if h.noise.remoteStaticKey != nil {
+        let checkAfterReplying = h.noise.remoteStaticKey != nil && mayReplyBeforeCheckingIdentity
+        if h.noise.remoteStaticKey != nil && !checkAfterReplying {
             switch verifyPeer(payload: payload, noise: h.noise) {
             case .success(let info): peer = info
             case .failure(let reason): return fail(reason)
@@ -31,9 +32,47 @@ extension SessionMachine {
             actions += writeHandshake(payload: credentials.payload, now: now)
             if case .closed = state { return actions }
         }
-        guard case .handshaking(let current) = state, current.noise.isComplete else { return actions }
+        guard case .handshaking(var current) = state, current.noise.isComplete else { return actions }
+        if checkAfterReplying {
+            current.identityToCheck = payload
+            state = .handshaking(current)
+            return actions
+        }
         guard let peer else { return actions + fail(.protocolViolation("handshake ended without identity")) }
         return actions + establish(current, peer: peer, now: now)
+    }
+
+    /// True when this side has written the handshake's last message and has still to check the
+    /// peer's identity payload. The adapter calls `checkPeerIdentity(now:)` once the actions it
+    /// was given are carried out, so that message 3 is on its way to the responder while the
+    /// initiator verifies the responder's binding signature: the two sides' Ed25519
+    /// verifications overlap instead of following each other. (`receive` and `tick` also make
+    /// the check first, so nothing from the peer is ever taken before it.)
+    public var awaitsIdentityCheck: Bool {
+        if case .handshaking(let h) = state { return h.identityToCheck != nil }
+        return false
+    }
+
+    /// Checks the identity the peer presented in the handshake (see `awaitsIdentityCheck`):
+    /// the session is established, or closed without sending anything.
+    public mutating func checkPeerIdentity(now: Instant) -> [SessionAction] {
+        guard case .handshaking(var h) = state, let payload = h.identityToCheck else { return [] }
+        h.identityToCheck = nil
+        state = .handshaking(h)
+        switch verifyPeer(payload: payload, noise: h.noise) {
+        case .success(let peer): return establish(h, peer: peer, now: now)
+        case .failure(let reason): return fail(reason)
+        }
+    }
+
+    /// The initiator may write message 3 before checking the responder's identity when it
+    /// expects no particular peer: it then tells its identity to whoever answers anyway (any
+    /// responder with an identity of its own would learn it just the same), and the session is
+    /// established only once the check passes. An initiator that expects a peer checks first,
+    /// so that a peer presenting another key, or the expected key with a bad signature, never
+    /// learns who called (PROTOCOL.md §4.4).
+    private var mayReplyBeforeCheckingIdentity: Bool {
+        role == .initiator && config.expectedPeer == nil
     }
 
     mutating func writeHandshake(payload: [UInt8], now: Instant) -> [SessionAction] {

@@ -21,6 +21,9 @@ public struct SessionMachine: Sendable {
         var noise: HandshakeState
         let startedAt: Instant
         let deadline: Instant
+        /// The responder's identity payload, read from message 2, when the initiator wrote
+        /// message 3 before checking it (see `awaitsIdentityCheck`).
+        var identityToCheck: [UInt8]?
     }
 
     struct Established: Sendable {
@@ -138,6 +141,12 @@ public struct SessionMachine: Sendable {
                 actions += fail(.protocolViolation("\(error)"))
                 break
             }
+            // An adapter that did not call `checkPeerIdentity` after the handshake's last
+            // message: nothing from the peer is taken before its identity is checked.
+            if awaitsIdentityCheck {
+                actions += checkPeerIdentity(now: now)
+                if case .closed = state { break }
+            }
             stats.bytesReceived += message.count + LengthPrefix.headerLength
             switch state {
             case .idle: actions += fail(.protocolViolation("data before start"))
@@ -155,6 +164,7 @@ public struct SessionMachine: Sendable {
         case .idle, .closed:
             return []
         case .handshaking(let h):
+            if h.identityToCheck != nil { return checkPeerIdentity(now: now) }
             return now >= h.deadline ? fail(.handshakeTimedOut) : []
         case .established(var e):
             if now >= e.lastReceived + config.peerTimeout { return fail(.peerTimedOut) }

@@ -143,18 +143,85 @@ struct HandshakeTests {
         return payload.encode()
     }
 
-    @Test func responderWithABadBindingSignatureIsRefused() throws {
+    @Test func responderWithABadBindingSignatureIsRefusedBeforeMessage3WhenAPeerIsExpected() throws {
+        for bad in [
+            try Self.payloadBoundToAnotherStaticKey(People.bob), try Self.payloadWithFlippedSignatureBit(People.bob),
+        ] {
+            // The bad payload names the expected identity: only the signature check can catch it.
+            let pair = SessionPair(
+                responder: SessionCredentials(identity: People.bob, rawPayloadForTestingOnly: bad),
+                initiatorConfig: SessionConfig(expectedPeer: ExpectedPeer(People.bob.peerID.description)))
+            pair.start()
+            pair.pump()
+            #expect(pair.initiator.closeReason == .authenticationFailed)
+            #expect(pair.sends(.initiator).count == 1, "no message 3: the impostor never learns who called")
+            #expect(pair.initiator.closeReason?.isIdentityFailure == true)
+            #expect(!pair.responder.isEstablished)
+        }
+    }
+
+    @Test func responderWithABadBindingSignatureIsRefusedAfterMessage3WhenNoPeerIsExpected() throws {
         for bad in [
             try Self.payloadBoundToAnotherStaticKey(People.bob), try Self.payloadWithFlippedSignatureBit(People.bob),
         ] {
             let pair = SessionPair(responder: SessionCredentials(identity: People.bob, rawPayloadForTestingOnly: bad))
+            pair.checksIdentityAfterSending = false
             pair.start()
             pair.pump()
+            // Message 3 went out first; the check is still to come and nothing is established.
+            #expect(pair.sends(.initiator).count == 2)
+            #expect(pair.initiator.awaitsIdentityCheck)
+            #expect(!pair.initiator.isEstablished)
+            #expect(pair.events(.initiator).isEmpty)
+            pair.route(pair.initiator.checkPeerIdentity(now: pair.now), from: .initiator)
             #expect(pair.initiator.closeReason == .authenticationFailed)
-            #expect(pair.sends(.initiator).count == 1, "no message 3")
-            #expect(pair.initiator.closeReason?.isIdentityFailure == true)
-            #expect(!pair.responder.isEstablished)
+            #expect(pair.events(.initiator) == [.closed(.authenticationFailed)], "never established")
+            #expect(pair.closeRequested(.initiator))
+            #expect(!pair.initiator.awaitsIdentityCheck)
         }
+    }
+
+    @Test func initiatorWritesMessage3BeforeCheckingWhenNoPeerIsExpected() throws {
+        let pair = SessionPair()
+        pair.checksIdentityAfterSending = false
+        pair.start()
+        pair.pump()
+        #expect(pair.responder.isEstablished)
+        #expect(pair.initiator.awaitsIdentityCheck)
+        #expect(!pair.initiator.isEstablished)
+        #expect(pair.initiator.nextDeadline != nil)
+        pair.route(pair.initiator.checkPeerIdentity(now: pair.now), from: .initiator)
+        #expect(pair.initiator.peer?.peerID == People.bob.peerID)
+        #expect(pair.events(.initiator).first == .established(try #require(pair.initiator.peer)))
+        // A second call does nothing.
+        #expect(pair.initiator.checkPeerIdentity(now: pair.now).isEmpty)
+    }
+
+    @Test func aPeerMessageBeforeTheDeferredCheckIsTakenOnlyAfterIt() throws {
+        let pair = SessionPair()
+        pair.checksIdentityAfterSending = false
+        pair.start()
+        pair.pump()
+        #expect(pair.initiator.awaitsIdentityCheck)
+        // The responder, established, sends at once; the initiator's adapter never called the check.
+        pair.route(try pair.responder.sendText("early", id: 7, sentAt: 1, now: pair.now), from: .responder)
+        pair.pump()
+        #expect(pair.initiator.isEstablished)
+        let events = pair.events(.initiator)
+        #expect(events.count >= 2)
+        guard events.count >= 2 else { return }
+        #expect(events[0] == .established(try #require(pair.initiator.peer)), "established before the message")
+        #expect(pair.messages(.initiator).map(\.text) == ["early"])
+    }
+
+    @Test func theTimerMakesADeferredCheckAnAdapterForgot() throws {
+        let pair = SessionPair()
+        pair.checksIdentityAfterSending = false
+        pair.start()
+        pair.pump()
+        #expect(pair.initiator.awaitsIdentityCheck)
+        pair.route(pair.initiator.tick(now: pair.now), from: .initiator)
+        #expect(pair.initiator.isEstablished)
     }
 
     @Test func initiatorWithABadBindingSignatureIsRefused() throws {

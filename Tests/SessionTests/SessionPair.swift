@@ -76,8 +76,16 @@ final class SessionPair {
     func route(_ new: [SessionAction], from side: Side) -> [SessionAction] {
         actions[side, default: []] += new
         for case .send(let bytes) in new { inbox[side.other, default: []].append(bytes) }
+        // As the NIO adapter does: once the actions are carried out (message 3 sent), the
+        // deferred identity check, unless the test drives it itself.
+        if checksIdentityAfterSending, self[side].awaitsIdentityCheck {
+            return new + route(self[side].checkPeerIdentity(now: now), from: side)
+        }
         return new
     }
+
+    /// False to leave `checkPeerIdentity` to the test.
+    var checksIdentityAfterSending = true
 
     @discardableResult
     func start() -> [SessionAction] {

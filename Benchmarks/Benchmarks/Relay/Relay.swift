@@ -86,7 +86,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
         "Relay: memory per idle client (200 clients)",
         configuration: .init(
-            metrics: [rssPerClient], units: [rssPerClient: .count], warmupIterations: 0, maxDuration: .seconds(60), maxIterations: 1)
+            metrics: [rssPerClient], units: [rssPerClient: .count], warmupIterations: 0, maxDuration: .seconds(60),
+            maxIterations: 1)
     ) { benchmark, relay in
         do {
             let growth = try await IdleClients.measure(relay: relay, warmUp: 20, count: 200)

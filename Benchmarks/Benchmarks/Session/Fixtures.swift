@@ -72,6 +72,8 @@ func sessionHandshakeInMemory(
     while !toResponder.isEmpty && rounds < 3 {
         let toInitiator = sent(responder.receive(toResponder, now: now))
         toResponder = toInitiator.isEmpty ? [] : sent(initiator.receive(toInitiator, now: now))
+        // After message 3 is handed over, the initiator's check of the responder's identity.
+        if initiator.awaitsIdentityCheck { _ = initiator.checkPeerIdentity(now: now) }
         rounds += 1
     }
     guard initiator.isEstablished, responder.isEstablished else {

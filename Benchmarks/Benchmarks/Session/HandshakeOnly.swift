@@ -2,6 +2,8 @@
 // closed after it, so the figure is the handshake's three messages crossing a real socket and both
 // sides' work on them, without the connect, accept and close that (2) and (2b) include.
 
+import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Net
@@ -55,20 +57,35 @@ final class ConnectedPairs {
     /// session is installed first (it only waits for message 1); the measurement starts when
     /// the initiator's session is, which writes message 1, and ends when both sides are
     /// established (the responder once message 3 is read and its binding checked).
+    ///
+    /// Returns the same span timed on the event loops themselves, in nanoseconds: from just
+    /// before the initiator's session starts (on its loop) to the moment the later of the two
+    /// sides is established (on that side's loop), with the monotonic clock both loops share.
+    /// The benchmark's own hops (task to loop, loop to loop to combine the two futures, loop
+    /// back to the task) are outside it; `measure` brackets the wall-clock figure with them.
     func handshake(
         initiator: SessionCredentials, responder: SessionCredentials, measure: (_ start: Bool) -> Void
-    ) async throws {
+    ) async throws -> Int {
         let (clientChannel, serverChannel) = try await next()
+        let responderDone = NIOLockedValueBox<UInt64?>(nil)
         let (responderConnection, responderEstablished) = try await serverChannel.eventLoop.submit {
             let connection = try PeerConnection.start(on: serverChannel, role: .responder, credentials: responder)
-            return (connection, connection.establishedFuture)
+            let established = connection.establishedFuture
+            established.whenSuccess { _ in responderDone.withLockedValue { $0 = DispatchTime.now().uptimeNanoseconds } }
+            return (connection, established)
         }.get()
 
         measure(true)
-        let initiatorConnection = try await clientChannel.eventLoop.flatSubmit {
+        let (initiatorConnection, startedAt, initiatorDone) = try await clientChannel.eventLoop.flatSubmit {
+            let startedAt = DispatchTime.now().uptimeNanoseconds
             do {
                 let connection = try PeerConnection.start(on: clientChannel, role: .initiator, credentials: initiator)
-                return connection.establishedFuture.and(responderEstablished).map { _ in connection }
+                let initiatorEstablished = connection.establishedFuture.map { _ in
+                    DispatchTime.now().uptimeNanoseconds
+                }
+                return initiatorEstablished.and(responderEstablished).map { done, _ in
+                    (connection, startedAt, done)
+                }
             } catch {
                 return clientChannel.eventLoop.makeFailedFuture(error)
             }
@@ -77,5 +94,9 @@ final class ConnectedPairs {
 
         await initiatorConnection.close()
         await responderConnection.close()
+        guard let responderAt = responderDone.withLockedValue({ $0 }) else {
+            throw BenchmarkFailure("the responder's establishment time was not recorded")
+        }
+        return Int(max(initiatorDone, responderAt) - startedAt)
     }
 }
