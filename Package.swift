@@ -162,7 +162,8 @@ let package = Package(
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
         .testTarget(name: "CallTests", dependencies: ["ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
-        .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store"]),
+        // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
+        .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -281,7 +281,7 @@ _parley_chat() {
 _parley_send() {
     repeating_flags=()
     non_repeating_flags=(--offline --version -h --help)
-    repeating_options=()
+    repeating_options=(--interface)
     non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --to --timeout)
     __parley_offer_flags_options 1
 
@@ -313,6 +313,9 @@ _parley_send() {
         return
         ;;
     '--direct-timeout')
+        return
+        ;;
+    '--interface')
         return
         ;;
     '--to')
@@ -474,14 +477,17 @@ _parley_audio_devices() {
 
 _parley_relay() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=(--network)
+    non_repeating_flags=(--announce --version -h --help)
+    repeating_options=(--interface --network)
     non_repeating_options=(--home --listen --metrics --max-clients --log-level)
     __parley_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--home')
+        return
+        ;;
+    '--interface')
         return
         ;;
     '--listen')

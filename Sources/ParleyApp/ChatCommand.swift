@@ -30,7 +30,10 @@ struct ChatCommand: AsyncParsableCommand {
             With --relay, parley also registers on that relay: /peers lists the peers of your \
             relay network, '/msg NICK TEXT' reaches a peer known only through the relay, and \
             peers may open sessions to you through it. Relayed sessions are end-to-end \
-            encrypted exactly like direct ones; the relay cannot read them.
+            encrypted exactly like direct ones; the relay cannot read them. With --relay lan, \
+            parley uses a relay announced on the local network ('parley relay --announce'), \
+            which must prove the identity it announced; without --relay, it only shows the \
+            relays announced, and '/relay lan' uses one.
 
             When standard input ends (line mode), parley delivers what was typed; then with \
             --connect it says goodbye and exits (status 1 if any message could not be delivered), \
@@ -90,9 +93,12 @@ struct ChatCommand: AsyncParsableCommand {
         if relayOptions.relay == nil, pathOptions.path == .relay {
             throw ValidationError("--path relay needs --relay")
         }
-        if !discovers && (!interfaceOptions.interfaces.isEmpty || announceInterval != nil) {
+        if !discovers && announceInterval != nil {
+            throw ValidationError("--announce-interval applies only when discovering (without --listen and --connect)")
+        }
+        if !discovers && !relayOptions.usesLAN && !interfaceOptions.interfaces.isEmpty {
             throw ValidationError(
-                "--interface and --announce-interval apply only when discovering (without --listen and --connect)")
+                "--interface applies only when discovering (without --listen and --connect) or with --relay lan")
         }
         if let announceInterval, !(announceInterval >= 0.1 && announceInterval <= 3600) {
             throw ValidationError("--announce-interval must be between 0.1 and 3600 seconds")
@@ -131,7 +137,8 @@ struct ChatCommand: AsyncParsableCommand {
         options.identityStore = homeOptions.store
         let relay = RelayFeature(
             credentials: credentials, sessionConfig: sessionOptions.config, network: relayOptions.network,
-            configured: relayOptions.target)
+            configured: relayOptions.target, lan: LANRelayWatch(listener: relayListener(identity: identity)),
+            lanPin: relayOptions.usesLAN ? relayOptions.expected : nil)
         try audio.checkInputFile()
         let calls = CallFeature(options: callOptions)
         options.features = ChatFeatures(calls: calls, relay: relay)
@@ -166,11 +173,17 @@ struct ChatCommand: AsyncParsableCommand {
             display.show(.notice("listening on \(bound)", in: .room))
         }
         if discovers, let port = server?.localAddress?.port {
-            try await startDiscovery(
+            let service = try await startDiscovery(
                 identity: identity, credentials: credentials, port: port, chat: chat, display: display)
+            await relay.lan.watch(service.relayEvents, chat: chat)
         }
         await chat.configurePaths(pathOptions.chosenPath, headStart: pathOptions.headStart)
-        if let target = relayOptions.target { try await relay.start(target, chat: chat) }
+        if let target = relayOptions.target {
+            await relay.lan.setMode(.quiet)
+            try await relay.start(target, chat: chat)
+        } else if relayOptions.usesLAN {
+            await relay.useLAN(chat: chat)
+        }
         if let connect {
             let connection: PeerConnection
             do throws(ConnectError) {
@@ -238,7 +251,7 @@ extension ChatCommand {
     private func startDiscovery(
         identity: LocalIdentity, credentials: SessionCredentials, port: Int, chat: ChatController,
         display: any ChatDisplay
-    ) async throws {
+    ) async throws -> DiscoveryService {
         var config = DiscoveryConfig(ports: [UInt16(port)])
         if let announceInterval { config.announceInterval = .milliseconds(Int64(announceInterval * 1000)) }
         let service: DiscoveryService
@@ -270,6 +283,21 @@ extension ChatCommand {
                 throw lastError
             }
             return try await chat.openSession(to: peer.peerID, config: config, direct: direct)
+        }
+        return service
+    }
+
+    /// Starts a listener for relay announcements, for a chat that does not discover itself
+    /// (`--listen`, `--connect`) but is told to use a relay announced on the LAN.
+    private func relayListener(identity: LocalIdentity) -> @Sendable () async throws -> DiscoveryService {
+        let interfaces = interfaceOptions.selection
+        return {
+            do {
+                return try await DiscoveryService.start(
+                    identity: identity, config: DiscoveryConfig(ports: []), interfaces: interfaces)
+            } catch let error as DiscoveryStartError {
+                throw error.failure
+            }
         }
     }
 }

@@ -10,11 +10,13 @@ struct PeersCommand: AsyncParsableCommand {
         discussion: """
             Asks every parley peer on the local network to answer (a multicast query), listens \
             for --wait seconds, prints what it heard and exits: nickname, short fingerprint, \
-            address and port, and when each peer was last heard. It never announces itself. \
-            With --watch it then prints each change (+ appeared, ~ changed, - gone) until \
-            interrupted. An announcement is only a hint: 'parley chat' still checks each peer's \
-            identity in the handshake. With --relay it lists instead the peers registered in your \
-            network on that relay and exits.
+            address and port, and when each peer was last heard; below them, the relays \
+            announced on the LAN ('parley relay --announce'): nickname, fingerprint, address. It \
+            never announces itself. With --watch it then prints each change (+ appeared, \
+            ~ changed, - gone) until interrupted. An announcement is only a hint: 'parley chat' \
+            still checks each peer's and relay's identity in the handshake. With --relay it lists \
+            instead the peers registered in your network on that relay (--relay lan: the relay \
+            announced on the LAN) and exits.
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -60,10 +62,12 @@ struct PeersCommand: AsyncParsableCommand {
             try? await Task.sleep(for: min(.milliseconds(20), deadline - ContinuousClock.now))
         }
         let peers = await service.peers()
+        let relays = await service.relays()
         let now = Instant.now()
         if json && !watch {
             var object: [String: Any] = [
                 "peers": peers.map { PeerListing.object($0, now: now) }, "links": service.links.map(\.description),
+                "relays": relays.map { LANRelayListing.object($0, now: now) },
             ]
             if stats { object["stats"] = PeerListing.object(await service.stats()) }
             emit(PeerListing.json(object))
@@ -72,13 +76,19 @@ struct PeersCommand: AsyncParsableCommand {
         }
         if json {
             for peer in peers { emit(PeerListing.json(PeerListing.object(.added(peer), now: now))) }
+            for relay in relays { emit(PeerListing.json(LANRelayListing.object(.added(relay), now: now))) }
         } else if peers.isEmpty {
             let on = service.links.map(\.description).joined(separator: ", ")
             emit("no peers heard on \(on) in \(Duration.milliseconds(Int64(wait * 1000)).agoText)")
         } else {
             for line in PeerListing.table(peers, now: now) { emit(line) }
         }
-        if watch && !interrupted.isSet { await printChanges(of: service, from: peers, until: interrupted) }
+        if !json { for line in LANRelayListing.table(relays, now: now) { emit(line) } }
+        if watch && !interrupted.isSet {
+            let relayWatcher = printRelayChanges(of: service, from: relays)
+            await printChanges(of: service, from: peers, until: interrupted)
+            relayWatcher.cancel()
+        }
         if stats {
             let stats = await service.stats()
             if json {

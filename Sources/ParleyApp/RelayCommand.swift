@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Identity
 import Logging
 import Net
 import Relay
@@ -17,6 +18,11 @@ struct RelayCommand: AsyncParsableCommand {
             whom, when and how much, never what. It prints its identity (peer ID and \
             fingerprint) at start; clients pin it with --relay-fingerprint.
 
+            With --announce, the relay also announces itself on the local network (LAN \
+            discovery, signed with its identity key; its port, never its networks), so that \
+            'parley chat --relay lan' finds it. Clients check in the link's handshake that the \
+            relay proves the identity it announced.
+
             The relay uses the identity in --home (created on first run). It limits clients, \
             message sizes and each client's messages and bytes per second, drops clients that \
             do not finish the handshake within 5 seconds or stop reading, and logs (never keys) \
@@ -24,6 +30,7 @@ struct RelayCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var homeOptions: HomeOptions
+    @OptionGroup var interfaceOptions: InterfaceOptions
 
     @Option(name: .long, help: ArgumentHelp("Accept clients on this address.", valueName: "[addr]:port"))
     var listen: Endpoint
@@ -42,6 +49,13 @@ struct RelayCommand: AsyncParsableCommand {
             valueName: "name"))
     var networks: [String] = []
 
+    @Flag(
+        name: .long,
+        help:
+            "Announce the relay on the local network (its identity and port, never its networks): clients use it with --relay lan."
+    )
+    var announce = false
+
     @Option(name: .customLong("max-clients"), help: ArgumentHelp("Clients served at once.", valueName: "count"))
     var maxClients: Int = RelayLimits.maxClients
 
@@ -59,6 +73,9 @@ struct RelayCommand: AsyncParsableCommand {
         }
         for name in networks where name.utf8.count > RelayLimits.maxNetworkBytes {
             throw ValidationError("--network: at most \(RelayLimits.maxNetworkBytes) bytes")
+        }
+        if !announce && !interfaceOptions.interfaces.isEmpty {
+            throw ValidationError("--interface applies only with --announce")
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level: '\(logLevel)' is not a level")
@@ -82,16 +99,50 @@ struct RelayCommand: AsyncParsableCommand {
         } catch {
             throw Failure(message: "cannot listen on \(listen): \(error)", code: .failure)
         }
-        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await server.shutdown() } }
+        let announcer = try await startAnnouncing(identity: identity, server: server, logger: logger)
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) {
+            Task {
+                // The goodbye first: clients drop the relay at once instead of after its validity.
+                await announcer?.stop()
+                await server.shutdown()
+            }
+        }
         defer { signals.cancel() }
         var lines = [
             "relay \(identity.peerID)", "fingerprint \(identity.fingerprint)",
             "listening on \(server.localAddress?.displayText ?? listen.description)",
         ]
         if let address = server.metricsAddress { lines.append("metrics on http://\(address.displayText)/metrics") }
+        if let announcer { lines.append("announcing on \(announcer.links.map(\.description).joined(separator: ", "))") }
         FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
         logger.info("relay started", metadata: ["fingerprint": "\(identity.fingerprint)"])
         try await server.run()
         logger.info("relay stopped")
+    }
+}
+
+extension RelayCommand {
+    /// With --announce, announces the relay's port on the LAN; nil without it.
+    private func startAnnouncing(identity: LocalIdentity, server: RelayServer, logger: Logger) async throws
+        -> RelayAnnouncer?
+    {
+        guard announce else { return nil }
+        guard let port = server.localAddress?.port else {
+            await server.shutdown()
+            throw Failure(message: "cannot announce: the relay has no local port", code: .failure)
+        }
+        if !["0.0.0.0", "::"].contains(listen.host) {
+            // Clients connect to the address the announcement comes from, the interface's own.
+            logger.warning(
+                "--announce with --listen on one address: clients on the LAN connect to the announcing interface's address",
+                metadata: ["listen": "\(listen)"])
+        }
+        do {
+            return try await RelayAnnouncer.start(
+                identity: identity, port: port, interfaces: interfaceOptions.selection, logger: logger)
+        } catch let error as DiscoveryStartError {
+            await server.shutdown()
+            throw Failure(message: "cannot announce the relay: \(error.description)", code: .failure)
+        }
     }
 }

@@ -6,13 +6,17 @@ import Wire
 
 /// How a client reaches a relay; shared by `chat`, `send` and `peers`.
 struct RelayOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Reach peers through this relay.", valueName: "host:port"))
-    var relay: Endpoint?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Reach peers through this relay; lan: a relay announced on the local network ('parley relay --announce').",
+            valueName: "host:port|lan"))
+    var relay: RelayChoice?
 
     @Option(
         name: .customLong("relay-fingerprint"),
         help: ArgumentHelp(
-            "Refuse the relay unless it proves this identity (a fingerprint or peer ID, as 'parley relay' prints it).",
+            "Refuse the relay unless it proves this identity (a fingerprint or peer ID, as 'parley relay' prints it); with --relay lan, use only the relay announced with it.",
             valueName: "fingerprint"))
     var relayFingerprint: String?
 
@@ -40,22 +44,59 @@ struct RelayOptions: ParsableArguments {
         }
     }
 
-    /// Where and how to reach the relay, as a value that can travel into tasks.
+    /// The pin given with --relay-fingerprint.
+    var expected: ExpectedPeer? { relayFingerprint.flatMap(ExpectedPeer.init) }
+
+    /// `--relay lan`: a relay announced on the local network.
+    var usesLAN: Bool { relay == .lan }
+
+    /// Where and how to reach the relay given as HOST:PORT, as a value that can travel into
+    /// tasks; nil without --relay or with --relay lan.
     var target: RelayTarget? {
-        relay.map {
-            RelayTarget(
-                host: $0.host, port: $0.port, network: Array(network.utf8),
-                expected: relayFingerprint.flatMap(ExpectedPeer.init))
+        guard case .endpoint(let endpoint) = relay else { return nil }
+        return RelayTarget(host: endpoint.host, port: endpoint.port, network: Array(network.utf8), expected: expected)
+    }
+
+    /// Connects and registers; a clear message and exit status when it cannot. With
+    /// `--relay lan`, first listens on `interfaces` for a relay announcement (`LANRelay.find`).
+    func connect(
+        credentials: SessionCredentials, sessionConfig: SessionConfig, interfaces: InterfaceSelection = .all,
+        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in Task { await c.close() } }
+    ) async throws -> RelayClient? {
+        if usesLAN {
+            let relays = try await LANRelay.find(
+                identity: credentials.identity, interfaces: interfaces, pinned: expected)
+            return try await LANRelay.connect(
+                first: relays, network: Array(network.utf8), credentials: credentials, sessionConfig: sessionConfig,
+                onSession: onSession)
+        }
+        return try await target?.connect(credentials: credentials, sessionConfig: sessionConfig, onSession: onSession)
+    }
+}
+
+/// What `--relay` names: an address, or `lan` for a relay announced on the local network.
+enum RelayChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
+    case endpoint(Endpoint)
+    case lan
+
+    init?(argument: String) {
+        if argument.lowercased() == "lan" {
+            self = .lan
+        } else if let endpoint = Endpoint(argument: argument) {
+            self = .endpoint(endpoint)
+        } else {
+            return nil
         }
     }
 
-    /// Connects and registers; a clear message and exit status when it cannot.
-    func connect(
-        credentials: SessionCredentials, sessionConfig: SessionConfig,
-        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in Task { await c.close() } }
-    ) async throws -> RelayClient? {
-        try await target?.connect(credentials: credentials, sessionConfig: sessionConfig, onSession: onSession)
+    var description: String {
+        switch self {
+        case .endpoint(let endpoint): endpoint.description
+        case .lan: "lan"
+        }
     }
+
+    static var defaultCompletionKind: CompletionKind { .default }
 }
 
 struct RelayTarget: Sendable {

@@ -9,7 +9,9 @@ extension PeersCommand {
     func listRelayPeers(identity: LocalIdentity) async throws {
         if watch { throw Failure(message: "--watch applies only to the local network, not to --relay", code: .failure) }
         let credentials = try SessionCredentials(identity: identity)
-        guard let relay = try await relayOptions.connect(credentials: credentials, sessionConfig: SessionConfig())
+        guard
+            let relay = try await relayOptions.connect(
+                credentials: credentials, sessionConfig: SessionConfig(), interfaces: interfaceOptions.selection)
         else { return }
         let peers: [RelayPeerEntry]
         do throws(RelayClientError) {

@@ -19,6 +19,7 @@ struct SendCommand: AsyncParsableCommand {
 
     @OptionGroup var relayOptions: RelayOptions
     @OptionGroup var pathOptions: PathOptions
+    @OptionGroup var interfaceOptions: InterfaceOptions
 
     @Option(
         name: .long,
@@ -51,6 +52,9 @@ struct SendCommand: AsyncParsableCommand {
         }
         if relayOptions.relay == nil, Endpoint(argument: to) == nil {
             throw ValidationError("--to: '\(to)' is not HOST:PORT (a peer ID or fingerprint needs --relay)")
+        }
+        if !relayOptions.usesLAN, !interfaceOptions.interfaces.isEmpty {
+            throw ValidationError("--interface applies only with --relay lan")
         }
     }
 
@@ -132,7 +136,9 @@ struct SendCommand: AsyncParsableCommand {
         // Through the relay, the peer is --to itself, or the one --expect names.
         let name = address == nil ? to : sessionOptions.expect
         if path == .direct || (path == .auto && name == nil) { return (try await direct(), nil) }
-        guard let name, let relay = try await relayOptions.connect(credentials: credentials, sessionConfig: config)
+        guard let name,
+            let relay = try await relayOptions.connect(
+                credentials: credentials, sessionConfig: config, interfaces: interfaceOptions.selection)
         else { throw Failure(message: "--path relay to an address needs --expect to name the peer", code: .failure) }
         let peer = try await relay.resolve(name)
         let relayed: @Sendable () async throws -> PeerConnection = {

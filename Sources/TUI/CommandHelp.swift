@@ -41,9 +41,9 @@ public struct CommandHelp: Equatable, Sendable {
             name: "nick", usage: "/nick NAME", summary: "change your nickname",
             details: "Announces NAME as your nickname to every peer from now on."),
         CommandHelp(
-            name: "relay", usage: "/relay [HOST:PORT|off]", summary: "show, set or turn off the relay",
+            name: "relay", usage: "/relay [HOST:PORT|lan|off]", summary: "show, set or turn off the relay",
             details:
-                "Without an argument, shows the relay connection. With HOST:PORT, connects to that relay; off disconnects."
+                "Without an argument, shows the relay connection. With HOST:PORT, connects to that relay; lan uses a relay announced on the local network (it must prove the identity it announced); off disconnects."
         ),
         CommandHelp(
             name: "path", usage: "/path [NICK] [direct|relay|auto]", summary: "show or choose how a peer is reached",

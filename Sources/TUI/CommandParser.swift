@@ -55,6 +55,7 @@ public enum CommandParser {
             switch words.first {
             case nil: return .relay(.show)
             case "off": return .relay(.off)
+            case let word? where word.lowercased() == "lan": return .relay(.lan)
             case let endpoint?: return .relay(.connect(endpoint))
             }
         case "path":

@@ -34,6 +34,8 @@ public enum UserCommand: Equatable, Sendable {
         case show
         case off
         case connect(String)
+        /// `/relay lan`: use a relay announced on the local network.
+        case lan
     }
 
     public enum PathChoice: String, Equatable, Sendable, CaseIterable {

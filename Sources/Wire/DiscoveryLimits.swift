@@ -32,6 +32,14 @@ public enum DiscoveryLimits {
     /// address cannot fill the table with made-up identities.
     public static let maxPeersPerHost = 64
 
+    /// Relays in one discovery table (listed apart from peers: `DiscoveryPacket.Kind.relay`). A
+    /// LAN has one relay, rarely a few; a newcomer to a full table is handled as for peers.
+    public static let maxRelays = 16
+
+    /// Relays listed with the same source IP address: a host may run a few relays (several
+    /// identities or ports), but one address cannot fill the relay table.
+    public static let maxRelaysPerHost = 4
+
     /// Running instances remembered per peer ID (the same identity started several times).
     public static let maxInstancesPerPeer = 4
 

@@ -1,22 +1,23 @@
-/// One LAN discovery datagram: an announcement, a query or a goodbye, signed by the sender's
-/// identity key. Signing and verifying live in Identity; this type only lays out bytes.
+/// One LAN discovery datagram: an announcement, a query or a goodbye of a peer, or the
+/// announcement or goodbye of a relay, signed by the sender's identity key. Signing and
+/// verifying live in Identity; this type only lays out bytes.
 ///
 /// Layout (docs/PROTOCOL.md §"Discovery packets"), integers big-endian:
 /// ```
 /// magic          4 bytes  "PRLY"
 /// version        u8       = 1
-/// kind           u8       1 announce, 2 query, 3 goodbye
+/// kind           u8       1 announce, 2 query, 3 goodbye, 4 relay, 5 relay goodbye
 /// peer ID        32 bytes the sender's Ed25519 identity public key
 /// instance       u64      random per start of the sender
 /// counter        u64      per instance, strictly increasing from 1
 /// timestamp      u64      sender's wall clock, milliseconds since the Unix epoch
 /// validity       u32      milliseconds to keep the sender listed without hearing from it
 /// capabilities   u32      bit set, as in the identity payload
-/// port count     u8       0...DiscoveryLimits.maxPorts (announce: at least 1)
-/// ports          u16 each TCP ports where the sender accepts sessions
+/// port count     u8       0...DiscoveryLimits.maxPorts (announce, relay: at least 1)
+/// ports          u16 each TCP ports where the sender accepts sessions (relay: links)
 /// nickname len   u8       1...Limits.maxNicknameBytes
 /// nickname       UTF-8
-/// nonce count    u8       query: 1; goodbye: 0; announce: 0...DiscoveryLimits.maxEchoedNonces
+/// nonce count    u8       query: 1; goodbyes: 0; announce, relay: 0...DiscoveryLimits.maxEchoedNonces
 /// nonces         u64 each
 /// extensions     …        ignored by version 1 receivers (but signed)
 /// signature      64 bytes Ed25519 over signatureContext || every byte before the signature
@@ -31,6 +32,15 @@ public struct DiscoveryPacket: Equatable, Sendable {
         case query = 2
         /// "I am leaving": receivers drop the sender's instance at once.
         case goodbye = 3
+        /// "I run a relay (docs/PROTOCOL.md §14), reachable on these ports." Sent by a relay
+        /// instead of `announce`, also as its answer to a query. Version 1 receivers that predate
+        /// it drop it as an unknown kind, before any signature check.
+        case relay = 4
+        /// "This relay is stopping": receivers drop the relay's instance at once.
+        case relayGoodbye = 5
+
+        /// Kinds a relay sends; their senders are listed apart from peers.
+        public var isRelay: Bool { self == .relay || self == .relayGoodbye }
     }
 
     public static let magic: [UInt8] = Array("PRLY".utf8)
@@ -139,8 +149,10 @@ public struct DiscoveryPacket: Equatable, Sendable {
         for _ in 0..<nonceCount { nonces.append(try r.u64()) }
         switch kind {
         case .announce where ports.isEmpty: throw .malformed("announcement without a port")
+        case .relay where ports.isEmpty: throw .malformed("relay announcement without a port")
         case .query where nonces.count != 1: throw .malformed("query without exactly one nonce")
-        case .goodbye where !nonces.isEmpty: throw .malformed("goodbye with nonces")
+        case .goodbye where !nonces.isEmpty, .relayGoodbye where !nonces.isEmpty:
+            throw .malformed("goodbye with nonces")
         default: break
         }
         // Whatever is left before the signature is extensions: signed, ignored.

@@ -17,7 +17,8 @@ struct DiscoverySignatureTests {
     static func packet(for identity: LocalIdentity, kind: DiscoveryPacket.Kind = .announce) -> DiscoveryPacket {
         DiscoveryPacket(
             kind: kind, peerID: identity.peerID.bytes, instance: 7, counter: 1, timestamp: 1_700_000_000_000,
-            validity: 30_000, capabilities: .current, ports: kind == .announce ? [7000] : [],
+            validity: 30_000, capabilities: kind.isRelay ? [] : .current,
+            ports: kind == .announce || kind == .relay ? [7000] : [],
             nickname: identity.nickname, nonces: kind == .query ? [99] : [])
     }
 
@@ -34,11 +35,28 @@ struct DiscoverySignatureTests {
         #expect(try identity.signedDatagram(received.packet) == Self.pinned)
     }
 
-    @Test(arguments: [DiscoveryPacket.Kind.announce, .query, .goodbye])
+    @Test(arguments: [DiscoveryPacket.Kind.announce, .query, .goodbye, .relay, .relayGoodbye])
     func signedPacketsVerify(kind: DiscoveryPacket.Kind) throws {
         let alice = LocalIdentity.generate(nickname: "alice")
         let bytes = try alice.signedDatagram(Self.packet(for: alice, kind: kind))
         #expect(DiscoverySignature.isValid(try DiscoveryPacket.decode(bytes)))
+    }
+
+    /// A relay announcement signed by another key than the one it names fails, and so does a
+    /// relay announcement turned into a peer's (the kind is signed).
+    @Test func aRelayAnnouncementVerifiesOnlyUnderItsOwnKeyAndKind() throws {
+        let relay = LocalIdentity.generate(nickname: "relay")
+        let mallory = LocalIdentity.generate(nickname: "mallory")
+        let body = Self.packet(for: relay, kind: .relay).encodeBody()
+        let forged = body + Array(try mallory.signingKey.signature(for: DiscoveryPacket.signedMessage(body: body)))
+        #expect(!DiscoverySignature.isValid(try DiscoveryPacket.decode(forged)))
+
+        var asPeer = try relay.signedDatagram(Self.packet(for: relay, kind: .relay))
+        #expect(asPeer[5] == 4)
+        asPeer[5] = DiscoveryPacket.Kind.announce.rawValue
+        let received = try DiscoveryPacket.decode(asPeer)
+        #expect(received.packet.kind == .announce)
+        #expect(!DiscoverySignature.isValid(received))
     }
 
     /// Every single flipped bit either breaks the layout or the signature; none is accepted.

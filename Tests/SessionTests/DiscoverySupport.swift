@@ -34,6 +34,9 @@ struct Node {
     var added: [DiscoveredPeer] = []
     var updated: [DiscoveredPeer] = []
     var removed: [(DiscoveredPeer, DiscoveryDeparture)] = []
+    var relaysAdded: [DiscoveredRelay] = []
+    var relaysUpdated: [DiscoveredRelay] = []
+    var relaysRemoved: [(DiscoveredRelay, DiscoveryDeparture)] = []
 
     init(_ nickname: String, host: String, seed: UInt64, config: DiscoveryConfig? = nil) {
         identity = LocalIdentity.generate(nickname: nickname)
@@ -61,6 +64,9 @@ struct Node {
             case .peerAdded(let peer): added.append(peer)
             case .peerUpdated(let peer): updated.append(peer)
             case .peerRemoved(let peer, let why): removed.append((peer, why))
+            case .relayAdded(let relay): relaysAdded.append(relay)
+            case .relayUpdated(let relay): relaysUpdated.append(relay)
+            case .relayRemoved(let relay, let why): relaysRemoved.append((relay, why))
             }
         }
         return sends
@@ -92,7 +98,8 @@ enum Forge {
     ) -> DiscoveryPacket {
         DiscoveryPacket(
             kind: kind, peerID: identity.peerID.bytes, instance: instance, counter: counter, timestamp: timestamp,
-            validity: validity, capabilities: .current, ports: kind == .goodbye ? [] : ports,
+            validity: validity, capabilities: kind.isRelay ? [] : .current,
+            ports: kind == .goodbye || kind == .relayGoodbye ? [] : ports,
             nickname: nickname ?? identity.nickname, nonces: kind == .query && nonces.isEmpty ? [1] : nonces)
     }
 

@@ -177,7 +177,8 @@ struct DiscoveryPacketTests {
         #expect(throws: DiscoveryDecodeError.unsupportedVersion(9)) {
             try DiscoveryPacket.decode(DiscoveryPacket.magic + [9])
         }
-        #expect(throws: DiscoveryDecodeError.malformed("kind 4")) { try DiscoveryPacket.decode(Self.raw(kind: 4)) }
+        // The rule that lets older receivers drop the relay kinds (4, 5) before any signature check.
+        #expect(throws: DiscoveryDecodeError.malformed("kind 6")) { try DiscoveryPacket.decode(Self.raw(kind: 6)) }
         #expect(throws: DiscoveryDecodeError.malformed("kind 0")) { try DiscoveryPacket.decode(Self.raw(kind: 0)) }
     }
 

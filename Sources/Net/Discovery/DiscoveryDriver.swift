@@ -10,26 +10,39 @@ public enum DiscoveryEvent: Sendable, Equatable {
     case removed(DiscoveredPeer, DiscoveryDeparture)
 }
 
+/// What discovery tells its owner about relays announced on the LAN.
+public enum RelayAnnouncement: Sendable, Equatable {
+    case added(DiscoveredRelay)
+    case updated(DiscoveredRelay)
+    case removed(DiscoveredRelay, DiscoveryDeparture)
+}
+
 /// Moves datagrams between the link sockets and a `DiscoveryMachine`, and runs its timer.
 /// Every decision is the machine's. Lives on one event loop, which all its channels share.
 final class DiscoveryDriver {
     private var machine: DiscoveryMachine
     private let eventLoop: EventLoop
     private let onEvent: @Sendable (DiscoveryEvent) -> Void
+    private let onRelay: @Sendable (RelayAnnouncement) -> Void
     private var links: [DiscoveryLink: (channel: Channel, destination: SocketAddress)] = [:]
     private let timer: DeadlineTimer
     private(set) var sendFailures = 0
     private(set) var datagramsSent = 0
     private(set) var bytesSent = 0
 
-    init(machine: DiscoveryMachine, eventLoop: EventLoop, onEvent: @escaping @Sendable (DiscoveryEvent) -> Void) {
+    init(
+        machine: DiscoveryMachine, eventLoop: EventLoop, onEvent: @escaping @Sendable (DiscoveryEvent) -> Void,
+        onRelay: @escaping @Sendable (RelayAnnouncement) -> Void = { _ in }
+    ) {
         self.machine = machine
         self.eventLoop = eventLoop
         timer = DeadlineTimer(eventLoop: eventLoop)
         self.onEvent = onEvent
+        self.onRelay = onRelay
     }
 
     var peers: [DiscoveredPeer] { machine.peers }
+    var relays: [DiscoveredRelay] { machine.relays }
     var stats: DiscoveryStats { machine.stats }
     var linkNames: [DiscoveryLink] { links.keys.sorted() }
 
@@ -109,6 +122,9 @@ final class DiscoveryDriver {
             case .peerAdded(let peer): onEvent(.added(peer))
             case .peerUpdated(let peer): onEvent(.updated(peer))
             case .peerRemoved(let peer, let why): onEvent(.removed(peer, why))
+            case .relayAdded(let relay): onRelay(.added(relay))
+            case .relayUpdated(let relay): onRelay(.updated(relay))
+            case .relayRemoved(let relay, let why): onRelay(.removed(relay, why))
             }
         }
         rescheduleTimer()

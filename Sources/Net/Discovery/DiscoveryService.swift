@@ -9,24 +9,35 @@ import Wire
 public final class DiscoveryService: Sendable {
     /// Peers added, updated and removed, in order; finishes after `stop`.
     public let events: AsyncStream<DiscoveryEvent>
+    /// Relays announced on the LAN added, updated and removed, in order (the latest
+    /// `relayEventBuffer` kept for a reader that lags); finishes after `stop`.
+    public let relayEvents: AsyncStream<RelayAnnouncement>
     /// The links discovery runs on, IPv4 first.
     public let links: [DiscoveryLink]
     private let driver: NIOLoopBound<DiscoveryDriver>
     private let continuation: AsyncStream<DiscoveryEvent>.Continuation
+    private let relayContinuation: AsyncStream<RelayAnnouncement>.Continuation
+
+    /// Relay events kept for a reader that does not keep up (or never reads): the table holds
+    /// `DiscoveryLimits.maxRelays`, so this covers several complete turnovers.
+    public static let relayEventBuffer = 256
     private var eventLoop: EventLoop { driver.eventLoop }
 
     private init(
         driver: NIOLoopBound<DiscoveryDriver>, links: [DiscoveryLink], events: AsyncStream<DiscoveryEvent>,
-        continuation: AsyncStream<DiscoveryEvent>.Continuation
+        continuation: AsyncStream<DiscoveryEvent>.Continuation, relayEvents: AsyncStream<RelayAnnouncement>,
+        relayContinuation: AsyncStream<RelayAnnouncement>.Continuation
     ) {
         self.driver = driver
         self.links = links
         self.events = events
         self.continuation = continuation
+        self.relayEvents = relayEvents
+        self.relayContinuation = relayContinuation
     }
 
     /// Opens the sockets for `interfaces` and starts announcing (or, with no ports in
-    /// `config`, only listening).
+    /// `config`, only listening; with the relay role, announcing a relay).
     public static func start(
         identity: LocalIdentity, config: DiscoveryConfig, interfaces: InterfaceSelection = .all,
         port: Int = DiscoveryGroup.port, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -43,10 +54,14 @@ public final class DiscoveryService: Sendable {
     ) async throws -> DiscoveryService {
         let eventLoop = group.next()
         let (stream, continuation) = AsyncStream.makeStream(of: DiscoveryEvent.self)
+        let (relayStream, relayContinuation) = AsyncStream.makeStream(
+            of: RelayAnnouncement.self, bufferingPolicy: .bufferingNewest(relayEventBuffer))
         let machine = DiscoveryMachine(identity: identity, config: config)
         let driver = try await eventLoop.submit {
             NIOLoopBound(
-                DiscoveryDriver(machine: machine, eventLoop: eventLoop) { continuation.yield($0) },
+                DiscoveryDriver(
+                    machine: machine, eventLoop: eventLoop, onEvent: { continuation.yield($0) },
+                    onRelay: { relayContinuation.yield($0) }),
                 eventLoop: eventLoop)
         }.get()
 
@@ -70,16 +85,23 @@ public final class DiscoveryService: Sendable {
             for channel in adopted { try? await channel.close() }
             for socket in sockets.dropFirst(adopted.count) { socket.close() }
             continuation.finish()
+            relayContinuation.finish()
             throw error
         }
         try await eventLoop.submit { driver.value.start() }.get()
         return DiscoveryService(
-            driver: driver, links: sockets.map(\.link).sorted(), events: stream, continuation: continuation)
+            driver: driver, links: sockets.map(\.link).sorted(), events: stream, continuation: continuation,
+            relayEvents: relayStream, relayContinuation: relayContinuation)
     }
 
     /// The peers listed now, by nickname.
     public func peers() async -> [DiscoveredPeer] {
         (try? await eventLoop.submit { self.driver.value.peers }.get()) ?? []
+    }
+
+    /// The relays announced on the LAN now, by nickname.
+    public func relays() async -> [DiscoveredRelay] {
+        (try? await eventLoop.submit { self.driver.value.relays }.get()) ?? []
     }
 
     public func stats() async -> DiscoveryStats {
@@ -109,11 +131,13 @@ public final class DiscoveryService: Sendable {
     public func stop() async {
         try? await eventLoop.flatSubmit { self.driver.value.stop() }.get()
         continuation.finish()
+        relayContinuation.finish()
     }
 
     /// Closes the sockets without a goodbye, as a crash would: peers notice only by expiry.
     func abandonForTestingOnly() async {
         try? await eventLoop.flatSubmit { self.driver.value.abandonForTestingOnly() }.get()
         continuation.finish()
+        relayContinuation.finish()
     }
 }

@@ -111,7 +111,8 @@ extension ChatController {
                 return
             }
             useRelay(client, credentials: credentials, sessionConfig: relayState.sessionConfig, reconnect: reconnect)
-            show(.notice("relay \(address) is back", in: .room))
+            // A relay announced on the LAN may come back as another relay: name the one in use.
+            show(.notice("relay \(client.address) is back", in: .room))
             return
         }
     }

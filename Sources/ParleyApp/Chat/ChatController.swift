@@ -131,6 +131,7 @@ actor ChatController {
     /// discovery, reports what was not sent, and finishes.
     func quit() async {
         await options.features.calls?.stop()
+        await options.features.relay?.stop()
         for entry in sessions.values {
             await entry.link.close()
             await entry.consumer?.value

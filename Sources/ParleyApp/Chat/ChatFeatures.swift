@@ -34,6 +34,12 @@ extension CallCommands {
 /// `ChatController.attach(_:isOutgoing:dialed:address:)` as a `ChatLink` whose `path` is `.relay`.
 protocol RelayCommands: Sendable {
     func handle(_ command: UserCommand, in conversation: ConversationID, chat: ChatController) async
+    /// The chat is quitting: stop looking for a relay (the relay itself is left by the core).
+    func stop() async
+}
+
+extension RelayCommands {
+    func stop() async {}
 }
 
 /// The optional parts of the chat client.

@@ -1,11 +1,23 @@
 import Wire
 
+/// What a discovery participant is on the LAN (docs/PROTOCOL.md §10).
+public enum DiscoveryRole: Sendable, Equatable {
+    /// A peer (`parley chat`), or with no ports a passive listener (`parley peers`): it queries,
+    /// announces itself, answers queries, and lists the peers and the relays it hears.
+    case peer
+    /// A relay (`parley relay --announce`): it announces itself with relay packets and answers
+    /// every query with one; it lists no one and ignores everything but queries.
+    case relay
+}
+
 /// Timing and identity of one discovery participant. The defaults are documented in
 /// docs/PROTOCOL.md §10.2 and Man/parley.1.
 public struct DiscoveryConfig: Sendable, Equatable {
-    /// TCP ports where this side accepts sessions. Empty means passive: it queries and listens
-    /// but never announces, answers or says goodbye (`parley peers`).
+    /// TCP ports where this side accepts sessions (a relay: relay links). Empty means passive:
+    /// it queries and listens but never announces, answers or says goodbye (`parley peers`).
     public var ports: [UInt16]
+    /// A peer, or a relay announcing itself (which needs ports).
+    public var role: DiscoveryRole
     public var capabilities: Capabilities
     /// Time between periodic announcements, before jitter.
     public var announceInterval: Duration
@@ -40,12 +52,14 @@ public struct DiscoveryConfig: Sendable, Equatable {
         startupRepeat: Duration = .seconds(1), validityIntervals: Int = 3,
         maxAnswerDelay: Duration = .milliseconds(100), minAnswerGap: Duration = .milliseconds(100),
         minTriggeredAnnounceGap: Duration = .seconds(1), minStaleQueryGap: Duration = .seconds(5),
-        queryLifetime: Duration = .seconds(5), confirmAfter: Duration = .seconds(1)
+        queryLifetime: Duration = .seconds(5), confirmAfter: Duration = .seconds(1), role: DiscoveryRole = .peer
     ) {
         precondition(ports.count <= DiscoveryLimits.maxPorts && !ports.contains(0), "bad ports")
+        precondition(role == .peer || !ports.isEmpty, "a relay announces at least one port")
         precondition(jitter >= 0 && jitter < 1, "jitter is a fraction below 1")
         precondition(announceInterval > .zero && validityIntervals > 0)
         self.ports = ports
+        self.role = role
         self.capabilities = capabilities
         self.announceInterval = announceInterval
         self.jitter = jitter
@@ -60,6 +74,10 @@ public struct DiscoveryConfig: Sendable, Equatable {
     }
 
     public var isPassive: Bool { ports.isEmpty }
+
+    /// What this side announces itself with, and says goodbye with.
+    var announceKind: DiscoveryPacket.Kind { role == .relay ? .relay : .announce }
+    var goodbyeKind: DiscoveryPacket.Kind { role == .relay ? .relayGoodbye : .goodbye }
 
     /// What our packets ask receivers to keep us for, in milliseconds.
     var validityMilliseconds: UInt32 {

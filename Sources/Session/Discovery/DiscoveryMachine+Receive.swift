@@ -25,8 +25,15 @@ extension DiscoveryMachine {
         }
         let packet = received.packet
         guard let sender = PeerID(bytes: packet.peerID) else { return drop(.malformed) }
-        if sender == peerID {
+        // Our own packets come back through multicast loopback. One identity may run both as a
+        // peer and as a relay, so only packets of our own role are ours.
+        if sender == peerID && packet.kind.isRelay == (config.role == .relay) {
             stats.own += 1
+            return []
+        }
+        // A relay only answers queries: everything else is nothing to it.
+        if config.role == .relay && packet.kind != .query {
+            stats.ignored += 1
             return []
         }
         guard senders.allow(SenderKey(host: source.host, peer: PeerKey(sender)), now: now) else {
@@ -34,9 +41,10 @@ extension DiscoveryMachine {
         }
 
         // Replay, before spending a signature check on it. Nothing changes until it verifies.
+        let roster = Roster(packet.kind)
         let peerKey = PeerKey(sender)
         let key = DepartedInstances.Key(peer: peerKey, instance: packet.instance)
-        let known = table[peerKey]?.instances[packet.instance]
+        let known = self[keyPath: roster.table][peerKey]?.instances[packet.instance]
         if let known {
             if packet.counter < known.counter
                 || (packet.counter == known.counter
@@ -46,7 +54,7 @@ extension DiscoveryMachine {
             }
         } else if let last = departed.lastCounter(key), packet.counter <= last {
             // A goodbye also arrives once per link it was sent on; the later copies are no attack.
-            if packet.kind == .goodbye && packet.counter == last {
+            if (packet.kind == .goodbye || packet.kind == .relayGoodbye) && packet.counter == last {
                 stats.duplicates += 1
                 return []
             }
@@ -59,61 +67,66 @@ extension DiscoveryMachine {
         if let known, packet.counter == known.counter {
             // The same packet on another link: one more address, nothing else.
             stats.duplicates += 1
-            table[PeerKey(sender)]?.instances[packet.instance]?.heard(from: source, now: now)
-            return report(sender)
+            self[keyPath: roster.table][peerKey]?.instances[packet.instance]?.heard(from: source, now: now)
+            return report(sender, in: roster)
         }
 
         switch packet.kind {
-        case .goodbye:
-            return goodbye(sender, packet: packet, known: known != nil)
+        case .goodbye, .relayGoodbye:
+            return goodbye(sender, packet: packet, known: known != nil, in: roster)
         case .query:
             var actions = scheduleAnswer(to: packet.nonces[0], on: source.link, now: now)
-            if !packet.ports.isEmpty {
+            if !packet.ports.isEmpty && config.role == .peer {
                 actions += upsert(sender, packet, from: source, known: known != nil, now: now, wallClock: wallClock)
             } else {
                 stats.accepted += 1
             }
             return actions
-        case .announce:
+        case .announce, .relay:
             return upsert(sender, packet, from: source, known: known != nil, now: now, wallClock: wallClock)
         }
     }
 
     // MARK: Kinds
 
-    private mutating func goodbye(_ sender: PeerID, packet: DiscoveryPacket, known: Bool) -> [DiscoveryAction] {
+    private mutating func goodbye(
+        _ sender: PeerID, packet: DiscoveryPacket, known: Bool, in roster: Roster
+    ) -> [DiscoveryAction] {
         departed.record(.init(peer: PeerKey(sender), instance: packet.instance), counter: packet.counter)
         stats.accepted += 1
-        guard known, var entry = table[PeerKey(sender)] else { return [] }
+        guard known, var entry = self[keyPath: roster.table][PeerKey(sender)] else { return [] }
         let before = entry.reported
         entry.instances[packet.instance] = nil
         if entry.instances.isEmpty {
-            table[PeerKey(sender)] = nil
-            return before.map { [.peerRemoved($0, .goodbye)] } ?? []
+            self[keyPath: roster.table][PeerKey(sender)] = nil
+            return before.map { [removal(of: $0, from: entry, in: roster, .goodbye)] } ?? []
         }
-        table[PeerKey(sender)] = entry
-        return report(sender)
+        self[keyPath: roster.table][PeerKey(sender)] = entry
+        return report(sender, in: roster)
     }
 
-    /// Adds or refreshes the sender's instance from a packet that lists ports.
+    /// Adds or refreshes the sender's instance from a packet that lists ports: a peer's
+    /// announce or query, or a relay's announcement.
     private mutating func upsert(
         _ sender: PeerID, _ packet: DiscoveryPacket, from source: DiscoverySource, known: Bool, now: Instant,
         wallClock: UInt64
     ) -> [DiscoveryAction] {
+        let roster = Roster(packet.kind)
+        let table = roster.table
         let answersUs =
-            packet.kind == .announce
+            (packet.kind == .announce || packet.kind == .relay)
             && packet.nonces.contains { nonce in
                 outstandingQueries.contains { $0.nonce == nonce && now < $0.until }
             }
         if known {
-            var instance = table[PeerKey(sender)]!.instances[packet.instance]!
+            var instance = self[keyPath: table][PeerKey(sender)]!.instances[packet.instance]!
             instance.update(from: packet, source: source, now: now)
-            table[PeerKey(sender)]!.instances[packet.instance] = instance
+            self[keyPath: table][PeerKey(sender)]!.instances[packet.instance] = instance
             if answersUs || now - instance.firstHeard >= config.confirmAfter {
-                table[PeerKey(sender)]!.confirmed = true
+                self[keyPath: table][PeerKey(sender)]!.confirmed = true
             }
             stats.accepted += 1
-            return report(sender)
+            return report(sender, in: roster)
         }
 
         // An instance we do not know: it must be fresh, by our nonce or by its clock.
@@ -127,7 +140,7 @@ extension DiscoveryMachine {
         }
 
         var actions: [DiscoveryAction] = []
-        if var entry = table[PeerKey(sender)] {
+        if var entry = self[keyPath: table][PeerKey(sender)] {
             if entry.instances.count >= DiscoveryLimits.maxInstancesPerPeer,
                 let oldest = entry.instances.min(by: { $0.value.lastHeard < $1.value.lastHeard })
             {
@@ -136,24 +149,24 @@ extension DiscoveryMachine {
             }
             entry.instances[packet.instance] = InstanceEntry(packet: packet, source: source, now: now)
             if answersUs { entry.confirmed = true }
-            table[PeerKey(sender)] = entry
+            self[keyPath: table][PeerKey(sender)] = entry
             stats.accepted += 1
-            return report(sender)
+            return report(sender, in: roster)
         }
 
-        // A new peer.
-        let fromHost = table.values.count { $0.wasHeard(from: source.host) }
-        guard fromHost < DiscoveryLimits.maxPeersPerHost else { return drop(.tooManyFromHost) }
-        if table.count >= DiscoveryLimits.maxPeers {
-            guard let victim = evictionCandidate() else { return drop(.tableFull) }
-            actions += evict(victim)
+        // A new peer, or a new relay.
+        let fromHost = self[keyPath: table].values.count { $0.wasHeard(from: source.host) }
+        guard fromHost < roster.perHost else { return drop(.tooManyFromHost) }
+        if self[keyPath: table].count >= roster.capacity {
+            guard let victim = evictionCandidate(in: roster) else { return drop(.tableFull) }
+            actions += evict(victim, from: roster)
         }
-        var entry = PeerEntry(id: sender)
+        var entry = PeerEntry(id: sender, firstSeen: now)
         entry.instances[packet.instance] = InstanceEntry(packet: packet, source: source, now: now)
         entry.confirmed = answersUs
-        table[PeerKey(sender)] = entry
+        self[keyPath: table][PeerKey(sender)] = entry
         stats.accepted += 1
-        actions += report(sender)
+        actions += report(sender, in: roster)
         // It may not know us yet (its query may have been lost, or it has none): announce soon.
         if packet.kind == .announce && !answersUs { scheduleTriggeredAnnounce(now: now) }
         return actions
@@ -166,25 +179,32 @@ extension DiscoveryMachine {
 
     // MARK: Table maintenance
 
-    /// The unconfirmed peer heard least recently, if any.
-    private func evictionCandidate() -> PeerID? {
-        table.values.filter { !$0.confirmed }.min { $0.lastSeen < $1.lastSeen }?.id
+    /// The unconfirmed peer (or relay) heard least recently, if any.
+    private func evictionCandidate(in roster: Roster) -> PeerID? {
+        self[keyPath: roster.table].values.filter { !$0.confirmed }.min { $0.lastSeen < $1.lastSeen }?.id
     }
 
-    private mutating func evict(_ id: PeerID) -> [DiscoveryAction] {
-        guard let entry = table.removeValue(forKey: PeerKey(id)) else { return [] }
+    private mutating func evict(_ id: PeerID, from roster: Roster) -> [DiscoveryAction] {
+        guard let entry = self[keyPath: roster.table].removeValue(forKey: PeerKey(id)) else { return [] }
         for (instance, state) in entry.instances {
             departed.record(.init(peer: PeerKey(id), instance: instance), counter: state.counter)
         }
         stats.evictions += 1
-        return entry.reported.map { [.peerRemoved($0, .evicted)] } ?? []
+        return entry.reported.map { [removal(of: $0, from: entry, in: roster, .evicted)] } ?? []
     }
 
-    /// Removes what has not been heard for its validity: addresses, instances, then peers.
+    /// Removes what has not been heard for its validity: addresses, instances, then peers and
+    /// relays.
     mutating func expire(now: Instant) -> [DiscoveryAction] {
+        Roster.allCases.flatMap { expire(roster: $0, now: now) }
+    }
+
+    private mutating func expire(roster: Roster, now: Instant) -> [DiscoveryAction] {
         var actions: [DiscoveryAction] = []
-        for (key, id) in table.map({ ($0.key, $0.value.id) }).sorted(by: { $0.1.description < $1.1.description }) {
-            guard var entry = table[key] else { continue }
+        let table = roster.table
+        let ids = self[keyPath: table].map { ($0.key, $0.value.id) }.sorted { $0.1.description < $1.1.description }
+        for (key, id) in ids {
+            guard var entry = self[keyPath: table][key] else { continue }
             var changed = false
             for (instanceID, var instance) in entry.instances {
                 if now >= instance.expiry || !instance.pruneAddresses(now: now) {
@@ -198,25 +218,36 @@ extension DiscoveryMachine {
             }
             guard changed else { continue }
             if entry.instances.isEmpty {
-                table[key] = nil
-                if let reported = entry.reported { actions.append(.peerRemoved(reported, .expired)) }
+                self[keyPath: table][key] = nil
+                if let reported = entry.reported {
+                    actions.append(removal(of: reported, from: entry, in: roster, .expired))
+                }
             } else {
-                table[key] = entry
-                actions += report(id)
+                self[keyPath: table][key] = entry
+                actions += report(id, in: roster)
             }
         }
         return actions
     }
 
-    /// `.peerAdded` or `.peerUpdated` when what a user sees of the peer changed since it was
-    /// last reported; nothing for a mere refresh.
-    mutating func report(_ id: PeerID) -> [DiscoveryAction] {
+    /// `.peerAdded` or `.peerUpdated` (`.relayAdded`, `.relayUpdated`) when what a user sees
+    /// changed since it was last reported; nothing for a mere refresh.
+    mutating func report(_ id: PeerID, in roster: Roster) -> [DiscoveryAction] {
         let key = PeerKey(id)
-        guard let entry = table[key], let listing = entry.listing else { return [] }
+        guard let entry = self[keyPath: roster.table][key], let listing = entry.listing else { return [] }
         let previous = entry.reported
-        table[key]?.reported = listing
-        guard let previous else { return [.peerAdded(listing)] }
-        return previous.listsTheSame(as: listing) ? [] : [.peerUpdated(listing)]
+        self[keyPath: roster.table][key]?.reported = listing
+        if let previous, previous.listsTheSame(as: listing) { return [] }
+        switch roster {
+        case .peers: return [previous == nil ? .peerAdded(listing) : .peerUpdated(listing)]
+        case .relays: return [previous == nil ? .relayAdded(entry.relay(listing)) : .relayUpdated(entry.relay(listing))]
+        }
+    }
+
+    private func removal(
+        of reported: DiscoveredPeer, from entry: PeerEntry, in roster: Roster, _ why: DiscoveryDeparture
+    ) -> DiscoveryAction {
+        roster == .peers ? .peerRemoved(reported, why) : .relayRemoved(entry.relay(reported), why)
     }
 
     // MARK: Answers and announcements

@@ -26,6 +26,8 @@ public struct DiscoveryMachine: Sendable {
     var phase = Phase.idle
     var counter: UInt64 = 0
     var table: [PeerKey: PeerEntry] = [:]
+    /// Relays announced on the LAN, apart from peers (never filled in the relay role).
+    var relayTable: [PeerKey: PeerEntry] = [:]
     var departed = DepartedInstances()
     var hosts = RateLimiter<String>(rate: DiscoveryLimits.hostRate, burst: DiscoveryLimits.hostBurst)
     var senders = RateLimiter<SenderKey>(rate: DiscoveryLimits.senderRate, burst: DiscoveryLimits.senderBurst)
@@ -69,6 +71,12 @@ public struct DiscoveryMachine: Sendable {
 
     public func peer(_ id: PeerID) -> DiscoveredPeer? { table[PeerKey(id)]?.listing }
 
+    /// The relays announced now, by nickname then peer ID.
+    public var relays: [DiscoveredRelay] {
+        relayTable.values.compactMap(\.relayListing)
+            .sorted { ($0.nickname, $0.peerID.description) < ($1.nickname, $1.peerID.description) }
+    }
+
     public var isRunning: Bool { phase == .running }
 
     /// When `tick` must next be called; nil when nothing is pending.
@@ -81,10 +89,12 @@ public struct DiscoveryMachine: Sendable {
         consider(nextAnnounce)
         consider(triggeredAnnounce)
         for answer in pendingAnswers.values { consider(answer.due) }
-        for entry in table.values {
-            for instance in entry.instances.values {
-                consider(instance.expiry)
-                for address in instance.addresses.values { consider(address.lastHeard + instance.validity) }
+        for entries in [table, relayTable] {
+            for entry in entries.values {
+                for instance in entry.instances.values {
+                    consider(instance.expiry)
+                    for address in instance.addresses.values { consider(address.lastHeard + instance.validity) }
+                }
             }
         }
         return earliest
@@ -93,19 +103,22 @@ public struct DiscoveryMachine: Sendable {
     // MARK: Events
 
     /// Starts: a query on every link (listing our ports, so it announces us too unless we are
-    /// passive); the first re-announcement after `startupRepeat`.
+    /// passive); the first re-announcement after `startupRepeat`. A relay, which looks for no
+    /// one, announces itself instead of querying.
     public mutating func start(now: Instant, wallClock: UInt64) -> [DiscoveryAction] {
         guard phase == .idle else { return [] }
         phase = .running
         verifications = TokenBucket(
             rate: DiscoveryLimits.verificationRate, burst: DiscoveryLimits.verificationBurst, now: now)
         if !config.isPassive { nextAnnounce = now + jittered(config.startupRepeat) }
+        if config.role == .relay { return send(.relay, on: .allLinks, wallClock: wallClock) }
         return query(on: .allLinks, now: now, wallClock: wallClock)
     }
 
-    /// Sends a fresh query on every link: every peer answers.
+    /// Sends a fresh query on every link: every peer and relay answers. (A relay announces.)
     public mutating func refresh(now: Instant, wallClock: UInt64) -> [DiscoveryAction] {
         guard phase == .running else { return [] }
+        if config.role == .relay { return send(.relay, on: .allLinks, wallClock: wallClock) }
         return query(on: .allLinks, now: now, wallClock: wallClock)
     }
 
@@ -116,16 +129,16 @@ public struct DiscoveryMachine: Sendable {
         for (link, answer) in pendingAnswers.sorted(by: { $0.key < $1.key }) where answer.due <= now {
             pendingAnswers[link] = nil
             lastAnswer[link] = now
-            actions += send(.announce, nonces: answer.nonces, on: .link(link), wallClock: wallClock)
+            actions += send(config.announceKind, nonces: answer.nonces, on: .link(link), wallClock: wallClock)
         }
         if let due = nextAnnounce, due <= now {
             nextAnnounce = now + jittered(config.announceInterval)
             triggeredAnnounce = nil
-            actions += send(.announce, on: .allLinks, wallClock: wallClock)
+            actions += send(config.announceKind, on: .allLinks, wallClock: wallClock)
         } else if let due = triggeredAnnounce, due <= now {
             triggeredAnnounce = nil
             lastTriggeredAnnounce = now
-            actions += send(.announce, on: .allLinks, wallClock: wallClock)
+            actions += send(config.announceKind, on: .allLinks, wallClock: wallClock)
         }
         outstandingQueries.removeAll { $0.until <= now }
         return actions
@@ -142,7 +155,7 @@ public struct DiscoveryMachine: Sendable {
         nextAnnounce = nil
         triggeredAnnounce = nil
         guard !config.isPassive else { return [] }
-        return send(.goodbye, on: .allLinks, wallClock: wallClock)
+        return send(config.goodbyeKind, on: .allLinks, wallClock: wallClock)
     }
 
     /// A TCP session proved that this peer holds its key: spare it when the table is full.
@@ -164,10 +177,12 @@ public struct DiscoveryMachine: Sendable {
         _ kind: DiscoveryPacket.Kind, nonces: [UInt64] = [], on target: DiscoveryTarget, wallClock: UInt64
     ) -> [DiscoveryAction] {
         counter += 1
+        // A relay's capability bits are reserved: it sends none.
         let packet = DiscoveryPacket(
             kind: kind, peerID: peerID.bytes, instance: instance, counter: counter, timestamp: wallClock,
-            validity: config.validityMilliseconds, capabilities: config.capabilities,
-            ports: kind == .goodbye ? [] : config.ports, nickname: identity.nickname, nonces: nonces)
+            validity: config.validityMilliseconds, capabilities: kind.isRelay ? [] : config.capabilities,
+            ports: kind == .goodbye || kind == .relayGoodbye ? [] : config.ports, nickname: identity.nickname,
+            nonces: nonces)
         guard let datagram = try? identity.signedDatagram(packet) else { return [] }
         stats.packetsSent += 1
         stats.bytesSent += datagram.count

@@ -72,9 +72,23 @@ struct PeerKey: Hashable, Sendable {
     init(_ id: PeerID) { bytes = id.bytes }
 }
 
+/// Which table a packet concerns: peers (kinds 1–3) or relays (kinds 4–5). One identity may
+/// be listed in both (a user running `parley relay` and `parley chat` with one identity).
+enum Roster: Sendable, CaseIterable {
+    case peers, relays
+
+    init(_ kind: DiscoveryPacket.Kind) { self = kind.isRelay ? .relays : .peers }
+
+    var capacity: Int { self == .peers ? DiscoveryLimits.maxPeers : DiscoveryLimits.maxRelays }
+    var perHost: Int { self == .peers ? DiscoveryLimits.maxPeersPerHost : DiscoveryLimits.maxRelaysPerHost }
+    var table: WritableKeyPath<DiscoveryMachine, [PeerKey: PeerEntry]> { self == .peers ? \.table : \.relayTable }
+}
+
 /// One peer ID in the table, with its instances.
 struct PeerEntry: Sendable {
     let id: PeerID
+    /// When the entry was made: kept while its instances come and go.
+    let firstSeen: Instant
     var instances: [UInt64: InstanceEntry] = [:]
     var confirmed = false
     /// The listing last reported to the owner, to tell real changes from mere refreshes.
@@ -93,6 +107,16 @@ struct PeerEntry: Sendable {
             peerID: id, nickname: primary.nickname, capabilities: primary.capabilities, ports: primary.ports,
             address: address, addresses: addresses, lastSeen: lastSeen, confirmed: confirmed,
             instances: instances.count)
+    }
+
+    /// The listing of an entry of the relay table.
+    var relayListing: DiscoveredRelay? { listing.map { relay($0) } }
+
+    func relay(_ listing: DiscoveredPeer) -> DiscoveredRelay {
+        DiscoveredRelay(
+            peerID: listing.peerID, nickname: listing.nickname, ports: listing.ports, address: listing.address,
+            addresses: listing.addresses, firstSeen: firstSeen, lastSeen: listing.lastSeen,
+            confirmed: listing.confirmed, instances: listing.instances)
     }
 
     /// Whether any instance was heard from `host`.

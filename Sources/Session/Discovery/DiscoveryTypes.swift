@@ -90,7 +90,55 @@ public struct DiscoveredPeer: Sendable, Equatable {
     }
 }
 
-/// Why a peer left the table.
+/// A relay announced on the LAN (`DiscoveryPacket.Kind.relay`), as the discovery table lists
+/// it, apart from peers. Only a hint, like a peer's announcement: whoever uses it must expect
+/// `peerID` in the relay link's handshake (docs/PROTOCOL.md §14.1), so that an announcement
+/// naming one relay and pointing at another fails there.
+public struct DiscoveredRelay: Sendable, Equatable {
+    public let peerID: PeerID
+    /// The relay identity's nickname, as announced.
+    public var nickname: String
+    /// TCP ports where it accepts relay links, as announced; never empty.
+    public var ports: [UInt16]
+    /// The address to use: the preferred of `addresses` (IPv4 first).
+    public var address: DiscoveredAddress
+    public var addresses: [DiscoveredAddress]
+    /// When it was first heard: without other preference, clients use the relay heard first.
+    public var firstSeen: Instant
+    public var lastSeen: Instant
+    /// Answered one of our queries, or was heard again a while after it was first heard.
+    public var confirmed: Bool
+    public var instances: Int
+
+    public init(
+        peerID: PeerID, nickname: String, ports: [UInt16], address: DiscoveredAddress,
+        addresses: [DiscoveredAddress], firstSeen: Instant, lastSeen: Instant, confirmed: Bool = false,
+        instances: Int = 1
+    ) {
+        precondition(!ports.isEmpty, "a relay announces at least one port")
+        self.peerID = peerID
+        self.nickname = nickname
+        self.ports = ports
+        self.address = address
+        self.addresses = addresses
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.confirmed = confirmed
+        self.instances = instances
+    }
+
+    public var fingerprint: Fingerprint { peerID.fingerprint }
+    /// `host:port` for the first announced port.
+    public var endpointText: String { address.endpointText(port: ports[0]) }
+
+    /// True when what a user sees of the relay (all but the time it was last heard) is the same.
+    public func listsTheSame(as other: DiscoveredRelay) -> Bool {
+        peerID == other.peerID && nickname == other.nickname && ports == other.ports && address == other.address
+            && addresses == other.addresses
+    }
+}
+
+/// Why a peer or a relay left the table.
 public enum DiscoveryDeparture: String, Sendable, Equatable {
     /// It said goodbye.
     case goodbye
@@ -114,6 +162,10 @@ public enum DiscoveryAction: Sendable, Equatable {
     /// The nickname, ports, capabilities or addresses changed.
     case peerUpdated(DiscoveredPeer)
     case peerRemoved(DiscoveredPeer, DiscoveryDeparture)
+    case relayAdded(DiscoveredRelay)
+    /// The nickname, ports or addresses changed.
+    case relayUpdated(DiscoveredRelay)
+    case relayRemoved(DiscoveredRelay, DiscoveryDeparture)
 }
 
 /// Why a received datagram was dropped. Counted, never answered.
@@ -140,6 +192,9 @@ public struct DiscoveryStats: Sendable, Equatable {
     public var own = 0
     /// The same packet heard again on another link: it only adds an address.
     public var duplicates = 0
+    /// Valid packets a relay does not act on (everything but queries), dropped before the
+    /// signature check.
+    public var ignored = 0
     public var drops: [DiscoveryDropReason: Int] = [:]
     public var evictions = 0
     /// Packets this side built, and their bytes (each goes out once per target link).

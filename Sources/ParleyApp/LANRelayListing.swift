@@ -1,0 +1,92 @@
+import Foundation
+import Net
+import Session
+
+/// How `parley peers` shows the relays announced on the LAN, beside the peers: a table of its
+/// own under the peers', a `relays` array in JSON, and `+ relay …` lines with --watch.
+enum LANRelayListing {
+    static let header = ["RELAY", "FINGERPRINT", "ADDRESS", "LAST SEEN"]
+
+    /// Nothing when no relay was heard, so that the peers' output stays as it was.
+    static func table(_ relays: [DiscoveredRelay], now: Instant) -> [String] {
+        guard !relays.isEmpty else { return [] }
+        let rows =
+            [header]
+            + relays.map { relay in
+                [
+                    LineOutput.sanitize(relay.nickname), relay.fingerprint.description, relay.endpointText,
+                    (now - relay.lastSeen).agoText + " ago",
+                ]
+            }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, text in
+                column == row.count - 1 ? text : text.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+    }
+
+    /// `+ relay nick FINGERPRINT address`, `~ relay …` or `- relay nick FINGERPRINT (reason)`.
+    static func change(_ event: RelayAnnouncement) -> String {
+        switch event {
+        case .added(let relay):
+            "+ relay \(LineOutput.sanitize(relay.nickname)) \(relay.fingerprint) \(relay.endpointText)"
+        case .updated(let relay):
+            "~ relay \(LineOutput.sanitize(relay.nickname)) \(relay.fingerprint) \(relay.endpointText)"
+        case .removed(let relay, let why):
+            "- relay \(LineOutput.sanitize(relay.nickname)) \(relay.fingerprint) (\(why.word))"
+        }
+    }
+
+    static func object(_ relay: DiscoveredRelay, now: Instant) -> [String: Any] {
+        [
+            "nickname": relay.nickname, "peerID": relay.peerID.description,
+            "fingerprint": relay.fingerprint.description, "address": relay.address.host,
+            "port": Int(relay.ports[0]), "ports": relay.ports.map(Int.init), "interface": relay.address.link.interface,
+            "addresses": relay.addresses.map(\.host), "lastSeen": (now - relay.lastSeen).seconds,
+            "instances": relay.instances,
+        ]
+    }
+
+    static func object(_ event: RelayAnnouncement, now: Instant) -> [String: Any] {
+        switch event {
+        case .added(let relay): ["event": "added", "relay": object(relay, now: now)]
+        case .updated(let relay): ["event": "updated", "relay": object(relay, now: now)]
+        case .removed(let relay, let why): ["event": "removed", "reason": why.word, "relay": object(relay, now: now)]
+        }
+    }
+}
+
+extension PeersCommand {
+    /// With --watch: prints each change of the relays announced, skipping those the listing
+    /// already showed, until `stop` is set.
+    func printRelayChanges(of service: DiscoveryService, from relays: [DiscoveredRelay]) -> Task<Void, Never> {
+        let json = json
+        return Task {
+            var shown = Dictionary(uniqueKeysWithValues: relays.map { ($0.peerID, $0) })
+            for await event in service.relayEvents {
+                switch event {
+                case .added(let relay), .updated(let relay):
+                    if let before = shown[relay.peerID], before.listsTheSame(as: relay) { continue }
+                    let change: RelayAnnouncement = shown[relay.peerID] == nil ? .added(relay) : .updated(relay)
+                    shown[relay.peerID] = relay
+                    emitLine(
+                        json
+                            ? PeerListing.json(LANRelayListing.object(change, now: .now()))
+                            : LANRelayListing.change(change))
+                case .removed(let relay, _):
+                    guard shown.removeValue(forKey: relay.peerID) != nil else { continue }
+                    emitLine(
+                        json
+                            ? PeerListing.json(LANRelayListing.object(event, now: .now()))
+                            : LANRelayListing.change(event))
+                }
+            }
+        }
+    }
+}
+
+/// Writes a line to standard output and flushes it, for pipes.
+func emitLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
