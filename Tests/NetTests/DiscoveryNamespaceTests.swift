@@ -67,12 +67,12 @@ struct DiscoveryNamespaceTests {
         // Found through the start-up query and its answers (0-100 ms), not the periodic
         // announcement, which comes 9 s at the earliest. The bound leaves room for a loaded
         // machine; the speed itself is measured by Benchmarks/discovery.sh.
-        try await Self.waitUntil(within: 5, "everyone lists the two others") {
+        try await Self.waitUntil(within: 8, "everyone lists the two others") {
             for service in services where await service.peers().count != 2 { return false }
             return true
         }
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(8), "before the first periodic announcement (9 s at the earliest)")
 
         for (index, (service, identity)) in instances.enumerated() {
             #expect(service.links == [DiscoveryLink(interface: "lo", family: .ipv4)])
@@ -99,9 +99,10 @@ struct DiscoveryNamespaceTests {
 
         let stopped = ContinuousClock.now
         await bob.stop()
-        try await Self.waitUntil(within: 1, "alice forgets bob") { await alice.peers().isEmpty }
+        try await Self.waitUntil(within: 5, "alice forgets bob") { await alice.peers().isEmpty }
         let gone = ContinuousClock.now - stopped
-        #expect(gone < .milliseconds(500), "removed by the goodbye, not by expiry (30 s): \(gone)")
+        // Far below expiry (30 s) even on a loaded machine; the reason is checked below.
+        #expect(gone < .seconds(5), "removed by the goodbye, not by expiry (30 s): \(gone)")
 
         var removal: DiscoveryDeparture?
         for await event in alice.events {
