@@ -133,6 +133,14 @@ struct ChatDirectPathTests {
         try await eventually("everything is acknowledged") {
             try alice.store.pendingOutbox(for: bob.peerID).isEmpty && bob.store.pendingOutbox(for: alice.peerID).isEmpty
         }
+        // The core shows a message once stored, and a delivery once recorded.
+        try await eventually("everything is shown") {
+            fromAlice.allSatisfy { !bob.display.shownMessages(containing: $0).isEmpty }
+                && fromBob.allSatisfy { !alice.display.shownMessages(containing: $0).isEmpty }
+                && (1...fromAlice.count).allSatisfy { alice.lines(containing: "#\($0) delivered to bob (") > 0 }
+                && (1...fromBob.count).allSatisfy { bob.lines(containing: "#\($0) delivered to alice (") > 0 }
+        }
+        try await Task.sleep(for: .milliseconds(100))
         // Exactly once: stored once, shown once, announced delivered once.
         #expect(try Self.stored(by: alice, at: bob).sorted() == fromAlice.sorted())
         #expect(try Self.stored(by: bob, at: alice).sorted() == fromBob.sorted())
@@ -260,9 +268,14 @@ struct ChatDirectPathTests {
         try await eventually("everything is acknowledged") {
             try alice.store.pendingOutbox(for: bob.peerID).isEmpty && bob.store.pendingOutbox(for: alice.peerID).isEmpty
         }
-        // Acknowledged on receipt; stored once the core handled it.
-        try await eventually("everything is stored") {
-            try Self.stored(by: alice, at: bob).count >= 11 && Self.stored(by: bob, at: alice).count >= 10
+        // Acknowledged on receipt; stored and shown once the core handled it.
+        try await eventually("everything is stored and shown") {
+            let shown = (1...10).allSatisfy { i in
+                !bob.display.shownMessages(containing: String(format: "a-%02d", i)).isEmpty
+                    && !alice.display.shownMessages(containing: String(format: "b-%02d", i)).isEmpty
+            }
+            return try shown && Self.stored(by: alice, at: bob).count >= 11
+                && Self.stored(by: bob, at: alice).count >= 10
         }
         try await Task.sleep(for: .milliseconds(100))
         #expect(try Self.stored(by: alice, at: bob).count == 11)
