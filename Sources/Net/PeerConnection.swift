@@ -78,7 +78,13 @@ public final class PeerConnection: Sendable {
 
     /// Says bye, closes, and returns once the connection is closed with the bye sent.
     public func close() async {
-        try? await channel.eventLoop.submit { self.handler.value.close() }.get()
+        await close(reason: .normal)
+    }
+
+    /// The same with the bye's reason: `.moved` when another session with the peer replaced
+    /// this one.
+    public func close(reason: ByeReason) async {
+        try? await channel.eventLoop.submit { self.handler.value.close(reason: reason) }.get()
         // The session reports itself closed before its goodbye is flushed; the channel's own
         // close future completes only once the socket is closed, after everything queued.
         try? await channel.closeFuture.get()

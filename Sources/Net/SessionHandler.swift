@@ -97,8 +97,8 @@ final class SessionHandler: ChannelInboundHandler {
         }
     }
 
-    func close() {
-        perform(machine.close(now: .now()))
+    func close(reason: ByeReason = .normal) {
+        perform(machine.close(now: .now(), reason: reason))
     }
 
     // MARK: Carrying out actions

@@ -262,28 +262,7 @@ extension ChatCommand {
             throw error.failure
         }
         display.show(.notice("discovering on \(service.links.map(\.description).joined(separator: ", "))", in: .room))
-        let sessionConfig = sessionOptions.config
-        await chat.useDiscovery(service) { peer in
-            // The handshake must prove the announced identity; --expect, if given, must agree.
-            if let expected = sessionConfig.expectedPeer, !expected.matches(peer.peerID) {
-                throw ConnectError.failed("\(peer.nickname) is not the peer --expect names")
-            }
-            var config = sessionConfig
-            config.expectedPeer = .peerID(peer.peerID)
-            let direct: @Sendable () async throws -> PeerConnection = { [config] in
-                var lastError = ConnectError.failed("no address")
-                for address in peer.addresses {
-                    do throws(ConnectError) {
-                        return try await SessionConnector.connect(
-                            host: address.host, port: Int(peer.ports[0]), credentials: credentials, config: config)
-                    } catch {
-                        lastError = error
-                    }
-                }
-                throw lastError
-            }
-            return try await chat.openSession(to: peer.peerID, config: config, direct: direct)
-        }
+        await chat.useDiscovery(service, dialer: DirectDialer(credentials: credentials, config: sessionOptions.config))
         return service
     }
 

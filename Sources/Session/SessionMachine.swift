@@ -178,13 +178,13 @@ public struct SessionMachine: Sendable {
         }
     }
 
-    /// The user closes the session: a bye if it is established, then close.
-    public mutating func close(now: Instant) -> [SessionAction] {
+    /// The user closes the session: a bye (with `reason`) if it is established, then close.
+    public mutating func close(now: Instant, reason: ByeReason = .normal) -> [SessionAction] {
         switch state {
         case .closed: return []
         case .established:
             let held = releaseHeldTexts(now: now, all: true)
-            let bye = sendFrame(.bye(reason: .normal))
+            let bye = sendFrame(.bye(reason: reason))
             return held + bye + finish(.localClose)
         case .idle, .handshaking:
             return finish(.localClose)

@@ -54,6 +54,9 @@ public enum FrameType: UInt8, Sendable {
 public enum ByeReason: UInt8, Sendable {
     case normal = 0
     case shuttingDown = 1
+    /// Another session with the same peer replaced this one (a relayed session moving to the
+    /// direct path, docs/PROTOCOL.md §14.11): the conversation goes on there, nothing is lost.
+    case moved = 2
     /// Any value this build does not know.
     case other = 255
 

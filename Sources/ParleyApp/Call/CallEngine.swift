@@ -58,9 +58,15 @@ actor CallEngine {
     // MARK: Sessions
 
     /// A session whose handshake completed: calls to and from `peer` go over it (the newest
-    /// session to a peer wins).
+    /// session to a peer wins). A call in progress with `peer` moves to it (a relayed session
+    /// replaced by a direct one): its voice frames and reports go out on it from now on, and
+    /// the end of the session it leaves no longer ends it. Frames still arriving on that one
+    /// count for the same call, ordered by the jitter buffer.
     func attach(_ connection: PeerConnection, peer: PeerInfo) {
-        peers[peer.peerID] = Attached(connection: connection, nickname: peer.nickname)
+        let same = peers[peer.peerID]?.connection === connection
+        peers[peer.peerID] = Attached(
+            connection: connection, nickname: peer.nickname, roundTrip: same ? peers[peer.peerID]?.roundTrip : nil)
+        if let media, media.call.peer == peer.peerID { media.connection = connection }
         startTicker()
     }
 

@@ -11,7 +11,8 @@ final class CallMedia {
     let format: PCMFormat
     let sender: VoiceSender
     let receiver: VoiceReceiver
-    let connection: PeerConnection
+    /// The session the call's frames go out on; a call moving to another session changes it.
+    var connection: PeerConnection
     let started: Instant
     var recorder: OggOpusRecorder?
     var playback: ALSAPlayback?

@@ -9,14 +9,24 @@ import Store
 /// announcement only says where to connect; the session's handshake must prove the announced
 /// peer ID, or the session is refused.
 extension ChatController {
-    /// Starts reporting discovery events; `connector` opens a session to a discovered peer.
-    func useDiscovery(
-        _ service: DiscoveryService, connector: @escaping @Sendable (DiscoveredPeer) async throws -> any ChatLink
-    ) {
+    /// Starts reporting discovery events; `dialer` opens direct sessions to discovered peers.
+    func useDiscovery(_ service: DiscoveryService, dialer: DirectDialer) {
+        useDiscovery(events: service.events, service: service, dialer: dialer)
+    }
+
+    /// The same for discovery events from any source (tests feed their own, without a
+    /// service). A session to a discovered peer takes the path chosen for it (`openSession`); a
+    /// relayed session with a discovered peer tries to move to the direct path
+    /// (ChatController+DirectPath).
+    func useDiscovery(events: AsyncStream<DiscoveryEvent>, service: DiscoveryService?, dialer: DirectDialer) {
         discovery = service
-        self.connector = connector
+        connector = { peer in
+            let config = try dialer.config(for: peer)
+            return try await self.openSession(to: peer.peerID, config: config) { try await dialer.connect(to: peer) }
+        }
+        directPath.connector = { try await dialer.connect(to: $0) }
         Task {
-            for await event in service.events { await self.handle(event) }
+            for await event in events { await self.handle(event) }
         }
     }
 
@@ -35,9 +45,12 @@ extension ChatController {
             // Messages that waited for this peer go out now.
             let waiting = (try? await store.perform { try $0.pendingOutbox(for: peer.peerID) })?.isEmpty == false
             if waiting, discovered[peer.peerID] != nil, readySession(with: peer.peerID) == nil { dial(peer) }
+            considerDirectPath(to: peer.peerID, .routeChanged)
         case .updated(let peer):
             let before = discovered[peer.peerID]
             discovered[peer.peerID] = peer
+            // Perhaps a new address or port: a relayed session tries the direct path again.
+            considerDirectPath(to: peer.peerID, .routeChanged)
             guard before?.nickname != peer.nickname || before?.endpointText != peer.endpointText else { return }
             show(.notice("updated: \(describe(peer)) at \(peer.endpointText)", in: .room))
             publishPeers()

@@ -28,8 +28,8 @@ extension ChatController {
             (rank($0), nickname(of: $0), $0.description) < (rank($1), nickname(of: $1), $1.description)
         }.map { id in
             let path: PeerRow.Path
-            if let key = readySession(with: id), let link = sessions[key]?.link {
-                path = link.path
+            if let key = readySession(with: id), let entry = sessions[key] {
+                path = entry.path
             } else {
                 path = .offline
             }
@@ -103,7 +103,10 @@ extension ChatController {
     /// `/peers`: connected peers with address (or relay) and round trip, then discovered ones,
     /// those on the relay, and known ones.
     func listPeers(in conversation: ConversationID) async {
-        let live = sessions.values.compactMap { e in e.ready ? e.peer.map { (e, $0) } : nil }
+        // One line per peer: the session its messages go on.
+        let live = sessions.compactMap { key, e in
+            e.ready ? e.peer.flatMap { readySession(with: $0.peerID) == key ? (e, $0) : nil } : nil
+        }
         if live.isEmpty { show(.notice("no peers connected", in: conversation)) }
         let connected = Set(live.map(\.1.peerID))
         let now = Instant.now()

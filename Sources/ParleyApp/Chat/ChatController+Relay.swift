@@ -365,7 +365,10 @@ extension ChatController {
     func choosePath(_ nickname: String?, _ choice: UserCommand.PathChoice?, in conversation: ConversationID) {
         let path = choice.flatMap { SessionPath(rawValue: $0.rawValue) }
         if nickname == nil, conversation == .room {
-            if let path { relayState.path = path }
+            if let path {
+                relayState.path = path
+                for peer in connectedPeers { considerDirectPath(to: peer, .routeChanged) }
+            }
             let verb = path == nil ? "take" : "now take"
             show(.notice("new sessions \(verb) the path \(describePath(relayState.path))", in: conversation))
             if relayState.path == .relay, relayState.client == nil, relayState.lost == nil {
@@ -377,6 +380,7 @@ extension ChatController {
         let nick = LineOutput.sanitize(self.nickname(of: peer))
         if let path {
             relayState.choices[peer] = path
+            considerDirectPath(to: peer, .routeChanged)  // `relay` stops trying the direct path
             show(
                 .notice("sessions with \(nick) take the path \(describePath(path)) from the next one", in: conversation)
             )
@@ -385,7 +389,7 @@ extension ChatController {
         let now: String
         if let key = readySession(with: peer), let entry = sessions[key] {
             now =
-                entry.link.path == .relay ? "connected via \(entry.address)" : "connected directly at \(entry.address)"
+                entry.path == .relay ? "connected via \(entry.address)" : "connected directly at \(entry.address)"
         } else {
             now = "not connected"
         }

@@ -103,20 +103,25 @@ extension ChatController {
 
     /// Sends again, oldest first and with their original IDs, the messages `peer` has not
     /// acknowledged (typed while it was away, or before a restart). The receiver drops copies
-    /// it already has.
-    func resendOutbox(to peer: PeerInfo, on key: ObjectIdentifier) async {
+    /// it already has. Messages already on their way on this session are not sent twice;
+    /// `announce` false sends without a notice (a session moving to the direct path).
+    func resendOutbox(to peer: PeerInfo, on key: ObjectIdentifier, announce: Bool = true) async {
         let pending: [PendingMessage]
         do {
-            pending = try await store.perform { try $0.pendingOutbox(for: peer.peerID) }
+            pending = try await store.perform { try $0.pendingOutbox(for: peer.peerID) }.filter {
+                sessions[key]?.pending[$0.messageID] == nil
+            }
         } catch {
             show(.error("cannot read the outbox for \(LineOutput.sanitize(peer.nickname)): \(error)"))
             return
         }
         guard !pending.isEmpty else { return }
-        show(
-            .notice(
-                "sending \(pending.count) queued message\(pending.count == 1 ? "" : "s") to \(LineOutput.sanitize(peer.nickname))",
-                in: .peer(peer.peerID.description)))
+        if announce {
+            show(
+                .notice(
+                    "sending \(pending.count) queued message\(pending.count == 1 ? "" : "s") to \(LineOutput.sanitize(peer.nickname))",
+                    in: .peer(peer.peerID.description)))
+        }
         for message in pending {
             let number = number(for: message.messageID)
             await send(message.text, id: message.messageID, sentAt: message.sentAt, number: number, on: key)

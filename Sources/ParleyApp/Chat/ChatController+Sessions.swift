@@ -14,16 +14,21 @@ extension ChatController {
     /// "relay HOST:PORT".
     func attach(_ link: any ChatLink, isOutgoing: Bool = false, dialed: PeerID? = nil, address: String? = nil) {
         let key = ObjectIdentifier(link)
-        let address = address ?? (link.path == .relay ? relayLabel : link.remoteAddressText)
-        sessions[key] = SessionEntry(link: link, isOutgoing: isOutgoing, address: address, dialed: dialed)
+        let path = link.path
+        let address = address ?? (path == .relay ? relayLabel : link.remoteAddressText)
+        directPath.attached += 1
+        sessions[key] = SessionEntry(
+            link: link, isOutgoing: isOutgoing, address: address, order: directPath.attached, path: path, dialed: dialed
+        )
         sessions[key]?.consumer = Task {
             for await event in link.events { await self.handle(event, on: key) }
         }
     }
 
-    /// The session with a peer that new messages go out on.
+    /// The session with a peer that new messages go out on: of its ready sessions, the preferred
+    /// one (direct before relayed, see `SessionPreference`).
     func readySession(with peer: PeerID) -> ObjectIdentifier? {
-        sessions.first { $0.value.ready && $0.value.peer?.peerID == peer }?.key
+        preferredSession(with: peer) { $0.ready }
     }
 
     /// Opens a session to a peer that has none yet: discovered on the LAN, or reachable through
@@ -58,23 +63,32 @@ extension ChatController {
         case .message(let message):
             await received(message, on: key)
         case .delivered(let id, let roundTrip):
+            measured(roundTrip, on: key)
             await delivered(id, roundTrip: roundTrip, on: key)
         case .roundTrip(let duration):
+            measured(duration, on: key)
             if let peer = entry.peer, entry.ready {
                 roundTrips[peer.peerID] = duration
                 publishPeers()
                 await options.features.calls?.sessionEvent(event, on: entry.link, peer: peer.peerID, chat: self)
             }
         case .frame(let frame):
-            // Voice and call signalling: the call integration's, when there is one.
-            if let peer = entry.peer, entry.ready, let calls = options.features.calls {
+            // Voice and call signalling: the call integration's, when there is one. A trusted
+            // session's frames count before it is ready: a call moving to it loses none.
+            if let peer = entry.peer, entry.trusted, let calls = options.features.calls {
                 await calls.sessionEvent(.frame(frame), on: entry.link, peer: peer.peerID, chat: self)
             }
         case .sendFailed(let id, let error):
             sendFailed(id, error: error, on: key)
         case .closed(let reason):
             if let peer = entry.peer, let calls = options.features.calls {
-                await calls.sessionEvent(event, on: entry.link, peer: peer.peerID, chat: self)
+                if let next = liveSession(with: peer.peerID, except: key), let link = sessions[next]?.link {
+                    // Another session with the peer carries on: so does a call on this one.
+                    await calls.sessionReady(link, peer: peer, chat: self)
+                } else if reason != .peerClosed(.moved) {
+                    // (Moved: the call waits for the session the peer moved to.)
+                    await calls.sessionEvent(event, on: entry.link, peer: peer.peerID, chat: self)
+                }
             }
             closed(reason, on: key)
         }
@@ -94,6 +108,9 @@ extension ChatController {
             return
         }
         guard let entry = sessions[key] else { return }
+        // A second session with a peer already connected (a move to the direct path, or both
+        // sides connecting at once) shows no "connected" line and resends without notice.
+        let beside = carriesConversation(with: peer.peerID, besides: key)
         switch decision {
         case .keyChanged(let nickname, _, let presented):
             refusals[Self.fold(nickname)] = Refusal(presented: presented, nickname: nickname)
@@ -116,25 +133,33 @@ extension ChatController {
                 show(.notice("\(LineOutput.sanitize(previous)) is now known as \(nick)"))
             }
         }
-        show(
-            ChatOutput(
-                [
-                    .notice(
-                        "connected: \(nick) \(peer.fingerprint) at \(entry.address)", in: .peer(peer.peerID.description)
-                    )
-                ],
-                line: "* connected: \(nick) \(peer.fingerprint) at \(entry.address)"))
+        sessions[key]?.trusted = true
+        if !beside {
+            show(
+                ChatOutput(
+                    [
+                        .notice(
+                            "connected: \(nick) \(peer.fingerprint) at \(entry.address)",
+                            in: .peer(peer.peerID.description))
+                    ],
+                    line: "* connected: \(nick) \(peer.fingerprint) at \(entry.address)"))
+        }
         if let service = discovery { Task { await service.confirm(peer.peerID) } }
         dialing.remove(peer.peerID)
         publishPeers()
         await showRecentHistory(of: .peer(peer.peerID.description))
         // Catch up before anything new goes out: the outbox first, then what waited for a peer.
-        await resendOutbox(to: peer, on: key)
+        await resendOutbox(to: peer, on: key, announce: !beside)
         await flushWaiting(to: peer, on: key)
-        guard sessions[key] != nil else { return }
+        // Replaced while catching up: it never carries the conversation.
+        guard sessions[key] != nil, sessions[key]?.moved == false else { return }
         sessions[key]?.ready = true
         publishPeers()  // now connected, with its path
-        await options.features.calls?.sessionReady(sessions[key]?.link ?? entry.link, peer: peer, chat: self)
+        if readySession(with: peer.peerID) == key {
+            await options.features.calls?.sessionReady(sessions[key]?.link ?? entry.link, peer: peer, chat: self)
+        }
+        // Close what this session makes redundant, or try the direct path beside a relayed one.
+        await settleSessions(with: peer)
         // Lines typed while catching up.
         await flushWaiting(to: peer, on: key)
         finishIfIdle()
@@ -198,19 +223,28 @@ extension ChatController {
 
     private func delivered(_ id: MessageID, roundTrip: Duration, on key: ObjectIdentifier) async {
         guard let entry = sessions[key], let peer = entry.peer else { return }
-        let number = sessions[key]?.pending.removeValue(forKey: id)
+        let pending = sessions[key]?.pending.removeValue(forKey: id)
         let conversation = Self.conversation(of: id, from: peer.peerID)
         let state: TUI.DeliveryState
+        // The line is shown for the first acknowledgement only: a message resent on another
+        // session (a move to the direct path) may be acknowledged on both.
+        let number: Int?
         do {
             let me = me
-            state = try await store.perform { store in
-                _ = try store.acknowledge(messageID: id, from: peer.peerID)
-                return try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
-                    ?? .delivered
+            let (first, stored) = try await store.perform { store in
+                let first = try store.acknowledge(messageID: id, from: peer.peerID)
+                return (
+                    first,
+                    try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
+                        ?? .delivered
+                )
             }
+            state = stored
+            number = first ? pending ?? numbers[id] : nil
         } catch {
             show(.error("could not record the delivery to \(LineOutput.sanitize(peer.nickname)): \(error)"))
             state = .delivered
+            number = pending
         }
         let line = number.map {
             "* #\($0) delivered to \(LineOutput.sanitize(peer.nickname)) (\(roundTrip.millisecondsText))"
@@ -236,6 +270,12 @@ extension ChatController {
 
     private func closed(_ reason: CloseReason, on key: ObjectIdentifier) {
         guard let entry = sessions.removeValue(forKey: key) else { return }
+        // Replaced by, or ended beside, another session with the peer: nothing was lost.
+        if endedBeside(entry, reason: reason) {
+            publishPeers()
+            finishIfIdle()
+            return
+        }
         let who = entry.peer.map { LineOutput.sanitize($0.nickname) } ?? entry.address
         switch reason {
         case .peerClosed: show(.notice("\(who) left"))
@@ -249,6 +289,7 @@ extension ChatController {
         if let peer = entry.peer {
             if readySession(with: peer.peerID) == nil { roundTrips[peer.peerID] = nil }
             dialing.remove(peer.peerID)
+            forgetDirectPath(to: peer.peerID)
         } else if let dialed = entry.dialed {
             dialing.remove(dialed)
             dialFailed(dialed, reason: reason.description)

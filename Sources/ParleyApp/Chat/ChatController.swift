@@ -31,6 +31,10 @@ actor ChatController {
         let isOutgoing: Bool
         /// Read when the session starts: after the connection closes it is no longer known.
         let address: String
+        /// When this side took it on, counting up (which of two sessions with a peer is newer).
+        let order: Int
+        /// Direct or relayed, read when the session starts (a closed connection no longer says).
+        let path: PeerRow.Path
         var peer: PeerInfo?
         /// Trusted and caught up (outbox resent): new messages may go out on it.
         var ready = false
@@ -41,6 +45,13 @@ actor ChatController {
         /// The discovered peer this session was opened for.
         var dialed: PeerID?
         var consumer: Task<Void, Never>?
+        /// Its key check passed: its voice and call frames count even before it is ready.
+        var trusted = false
+        /// A better session with the same peer replaced it (see ChatController+DirectPath): it is
+        /// closing, nothing new goes on it, and its end is no loss.
+        var moved = false
+        /// Says "moved NICK to the direct path" with its first measured round trip.
+        var announceMove = false
     }
 
     /// A peer refused because its nickname is pinned to another key, until `/verify NICK accept`.
@@ -91,6 +102,8 @@ actor ChatController {
     var dialing: Set<PeerID> = []
     /// The relay, when one is in use (see ChatController+Relay).
     var relayState = RelayChatState()
+    /// Moving relayed sessions to the direct path (see ChatController+DirectPath).
+    var directPath = DirectPathState()
 
     private var status: ExitStatus?
     private var finishWaiters: [CheckedContinuation<ExitStatus, Never>] = []
@@ -132,6 +145,7 @@ actor ChatController {
     func quit() async {
         await options.features.calls?.stop()
         await options.features.relay?.stop()
+        stopDirectPaths()
         for entry in sessions.values {
             await entry.link.close()
             await entry.consumer?.value

@@ -19,6 +19,8 @@ protocol ChatLink: AnyObject, Sendable {
     func sendNow(_ text: String, id: MessageID, sentAt: UInt64) -> MessageID
     /// Says bye and returns once the session is closed.
     func close() async
+    /// The same with the bye's reason (`.moved`: another session with the peer replaced it).
+    func close(reason: ByeReason) async
     func roundTrip() async -> Duration?
 }
 

@@ -1,0 +1,278 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Store
+import TUI
+
+/// What the chat core knows of moving relayed sessions to the direct path.
+struct DirectPathState {
+    /// Opens a direct session to a discovered peer (set with discovery); nil: no attempts.
+    var connector: (@Sendable (DiscoveredPeer) async throws -> PeerConnection)?
+    /// Per peer whose session is relayed: when to try the direct path.
+    var schedules: [PeerID: DirectPathSchedule] = [:]
+    var timers: [PeerID: Task<Void, Never>] = [:]
+    /// The schedule a relayed session starts with (tests shorten it).
+    var template = DirectPathSchedule()
+    /// Peers with a session that ended beside another before its messages were acknowledged:
+    /// the session kept sends the outbox again once it is ready.
+    var resendDue: Set<PeerID> = []
+    /// Whether the session carrying each peer's conversation was relayed, when last settled
+    /// (a change to direct is announced); none once the last session with the peer ended.
+    var carriedByRelay: [PeerID: Bool] = [:]
+    /// Sessions taken on so far (`SessionEntry.order`).
+    var attached = 0
+    /// Direct attempts started so far.
+    var attempts = 0
+}
+
+/// Moving a relayed session to the direct path (docs/PROTOCOL.md §14.11), as Tailscale's DERP
+/// does: a session that went through the relay keeps trying the direct path in the background
+/// (when it is ready, when discovery reports the peer, then with backoff); once a direct session
+/// with the same peer is established, trusted and caught up, it carries the conversation, the
+/// relayed one's unacknowledged messages go out again on it, and the relayed one is closed with
+/// bye. A call moves with it. Both peers may try at once: `SessionPreference` keeps the same
+/// session on both sides.
+extension ChatController {
+    // MARK: Which session
+
+    func candidate(_ entry: SessionEntry) -> SessionPreference.Candidate? {
+        guard let peer = entry.peer else { return nil }
+        return SessionPreference.Candidate(
+            relayed: entry.path == .relay, openedBy: entry.isOutgoing ? me : peer.peerID,
+            openedHere: entry.isOutgoing, order: entry.order)
+    }
+
+    /// The preferred of the sessions with `peer` that are not replaced and pass `include`.
+    func preferredSession(
+        with peer: PeerID, except excluded: ObjectIdentifier? = nil,
+        where include: (SessionEntry) -> Bool = { _ in true }
+    ) -> ObjectIdentifier? {
+        let found = sessions.compactMap { key, entry -> (ObjectIdentifier, SessionPreference.Candidate)? in
+            guard key != excluded, entry.peer?.peerID == peer, !entry.moved, !entry.refused, include(entry),
+                let candidate = candidate(entry)
+            else { return nil }
+            return (key, candidate)
+        }
+        return SessionPreference.best(of: found.map(\.1)).map { found[$0].0 }
+    }
+
+    /// The session with `peer` that would carry on if `key` ended: established, not refused,
+    /// not replaced (not necessarily ready yet).
+    func liveSession(with peer: PeerID, except key: ObjectIdentifier? = nil) -> ObjectIdentifier? {
+        preferredSession(with: peer, except: key)
+    }
+
+    /// Whether a session with `peer` other than `key` carries (or carried, and the conversation
+    /// did not end since) the conversation: a new session then joins it quietly.
+    func carriesConversation(with peer: PeerID, besides key: ObjectIdentifier) -> Bool {
+        if directPath.carriedByRelay[peer] != nil { return true }
+        return liveSession(with: peer, except: key).flatMap { sessions[$0]?.trusted } ?? false
+    }
+
+    // MARK: Handing over
+
+    /// A session with `peer` became ready, or one ended beside another. If the preferred ready
+    /// session is direct, the sessions it makes redundant (`SessionPreference.closes`) are
+    /// closed with bye, after what they had not got acknowledged is sent again on it (the
+    /// outbox holds it; the peer's store keeps one copy), and a move from the relay is
+    /// announced. If it is relayed, the direct path is tried.
+    func settleSessions(with peer: PeerInfo) async {
+        let id = peer.peerID
+        guard let best = readySession(with: id), let kept = sessions[best], let keptCandidate = candidate(kept) else {
+            return
+        }
+        var closing: [any ChatLink] = []
+        // A notice still waiting for a round trip on a session closed now is said on this one.
+        var announce = false
+        if !keptCandidate.relayed {
+            stopDirectPath(to: id)
+            for (key, entry) in sessions where key != best && entry.peer?.peerID == id && !entry.moved && !entry.refused
+            {
+                guard let other = candidate(entry), SessionPreference.closes(keptCandidate, other) else { continue }
+                // Nothing new goes on it, and its pending messages are no longer its own.
+                sessions[key]?.moved = true
+                sessions[key]?.pending.removeAll()
+                announce = announce || entry.announceMove
+                sessions[key]?.announceMove = false
+                closing.append(entry.link)
+            }
+        }
+        let moved = !keptCandidate.relayed && directPath.carriedByRelay[id] == true
+        directPath.carriedByRelay[id] = keptCandidate.relayed
+        if directPath.resendDue.remove(id) != nil || !closing.isEmpty {
+            await resendOutbox(to: peer, on: best, announce: false)
+        }
+        for link in closing { Task { await link.close(reason: .moved) } }
+        publishPeers()
+        if moved || announce { await announceMove(of: peer, on: best) }
+        if keptCandidate.relayed { considerDirectPath(to: id, .relayedReady) }
+    }
+
+    /// `entry` ended while the peer has another live session (it was replaced, or the peer
+    /// closed it after moving to the direct path, or lost it), or the peer closed it saying it
+    /// moved (to a session not up here yet): no notice, no failure. What it had not got
+    /// acknowledged goes out on the session kept once that one is ready. False otherwise: an
+    /// ordinary end.
+    func endedBeside(_ entry: SessionEntry, reason: CloseReason) -> Bool {
+        guard let peer = entry.peer else { return false }
+        guard let next = liveSession(with: peer.peerID), let kept = sessions[next] else {
+            // The peer moved the conversation to a session whose handshake has not finished
+            // here yet: nothing is lost (the outbox goes out on that session), nobody left.
+            return reason == .peerClosed(.moved)
+        }
+        if entry.path == .direct, entry.isOutgoing, !entry.ready, directPath.schedules[peer.peerID] != nil {
+            // Our direct attempt got a session that never took over: try again later.
+            directPathFailed(to: peer.peerID, reason: reason.description)
+        }
+        if !entry.pending.isEmpty { directPath.resendDue.insert(peer.peerID) }
+        if entry.announceMove { sessions[next]?.announceMove = true }
+        if kept.ready { Task { await self.settleSessions(with: peer) } }
+        return true
+    }
+
+    /// Says the session moved, with the direct session's round trip (at its first measurement).
+    private func announceMove(of peer: PeerInfo, on key: ObjectIdentifier) async {
+        guard let link = sessions[key]?.link else { return }
+        if let roundTrip = await link.roundTrip() {
+            showMoved(peer, roundTrip: roundTrip)
+        } else {
+            sessions[key]?.announceMove = true
+        }
+    }
+
+    /// A round trip measured on a session (keepalive or acknowledgement).
+    func measured(_ roundTrip: Duration, on key: ObjectIdentifier) {
+        guard sessions[key]?.announceMove == true, let peer = sessions[key]?.peer else { return }
+        sessions[key]?.announceMove = false
+        showMoved(peer, roundTrip: roundTrip)
+    }
+
+    private func showMoved(_ peer: PeerInfo, roundTrip: Duration) {
+        show(
+            .notice(
+                "moved \(LineOutput.sanitize(peer.nickname)) to the direct path (rtt \(roundTrip.millisecondsText))",
+                in: .peer(peer.peerID.description)))
+    }
+
+    // MARK: Trying the direct path
+
+    /// Whether to keep trying the direct path to `peer`: discovery runs, the session in use
+    /// with it is relayed, and its path choice is not `relay`.
+    func directPathWanted(to peer: PeerID) -> Bool {
+        guard directPath.connector != nil, pathChoice(for: peer) != .relay, let key = readySession(with: peer) else {
+            return false
+        }
+        return sessions[key]?.path == .relay
+    }
+
+    /// Starts an attempt, or sets the timer for the next, as the peer's schedule says, when
+    /// discovery knows where the peer is and no direct session with it is up or coming up;
+    /// forgets the schedule when the direct path is no longer wanted.
+    func considerDirectPath(to peer: PeerID, _ trigger: DirectPathSchedule.Trigger) {
+        guard directPathWanted(to: peer) else {
+            stopDirectPath(to: peer)
+            return
+        }
+        guard let route = discovered[peer],
+            !sessions.values.contains(where: { $0.peer?.peerID == peer && !$0.moved && $0.path == .direct })
+        else { return }
+        var schedule = directPath.schedules[peer] ?? directPath.template
+        let decision = schedule.decide(trigger, now: .now())
+        directPath.schedules[peer] = schedule
+        switch decision {
+        case .attempt: attemptDirectPath(to: route)
+        case .wait(let deadline): armDirectPathTimer(for: peer, at: deadline)
+        case .none: break
+        }
+    }
+
+    /// Connects and runs the handshake beside the relayed session, which nothing here
+    /// disturbs; a session established is taken on like any other (and replaces the relayed
+    /// one once ready).
+    private func attemptDirectPath(to route: DiscoveredPeer) {
+        guard let connect = directPath.connector else { return }
+        directPath.attempts += 1
+        let peer = route.peerID
+        Task {
+            do {
+                let connection = try await connect(route)
+                do {
+                    _ = try await connection.established()
+                } catch {
+                    await connection.close()
+                    throw error
+                }
+                await self.directPathOpened(connection, to: peer)
+            } catch {
+                self.directPathFailed(to: peer, reason: "\(error)")
+            }
+        }
+    }
+
+    private func directPathOpened(_ connection: PeerConnection, to peer: PeerID) async {
+        directPath.schedules[peer]?.opened()
+        guard directPath.connector != nil else {  // quitting
+            await connection.close()
+            return
+        }
+        attach(connection, isOutgoing: true, dialed: peer)
+    }
+
+    /// An attempt failed: quietly (one notice per relayed session), the next after backoff.
+    private func directPathFailed(to peer: PeerID, reason: String) {
+        var schedule = directPath.schedules[peer] ?? directPath.template
+        let next = schedule.failed(now: .now(), unit: Double.random(in: 0..<1))
+        directPath.schedules[peer] = schedule
+        guard directPathWanted(to: peer) else { return }
+        if schedule.failures == 1 {
+            let nick = LineOutput.sanitize(nickname(of: peer))
+            show(
+                .notice(
+                    "direct path to \(nick) not up (\(LineOutput.sanitize(reason))); staying on the relay, trying again in the background",
+                    in: .peer(peer.description)))
+        }
+        armDirectPathTimer(for: peer, at: next)
+    }
+
+    private func armDirectPathTimer(for peer: PeerID, at deadline: Instant) {
+        directPath.timers[peer]?.cancel()
+        let delay = max(deadline - .now(), .zero)
+        directPath.timers[peer] = Task {
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            self.directPathDue(peer)
+        }
+    }
+
+    private func directPathDue(_ peer: PeerID) {
+        directPath.timers[peer] = nil
+        considerDirectPath(to: peer, .due)
+    }
+
+    func stopDirectPath(to peer: PeerID) {
+        directPath.timers.removeValue(forKey: peer)?.cancel()
+        directPath.schedules[peer] = nil
+    }
+
+    /// The last session with `peer` ended: nothing to move any more.
+    func forgetDirectPath(to peer: PeerID) {
+        guard liveSession(with: peer) == nil else { return }
+        stopDirectPath(to: peer)
+        directPath.resendDue.remove(peer)
+        directPath.carriedByRelay[peer] = nil
+    }
+
+    /// Quitting: no more attempts.
+    func stopDirectPaths() {
+        directPath.connector = nil
+        for timer in directPath.timers.values { timer.cancel() }
+        directPath.timers.removeAll()
+        directPath.schedules.removeAll()
+    }
+
+    /// Shorter backoff for tests (the protocol's defaults: 5 s doubling to 60 s).
+    func configureDirectPathForTestingOnly(initial: Duration, maximum: Duration, routeChangeGap: Duration) {
+        directPath.template = DirectPathSchedule(initial: initial, maximum: maximum, routeChangeGap: routeChangeGap)
+    }
+}
