@@ -263,3 +263,35 @@ extension RelayLoopbackTests {
         try await task.value
     }
 }
+
+extension RelayLoopbackTests {
+    /// A burst far larger than a turn (`RelayConfig.messagesPerTurn`) in one write: the relay
+    /// takes it a few messages at a time, and every message arrives, in order.
+    @Test func aBurstInOneWriteArrivesWholeAndInOrder() async throws {
+        var config = RelayConfig()
+        config.messagesPerTurn = 3
+        let (server, port, task) = try await Self.startRelay(config)
+        let receiver = try RawClient(port: port, identity: People.carol)
+        receiver.register()
+        let sender = try RawClient(port: port, identity: People.mallory)
+        sender.register()
+        var burst: [UInt8] = []
+        sender.perform(sender.link.send(.open(circuit: 1, peer: People.carol.peerID.bytes)))
+        let count = 500
+        for n in 0..<count {
+            for case .send(let bytes) in sender.link.send(.data(circuit: 1, payload: Array("\(n)".utf8))) {
+                burst += bytes
+            }
+        }
+        sender.write(burst)
+        let end = ContinuousClock.now + .seconds(10)
+        func data() -> [[UInt8]] {
+            receiver.received.compactMap { if case .data(_, let payload) = $0 { payload } else { nil } }
+        }
+        while data().count < count && !receiver.closed && ContinuousClock.now < end { receiver.readOnce() }
+        #expect(data() == (0..<count).map { Array("\($0)".utf8) })
+        #expect(try await server.snapshot().counters.messagesForwarded == count)
+        await server.shutdown()
+        try await task.value
+    }
+}
