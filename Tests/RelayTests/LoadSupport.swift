@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
@@ -21,20 +22,22 @@ enum LoadSupport {
         return Int(limit.rlim_cur)
     }
 
-    /// Waits until the peer has closed each of `fds` (EOF or reset) or `deadline` passes; returns
-    /// when each closed (nil: still open). Polls without blocking, so it can run on the
-    /// cooperative pool; whatever arrives on a socket is read and discarded.
-    static func closeTimes(of fds: [Int32], until deadline: ContinuousClock.Instant) async
-        -> [ContinuousClock.Instant?]
-    {
-        var closedAt = [ContinuousClock.Instant?](repeating: nil, count: fds.count)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while closedAt.contains(where: { $0 == nil }) && ContinuousClock.now < deadline {
-            var polls = fds.indices.filter { closedAt[$0] == nil }.map {
-                pollfd(fd: fds[$0], events: Int16(POLLIN), revents: 0)
-            }
-            let ready = poll(&polls, nfds_t(polls.count), 0)
-            if ready > 0 {
+    /// Starts watching `fds` at once, on a thread of its own (so that the times are right however
+    /// busy the test's tasks are), until the peer has closed each (EOF or reset) or `deadline`
+    /// passes; `value` gives when each closed (nil: still open). Whatever arrives on a socket is
+    /// read and discarded.
+    static func watchCloses(of fds: [Int32], until deadline: ContinuousClock.Instant) -> Task<
+        [ContinuousClock.Instant?], Never
+    > {
+        let result = NIOLockedValueBox<[ContinuousClock.Instant?]?>(nil)
+        Thread {
+            var closedAt = [ContinuousClock.Instant?](repeating: nil, count: fds.count)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while closedAt.contains(where: { $0 == nil }) && ContinuousClock.now < deadline {
+                var polls = fds.indices.filter { closedAt[$0] == nil }.map {
+                    pollfd(fd: fds[$0], events: Int16(POLLIN), revents: 0)
+                }
+                guard poll(&polls, nfds_t(polls.count), 10) > 0 else { continue }
                 let now = ContinuousClock.now
                 for entry in polls where entry.revents != 0 {
                     let n = buffer.withUnsafeMutableBytes {
@@ -44,11 +47,13 @@ enum LoadSupport {
                         if let index = fds.firstIndex(of: entry.fd) { closedAt[index] = now }
                     }
                 }
-            } else {
-                try? await Task.sleep(for: .milliseconds(10))
             }
+            result.withLockedValue { $0 = closedAt }
+        }.start()
+        return Task {
+            while result.withLockedValue({ $0 }) == nil { try? await Task.sleep(for: .milliseconds(20)) }
+            return result.withLockedValue { $0 } ?? []
         }
-        return closedAt
     }
 
     /// `GET /metrics` from a relay's metrics listener on loopback; the body.
