@@ -395,9 +395,9 @@ _parley_call() {
 
 _parley_peers() {
     repeating_flags=()
-    non_repeating_flags=(--json --watch --stats --version -h --help)
+    non_repeating_flags=(--json --watch --stats --rtt --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --relay --relay-fingerprint --relay-network --wait)
+    non_repeating_options=(--home --relay --relay-fingerprint --relay-network --wait --path --direct-timeout --timeout)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -418,6 +418,16 @@ _parley_peers() {
         return
         ;;
     '--wait')
+        return
+        ;;
+    '--path')
+        __parley_add_completions -W 'auto'$'\n''direct'$'\n''relay'
+        return
+        ;;
+    '--direct-timeout')
+        return
+        ;;
+    '--timeout')
         return
         ;;
     esac

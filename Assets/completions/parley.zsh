@@ -198,6 +198,7 @@ _parley_call() {
 
 _parley_peers() {
     local -i ret=1
+    local -ar ___path=('auto' 'direct' 'relay')
     local -ar arg_specs=(
         '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
         '*--interface[Discover only on this network interface (repeatable; default\: every interface that is up and multicast-capable).]:name:'
@@ -208,6 +209,10 @@ _parley_peers() {
         '--json[Print JSON (with --watch, one JSON object per line).]'
         '--watch[Keep running and print every change until interrupted.]'
         '--stats[Also print the datagrams received and dropped, by reason.]'
+        '--rtt[Open a session to each peer and print the path it takes and its round trip (the peer sees it).]'
+        '--path[auto\: direct first, the relay beside it if direct is not up within --direct-timeout; direct\: never the relay; relay\: always (default\: auto).]:auto|direct|relay:{__parley_complete "${___path[@]}"}'
+        '--direct-timeout[With --path auto, seconds the direct path has before the relay path starts beside it.]:seconds:'
+        '--timeout[With --rtt, seconds each peer has to be reached and measured.]:seconds:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -93,6 +93,12 @@ public final class PeerConnection: Sendable {
     /// The session's counters. On the channel's event loop only; for tests.
     var handlerStats: SessionStats { handler.value.stats }
 
+    /// Sends a ping now; `.roundTrip` follows on `events` when its pong arrives. Throws
+    /// `SendError` when the session is not established.
+    public func ping() async throws {
+        try await channel.eventLoop.submit { try self.handler.value.ping() }.get()
+    }
+
     public func roundTrip() async -> Duration? {
         try? await channel.eventLoop.submit { self.handler.value.roundTrip }.get()
     }

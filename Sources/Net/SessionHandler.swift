@@ -101,6 +101,11 @@ final class SessionHandler: ChannelInboundHandler {
         perform(machine.close(now: .now(), reason: reason))
     }
 
+    /// A ping now; its round trip comes as a `.roundTrip` event.
+    func ping() throws(SendError) {
+        perform(try machine.ping(now: .now()))
+    }
+
     // MARK: Carrying out actions
 
     /// Carries out a batch of actions: first every write, flushed, so that the bytes are with the

@@ -17,6 +17,14 @@ struct PeersCommand: AsyncParsableCommand {
             still checks each peer's and relay's identity in the handshake. With --relay it lists \
             instead the peers registered in your network on that relay (--relay lan: the relay \
             announced on the LAN) and exits.
+
+            With --rtt it measures instead: it lists the peers heard on the local network and, \
+            with --relay, those on the relay, each once; opens a session to each by the path \
+            --path chooses (direct to a peer heard on the local network, through the relay to \
+            one only the relay lists; with auto, direct first and the relay beside it after \
+            --direct-timeout), pings it three times, says goodbye, and prints the path and the \
+            median round trip, or 'unreachable' and why. Each peer has --timeout seconds; eight \
+            are measured at once. The session shows up in the peer's chat (connected, then left).
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -35,8 +43,21 @@ struct PeersCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also print the datagrams received and dropped, by reason.")
     var stats = false
 
+    @Flag(
+        name: .long,
+        help: "Open a session to each peer and print the path it takes and its round trip (the peer sees it).")
+    var rtt = false
+
+    @OptionGroup var pathOptions: PathOptions
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("With --rtt, seconds each peer has to be reached and measured.", valueName: "seconds"))
+    var timeout: Double = 5
+
     func validate() throws {
         guard wait >= 0, wait <= 3600 else { throw ValidationError("--wait must be between 0 and 3600 seconds") }
+        try validateProbe()
     }
 
     func run() async throws {
@@ -45,6 +66,7 @@ struct PeersCommand: AsyncParsableCommand {
 
     private func listPeers() async throws {
         let identity = try homeOptions.loadIdentity()
+        if rtt { return try await probePeers(identity: identity) }
         if relayOptions.relay != nil { return try await listRelayPeers(identity: identity) }
         let service: DiscoveryService
         do {

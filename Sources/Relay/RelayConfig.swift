@@ -14,7 +14,14 @@ public struct RelayConfig: Sendable {
     public var byteBurst: Int
     public var maxQueuedBytes: Int
     public var registerTimeout: Duration
+    /// Messages the relay takes from one client before it lets the others have their turn (see
+    /// `RelayConnectionHandler`): bounds how long one client's burst holds up everyone else.
+    public var messagesPerTurn = RelayConfig.defaultMessagesPerTurn
     public var link: RelayLinkMachine.Config
+    /// 4 small messages are about half a millisecond of the relay's work in a debug build (a
+    /// twentieth of that optimised); a client that sends more at once has the rest taken in its
+    /// next turns, each after the other clients' ready input.
+    public static let defaultMessagesPerTurn = 4
     /// FOR TESTS ONLY: sees every byte the relay reads from a client and the plaintext of every
     /// message it decrypts, so a test can prove what the relay could learn.
     var tapForTestingOnly: (@Sendable ([UInt8]) -> Void)?

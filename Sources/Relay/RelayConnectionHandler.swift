@@ -15,6 +15,9 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     private var timer: Scheduled<Void>?
     private var timerDeadline: Instant?
     private var resume: Scheduled<Void>?
+    /// Whole messages wait in the link, more than one turn's worth: reading is off and their
+    /// next turn is queued on the event loop.
+    private var turnQueued = false
     /// Why this side is closing the connection, counted once it is closed.
     private var dropReason: RelayDropReason?
     private var removed = false
@@ -54,9 +57,46 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         if let tap = hub.config.tapForTestingOnly { tap(Array(buffer.readableBytesView)) }
+        // While messages wait for their turn (or the bucket), bytes still in flight are only
+        // buffered: the waiting messages go first.
+        let limit = turnQueued || resume != nil ? 0 : hub.config.messagesPerTurn
+        buffer.withUnsafeReadableBytes { receive($0, limit: limit) }
+    }
+
+    // MARK: Fair turns
+
+    /// A client's next turn comes at least this much later. The event loop runs every task
+    /// that is due before it looks at its sockets again, so a turn queued for "now" would run
+    /// at once; one due a little later runs after the I/O that is ready by then.
+    static let turnGap = TimeAmount.microseconds(100)
+
+    /// Takes at most `limit` whole messages from the link. When more wait, the client reads no
+    /// more and the rest get a turn later, after the other clients' ready input: one client's
+    /// burst never holds up the others for more than `messagesPerTurn` messages, however much
+    /// one read brought in.
+    private func receive(_ bytes: some Sequence<UInt8>, limit: Int) {
         let skipped = link.unknownMessagesSkipped
-        perform(buffer.withUnsafeReadableBytes { link.receive($0, now: .now()) })
+        perform(link.receive(bytes, now: .now(), limit: limit))
         for _ in skipped..<link.unknownMessagesSkipped { hub.count(.unknownType) }
+        guard let context, !removed, link.hasBufferedMessage else { return }
+        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        // Paused by the bucket: its resume takes the next turn.
+        guard !turnQueued, resume == nil else { return }
+        turnQueued = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: Self.turnGap) {
+            bound.value.turnQueued = false
+            bound.value.nextTurn()
+        }
+    }
+
+    /// The waiting messages' turn; once none wait (and the bucket allows), reading resumes.
+    private func nextTurn() {
+        guard let context, !removed, resume == nil else { return }
+        if link.hasBufferedMessage { receive([], limit: hub.config.messagesPerTurn) }
+        guard resume == nil, !turnQueued, !link.hasBufferedMessage else { return }
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        context.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -101,9 +141,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     private func resumeReading() {
         resume = nil
-        guard let context else { return }
-        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
-        context.read()
+        nextTurn()
     }
 
     // MARK: Actions

@@ -111,11 +111,19 @@ public struct RelayLinkMachine: Sendable {
         return role == .client ? writeHandshake(payload: []) : []
     }
 
-    public mutating func receive(_ bytes: some Sequence<UInt8>, now: Instant) -> [RelayLinkAction] {
+    /// Bytes from the connection, in any segmentation; then at most `limit` whole messages are
+    /// taken from what is buffered (the relay takes a few per client at a time, so that one
+    /// client's burst cannot hold up the others). The rest wait: `hasBufferedMessage` says so,
+    /// and a later call, with or without new bytes, goes on with them.
+    public mutating func receive(_ bytes: some Sequence<UInt8>, now: Instant, limit: Int = .max)
+        -> [RelayLinkAction]
+    {
         if case .closed = state { return [] }
         reassembler.append(bytes)
         var actions: [RelayLinkAction] = []
-        while true {
+        var taken = 0
+        while taken < limit {
+            taken += 1
             let message: [UInt8]
             do {
                 guard let next = try reassembler.next() else { break }
@@ -134,6 +142,9 @@ public struct RelayLinkMachine: Sendable {
         }
         return actions
     }
+
+    /// A whole message is buffered that `receive` held back by its `limit`.
+    public var hasBufferedMessage: Bool { !isClosed && reassembler.hasCompleteMessage }
 
     /// Encrypts one message for the other side. Nothing happens unless the link is established.
     public mutating func send(_ message: RelayMessage) -> [RelayLinkAction] {

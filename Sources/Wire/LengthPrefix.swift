@@ -33,6 +33,14 @@ public struct LengthPrefixReassembler: Sendable {
     /// Bytes received but not yet returned as a message.
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
+    /// True when `next` would return a message (or throw for an oversized header) without
+    /// more bytes.
+    public var hasCompleteMessage: Bool {
+        guard bufferedByteCount >= LengthPrefix.headerLength else { return false }
+        let length = Int(buffer[readIndex]) << 8 | Int(buffer[readIndex + 1])
+        return length > maxMessageLength || bufferedByteCount >= LengthPrefix.headerLength + length
+    }
+
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         buffer.append(contentsOf: bytes)
     }

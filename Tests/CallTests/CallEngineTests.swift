@@ -27,9 +27,10 @@ struct CallEngineTests {
     /// Both sides call each other at once: each sees the other's invite while its own is out.
     /// The invite with the larger call ID wins on both sides, and audio flows both ways.
     @Test func glareEndsInOneCallOnBothSides() async throws {
-        let pair = try await EnginePair.open(
-            alice: Self.options(input: .file(Self.speech, repeating: true)),
-            bob: Self.options(input: .file(Self.speech, repeating: true)), serving: false)
+        // Glare, not media timeouts, is tested here: a timeout a loaded machine cannot miss.
+        var options = Self.options(input: .file(Self.speech, repeating: true))
+        options.timers.mediaTimeout = .seconds(15)
+        let pair = try await EnginePair.open(alice: options, bob: options, serving: false)
         defer { Task { await pair.close() } }
         // Both invites go out before either side reads anything.
         try await pair.alice.place(to: pair.bobID)

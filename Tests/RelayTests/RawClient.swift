@@ -16,11 +16,16 @@ final class RawClient {
     var closed = false
 
     /// Connects; does not start the handshake.
-    init(port: Int, identity: LocalIdentity = People.mallory, receiveBuffer: Int32? = nil) throws {
+    init(port: Int, identity: LocalIdentity = People.mallory, receiveBuffer: Int32? = nil, sendBuffer: Int32? = nil)
+        throws
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if var size = sendBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -118,3 +118,32 @@ import Wire
         #expect(backoff.next(unit: 0.5) == .milliseconds(375))
     }
 }
+
+extension RelayLinkTests {
+    /// `receive(_:now:limit:)`: the relay takes a few messages per client at a time; the rest
+    /// wait in the link, whole and in order.
+    @Test func aLimitTakesSomeMessagesAndKeepsTheRestInOrder() {
+        var pair = LinkPair()
+        pair.handshake()
+        var bytes: [UInt8] = []
+        for n in 0..<7 {
+            for case .send(let framed) in pair.client.send(.data(circuit: 1, payload: [UInt8(n)])) { bytes += framed }
+        }
+        // All seven arrive in one read, the last one short of its final byte.
+        var taken: [RelayMessage] = []
+        func take(_ actions: [RelayLinkAction]) -> Int {
+            let messages = actions.compactMap { if case .message(let m) = $0 { m } else { nil } }
+            taken += messages
+            return messages.count
+        }
+        #expect(take(pair.relay.receive(bytes.dropLast(), now: pair.now, limit: 4)) == 4)
+        #expect(pair.relay.hasBufferedMessage)
+        #expect(take(pair.relay.receive([], now: pair.now, limit: 4)) == 2)
+        #expect(!pair.relay.hasBufferedMessage, "the last one is not whole yet")
+        #expect(take(pair.relay.receive(bytes.suffix(1), now: pair.now, limit: 0)) == 0)
+        #expect(pair.relay.hasBufferedMessage)
+        #expect(take(pair.relay.receive([], now: pair.now, limit: 4)) == 1)
+        #expect(taken == (0..<7).map { RelayMessage.data(circuit: 1, payload: [UInt8($0)]) })
+        #expect(!pair.relay.hasBufferedMessage)
+    }
+}

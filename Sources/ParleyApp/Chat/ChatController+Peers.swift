@@ -120,9 +120,11 @@ extension ChatController {
         for (entry, peer) in live.sorted(by: { $0.1.nickname < $1.1.nickname }) {
             let rtt = await entry.link.roundTrip().map(\.millisecondsText) ?? "-"
             let mark = known[peer.peerID]?.verified == true ? " verified" : ""
+            // The path: a relayed session's address already reads "relay HOST:PORT".
+            let path = entry.link.path == .relay ? entry.address : "direct \(entry.address)"
             show(
                 .notice(
-                    "\(LineOutput.sanitize(peer.nickname)) \(peer.fingerprint) \(entry.address) rtt \(rtt)\(mark)",
+                    "\(LineOutput.sanitize(peer.nickname)) \(peer.fingerprint) \(path) rtt \(rtt)\(mark)",
                     in: conversation))
         }
         let away = known.values.filter {

@@ -1,0 +1,95 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `parley relay` as a process of its own (the binary `swift build` put beside the tests), so
+/// that a load test's clients and the relay do not share a process: the relay's event loop then
+/// competes with the clients only for the CPU, as it would in use.
+final class RelayProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    let metricsPort: Int
+    let fingerprint: String
+    private let home: String
+
+    static var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("parley")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/parley")
+    }
+
+    private init(process: Process, port: Int, metricsPort: Int, fingerprint: String, home: String) {
+        self.process = process
+        self.port = port
+        self.metricsPort = metricsPort
+        self.fingerprint = fingerprint
+        self.home = home
+    }
+
+    /// Starts a relay on a free loopback port with metrics; returns once it listens.
+    static func start() async throws -> RelayProcess {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw RelayProcessError("parley binary not found at \(binary.path); run swift build first")
+        }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("parley-relay-\(UUID().uuidString)")
+            .path
+        let process = Process()
+        let arguments = [
+            "relay", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--log-level", "error", "--home", home,
+        ]
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        let text = NIOLockedValueBox("")
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = String(decoding: handle.availableData, as: UTF8.self)
+            text.withLockedValue { $0 += chunk }
+        }
+        try process.run()
+        let end = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < end {
+            let lines = text.withLockedValue { $0 }.split(separator: "\n")
+            if let listening = lines.first(where: { $0.hasPrefix("listening on 127.0.0.1:") }),
+                let metrics = lines.first(where: { $0.hasPrefix("metrics on http://127.0.0.1:") }),
+                let fingerprint = lines.first(where: { $0.hasPrefix("fingerprint ") }),
+                let port = Int(listening.split(separator: ":").last ?? ""),
+                let metricsPort = Int(metrics.split(separator: ":").last?.split(separator: "/").first ?? "")
+            {
+                return RelayProcess(
+                    process: process, port: port, metricsPort: metricsPort,
+                    fingerprint: String(fingerprint.dropFirst("fingerprint ".count)), home: home)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.terminate()
+        throw RelayProcessError("the relay did not start: \(text.withLockedValue { $0 })")
+    }
+
+    /// SIGKILL at once, if it still runs (for a test that ends early); removes its home.
+    func kill() {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: home)
+    }
+
+    /// SIGTERM, then waits for the exit (SIGKILL after 5 s); removes the relay's home.
+    func stop() async {
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGTERM) }
+        let end = ContinuousClock.now + .seconds(5)
+        while process.isRunning && ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: home)
+    }
+}
+
+struct RelayProcessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
