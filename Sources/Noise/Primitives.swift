@@ -41,27 +41,35 @@ extension NoiseSuite {
 
     // MARK: ENCRYPT / DECRYPT (ChaChaPoly)
 
-    /// 32 bits of zeros followed by the little-endian 64-bit counter (spec §12.3).
+    /// 32 bits of zeros followed by the little-endian 64-bit counter (spec §12.3), built on the
+    /// stack.
     static func chaChaNonce(_ n: UInt64) -> ChaChaPoly.Nonce {
-        var bytes = [UInt8](repeating: 0, count: 12)
-        withUnsafeBytes(of: n.littleEndian) { bytes.replaceSubrange(4..<12, with: $0) }
         do {
-            return try ChaChaPoly.Nonce(data: bytes)
+            return try withUnsafeBytes(of: nonceWords(n)) { try ChaChaPoly.Nonce(data: $0) }
         } catch {
             preconditionFailure("a 12-byte ChaChaPoly nonce was rejected: \(error)")
         }
     }
 
+    /// The nonce's 12 bytes as three little-endian words: zero, the counter's low half, its high
+    /// half.
+    private static func nonceWords(_ n: UInt64) -> (UInt32, UInt32, UInt32) {
+        (0, UInt32(truncatingIfNeeded: n).littleEndian, UInt32(truncatingIfNeeded: n >> 32).littleEndian)
+    }
+
     /// ENCRYPT(k, n, ad, plaintext): ciphertext followed by the 16-byte tag.
     static func encrypt(key: SymmetricKey, nonce: UInt64, ad: [UInt8], plaintext: [UInt8]) -> [UInt8] {
+        let box: ChaChaPoly.SealedBox
         do {
-            let box = try ChaChaPoly.seal(plaintext, using: key, nonce: chaChaNonce(nonce), authenticating: ad)
-            // combined = nonce (12) || ciphertext || tag; Noise sends no nonce.
-            return Array(box.combined.dropFirst(12))
+            box = try ChaChaPoly.seal(plaintext, using: key, nonce: chaChaNonce(nonce), authenticating: ad)
         } catch {
             // Only a key that is not 32 bytes can make this fail, and CipherState
             // admits no other.
             preconditionFailure("ChaChaPoly.seal failed with a 32-byte key: \(error)")
+        }
+        // combined = nonce (12) || ciphertext || tag; Noise sends no nonce. One copy.
+        return box.combined.withUnsafeBytes { combined in
+            [UInt8](UnsafeRawBufferPointer(rebasing: combined[nonceLength...]))
         }
     }
 
@@ -70,14 +78,14 @@ extension NoiseSuite {
     static func decrypt(
         key: SymmetricKey, nonce: UInt64, ad: [UInt8], ciphertext: ArraySlice<UInt8>
     ) throws(NoiseError) -> [UInt8] {
-        let split = ciphertext.endIndex - tagLength
+        // The sealed box in its combined form (nonce || ciphertext || tag), built in one buffer:
+        // cheaper than letting the box join nonce, ciphertext and tag itself.
+        var combined = Data(capacity: nonceLength + ciphertext.count)
+        withUnsafeBytes(of: nonceWords(nonce)) { combined.append(contentsOf: $0) }
+        ciphertext.withUnsafeBufferPointer { combined.append($0) }
         do {
-            let box = try ChaChaPoly.SealedBox(
-                nonce: chaChaNonce(nonce),
-                ciphertext: ciphertext[ciphertext.startIndex..<split],
-                tag: ciphertext[split...]
-            )
-            return Array(try ChaChaPoly.open(box, using: key, authenticating: ad))
+            let opened = try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: combined), using: key, authenticating: ad)
+            return opened.withUnsafeBytes { [UInt8]($0) }
         } catch {
             throw .decryptionFailed
         }

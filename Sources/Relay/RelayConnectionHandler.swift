@@ -12,16 +12,25 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     private var link: RelayLinkMachine
     private var id: RelayCore.ClientID?
     private var context: ChannelHandlerContext?
+    /// The scheduled timer and when it fires. It is moved only to an earlier deadline: a later one
+    /// (the idle deadline moves with every message) waits until it fires, which re-arms it.
     private var timer: Scheduled<Void>?
     private var timerDeadline: Instant?
+    /// Until the client registered, its registration deadline counts for the timer too.
+    private var registered = false
     private var resume: Scheduled<Void>?
+    /// Written to but not flushed: the hub flushes it at the end of the read batch.
+    private var flushPending = false
     /// Why this side is closing the connection, counted once it is closed.
     private var dropReason: RelayDropReason?
     private var removed = false
+    private let tap: (@Sendable ([UInt8]) -> Void)?
 
     init(hub: RelayHub, credentials: SessionCredentials) {
         self.hub = hub
-        link = RelayLinkMachine(role: .relay, credentials: credentials, config: hub.config.link)
+        let config = hub.config
+        link = RelayLinkMachine(role: .relay, credentials: credentials, config: config.link)
+        tap = config.tapForTestingOnly
     }
 
     var queuedBytes: Int {
@@ -53,10 +62,18 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        if let tap = hub.config.tapForTestingOnly { tap(Array(buffer.readableBytesView)) }
+        if let tap { tap(Array(buffer.readableBytesView)) }
+        hub.beginBatch()
         let skipped = link.unknownMessagesSkipped
         perform(buffer.withUnsafeReadableBytes { link.receive($0, now: .now()) })
         for _ in skipped..<link.unknownMessagesSkipped { hub.count(.unknownType) }
+    }
+
+    /// What this batch of reads made the relay write, to whichever clients, goes out now: one
+    /// flush per client and batch, not one per message.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        hub.endBatch()
+        context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -66,11 +83,14 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        hub.endBatch()
         finish()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A read error ends the batch without a read-complete.
+        hub.endBatch()
         context.close(promise: nil)
     }
 
@@ -82,7 +102,15 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     // MARK: From the hub
 
     func send(_ message: RelayMessage) {
+        if case .registered = message { registered = true }
         perform(link.send(message))
+    }
+
+    /// Flushes what was written during a read batch (the hub calls it at the batch's end).
+    func flushNow() {
+        guard flushPending else { return }
+        flushPending = false
+        context?.flush()
     }
 
     /// Closes the connection; `reason` is counted (nil: a shutdown, not a drop).
@@ -121,7 +149,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
                 if let id { hub.authenticated(id, as: peer, payload: link.peerPayload ?? []) }
             case .message(let message):
                 guard let id else { continue }
-                if let tap = hub.config.tapForTestingOnly { tap(RelayCodec.encode(message)) }
+                if let tap { tap(RelayCodec.encode(message)) }
                 let size: Int
                 if case .data(_, let payload) = message { size = payload.count + 24 } else { size = 24 }
                 hub.received(message, from: id, size: size)
@@ -131,12 +159,20 @@ final class RelayConnectionHandler: ChannelInboundHandler {
                 shouldClose = true
             }
         }
-        if wrote { context?.flush() }
         if shouldClose {
+            flushPending = false
+            context?.flush()
             context?.close(promise: nil)
-        } else {
-            armTimer()
+            return
         }
+        if wrote, !flushPending {
+            if hub.deferFlush(self) {
+                flushPending = true
+            } else {
+                context?.flush()
+            }
+        }
+        armTimer()
     }
 
     private func finish() {
@@ -148,13 +184,19 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         if let id { hub.removed(id, reason: dropReason) }
     }
 
+    /// Keeps the timer at or before the next deadline. A timer already due earlier is left as it
+    /// is: when it fires it finds nothing due yet and is armed again for the real deadline, so a
+    /// busy client costs one timer per idle timeout, not one per message.
     private func armTimer() {
         guard let context, let id else { return }
-        let deadline = [link.nextDeadline, hub.registerDeadline(of: id)].compactMap { $0 }.min()
-        guard deadline != timerDeadline else { return }
+        var deadline = link.nextDeadline
+        if !registered, let register = hub.registerDeadline(of: id) {
+            deadline = min(deadline ?? register, register)
+        }
+        guard let deadline else { return }
+        if let scheduled = timerDeadline, scheduled <= deadline { return }
         timer?.cancel()
         timerDeadline = deadline
-        guard let deadline else { return }
         let delay = max(.zero, deadline - .now())
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { bound.value.timerFired() }

@@ -23,6 +23,22 @@ public struct RelayCore: Sendable {
         var nextRelayCircuit = RelayCodec.relayCircuitBase
         var messages: RelayBucket
         var bytes: RelayBucket
+
+        enum Admission {
+            case unauthenticated
+            /// `pause`: read nothing more until then. `route`: for a data message of a registered
+            /// client, its circuit's other end (nil inside when the circuit is unknown).
+            case admitted(pause: Instant?, route: Circuit??)
+        }
+
+        /// Charges one message of `size` bytes to the buckets, and finds a data message's route.
+        /// Mutating so that the dictionary runs it in place: reading a client copies it whole.
+        mutating func admit(size: Int, circuit: UInt32?, now: Instant) -> Admission {
+            guard identity != nil else { return .unauthenticated }
+            let pause = RelayCore.later(messages.take(1, now: now), bytes.take(size, now: now))
+            guard let circuit, network != nil else { return .admitted(pause: pause, route: nil) }
+            return .admitted(pause: pause, route: .some(circuits[circuit]))
+        }
     }
 
     public let config: RelayConfig
@@ -92,6 +108,13 @@ public struct RelayCore: Sendable {
         counters.drops[reason, default: 0] += 1
     }
 
+    /// The later of two optional instants; nil when both are.
+    static func later(_ a: Instant?, _ b: Instant?) -> Instant? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return max(a, b)
+    }
+
     func drop(_ id: ClientID, _ reason: RelayDropReason) -> RelayAction {
         .disconnect(id, reason)
     }
@@ -101,15 +124,28 @@ public struct RelayCore: Sendable {
     /// One decoded message from an authenticated client; `size` is its length on the wire.
     public mutating func received(_ message: RelayMessage, from id: ClientID, size: Int, now: Instant) -> [RelayAction]
     {
-        guard var client = clients[id], let identity = client.identity else { return [] }
-        let pauseA = client.messages.take(1, now: now)
-        let pauseB = client.bytes.take(size, now: now)
-        clients[id] = client
+        var circuit: UInt32?
+        if case .data(let id, _) = message { circuit = id }
+        guard case .admitted(let pause, let route)? = clients[id]?.admit(size: size, circuit: circuit, now: now)
+        else { return [] }
         var actions: [RelayAction] = []
-        if let until = [pauseA, pauseB].compactMap({ $0 }).max() {
+        if let pause {
             count(.throttled)
-            actions.append(.pauseReading(id, until: until))
+            actions.append(.pauseReading(id, until: pause))
         }
+        // A data message of a registered client, the common case: forwarded without a copy of the
+        // client.
+        if case .data(_, let payload) = message, let route {
+            guard let route else {
+                count(.unknownCircuit)
+                return actions
+            }
+            counters.messagesForwarded += 1
+            counters.bytesForwarded += payload.count
+            actions.append(.send(route.peer, .data(circuit: route.peerCircuit, payload: payload)))
+            return actions
+        }
+        guard let client = clients[id], let identity = client.identity else { return actions }
         guard let network = client.network else {
             switch message {
             case .register(let network): return actions + register(id, identity: identity, network: network, now: now)
@@ -119,14 +155,8 @@ public struct RelayCore: Sendable {
             }
         }
         switch message {
-        case .data(let circuit, let payload):
-            guard let route = client.circuits[circuit] else {
-                count(.unknownCircuit)
-                return actions
-            }
-            counters.messagesForwarded += 1
-            counters.bytesForwarded += payload.count
-            return actions + [.send(route.peer, .data(circuit: route.peerCircuit, payload: payload))]
+        case .data:
+            return actions  // forwarded above
         case .open(let circuit, let peer):
             return actions + open(circuit, from: id, to: peer, network: network)
         case .close(let circuit):

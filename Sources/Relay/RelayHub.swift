@@ -12,6 +12,10 @@ final class RelayHub {
     private var nextID: RelayCore.ClientID = 1
     let logger: Logger
     private var shuttingDown = false
+    /// While one client's batch of reads is handled, the clients written to are flushed once, at
+    /// its end.
+    private var batching = false
+    private var toFlush: [RelayConnectionHandler] = []
 
     init(eventLoop: EventLoop, config: RelayConfig, logger: Logger) {
         self.eventLoop = eventLoop
@@ -71,6 +75,26 @@ final class RelayHub {
     }
 
     func count(_ reason: RelayDropReason) { core.count(reason) }
+
+    // MARK: Flushing once per read batch
+
+    func beginBatch() { batching = true }
+
+    /// False outside a batch: the caller flushes at once.
+    func deferFlush(_ handler: RelayConnectionHandler) -> Bool {
+        guard batching else { return false }
+        toFlush.append(handler)
+        return true
+    }
+
+    func endBatch() {
+        guard batching else { return }
+        batching = false
+        guard !toFlush.isEmpty else { return }
+        let handlers = toFlush
+        toFlush.removeAll(keepingCapacity: true)
+        for handler in handlers { handler.flushNow() }
+    }
 
     func perform(_ actions: [RelayAction]) {
         for action in actions {

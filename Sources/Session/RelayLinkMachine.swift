@@ -33,7 +33,9 @@ public struct RelayLinkMachine: Sendable {
     enum State: Sendable {
         case idle
         case handshaking(noise: HandshakeState, deadline: Instant)
-        case established(Established)
+        /// The transport is in `live`, outside the enum, so that every message updates it in
+        /// place instead of copying it out and back.
+        case established
         case closed(CloseReason)
     }
 
@@ -51,6 +53,8 @@ public struct RelayLinkMachine: Sendable {
     let credentials: SessionCredentials
     let keyGenerator: any NoiseKeyGenerator
     var state: State = .idle
+    /// Set while `state` is `.established`.
+    var live: Established?
     var reassembler = LengthPrefixReassembler(maxMessageLength: Limits.maxHandshakeMessage)
     /// The other side's identity payload as it arrived in the handshake (the relay keeps it so
     /// that senders of offline messages can check the recipient's key themselves).
@@ -68,10 +72,7 @@ public struct RelayLinkMachine: Sendable {
         self.keyGenerator = keyGenerator
     }
 
-    public var peer: PeerInfo? {
-        if case .established(let e) = state { return e.peer }
-        return nil
-    }
+    public var peer: PeerInfo? { live?.peer }
 
     public var isEstablished: Bool { peer != nil }
 
@@ -80,25 +81,30 @@ public struct RelayLinkMachine: Sendable {
         return false
     }
 
-    public var roundTrip: Duration? {
-        if case .established(let e) = state { return e.roundTrip }
-        return nil
-    }
+    public var roundTrip: Duration? { live?.roundTrip }
 
-    public var nextDeadline: Instant? {
+    /// When `tick` must next run. Stored, and refreshed by every event, so that an owner keeping
+    /// the machine in a class reads it without copying the whole machine.
+    public private(set) var nextDeadline: Instant?
+
+    private mutating func refreshDeadline() {
         switch state {
-        case .idle, .closed: nil
-        case .handshaking(_, let deadline): deadline
-        case .established(let e):
-            role == .client
-                ? min(e.lastPingSent + config.keepaliveInterval, e.lastReceived + config.idleTimeout)
-                : e.lastReceived + config.idleTimeout
+        case .idle, .closed: nextDeadline = nil
+        case .handshaking(_, let deadline): nextDeadline = deadline
+        case .established:
+            guard let lastReceived = live?.lastReceived, let lastPingSent = live?.lastPingSent else {
+                nextDeadline = nil
+                return
+            }
+            let idle = lastReceived + config.idleTimeout
+            nextDeadline = role == .client ? min(lastPingSent + config.keepaliveInterval, idle) : idle
         }
     }
 
     // MARK: Events
 
     public mutating func start(now: Instant) -> [RelayLinkAction] {
+        defer { refreshDeadline() }
         guard case .idle = state else { return [] }
         do {
             let noise = try HandshakeState(
@@ -112,6 +118,7 @@ public struct RelayLinkMachine: Sendable {
     }
 
     public mutating func receive(_ bytes: some Sequence<UInt8>, now: Instant) -> [RelayLinkAction] {
+        defer { refreshDeadline() }
         if case .closed = state { return [] }
         reassembler.append(bytes)
         var actions: [RelayLinkAction] = []
@@ -124,12 +131,15 @@ public struct RelayLinkMachine: Sendable {
                 actions += finish(.protocolViolation("\(error)"))
                 break
             }
+            let more: [RelayLinkAction]
             switch state {
-            case .idle: actions += finish(.protocolViolation("data before start"))
-            case .handshaking: actions += receiveHandshake(message, now: now)
-            case .established: actions += receiveTransport(message, now: now)
-            case .closed: break
+            case .idle: more = finish(.protocolViolation("data before start"))
+            case .handshaking: more = receiveHandshake(message, now: now)
+            case .established: more = receiveTransport(message, now: now)
+            case .closed: more = []
             }
+            // Most reads hold one message: its actions are the result as they are, not a copy.
+            if actions.isEmpty { actions = more } else { actions += more }
             if case .closed = state { break }
         }
         return actions
@@ -137,29 +147,30 @@ public struct RelayLinkMachine: Sendable {
 
     /// Encrypts one message for the other side. Nothing happens unless the link is established.
     public mutating func send(_ message: RelayMessage) -> [RelayLinkAction] {
-        guard case .established(var e) = state else { return [] }
+        defer { refreshDeadline() }
+        guard case .established = state, live != nil else { return [] }
         let sealed: [UInt8]
         do {
-            sealed = try e.transport.encrypt(RelayCodec.encode(message))
+            sealed = try live!.transport.encrypt(RelayCodec.encode(message))
         } catch {
             return finish(.protocolViolation("cannot encrypt: \(error)"))
         }
-        state = .established(e)
         return [.send(LengthPrefix.frame(sealed))]
     }
 
     public mutating func tick(now: Instant) -> [RelayLinkAction] {
+        defer { refreshDeadline() }
         switch state {
         case .idle, .closed:
             return []
         case .handshaking(_, let deadline):
             return now >= deadline ? finish(.handshakeTimedOut) : []
-        case .established(var e):
+        case .established:
+            guard let e = live else { return [] }
             if now >= e.lastReceived + config.idleTimeout { return finish(.peerTimedOut) }
             guard role == .client, now >= e.lastPingSent + config.keepaliveInterval else { return [] }
-            e.lastPingSent = now
-            e.outstandingPing = now.nanoseconds
-            state = .established(e)
+            live!.lastPingSent = now
+            live!.outstandingPing = now.nanoseconds
             return send(.ping(token: now.nanoseconds))
         }
     }
@@ -167,16 +178,19 @@ public struct RelayLinkMachine: Sendable {
     /// The owner ends the link; nothing is sent (the relay protocol has no goodbye: closing the
     /// TCP connection says it).
     public mutating func close(_ reason: CloseReason = .localClose) -> [RelayLinkAction] {
-        finish(reason)
+        defer { refreshDeadline() }
+        return finish(reason)
     }
 
     public mutating func connectionLost() -> [RelayLinkAction] {
-        finish(.connectionLost)
+        defer { refreshDeadline() }
+        return finish(.connectionLost)
     }
 
     mutating func finish(_ reason: CloseReason) -> [RelayLinkAction] {
         if case .closed = state { return [] }
         state = .closed(reason)
+        live = nil
         return [.closed(reason), .close]
     }
 }
