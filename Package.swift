@@ -135,6 +135,7 @@ let package = Package(
                 "Net", "Session", "Identity", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         // The relay's pure core, and a real relay with real clients on loopback.
