@@ -46,16 +46,20 @@ public struct CipherState: Sendable {
 
     // MARK: Typed-throwing core, used by SymmetricState and TransportState.
 
-    mutating func encryptWithAd(_ ad: [UInt8], _ plaintext: [UInt8]) throws(NoiseError) -> [UInt8] {
+    /// `headroom` zero bytes come first in the result, left for the caller.
+    mutating func encryptWithAd(_ ad: [UInt8], _ plaintext: [UInt8], headroom: Int = 0) throws(NoiseError)
+        -> [UInt8]
+    {
         guard let key else {
             guard plaintext.count <= NoiseSuite.maxMessageLength else { throw .messageTooLong }
-            return plaintext
+            return headroom == 0 ? plaintext : [UInt8](repeating: 0, count: headroom) + plaintext
         }
         guard plaintext.count + NoiseSuite.tagLength <= NoiseSuite.maxMessageLength else {
             throw .messageTooLong
         }
         guard nonce != NoiseSuite.reservedNonce else { throw .nonceExhausted }
-        let ciphertext = NoiseSuite.encrypt(key: key, nonce: nonce, ad: ad, plaintext: plaintext)
+        let ciphertext = NoiseSuite.encrypt(
+            key: key, nonce: nonce, ad: ad, plaintext: plaintext, headroom: headroom)
         nonce += 1
         return ciphertext
     }

@@ -19,8 +19,6 @@ public enum NoiseSuite {
     static let hashLength = 32
     /// Cipher keys are 32 bytes.
     static let keyLength = 32
-    /// ChaChaPoly's nonce: 4 zero bytes and the 64-bit counter (spec §12.3).
-    static let nonceLength = 12
     /// Nonce 2^64-1 is reserved for rekeying (spec §5.1).
     static let reservedNonce = UInt64.max
 }

@@ -42,6 +42,13 @@ public struct TransportState: Sendable {
         return try sendCipher!.encryptWithAd(ad, plaintext)
     }
 
+    /// `encrypt`, with `headroom` zero bytes before the message in the result, for the caller to
+    /// fill (a length prefix), so that the message needs no copy to be framed.
+    public mutating func encrypt(_ plaintext: [UInt8], ad: [UInt8] = [], headroom: Int) throws -> [UInt8] {
+        guard sendCipher != nil else { throw NoiseError.wrongTurn }
+        return try sendCipher!.encryptWithAd(ad, plaintext, headroom: headroom)
+    }
+
     /// Decrypts one transport message. On failure the receive nonce does not
     /// advance, so the next genuine message still decrypts.
     public mutating func decrypt(_ ciphertext: [UInt8], ad: [UInt8] = []) throws -> [UInt8] {

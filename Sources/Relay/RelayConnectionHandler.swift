@@ -19,7 +19,10 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     /// Until the client registered, its registration deadline counts for the timer too.
     private var registered = false
     private var resume: Scheduled<Void>?
-    /// Written to but not flushed: the hub flushes it at the end of the read batch.
+    /// What this connection is to write, gathered until the next flush, so that one buffer (kept
+    /// from one flush to the next while small) carries them.
+    private var outbound: ByteBuffer?
+    /// `outbound` holds bytes the hub will flush at the end of the read batch.
     private var flushPending = false
     /// Why this side is closing the connection, counted once it is closed.
     private var dropReason: RelayDropReason?
@@ -106,11 +109,25 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         perform(link.send(message))
     }
 
-    /// Flushes what was written during a read batch (the hub calls it at the batch's end).
+    /// Writes what was gathered during a read batch (the hub calls it at the batch's end).
     func flushNow() {
         guard flushPending else { return }
+        flushOutbound()
+    }
+
+    /// Above this, the outbound buffer is not kept for the next flush: an idle client holds none
+    /// of a large message's size.
+    static let keptOutboundCapacity = 4096
+
+    private func flushOutbound() {
         flushPending = false
-        context?.flush()
+        guard let context, var buffer = outbound, buffer.readableBytes > 0 else { return }
+        // Ours alone again once the write is done (at once, unless the socket is full): cleared
+        // and kept, it needs no new allocation.
+        outbound = nil
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        buffer.clear()
+        if buffer.capacity <= Self.keptOutboundCapacity { outbound = buffer }
     }
 
     /// Closes the connection; `reason` is counted (nil: a shutdown, not a drop).
@@ -143,7 +160,8 @@ final class RelayConnectionHandler: ChannelInboundHandler {
             switch action {
             case .send(let bytes):
                 guard let context else { continue }
-                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+                if outbound == nil { outbound = context.channel.allocator.buffer(capacity: bytes.count) }
+                outbound!.writeBytes(bytes)
                 wrote = true
             case .established(let peer):
                 if let id { hub.authenticated(id, as: peer, payload: link.peerPayload ?? []) }
@@ -160,8 +178,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
             }
         }
         if shouldClose {
-            flushPending = false
-            context?.flush()
+            flushOutbound()
             context?.close(promise: nil)
             return
         }
@@ -169,7 +186,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
             if hub.deferFlush(self) {
                 flushPending = true
             } else {
-                context?.flush()
+                flushOutbound()
             }
         }
         armTimer()

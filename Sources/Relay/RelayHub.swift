@@ -16,6 +16,8 @@ final class RelayHub {
     /// its end.
     private var batching = false
     private var toFlush: [RelayConnectionHandler] = []
+    /// `toFlush` while it is being flushed: the two swap, so neither is ever reallocated.
+    private var flushing: [RelayConnectionHandler] = []
 
     init(eventLoop: EventLoop, config: RelayConfig, logger: Logger) {
         self.eventLoop = eventLoop
@@ -91,9 +93,9 @@ final class RelayHub {
         guard batching else { return }
         batching = false
         guard !toFlush.isEmpty else { return }
-        let handlers = toFlush
-        toFlush.removeAll(keepingCapacity: true)
-        for handler in handlers { handler.flushNow() }
+        swap(&toFlush, &flushing)
+        for handler in flushing { handler.flushNow() }
+        flushing.removeAll(keepingCapacity: true)
     }
 
     func perform(_ actions: [RelayAction]) {

@@ -64,7 +64,7 @@ extension RelayLinkMachine {
         live!.lastReceived = now
         let decoded: RelayMessage?
         do {
-            decoded = try RelayCodec.decode(plaintext)
+            decoded = try RelayCodec.decode(taking: plaintext)
         } catch {
             return finish(.protocolViolation("\(error)"))
         }

@@ -149,13 +149,14 @@ public struct RelayLinkMachine: Sendable {
     public mutating func send(_ message: RelayMessage) -> [RelayLinkAction] {
         defer { refreshDeadline() }
         guard case .established = state, live != nil else { return [] }
-        let sealed: [UInt8]
+        var framed: [UInt8]
         do {
-            sealed = try live!.transport.encrypt(RelayCodec.encode(message))
+            framed = try live!.transport.encrypt(RelayCodec.encode(message), headroom: LengthPrefix.headerLength)
         } catch {
             return finish(.protocolViolation("cannot encrypt: \(error)"))
         }
-        return [.send(LengthPrefix.frame(sealed))]
+        LengthPrefix.writeHeader(into: &framed)
+        return [.send(framed)]
     }
 
     public mutating func tick(now: Instant) -> [RelayLinkAction] {

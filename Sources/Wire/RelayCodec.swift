@@ -161,6 +161,17 @@ public enum RelayCodec {
         }
     }
 
+    /// `decode`, taking the bytes: a data message, the one a relay forwards most, keeps them as
+    /// its payload (its 6-byte header moved out) instead of copying them.
+    public static func decode(taking bytes: consuming [UInt8]) throws(WireError) -> RelayMessage? {
+        guard bytes.count >= 6, bytes.count <= RelayLimits.maxMessagePlaintext,
+            bytes[0] == RelayMessage.formatVersion, bytes[1] == RelayMessageType.data.rawValue
+        else { return try decode(bytes) }
+        let circuit = UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5])
+        bytes.removeFirst(6)
+        return .data(circuit: circuit, payload: bytes)
+    }
+
     private static func readSealed(_ r: inout ByteReader) throws(WireError) -> [UInt8] {
         let sealed = r.readRest()
         guard sealed.count <= RelayLimits.maxSealedMessage else {

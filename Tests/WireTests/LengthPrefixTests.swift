@@ -13,6 +13,14 @@ struct LengthPrefixTests {
         #expect(Array(LengthPrefix.frame(max).prefix(2)) == [0xFF, 0xFF])
         #expect(LengthPrefix.frame(max).count == Limits.maxNoiseMessage + LengthPrefix.headerLength)
     }
+
+    @Test func aHeaderWrittenIntoItsRoomFramesAsFrameDoes() {
+        for message in [[], [7, 8, 9], [UInt8](repeating: 0x5A, count: 300), [UInt8](repeating: 1, count: 65535)] {
+            var framed = [0, 0] + message
+            LengthPrefix.writeHeader(into: &framed)
+            #expect(framed == LengthPrefix.frame(message))
+        }
+    }
 }
 
 @Suite("LengthPrefixReassembler")
