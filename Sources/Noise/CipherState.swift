@@ -64,6 +64,31 @@ public struct CipherState: Sendable {
         return ciphertext
     }
 
+    /// `encryptWithAd` in place: `buffer[offset...]` becomes ciphertext || tag.
+    mutating func encryptWithAd(_ ad: [UInt8], inPlace buffer: inout [UInt8], from offset: Int) throws(NoiseError) {
+        guard let key else {
+            guard buffer.count - offset <= NoiseSuite.maxMessageLength else { throw .messageTooLong }
+            return
+        }
+        guard buffer.count - offset + NoiseSuite.tagLength <= NoiseSuite.maxMessageLength else {
+            throw .messageTooLong
+        }
+        guard nonce != NoiseSuite.reservedNonce else { throw .nonceExhausted }
+        NoiseSuite.encrypt(key: key, nonce: nonce, ad: ad, inPlace: &buffer, from: offset)
+        nonce += 1
+    }
+
+    /// `decryptWithAd` in place: on success `buffer` is the plaintext; on failure it is spoiled
+    /// and the nonce stays where it was.
+    mutating func decryptWithAd(_ ad: [UInt8], inPlace buffer: inout [UInt8]) throws(NoiseError) {
+        guard buffer.count <= NoiseSuite.maxMessageLength else { throw .messageTooLong }
+        guard let key else { return }
+        guard buffer.count >= NoiseSuite.tagLength else { throw .messageTooShort }
+        guard nonce != NoiseSuite.reservedNonce else { throw .nonceExhausted }
+        try NoiseSuite.decrypt(key: key, nonce: nonce, ad: ad, inPlace: &buffer)
+        nonce += 1
+    }
+
     mutating func decryptWithAd(_ ad: [UInt8], _ ciphertext: ArraySlice<UInt8>) throws(NoiseError) -> [UInt8] {
         guard ciphertext.count <= NoiseSuite.maxMessageLength else { throw .messageTooLong }
         guard let key else { return Array(ciphertext) }

@@ -83,6 +83,57 @@ extension NoiseSuite {
         }
     }
 
+    /// ENCRYPT in place: `buffer[offset...]` is the plaintext; it becomes the ciphertext, and the
+    /// tag is appended. For a message built with room before it (a length prefix) and capacity
+    /// for the tag after it: no allocation, no copy.
+    static func encrypt(key: SymmetricKey, nonce: UInt64, ad: [UInt8], inPlace buffer: inout [UInt8], from offset: Int)
+    {
+        precondition(sodiumReady, "libsodium failed to initialise")
+        precondition(offset >= 0 && offset <= buffer.count)
+        let length = buffer.count - offset
+        buffer.append(contentsOf: repeatElement(0, count: tagLength))
+        let words = nonceWords(nonce)
+        let result = buffer.withUnsafeMutableBufferPointer { whole in
+            let message = whole.baseAddress! + offset
+            return key.withUnsafeBytes { key in
+                withUnsafeBytes(of: words) { nonce in
+                    ad.withUnsafeBufferPointer { ad in
+                        // libsodium encrypts in place: ciphertext over the plaintext, then the tag.
+                        crypto_aead_chacha20poly1305_ietf_encrypt(
+                            message, nil, message, UInt64(length), ad.baseAddress, UInt64(ad.count), nil,
+                            nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                            key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    }
+                }
+            }
+        }
+        precondition(result == 0, "ChaCha20-Poly1305 encryption failed")
+    }
+
+    /// DECRYPT in place: `buffer` is ciphertext || tag; on success it becomes the plaintext.
+    /// On failure its content is unspecified (libsodium zeroes what it would have written).
+    static func decrypt(key: SymmetricKey, nonce: UInt64, ad: [UInt8], inPlace buffer: inout [UInt8])
+        throws(NoiseError)
+    {
+        precondition(sodiumReady, "libsodium failed to initialise")
+        let words = nonceWords(nonce)
+        let result = buffer.withUnsafeMutableBufferPointer { sealed in
+            key.withUnsafeBytes { key in
+                withUnsafeBytes(of: words) { nonce in
+                    ad.withUnsafeBufferPointer { ad in
+                        crypto_aead_chacha20poly1305_ietf_decrypt(
+                            sealed.baseAddress, nil, nil, sealed.baseAddress!, UInt64(sealed.count),
+                            ad.baseAddress, UInt64(ad.count),
+                            nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                            key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    }
+                }
+            }
+        }
+        guard result == 0 else { throw .decryptionFailed }
+        buffer.removeLast(tagLength)
+    }
+
     /// DECRYPT(k, n, ad, ciphertext). The caller has checked that `ciphertext`
     /// holds at least a tag. The tag is checked (in constant time) before anything is decrypted.
     static func decrypt(

@@ -56,6 +56,21 @@ public struct TransportState: Sendable {
         return try receiveCipher!.decryptWithAd(ad, ciphertext[...])
     }
 
+    /// Encrypts in place: `buffer[offset...]`, a message built with `offset` bytes of room before
+    /// it (a length prefix), becomes ciphertext || tag; no copy is made. Reserve 16 bytes of
+    /// capacity beyond it for the tag, or appending it reallocates.
+    public mutating func encrypt(inPlace buffer: inout [UInt8], from offset: Int, ad: [UInt8] = []) throws {
+        guard sendCipher != nil else { throw NoiseError.wrongTurn }
+        try sendCipher!.encryptWithAd(ad, inPlace: &buffer, from: offset)
+    }
+
+    /// Decrypts in place: on success `buffer` holds the plaintext. On failure its content is
+    /// unspecified, and the receive nonce does not advance.
+    public mutating func decrypt(inPlace buffer: inout [UInt8], ad: [UInt8] = []) throws {
+        guard receiveCipher != nil else { throw NoiseError.wrongTurn }
+        try receiveCipher!.decryptWithAd(ad, inPlace: &buffer)
+    }
+
     /// Rekeys the sending cipher. The peer must call `rekeyReceive()` at the same
     /// point in the message stream.
     public mutating func rekeySend() {

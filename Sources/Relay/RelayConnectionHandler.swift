@@ -68,7 +68,8 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         if let tap { tap(Array(buffer.readableBytesView)) }
         hub.beginBatch()
         let skipped = link.unknownMessagesSkipped
-        perform(buffer.withUnsafeReadableBytes { link.receive($0, now: .now()) })
+        let now = Instant.now()
+        perform(buffer.withUnsafeReadableBytes { link.receive($0, now: now) }, now: now)
         for _ in skipped..<link.unknownMessagesSkipped { hub.count(.unknownType) }
     }
 
@@ -153,7 +154,8 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     // MARK: Actions
 
-    private func perform(_ actions: [RelayLinkAction]) {
+    /// `now`: when the actions' event happened, if the caller knows it.
+    private func perform(_ actions: [RelayLinkAction], now: Instant? = nil) {
         var wrote = false
         var shouldClose = false
         for action in actions {
@@ -170,7 +172,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
                 if let tap { tap(RelayCodec.encode(message)) }
                 let size: Int
                 if case .data(_, let payload) = message { size = payload.count + 24 } else { size = 24 }
-                hub.received(message, from: id, size: size)
+                hub.received(message, from: id, size: size, now: now ?? .now())
             case .closed(let reason):
                 if dropReason == nil { dropReason = Self.dropReason(for: reason) }
             case .close:

@@ -47,16 +47,16 @@ final class RelayHub {
         logger.info("client authenticated", metadata: ["client": "\(id)", "peer": "\(peer.fingerprint.short)"])
     }
 
-    func received(_ message: RelayMessage, from id: RelayCore.ClientID, size: Int) {
+    func received(_ message: RelayMessage, from id: RelayCore.ClientID, size: Int, now: Instant) {
         if case .register = message, core.clients[id]?.network == nil {
-            let actions = core.received(message, from: id, size: size, now: .now())
+            let actions = core.received(message, from: id, size: size, now: now)
             if actions.contains(.send(id, .registered)) {
                 logger.info("client registered", metadata: ["client": "\(id)"])
             }
             perform(actions)
             return
         }
-        perform(core.received(message, from: id, size: size, now: .now()))
+        perform(core.received(message, from: id, size: size, now: now))
     }
 
     func checkRegistration(_ id: RelayCore.ClientID) {

@@ -53,18 +53,19 @@ extension RelayLinkMachine {
         return [.send(LengthPrefix.frame(message))]
     }
 
-    mutating func receiveTransport(_ sealed: [UInt8], now: Instant) -> [RelayLinkAction] {
+    /// One transport message, decrypted where it is (the machine owns it).
+    mutating func receiveTransport(_ sealed: consuming [UInt8], now: Instant) -> [RelayLinkAction] {
         guard case .established = state, live != nil else { return [] }
-        let plaintext: [UInt8]
+        var plaintext = sealed
         do {
-            plaintext = try live!.transport.decrypt(sealed)
+            try live!.transport.decrypt(inPlace: &plaintext)
         } catch {
             return finish(.decryptionFailed)
         }
         live!.lastReceived = now
         let decoded: RelayMessage?
         do {
-            decoded = try RelayCodec.decode(taking: plaintext)
+            decoded = try RelayCodec.decode(taking: consume plaintext)
         } catch {
             return finish(.protocolViolation("\(error)"))
         }

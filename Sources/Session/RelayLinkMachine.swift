@@ -59,6 +59,8 @@ public struct RelayLinkMachine: Sendable {
     /// The other side's identity payload as it arrived in the handshake (the relay keeps it so
     /// that senders of offline messages can check the recipient's key themselves).
     public internal(set) var peerPayload: [UInt8]?
+    private let idleTimeoutNanoseconds: UInt64
+    private let keepaliveNanoseconds: UInt64
     /// Messages decoded and skipped because their type or version is unknown.
     public internal(set) var unknownMessagesSkipped = 0
 
@@ -70,6 +72,8 @@ public struct RelayLinkMachine: Sendable {
         self.credentials = credentials
         self.config = config
         self.keyGenerator = keyGenerator
+        idleTimeoutNanoseconds = UInt64(clamping: config.idleTimeout.nanoseconds)
+        keepaliveNanoseconds = UInt64(clamping: config.keepaliveInterval.nanoseconds)
     }
 
     public var peer: PeerInfo? { live?.peer }
@@ -96,8 +100,11 @@ public struct RelayLinkMachine: Sendable {
                 nextDeadline = nil
                 return
             }
-            let idle = lastReceived + config.idleTimeout
-            nextDeadline = role == .client ? min(lastPingSent + config.keepaliveInterval, idle) : idle
+            // In nanoseconds worked out once: `Duration` arithmetic is 128-bit.
+            let idle = Instant(nanoseconds: lastReceived.nanoseconds &+ idleTimeoutNanoseconds)
+            nextDeadline =
+                role == .client
+                ? min(Instant(nanoseconds: lastPingSent.nanoseconds &+ keepaliveNanoseconds), idle) : idle
         }
     }
 
@@ -121,6 +128,19 @@ public struct RelayLinkMachine: Sendable {
         defer { refreshDeadline() }
         if case .closed = state { return [] }
         reassembler.append(bytes)
+        return receiveBuffered(now: now)
+    }
+
+    /// `receive` for raw bytes (what a socket read hands over), without generic iteration.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [RelayLinkAction] {
+        defer { refreshDeadline() }
+        if case .closed = state { return [] }
+        reassembler.append(bytes)
+        return receiveBuffered(now: now)
+    }
+
+    /// Handles every complete message the reassembler holds.
+    private mutating func receiveBuffered(now: Instant) -> [RelayLinkAction] {
         var actions: [RelayLinkAction] = []
         while true {
             let message: [UInt8]
@@ -135,7 +155,7 @@ public struct RelayLinkMachine: Sendable {
             switch state {
             case .idle: more = finish(.protocolViolation("data before start"))
             case .handshaking: more = receiveHandshake(message, now: now)
-            case .established: more = receiveTransport(message, now: now)
+            case .established: more = receiveTransport(consume message, now: now)
             case .closed: more = []
             }
             // Most reads hold one message: its actions are the result as they are, not a copy.
@@ -149,9 +169,11 @@ public struct RelayLinkMachine: Sendable {
     public mutating func send(_ message: RelayMessage) -> [RelayLinkAction] {
         defer { refreshDeadline() }
         guard case .established = state, live != nil else { return [] }
-        var framed: [UInt8]
+        // Encoded with room for the prefix and the tag, then encrypted and framed where it is.
+        var framed = RelayCodec.encode(
+            message, headroom: LengthPrefix.headerLength, tailroom: NoiseSuite.tagLength)
         do {
-            framed = try live!.transport.encrypt(RelayCodec.encode(message), headroom: LengthPrefix.headerLength)
+            try live!.transport.encrypt(inPlace: &framed, from: LengthPrefix.headerLength)
         } catch {
             return finish(.protocolViolation("cannot encrypt: \(error)"))
         }

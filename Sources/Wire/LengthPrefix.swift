@@ -46,6 +46,11 @@ public struct LengthPrefixReassembler: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// `append` for raw bytes (what a socket read hands over): one copy, no generic iteration.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+    }
+
     /// The next complete message, nil when more bytes are needed.
     /// Throws `WireError.oversized` when a header announces more than `maxMessageLength`.
     public mutating func next() throws(WireError) -> [UInt8]? {

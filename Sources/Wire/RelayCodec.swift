@@ -4,9 +4,17 @@ public enum RelayCodec {
     public static let relayCircuitBase: UInt32 = 0x8000_0000
 
     public static func encode(_ message: RelayMessage) -> [UInt8] {
+        encode(message, headroom: 0, tailroom: 0)
+    }
+
+    /// `encode` after `headroom` zero bytes, with capacity for `tailroom` more bytes after the
+    /// message: room for a length prefix and an authentication tag, so that the message is
+    /// encrypted and framed where it is.
+    public static func encode(_ message: RelayMessage, headroom: Int, tailroom: Int) -> [UInt8] {
         var capacity = 48
         if case .data(_, let payload) = message { capacity = payload.count + 6 }
-        var w = ByteWriter(capacity: capacity)
+        var w = ByteWriter(capacity: headroom + capacity + tailroom)
+        for _ in 0..<headroom { w.write(UInt8(0)) }
         w.write(RelayMessage.formatVersion)
         switch message {
         case .register(let network):

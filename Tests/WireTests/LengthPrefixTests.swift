@@ -57,6 +57,23 @@ struct LengthPrefixReassemblerTests {
         #expect(try Self.reassemble(Self.stream.map { [$0] }) == Self.messages)
     }
 
+    /// Raw bytes, as a socket read hands them over, reassemble as any other sequence does.
+    @Test func rawBytesInUnevenChunks() throws {
+        var r = LengthPrefixReassembler(maxMessageLength: 1024)
+        var out: [[UInt8]] = []
+        let stream = Self.stream
+        var start = 0
+        for size in [1, 2, 3, 5, 100, 1000, 7].cycled(until: stream.count) {
+            let end = min(start + size, stream.count)
+            stream[start..<end].withUnsafeBytes { r.append($0) }
+            while let m = try r.next() { out.append(m) }
+            start = end
+            if start == stream.count { break }
+        }
+        #expect(out == Self.messages)
+        #expect(r.bufferedByteCount == 0)
+    }
+
     @Test func splitAtEveryPossibleOffset() throws {
         let stream = Self.stream
         for offset in 0...stream.count {
@@ -145,5 +162,20 @@ struct LengthPrefixReassemblerTests {
         #expect(try r.next()?.count == 500)
         r.maxMessageLength = 499
         #expect(throws: WireError.oversized(length: 500, limit: 499)) { try r.next() }
+    }
+}
+
+extension Array where Element == Int {
+    /// The sizes again and again, enough of them to cover `total`.
+    fileprivate func cycled(until total: Int) -> [Int] {
+        var out: [Int] = []
+        var sum = 0
+        while sum < total {
+            for size in self {
+                out.append(size)
+                sum += size
+            }
+        }
+        return out
     }
 }
