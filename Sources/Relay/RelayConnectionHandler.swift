@@ -107,7 +107,14 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     func send(_ message: RelayMessage) {
         if case .registered = message { registered = true }
-        perform(link.send(message))
+        switch link.seal(message) {
+        case .bytes(let framed):
+            write(framed)
+            scheduleFlush()
+            armTimer()
+        case .actions(let actions):
+            perform(actions)
+        }
     }
 
     /// Writes what was gathered during a read batch (the hub calls it at the batch's end).
@@ -161,9 +168,8 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         for action in actions {
             switch action {
             case .send(let bytes):
-                guard let context else { continue }
-                if outbound == nil { outbound = context.channel.allocator.buffer(capacity: bytes.count) }
-                outbound!.writeBytes(bytes)
+                guard context != nil else { continue }
+                write(bytes)
                 wrote = true
             case .established(let peer):
                 if let id { hub.authenticated(id, as: peer, payload: link.peerPayload ?? []) }
@@ -184,14 +190,25 @@ final class RelayConnectionHandler: ChannelInboundHandler {
             context?.close(promise: nil)
             return
         }
-        if wrote, !flushPending {
-            if hub.deferFlush(self) {
-                flushPending = true
-            } else {
-                flushOutbound()
-            }
-        }
+        if wrote { scheduleFlush() }
         armTimer()
+    }
+
+    /// Into the outbound buffer, for the next flush.
+    private func write(_ bytes: [UInt8]) {
+        guard let context else { return }
+        if outbound == nil { outbound = context.channel.allocator.buffer(capacity: bytes.count) }
+        outbound!.writeBytes(bytes)
+    }
+
+    /// Flushes now, or at the end of the read batch under way.
+    private func scheduleFlush() {
+        guard !flushPending else { return }
+        if hub.deferFlush(self) {
+            flushPending = true
+        } else {
+            flushOutbound()
+        }
     }
 
     private func finish() {

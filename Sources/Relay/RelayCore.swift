@@ -24,21 +24,36 @@ public struct RelayCore: Sendable {
         var messages: RelayBucket
         var bytes: RelayBucket
 
-        enum Admission {
-            case unauthenticated
-            /// `pause`: read nothing more until then. `route`: for a data message of a registered
-            /// client, its circuit's other end (nil inside when the circuit is unknown).
-            case admitted(pause: Instant?, route: Circuit??)
+        /// Charges one message of `size` bytes to the buckets; returns when to resume reading if
+        /// the client is over them, or nil inside. Nil outside when the client is not authenticated
+        /// (nothing is charged). Mutating so that the dictionary runs it in place: reading a client
+        /// copies it whole.
+        mutating func admit(size: Int, now: Instant) -> Instant?? {
+            guard identity != nil else { return nil }
+            return .some(RelayCore.later(messages.take(1, now: now), bytes.take(size, now: now)))
         }
 
-        /// Charges one message of `size` bytes to the buckets, and finds a data message's route.
-        /// Mutating so that the dictionary runs it in place: reading a client copies it whole.
-        mutating func admit(size: Int, circuit: UInt32?, now: Instant) -> Admission {
-            guard identity != nil else { return .unauthenticated }
+        /// `admit` for a data message of a registered client, with its route: nil (nothing
+        /// charged) when the client is not registered.
+        mutating func admitData(size: Int, circuit: UInt32, now: Instant) -> Forwarding? {
+            guard identity != nil, network != nil else { return nil }
             let pause = RelayCore.later(messages.take(1, now: now), bytes.take(size, now: now))
-            guard let circuit, network != nil else { return .admitted(pause: pause, route: nil) }
-            return .admitted(pause: pause, route: .some(circuits[circuit]))
+            return Forwarding(
+                pause: pause, route: circuits[circuit].map { Route(client: $0.peer, circuit: $0.peerCircuit) })
         }
+    }
+
+    /// Where a data message goes (`forward`).
+    public struct Forwarding: Sendable, Equatable {
+        /// Read nothing more from the sender until then: it is over its rate.
+        public var pause: Instant?
+        /// The circuit's other end; nil when the circuit is unknown (the message is dropped).
+        public var route: Route?
+    }
+
+    public struct Route: Sendable, Equatable {
+        public var client: ClientID
+        public var circuit: UInt32
     }
 
     public let config: RelayConfig
@@ -124,26 +139,22 @@ public struct RelayCore: Sendable {
     /// One decoded message from an authenticated client; `size` is its length on the wire.
     public mutating func received(_ message: RelayMessage, from id: ClientID, size: Int, now: Instant) -> [RelayAction]
     {
-        var circuit: UInt32?
-        if case .data(let id, _) = message { circuit = id }
-        guard case .admitted(let pause, let route)? = clients[id]?.admit(size: size, circuit: circuit, now: now)
-        else { return [] }
+        if case .data(let circuit, let payload) = message,
+            let forwarding = forward(circuit: circuit, payloadCount: payload.count, from: id, size: size, now: now)
+        {
+            var actions: [RelayAction] = []
+            if let pause = forwarding.pause { actions.append(.pauseReading(id, until: pause)) }
+            if let to = forwarding.route {
+                actions.append(.send(to.client, .data(circuit: to.circuit, payload: payload)))
+            }
+            return actions
+        }
+        // Nil when the client is gone or not authenticated; inside, when to resume reading.
+        guard let pause = clients[id]?.admit(size: size, now: now) else { return [] }
         var actions: [RelayAction] = []
         if let pause {
             count(.throttled)
             actions.append(.pauseReading(id, until: pause))
-        }
-        // A data message of a registered client, the common case: forwarded without a copy of the
-        // client.
-        if case .data(_, let payload) = message, let route {
-            guard let route else {
-                count(.unknownCircuit)
-                return actions
-            }
-            counters.messagesForwarded += 1
-            counters.bytesForwarded += payload.count
-            actions.append(.send(route.peer, .data(circuit: route.peerCircuit, payload: payload)))
-            return actions
         }
         guard let client = clients[id], let identity = client.identity else { return actions }
         guard let network = client.network else {
@@ -191,6 +202,24 @@ public struct RelayCore: Sendable {
             // Only the relay sends these.
             return actions + [drop(id, .protocolViolation)]
         }
+    }
+
+    /// A data message on `circuit` from a registered client, `payloadCount` bytes of payload and
+    /// `size` on the wire: `received` for the message a relay sees most, without building actions
+    /// (the adapter forwards the payload itself). Counted as `received` counts it. Nil when the
+    /// sender is not registered: `received` handles that, and nothing was charged.
+    public mutating func forward(circuit: UInt32, payloadCount: Int, from id: ClientID, size: Int, now: Instant)
+        -> Forwarding?
+    {
+        guard let forwarding = clients[id]?.admitData(size: size, circuit: circuit, now: now) else { return nil }
+        if forwarding.pause != nil { count(.throttled) }
+        if forwarding.route != nil {
+            counters.messagesForwarded += 1
+            counters.bytesForwarded += payloadCount
+        } else {
+            count(.unknownCircuit)
+        }
+        return forwarding
     }
 
     private mutating func store(_ sealed: [UInt8], from id: ClientID, for peer: [UInt8], network: [UInt8], now: Instant)

@@ -48,6 +48,14 @@ final class RelayHub {
     }
 
     func received(_ message: RelayMessage, from id: RelayCore.ClientID, size: Int, now: Instant) {
+        // The common case, forwarded without building actions.
+        if case .data(let circuit, let payload) = message,
+            let forwarding = core.forward(circuit: circuit, payloadCount: payload.count, from: id, size: size, now: now)
+        {
+            if let pause = forwarding.pause { handlers[id]?.pauseReading(until: pause) }
+            if let to = forwarding.route { handlers[to.client]?.send(.data(circuit: to.circuit, payload: payload)) }
+            return
+        }
         if case .register = message, core.clients[id]?.network == nil {
             let actions = core.received(message, from: id, size: size, now: now)
             if actions.contains(.send(id, .registered)) {

@@ -167,18 +167,34 @@ public struct RelayLinkMachine: Sendable {
 
     /// Encrypts one message for the other side. Nothing happens unless the link is established.
     public mutating func send(_ message: RelayMessage) -> [RelayLinkAction] {
+        switch seal(message) {
+        case .bytes(let framed): [.send(framed)]
+        case .actions(let actions): actions
+        }
+    }
+
+    /// What `send` gives, for an adapter on its hot path: the bytes to write as they are, or the
+    /// actions when there is nothing to write (not established: none; encryption failed: the
+    /// link's end).
+    public enum Sealed: Sendable, Equatable {
+        case bytes([UInt8])
+        case actions([RelayLinkAction])
+    }
+
+    /// `send` without wrapping the bytes in an action.
+    public mutating func seal(_ message: RelayMessage) -> Sealed {
         defer { refreshDeadline() }
-        guard case .established = state, live != nil else { return [] }
+        guard case .established = state, live != nil else { return .actions([]) }
         // Encoded with room for the prefix and the tag, then encrypted and framed where it is.
         var framed = RelayCodec.encode(
             message, headroom: LengthPrefix.headerLength, tailroom: NoiseSuite.tagLength)
         do {
             try live!.transport.encrypt(inPlace: &framed, from: LengthPrefix.headerLength)
         } catch {
-            return finish(.protocolViolation("cannot encrypt: \(error)"))
+            return .actions(finish(.protocolViolation("cannot encrypt: \(error)")))
         }
         LengthPrefix.writeHeader(into: &framed)
-        return [.send(framed)]
+        return .bytes(framed)
     }
 
     public mutating func tick(now: Instant) -> [RelayLinkAction] {
