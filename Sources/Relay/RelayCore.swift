@@ -211,7 +211,11 @@ public struct RelayCore: Sendable {
     public mutating func forward(circuit: UInt32, payloadCount: Int, from id: ClientID, size: Int, now: Instant)
         -> Forwarding?
     {
-        guard let forwarding = clients[id]?.admitData(size: size, circuit: circuit, now: now) else { return nil }
+        // Through the values' index: mutated where it is stored (the dictionary's own subscript
+        // moves the client out and back, copying it).
+        guard let index = clients.index(forKey: id),
+            let forwarding = clients.values[index].admitData(size: size, circuit: circuit, now: now)
+        else { return nil }
         if forwarding.pause != nil { count(.throttled) }
         if forwarding.route != nil {
             counters.messagesForwarded += 1

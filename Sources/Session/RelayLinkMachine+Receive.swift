@@ -55,7 +55,7 @@ extension RelayLinkMachine {
 
     /// One transport message, decrypted where it is (the machine owns it).
     mutating func receiveTransport(_ sealed: consuming [UInt8], now: Instant) -> [RelayLinkAction] {
-        guard case .established = state, live != nil else { return [] }
+        guard live != nil else { return [] }
         var plaintext = sealed
         do {
             try live!.transport.decrypt(inPlace: &plaintext)

@@ -92,19 +92,20 @@ public struct RelayLinkMachine: Sendable {
     public private(set) var nextDeadline: Instant?
 
     private mutating func refreshDeadline() {
-        switch state {
-        case .idle, .closed: nextDeadline = nil
-        case .handshaking(_, let deadline): nextDeadline = deadline
-        case .established:
-            guard let lastReceived = live?.lastReceived, let lastPingSent = live?.lastPingSent else {
-                nextDeadline = nil
-                return
-            }
+        // `live` is set exactly while established: checked first, the state (whose handshake
+        // payload is large) need not be looked into for every message.
+        if let lastReceived = live?.lastReceived, let lastPingSent = live?.lastPingSent {
             // In nanoseconds worked out once: `Duration` arithmetic is 128-bit.
             let idle = Instant(nanoseconds: lastReceived.nanoseconds &+ idleTimeoutNanoseconds)
             nextDeadline =
                 role == .client
                 ? min(Instant(nanoseconds: lastPingSent.nanoseconds &+ keepaliveNanoseconds), idle) : idle
+            return
+        }
+        if case .handshaking(_, let deadline) = state {
+            nextDeadline = deadline
+        } else {
+            nextDeadline = nil
         }
     }
 
@@ -152,11 +153,14 @@ public struct RelayLinkMachine: Sendable {
                 break
             }
             let more: [RelayLinkAction]
-            switch state {
-            case .idle: more = finish(.protocolViolation("data before start"))
-            case .handshaking: more = receiveHandshake(message, now: now)
-            case .established: more = receiveTransport(consume message, now: now)
-            case .closed: more = []
+            if live != nil {
+                more = receiveTransport(consume message, now: now)
+            } else {
+                switch state {
+                case .idle: more = finish(.protocolViolation("data before start"))
+                case .handshaking: more = receiveHandshake(message, now: now)
+                case .established, .closed: more = []
+                }
             }
             // Most reads hold one message: its actions are the result as they are, not a copy.
             if actions.isEmpty { actions = more } else { actions += more }
@@ -184,7 +188,7 @@ public struct RelayLinkMachine: Sendable {
     /// `send` without wrapping the bytes in an action.
     public mutating func seal(_ message: RelayMessage) -> Sealed {
         defer { refreshDeadline() }
-        guard case .established = state, live != nil else { return .actions([]) }
+        guard live != nil else { return .actions([]) }
         // Encoded with room for the prefix and the tag, then encrypted and framed where it is.
         var framed = RelayCodec.encode(
             message, headroom: LengthPrefix.headerLength, tailroom: NoiseSuite.tagLength)
