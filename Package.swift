@@ -48,10 +48,13 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         // ncursesw: the full-screen terminal. Only TUI imports it.
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        // libsodium: the ChaCha20-Poly1305 AEAD of Noise's transport, one C call per message (swift-crypto's
+        // ChaChaPoly spends ten times the cipher's own time around it). Only Noise imports it.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // Byte layouts, frame codecs and limits. No crypto, no sockets.
         .target(name: "Wire"),
-        // The Noise protocol framework on swift-crypto's primitives.
-        .target(name: "Noise", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The Noise protocol framework on swift-crypto's primitives (and libsodium's AEAD).
+        .target(name: "Noise", dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")]),
         // Long-term identity keys, peer IDs, fingerprints, and the key files on disk.
         .target(
             name: "Identity",
@@ -135,6 +138,7 @@ let package = Package(
                 "Net", "Session", "Identity", "Wire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         // The relay's pure core, and a real relay with real clients on loopback.

@@ -6,32 +6,55 @@ import Wire
     import Glibc
 #endif
 
-/// One live session with a peer, usable from any task.
+/// One live session with a peer, usable from any task: direct (its own TCP connection) or
+/// relayed (a circuit on a relay link), with the same session machine and the same API.
 public final class PeerConnection: Sendable {
-    public let channel: Channel
+    /// The session's own TCP channel; nil for a relayed session, which has none (its bytes travel
+    /// on its relay link's connection).
+    public let channel: Channel?
+    /// The event loop the session lives on: its channel's, or its relay link's.
+    public let eventLoop: EventLoop
     /// Everything the session reports, in order, ending with `.closed`.
     public let events: AsyncStream<SessionEvent>
-    private let handler: NIOLoopBound<SessionHandler>
+    /// True for a session that runs through a relay circuit, false for a direct TCP session.
+    public let isRelayed: Bool
+    /// The relay's `host:port`, for a relayed session.
+    private let relayAddress: String?
+    private let driver: NIOLoopBound<SessionDriver>
+    /// Completes once the transport is closed after everything written before: the channel's
+    /// close future, or the circuit's close handed to the relay link.
+    private let transportClosed: EventLoopFuture<Void>
 
-    init(channel: Channel, handler: SessionHandler, events: AsyncStream<SessionEvent>) {
+    private init(
+        channel: Channel?, driver: SessionDriver, events: AsyncStream<SessionEvent>, relayAddress: String?,
+        transportClosed: EventLoopFuture<Void>
+    ) {
         self.channel = channel
-        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+        eventLoop = driver.eventLoop
+        self.driver = NIOLoopBound(driver, eventLoop: driver.eventLoop)
         self.events = events
+        isRelayed = channel == nil
+        self.relayAddress = relayAddress
+        self.transportClosed = transportClosed
     }
 
-    public var remoteAddress: SocketAddress? { channel.remoteAddress }
+    public var remoteAddress: SocketAddress? { channel?.remoteAddress }
 
-    /// `127.0.0.1:7000` or `[::1]:7000`; "?" when unknown.
-    public var remoteAddressText: String { remoteAddress.map(\.displayText) ?? "?" }
+    /// `127.0.0.1:7000` or `[::1]:7000`; `relay 10.0.0.1:7000` for a relayed session; "?" when
+    /// unknown.
+    public var remoteAddressText: String {
+        if let relayAddress { return "relay \(relayAddress)" }
+        return remoteAddress.map(\.displayText) ?? "?"
+    }
 
     /// Completes when the handshake succeeds; throws `SessionClosedError` when it does not.
     public func established() async throws -> PeerInfo {
-        try await channel.eventLoop.flatSubmit { self.handler.value.established }.get()
+        try await eventLoop.flatSubmit { self.driver.value.established }.get()
     }
 
     /// Completes when the session ends, with the reason.
     public func closed() async -> CloseReason {
-        (try? await channel.eventLoop.flatSubmit { self.handler.value.closed }.get()) ?? .connectionLost
+        (try? await eventLoop.flatSubmit { self.driver.value.closed }.get()) ?? .connectionLost
     }
 
     /// Sends a text message and returns its ID; `.delivered(id, _)` follows on `events` once the
@@ -40,8 +63,8 @@ public final class PeerConnection: Sendable {
     public func send(
         _ text: String, id: MessageID = MessageIDSource.shared.next(), sentAt: UInt64 = WallClock.millisecondsNow()
     ) async throws -> MessageID {
-        try await channel.eventLoop.submit {
-            try self.handler.value.sendText(text, id: id, sentAt: sentAt)
+        try await eventLoop.submit {
+            try self.driver.value.sendText(text, id: id, sentAt: sentAt)
             return id
         }.get()
     }
@@ -49,16 +72,16 @@ public final class PeerConnection: Sendable {
     /// Sends a voice or call-signalling frame; throws `SendError` for a session frame, a bad
     /// voice payload size, or a session that is not established.
     public func sendFrame(_ frame: Frame) async throws {
-        try await channel.eventLoop.submit { try self.handler.value.sendFrame(frame) }.get()
+        try await eventLoop.submit { try self.driver.value.sendFrame(frame) }.get()
     }
 
-    /// The same, for callers already on the channel's event loop or that do not wait: the frame
+    /// The same, for callers already on the session's event loop or that do not wait: the frame
     /// is handed to the event loop and errors are dropped (a voice frame is worthless late).
     public func sendFrameNoWait(_ frame: Frame) {
-        channel.eventLoop.execute { try? self.handler.value.sendFrame(frame) }
+        eventLoop.execute { try? self.driver.value.sendFrame(frame) }
     }
 
-    /// Sends a text message without waiting and returns its ID at once. On the channel's event
+    /// Sends a text message without waiting and returns its ID at once. On the session's event
     /// loop the message is encrypted and written before this returns; from elsewhere it is handed
     /// to the loop, and messages handed over from one thread keep their order. What follows comes
     /// on `events`: `.delivered(id, _)` once the peer acknowledges it, or `.sendFailed(id, error)`
@@ -68,10 +91,10 @@ public final class PeerConnection: Sendable {
     public func sendNow(
         _ text: String, id: MessageID = MessageIDSource.shared.next(), sentAt: UInt64 = WallClock.millisecondsNow()
     ) -> MessageID {
-        if channel.eventLoop.inEventLoop {
-            handler.value.sendTextReportingFailure(text, id: id, sentAt: sentAt)
+        if eventLoop.inEventLoop {
+            driver.value.sendTextReportingFailure(text, id: id, sentAt: sentAt)
         } else {
-            channel.eventLoop.execute { self.handler.value.sendTextReportingFailure(text, id: id, sentAt: sentAt) }
+            eventLoop.execute { self.driver.value.sendTextReportingFailure(text, id: id, sentAt: sentAt) }
         }
         return id
     }
@@ -84,23 +107,24 @@ public final class PeerConnection: Sendable {
     /// The same with the bye's reason: `.moved` when another session with the peer replaced
     /// this one.
     public func close(reason: ByeReason) async {
-        try? await channel.eventLoop.submit { self.handler.value.close(reason: reason) }.get()
-        // The session reports itself closed before its goodbye is flushed; the channel's own
-        // close future completes only once the socket is closed, after everything queued.
-        try? await channel.closeFuture.get()
+        try? await eventLoop.submit { self.driver.value.close(reason: reason) }.get()
+        // The session reports itself closed before its goodbye is flushed; the transport's own
+        // close completes only once everything queued has gone out (a channel's socket closed, a
+        // circuit's close written to the relay link).
+        try? await transportClosed.get()
     }
 
-    /// The session's counters. On the channel's event loop only; for tests.
-    var handlerStats: SessionStats { handler.value.stats }
+    /// The session's counters. On the session's event loop only; for tests.
+    var handlerStats: SessionStats { driver.value.stats }
 
     /// Sends a ping now; `.roundTrip` follows on `events` when its pong arrives. Throws
     /// `SendError` when the session is not established.
     public func ping() async throws {
-        try await channel.eventLoop.submit { try self.handler.value.ping() }.get()
+        try await eventLoop.submit { try self.driver.value.ping() }.get()
     }
 
     public func roundTrip() async -> Duration? {
-        try? await channel.eventLoop.submit { self.handler.value.roundTrip }.get()
+        try? await eventLoop.submit { self.driver.value.roundTrip }.get()
     }
 
     /// Runs a session on a TCP channel the caller has already connected (or accepted), instead
@@ -115,27 +139,45 @@ public final class PeerConnection: Sendable {
         return try install(on: channel, role: role, credentials: credentials, config: config)
     }
 
-    /// `established()` for code on the channel's event loop: succeeds when the handshake does,
-    /// fails with `SessionClosedError` when it does not. Call on the channel's event loop.
+    /// `established()` for code on the session's event loop: succeeds when the handshake does,
+    /// fails with `SessionClosedError` when it does not. Call on the session's event loop.
     public var establishedFuture: EventLoopFuture<PeerInfo> {
-        channel.eventLoop.preconditionInEventLoop()
-        return handler.value.established
+        eventLoop.preconditionInEventLoop()
+        return driver.value.established
     }
 
     /// Installs the session handler on a fresh channel. Must run on the channel's event loop.
     static func install(
         on channel: Channel, role: SessionMachine.Role, credentials: SessionCredentials, config: SessionConfig
     ) throws -> PeerConnection {
+        let (driver, events) = makeDriver(
+            role: role, credentials: credentials, config: config, eventLoop: channel.eventLoop)
+        try channel.pipeline.syncOperations.addHandler(SessionHandler(driver: driver))
+        return PeerConnection(
+            channel: channel, driver: driver, events: events, relayAddress: nil, transportClosed: channel.closeFuture)
+    }
+
+    /// A relayed session on `circuit`, which must carry `driver`'s bytes (`RelayCircuit`).
+    static func relayed(
+        driver: SessionDriver, events: AsyncStream<SessionEvent>, circuitClosed: EventLoopFuture<Void>,
+        relayAddress: String
+    ) -> PeerConnection {
+        PeerConnection(
+            channel: nil, driver: driver, events: events, relayAddress: relayAddress, transportClosed: circuitClosed)
+    }
+
+    /// A session's driver and the stream of its events, on `eventLoop`.
+    static func makeDriver(
+        role: SessionMachine.Role, credentials: SessionCredentials, config: SessionConfig, eventLoop: EventLoop
+    ) -> (SessionDriver, AsyncStream<SessionEvent>) {
         let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self)
         let machine = SessionMachine(role: role, credentials: credentials, config: config)
-        let handler = SessionHandler(
-            machine: machine, eventLoop: channel.eventLoop, ephemeralKeys: credentials.ephemeralKeys
-        ) { event in
+        let driver = SessionDriver(machine: machine, eventLoop: eventLoop, ephemeralKeys: credentials.ephemeralKeys) {
+            event in
             continuation.yield(event)
             if case .closed = event { continuation.finish() }
         }
-        try channel.pipeline.syncOperations.addHandler(handler)
-        return PeerConnection(channel: channel, handler: handler, events: stream)
+        return (driver, stream)
     }
 }
 

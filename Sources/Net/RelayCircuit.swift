@@ -1,130 +1,112 @@
-import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 import Session
 import Wire
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// A relayed session runs the ordinary `SessionHandler` on one end of a local `socketpair()`;
-/// a `CircuitPump` on the other end turns the bytes it reads into data messages on the relay
-/// link and writes the circuit's incoming data back. So a relayed `PeerConnection` is the same
-/// type, with the same session machine, as a direct one, and everything above it works
-/// unchanged.
-enum RelayCircuit {
-    /// Both ends of a new circuit, on `eventLoop`: the session's `PeerConnection` and the pump's
-    /// channel.
-    static func make(
-        eventLoop: EventLoop, role: SessionMachine.Role, credentials: SessionCredentials, config: SessionConfig,
-        pump: CircuitPump
-    ) -> EventLoopFuture<(PeerConnection, Channel)> {
-        var fds: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0 else {
-            return eventLoop.makeFailedFuture(IOError(errnoCode: errno, reason: "socketpair"))
-        }
-        let boundPump = NIOLoopBound(pump, eventLoop: eventLoop)
-        let pumpChannel = ClientBootstrap(group: eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(boundPump.value)
-                }
-            }
-            .withConnectedSocket(fds[1])
-        let installed = NIOLockedValueBox<PeerConnection?>(nil)
-        let sessionChannel = ClientBootstrap(group: eventLoop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let connection = try PeerConnection.install(
-                        on: channel, role: role, credentials: credentials, config: config)
-                    installed.withLockedValue { $0 = connection }
-                }
-            }
-            .withConnectedSocket(fds[0])
-        return sessionChannel.and(pumpChannel).flatMapThrowing { _, pump in
-            guard let connection = installed.withLockedValue({ $0 }) else {
-                throw ChannelError.inappropriateOperationForState
-            }
-            return (connection, pump)
-        }
-    }
+/// What a relayed session's circuit needs from the relay link it runs on. Called on the link's
+/// event loop.
+protocol CircuitLink: AnyObject {
+    /// Queues a data message on `circuit`; `payload` holds at most `RelayLimits.maxDataPayload`
+    /// bytes.
+    func sendData(_ payload: [UInt8], on circuit: UInt32)
+    /// Sends what was queued: at once, or at the end of the batch of reads being handled.
+    func flushData()
+    /// The session on `circuit` ended: the link tells the relay, after the data queued before,
+    /// and completes `written` once that is written (at once when the link is gone).
+    func circuitClosed(_ circuit: UInt32, written: EventLoopPromise<Void>)
+    /// True when the link holds more than `limit` bytes for a relay that does not take them.
+    func isOverBacklog(limit: Int) -> Bool
 }
 
-/// The relay link's end of one circuit. Lives on the relay link's event loop.
-final class CircuitPump: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// A relayed session's transport: its bytes go out as data messages on one circuit of the relay
+/// link, and the circuit's data goes straight into its session; no socket of its own. A relayed
+/// `PeerConnection` runs the same `SessionDriver` and machine as a direct one. Lives on the
+/// link's event loop; the link owns it while the circuit is open.
+final class RelayCircuit: SessionTransport {
+    let id: UInt32
+    let driver: SessionDriver
+    private weak var link: (any CircuitLink)?
+    /// Bytes the session wrote since its last flush: one data message per flush (several when
+    /// they exceed a data message), so a batch of session messages crosses the relay as one.
+    private var pending: [UInt8] = []
+    private var isOpen = true
+    /// Completes once the circuit has ended: its close written to the link, or the circuit ended
+    /// by the relay or with the link.
+    let closed: EventLoopPromise<Void>
 
-    let circuit: UInt32
-    private let onData: ([UInt8]) -> Void
-    private let onClosed: () -> Void
-    private var context: ChannelHandlerContext?
-    /// Data that came from the relay before this end was up.
-    private var pending: [[UInt8]] = []
-    private var closeRequested = false
-    private var lastWrite: EventLoopFuture<Void>?
-
-    init(circuit: UInt32, onData: @escaping ([UInt8]) -> Void, onClosed: @escaping () -> Void) {
-        self.circuit = circuit
-        self.onData = onData
-        self.onClosed = onClosed
+    init(id: UInt32, driver: SessionDriver, link: any CircuitLink) {
+        self.id = id
+        self.driver = driver
+        self.link = link
+        closed = driver.eventLoop.makePromise()
+        driver.attach(self)
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        self.context = context
-        for bytes in pending { write(bytes) }
-        pending.removeAll()
-        if closeRequested { closeAfterWrites() }
-        context.fireChannelActive()
+    // MARK: From the link
+
+    /// The circuit is open (or being opened): the initiator's session writes its first
+    /// handshake message, which follows the `open` on the link.
+    func start() {
+        driver.start()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        while buffer.readableBytes > 0 {
-            let chunk = buffer.readBytes(length: min(buffer.readableBytes, RelayLimits.maxDataPayload)) ?? []
-            onData(chunk)
-        }
+    /// Data the relay forwarded on this circuit.
+    func receive(_ payload: [UInt8]) {
+        guard isOpen else { return }
+        payload.withUnsafeBytes { driver.receive($0) }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        self.context = nil
-        onClosed()
-        context.fireChannelInactive()
+    /// The relay closed or refused the circuit, or the link ended: the session ends as a lost
+    /// connection unless its goodbye came first.
+    func ended() {
+        guard isOpen else { return }
+        isOpen = false
+        pending = []
+        driver.detach()
+        driver.transportLost()
+        closed.succeed(())
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
-    }
+    // MARK: SessionTransport
 
-    /// Bytes from the relay, for the session.
     func write(_ bytes: [UInt8]) {
-        guard let context else {
-            if !closeRequested { pending.append(bytes) }
-            return
-        }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: promise)
-        lastWrite = promise.futureResult
-    }
-
-    /// Backpressure: stops (or resumes) reading the session's bytes while the relay link cannot
-    /// take more, so they wait in the socket pair, where the session sees them pile up.
-    func setReading(_ on: Bool) {
-        guard let context else { return }
-        try? context.channel.syncOptions?.setOption(.autoRead, value: on)
-        if on { context.read() }
-    }
-
-    /// The circuit ended at the relay: close once what it sent has been written.
-    func closeAfterWrites() {
-        closeRequested = true
-        guard let context else { return }
-        let channel = context.channel
-        if let lastWrite {
-            lastWrite.whenComplete { _ in channel.close(promise: nil) }
+        guard isOpen else { return }
+        if pending.isEmpty {
+            pending = bytes
         } else {
-            channel.close(promise: nil)
+            pending.append(contentsOf: bytes)
+        }
+    }
+
+    func flush() {
+        guard isOpen, !pending.isEmpty, let link else { return }
+        if pending.count <= RelayLimits.maxDataPayload {
+            link.sendData(pending, on: id)
+        } else {
+            var start = 0
+            while start < pending.count {
+                let end = min(start + RelayLimits.maxDataPayload, pending.count)
+                link.sendData(Array(pending[start..<end]), on: id)
+                start = end
+            }
+        }
+        pending = []
+        link.flushData()
+    }
+
+    func isOverBacklog(limit: Int) -> Bool {
+        isOpen && link?.isOverBacklog(limit: limit) == true
+    }
+
+    /// The session ended: what it wrote goes out, then the circuit's close.
+    func close() {
+        guard isOpen else { return }
+        flush()
+        isOpen = false
+        driver.detach()
+        if let link {
+            link.circuitClosed(id, written: closed)
+        } else {
+            closed.succeed(())
         }
     }
 }

@@ -36,6 +36,7 @@ public final class RelayClient: Sendable {
         onMail: @escaping @Sendable (_ id: UInt64, _ sealed: [UInt8]) -> Void = { _, _ in }
     ) async throws(RelayClientError) -> RelayClient {
         let installed = NIOLockedValueBox<NIOLoopBound<RelayClientHandler>?>(nil)
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -43,8 +44,8 @@ public final class RelayClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let handler = RelayClientHandler(
                         credentials: credentials, network: network, linkConfig: linkConfig,
-                        sessionConfig: sessionConfig, eventLoop: channel.eventLoop, onSession: onSession,
-                        onMail: onMail)
+                        sessionConfig: sessionConfig, eventLoop: channel.eventLoop, relayAddress: address,
+                        onSession: onSession, onMail: onMail)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     installed.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
@@ -68,7 +69,6 @@ public final class RelayClient: Sendable {
             channel.close(promise: nil)
             throw .relayClosed(.connectionLost)
         }
-        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         return RelayClient(channel: channel, relay: relay, address: address, handler: handler)
     }
 
@@ -145,8 +145,8 @@ public final class RelayClient: Sendable {
         (try? await channel.eventLoop.flatSubmit { self.handler.value.closed.futureResult }.get()) ?? .connectionLost
     }
 
-    /// Closes the link, once the circuits of sessions already closed have carried their last
-    /// bytes (at most a second); relayed sessions still open end.
+    /// Closes the link, once the relayed sessions still open have been closed by their owners
+    /// (at most a second); those still open then end.
     public func close() async {
         try? await channel.eventLoop.submit { self.handler.value.close() }.get()
         try? await channel.closeFuture.get()

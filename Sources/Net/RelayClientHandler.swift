@@ -4,7 +4,8 @@ import Session
 import Wire
 
 /// The client's end of the relay link: runs the `RelayLinkMachine`, registers, answers the
-/// owner's requests and keeps the circuits, each a `CircuitPump`. Lives on its event loop.
+/// owner's requests and keeps the circuits, each a `RelayCircuit` carrying one session. Lives on
+/// its event loop.
 final class RelayClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -21,7 +22,7 @@ final class RelayClientHandler: ChannelInboundHandler {
     /// Requests awaiting their one answer, oldest first.
     private var requests: [EventLoopPromise<RelayMessage>] = []
     private let onMail: @Sendable (UInt64, [UInt8]) -> Void
-    private var circuits: [UInt32: CircuitPump] = [:]
+    private var circuits: [UInt32: RelayCircuit] = [:]
     /// Why the relay refused a circuit, kept until the opener asks.
     private var circuitErrors: [UInt32: RelayErrorCode] = [:]
     private var nextCircuit: UInt32 = 1
@@ -30,10 +31,16 @@ final class RelayClientHandler: ChannelInboundHandler {
     private var refusal: RelayErrorCode?
     private var closing = false
     private var isRegistered = false
+    private let eventLoop: EventLoop
+    /// The relay's `host:port`, for the sessions' `remoteAddressText`.
+    private let relayAddress: String
+    /// While a batch of reads is handled, writes are flushed once at its end.
+    private var inReadBatch = false
+    private var unflushed = false
 
     init(
         credentials: SessionCredentials, network: [UInt8], linkConfig: RelayLinkMachine.Config,
-        sessionConfig: SessionConfig, eventLoop: EventLoop,
+        sessionConfig: SessionConfig, eventLoop: EventLoop, relayAddress: String,
         onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void,
         onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void
     ) {
@@ -45,6 +52,8 @@ final class RelayClientHandler: ChannelInboundHandler {
         self.onSession = onSession
         registered = eventLoop.makePromise()
         closed = eventLoop.makePromise()
+        self.eventLoop = eventLoop
+        self.relayAddress = relayAddress
     }
 
     var roundTrip: Duration? { link.roundTrip }
@@ -63,13 +72,14 @@ final class RelayClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        inReadBatch = true
         perform(buffer.withUnsafeReadableBytes { link.receive($0, now: .now()) })
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let writable = context.channel.isWritable
-        for pump in circuits.values { pump.setReading(writable) }
-        context.fireChannelWritabilityChanged()
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBatch = false
+        flushIfNeeded()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -112,21 +122,27 @@ final class RelayClientHandler: ChannelInboundHandler {
         perform(link.send(.mailAck(id: id)))
     }
 
-    /// Opens a circuit to `peer` and an initiator session on it.
+    /// Opens a circuit to `peer` and an initiator session on it: the `open` and the session's
+    /// first handshake message leave together.
     func open(to peer: PeerID, config: SessionConfig) -> EventLoopFuture<(PeerConnection, UInt32)> {
-        guard let context, link.isEstablished else {
-            return registered.futureResult.eventLoop.makeFailedFuture(RelayClientError.relayClosed(.connectionLost))
+        guard context != nil, link.isEstablished else {
+            return eventLoop.makeFailedFuture(RelayClientError.relayClosed(.connectionLost))
         }
-        let circuit = nextCircuit
-        nextCircuit = nextCircuit >= RelayCodec.relayCircuitBase - 1 ? 1 : nextCircuit + 1
-        let pump = makePump(circuit)
-        circuits[circuit] = pump
-        perform(link.send(.open(circuit: circuit, peer: peer.bytes)))
+        while circuits[nextCircuit] != nil { advanceCircuitID() }
+        let id = nextCircuit
+        advanceCircuitID()
+        perform(link.send(.open(circuit: id, peer: peer.bytes)), flush: false)
         var config = config
         config.expectedPeer = .peerID(peer)
-        return RelayCircuit.make(
-            eventLoop: context.eventLoop, role: .initiator, credentials: credentials, config: config, pump: pump
-        ).map { connection, _ in (connection, circuit) }
+        let (circuit, connection) = makeCircuit(id, role: .initiator, config: config)
+        circuits[id] = circuit
+        circuit.start()
+        flushIfNeeded()
+        return eventLoop.makeSucceededFuture((connection, id))
+    }
+
+    private func advanceCircuitID() {
+        nextCircuit = nextCircuit >= RelayCodec.relayCircuitBase - 1 ? 1 : nextCircuit + 1
     }
 
     /// Why the relay refused `circuit`, if it did; forgets it.
@@ -159,14 +175,14 @@ final class RelayClientHandler: ChannelInboundHandler {
         case .incoming(let circuit, let peer, let nickname):
             incoming(circuit, peer: peer, nickname: nickname)
         case .data(let circuit, let payload):
-            circuits[circuit]?.write(payload)
+            circuits[circuit]?.receive(payload)
         case .close(let circuit):
-            circuits.removeValue(forKey: circuit)?.closeAfterWrites()
+            circuits.removeValue(forKey: circuit)?.ended()
         case .error(let code, let circuit):
-            if circuit != 0, let pump = circuits.removeValue(forKey: circuit) {
+            if circuit != 0, let refused = circuits.removeValue(forKey: circuit) {
                 circuitErrors[circuit] = code
                 if circuitErrors.count > 64, let oldest = circuitErrors.keys.min() { circuitErrors[oldest] = nil }
-                pump.closeAfterWrites()
+                refused.ended()
             } else if circuit == 0, !requests.isEmpty, isRegistered {
                 requests.removeFirst().fail(RelayClientError.refused(code))
             } else if circuit == 0 {
@@ -178,42 +194,49 @@ final class RelayClientHandler: ChannelInboundHandler {
         }
     }
 
-    private func incoming(_ circuit: UInt32, peer: [UInt8], nickname: String) {
-        guard let context, let id = PeerID(bytes: peer), circuits[circuit] == nil else { return }
-        let pump = makePump(circuit)
-        circuits[circuit] = pump
+    /// A peer opened a circuit to us: a responder session on it, handed to the owner.
+    private func incoming(_ id: UInt32, peer: [UInt8], nickname: String) {
+        guard context != nil, let peerID = PeerID(bytes: peer), circuits[id] == nil else { return }
         var config = sessionConfig
-        config.expectedPeer = .peerID(id)
-        let onSession = onSession
-        let entry = RelayPeerEntry(peerID: peer, nickname: nickname)
-        RelayCircuit.make(
-            eventLoop: context.eventLoop, role: .responder, credentials: credentials, config: config, pump: pump
-        ).whenComplete { result in
-            if case .success(let (connection, _)) = result { onSession(connection, entry) }
-        }
+        config.expectedPeer = .peerID(peerID)
+        let (circuit, connection) = makeCircuit(id, role: .responder, config: config)
+        circuits[id] = circuit
+        circuit.start()
+        onSession(connection, RelayPeerEntry(peerID: peer, nickname: nickname))
     }
 
-    private func makePump(_ circuit: UInt32) -> CircuitPump {
-        CircuitPump(
-            circuit: circuit,
-            onData: { [unowned self] bytes in perform(link.send(.data(circuit: circuit, payload: bytes))) },
-            onClosed: { [unowned self] in
-                if circuits.removeValue(forKey: circuit) != nil { perform(link.send(.close(circuit: circuit))) }
-                if closing, circuits.isEmpty { perform(link.close()) }
-            })
+    private func makeCircuit(_ id: UInt32, role: SessionMachine.Role, config: SessionConfig) -> (
+        RelayCircuit, PeerConnection
+    ) {
+        let (driver, events) = PeerConnection.makeDriver(
+            role: role, credentials: credentials, config: config, eventLoop: eventLoop)
+        let circuit = RelayCircuit(id: id, driver: driver, link: self)
+        let connection = PeerConnection.relayed(
+            driver: driver, events: events, circuitClosed: circuit.closed.futureResult, relayAddress: relayAddress)
+        return (circuit, connection)
     }
 
     // MARK: Actions
 
-    private func perform(_ actions: [RelayLinkAction]) {
-        var wrote = false
+    /// Carries out the link's actions. Writes are flushed at the end, or at the end of the batch
+    /// of reads being handled, or by the caller when `flush` is false; `promise` goes with the
+    /// last write (and succeeds at once when nothing was written).
+    private func perform(
+        _ actions: [RelayLinkAction], flush: Bool = true, promise: EventLoopPromise<Void>? = nil
+    ) {
         var shouldClose = false
-        for action in actions {
+        var lastWrite = -1
+        if promise != nil {
+            lastWrite = actions.lastIndex { if case .send = $0 { true } else { false } } ?? -1
+        }
+        for (index, action) in actions.enumerated() {
             switch action {
             case .send(let bytes):
                 guard let context else { continue }
-                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-                wrote = true
+                context.write(
+                    wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)),
+                    promise: index == lastWrite ? promise : nil)
+                unflushed = true
             case .established(let relay):
                 relayIdentity = relay
                 perform(link.send(.register(network: network)))
@@ -225,12 +248,20 @@ final class RelayClientHandler: ChannelInboundHandler {
                 shouldClose = true
             }
         }
-        if wrote { context?.flush() }
+        if let promise, lastWrite < 0 || context == nil { promise.succeed(()) }
         if shouldClose {
+            flushIfNeeded()
             context?.close(promise: nil)
         } else {
+            if flush, !inReadBatch { flushIfNeeded() }
             armTimer()
         }
+    }
+
+    private func flushIfNeeded() {
+        guard unflushed else { return }
+        unflushed = false
+        context?.flush()
     }
 
     private func ended(_ reason: CloseReason) {
@@ -239,8 +270,9 @@ final class RelayClientHandler: ChannelInboundHandler {
         registered.fail(error)
         for waiter in requests { waiter.fail(error) }
         requests.removeAll()
-        for pump in circuits.values { pump.closeAfterWrites() }
+        let ended = circuits.values
         circuits.removeAll()
+        for circuit in ended { circuit.ended() }
         closed.succeed(reason)
     }
 
@@ -275,5 +307,28 @@ public enum RelayClientError: Error, Sendable, Equatable, CustomStringConvertibl
         case .relayClosed(let reason): "relay connection ended: \(reason)"
         case .connect(let error): "relay unreachable: \(error)"
         }
+    }
+}
+
+extension RelayClientHandler: CircuitLink {
+    func sendData(_ payload: [UInt8], on circuit: UInt32) {
+        perform(link.send(.data(circuit: circuit, payload: payload)), flush: false)
+    }
+
+    func flushData() {
+        if !inReadBatch { flushIfNeeded() }
+    }
+
+    func circuitClosed(_ circuit: UInt32, written: EventLoopPromise<Void>) {
+        guard circuits.removeValue(forKey: circuit) != nil else { return written.succeed(()) }
+        perform(link.send(.close(circuit: circuit)), promise: written)
+        if closing, circuits.isEmpty { perform(link.close()) }
+    }
+
+    func isOverBacklog(limit: Int) -> Bool {
+        guard let context, !context.channel.isWritable,
+            let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
+        else { return false }
+        return queued > limit
     }
 }

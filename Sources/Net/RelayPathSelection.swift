@@ -83,14 +83,3 @@ public enum PathSelection {
         }
     }
 }
-
-extension PeerConnection {
-    /// True for a session that runs through a relay circuit (a local socket pair), false for a
-    /// direct TCP session.
-    public var isRelayed: Bool {
-        switch channel.remoteAddress {
-        case .v4?, .v6?: false
-        default: true
-        }
-    }
-}

@@ -46,18 +46,47 @@ public struct CipherState: Sendable {
 
     // MARK: Typed-throwing core, used by SymmetricState and TransportState.
 
-    mutating func encryptWithAd(_ ad: [UInt8], _ plaintext: [UInt8]) throws(NoiseError) -> [UInt8] {
+    /// `headroom` zero bytes come first in the result, left for the caller.
+    mutating func encryptWithAd(_ ad: [UInt8], _ plaintext: [UInt8], headroom: Int = 0) throws(NoiseError)
+        -> [UInt8]
+    {
         guard let key else {
             guard plaintext.count <= NoiseSuite.maxMessageLength else { throw .messageTooLong }
-            return plaintext
+            return headroom == 0 ? plaintext : [UInt8](repeating: 0, count: headroom) + plaintext
         }
         guard plaintext.count + NoiseSuite.tagLength <= NoiseSuite.maxMessageLength else {
             throw .messageTooLong
         }
         guard nonce != NoiseSuite.reservedNonce else { throw .nonceExhausted }
-        let ciphertext = NoiseSuite.encrypt(key: key, nonce: nonce, ad: ad, plaintext: plaintext)
+        let ciphertext = NoiseSuite.encrypt(
+            key: key, nonce: nonce, ad: ad, plaintext: plaintext, headroom: headroom)
         nonce += 1
         return ciphertext
+    }
+
+    /// `encryptWithAd` in place: `buffer[offset...]` becomes ciphertext || tag.
+    mutating func encryptWithAd(_ ad: [UInt8], inPlace buffer: inout [UInt8], from offset: Int) throws(NoiseError) {
+        guard let key else {
+            guard buffer.count - offset <= NoiseSuite.maxMessageLength else { throw .messageTooLong }
+            return
+        }
+        guard buffer.count - offset + NoiseSuite.tagLength <= NoiseSuite.maxMessageLength else {
+            throw .messageTooLong
+        }
+        guard nonce != NoiseSuite.reservedNonce else { throw .nonceExhausted }
+        NoiseSuite.encrypt(key: key, nonce: nonce, ad: ad, inPlace: &buffer, from: offset)
+        nonce += 1
+    }
+
+    /// `decryptWithAd` in place: on success `buffer` is the plaintext; on failure it is spoiled
+    /// and the nonce stays where it was.
+    mutating func decryptWithAd(_ ad: [UInt8], inPlace buffer: inout [UInt8]) throws(NoiseError) {
+        guard buffer.count <= NoiseSuite.maxMessageLength else { throw .messageTooLong }
+        guard let key else { return }
+        guard buffer.count >= NoiseSuite.tagLength else { throw .messageTooShort }
+        guard nonce != NoiseSuite.reservedNonce else { throw .nonceExhausted }
+        try NoiseSuite.decrypt(key: key, nonce: nonce, ad: ad, inPlace: &buffer)
+        nonce += 1
     }
 
     mutating func decryptWithAd(_ ad: [UInt8], _ ciphertext: ArraySlice<UInt8>) throws(NoiseError) -> [UInt8] {

@@ -1,8 +1,10 @@
+import CSodium
 import Crypto
 import Foundation
 
-// The cipher suite's functions (spec §4): DH, ENCRYPT/DECRYPT, HASH, HKDF.
-// Everything else in the module reaches swift-crypto only through here.
+// The cipher suite's functions (spec §4): DH, ENCRYPT/DECRYPT, HASH, HKDF. ENCRYPT/DECRYPT are
+// libsodium's IETF ChaCha20-Poly1305; the rest is swift-crypto.
+// Everything else in the module reaches swift-crypto and libsodium only through here.
 
 extension NoiseSuite {
     // MARK: DH (X25519)
@@ -41,46 +43,125 @@ extension NoiseSuite {
 
     // MARK: ENCRYPT / DECRYPT (ChaChaPoly)
 
-    /// 32 bits of zeros followed by the little-endian 64-bit counter (spec §12.3).
-    static func chaChaNonce(_ n: UInt64) -> ChaChaPoly.Nonce {
-        var bytes = [UInt8](repeating: 0, count: 12)
-        withUnsafeBytes(of: n.littleEndian) { bytes.replaceSubrange(4..<12, with: $0) }
-        do {
-            return try ChaChaPoly.Nonce(data: bytes)
-        } catch {
-            preconditionFailure("a 12-byte ChaChaPoly nonce was rejected: \(error)")
+    /// libsodium picks its fastest implementations once, before first use; thread-safe.
+    private static let sodiumReady: Bool = sodium_init() >= 0
+
+    /// The nonce's 12 bytes as three little-endian words: 32 bits of zeros, then the 64-bit
+    /// counter, low half first (spec §12.3).
+    private static func nonceWords(_ n: UInt64) -> (UInt32, UInt32, UInt32) {
+        (0, UInt32(truncatingIfNeeded: n).littleEndian, UInt32(truncatingIfNeeded: n >> 32).littleEndian)
+    }
+
+    /// ENCRYPT(k, n, ad, plaintext): ciphertext followed by the 16-byte tag, after `headroom`
+    /// zero bytes left for the caller (a length prefix). IETF ChaCha20-Poly1305 (RFC 8439) in
+    /// one libsodium call, written straight into the result.
+    static func encrypt(key: SymmetricKey, nonce: UInt64, ad: [UInt8], plaintext: [UInt8], headroom: Int = 0)
+        -> [UInt8]
+    {
+        precondition(sodiumReady, "libsodium failed to initialise")
+        let count = headroom + plaintext.count + tagLength
+        let words = nonceWords(nonce)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let output = UnsafeMutableBufferPointer(rebasing: buffer[headroom...])
+            if headroom > 0 { buffer.baseAddress!.initialize(repeating: 0, count: headroom) }
+            let result = key.withUnsafeBytes { key in
+                withUnsafeBytes(of: words) { nonce in
+                    plaintext.withUnsafeBufferPointer { message in
+                        ad.withUnsafeBufferPointer { ad in
+                            crypto_aead_chacha20poly1305_ietf_encrypt(
+                                output.baseAddress!, nil, message.baseAddress, UInt64(message.count),
+                                ad.baseAddress, UInt64(ad.count), nil,
+                                nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                        }
+                    }
+                }
+            }
+            // Cannot fail for a 32-byte key and a message within Noise's limits.
+            precondition(result == 0, "ChaCha20-Poly1305 encryption failed")
+            initialized = count
         }
     }
 
-    /// ENCRYPT(k, n, ad, plaintext): ciphertext followed by the 16-byte tag.
-    static func encrypt(key: SymmetricKey, nonce: UInt64, ad: [UInt8], plaintext: [UInt8]) -> [UInt8] {
-        do {
-            let box = try ChaChaPoly.seal(plaintext, using: key, nonce: chaChaNonce(nonce), authenticating: ad)
-            // combined = nonce (12) || ciphertext || tag; Noise sends no nonce.
-            return Array(box.combined.dropFirst(12))
-        } catch {
-            // Only a key that is not 32 bytes can make this fail, and CipherState
-            // admits no other.
-            preconditionFailure("ChaChaPoly.seal failed with a 32-byte key: \(error)")
+    /// ENCRYPT in place: `buffer[offset...]` is the plaintext; it becomes the ciphertext, and the
+    /// tag is appended. For a message built with room before it (a length prefix) and capacity
+    /// for the tag after it: no allocation, no copy.
+    static func encrypt(key: SymmetricKey, nonce: UInt64, ad: [UInt8], inPlace buffer: inout [UInt8], from offset: Int)
+    {
+        precondition(sodiumReady, "libsodium failed to initialise")
+        precondition(offset >= 0 && offset <= buffer.count)
+        let length = buffer.count - offset
+        buffer.append(contentsOf: repeatElement(0, count: tagLength))
+        let words = nonceWords(nonce)
+        let result = buffer.withUnsafeMutableBufferPointer { whole in
+            let message = whole.baseAddress! + offset
+            return key.withUnsafeBytes { key in
+                withUnsafeBytes(of: words) { nonce in
+                    ad.withUnsafeBufferPointer { ad in
+                        // libsodium encrypts in place: ciphertext over the plaintext, then the tag.
+                        crypto_aead_chacha20poly1305_ietf_encrypt(
+                            message, nil, message, UInt64(length), ad.baseAddress, UInt64(ad.count), nil,
+                            nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                            key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    }
+                }
+            }
         }
+        precondition(result == 0, "ChaCha20-Poly1305 encryption failed")
+    }
+
+    /// DECRYPT in place: `buffer` is ciphertext || tag; on success it becomes the plaintext.
+    /// On failure its content is unspecified (libsodium zeroes what it would have written).
+    static func decrypt(key: SymmetricKey, nonce: UInt64, ad: [UInt8], inPlace buffer: inout [UInt8])
+        throws(NoiseError)
+    {
+        precondition(sodiumReady, "libsodium failed to initialise")
+        let words = nonceWords(nonce)
+        let result = buffer.withUnsafeMutableBufferPointer { sealed in
+            key.withUnsafeBytes { key in
+                withUnsafeBytes(of: words) { nonce in
+                    ad.withUnsafeBufferPointer { ad in
+                        crypto_aead_chacha20poly1305_ietf_decrypt(
+                            sealed.baseAddress, nil, nil, sealed.baseAddress!, UInt64(sealed.count),
+                            ad.baseAddress, UInt64(ad.count),
+                            nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                            key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                    }
+                }
+            }
+        }
+        guard result == 0 else { throw .decryptionFailed }
+        buffer.removeLast(tagLength)
     }
 
     /// DECRYPT(k, n, ad, ciphertext). The caller has checked that `ciphertext`
-    /// holds at least a tag.
+    /// holds at least a tag. The tag is checked (in constant time) before anything is decrypted.
     static func decrypt(
         key: SymmetricKey, nonce: UInt64, ad: [UInt8], ciphertext: ArraySlice<UInt8>
     ) throws(NoiseError) -> [UInt8] {
-        let split = ciphertext.endIndex - tagLength
-        do {
-            let box = try ChaChaPoly.SealedBox(
-                nonce: chaChaNonce(nonce),
-                ciphertext: ciphertext[ciphertext.startIndex..<split],
-                tag: ciphertext[split...]
-            )
-            return Array(try ChaChaPoly.open(box, using: key, authenticating: ad))
-        } catch {
-            throw .decryptionFailed
+        precondition(sodiumReady, "libsodium failed to initialise")
+        let count = ciphertext.count - tagLength
+        let words = nonceWords(nonce)
+        var opened = false
+        let plaintext = [UInt8](unsafeUninitializedCapacity: max(count, 1)) { output, initialized in
+            let result = key.withUnsafeBytes { key in
+                withUnsafeBytes(of: words) { nonce in
+                    ciphertext.withUnsafeBufferPointer { sealed in
+                        ad.withUnsafeBufferPointer { ad in
+                            crypto_aead_chacha20poly1305_ietf_decrypt(
+                                output.baseAddress, nil, nil, sealed.baseAddress!, UInt64(sealed.count),
+                                ad.baseAddress, UInt64(ad.count),
+                                nonce.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                                key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                        }
+                    }
+                }
+            }
+            opened = result == 0
+            initialized = opened ? count : 0
         }
+        guard opened else { throw .decryptionFailed }
+        return plaintext
     }
 
     // MARK: HASH (SHA-256)

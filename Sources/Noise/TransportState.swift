@@ -42,11 +42,33 @@ public struct TransportState: Sendable {
         return try sendCipher!.encryptWithAd(ad, plaintext)
     }
 
+    /// `encrypt`, with `headroom` zero bytes before the message in the result, for the caller to
+    /// fill (a length prefix), so that the message needs no copy to be framed.
+    public mutating func encrypt(_ plaintext: [UInt8], ad: [UInt8] = [], headroom: Int) throws -> [UInt8] {
+        guard sendCipher != nil else { throw NoiseError.wrongTurn }
+        return try sendCipher!.encryptWithAd(ad, plaintext, headroom: headroom)
+    }
+
     /// Decrypts one transport message. On failure the receive nonce does not
     /// advance, so the next genuine message still decrypts.
     public mutating func decrypt(_ ciphertext: [UInt8], ad: [UInt8] = []) throws -> [UInt8] {
         guard receiveCipher != nil else { throw NoiseError.wrongTurn }
         return try receiveCipher!.decryptWithAd(ad, ciphertext[...])
+    }
+
+    /// Encrypts in place: `buffer[offset...]`, a message built with `offset` bytes of room before
+    /// it (a length prefix), becomes ciphertext || tag; no copy is made. Reserve 16 bytes of
+    /// capacity beyond it for the tag, or appending it reallocates.
+    public mutating func encrypt(inPlace buffer: inout [UInt8], from offset: Int, ad: [UInt8] = []) throws {
+        guard sendCipher != nil else { throw NoiseError.wrongTurn }
+        try sendCipher!.encryptWithAd(ad, inPlace: &buffer, from: offset)
+    }
+
+    /// Decrypts in place: on success `buffer` holds the plaintext. On failure its content is
+    /// unspecified, and the receive nonce does not advance.
+    public mutating func decrypt(inPlace buffer: inout [UInt8], ad: [UInt8] = []) throws {
+        guard receiveCipher != nil else { throw NoiseError.wrongTurn }
+        try receiveCipher!.decryptWithAd(ad, inPlace: &buffer)
     }
 
     /// Rekeys the sending cipher. The peer must call `rekeyReceive()` at the same

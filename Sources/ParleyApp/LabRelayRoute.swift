@@ -4,9 +4,9 @@ import Net
 import Session
 import Wire
 
-/// A session through the relay: the same `PeerConnection` as a direct one, on a local socket
-/// pair that the node's relay link pumps. It has no TCP connection of its own; its bytes are
-/// counted on the relay link (`RelayRoute.extraByteCounts`).
+/// A session through the relay: the same `PeerConnection` as a direct one, on a circuit of the
+/// node's relay link. It has no TCP connection of its own; its bytes are counted on the relay
+/// link (`RelayRoute.extraByteCounts`).
 struct RelayedSession: LabSession {
     let connection: PeerConnection
 

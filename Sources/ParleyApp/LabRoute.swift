@@ -22,8 +22,11 @@ protocol LabSession: Sendable {
 }
 
 extension PeerConnection: LabSession {
-    func byteCounts() async -> TCPByteCounts? { await RawTCPInfo.counts(of: channel) }
-    var ownsConnection: Bool { true }
+    func byteCounts() async -> TCPByteCounts? {
+        guard let channel else { return nil }
+        return await RawTCPInfo.counts(of: channel)
+    }
+    var ownsConnection: Bool { !isRelayed }
     var peerConnection: PeerConnection { self }
 }
 

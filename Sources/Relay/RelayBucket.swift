@@ -34,7 +34,8 @@ struct RelayBucket: Sendable, Equatable {
 
     private mutating func refill(now: Instant) {
         guard now > updated else { return }
-        tokens = min(burst, tokens + (now - updated).seconds * rate)
+        // In nanoseconds directly: `Duration` arithmetic is 128-bit, and this runs for every message.
+        tokens = min(burst, tokens + Double(now.nanoseconds - updated.nanoseconds) / 1e9 * rate)
         updated = now
     }
 }

@@ -12,19 +12,31 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     private var link: RelayLinkMachine
     private var id: RelayCore.ClientID?
     private var context: ChannelHandlerContext?
+    /// The scheduled timer and when it fires. It is moved only to an earlier deadline: a later one
+    /// (the idle deadline moves with every message) waits until it fires, which re-arms it.
     private var timer: Scheduled<Void>?
     private var timerDeadline: Instant?
+    /// Until the client registered, its registration deadline counts for the timer too.
+    private var registered = false
     private var resume: Scheduled<Void>?
     /// Whole messages wait in the link, more than one turn's worth: reading is off and their
     /// next turn is queued on the event loop.
     private var turnQueued = false
+    /// What this connection is to write, gathered until the next flush, so that one buffer (kept
+    /// from one flush to the next while small) carries them.
+    private var outbound: ByteBuffer?
+    /// `outbound` holds bytes the hub will flush at the end of the read batch.
+    private var flushPending = false
     /// Why this side is closing the connection, counted once it is closed.
     private var dropReason: RelayDropReason?
     private var removed = false
+    private let tap: (@Sendable ([UInt8]) -> Void)?
 
     init(hub: RelayHub, credentials: SessionCredentials) {
         self.hub = hub
-        link = RelayLinkMachine(role: .relay, credentials: credentials, config: hub.config.link)
+        let config = hub.config
+        link = RelayLinkMachine(role: .relay, credentials: credentials, config: config.link)
+        tap = config.tapForTestingOnly
     }
 
     var queuedBytes: Int {
@@ -56,11 +68,13 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        if let tap = hub.config.tapForTestingOnly { tap(Array(buffer.readableBytesView)) }
+        if let tap { tap(Array(buffer.readableBytesView)) }
         // While messages wait for their turn (or the bucket), bytes still in flight are only
         // buffered: the waiting messages go first.
         let limit = turnQueued || resume != nil ? 0 : hub.config.messagesPerTurn
-        buffer.withUnsafeReadableBytes { receive($0, limit: limit) }
+        hub.beginBatch()
+        let now = Instant.now()
+        buffer.withUnsafeReadableBytes { receive($0, now: now, limit: limit) }
     }
 
     // MARK: Fair turns
@@ -74,9 +88,9 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     /// more and the rest get a turn later, after the other clients' ready input: one client's
     /// burst never holds up the others for more than `messagesPerTurn` messages, however much
     /// one read brought in.
-    private func receive(_ bytes: some Sequence<UInt8>, limit: Int) {
+    private func receive(_ bytes: UnsafeRawBufferPointer, now: Instant, limit: Int) {
         let skipped = link.unknownMessagesSkipped
-        perform(link.receive(bytes, now: .now(), limit: limit))
+        perform(link.receive(bytes, now: now, limit: limit), now: now)
         for _ in skipped..<link.unknownMessagesSkipped { hub.count(.unknownType) }
         guard let context, !removed, link.hasBufferedMessage else { return }
         try? context.channel.syncOptions?.setOption(.autoRead, value: false)
@@ -93,10 +107,22 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     /// The waiting messages' turn; once none wait (and the bucket allows), reading resumes.
     private func nextTurn() {
         guard let context, !removed, resume == nil else { return }
-        if link.hasBufferedMessage { receive([], limit: hub.config.messagesPerTurn) }
+        if link.hasBufferedMessage {
+            // A batch of its own: what this turn makes the relay write is flushed once, at its end.
+            hub.beginBatch()
+            receive(UnsafeRawBufferPointer(start: nil, count: 0), now: .now(), limit: hub.config.messagesPerTurn)
+            hub.endBatch()
+        }
         guard resume == nil, !turnQueued, !link.hasBufferedMessage else { return }
         try? context.channel.syncOptions?.setOption(.autoRead, value: true)
         context.read()
+    }
+
+    /// What this batch of reads made the relay write, to whichever clients, goes out now: one
+    /// flush per client and batch, not one per message.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        hub.endBatch()
+        context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -106,11 +132,14 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        hub.endBatch()
         finish()
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A read error ends the batch without a read-complete.
+        hub.endBatch()
         context.close(promise: nil)
     }
 
@@ -122,7 +151,36 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     // MARK: From the hub
 
     func send(_ message: RelayMessage) {
-        perform(link.send(message))
+        if case .registered = message { registered = true }
+        switch link.seal(message) {
+        case .bytes(let framed):
+            write(framed)
+            scheduleFlush()
+            armTimer()
+        case .actions(let actions):
+            perform(actions)
+        }
+    }
+
+    /// Writes what was gathered during a read batch (the hub calls it at the batch's end).
+    func flushNow() {
+        guard flushPending else { return }
+        flushOutbound()
+    }
+
+    /// Above this, the outbound buffer is not kept for the next flush: an idle client holds none
+    /// of a large message's size.
+    static let keptOutboundCapacity = 4096
+
+    private func flushOutbound() {
+        flushPending = false
+        guard let context, var buffer = outbound, buffer.readableBytes > 0 else { return }
+        // Ours alone again once the write is done (at once, unless the socket is full): cleared
+        // and kept, it needs no new allocation.
+        outbound = nil
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        buffer.clear()
+        if buffer.capacity <= Self.keptOutboundCapacity { outbound = buffer }
     }
 
     /// Closes the connection; `reason` is counted (nil: a shutdown, not a drop).
@@ -146,34 +204,53 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     // MARK: Actions
 
-    private func perform(_ actions: [RelayLinkAction]) {
+    /// `now`: when the actions' event happened, if the caller knows it.
+    private func perform(_ actions: [RelayLinkAction], now: Instant? = nil) {
         var wrote = false
         var shouldClose = false
         for action in actions {
             switch action {
             case .send(let bytes):
-                guard let context else { continue }
-                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+                guard context != nil else { continue }
+                write(bytes)
                 wrote = true
             case .established(let peer):
                 if let id { hub.authenticated(id, as: peer, payload: link.peerPayload ?? []) }
             case .message(let message):
                 guard let id else { continue }
-                if let tap = hub.config.tapForTestingOnly { tap(RelayCodec.encode(message)) }
+                if let tap { tap(RelayCodec.encode(message)) }
                 let size: Int
                 if case .data(_, let payload) = message { size = payload.count + 24 } else { size = 24 }
-                hub.received(message, from: id, size: size)
+                hub.received(message, from: id, size: size, now: now ?? .now())
             case .closed(let reason):
                 if dropReason == nil { dropReason = Self.dropReason(for: reason) }
             case .close:
                 shouldClose = true
             }
         }
-        if wrote { context?.flush() }
         if shouldClose {
+            flushOutbound()
             context?.close(promise: nil)
+            return
+        }
+        if wrote { scheduleFlush() }
+        armTimer()
+    }
+
+    /// Into the outbound buffer, for the next flush.
+    private func write(_ bytes: [UInt8]) {
+        guard let context else { return }
+        if outbound == nil { outbound = context.channel.allocator.buffer(capacity: bytes.count) }
+        outbound!.writeBytes(bytes)
+    }
+
+    /// Flushes now, or at the end of the read batch under way.
+    private func scheduleFlush() {
+        guard !flushPending else { return }
+        if hub.deferFlush(self) {
+            flushPending = true
         } else {
-            armTimer()
+            flushOutbound()
         }
     }
 
@@ -186,13 +263,19 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         if let id { hub.removed(id, reason: dropReason) }
     }
 
+    /// Keeps the timer at or before the next deadline. A timer already due earlier is left as it
+    /// is: when it fires it finds nothing due yet and is armed again for the real deadline, so a
+    /// busy client costs one timer per idle timeout, not one per message.
     private func armTimer() {
         guard let context, let id else { return }
-        let deadline = [link.nextDeadline, hub.registerDeadline(of: id)].compactMap { $0 }.min()
-        guard deadline != timerDeadline else { return }
+        var deadline = link.nextDeadline
+        if !registered, let register = hub.registerDeadline(of: id) {
+            deadline = min(deadline ?? register, register)
+        }
+        guard let deadline else { return }
+        if let scheduled = timerDeadline, scheduled <= deadline { return }
         timer?.cancel()
         timerDeadline = deadline
-        guard let deadline else { return }
         let delay = max(.zero, deadline - .now())
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) { bound.value.timerFired() }

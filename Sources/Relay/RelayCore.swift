@@ -23,6 +23,37 @@ public struct RelayCore: Sendable {
         var nextRelayCircuit = RelayCodec.relayCircuitBase
         var messages: RelayBucket
         var bytes: RelayBucket
+
+        /// Charges one message of `size` bytes to the buckets; returns when to resume reading if
+        /// the client is over them, or nil inside. Nil outside when the client is not authenticated
+        /// (nothing is charged). Mutating so that the dictionary runs it in place: reading a client
+        /// copies it whole.
+        mutating func admit(size: Int, now: Instant) -> Instant?? {
+            guard identity != nil else { return nil }
+            return .some(RelayCore.later(messages.take(1, now: now), bytes.take(size, now: now)))
+        }
+
+        /// `admit` for a data message of a registered client, with its route: nil (nothing
+        /// charged) when the client is not registered.
+        mutating func admitData(size: Int, circuit: UInt32, now: Instant) -> Forwarding? {
+            guard identity != nil, network != nil else { return nil }
+            let pause = RelayCore.later(messages.take(1, now: now), bytes.take(size, now: now))
+            return Forwarding(
+                pause: pause, route: circuits[circuit].map { Route(client: $0.peer, circuit: $0.peerCircuit) })
+        }
+    }
+
+    /// Where a data message goes (`forward`).
+    public struct Forwarding: Sendable, Equatable {
+        /// Read nothing more from the sender until then: it is over its rate.
+        public var pause: Instant?
+        /// The circuit's other end; nil when the circuit is unknown (the message is dropped).
+        public var route: Route?
+    }
+
+    public struct Route: Sendable, Equatable {
+        public var client: ClientID
+        public var circuit: UInt32
     }
 
     public let config: RelayConfig
@@ -92,6 +123,13 @@ public struct RelayCore: Sendable {
         counters.drops[reason, default: 0] += 1
     }
 
+    /// The later of two optional instants; nil when both are.
+    static func later(_ a: Instant?, _ b: Instant?) -> Instant? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return max(a, b)
+    }
+
     func drop(_ id: ClientID, _ reason: RelayDropReason) -> RelayAction {
         .disconnect(id, reason)
     }
@@ -101,15 +139,24 @@ public struct RelayCore: Sendable {
     /// One decoded message from an authenticated client; `size` is its length on the wire.
     public mutating func received(_ message: RelayMessage, from id: ClientID, size: Int, now: Instant) -> [RelayAction]
     {
-        guard var client = clients[id], let identity = client.identity else { return [] }
-        let pauseA = client.messages.take(1, now: now)
-        let pauseB = client.bytes.take(size, now: now)
-        clients[id] = client
-        var actions: [RelayAction] = []
-        if let until = [pauseA, pauseB].compactMap({ $0 }).max() {
-            count(.throttled)
-            actions.append(.pauseReading(id, until: until))
+        if case .data(let circuit, let payload) = message,
+            let forwarding = forward(circuit: circuit, payloadCount: payload.count, from: id, size: size, now: now)
+        {
+            var actions: [RelayAction] = []
+            if let pause = forwarding.pause { actions.append(.pauseReading(id, until: pause)) }
+            if let to = forwarding.route {
+                actions.append(.send(to.client, .data(circuit: to.circuit, payload: payload)))
+            }
+            return actions
         }
+        // Nil when the client is gone or not authenticated; inside, when to resume reading.
+        guard let pause = clients[id]?.admit(size: size, now: now) else { return [] }
+        var actions: [RelayAction] = []
+        if let pause {
+            count(.throttled)
+            actions.append(.pauseReading(id, until: pause))
+        }
+        guard let client = clients[id], let identity = client.identity else { return actions }
         guard let network = client.network else {
             switch message {
             case .register(let network): return actions + register(id, identity: identity, network: network, now: now)
@@ -119,14 +166,8 @@ public struct RelayCore: Sendable {
             }
         }
         switch message {
-        case .data(let circuit, let payload):
-            guard let route = client.circuits[circuit] else {
-                count(.unknownCircuit)
-                return actions
-            }
-            counters.messagesForwarded += 1
-            counters.bytesForwarded += payload.count
-            return actions + [.send(route.peer, .data(circuit: route.peerCircuit, payload: payload))]
+        case .data:
+            return actions  // forwarded above
         case .open(let circuit, let peer):
             return actions + open(circuit, from: id, to: peer, network: network)
         case .close(let circuit):
@@ -161,6 +202,28 @@ public struct RelayCore: Sendable {
             // Only the relay sends these.
             return actions + [drop(id, .protocolViolation)]
         }
+    }
+
+    /// A data message on `circuit` from a registered client, `payloadCount` bytes of payload and
+    /// `size` on the wire: `received` for the message a relay sees most, without building actions
+    /// (the adapter forwards the payload itself). Counted as `received` counts it. Nil when the
+    /// sender is not registered: `received` handles that, and nothing was charged.
+    public mutating func forward(circuit: UInt32, payloadCount: Int, from id: ClientID, size: Int, now: Instant)
+        -> Forwarding?
+    {
+        // Through the values' index: mutated where it is stored (the dictionary's own subscript
+        // moves the client out and back, copying it).
+        guard let index = clients.index(forKey: id),
+            let forwarding = clients.values[index].admitData(size: size, circuit: circuit, now: now)
+        else { return nil }
+        if forwarding.pause != nil { count(.throttled) }
+        if forwarding.route != nil {
+            counters.messagesForwarded += 1
+            counters.bytesForwarded += payloadCount
+        } else {
+            count(.unknownCircuit)
+        }
+        return forwarding
     }
 
     private mutating func store(_ sealed: [UInt8], from id: ClientID, for peer: [UInt8], network: [UInt8], now: Instant)

@@ -12,6 +12,12 @@ final class RelayHub {
     private var nextID: RelayCore.ClientID = 1
     let logger: Logger
     private var shuttingDown = false
+    /// While one client's batch of reads is handled, the clients written to are flushed once, at
+    /// its end.
+    private var batching = false
+    private var toFlush: [RelayConnectionHandler] = []
+    /// `toFlush` while it is being flushed: the two swap, so neither is ever reallocated.
+    private var flushing: [RelayConnectionHandler] = []
 
     init(eventLoop: EventLoop, config: RelayConfig, logger: Logger) {
         self.eventLoop = eventLoop
@@ -41,16 +47,24 @@ final class RelayHub {
         logger.info("client authenticated", metadata: ["client": "\(id)", "peer": "\(peer.fingerprint.short)"])
     }
 
-    func received(_ message: RelayMessage, from id: RelayCore.ClientID, size: Int) {
+    func received(_ message: RelayMessage, from id: RelayCore.ClientID, size: Int, now: Instant) {
+        // The common case, forwarded without building actions.
+        if case .data(let circuit, let payload) = message,
+            let forwarding = core.forward(circuit: circuit, payloadCount: payload.count, from: id, size: size, now: now)
+        {
+            if let pause = forwarding.pause { handlers[id]?.pauseReading(until: pause) }
+            if let to = forwarding.route { handlers[to.client]?.send(.data(circuit: to.circuit, payload: payload)) }
+            return
+        }
         if case .register = message, core.clients[id]?.network == nil {
-            let actions = core.received(message, from: id, size: size, now: .now())
+            let actions = core.received(message, from: id, size: size, now: now)
             if actions.contains(.send(id, .registered)) {
                 logger.info("client registered", metadata: ["client": "\(id)"])
             }
             perform(actions)
             return
         }
-        perform(core.received(message, from: id, size: size, now: .now()))
+        perform(core.received(message, from: id, size: size, now: now))
     }
 
     func checkRegistration(_ id: RelayCore.ClientID) {
@@ -71,6 +85,26 @@ final class RelayHub {
     }
 
     func count(_ reason: RelayDropReason) { core.count(reason) }
+
+    // MARK: Flushing once per read batch
+
+    func beginBatch() { batching = true }
+
+    /// False outside a batch: the caller flushes at once.
+    func deferFlush(_ handler: RelayConnectionHandler) -> Bool {
+        guard batching else { return false }
+        toFlush.append(handler)
+        return true
+    }
+
+    func endBatch() {
+        guard batching else { return }
+        batching = false
+        guard !toFlush.isEmpty else { return }
+        swap(&toFlush, &flushing)
+        for handler in flushing { handler.flushNow() }
+        flushing.removeAll(keepingCapacity: true)
+    }
 
     func perform(_ actions: [RelayAction]) {
         for action in actions {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A point on a monotonic clock, in nanoseconds from an arbitrary origin. State machines take
 /// it as a parameter with every event, so tests drive time exactly and without sleeping.
 public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
@@ -7,10 +13,13 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public static let zero = Instant(nanoseconds: 0)
 
-    /// The process's monotonic clock (CLOCK_MONOTONIC through `ContinuousClock`).
+    /// The system's monotonic clock (CLOCK_MONOTONIC), read directly: the adapters read it for
+    /// every event, and `ContinuousClock`'s 128-bit durations cost more than the read. The origin
+    /// is one second before the clock's own, so that no instant is near zero.
     public static func now() -> Instant {
-        let elapsed = ContinuousClock.now - processStart
-        return Instant(nanoseconds: UInt64(clamping: elapsed.nanoseconds) + 1_000_000_000)
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Instant(nanoseconds: UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec) &+ 1_000_000_000)
     }
 
     public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }
@@ -30,8 +39,6 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "t+\(nanoseconds)ns" }
 }
-
-private let processStart = ContinuousClock.now
 
 extension Duration {
     /// Whole nanoseconds, saturating.

@@ -35,7 +35,8 @@ extension RelayLinkMachine {
         } catch {
             return actions + finish(.handshakeFailed)
         }
-        state = .established(Established(transport: transport, peer: peer, lastReceived: now, lastPingSent: now))
+        live = Established(transport: transport, peer: peer, lastReceived: now, lastPingSent: now)
+        state = .established
         reassembler.maxMessageLength = RelayLimits.maxLinkMessage
         return actions + [.established(peer)]
     }
@@ -52,39 +53,35 @@ extension RelayLinkMachine {
         return [.send(LengthPrefix.frame(message))]
     }
 
-    mutating func receiveTransport(_ sealed: [UInt8], now: Instant) -> [RelayLinkAction] {
-        guard case .established(var e) = state else { return [] }
-        let plaintext: [UInt8]
+    /// One transport message, decrypted where it is (the machine owns it).
+    mutating func receiveTransport(_ sealed: consuming [UInt8], now: Instant) -> [RelayLinkAction] {
+        guard live != nil else { return [] }
+        var plaintext = sealed
         do {
-            plaintext = try e.transport.decrypt(sealed)
+            try live!.transport.decrypt(inPlace: &plaintext)
         } catch {
             return finish(.decryptionFailed)
         }
-        e.lastReceived = now
+        live!.lastReceived = now
         let decoded: RelayMessage?
         do {
-            decoded = try RelayCodec.decode(plaintext)
+            decoded = try RelayCodec.decode(taking: consume plaintext)
         } catch {
-            state = .established(e)
             return finish(.protocolViolation("\(error)"))
         }
         switch decoded {
         case nil:
-            state = .established(e)
             unknownMessagesSkipped += 1
             return []
         case .some(.ping(let token)):
-            state = .established(e)
             return send(.pong(token: token))
         case .some(.pong(let token)):
-            if e.outstandingPing == token {
-                e.outstandingPing = nil
-                e.roundTrip = now - Instant(nanoseconds: token)
+            if live!.outstandingPing == token {
+                live!.outstandingPing = nil
+                live!.roundTrip = now - Instant(nanoseconds: token)
             }
-            state = .established(e)
             return []
         case .some(let message):
-            state = .established(e)
             return [.message(message)]
         }
     }

@@ -33,7 +33,9 @@ public struct RelayLinkMachine: Sendable {
     enum State: Sendable {
         case idle
         case handshaking(noise: HandshakeState, deadline: Instant)
-        case established(Established)
+        /// The transport is in `live`, outside the enum, so that every message updates it in
+        /// place instead of copying it out and back.
+        case established
         case closed(CloseReason)
     }
 
@@ -51,10 +53,14 @@ public struct RelayLinkMachine: Sendable {
     let credentials: SessionCredentials
     let keyGenerator: any NoiseKeyGenerator
     var state: State = .idle
+    /// Set while `state` is `.established`.
+    var live: Established?
     var reassembler = LengthPrefixReassembler(maxMessageLength: Limits.maxHandshakeMessage)
     /// The other side's identity payload as it arrived in the handshake (the relay keeps it so
     /// that senders of offline messages can check the recipient's key themselves).
     public internal(set) var peerPayload: [UInt8]?
+    private let idleTimeoutNanoseconds: UInt64
+    private let keepaliveNanoseconds: UInt64
     /// Messages decoded and skipped because their type or version is unknown.
     public internal(set) var unknownMessagesSkipped = 0
 
@@ -66,12 +72,11 @@ public struct RelayLinkMachine: Sendable {
         self.credentials = credentials
         self.config = config
         self.keyGenerator = keyGenerator
+        idleTimeoutNanoseconds = UInt64(clamping: config.idleTimeout.nanoseconds)
+        keepaliveNanoseconds = UInt64(clamping: config.keepaliveInterval.nanoseconds)
     }
 
-    public var peer: PeerInfo? {
-        if case .established(let e) = state { return e.peer }
-        return nil
-    }
+    public var peer: PeerInfo? { live?.peer }
 
     public var isEstablished: Bool { peer != nil }
 
@@ -80,25 +85,34 @@ public struct RelayLinkMachine: Sendable {
         return false
     }
 
-    public var roundTrip: Duration? {
-        if case .established(let e) = state { return e.roundTrip }
-        return nil
-    }
+    public var roundTrip: Duration? { live?.roundTrip }
 
-    public var nextDeadline: Instant? {
-        switch state {
-        case .idle, .closed: nil
-        case .handshaking(_, let deadline): deadline
-        case .established(let e):
-            role == .client
-                ? min(e.lastPingSent + config.keepaliveInterval, e.lastReceived + config.idleTimeout)
-                : e.lastReceived + config.idleTimeout
+    /// When `tick` must next run. Stored, and refreshed by every event, so that an owner keeping
+    /// the machine in a class reads it without copying the whole machine.
+    public private(set) var nextDeadline: Instant?
+
+    private mutating func refreshDeadline() {
+        // `live` is set exactly while established: checked first, the state (whose handshake
+        // payload is large) need not be looked into for every message.
+        if let lastReceived = live?.lastReceived, let lastPingSent = live?.lastPingSent {
+            // In nanoseconds worked out once: `Duration` arithmetic is 128-bit.
+            let idle = Instant(nanoseconds: lastReceived.nanoseconds &+ idleTimeoutNanoseconds)
+            nextDeadline =
+                role == .client
+                ? min(Instant(nanoseconds: lastPingSent.nanoseconds &+ keepaliveNanoseconds), idle) : idle
+            return
+        }
+        if case .handshaking(_, let deadline) = state {
+            nextDeadline = deadline
+        } else {
+            nextDeadline = nil
         }
     }
 
     // MARK: Events
 
     public mutating func start(now: Instant) -> [RelayLinkAction] {
+        defer { refreshDeadline() }
         guard case .idle = state else { return [] }
         do {
             let noise = try HandshakeState(
@@ -118,8 +132,24 @@ public struct RelayLinkMachine: Sendable {
     public mutating func receive(_ bytes: some Sequence<UInt8>, now: Instant, limit: Int = .max)
         -> [RelayLinkAction]
     {
+        defer { refreshDeadline() }
         if case .closed = state { return [] }
         reassembler.append(bytes)
+        return receiveBuffered(now: now, limit: limit)
+    }
+
+    /// `receive` for raw bytes (what a socket read hands over), without generic iteration.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant, limit: Int = .max)
+        -> [RelayLinkAction]
+    {
+        defer { refreshDeadline() }
+        if case .closed = state { return [] }
+        reassembler.append(bytes)
+        return receiveBuffered(now: now, limit: limit)
+    }
+
+    /// Handles the complete messages the reassembler holds, at most `limit` of them.
+    private mutating func receiveBuffered(now: Instant, limit: Int) -> [RelayLinkAction] {
         var actions: [RelayLinkAction] = []
         var taken = 0
         while taken < limit {
@@ -132,12 +162,18 @@ public struct RelayLinkMachine: Sendable {
                 actions += finish(.protocolViolation("\(error)"))
                 break
             }
-            switch state {
-            case .idle: actions += finish(.protocolViolation("data before start"))
-            case .handshaking: actions += receiveHandshake(message, now: now)
-            case .established: actions += receiveTransport(message, now: now)
-            case .closed: break
+            let more: [RelayLinkAction]
+            if live != nil {
+                more = receiveTransport(consume message, now: now)
+            } else {
+                switch state {
+                case .idle: more = finish(.protocolViolation("data before start"))
+                case .handshaking: more = receiveHandshake(message, now: now)
+                case .established, .closed: more = []
+                }
             }
+            // Most reads hold one message: its actions are the result as they are, not a copy.
+            if actions.isEmpty { actions = more } else { actions += more }
             if case .closed = state { break }
         }
         return actions
@@ -148,29 +184,49 @@ public struct RelayLinkMachine: Sendable {
 
     /// Encrypts one message for the other side. Nothing happens unless the link is established.
     public mutating func send(_ message: RelayMessage) -> [RelayLinkAction] {
-        guard case .established(var e) = state else { return [] }
-        let sealed: [UInt8]
-        do {
-            sealed = try e.transport.encrypt(RelayCodec.encode(message))
-        } catch {
-            return finish(.protocolViolation("cannot encrypt: \(error)"))
+        switch seal(message) {
+        case .bytes(let framed): [.send(framed)]
+        case .actions(let actions): actions
         }
-        state = .established(e)
-        return [.send(LengthPrefix.frame(sealed))]
+    }
+
+    /// What `send` gives, for an adapter on its hot path: the bytes to write as they are, or the
+    /// actions when there is nothing to write (not established: none; encryption failed: the
+    /// link's end).
+    public enum Sealed: Sendable, Equatable {
+        case bytes([UInt8])
+        case actions([RelayLinkAction])
+    }
+
+    /// `send` without wrapping the bytes in an action.
+    public mutating func seal(_ message: RelayMessage) -> Sealed {
+        defer { refreshDeadline() }
+        guard live != nil else { return .actions([]) }
+        // Encoded with room for the prefix and the tag, then encrypted and framed where it is.
+        var framed = RelayCodec.encode(
+            message, headroom: LengthPrefix.headerLength, tailroom: NoiseSuite.tagLength)
+        do {
+            try live!.transport.encrypt(inPlace: &framed, from: LengthPrefix.headerLength)
+        } catch {
+            return .actions(finish(.protocolViolation("cannot encrypt: \(error)")))
+        }
+        LengthPrefix.writeHeader(into: &framed)
+        return .bytes(framed)
     }
 
     public mutating func tick(now: Instant) -> [RelayLinkAction] {
+        defer { refreshDeadline() }
         switch state {
         case .idle, .closed:
             return []
         case .handshaking(_, let deadline):
             return now >= deadline ? finish(.handshakeTimedOut) : []
-        case .established(var e):
+        case .established:
+            guard let e = live else { return [] }
             if now >= e.lastReceived + config.idleTimeout { return finish(.peerTimedOut) }
             guard role == .client, now >= e.lastPingSent + config.keepaliveInterval else { return [] }
-            e.lastPingSent = now
-            e.outstandingPing = now.nanoseconds
-            state = .established(e)
+            live!.lastPingSent = now
+            live!.outstandingPing = now.nanoseconds
             return send(.ping(token: now.nanoseconds))
         }
     }
@@ -178,16 +234,19 @@ public struct RelayLinkMachine: Sendable {
     /// The owner ends the link; nothing is sent (the relay protocol has no goodbye: closing the
     /// TCP connection says it).
     public mutating func close(_ reason: CloseReason = .localClose) -> [RelayLinkAction] {
-        finish(reason)
+        defer { refreshDeadline() }
+        return finish(reason)
     }
 
     public mutating func connectionLost() -> [RelayLinkAction] {
-        finish(.connectionLost)
+        defer { refreshDeadline() }
+        return finish(.connectionLost)
     }
 
     mutating func finish(_ reason: CloseReason) -> [RelayLinkAction] {
         if case .closed = state { return [] }
         state = .closed(reason)
+        live = nil
         return [.closed(reason), .close]
     }
 }

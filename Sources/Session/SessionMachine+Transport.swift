@@ -27,15 +27,16 @@ extension SessionMachine {
     /// Encrypts and frames one frame; a failure to encrypt (nonce exhausted) ends the session.
     mutating func sendFrame(_ frame: Frame) -> [SessionAction] {
         guard case .established(var e) = state else { return [] }
-        let sealed: [UInt8]
+        var framed: [UInt8]
         do {
-            sealed = try e.transport.encrypt(FrameCodec.encode(frame))
+            framed = try e.transport.encrypt(FrameCodec.encode(frame), headroom: LengthPrefix.headerLength)
         } catch {
             return fail(.protocolViolation("cannot encrypt: \(error)"))
         }
         state = .established(e)
-        stats.bytesSent += sealed.count + LengthPrefix.headerLength
-        return [.send(LengthPrefix.frame(sealed))]
+        stats.bytesSent += framed.count
+        LengthPrefix.writeHeader(into: &framed)
+        return [.send(framed)]
     }
 
     mutating func receiveTransport(_ message: [UInt8], now: Instant) -> [SessionAction] {

@@ -130,6 +130,18 @@ public struct SessionMachine: Sendable {
     public mutating func receive(_ bytes: some Sequence<UInt8>, now: Instant) -> [SessionAction] {
         if case .closed = state { return [] }
         reassembler.append(bytes)
+        return receiveBuffered(now: now)
+    }
+
+    /// `receive` for raw bytes (what a socket read hands over), without generic iteration.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [SessionAction] {
+        if case .closed = state { return [] }
+        reassembler.append(bytes)
+        return receiveBuffered(now: now)
+    }
+
+    /// Handles every complete message the reassembler holds.
+    private mutating func receiveBuffered(now: Instant) -> [SessionAction] {
         var actions: [SessionAction] = []
         while true {
             if case .closed = state { break }

@@ -3,6 +3,15 @@
 public enum LengthPrefix {
     public static let headerLength = 2
 
+    /// Writes the length of what follows the first `headerLength` bytes of `framed` into them:
+    /// for a message built with room for its prefix (`TransportState.encrypt(_:headroom:)`).
+    public static func writeHeader(into framed: inout [UInt8]) {
+        let length = framed.count - headerLength
+        precondition(length >= 0 && length <= Limits.maxNoiseMessage, "a Noise message never exceeds 65535 bytes")
+        framed[0] = UInt8(length >> 8)
+        framed[1] = UInt8(length & 0xFF)
+    }
+
     /// The message with its 2-byte big-endian length in front.
     public static func frame(_ message: [UInt8]) -> [UInt8] {
         precondition(message.count <= Limits.maxNoiseMessage, "a Noise message never exceeds 65535 bytes")
@@ -43,6 +52,11 @@ public struct LengthPrefixReassembler: Sendable {
 
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         buffer.append(contentsOf: bytes)
+    }
+
+    /// `append` for raw bytes (what a socket read hands over): one copy, no generic iteration.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
     }
 
     /// The next complete message, nil when more bytes are needed.

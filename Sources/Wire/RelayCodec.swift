@@ -4,9 +4,17 @@ public enum RelayCodec {
     public static let relayCircuitBase: UInt32 = 0x8000_0000
 
     public static func encode(_ message: RelayMessage) -> [UInt8] {
+        encode(message, headroom: 0, tailroom: 0)
+    }
+
+    /// `encode` after `headroom` zero bytes, with capacity for `tailroom` more bytes after the
+    /// message: room for a length prefix and an authentication tag, so that the message is
+    /// encrypted and framed where it is.
+    public static func encode(_ message: RelayMessage, headroom: Int, tailroom: Int) -> [UInt8] {
         var capacity = 48
         if case .data(_, let payload) = message { capacity = payload.count + 6 }
-        var w = ByteWriter(capacity: capacity)
+        var w = ByteWriter(capacity: headroom + capacity + tailroom)
+        for _ in 0..<headroom { w.write(UInt8(0)) }
         w.write(RelayMessage.formatVersion)
         switch message {
         case .register(let network):
@@ -159,6 +167,17 @@ public enum RelayCodec {
             let code = RelayErrorCode(wireValue: try r.readUInt8())
             return .error(code: code, circuit: try r.readUInt32())
         }
+    }
+
+    /// `decode`, taking the bytes: a data message, the one a relay forwards most, keeps them as
+    /// its payload (its 6-byte header moved out) instead of copying them.
+    public static func decode(taking bytes: consuming [UInt8]) throws(WireError) -> RelayMessage? {
+        guard bytes.count >= 6, bytes.count <= RelayLimits.maxMessagePlaintext,
+            bytes[0] == RelayMessage.formatVersion, bytes[1] == RelayMessageType.data.rawValue
+        else { return try decode(bytes) }
+        let circuit = UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5])
+        bytes.removeFirst(6)
+        return .data(circuit: circuit, payload: bytes)
     }
 
     private static func readSealed(_ r: inout ByteReader) throws(WireError) -> [UInt8] {

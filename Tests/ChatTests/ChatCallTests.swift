@@ -137,8 +137,15 @@ struct ChatCallTests {
         #expect(Self.hasLine(pair.alice, "* muted: the peer hears silence"))
         #expect(await pair.aliceCalls.engine.isMuted)
         #expect(Self.callStatus(pair.alice).last??.muted == true)
-        try await Task.sleep(for: .milliseconds(300))  // what was in flight arrives
-        let before = await pair.bobCalls.engine.currentStats?.framesReceived ?? 0
+        // What was in flight arrives: wait (up to 5 s, for a loaded machine) until the count holds still.
+        var before = await pair.bobCalls.engine.currentStats?.framesReceived ?? 0
+        let settle = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < settle {
+            try await Task.sleep(for: .milliseconds(300))
+            let now = await pair.bobCalls.engine.currentStats?.framesReceived ?? 0
+            if now == before { break }
+            before = now
+        }
         try await Task.sleep(for: .milliseconds(500))
         #expect(await pair.bobCalls.engine.currentStats?.framesReceived == before, "muted: nothing is sent")
 

@@ -99,8 +99,8 @@ struct SlowReaderTests {
             _ = try await alice.established()
             _ = try await bob.established()
             // Alice stops reading, with a small receive buffer so the kernel soaks up little.
-            try await alice.channel.setOption(.socketOption(.so_rcvbuf), value: 4096).get()
-            try await alice.channel.setOption(.autoRead, value: false).get()
+            try await alice.channel!.setOption(.socketOption(.so_rcvbuf), value: 4096).get()
+            try await alice.channel!.setOption(.autoRead, value: false).get()
             let text = String(repeating: "x", count: Limits.maxTextBytes)
             var sent = 0
             do {

@@ -52,8 +52,8 @@ struct SendNowTests {
             let (alice, _) = try await connect(to: server.port)
             let bob = try await server.nextSession()
             _ = try await alice.established()
-            let before = try await alice.channel.eventLoop.submit { alice.handlerStats.bytesSent }.get()
-            let (id, after) = try await alice.channel.eventLoop.submit {
+            let before = try await alice.eventLoop.submit { alice.handlerStats.bytesSent }.get()
+            let (id, after) = try await alice.eventLoop.submit {
                 let id = alice.sendNow("from the loop")
                 return (id, alice.handlerStats.bytesSent)
             }.get()

@@ -153,4 +153,17 @@ struct TransportTests {
         b.rekeyReceive()
         #expect(try b.decrypt(try a.encrypt([42])) == [42])
     }
+
+    @Test("encrypting with headroom gives the same message after that many zero bytes")
+    func headroom() throws {
+        var (a, b) = try transports()
+        for (index, plaintext) in [[], [1, 2, 3], [UInt8](repeating: 0x42, count: 1000)].enumerated() {
+            let plain = try a.encrypt(plaintext)
+            let roomy = try a.encrypt(plaintext, headroom: 2)
+            #expect(roomy.count == plain.count + 2 && roomy.prefix(2) == [0, 0])
+            // Consecutive nonces: each decrypts in turn on the other side.
+            #expect(try b.decrypt(plain) == plaintext, "message \(index)")
+            #expect(try b.decrypt(Array(roomy.dropFirst(2))) == plaintext, "message \(index), with headroom")
+        }
+    }
 }

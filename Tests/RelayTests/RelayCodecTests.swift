@@ -18,6 +18,28 @@ import Wire
         #expect(try RelayCodec.decode(RelayCodec.encode(message)) == message)
     }
 
+    /// `decode(taking:)` gives what `decode` gives, for every kind of message and for bad input.
+    @Test(
+        arguments: [
+            [1, 4, 0x80, 0, 0, 1, 9, 8, 7], [1, 4, 0, 0, 0, 9], [1, 4, 0, 0, 1], [1, 4], [1, 0x05, 0, 0, 0, 5],
+            [2, 4, 0, 0, 0, 1, 5], [1, 0x7F, 0, 0, 0, 0], RelayCodec.encode(.ping(token: 3)),
+            [1, 4, 0, 0, 0, 1] + [UInt8](repeating: 0xEE, count: RelayLimits.maxDataPayload),
+        ] as [[UInt8]])
+    func decodingByTakingTheBytesDecodesTheSame(_ bytes: [UInt8]) {
+        let expected = Result { try RelayCodec.decode(bytes) }
+        let taken = Result { try RelayCodec.decode(taking: bytes) }
+        switch (expected, taken) {
+        case (.success(let a), .success(let b)): #expect(a == b)
+        case (.failure(let a), .failure(let b)): #expect("\(a)" == "\(b)")
+        default: Issue.record("decode and decode(taking:) disagree on \(bytes.prefix(8))")
+        }
+    }
+
+    @Test func decodingByTakingRefusesADataMessageOnePastTheLimit() {
+        let past = [1, 4, 0, 0, 0, 1] + [UInt8](repeating: 0xEE, count: RelayLimits.maxDataPayload + 1)
+        #expect(throws: WireError.self) { try RelayCodec.decode(taking: past) }
+    }
+
     @Test func dataLayoutIsVersionTypeCircuitPayload() {
         #expect(RelayCodec.encode(.data(circuit: 0x0102_0304, payload: [0xAA])) == [1, 4, 1, 2, 3, 4, 0xAA])
     }

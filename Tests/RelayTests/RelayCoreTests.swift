@@ -54,6 +54,35 @@ import Wire
         #expect(core.counters[.unknownCircuit] == 1)
     }
 
+    /// `forward`, the adapter's path for data messages, routes, counts and charges as `received`.
+    @Test func forwardingDataIsReceivingItWithoutActions() {
+        var core = Self.core(RelayConfig(messageRate: 1, messageBurst: 3))
+        let base = RelayCodec.relayCircuitBase
+        _ = core.received(.open(circuit: 7, peer: Self.bob.peerID.bytes), from: 1, size: 24, now: origin)
+        let first = core.forward(circuit: 7, payloadCount: 2, from: 1, size: 26, now: origin)
+        #expect(first == RelayCore.Forwarding(pause: nil, route: RelayCore.Route(client: 2, circuit: base)))
+        #expect(core.counters.messagesForwarded == 1 && core.counters.bytesForwarded == 2)
+        // Over the message bucket (register, open and data took the burst): forwarded all the same,
+        // with a pause.
+        let second = core.forward(circuit: 7, payloadCount: 1, from: 1, size: 25, now: origin)
+        #expect(second?.route == RelayCore.Route(client: 2, circuit: base) && second?.pause != nil)
+        #expect(core.counters[.throttled] == 1)
+        // An unknown circuit: no route, counted.
+        #expect(core.forward(circuit: 99, payloadCount: 1, from: 2, size: 25, now: origin)?.route == nil)
+        #expect(core.counters[.unknownCircuit] == 1)
+        #expect(core.counters.messagesForwarded == 2)
+
+        // Not registered: nil, and nothing charged (received answers it).
+        _ = core.connected(9, now: origin)
+        core.authenticated(9, as: Self.carol, now: origin)
+        #expect(core.forward(circuit: 1, payloadCount: 1, from: 9, size: 25, now: origin) == nil)
+        #expect(
+            core.received(.data(circuit: 1, payload: [1]), from: 9, size: 25, now: origin) == [
+                .send(9, .error(code: .notRegistered, circuit: 0))
+            ])
+        #expect(core.forward(circuit: 1, payloadCount: 1, from: 42, size: 25, now: origin) == nil)
+    }
+
     @Test func strangersCannotReachEachOther() {
         var core = Self.core()
         let open = core.received(.open(circuit: 1, peer: Self.carol.peerID.bytes), from: 1, size: 24, now: origin)

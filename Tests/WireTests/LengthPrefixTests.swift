@@ -13,6 +13,14 @@ struct LengthPrefixTests {
         #expect(Array(LengthPrefix.frame(max).prefix(2)) == [0xFF, 0xFF])
         #expect(LengthPrefix.frame(max).count == Limits.maxNoiseMessage + LengthPrefix.headerLength)
     }
+
+    @Test func aHeaderWrittenIntoItsRoomFramesAsFrameDoes() {
+        for message in [[], [7, 8, 9], [UInt8](repeating: 0x5A, count: 300), [UInt8](repeating: 1, count: 65535)] {
+            var framed = [0, 0] + message
+            LengthPrefix.writeHeader(into: &framed)
+            #expect(framed == LengthPrefix.frame(message))
+        }
+    }
 }
 
 @Suite("LengthPrefixReassembler")
@@ -47,6 +55,23 @@ struct LengthPrefixReassemblerTests {
 
     @Test func byteByByte() throws {
         #expect(try Self.reassemble(Self.stream.map { [$0] }) == Self.messages)
+    }
+
+    /// Raw bytes, as a socket read hands them over, reassemble as any other sequence does.
+    @Test func rawBytesInUnevenChunks() throws {
+        var r = LengthPrefixReassembler(maxMessageLength: 1024)
+        var out: [[UInt8]] = []
+        let stream = Self.stream
+        var start = 0
+        for size in [1, 2, 3, 5, 100, 1000, 7].cycled(until: stream.count) {
+            let end = min(start + size, stream.count)
+            stream[start..<end].withUnsafeBytes { r.append($0) }
+            while let m = try r.next() { out.append(m) }
+            start = end
+            if start == stream.count { break }
+        }
+        #expect(out == Self.messages)
+        #expect(r.bufferedByteCount == 0)
     }
 
     @Test func splitAtEveryPossibleOffset() throws {
@@ -137,5 +162,20 @@ struct LengthPrefixReassemblerTests {
         #expect(try r.next()?.count == 500)
         r.maxMessageLength = 499
         #expect(throws: WireError.oversized(length: 500, limit: 499)) { try r.next() }
+    }
+}
+
+extension Array where Element == Int {
+    /// The sizes again and again, enough of them to cover `total`.
+    fileprivate func cycled(until total: Int) -> [Int] {
+        var out: [Int] = []
+        var sum = 0
+        while sum < total {
+            for size in self {
+                out.append(size)
+                sum += size
+            }
+        }
+        return out
     }
 }

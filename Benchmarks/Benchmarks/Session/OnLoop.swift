@@ -52,7 +52,7 @@ final class OnLoopSession {
 
     private init(connection: PeerConnection) {
         self.connection = connection
-        executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+        executor = EventLoopTaskExecutor(connection.eventLoop)
         events = connection.events.makeAsyncIterator()
     }
 
@@ -61,7 +61,7 @@ final class OnLoopSession {
         let server = try await SessionServer.bind(
             host: Fixtures.host, port: 0, group: loops.server, credentials: Fixtures.bobCredentials
         ) { connection in
-            Task(executorPreference: EventLoopTaskExecutor(connection.channel.eventLoop)) {
+            Task(executorPreference: EventLoopTaskExecutor(connection.eventLoop)) {
                 for await _ in connection.events {}
             }
         }
