@@ -116,7 +116,7 @@ import Testing
         // Room for the whole file: a reader starved on a loaded machine must not lose frames to
         // the live-capture policy of keeping only the newest.
         let microphone = try ALSACapture(
-            device: "parleyloop", bufferedFrames: bytes.count / 1920 + 50, configuration: captureConfig)
+            device: "parleyloop", bufferedFrames: bytes.count / 1920 + 500, configuration: captureConfig)
         var heard: [Int16] = []
         for await frame in microphone.frames {
             heard += frame
