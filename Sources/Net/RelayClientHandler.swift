@@ -83,11 +83,14 @@ final class RelayClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        inReadBatch = false
         perform(link.connectionLost())
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A read error ends the batch without a read-complete.
+        inReadBatch = false
         perform(link.connectionLost())
         context.close(promise: nil)
     }
