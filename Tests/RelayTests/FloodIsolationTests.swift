@@ -69,10 +69,10 @@ struct FloodIsolationTests {
         // small, so it drains within seconds at the relay's rate.
         let sinkIdentity = LocalIdentity.generate(nickname: "sink")
         let sink = try RawClient(port: port, identity: sinkIdentity)
-        sink.register(network: Self.lab)
+        await sink.register(network: Self.lab)
         let flooder = try RawClient(
             port: port, identity: LocalIdentity.generate(nickname: "flooder"), sendBuffer: 32 * 1024)
-        flooder.register(network: Self.lab)
+        await flooder.register(network: Self.lab)
         try #require(sink.received.contains(.registered) && flooder.received.contains(.registered))
         flooder.send(.open(circuit: 1, peer: sinkIdentity.peerID.bytes))
         let sinkThread = SinkThread(sink)
@@ -150,7 +150,7 @@ struct FloodIsolationTests {
             + "medians \(quietMedian.millisecondsText) and \(floodedMedian.millisecondsText); "
             + "samples \(counts.0) and \(counts.1); the flooder wrote \(sent) messages"
         print("FloodIsolationTests: \(report)")
-        #expect(counts.0 >= 100 * Self.rounds && counts.1 >= 100 * Self.rounds, "\(report)")
+        #expect(counts.0 >= 80 * Self.rounds && counts.1 >= 80 * Self.rounds, "\(report)")
         #expect(floodedMedian <= quietMedian * 1.2, "\(report)")
 
         // The flood did happen, and the relay held the flooder to its bucket: it paused reading
@@ -182,7 +182,7 @@ struct FloodIsolationTests {
     }
 
     /// Sends a message, waits for its acknowledgement, records the round trip the session
-    /// measured, pauses 10 ms, and again, until stopped. A sample counts only when its phase did
+    /// measured, pauses 20 ms, and again, until stopped. A sample counts only when its phase did
     /// not change meanwhile.
     static func chat(
         on session: PeerConnection, phase: NIOLockedValueBox<Phase>, samples: NIOLockedValueBox<[Sample]>,
@@ -205,7 +205,7 @@ struct FloodIsolationTests {
             if let roundTrip, case .measuring(let round, let flood) = at, phase.withLockedValue({ $0 }) == at {
                 samples.withLockedValue { $0.append(Sample(round: round, flood: flood, roundTrip: roundTrip)) }
             }
-            try? await Task.sleep(for: .milliseconds(10))
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 }
