@@ -128,9 +128,10 @@ struct PeersRTTNamespaceTests {
             try await bob.waitForLine(containing: "peer(s) in your network")
             try await carol.waitForLine(containing: "peer(s) in your network")
 
-            let run = try await ParleyProcess.run(
-                ["peers", "--rtt", "--interface", "lo", "--wait", "1"] + relayArgs, home: scratch.home("dave"),
-                launcher: netns.launcher)
+            // A head start of 2 s for the direct path: a busy machine must not let the relay win
+            // bob's race.
+            let rtt = ["peers", "--rtt", "--interface", "lo", "--wait", "1", "--direct-timeout", "2"]
+            let run = try await ParleyProcess.run(rtt + relayArgs, home: scratch.home("dave"), launcher: netns.launcher)
             #expect(run.status == 0, "\(run.stderr)")
             let bobLine = try #require(PeersRTTProcessTests.line(run.stdout, for: "bob"), "\(run.stdout)")
             #expect(bobLine.contains(" direct 127.0.0.1:\(bobPort) "), "\(bobLine)")
@@ -140,8 +141,7 @@ struct PeersRTTNamespaceTests {
             #expect((PeersRTTProcessTests.milliseconds(in: carolLine) ?? 0) > 0, "\(carolLine)")
 
             let json = try await ParleyProcess.run(
-                ["peers", "--rtt", "--interface", "lo", "--wait", "1", "--json"] + relayArgs,
-                home: scratch.home("dave"), launcher: netns.launcher)
+                rtt + ["--json"] + relayArgs, home: scratch.home("dave"), launcher: netns.launcher)
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             let peers = try #require(object?["peers"] as? [[String: Any]], "\(json.stdout) \(json.stderr)")
             let byName = Dictionary(uniqueKeysWithValues: peers.map { ($0["nickname"] as? String ?? "", $0) })

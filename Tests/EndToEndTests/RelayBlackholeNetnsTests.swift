@@ -101,10 +101,12 @@ struct RelayBlackholeNetnsTests {
         #expect(took < 3000, "\(sent.stdout)")
         try await bob.waitForLine(containing: "<tester> by send")
 
-        // And `parley peers --rtt` shows bob's path as the relay, with its round trip.
+        // And `parley peers --rtt` shows bob's path as the relay, with its round trip; alice,
+        // on this host, directly (a head start of 2 s, so that a busy machine cannot let the
+        // relay win her race too).
         let peers = try await ParleyProcess.run(
-            ["peers", "--rtt", "--interface", "eth0", "--wait", "1"] + relayArgs, home: scratch.home("carol"),
-            launcher: lan.launcher(Self.alice))
+            ["peers", "--rtt", "--interface", "eth0", "--wait", "1", "--direct-timeout", "2"] + relayArgs,
+            home: scratch.home("carol"), launcher: lan.launcher(Self.alice))
         #expect(peers.status == 0, "\(peers.stderr)")
         let bobLine = try #require(PeersRTTProcessTests.line(peers.stdout, for: "bob"), "\(peers.stdout)")
         #expect(bobLine.contains(" relay \(relayAddress):\(port) "), "\(bobLine)")

@@ -12,7 +12,7 @@ import Wire
     import Glibc
 #endif
 
-/// A load test, bounded in time (about 40 s) and count (one flooder, three chatting pairs): a
+/// A load test, bounded in time (about 30 s) and count (one flooder, three chatting pairs): a
 /// real `parley relay` process; three pairs of real clients chat through it at a steady pace,
 /// each message's round trip measured; one client floods the relay as fast as it can, far past
 /// its token bucket, in alternate rounds. The relay must keep the flood to the flooder: the
@@ -22,7 +22,8 @@ import Wire
 /// the pairs on event loops of their own, both at real-time priority (`Priority`), so that the
 /// machine's other load does not decide the tails; the flooder and its sink run at ordinary
 /// priority, as other machines would. Rounds alternate, so slower and faster moments fall on
-/// both sides alike, and what is compared is the median over rounds of each round's p99.
+/// both sides alike; the p99 of all samples of each side is compared (each round's is printed).
+/// The real-time threads take about a third of one core for the test's 30 s; none of them spins.
 @Suite(
     "Relay load: a flooder beside chatting pairs (slow, relay process, real-time priority, root)",
     .enabled(if: Priority.unavailableReason == nil, "skipped: \(Priority.unavailableReason ?? "")"),
@@ -32,10 +33,11 @@ struct FloodIsolationTests {
     static let rounds = 6
     static let phase = Duration.milliseconds(1500)
     static let lab = "lab"
-    /// 4 KiB a message: the flood is held by the byte bucket (about 250 messages a second and a
-    /// burst of about 500), which keeps the relay's share of the CPU, at real-time priority, small
-    /// enough that the tests running beside this one do not starve.
-    static let floodPayload = [UInt8](repeating: 0x46, count: 4096)
+    /// 1 KiB a message: the flood is held by the byte bucket (about 1000 messages a second and a
+    /// burst of about 2000), which keeps the relay's share of the CPU, at real-time priority,
+    /// modest beside the tests running at the same time, while a relay that takes a whole read
+    /// at once (up to 256 KiB) still stalls the others for milliseconds.
+    static let floodPayload = [UInt8](repeating: 0x46, count: 1024)
     /// What one flood message costs the flooder's buckets (the relay counts a data message's
     /// payload and 24 bytes), as messages a second and in a burst.
     static let floodCost = floodPayload.count + 24
@@ -69,10 +71,10 @@ struct FloodIsolationTests {
         // small, so it drains within seconds at the relay's rate.
         let sinkIdentity = LocalIdentity.generate(nickname: "sink")
         let sink = try RawClient(port: port, identity: sinkIdentity)
-        sink.register(network: Self.lab)
+        await sink.register(network: Self.lab)
         let flooder = try RawClient(
             port: port, identity: LocalIdentity.generate(nickname: "flooder"), sendBuffer: 32 * 1024)
-        flooder.register(network: Self.lab)
+        await flooder.register(network: Self.lab)
         try #require(sink.received.contains(.registered) && flooder.received.contains(.registered))
         flooder.send(.open(circuit: 1, peer: sinkIdentity.peerID.bytes))
         let sinkThread = SinkThread(sink)
@@ -80,7 +82,7 @@ struct FloodIsolationTests {
         let forwarded =
             LengthPrefix.headerLength + RelayCodec.encode(.data(circuit: 1, payload: Self.floodPayload)).count + 16
         // At most 2 s of the relay's rate in flight (like a socket buffer of 2 MB): twice the
-        // bucket's rate keeps the bucket empty, and a round's flood drains in 2 s.
+        // bucket's rate keeps the bucket in debt, and a round's flood drains in 2 s.
         let floodThread = FloodThread(flooder, payload: Self.floodPayload, window: 2 * Self.floodRate) {
             sinkThread.bytes / forwarded
         }
@@ -144,14 +146,19 @@ struct FloodIsolationTests {
         let flooded = p99s(flood: true)
         let (quietMedian, floodedMedian) = (quiet.percentile(50), flooded.percentile(50))
         let counts = (all.filter { !$0.flood }.count, all.filter { $0.flood }.count)
+        let pooled = (
+            all.filter { !$0.flood }.map(\.roundTrip).percentile(99),
+            all.filter { $0.flood }.map(\.roundTrip).percentile(99)
+        )
         let sent = floodThread.sent.withLockedValue { $0 }
         let report =
             "p99 by round without the flood \(quiet.map(\.millisecondsText)), with it \(flooded.map(\.millisecondsText)); "
             + "medians \(quietMedian.millisecondsText) and \(floodedMedian.millisecondsText); "
+            + "all samples' p99 \(pooled.0.millisecondsText) and \(pooled.1.millisecondsText); "
             + "samples \(counts.0) and \(counts.1); the flooder wrote \(sent) messages"
         print("FloodIsolationTests: \(report)")
         #expect(counts.0 >= 100 * Self.rounds && counts.1 >= 100 * Self.rounds, "\(report)")
-        #expect(floodedMedian <= quietMedian * 1.2, "\(report)")
+        #expect(pooled.1 <= pooled.0 * 1.2, "\(report)")
 
         // The flood did happen, and the relay held the flooder to its bucket: it paused reading
         // from it (counted as throttled), and forwarded its messages no faster than its rate

@@ -107,7 +107,8 @@ extension Array where Element == Duration {
 
 /// Real-time scheduling for the threads a latency comparison measures. The machine the tests
 /// run on is shared (compilers, other test runs): at ordinary priority its load, not the code
-/// under test, decides the tails (p99 anywhere from 5 to 50 ms from one second to the next).
+/// under test, decides the tails (p99 anywhere from 5 to 50 ms from one second to the next;
+/// even at nice -20 the clients' threads lose the CPU to the relay's work for milliseconds).
 /// The measured threads (the clients' own event loops and the relay process) run SCHED_FIFO
 /// instead; every other thread, the flooder's included, stays as it was. None of them spins:
 /// they block on their sockets, and the kernel keeps 5 % of each second for everything else.

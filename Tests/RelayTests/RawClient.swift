@@ -56,17 +56,32 @@ final class RawClient {
         }
     }
 
-    /// Reads once (up to the timeout); false when the relay closed the connection.
+    /// Reads whatever has arrived, without waiting; false once the relay has closed the
+    /// connection.
     @discardableResult
-    func readOnce() -> Bool {
+    func readAvailable() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else {
-            if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { closed = true }
-            return n != 0
+        while !closed {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 {
+                perform(link.receive(buffer[0..<n], now: .now()))
+                continue
+            }
+            if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) { closed = true }
+            break
         }
-        perform(link.receive(buffer[0..<n], now: .now()))
-        return true
+        return !closed
+    }
+
+    /// Reads until `condition` holds, the relay closes the connection or `limit` passes. It
+    /// never blocks a thread of the shared task pool: a relay in this process needs one to
+    /// accept connections, and a test blocking both would wait for itself.
+    func read(until condition: () -> Bool, limit: Duration) async {
+        let end = ContinuousClock.now + limit
+        while !condition() && readAvailable() && ContinuousClock.now < end {
+            if condition() { break }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
     }
 
     func perform(_ actions: [RelayLinkAction]) {
@@ -80,20 +95,19 @@ final class RawClient {
         }
     }
 
-    /// Handshake and registration; returns once registered.
-    func register(network: String = "lab") {
+    /// Handshake and registration; returns once registered (or after 10 s each).
+    func register(network: String = "lab") async {
         perform(link.start(now: .now()))
-        while !link.isEstablished && !closed { readOnce() }
+        await read(until: { link.isEstablished }, limit: .seconds(10))
         perform(link.send(.register(network: Array(network.utf8))))
-        while !received.contains(.registered) && !closed { readOnce() }
+        await read(until: { received.contains(.registered) }, limit: .seconds(10))
     }
 
     func send(_ message: RelayMessage) { perform(link.send(message)) }
 
     /// Reads until the relay closes the connection or `limit` passes; true when it closed.
-    func waitForClose(limit: Duration) -> Bool {
-        let end = ContinuousClock.now + limit
-        while !closed && ContinuousClock.now < end { readOnce() }
+    func waitForClose(limit: Duration) async -> Bool {
+        await read(until: { false }, limit: limit)
         return closed
     }
 }

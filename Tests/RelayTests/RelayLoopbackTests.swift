@@ -156,7 +156,7 @@ import Wire
         let silent = try (0..<50).map { _ in try RawClient(port: port) }
         // A registered client flooding the relay with requests.
         let flooder = try RawClient(port: port)
-        flooder.register()
+        await flooder.register()
         #expect(flooder.received.contains(.registered))
 
         let inbox = Inbox()
@@ -165,9 +165,9 @@ import Wire
         for _ in 0..<2000 { flooder.send(.list) }
         let (toBob, _) = try await Self.exchange(alice, bobInbox: inbox, text: "still here")
 
-        #expect(garbage.waitForClose(limit: .seconds(3)))
-        #expect(oversized.waitForClose(limit: .seconds(3)))
-        for client in silent { #expect(client.waitForClose(limit: .seconds(3))) }
+        #expect(await garbage.waitForClose(limit: .seconds(3)))
+        #expect(await oversized.waitForClose(limit: .seconds(3)))
+        for client in silent { #expect(await client.waitForClose(limit: .seconds(3))) }
         // The relay takes the flooder's requests a few at a time (RelayConfig.messagesPerTurn):
         // past its burst of 50 it is throttled, which on a busy machine may take a moment.
         let end = ContinuousClock.now + .seconds(10)
@@ -190,9 +190,9 @@ import Wire
         let config = RelayConfig(byteRate: 1 << 30, byteBurst: 1 << 30, maxQueuedBytes: 64 * 1024)
         let (server, port, task) = try await Self.startRelay(config)
         let sleeper = try RawClient(port: port, identity: People.carol, receiveBuffer: 4096)
-        sleeper.register()
+        await sleeper.register()
         let sender = try RawClient(port: port, identity: People.mallory)
-        sender.register()
+        await sender.register()
         sender.send(.open(circuit: 1, peer: People.carol.peerID.bytes))
         let chunk = [UInt8](repeating: 0x55, count: 16 * 1024)
         // Bounded: at most 64 MiB, stopping as soon as the relay gives up on the sleeper.
@@ -280,9 +280,9 @@ extension RelayLoopbackTests {
         config.messagesPerTurn = 3
         let (server, port, task) = try await Self.startRelay(config)
         let receiver = try RawClient(port: port, identity: People.carol)
-        receiver.register()
+        await receiver.register()
         let sender = try RawClient(port: port, identity: People.mallory)
-        sender.register()
+        await sender.register()
         var burst: [UInt8] = []
         sender.perform(sender.link.send(.open(circuit: 1, peer: People.carol.peerID.bytes)))
         let count = 500
@@ -292,11 +292,10 @@ extension RelayLoopbackTests {
             }
         }
         sender.write(burst)
-        let end = ContinuousClock.now + .seconds(10)
         func data() -> [[UInt8]] {
             receiver.received.compactMap { if case .data(_, let payload) = $0 { payload } else { nil } }
         }
-        while data().count < count && !receiver.closed && ContinuousClock.now < end { receiver.readOnce() }
+        await receiver.read(until: { data().count >= count }, limit: .seconds(10))
         #expect(data() == (0..<count).map { Array("\($0)".utf8) })
         #expect(try await server.snapshot().counters.messagesForwarded == count)
         await server.shutdown()
