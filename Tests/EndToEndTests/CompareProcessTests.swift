@@ -187,6 +187,11 @@ struct CompareProcessTests {
         #expect(!Self.labRelays().isEmpty, "no relay was running")
         compare.signal(SIGINT)
         #expect(try await compare.exitStatus(within: 15) == 130)
+        // Its last line may still be in the pipe when the exit is seen.
+        let lastLine = Date().addingTimeInterval(3)
+        while !compare.stderr.contains("interrupted"), Date() < lastLine {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(compare.stderr.contains("interrupted"), "\(compare.stderr)")
         try await Task.sleep(for: .milliseconds(200))
         #expect(Self.labNodes().isEmpty, "lab nodes left running: \(Self.labNodes())")
