@@ -64,6 +64,9 @@ struct FullScreenTests {
         try await tmux.waitFor("just for you ✓✓", in: "alice")
         try tmux.type("alice", "/quit")
         try await tmux.waitFor("alice left", in: "bob")
+        // Bob hears the bye before alice's process has finished exiting.
+        let exited = ContinuousClock.now + .seconds(5)
+        while tmux.has("alice"), ContinuousClock.now < exited { try await Task.sleep(for: .milliseconds(20)) }
         #expect(!tmux.has("alice"))
         let history = try await ParleyProcess.run(["history", "alice"], home: scratch.home("bob"))
         #expect(history.stdout.contains("just for you"), "\(history.stdout)")
