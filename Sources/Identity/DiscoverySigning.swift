@@ -16,9 +16,7 @@ public enum DiscoverySignature {
     /// True when the signature verifies under the peer ID the packet names. A packet naming
     /// someone else's peer ID cannot carry a valid signature without that peer's secret key.
     public static func isValid(_ received: ReceivedDiscoveryPacket) -> Bool {
-        guard received.signature.count == DiscoveryPacket.signatureLength,
-            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: received.packet.peerID)
-        else { return false }
-        return key.isValidSignature(received.signature, for: received.signedMessage)
+        Ed25519Verify.isValid(
+            signature: received.signature, message: received.signedMessage, publicKey: received.packet.peerID)
     }
 }

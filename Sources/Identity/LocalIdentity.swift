@@ -42,11 +42,9 @@ public struct LocalIdentity: Sendable {
 public enum IdentityBinding {
     /// True when `payload`'s signature by its identity key covers `noiseStaticKey`.
     public static func verify(_ payload: HandshakePayload, noiseStaticKey: [UInt8]) -> Bool {
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: payload.identityKey) else {
-            return false
-        }
-        return key.isValidSignature(
-            payload.bindingSignature,
-            for: HandshakePayload.signedBindingMessage(noiseStaticKey: noiseStaticKey))
+        Ed25519Verify.isValid(
+            signature: payload.bindingSignature,
+            message: HandshakePayload.signedBindingMessage(noiseStaticKey: noiseStaticKey),
+            publicKey: payload.identityKey)
     }
 }

@@ -143,4 +143,24 @@ struct SymmetricStateTests {
         let o3 = Array(HMAC<SHA256>.authenticationCode(for: o2 + [3], using: tempKey))
         #expect(outputs.map { $0.withUnsafeBytes { Array($0) } } == [o1, o2, o3])
     }
+
+    /// Noise's HKDF is RFC 5869's with the chaining key as salt and no info string; swift-crypto's
+    /// `HKDF` is an implementation independent of the libsodium one under test.
+    @Test("HKDF equals RFC 5869 HKDF (salt = chaining key, no info), for every input length")
+    func hkdfMatchesRFC5869() {
+        for ikmLength in [0, 1, 32, 63, 64, 65, 200] {
+            let chainingKey = bytes(32, seed: UInt8(ikmLength))
+            let ikm = bytes(ikmLength, seed: 5)
+            for count in [2, 3] {
+                let ours = NoiseSuite.hkdf(
+                    chainingKey: SymmetricKey(data: chainingKey), inputKeyMaterial: ikm, outputs: count
+                ).flatMap { $0.withUnsafeBytes { Array($0) } }
+                let reference = HKDF<SHA256>.deriveKey(
+                    inputKeyMaterial: SymmetricKey(data: ikm), salt: chainingKey, info: [UInt8](),
+                    outputByteCount: 32 * count
+                ).withUnsafeBytes { Array($0) }
+                #expect(ours == reference, "input \(ikmLength) bytes, \(count) outputs")
+            }
+        }
+    }
 }
