@@ -107,6 +107,9 @@ public enum Nickname {
     public static func isValid(_ nick: String) -> Bool {
         let count = nick.utf8.count
         guard count >= 1, count <= Limits.maxNicknameBytes else { return false }
+        // Printable ASCII other than space is always valid: the common case decided without
+        // the Unicode property tables (a few µs per handshake otherwise).
+        if nick.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return true }
         return nick.unicodeScalars.allSatisfy { scalar in
             let category = scalar.properties.generalCategory
             return !scalar.properties.isWhitespace && category != .control

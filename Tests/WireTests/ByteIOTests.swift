@@ -93,4 +93,23 @@ struct ConstantTimeTests {
     @Test func empty() {
         #expect(ConstantTime.equal([] as [UInt8], [] as [UInt8]))
     }
+
+    /// Arrays take the contiguous overload, slices and other collections the generic one: both
+    /// must give `==`'s answer for every pair, whatever the lengths and wherever a difference is.
+    @Test func bothVersionsAgreeWithPlainEquality() {
+        let base = (0..<70).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        var inputs: [[UInt8]] = [[], [0], base, Array(base.prefix(32)), Array(base.prefix(64))]
+        for position in [0, 31, 63, 69] {
+            var changed = base
+            changed[position] ^= 0x01
+            inputs.append(changed)
+        }
+        for a in inputs {
+            for b in inputs {
+                #expect(ConstantTime.equal(a, b) == (a == b))
+                #expect(ConstantTime.equal(a[...], b[...]) == (a == b))
+                #expect(ConstantTime.equal(a.reversed(), b.reversed()) == (a == b))
+            }
+        }
+    }
 }
