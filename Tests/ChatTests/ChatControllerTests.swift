@@ -157,7 +157,7 @@ struct ChatControllerTests {
         for line in ["/call bob", "/answer", "/decline", "/hangup", "/mute", "/relay", "/path"] {
             await alice.chat.handle(line: line)
         }
-        #expect(alice.lines(containing: "is not available in this build yet") == 7)
+        #expect(alice.lines(containing: "is not available in this chat") == 7)
         await alice.chat.quit()
     }
 

@@ -52,9 +52,10 @@ struct ChatFeatures: Sendable {
         self.relay = relay
     }
 
-    /// What a command of a feature this build lacks answers.
+    /// What a command answers in a chat controller set up without its feature (`parley chat`
+    /// always has both; tests and embedders may leave them out).
     static func unavailable(_ name: String) -> String {
-        "/\(name) is not available in this build yet (voice calls and relays are coming)"
+        "/\(name) is not available in this chat (it runs without calls or the relay)"
     }
 }
 
