@@ -16,17 +16,28 @@ final class ConnectedPairs {
     private let bootstrap: ClientBootstrap
     private var accepted: AsyncStream<Channel>.Iterator
 
-    private init(address: SocketAddress, accepted: AsyncStream<Channel>) {
+    private init(address: SocketAddress, accepted: AsyncStream<Channel>, group: any EventLoopGroup) {
         self.address = address
-        bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
         self.accepted = accepted.makeAsyncIterator()
     }
 
-    /// The server's options are `SessionServer`'s.
-    static func start() async throws -> ConnectedPairs {
+    /// The server's options are `SessionServer`'s. With `oneLoop`, client and server channels
+    /// all live on one event loop of their own (one thread), so both sides of a handshake take
+    /// turns on it; otherwise they are spread over NIO's shared group (one loop per CPU), and
+    /// each handshake message crosses from one thread to the other.
+    static func start(oneLoop: Bool = false) async throws -> ConnectedPairs {
+        let group: any EventLoopGroup
+        if oneLoop {
+            let own = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            await Cleanup.shared.register { try? await own.shutdownGracefully() }
+            group = own
+        } else {
+            group = MultiThreadedEventLoopGroup.singleton
+        }
         let (stream, continuation) = AsyncStream.makeStream(of: Channel.self)
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -40,7 +51,7 @@ final class ConnectedPairs {
             continuation.finish()
         }
         guard let port = server.localAddress?.port else { throw BenchmarkFailure("the server has no local port") }
-        return ConnectedPairs(address: try SocketAddress(ipAddress: Fixtures.host, port: port), accepted: stream)
+        return ConnectedPairs(address: try SocketAddress(ipAddress: Fixtures.host, port: port), accepted: stream, group: group)
     }
 
     /// A connected pair: (client side, server side), both active.

@@ -180,40 +180,35 @@ let benchmarks: @Sendable () -> Void = {
     let handshakeAlone = Benchmark.Configuration(
         metrics: metrics + [onEventLoops], timeUnits: .microseconds, units: [onEventLoops: .count],
         warmupIterations: 100, maxDuration: .seconds(3), maxIterations: 15_000)
-    Benchmark(
-        "XX handshake alone on a connected loopback TCP socket, peer met before",
-        configuration: handshakeAlone
-    ) { benchmark, pairs in
-        do {
-            let onLoops = try await pairs.handshake(
-                initiator: Fixtures.aliceCredentials, responder: Fixtures.bobCredentials
-            ) { start in start ? benchmark.startMeasurement() : benchmark.stopMeasurement() }
-            benchmark.measurement(onEventLoops, onLoops)
-        } catch {
-            benchmark.error("handshake failed: \(error)")
+    // Two placements of the two sides: on NIO's shared group (two loops, one per vCPU: each
+    // message wakes the other thread, and on this VM a wake-up across idle vCPUs costs tens of
+    // µs, README.md "Noise"), and on one event loop of their own (both sides take turns on one
+    // thread, pinned or not: the handshake's own cost over the real socket, without that).
+    let placements: [(suffix: String, oneLoop: Bool)] = [("", false), (", both sides on one event loop", true)]
+    let contacts: [(name: String, initiator: SessionCredentials, responder: SessionCredentials)] = [
+        ("peer met before", Fixtures.aliceCredentials, Fixtures.bobCredentials),
+        ("first contact", Fixtures.aliceNoBindingCache, Fixtures.bobNoBindingCache),
+    ]
+    for placement in placements {
+        for contact in contacts {
+            Benchmark(
+                "XX handshake alone on a connected loopback TCP socket, \(contact.name)\(placement.suffix)",
+                configuration: handshakeAlone
+            ) { benchmark, pairs in
+                do {
+                    let onLoops = try await pairs.handshake(
+                        initiator: contact.initiator, responder: contact.responder
+                    ) { start in start ? benchmark.startMeasurement() : benchmark.stopMeasurement() }
+                    benchmark.measurement(onEventLoops, onLoops)
+                } catch {
+                    benchmark.error("handshake failed: \(error)")
+                }
+            } setup: {
+                try await ConnectedPairs.start(oneLoop: placement.oneLoop)
+            } teardown: {
+                await Cleanup.shared.run()
+            }
         }
-    } setup: {
-        try await ConnectedPairs.start()
-    } teardown: {
-        await Cleanup.shared.run()
-    }
-
-    Benchmark(
-        "XX handshake alone on a connected loopback TCP socket, first contact",
-        configuration: handshakeAlone
-    ) { benchmark, pairs in
-        do {
-            let onLoops = try await pairs.handshake(
-                initiator: Fixtures.aliceNoBindingCache, responder: Fixtures.bobNoBindingCache
-            ) { start in start ? benchmark.startMeasurement() : benchmark.stopMeasurement() }
-            benchmark.measurement(onEventLoops, onLoops)
-        } catch {
-            benchmark.error("handshake failed: \(error)")
-        }
-    } setup: {
-        try await ConnectedPairs.start()
-    } teardown: {
-        await Cleanup.shared.run()
     }
 
     Benchmark("Text round trip through the whole stack", configuration: slow(units: .nanoseconds)) {
