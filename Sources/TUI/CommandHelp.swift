@@ -16,7 +16,8 @@ public struct CommandHelp: Equatable, Sendable {
         CommandHelp(
             name: "peers", usage: "/peers", summary: "list peers with fingerprint, path and round trip",
             details:
-                "Lists every known peer: nickname, fingerprint, verified or not, direct or relayed, round-trip time."),
+                "Lists every known peer: nickname, fingerprint, verified or not, direct or relayed, round-trip time; "
+                + "then the relays announced on the LAN, the one in use marked."),
         CommandHelp(
             name: "call", usage: "/call [NICK]", summary: "call NICK, or the peer on screen",
             details: "Starts a voice call with NICK, or with the peer of the conversation on screen."),

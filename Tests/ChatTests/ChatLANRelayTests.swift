@@ -172,6 +172,47 @@ struct ChatLANRelayTests {
         await new.server.shutdown()
     }
 
+    /// `/peers` lists the relays announced on the LAN after the peers, first heard first, and
+    /// marks the one in use once the chat uses it.
+    @Test func peersListsTheAnnouncedRelaysAndMarksTheOneInUse() async throws {
+        let temp = TempDirectory()
+        defer { temp.cleanup() }
+        let relay = try await Self.startRelay()
+        let other = LocalIdentity.generate(nickname: "other")
+        let (alice, feature, hears) = try await Self.peer("alice", in: temp)
+        hears.yield(.added(Self.announced(relay.identity, port: relay.port, at: 1)))
+        hears.yield(.added(Self.announced(other, port: 7777, at: 2)))
+        try await eventually("both relays are heard") { alice.lines(containing: "relay announced on the LAN") == 2 }
+
+        let first = "relay relay \(relay.identity.fingerprint) 127.0.0.1:\(relay.port) seen "
+        let second = "relay other \(other.fingerprint) 127.0.0.1:7777 seen "
+        await alice.chat.handle(line: "/peers")
+        #expect(alice.lines(containing: first) == 1, "\(alice.display.lines)")
+        #expect(alice.lines(containing: second) == 1)
+        #expect(alice.lines(containing: ", in use") == 0, "no relay in use yet")
+        let listed = alice.display.lines.filter { $0.contains(first) || $0.contains(second) }
+        #expect(listed.count == 2 && listed[0].contains(first), "first heard first: \(listed)")
+
+        await alice.chat.handle(line: "/relay lan")
+        try await eventually("alice uses the relay heard first") {
+            alice.lines(containing: "(\(relay.identity.fingerprint)): 0 peer(s) in your network") == 1
+        }
+        await alice.chat.handle(line: "/peers")
+        #expect(alice.lines(containing: first) == 2)
+        #expect(alice.lines(containing: second) == 2)
+        #expect(alice.display.lines.last { $0.contains(first) }?.hasSuffix(" ago, in use") == true)
+        #expect(alice.lines(containing: ", in use") == 1, "only the relay in use is marked")
+
+        // Gone from the LAN: gone from /peers.
+        hears.yield(.removed(Self.announced(other, port: 7777, at: 2), .goodbye))
+        try await eventually("the goodbye is taken") { await feature.lan.relays.count == 1 }
+        await alice.chat.handle(line: "/peers")
+        #expect(alice.lines(containing: second) == 2, "not listed again")
+        #expect(alice.lines(containing: first) == 3)
+        await alice.chat.quit()
+        await relay.server.shutdown()
+    }
+
     @Test func relayLanWithoutDiscoveryIsAClearError() async throws {
         let temp = TempDirectory()
         defer { temp.cleanup() }

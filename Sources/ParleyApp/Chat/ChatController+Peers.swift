@@ -101,7 +101,8 @@ extension ChatController {
     }
 
     /// `/peers`: connected peers with address (or relay) and round trip, then discovered ones,
-    /// those on the relay, and known ones.
+    /// those on the relay, and known ones; last, the relays announced on the LAN, the one in
+    /// use marked.
     func listPeers(in conversation: ConversationID) async {
         // One line per peer: the session its messages go on.
         let live = sessions.compactMap { key, e in
@@ -136,6 +137,11 @@ extension ChatController {
                 .notice(
                     "\(LineOutput.sanitize(peer.nickname)) \(peer.peerID.fingerprint) away\(peer.verified ? " verified" : "")",
                     in: conversation))
+        }
+        if let relay = options.features.relay {
+            for line in await relay.announcedRelays(inUse: relayState.client?.relay.peerID) {
+                show(.notice(line, in: conversation))
+            }
         }
     }
 

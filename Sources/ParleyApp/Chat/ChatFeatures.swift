@@ -34,11 +34,15 @@ extension CallCommands {
 /// `ChatController.attach(_:isOutgoing:dialed:address:)` as a `ChatLink` whose `path` is `.relay`.
 protocol RelayCommands: Sendable {
     func handle(_ command: UserCommand, in conversation: ConversationID, chat: ChatController) async
+    /// `/peers`, the relays' part: one line per relay announced on the LAN now, the one whose
+    /// identity is `inUse` (the relay the chat uses, if any) marked.
+    func announcedRelays(inUse: PeerID?) async -> [String]
     /// The chat is quitting: stop looking for a relay (the relay itself is left by the core).
     func stop() async
 }
 
 extension RelayCommands {
+    func announcedRelays(inUse: PeerID?) async -> [String] { [] }
     func stop() async {}
 }
 

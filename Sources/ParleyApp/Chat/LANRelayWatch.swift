@@ -150,6 +150,16 @@ actor LANRelayWatch {
         relays.values.sorted { $0.firstSeen < $1.firstSeen }.map { "relay announced on the LAN: \(Self.describe($0))" }
     }
 
+    /// The relays announced now, as `/peers` lists them below the peers, first heard first:
+    /// `relay NICK FINGERPRINT HOST:PORT seen 2.0 s ago`, and `, in use` after the relay whose
+    /// identity is `inUse` (the one the chat uses, however it was chosen).
+    func peersListing(inUse: PeerID?, now: Instant) -> [String] {
+        relays.values.sorted { ($0.firstSeen, $0.peerID.description) < ($1.firstSeen, $1.peerID.description) }.map {
+            "relay \(LineOutput.sanitize($0.nickname)) \($0.fingerprint) \($0.endpointText) "
+                + "seen \((now - $0.lastSeen).agoText) ago\($0.peerID == inUse ? ", in use" : "")"
+        }
+    }
+
     /// `relay 7XK2M-… at 192.0.2.5:7777`, with the relay's nickname.
     static func describe(_ relay: DiscoveredRelay) -> String {
         "\(LineOutput.sanitize(relay.nickname)) \(relay.fingerprint) at \(relay.endpointText)"

@@ -70,6 +70,10 @@ struct RelayFeature: RelayCommands {
         }
     }
 
+    func announcedRelays(inUse: PeerID?) async -> [String] {
+        await lan.peersListing(inUse: inUse, now: .now())
+    }
+
     func stop() async {
         await lan.setMode(.quiet)
     }
