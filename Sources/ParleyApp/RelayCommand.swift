@@ -100,6 +100,7 @@ struct RelayCommand: AsyncParsableCommand {
             throw Failure(message: "cannot listen on \(listen): \(error)", code: .failure)
         }
         let announcer = try await startAnnouncing(identity: identity, server: server, logger: logger)
+        if let announcer { server.report(announcer) }
         let signals = SignalTrap(signals: [SIGINT, SIGTERM]) {
             Task {
                 // The goodbye first: clients drop the relay at once instead of after its validity.

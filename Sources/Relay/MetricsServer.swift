@@ -13,7 +13,7 @@ final class MetricsServer: Sendable {
 
     static func bind(
         host: String, port: Int, group: EventLoopGroup,
-        snapshot: @escaping @Sendable () -> EventLoopFuture<RelayMetricsSnapshot>
+        snapshot: @escaping @Sendable () async throws -> RelayMetricsSnapshot
     ) async throws -> MetricsServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -35,10 +35,10 @@ final class MetricsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let snapshot: @Sendable () -> EventLoopFuture<RelayMetricsSnapshot>
+    private let snapshot: @Sendable () async throws -> RelayMetricsSnapshot
     private var head: HTTPRequestHead?
 
-    init(snapshot: @escaping @Sendable () -> EventLoopFuture<RelayMetricsSnapshot>) {
+    init(snapshot: @escaping @Sendable () async throws -> RelayMetricsSnapshot) {
         self.snapshot = snapshot
     }
 
@@ -55,7 +55,9 @@ final class MetricsHandler: ChannelInboundHandler {
                 respond(context, status: .notFound, body: "not found\n", keepAlive: keepAlive)
                 return
             }
-            snapshot().hop(to: context.eventLoop).whenComplete { result in
+            let read = context.eventLoop.makePromise(of: RelayMetricsSnapshot.self)
+            read.completeWithTask(snapshot)
+            read.futureResult.whenComplete { result in
                 let (handler, context) = bound.value
                 switch result {
                 case .success(let snapshot):

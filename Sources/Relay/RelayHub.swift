@@ -145,4 +145,6 @@ public struct RelayMetricsSnapshot: Sendable, Equatable {
     public var queuedBytesTotal: Int
     public var queuedBytesMax: Int
     public var storedOfflineMessages: Int
+    /// With `--announce`: the announcer's counters (nil when the relay does not announce).
+    public var announcement: RelayAnnouncementCounters? = nil
 }

@@ -1,3 +1,5 @@
+import Session
+
 /// The relay's counters in the Prometheus text exposition format (version 0.0.4). Pure.
 public enum RelayMetrics {
     public static func render(_ s: RelayMetricsSnapshot) -> String {
@@ -35,6 +37,37 @@ public enum RelayMetrics {
         metric(
             "parley_relay_stored_offline_messages", "gauge", "Sealed offline messages held for recipients.",
             [("", s.storedOfflineMessages)])
+        if let a = s.announcement {
+            metric("parley_relay_announce_links", "gauge", "Links the relay is announced on.", [("", a.links)])
+            metric(
+                "parley_relay_announce_packets_sent_total", "counter",
+                "Announcements, answers to queries and goodbyes built (each sent once per link).",
+                [("", a.packetsSent)])
+            metric(
+                "parley_relay_announce_datagrams_sent_total", "counter", "Announcement datagrams written to the links.",
+                [("", a.datagramsSent)])
+            metric(
+                "parley_relay_announce_bytes_sent_total", "counter", "Payload bytes of the announcement datagrams.",
+                [("", a.bytesSent)])
+            metric(
+                "parley_relay_announce_send_errors_total", "counter", "Announcement datagrams whose write failed.",
+                [("", a.sendErrors)])
+            metric(
+                "parley_relay_announce_datagrams_received_total", "counter", "Discovery datagrams heard on the links.",
+                [("", a.datagramsReceived)])
+            metric(
+                "parley_relay_announce_queries_total", "counter", "Discovery queries that passed every check.",
+                [("", a.queriesAccepted)])
+            metric(
+                "parley_relay_announce_ignored_total", "counter",
+                "Valid discovery packets a relay does not act on (anything but a query).", [("", a.ignored)])
+            metric(
+                "parley_relay_announce_own_total", "counter", "The relay's own datagrams heard back, ignored.",
+                [("", a.own)])
+            metric(
+                "parley_relay_announce_drops_total", "counter", "Discovery datagrams dropped, by reason.",
+                DiscoveryDropReason.allCases.map { ("{reason=\"\($0.rawValue)\"}", a.drops[$0] ?? 0) })
+        }
         return out
     }
 }

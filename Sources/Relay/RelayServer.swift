@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Session
+import Synchronization
 import Wire
 
 /// The relay: accepts client connections on one event loop and routes between them. Accepting
@@ -16,10 +17,11 @@ public final class RelayServer: Sendable {
     private let eventLoop: EventLoop
     private let logger: Logger
     private let metrics: MetricsServer?
+    private let announcer: AnnouncerSlot
 
     private init(
         identity: PeerID, listener: NIOAsyncChannel<Channel, Never>, hub: NIOLoopBound<RelayHub>,
-        eventLoop: EventLoop, logger: Logger, metrics: MetricsServer?
+        eventLoop: EventLoop, logger: Logger, metrics: MetricsServer?, announcer: AnnouncerSlot
     ) {
         self.identity = identity
         self.listener = listener
@@ -27,6 +29,7 @@ public final class RelayServer: Sendable {
         self.eventLoop = eventLoop
         self.logger = logger
         self.metrics = metrics
+        self.announcer = announcer
     }
 
     public var localAddress: SocketAddress? { listener.channel.localAddress }
@@ -59,15 +62,21 @@ public final class RelayServer: Sendable {
                     return child
                 }
             }
+        let announcer = AnnouncerSlot()
         var metricsServer: MetricsServer?
         if let metrics {
             metricsServer = try await MetricsServer.bind(host: metrics.host, port: metrics.port, group: loop) {
-                loop.submit { boundHub.value.snapshot() }
+                try await snapshot(of: boundHub, on: loop, announcer: announcer)
             }
         }
         return RelayServer(
             identity: identity.peerID, listener: listener, hub: boundHub, eventLoop: loop, logger: logger,
-            metrics: metricsServer)
+            metrics: metricsServer, announcer: announcer)
+    }
+
+    /// Shows `announcer`'s counters in the metrics from now on (`parley relay --announce`).
+    public func report(_ announcer: RelayAnnouncer) {
+        self.announcer.value.withLock { $0 = announcer }
     }
 
     /// Accepts until `shutdown`; returns once every connection has ended.
@@ -98,7 +107,20 @@ public final class RelayServer: Sendable {
     }
 
     public func snapshot() async throws -> RelayMetricsSnapshot {
-        let hub = hub
-        return try await eventLoop.submit { hub.value.snapshot() }.get()
+        try await Self.snapshot(of: hub, on: eventLoop, announcer: announcer)
     }
+
+    /// The hub's counters read on its event loop, with the announcer's if one is reported.
+    private static func snapshot(of hub: NIOLoopBound<RelayHub>, on loop: EventLoop, announcer: AnnouncerSlot)
+        async throws -> RelayMetricsSnapshot
+    {
+        var snapshot = try await loop.submit { hub.value.snapshot() }.get()
+        if let reported = announcer.value.withLock({ $0 }) { snapshot.announcement = await reported.counters() }
+        return snapshot
+    }
+}
+
+/// The announcer whose counters the metrics show, set after the relay is bound.
+private final class AnnouncerSlot: Sendable {
+    let value = Mutex<RelayAnnouncer?>(nil)
 }
