@@ -1,15 +1,29 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The real `parley` binary run as a child process with pipes for stdin, stdout and stderr.
+///
+/// Its output is read by two dedicated threads (`PipeReader`), never on a Swift concurrency
+/// thread: waiting for the exit and for the output's end only polls, so a child that never exits
+/// or a grandchild that keeps a pipe open cannot hold a task-pool thread.
 final class ParleyProcess: Sendable {
     let process: Process
     private let stdinPipe = Pipe()
     private let stdoutLines = Locked<[String]>([])
     private let stderrText = Locked<String>("")
     private let partialLine = Locked<String>("")
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
+    private let stdoutReader: PipeReader
+    private let stderrReader: PipeReader
+
+    /// After the child exited, how long its output is awaited to its end: what it wrote is in the
+    /// pipe already, so only a grandchild that inherited the pipe keeps it open this long.
+    static let outputGrace: Double = 2
+    /// After SIGKILL at the deadline, how long the child's exit is awaited.
+    static let killGrace: Double = 3
 
     /// The binary `swift build` put next to the test bundle.
     static var binary: URL {
@@ -42,26 +56,31 @@ final class ParleyProcess: Sendable {
         env["PARLEY_HOME"] = nil
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let out = stdoutPipe
-        let err = stderrPipe
+        let out = Pipe()
+        let err = Pipe()
         process.standardInput = stdinPipe
         process.standardOutput = out
         process.standardError = err
         let lines = stdoutLines
         let errors = stderrText
         let partial = partialLine
-        out.fileHandleForReading.readabilityHandler = { handle in
-            Self.append(handle.availableData, to: partial, lines: lines)
+        stdoutReader = PipeReader(out, name: "parley stdout") { Self.append($0, to: partial, lines: lines) }
+        stderrReader = PipeReader(err, name: "parley stderr") { chunk in
+            errors.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
         }
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = String(decoding: handle.availableData, as: UTF8.self)
-            errors.withLock { $0 += chunk }
+        do {
+            try process.run()
+        } catch {
+            stdoutReader.stop()
+            stderrReader.stop()
+            throw error
         }
-        try process.run()
+        stdoutReader.start()
+        stderrReader.start()
     }
 
     /// Splits `data` into lines, keeping an unfinished last line in `partial`.
-    private static func append(_ data: Data, to partial: Locked<String>, lines: Locked<[String]>) {
+    private static func append(_ data: [UInt8], to partial: Locked<String>, lines: Locked<[String]>) {
         guard !data.isEmpty else { return }
         let chunk = String(decoding: data, as: UTF8.self)
         partial.withLock { buffer in
@@ -105,28 +124,55 @@ final class ParleyProcess: Sendable {
         )
     }
 
-    /// Waits for the process to exit and returns its status; kills it and throws after `seconds`.
+    /// Waits for the process to exit and its output to end, and returns its exit status. When
+    /// `seconds` pass first, kills it with SIGKILL and throws an error saying so, with the output
+    /// read until then. Never blocks the calling thread: it only polls.
     func exitStatus(within seconds: Double = 15) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
             if Date() > deadline {
-                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
+                let killed = await Self.poll(until: Date().addingTimeInterval(Self.killGrace)) {
+                    !self.process.isRunning
+                }
+                await stopReading()
                 throw E2EFailure(
-                    "still running after \(seconds) s; stdout:\n\(lines.joined(separator: "\n"))\nstderr:\n\(stderr)")
+                    "still running after \(seconds) s: "
+                        + (killed
+                            ? "killed with SIGKILL"
+                            : "sent SIGKILL, not reported exited \(Self.killGrace) s later "
+                                + "(a process it started may hold its pipes)")
+                        + "; stdout so far:\n\(lines.joined(separator: "\n"))\nstderr so far:\n\(stderr)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        // Read whatever the handlers have not yet seen, up to end of file.
-        stdoutPipe.fileHandleForReading.readabilityHandler = nil
-        stderrPipe.fileHandleForReading.readabilityHandler = nil
-        Self.append(stdoutPipe.fileHandleForReading.readDataToEndOfFile(), to: partialLine, lines: stdoutLines)
-        let restOfStderr = String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        stderrText.withLock { $0 += restOfStderr }
+        // What it wrote is in the pipes: read to their end, unless a grandchild holds them open.
+        let outputDeadline = Date().addingTimeInterval(Self.outputGrace)
+        _ = await Self.poll(until: outputDeadline) { self.stdoutReader.finished && self.stderrReader.finished }
+        await stopReading()
+        return process.terminationStatus
+    }
+
+    /// Stops the readers (each within its poll interval) and keeps an unfinished last line.
+    private func stopReading() async {
+        stdoutReader.stop()
+        stderrReader.stop()
+        _ = await Self.poll(until: Date().addingTimeInterval(Self.outputGrace)) {
+            !self.stdoutReader.running && !self.stderrReader.running
+        }
         partialLine.withLock { rest in
             if !rest.isEmpty { stdoutLines.withLock { $0.append(rest) } }
             rest = ""
         }
-        return process.terminationStatus
+    }
+
+    /// Sleeps in steps until `condition` holds (true) or `deadline` passes (false).
+    private static func poll(until deadline: Date, _ condition: () -> Bool) async -> Bool {
+        while !condition() {
+            if Date() > deadline { return condition() }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
     }
 
     /// Runs to completion with no input: exit status, stdout, stderr.
@@ -143,6 +189,67 @@ final class ParleyProcess: Sendable {
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
+        }
+        stdoutReader.stop()
+        stderrReader.stop()
+    }
+}
+
+/// Reads one pipe on a thread of its own until end of file or `stop`, handing each chunk to
+/// `onData`. It waits with `poll` in short steps, so `stop` ends it promptly even while a
+/// grandchild keeps the pipe open.
+final class PipeReader: Sendable {
+    /// How long one `poll` waits before the stop flag is checked again.
+    static let pollMilliseconds: Int32 = 50
+
+    private let pipe: Pipe
+    private let name: String
+    private let onData: @Sendable ([UInt8]) -> Void
+    private let state = Locked<(stop: Bool, finished: Bool, running: Bool)>((false, false, false))
+
+    init(_ pipe: Pipe, name: String, onData: @escaping @Sendable ([UInt8]) -> Void) {
+        self.pipe = pipe
+        self.name = name
+        self.onData = onData
+    }
+
+    /// Whether the pipe reached its end (every writer closed it).
+    var finished: Bool { state.withLock { $0.finished } }
+    /// Whether its thread still runs (it ends at the pipe's end, or within a poll interval of `stop`).
+    var running: Bool { state.withLock { $0.running } }
+
+    func start() {
+        state.withLock { $0.running = true }
+        let thread = Thread { [self] in
+            readUntilEnd()
+            state.withLock { $0.running = false }
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    func stop() {
+        state.withLock { $0.stop = true }
+    }
+
+    private func readUntilEnd() {
+        let descriptor = pipe.fileHandleForReading.fileDescriptor
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !state.withLock({ $0.stop }) {
+            var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = Glibc.poll(&request, 1, Self.pollMilliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else {
+                if ready < 0 { break }
+                continue
+            }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            if count <= 0 {
+                state.withLock { $0.finished = true }
+                return
+            }
+            onData(Array(buffer[..<count]))
         }
     }
 }
