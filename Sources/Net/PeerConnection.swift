@@ -81,6 +81,12 @@ public final class PeerConnection: Sendable {
         eventLoop.execute { try? self.driver.value.sendFrame(frame) }
     }
 
+    /// Tells the peer this side now goes by `nickname` (a nickname frame, docs/PROTOCOL.md §5.4).
+    /// Throws `SendError` when the session is not established or the nickname is not valid.
+    public func sendNickname(_ nickname: String) async throws {
+        try await eventLoop.submit { try self.driver.value.sendNickname(nickname) }.get()
+    }
+
     /// Sends a text message without waiting and returns its ID at once. On the session's event
     /// loop the message is encrypted and written before this returns; from elsewhere it is handed
     /// to the loop, and messages handed over from one thread keep their order. What follows comes

@@ -90,6 +90,11 @@ final class SessionDriver {
         perform(try machine.sendFrame(frame, now: .now()))
     }
 
+    /// A nickname frame: this side now goes by `nickname`.
+    func sendNickname(_ nickname: String) throws(SendError) {
+        perform(try machine.sendNickname(nickname, now: .now()))
+    }
+
     /// `sendText` for callers that do not wait: a failure is reported as a `.sendFailed` event.
     func sendTextReportingFailure(_ text: String, id: MessageID, sentAt: UInt64) {
         do {

@@ -135,6 +135,7 @@ struct ChatCommand: AsyncParsableCommand {
         var options = ChatController.Options()
         options.stayAfterInput = listen != nil || discovers || fullScreen
         options.identityStore = homeOptions.store
+        options.credentials = credentials
         let relay = RelayFeature(
             credentials: credentials, sessionConfig: sessionOptions.config, network: relayOptions.network,
             configured: relayOptions.target, lan: LANRelayWatch(listener: relayListener(identity: identity)),

@@ -120,7 +120,7 @@ actor LabNode {
             run.delivered(id, roundTrip: roundTrip)
         case .frame(.voice(let packet)):
             voiceFrames.arrived(packet)
-        case .roundTrip, .frame, .sendFailed:
+        case .roundTrip, .frame, .sendFailed, .nicknameChanged:
             break
         case .closed:
             link.open = false

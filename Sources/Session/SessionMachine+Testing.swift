@@ -28,9 +28,6 @@ extension SessionCredentials {
     /// FOR TESTS ONLY: credentials whose handshake payload is `rawPayloadForTestingOnly` as is,
     /// unsigned and unchecked, to present a bad binding signature or a malformed payload.
     init(identity: LocalIdentity, rawPayloadForTestingOnly payload: [UInt8]) {
-        self.identity = identity
-        self.payload = payload
-        bindingCache = VerifiedBindingCache()
-        ephemeralKeys = EphemeralKeyPool()
+        self.init(identity: identity, payloadBytes: payload, nickname: identity.nickname)
     }
 }

@@ -54,6 +54,7 @@ extension SessionMachine {
         do {
             decoded = try FrameCodec.decode(plaintext)
         } catch {
+            stats.malformedFrames += 1
             return fail(.protocolViolation("\(error)"))
         }
         guard case .frame(let frame) = decoded else {
@@ -97,6 +98,12 @@ extension SessionMachine {
             return [.deliver(.roundTrip(rtt))]
         case .bye(let reason):
             return finish(.peerClosed(reason))
+        case .nickname(let nickname):
+            stats.nicknamesReceived += 1
+            guard nickname != e.peer.nickname else { return [] }
+            e.peer.nickname = nickname
+            state = .established(e)
+            return [.deliver(.nicknameChanged(nickname))]
         case .voice, .call:
             stats.applicationFramesReceived += 1
             return [.deliver(.frame(frame))]

@@ -28,7 +28,7 @@ public struct SessionMachine: Sendable {
 
     struct Established: Sendable {
         var transport: TransportState
-        let peer: PeerInfo
+        var peer: PeerInfo
         var lastReceived: Instant
         var lastPingSent: Instant
         var outstandingPing: UInt64?

@@ -38,7 +38,9 @@ public struct SessionConfig: Sendable, Equatable {
 /// Who is on the other end, as proven by the handshake.
 public struct PeerInfo: Sendable, Equatable {
     public let peerID: PeerID
-    public let nickname: String
+    /// From the handshake, then the latest nickname frame (docs/PROTOCOL.md §5.4). An owner
+    /// that refuses a new nickname keeps its own copy under the old one.
+    public var nickname: String
     public let protocolVersion: UInt16
     public let capabilities: Capabilities
     /// The peer's Noise static public key (X25519), bound to `peerID` by its signature.
@@ -63,6 +65,9 @@ public enum SessionEvent: Sendable, Equatable {
     case delivered(MessageID, roundTrip: Duration)
     /// A keepalive round trip completed.
     case roundTrip(Duration)
+    /// The peer now goes by this nickname (a nickname frame, §5.4); `peer` already says so.
+    /// Only reported when it differs from the one the session knew.
+    case nicknameChanged(String)
     /// An application frame (voice or call signalling), delivered as it came: never
     /// acknowledged, never deduplicated.
     case frame(Frame)
@@ -134,6 +139,8 @@ public enum SendError: Error, Sendable, Equatable, CustomStringConvertible {
     case sessionFrame
     /// A voice frame's payload outside 1…`VoiceLimits.maxOpusPayload` bytes.
     case voicePayloadSize(bytes: Int)
+    /// A nickname `Nickname.isValid` refuses.
+    case invalidNickname
 
     public var description: String {
         switch self {
@@ -141,9 +148,11 @@ public enum SendError: Error, Sendable, Equatable, CustomStringConvertible {
         case .closed: "the session is closed"
         case .textTooLong(let bytes): "message is \(bytes) bytes; the limit is \(Limits.maxTextBytes)"
         case .tooManyUnacknowledged: "\(Limits.maxUnacknowledged) messages await acknowledgement; wait for the peer"
-        case .sessionFrame: "text, ack, ping, pong and bye frames are sent by the session itself"
+        case .sessionFrame: "text, ack, ping, pong, bye and nickname frames are sent by the session itself"
         case .voicePayloadSize(let bytes):
             "voice payload is \(bytes) bytes; it must be 1 to \(VoiceLimits.maxOpusPayload)"
+        case .invalidNickname:
+            "invalid nickname: use 1 to \(Limits.maxNicknameBytes) bytes without spaces or control characters"
         }
     }
 }
@@ -156,6 +165,11 @@ public struct SessionStats: Sendable, Equatable {
     public var bytesReceived = 0
     public var duplicatesSuppressed = 0
     public var unknownFramesSkipped = 0
+    /// Frames of a known type that did not decode (each one ends the session, §5).
+    public var malformedFrames = 0
+    /// Nickname frames sent and received.
+    public var nicknamesSent = 0
+    public var nicknamesReceived = 0
     public var unknownAcknowledgements = 0
     /// Voice and call frames sent and received through `sendFrame` / `.frame`.
     public var applicationFramesSent = 0

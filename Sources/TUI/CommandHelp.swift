@@ -40,7 +40,7 @@ public struct CommandHelp: Equatable, Sendable {
         ),
         CommandHelp(
             name: "nick", usage: "/nick NAME", summary: "change your nickname",
-            details: "Announces NAME as your nickname to every peer from now on."),
+            details: "Saves NAME as your nickname and tells every connected peer and the LAN at once."),
         CommandHelp(
             name: "relay", usage: "/relay [HOST:PORT|lan|off]", summary: "show, set or turn off the relay",
             details:

@@ -16,16 +16,19 @@ public enum Frame: Equatable, Sendable {
     case pong(token: UInt64)
     /// The sender is closing the session on purpose.
     case bye(reason: ByeReason)
+    /// The sender now goes by this nickname (valid per `Nickname.isValid`). Never acknowledged:
+    /// it is state, the latest one wins (docs/PROTOCOL.md §5.4).
+    case nickname(String)
     /// One Opus packet of a call (§11.1). Never acknowledged, never deduplicated.
     case voice(VoicePacket)
     /// Call signalling (§11.2).
     case call(CallSignal)
 
-    /// True for the frames the session itself handles (text, ack, ping, pong, bye); the others
+    /// True for the frames the session itself handles (text, ack, ping, pong, bye, nickname); the others
     /// are the application's, carried through the session untouched.
     public var isSessionFrame: Bool {
         switch self {
-        case .text, .ack, .ping, .pong, .bye: true
+        case .text, .ack, .ping, .pong, .bye, .nickname: true
         case .voice, .call: false
         }
     }
@@ -40,6 +43,7 @@ public enum FrameType: UInt8, Sendable {
     case ping = 0x03
     case pong = 0x04
     case bye = 0x05
+    case nickname = 0x06
     case voice = 0x10
     case callInvite = 0x11
     case callRinging = 0x12

@@ -21,6 +21,9 @@ public enum FrameCodec {
         case .bye(let reason):
             w.write(FrameType.bye.rawValue)
             w.write(reason.rawValue)
+        case .nickname(let nickname):
+            w.write(FrameType.nickname.rawValue)
+            w.write(nickname.utf8)
         case .voice(let packet):
             w.write(FrameType.voice.rawValue)
             w.write(packet.callID)
@@ -34,7 +37,7 @@ public enum FrameCodec {
     }
 
     /// Decodes one frame. Unknown versions and types come back as `.unknown`; a known frame
-    /// whose body is short, too long or not valid UTF-8 throws.
+    /// whose body is short, too long or not valid UTF-8 (or not a valid nickname) throws.
     /// Bytes after the known fields of fixed-size frames are ignored (room for extensions).
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> DecodedFrame {
         guard bytes.count <= Limits.maxFramePlaintext else {
@@ -66,10 +69,26 @@ public enum FrameCodec {
             return .frame(.pong(token: try r.readUInt64()))
         case .bye:
             return .frame(.bye(reason: ByeReason(wireValue: try r.readUInt8())))
+        case .nickname:
+            return .frame(.nickname(try decodeNickname(r.readRest())))
         case .voice:
             return .frame(.voice(try decodeVoice(&r)))
         case .callInvite, .callRinging, .callAccept, .callDecline, .callBusy, .callCancel, .callHangup, .callReport:
             return .frame(.call(try decodeCall(type, &r)))
         }
+    }
+}
+
+extension FrameCodec {
+    /// A nickname frame's body: 1 to `Limits.maxNicknameBytes` bytes of UTF-8 that
+    /// `Nickname.isValid` accepts.
+    static func decodeNickname(_ body: [UInt8]) throws(WireError) -> String {
+        guard body.count <= Limits.maxNicknameBytes else {
+            throw .oversized(length: body.count, limit: Limits.maxNicknameBytes)
+        }
+        guard let nickname = String(validating: body, as: UTF8.self), Nickname.isValid(nickname) else {
+            throw .malformed(what: "nickname")
+        }
+        return nickname
     }
 }

@@ -62,6 +62,10 @@ final class DiscoveryDriver {
         machine.confirm(id)
     }
 
+    func changeNickname(to nickname: String) throws(IdentityError) {
+        perform(try machine.changeNickname(to: nickname, wallClock: WallClock.millisecondsNow()))
+    }
+
     func received(_ envelope: AddressedEnvelope<ByteBuffer>, on link: DiscoveryLink) {
         let address = envelope.remoteAddress
         var host = address.ipAddress ?? "?"

@@ -126,6 +126,12 @@ public final class DiscoveryService: Sendable {
         try? await eventLoop.submit { self.driver.value.confirm(id) }.get()
     }
 
+    /// Announces `nickname` from now on, at once on every link (unless passive). Throws
+    /// `IdentityError.invalidNickname` for a nickname `Nickname.isValid` refuses.
+    public func changeNickname(to nickname: String) async throws {
+        try await eventLoop.submit { try self.driver.value.changeNickname(to: nickname) }.get()
+    }
+
     /// Says goodbye on every link, waits until it is written, closes the sockets and ends
     /// `events`.
     public func stop() async {

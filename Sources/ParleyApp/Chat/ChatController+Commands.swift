@@ -55,7 +55,7 @@ extension ChatController {
         case .verify(let nickname, let accept):
             await verify(nickname, accept: accept, in: conversation)
         case .nick(let name):
-            changeNickname(to: name, in: conversation)
+            await changeNickname(to: name, in: conversation)
         case .history(let search):
             await history(search: search, in: conversation)
         case .help(let topic):
@@ -159,30 +159,6 @@ extension ChatController {
                 nickname: refusal.nickname)
         }
         publishPeers()
-    }
-
-    // MARK: /nick
-
-    private func changeNickname(to name: String, in conversation: ConversationID) {
-        guard Nickname.isValid(name) else {
-            show(
-                .error(
-                    "invalid nickname: use 1 to \(Limits.maxNicknameBytes) bytes without spaces or control characters",
-                    in: conversation))
-            return
-        }
-        if let identityStore = options.identityStore {
-            do throws(IdentityError) { try identityStore.saveNickname(name) } catch {
-                show(.error("could not save the nickname: \(error.description)", in: conversation))
-                return
-            }
-        }
-        ownNick = name
-        show(ChatOutput([.identity(nickname: name, fingerprint: fingerprint.description)]))
-        show(
-            .notice(
-                "you are now \(LineOutput.sanitize(name)); peers see it in sessions opened after parley restarts",
-                in: conversation))
     }
 
     // MARK: /history

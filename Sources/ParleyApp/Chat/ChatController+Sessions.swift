@@ -78,6 +78,8 @@ extension ChatController {
             if let peer = entry.peer, entry.trusted, let calls = options.features.calls {
                 await calls.sessionEvent(.frame(frame), on: entry.link, peer: peer.peerID, chat: self)
             }
+        case .nicknameChanged(let nickname):
+            await peerRenamed(to: nickname, on: key)
         case .sendFailed(let id, let error):
             sendFailed(id, error: error, on: key)
         case .closed(let reason):

@@ -20,6 +20,9 @@ actor ChatController {
         var stayAfterInput = true
         /// Where `/nick` saves the nickname; nil leaves it unsaved.
         var identityStore: IdentityStore?
+        /// The credentials every session of this chat presents: `/nick` changes their nickname,
+        /// so sessions opened later present the new one. Nil leaves them as they are.
+        var credentials: SessionCredentials?
         /// Messages of a conversation shown when it is opened.
         var recentHistory = 50
         var features = ChatFeatures()

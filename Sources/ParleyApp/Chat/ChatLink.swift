@@ -17,6 +17,9 @@ protocol ChatLink: AnyObject, Sendable {
     /// `.delivered(id, _)` follows on acknowledgement, or `.sendFailed(id, _)` if it could not go out.
     @discardableResult
     func sendNow(_ text: String, id: MessageID, sentAt: UInt64) -> MessageID
+    /// Tells the peer this side now goes by `nickname`; throws when the session is not
+    /// established.
+    func sendNickname(_ nickname: String) async throws
     /// Says bye and returns once the session is closed.
     func close() async
     /// The same with the bye's reason (`.moved`: another session with the peer replaced it).

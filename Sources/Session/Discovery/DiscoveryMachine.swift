@@ -18,7 +18,8 @@ public struct DiscoveryMachine: Sendable {
     }
 
     public let config: DiscoveryConfig
-    let identity: LocalIdentity
+    /// Ours; its nickname is what packets announce (`changeNickname` changes it).
+    var identity: LocalIdentity
     public let peerID: PeerID
     /// This run's instance ID, drawn at random.
     public let instance: UInt64
@@ -157,6 +158,21 @@ public struct DiscoveryMachine: Sendable {
         guard !config.isPassive else { return [] }
         return send(config.goodbyeKind, on: .allLinks, wallClock: wallClock)
     }
+
+    /// Announces `nickname` from now on; a running machine that is not passive announces it at
+    /// once on every link (the regular schedule goes on as before). A nickname `Nickname.isValid`
+    /// refuses changes nothing.
+    public mutating func changeNickname(
+        to nickname: String, wallClock: UInt64
+    ) throws(IdentityError) -> [DiscoveryAction] {
+        guard Nickname.isValid(nickname) else { throw .invalidNickname(nickname) }
+        identity.nickname = nickname
+        guard phase == .running, !config.isPassive else { return [] }
+        return send(config.announceKind, on: .allLinks, wallClock: wallClock)
+    }
+
+    /// The nickname packets announce.
+    public var nickname: String { identity.nickname }
 
     /// A TCP session proved that this peer holds its key: spare it when the table is full.
     public mutating func confirm(_ id: PeerID) {
