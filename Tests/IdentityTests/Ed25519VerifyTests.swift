@@ -83,6 +83,17 @@ struct Ed25519VerifyTests {
         #expect(key?.isValidSignature(signature, for: vector.message) == false)
     }
 
+    /// The neutral point as identity key and as R, with S = 0, satisfies the verification
+    /// equation [S]B = R + [k]A for every message: a lax verifier accepts this "signature" by a key
+    /// nobody holds. PROTOCOL.md §4.4 says parley refuses small-order keys and R; so it must.
+    @Test func smallOrderKeyAndRAreRefused() {
+        let neutral: [UInt8] = [1] + [UInt8](repeating: 0, count: 31)
+        let signature = neutral + [UInt8](repeating: 0, count: 32)
+        for message in [[], [0x72], Array("parley-noise-static-key:v1".utf8)] as [[UInt8]] {
+            #expect(!Ed25519Verify.isValid(signature: signature, message: message, publicKey: neutral))
+        }
+    }
+
     @Test func agreesWithSwiftCryptoOnFreshKeys() throws {
         for round in 0..<32 {
             let key = Curve25519.Signing.PrivateKey()
