@@ -18,19 +18,9 @@ public enum ConstantTime {
         return difference == 0
     }
 
-    /// The same for byte arrays (keys, signatures, peer IDs), over their contiguous storage.
-    /// Only the lengths, which are not secret, decide how far each input is read.
+    /// The same for byte arrays (keys, signatures, peer IDs), over their contiguous storage: the
+    /// generic version above, specialised for buffer pointers.
     public static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                var difference = UInt64(a.count ^ b.count)
-                for index in 0..<max(a.count, b.count) {
-                    let x = index < a.count ? a[index] : 0
-                    let y = index < b.count ? b[index] : 0
-                    difference |= UInt64(x ^ y)
-                }
-                return difference == 0
-            }
-        }
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in equal(a, b) } }
     }
 }
