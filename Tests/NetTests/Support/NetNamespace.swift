@@ -48,7 +48,9 @@ final class NetNamespace: @unchecked Sendable {
     /// caller's thread: the cooperative pool is small, and tests run side by side.
     static func make() async throws -> NetNamespace {
         let namespace = NetNamespace()
-        try await withCheckedThrowingContinuation { (ready: CheckedContinuation<Void, Error>) in
+        // The path comes back through the continuation rather than being written from the
+        // namespace's thread: ThreadSanitizer saw that write race with `shell`'s read.
+        namespace.path = try await withCheckedThrowingContinuation { (ready: CheckedContinuation<String, Error>) in
             let thread = Thread {
                 guard Self.unshareFunction?(Self.cloneNewNet) == 0 else {
                     ready.resume(throwing: NamespaceError("unshare(CLONE_NEWNET): \(String(cString: strerror(errno)))"))
@@ -57,8 +59,7 @@ final class NetNamespace: @unchecked Sendable {
                 var buffer = [CChar](repeating: 0, count: 128)
                 let length = readlink("/proc/thread-self", &buffer, buffer.count - 1)
                 let task = String(decoding: buffer.prefix(max(0, length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                namespace.path = "/proc/" + task + "/ns/net"
-                ready.resume()
+                ready.resume(returning: "/proc/" + task + "/ns/net")
                 namespace.serve()
             }
             thread.start()
