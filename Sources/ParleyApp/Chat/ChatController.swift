@@ -194,17 +194,14 @@ actor ChatController {
 
     // MARK: Message IDs
 
-    /// Room messages carry the top bit of their ID (docs/PROTOCOL.md §5.1); the other 63 bits
-    /// are random, so IDs stay unique per sender across sessions and restarts.
-    static let roomBit: MessageID = 1 << 63
-
+    /// Room messages carry the top bit of their ID (docs/PROTOCOL.md §5.1); the low 63 bits
+    /// count up from a random start, so IDs stay unique per sender across sessions and restarts.
     static func newMessageID(room: Bool) -> MessageID {
-        let random = MessageID.random(in: 1...(roomBit - 1))
-        return room ? random | roomBit : random
+        MessageIDSource.shared.next(room: room)
     }
 
     static func conversation(of id: MessageID, from peer: PeerID) -> Store.Conversation {
-        id & roomBit != 0 ? .lan : .direct(peer)
+        MessageIDSource.isRoom(id) ? .lan : .direct(peer)
     }
 }
 
