@@ -92,6 +92,8 @@ actor ChatController {
     /// Peers met before, from the store: nickname and verified mark.
     var known: [PeerID: KnownPeer] = [:]
     var roundTrips: [PeerID: Duration] = [:]
+    /// The peer of the call in progress (answered), marked ☎ in the peers pane and title.
+    var callPeer: PeerID?
     var refusals: [String: Refusal] = [:]
     /// Conversations whose recent history was sent to the screen.
     var historyShown: Set<ConversationID> = []
