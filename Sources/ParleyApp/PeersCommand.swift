@@ -108,7 +108,7 @@ struct PeersCommand: AsyncParsableCommand {
         }
         if !json { for line in LANRelayListing.table(relays, now: now) { emit(line) } }
         if watch && !interrupted.isSet {
-            let relayWatcher = printRelayChanges(of: service, from: relays)
+            let relayWatcher = printRelayChanges(of: service, from: RelayWatch(listed: relays, listedAt: listedAt))
             await printChanges(of: service, from: PeerWatch(listed: peers, listedAt: listedAt), until: interrupted)
             relayWatcher.cancel()
         }

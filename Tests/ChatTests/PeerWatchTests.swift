@@ -63,4 +63,24 @@ import Testing
         let c11 = watch.change(for: .added(Self.bob([Self.v4], at: 9)))
         #expect(Self.line(c11)?.hasPrefix("+ bob ") == true)
     }
+
+    /// Relays announced on the LAN are watched the same way.
+    @Test func relayAnnouncementsFromBeforeTheListPrintNothingAndLaterOnesOnce() {
+        func relay(_ addresses: [DiscoveredAddress], at seconds: UInt64) -> DiscoveredRelay {
+            let at = Instant(nanoseconds: seconds * 1_000_000_000)
+            return DiscoveredRelay(
+                peerID: Self.bob, nickname: "relay", ports: [7700], address: addresses[0], addresses: addresses,
+                firstSeen: Instant(nanoseconds: 1), lastSeen: at)
+        }
+        var watch = RelayWatch(listed: [relay([Self.v4, Self.v6], at: 3)], listedAt: Instant(nanoseconds: 4_000_000_000))
+        let replayed = [
+            watch.change(for: .added(relay([Self.v6], at: 1))),
+            watch.change(for: .updated(relay([Self.v4, Self.v6], at: 2))),
+        ]
+        #expect(replayed.allSatisfy { $0 == nil })
+        let moved = watch.change(for: .updated(relay([Self.v4], at: 9)))
+        #expect(moved == .updated(relay([Self.v4], at: 9)))
+        let gone = watch.change(for: .removed(relay([Self.v4], at: 9), .goodbye))
+        #expect(gone == .removed(relay([Self.v4], at: 9), .goodbye))
+    }
 }
