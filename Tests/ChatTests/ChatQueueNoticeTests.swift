@@ -24,7 +24,8 @@ struct ChatQueueNoticeTests {
             await alice.chat.handle(line: "/msg bob queued \(count)")
             let plural = count == 1 ? "message" : "messages"
             try await eventually("the summary for \(count)") {
-                alice.lines(containing: "\(count) \(plural) queued for bob, who is offline: the relay did not keep") == 1
+                alice.lines(containing: "\(count) \(plural) queued for bob, who is offline: the relay did not keep")
+                    == 1
             }
         }
         // Four typed lines, four lines in all (today's code printed 1 + 2 + 3 + 4, one a message).

@@ -1,9 +1,9 @@
 import Identity
 import Net
-@testable import Session
 import Testing
 
 @testable import ParleyApp
+@testable import Session
 
 /// `parley peers --watch`: which events print a line after the table.
 @Suite struct PeerWatchTests {
@@ -72,7 +72,8 @@ import Testing
                 peerID: Self.bob, nickname: "relay", ports: [7700], address: addresses[0], addresses: addresses,
                 firstSeen: Instant(nanoseconds: 1), lastSeen: at)
         }
-        var watch = RelayWatch(listed: [relay([Self.v4, Self.v6], at: 3)], listedAt: Instant(nanoseconds: 4_000_000_000))
+        var watch = RelayWatch(
+            listed: [relay([Self.v4, Self.v6], at: 3)], listedAt: Instant(nanoseconds: 4_000_000_000))
         let replayed = [
             watch.change(for: .added(relay([Self.v6], at: 1))),
             watch.change(for: .updated(relay([Self.v4, Self.v6], at: 2))),

@@ -15,8 +15,12 @@ import Testing
     }
 
     @Test func autoWithAnAddressRacesTheRelayToTheExpectedPeer() {
-        #expect(Self.plan("127.0.0.1:7000", relay: true, path: .auto, expect: Self.bob) == .success(.race(Self.address, name: Self.bob)))
-        #expect(Self.plan("127.0.0.1:7000", relay: true, path: nil, expect: Self.bob) == .success(.race(Self.address, name: Self.bob)))
+        #expect(
+            Self.plan("127.0.0.1:7000", relay: true, path: .auto, expect: Self.bob)
+                == .success(.race(Self.address, name: Self.bob)))
+        #expect(
+            Self.plan("127.0.0.1:7000", relay: true, path: nil, expect: Self.bob)
+                == .success(.race(Self.address, name: Self.bob)))
     }
 
     /// Issue 13: `--path auto --relay R --to ADDR` went direct only and, blackholed, timed out

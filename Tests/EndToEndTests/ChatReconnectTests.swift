@@ -79,7 +79,8 @@ struct ChatReconnectTests {
         #expect(alice.stderr.contains("parley: connection refused by 127.0.0.1:\(port)"), "\(alice.stderr)")
         #expect(alice.lines.contains("! #1 not sent: no peer connected"), "\(alice.lines)")
         // Nothing typed at all: the same status and error.
-        let silent = try await ParleyProcess.run(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
+        let silent = try await ParleyProcess.run(
+            ["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
         #expect(silent.status == 3, "\(silent.stdout) \(silent.stderr)")
         #expect(silent.stderr.contains("parley: connection refused by 127.0.0.1:\(port)"), "\(silent.stderr)")
     }

@@ -14,7 +14,8 @@ struct SendAutoPathTests {
         let bobFingerprint = try #require(
             try await ParleyProcess.run(["id", "--json"], home: scratch.home("bob")).stdout
                 .firstMatch(of: /"fingerprint":"([A-Z2-7-]+)"/)?.1)
-        let relay = try ParleyProcess(["relay", "--listen", "127.0.0.1:0", "--log-level", "warning"], home: scratch.home("relay"))
+        let relay = try ParleyProcess(
+            ["relay", "--listen", "127.0.0.1:0", "--log-level", "warning"], home: scratch.home("relay"))
         let listening = try await relay.waitForLine(containing: "listening on 127.0.0.1:")
         let relayPort = try #require(Int(listening.split(separator: ":").last ?? ""))
         let relayArgs = ["--relay", "127.0.0.1:\(relayPort)"]
@@ -26,8 +27,10 @@ struct SendAutoPathTests {
         // Named by --expect: the relay path starts after --direct-timeout and delivers.
         let started = Date()
         let sent = try await ParleyProcess.run(
-            ["send", "--path", "auto", "--to", "127.0.0.1:\(deadPort)", "--expect", String(bobFingerprint),
-             "--direct-timeout", "0.3", "--timeout", "8", "around the dead path"] + relayArgs,
+            [
+                "send", "--path", "auto", "--to", "127.0.0.1:\(deadPort)", "--expect", String(bobFingerprint),
+                "--direct-timeout", "0.3", "--timeout", "8", "around the dead path",
+            ] + relayArgs,
             home: scratch.home("alice"))
         let took = Date().timeIntervalSince(started)
         #expect(sent.status == 0, "\(sent.stdout) \(sent.stderr)")

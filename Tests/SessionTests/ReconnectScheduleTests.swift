@@ -22,7 +22,9 @@ import Testing
         let waits = (0..<7).map { _ in schedule.nextDelay() }
         // Nominal 0.5, 1, 2, 4, 5 (capped: 8 is past it), 5, 5 s; the longest draw is within
         // a microsecond of nominal.
-        let nominal: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5), .seconds(5)]
+        let nominal: [Duration] = [
+            .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5), .seconds(5),
+        ]
         for (wait, expected) in zip(waits, nominal) {
             #expect(wait <= expected && wait > expected - .microseconds(1), "\(wait) for \(expected)")
         }

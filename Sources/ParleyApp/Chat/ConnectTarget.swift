@@ -60,7 +60,8 @@ struct ConnectTarget: Sendable {
             let givingUp = await chat.givesUpOnTargets
             if !givingUp, !announcedAtMaximum {
                 announcedAtMaximum = schedule.atMaximum
-                let then = announcedAtMaximum ? "; then every \(Self.text(schedule.maximum)) at most until it answers" : ""
+                let then =
+                    announcedAtMaximum ? "; then every \(Self.text(schedule.maximum)) at most until it answers" : ""
                 await chat.show(.notice("reconnecting to \(name) in \(Self.text(delay))\(then)"))
             }
             if await wait(delay) { continue }
