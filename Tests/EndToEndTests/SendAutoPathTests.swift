@@ -24,29 +24,25 @@ struct SendAutoPathTests {
         let (dead, deadPort) = try silentListener()
         defer { close(dead) }
 
-        // Named by --expect: the relay path starts after --direct-timeout and delivers.
-        let started = Date()
+        // Named by --expect: the relay path starts after --direct-timeout and delivers (status 0
+        // means within --timeout; the direct path alone would never have).
         let sent = try await ParleyProcess.run(
             [
                 "send", "--path", "auto", "--to", "127.0.0.1:\(deadPort)", "--expect", String(bobFingerprint),
                 "--direct-timeout", "0.3", "--timeout", "8", "around the dead path",
             ] + relayArgs,
             home: scratch.home("alice"))
-        let took = Date().timeIntervalSince(started)
         #expect(sent.status == 0, "\(sent.stdout) \(sent.stderr)")
         #expect(sent.stdout.contains("delivered to bob"))
-        #expect(took < 8, "took \(took) s: the relay was not tried before the timeout")
         try await bob.waitForLine(containing: "<alice> around the dead path")
         try await bob.waitForLine(containing: "at relay 127.0.0.1:\(relayPort)")
 
         // No peer to name on the relay: refused at once with what to add, not a timeout.
-        let refusedAt = Date()
         let refused = try await ParleyProcess.run(
             ["send", "--path", "auto", "--to", "127.0.0.1:\(deadPort)", "--timeout", "8", "x"] + relayArgs,
             home: scratch.home("alice"))
         #expect(refused.status == 64, "\(refused.stderr)")
         #expect(refused.stderr.contains("needs --expect FINGERPRINT"), "\(refused.stderr)")
-        #expect(Date().timeIntervalSince(refusedAt) < 8)
 
         bob.signal(SIGTERM)
         _ = try await bob.exitStatus()
