@@ -35,8 +35,10 @@ struct ChatCommand: AsyncParsableCommand {
             which must prove the identity it announced; without --relay, it only shows the \
             relays announced, and '/relay lan' uses one.
 
-            When standard input ends (line mode), parley delivers what was typed; then with \
-            --connect it says goodbye and exits (status 1 if any message could not be delivered), \
+            --connect reconnects with backoff (0.5 s doubling up to 5 s, with jitter) when the \
+            session is lost or nobody listens there yet, until you quit. When standard input ends \
+            (line mode), parley delivers what was typed; then with --connect it says goodbye and \
+            exits (status 1 if any message could not be delivered, 3 if the address refused it), \
             while with --listen or discovering it keeps receiving until interrupted. SIGINT and \
             SIGTERM close every session cleanly and say goodbye on the LAN.
 
@@ -134,6 +136,7 @@ struct ChatCommand: AsyncParsableCommand {
         let display: any ChatDisplay = fullScreen ? ScreenDisplay(updates: updateSink) : PlainDisplay(output: output)
         var options = ChatController.Options()
         options.stayAfterInput = listen != nil || discovers || fullScreen
+        options.reconnectsTarget = connect != nil
         options.identityStore = homeOptions.store
         options.credentials = credentials
         let relay = RelayFeature(
@@ -185,15 +188,11 @@ struct ChatCommand: AsyncParsableCommand {
         } else if relayOptions.usesLAN {
             await relay.useLAN(chat: chat)
         }
-        if let connect {
-            let connection: PeerConnection
-            do throws(ConnectError) {
-                connection = try await SessionConnector.connect(
-                    host: connect.host, port: connect.port, credentials: credentials, config: sessionOptions.config)
-            } catch {
-                throw Failure(message: error.description, code: error.exitStatus)
-            }
-            await chat.attach(connection, isOutgoing: true)
+        // The --connect target: connected, and reconnected whenever lost, until the chat ends.
+        let target = connect.map { endpoint in
+            let target = ConnectTarget(
+                endpoint: endpoint, credentials: credentials, config: sessionOptions.config, chat: chat)
+            return Task { await target.run() }
         }
         started.set()
 
@@ -208,6 +207,7 @@ struct ChatCommand: AsyncParsableCommand {
         }
 
         let status = await chat.finished()
+        target?.cancel()
         updateSink.finish()
         await server?.close()
         if status != .success { Foundation.exit(status.rawValue) }

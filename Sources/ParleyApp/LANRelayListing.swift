@@ -60,27 +60,16 @@ enum LANRelayListing {
 extension PeersCommand {
     /// With --watch: prints each change of the relays announced, skipping those the listing
     /// already showed, until `stop` is set.
-    func printRelayChanges(of service: DiscoveryService, from relays: [DiscoveredRelay]) -> Task<Void, Never> {
+    func printRelayChanges(of service: DiscoveryService, from watch: RelayWatch) -> Task<Void, Never> {
         let json = json
         return Task {
-            var shown = Dictionary(uniqueKeysWithValues: relays.map { ($0.peerID, $0) })
+            var watch = watch
             for await event in service.relayEvents {
-                switch event {
-                case .added(let relay), .updated(let relay):
-                    if let before = shown[relay.peerID], before.listsTheSame(as: relay) { continue }
-                    let change: RelayAnnouncement = shown[relay.peerID] == nil ? .added(relay) : .updated(relay)
-                    shown[relay.peerID] = relay
-                    emitLine(
-                        json
-                            ? PeerListing.json(LANRelayListing.object(change, now: .now()))
-                            : LANRelayListing.change(change))
-                case .removed(let relay, _):
-                    guard shown.removeValue(forKey: relay.peerID) != nil else { continue }
-                    emitLine(
-                        json
-                            ? PeerListing.json(LANRelayListing.object(event, now: .now()))
-                            : LANRelayListing.change(event))
-                }
+                guard let change = watch.change(for: event) else { continue }
+                emitLine(
+                    json
+                        ? PeerListing.json(LANRelayListing.object(change, now: .now()))
+                        : LANRelayListing.change(change))
             }
         }
     }

@@ -1,3 +1,4 @@
+import Net
 import Session
 import Wire
 
@@ -124,7 +125,7 @@ extension LabNode {
     private func send(on link: Link, peerID: String, size: Int) async {
         let afterMark = run.sending(to: peerID)
         guard link.open else { return }
-        let id = MessageID.random(in: 1...MessageID.max)
+        let id = MessageIDSource.shared.next()
         // Recorded before the send: the acknowledgement may be handled before `send` returns.
         run.pending[id] = (peerID, afterMark)
         let now = LabMessage.realtimeNanos()

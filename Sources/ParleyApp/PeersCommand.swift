@@ -83,6 +83,7 @@ struct PeersCommand: AsyncParsableCommand {
         while ContinuousClock.now < deadline && !interrupted.isSet {
             try? await Task.sleep(for: min(.milliseconds(20), deadline - ContinuousClock.now))
         }
+        let listedAt = Instant.now()
         let peers = await service.peers()
         let relays = await service.relays()
         let now = Instant.now()
@@ -107,8 +108,8 @@ struct PeersCommand: AsyncParsableCommand {
         }
         if !json { for line in LANRelayListing.table(relays, now: now) { emit(line) } }
         if watch && !interrupted.isSet {
-            let relayWatcher = printRelayChanges(of: service, from: relays)
-            await printChanges(of: service, from: peers, until: interrupted)
+            let relayWatcher = printRelayChanges(of: service, from: RelayWatch(listed: relays, listedAt: listedAt))
+            await printChanges(of: service, from: PeerWatch(listed: peers, listedAt: listedAt), until: interrupted)
             relayWatcher.cancel()
         }
         if stats {
@@ -123,22 +124,12 @@ struct PeersCommand: AsyncParsableCommand {
     }
 
     /// Prints changes from the event stream, skipping those the listing already showed.
-    private func printChanges(of service: DiscoveryService, from peers: [DiscoveredPeer], until stop: ManagedFlag) async
-    {
+    private func printChanges(of service: DiscoveryService, from watch: PeerWatch, until stop: ManagedFlag) async {
         let json = json
         let watcher = Task {
-            var shown = Dictionary(uniqueKeysWithValues: peers.map { ($0.peerID, $0) })
+            var watch = watch
             for await event in service.events {
-                let change: PeerChange
-                switch event {
-                case .added(let peer), .updated(let peer):
-                    if let before = shown[peer.peerID], before.listsTheSame(as: peer) { continue }
-                    change = shown[peer.peerID] == nil ? .added(peer) : .updated(peer)
-                    shown[peer.peerID] = peer
-                case .removed(let peer, let why):
-                    guard shown.removeValue(forKey: peer.peerID) != nil else { continue }
-                    change = .removed(peer, why)
-                }
+                guard let change = watch.change(for: event) else { continue }
                 emit(json ? PeerListing.json(PeerListing.object(change, now: .now())) : PeerListing.change(change))
             }
         }

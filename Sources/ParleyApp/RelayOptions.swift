@@ -199,7 +199,7 @@ struct PeerOffline: Error {
     let peer: PeerID
 
     func leave(_ text: String, credentials: SessionCredentials) async throws {
-        let frame = Frame.text(id: .random(in: 1...MessageID.max), sentAt: WallClock.millisecondsNow(), text: text)
+        let frame = Frame.text(id: MessageIDSource.shared.next(), sentAt: WallClock.millisecondsNow(), text: text)
         do {
             try await relay.sendOffline(frame, to: peer, credentials: credentials)
         } catch let error as RelayClientError {

@@ -47,11 +47,11 @@ struct SendCommand: AsyncParsableCommand {
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be between 0 and 3600 seconds")
         }
-        if relayOptions.relay == nil, pathOptions.path == .relay {
-            throw ValidationError("--path relay needs --relay")
-        }
-        if relayOptions.relay == nil, Endpoint(argument: to) == nil {
-            throw ValidationError("--to: '\(to)' is not HOST:PORT (a peer ID or fingerprint needs --relay)")
+        do throws(SendPlan.Problem) {
+            _ = try SendPlan.make(
+                to: to, relay: relayOptions.relay != nil, path: pathOptions.path, expect: sessionOptions.expect)
+        } catch {
+            throw ValidationError(error.message)
         }
         if !relayOptions.usesLAN, !interfaceOptions.interfaces.isEmpty {
             throw ValidationError("--interface applies only with --relay lan")

@@ -58,6 +58,7 @@ public final class SpeechProcessor: @unchecked Sendable {
     private let state: OpaquePointer
     private let echoCanceller: EchoCanceller?
     private let lock = NSLock()
+    private var gate = VoiceActivityGate()
     /// Frames processed and frames judged to hold speech.
     public private(set) var framesProcessed = 0
     public private(set) var speechFrames = 0
@@ -78,7 +79,8 @@ public final class SpeechProcessor: @unchecked Sendable {
         self.echoCanceller = echoCanceller
         set(SPEEX_PREPROCESS_SET_DENOISE, options.noiseSuppression ? 1 : 0)
         set(SPEEX_PREPROCESS_SET_NOISE_SUPPRESS, Int32(options.noiseSuppressionDecibels))
-        set(SPEEX_PREPROCESS_SET_VAD, options.voiceActivityDetection ? 1 : 0)
+        // SPEEX_PREPROCESS_SET_VAD is never called: it prints a warning to standard error (into
+        // a full-screen call). The probability it would use is read after each frame instead.
         set(SPEEX_PREPROCESS_SET_AGC, options.automaticGain ? 1 : 0)
         if options.automaticGain {
             var level = Float(options.automaticGainLevel)
@@ -86,9 +88,7 @@ public final class SpeechProcessor: @unchecked Sendable {
         }
         // libspeexdsp's own thresholds (35 % to start, 20 % to continue) call steady noise
         // speech for good; measured on white noise, its speech probability settles at 25-40 %
-        // and on speech at 95-99 %.
-        set(SPEEX_PREPROCESS_SET_PROB_START, VoiceActivity.startPercent)
-        set(SPEEX_PREPROCESS_SET_PROB_CONTINUE, VoiceActivity.continuePercent)
+        // and on speech at 95-99 %: `VoiceActivityGate` uses stricter ones.
         set(SPEEX_PREPROCESS_SET_DEREVERB, 0)
         if let echoCanceller {
             speex_preprocess_ctl(state, SPEEX_PREPROCESS_SET_ECHO_STATE, UnsafeMutableRawPointer(echoCanceller.state))
@@ -112,15 +112,17 @@ public final class SpeechProcessor: @unchecked Sendable {
         let level = InputLevel(measuring: frame).rms
         // With an echo canceller attached, libspeexdsp reads its state here: hold its lock so
         // the playback thread does not change it meanwhile.
-        let result: Int32
         if let echoCanceller {
-            result = echoCanceller.locked {
+            _ = echoCanceller.locked {
                 frame.withUnsafeMutableBufferPointer { speex_preprocess_run(state, $0.baseAddress) }
             }
         } else {
-            result = frame.withUnsafeMutableBufferPointer { speex_preprocess_run(state, $0.baseAddress) }
+            _ = frame.withUnsafeMutableBufferPointer { speex_preprocess_run(state, $0.baseAddress) }
         }
-        let speech = options.voiceActivityDetection ? result != 0 && level > VoiceActivity.floorDecibels : true
+        var probability: Int32 = 0
+        speex_preprocess_ctl(state, SPEEX_PREPROCESS_GET_PROB, &probability)
+        let speech =
+            options.voiceActivityDetection ? gate.frame(probabilityPercent: probability, levelDecibels: level) : true
         if speech { speechFrames += 1 }
         return speech
     }
@@ -136,17 +138,6 @@ public final class SpeechProcessor: @unchecked Sendable {
         var value = value
         speex_preprocess_ctl(state, request, &value)
     }
-}
-
-/// How voice activity is decided: libspeexdsp's speech probability with stricter thresholds
-/// than its own, and a level below which nothing counts as speech.
-public enum VoiceActivity {
-    /// Speech probability (percent) at which a pause turns into speech.
-    public static let startPercent: Int32 = 80
-    /// Speech probability (percent) that keeps speech going (the hangover over short gaps).
-    public static let continuePercent: Int32 = 60
-    /// Frames quieter than this (RMS, dBFS) never count as speech.
-    public static let floorDecibels: Double = -60
 }
 
 /// Why speech processing could not be set up.

@@ -1,5 +1,6 @@
-/// Identifies one message from one sender. Unique per sender: senders draw them at random
-/// (64 bits), so they stay unique across restarts and sessions.
+/// Identifies one message from one sender, unique per sender across restarts and sessions. The
+/// top bit names the conversation: set for the room `#lan`, clear for a direct message
+/// (docs/PROTOCOL.md §5.1).
 public typealias MessageID = UInt64
 
 /// The typed frames carried, one per Noise transport message, once the handshake is done.

@@ -171,4 +171,35 @@ struct ChatCallTests {
         #expect(pair.alice.display.lines.last?.hasPrefix("! /hangup: ") == true, "\(pair.alice.display.lines)")
         await pair.close()
     }
+
+    /// The peers pane and title as the screen's model holds them after every update shown.
+    static func screenModel(_ peer: ChatPeer) -> ChatScreenModel {
+        var model = ChatScreenModel(ownNickname: "me", ownFingerprint: "FP")
+        for update in peer.display.updates {
+            if case .peers(let rows) = update { model.setPeers(rows) }
+        }
+        return model
+    }
+
+    static func inCall(_ peer: ChatPeer, with other: ChatPeer) -> Bool? {
+        screenModel(peer).peers.first { $0.id == other.peerID.description }?.inCall
+    }
+
+    /// The ☎ mark (peers pane and title) was never shown: rows were built with `inCall: false`
+    /// (issue 13). It is set on both sides while the call is up and cleared when it ends.
+    @Test func theCallPeerIsMarkedInTheScreenModelWhileTheCallLasts() async throws {
+        let temp = TempDirectory()
+        defer { temp.cleanup() }
+        let pair = try await Pair.open(in: temp.path, autoAnswerBob: true)
+        #expect(Self.inCall(pair.alice, with: pair.bob) == false)
+        await pair.alice.chat.perform(.call(nickname: "bob"), in: .room)
+        try await eventually("both rows are marked in call") {
+            Self.inCall(pair.alice, with: pair.bob) == true && Self.inCall(pair.bob, with: pair.alice) == true
+        }
+        await pair.alice.chat.perform(.hangup, in: .room)
+        try await eventually("both marks are cleared") {
+            Self.inCall(pair.alice, with: pair.bob) == false && Self.inCall(pair.bob, with: pair.alice) == false
+        }
+        await pair.close()
+    }
 }

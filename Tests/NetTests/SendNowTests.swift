@@ -135,8 +135,29 @@ struct SendNowTests {
     }
 
     @Test func idsFromOneSourceAreDistinctAndNeverZero() {
-        let source = MessageIDSource(start: MessageID.max - 2)
+        let source = MessageIDSource(start: MessageIDSource.lowMax - 2)
         let ids = (0..<5).map { _ in source.next() }
-        #expect(ids == [MessageID.max - 2, MessageID.max - 1, MessageID.max, 1, 2])
+        let low = MessageIDSource.lowMax
+        #expect(ids == [low - 2, low - 1, low, 1, 2])
+    }
+
+    /// `parley send` filed about half its messages under `#lan` at the receiver: its IDs had a
+    /// random top bit (issue 13). Direct IDs never carry the room bit, whatever the start.
+    @Test func directIDsNeverCarryTheRoomBit() {
+        for _ in 0..<1000 {
+            let id = MessageIDSource().next()
+            #expect(!MessageIDSource.isRoom(id) && id != 0)
+        }
+        let fromTop = MessageIDSource(start: MessageID.max)
+        #expect(fromTop.next() == MessageIDSource.lowMax)
+        #expect(fromTop.next() == 1)
+    }
+
+    @Test func roomIDsCarryTheRoomBitAndShareTheCounter() {
+        let source = MessageIDSource(start: 41)
+        #expect(source.next(room: true) == 41 | MessageIDSource.roomBit)
+        #expect(source.next() == 42)
+        #expect(MessageIDSource.isRoom(source.next(room: true)))
+        #expect(MessageIDSource(start: 0).next() == 1)
     }
 }

@@ -136,6 +136,7 @@ actor CallFeature: CallCommands {
             lastStatsLine = nil
             lastStatsLineAt = nil
             await chat.show(ChatOutput([.call(nil)]))
+            await chat.setCallPeer(nil)
             for line in summary.textLines { await chat.show(.notice(line)) }
             await engine.setMuted(false)
         }
@@ -160,6 +161,7 @@ actor CallFeature: CallCommands {
         case .active(let call):
             let nick = await name(of: call.peer, chat: chat)
             status = TUI.CallStatus(peerNickname: nick, phase: .active(since: Date()), muted: await engine.isMuted)
+            await chat.setCallPeer(call.peer)
             await chat.show(
                 ChatOutput(
                     [.call(status), .notice("in a call with \(nick): \(call.params.summaryText)", in: nil)],

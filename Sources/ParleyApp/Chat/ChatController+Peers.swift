@@ -36,7 +36,7 @@ extension ChatController {
             return PeerRow(
                 id: id.description, nickname: nickname(of: id), shortFingerprint: id.fingerprint.short,
                 verified: known[id]?.verified ?? false, path: path,
-                roundTripMilliseconds: roundTrips[id].map { Double($0.attoseconds) / 1e15 }, inCall: false)
+                roundTripMilliseconds: roundTrips[id].map { Double($0.attoseconds) / 1e15 }, inCall: id == callPeer)
         }
         show(ChatOutput([.peers(rows)]))
         for row in rows where !historyShown.contains(.peer(row.id)) {
@@ -44,6 +44,13 @@ extension ChatController {
             historyShown.insert(id)
             Task { await self.showRecentHistory(of: id) }
         }
+    }
+
+    /// The call feature says who the call in progress is with (nil: none); the rows follow.
+    func setCallPeer(_ peer: PeerID?) {
+        guard peer != callPeer else { return }
+        callPeer = peer
+        publishPeers()
     }
 
     /// Puts a conversation's recent stored messages before those on screen.

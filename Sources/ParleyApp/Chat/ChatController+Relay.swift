@@ -30,6 +30,8 @@ struct RelayChatState {
     var leftOnRelay: Set<OfflineKey> = []
     /// Mail handed over right after registering, before `useRelay` took the client.
     var earlyMail: [(id: UInt64, sealed: [UInt8])] = []
+    /// The summary of messages the relay would not keep, shown once per change.
+    var queuedNotices = QueuedNotices()
 
     struct OfflineKey: Hashable {
         let peer: PeerID
@@ -214,6 +216,9 @@ extension ChatController {
             show(.error("cannot read the outbox for \(nick): \(error)"))
             return
         }
+        // One summary line for what the relay would not keep (QueuedNotices), not one a message.
+        var refused: Set<MessageID> = []
+        var reason = ""
         for message in pending {
             let key = RelayChatState.OfflineKey(peer: peer, id: message.messageID)
             guard !relayState.leftOnRelay.contains(key) else { continue }
@@ -223,10 +228,8 @@ extension ChatController {
             do {
                 try await client.sendOffline(frame, to: peer, credentials: credentials)
             } catch {
-                show(
-                    .error(
-                        "#\(number) stays queued for \(nick), who is offline: the relay did not keep it (\(error))",
-                        in: window))
+                refused.insert(message.messageID)
+                reason = "\(error)"
                 continue
             }
             relayState.leftOnRelay.insert(key)
@@ -239,6 +242,9 @@ extension ChatController {
             }) {
                 show(ChatOutput([.delivery(messageID: Self.messageKey(me, message.messageID), in: window, state)]))
             }
+        }
+        if let text = relayState.queuedNotices.refused(refused, for: peer, nickname: nick, reason: reason) {
+            show(.error(text, in: .peer(peer.description)))
         }
     }
 

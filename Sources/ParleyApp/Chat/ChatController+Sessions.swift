@@ -297,7 +297,7 @@ extension ChatController {
             dialFailed(dialed, reason: reason.description)
         }
         publishPeers()
-        if entry.isOutgoing && !options.stayAfterInput {
+        if entry.isOutgoing && !options.stayAfterInput && (inputDone || !options.reconnectsTarget) {
             finish(entry.peer == nil ? reason.exitStatus : (failures > 0 ? .failure : .success))
         } else {
             finishIfIdle()

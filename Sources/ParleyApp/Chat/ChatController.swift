@@ -26,6 +26,9 @@ actor ChatController {
         /// Messages of a conversation shown when it is opened.
         var recentHistory = 50
         var features = ChatFeatures()
+        /// A `--connect` target reconnects (`ConnectTarget`): losing its session does not end a
+        /// line client whose input is still open.
+        var reconnectsTarget = false
     }
 
     /// One session, from connection to close.
@@ -92,6 +95,8 @@ actor ChatController {
     /// Peers met before, from the store: nickname and verified mark.
     var known: [PeerID: KnownPeer] = [:]
     var roundTrips: [PeerID: Duration] = [:]
+    /// The peer of the call in progress (answered), marked ☎ in the peers pane and title.
+    var callPeer: PeerID?
     var refusals: [String: Refusal] = [:]
     /// Conversations whose recent history was sent to the screen.
     var historyShown: Set<ConversationID> = []
@@ -145,7 +150,7 @@ actor ChatController {
 
     /// Closes every session (their closing lines are out before this returns), stops
     /// discovery, reports what was not sent, and finishes.
-    func quit() async {
+    func quit(status override: ExitStatus? = nil) async {
         await options.features.calls?.stop()
         await options.features.relay?.stop()
         stopDirectPaths()
@@ -167,8 +172,25 @@ actor ChatController {
             }
             show(.error("#\(item.number) not sent: no peer connected"))
         }
-        finish(failures > 0 ? .failure : .success)
+        finish(override ?? (failures > 0 ? .failure : .success))
     }
+
+    /// The chat has finished (or is finishing): nothing new is attached.
+    var isOver: Bool { status != nil }
+
+    /// A line client whose input has ended does not wait for a `--connect` target to come back.
+    var givesUpOnTargets: Bool { inputDone && !options.stayAfterInput }
+
+    /// Takes over a `--connect` target's new connection; false (and nothing taken) once the chat
+    /// is over.
+    func attachTarget(_ connection: PeerConnection) -> Bool {
+        guard status == nil else { return false }
+        attach(connection, isOutgoing: true)
+        return true
+    }
+
+    /// The session on `connection` is still in the table (its end not yet handled).
+    func holds(_ connection: PeerConnection) -> Bool { sessions[ObjectIdentifier(connection)] != nil }
 
     /// Leaves once input has ended, nothing waits for delivery, and no handshake is running;
     /// only for a client that does not stay after its input.
@@ -176,6 +198,9 @@ actor ChatController {
         guard inputDone, !options.stayAfterInput, waiting.isEmpty,
             sessions.values.allSatisfy({ $0.pending.isEmpty && $0.peer != nil })
         else { return }
+        // No session with the --connect target: `ConnectTarget` ends the chat, with the
+        // connection's exit status if it never connected.
+        if options.reconnectsTarget && sessions.isEmpty { return }
         Task { await self.quit() }
     }
 
@@ -194,17 +219,14 @@ actor ChatController {
 
     // MARK: Message IDs
 
-    /// Room messages carry the top bit of their ID (docs/PROTOCOL.md §5.1); the other 63 bits
-    /// are random, so IDs stay unique per sender across sessions and restarts.
-    static let roomBit: MessageID = 1 << 63
-
+    /// Room messages carry the top bit of their ID (docs/PROTOCOL.md §5.1); the low 63 bits
+    /// count up from a random start, so IDs stay unique per sender across sessions and restarts.
     static func newMessageID(room: Bool) -> MessageID {
-        let random = MessageID.random(in: 1...(roomBit - 1))
-        return room ? random | roomBit : random
+        MessageIDSource.shared.next(room: room)
     }
 
     static func conversation(of id: MessageID, from peer: PeerID) -> Store.Conversation {
-        id & roomBit != 0 ? .lan : .direct(peer)
+        MessageIDSource.isRoom(id) ? .lan : .direct(peer)
     }
 }
 
