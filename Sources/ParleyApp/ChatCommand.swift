@@ -137,7 +137,7 @@ struct ChatCommand: AsyncParsableCommand {
         options.identityStore = homeOptions.store
         options.credentials = credentials
         let relay = RelayFeature(
-            credentials: credentials, sessionConfig: sessionOptions.config, network: relayOptions.network,
+            credentials: credentials, sessionConfig: chatSessionConfig, network: relayOptions.network,
             configured: relayOptions.target, lan: LANRelayWatch(listener: relayListener(identity: identity)),
             lanPin: relayOptions.usesLAN ? relayOptions.expected : nil)
         try audio.checkInputFile()
@@ -163,7 +163,7 @@ struct ChatCommand: AsyncParsableCommand {
         if let listen {
             do {
                 server = try await SessionServer.bind(
-                    host: listen.host, port: listen.port, credentials: credentials, config: sessionOptions.config
+                    host: listen.host, port: listen.port, credentials: credentials, config: chatSessionConfig
                 ) { connection in
                     Task { await chat.attach(connection) }
                 }
@@ -189,7 +189,7 @@ struct ChatCommand: AsyncParsableCommand {
             let connection: PeerConnection
             do throws(ConnectError) {
                 connection = try await SessionConnector.connect(
-                    host: connect.host, port: connect.port, credentials: credentials, config: sessionOptions.config)
+                    host: connect.host, port: connect.port, credentials: credentials, config: chatSessionConfig)
             } catch {
                 throw Failure(message: error.description, code: error.exitStatus)
             }
@@ -236,11 +236,22 @@ struct ChatCommand: AsyncParsableCommand {
         await chat.quit()
     }
 
+    /// The chat's sessions acknowledge a text only once the chat has committed it to the store
+    /// (docs/PROTOCOL.md §5.1).
+    private var chatSessionConfig: SessionConfig {
+        var config = sessionOptions.config
+        config.acknowledgesOnDelivery = false
+        return config
+    }
+
     /// The history database in the identity directory; a clear error and exit status 1 when it
-    /// is damaged, locked, full, or cannot be opened.
+    /// is damaged (SQLite's quick check finds a fault: the chat would acknowledge messages into a
+    /// broken file), locked, full, or cannot be opened.
     static func openStore(in directory: String) throws -> ParleyStore {
         do {
-            return try ParleyStore(directory: directory)
+            let store = try ParleyStore(directory: directory)
+            try store.checkIntegrity()
+            return store
         } catch {
             throw Failure(message: error.description, code: .failure)
         }
@@ -263,7 +274,7 @@ extension ChatCommand {
             throw error.failure
         }
         display.show(.notice("discovering on \(service.links.map(\.description).joined(separator: ", "))", in: .room))
-        await chat.useDiscovery(service, dialer: DirectDialer(credentials: credentials, config: sessionOptions.config))
+        await chat.useDiscovery(service, dialer: DirectDialer(credentials: credentials, config: chatSessionConfig))
         return service
     }
 

@@ -1,0 +1,109 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Testing
+import Wire
+
+@testable import ParleyApp
+@testable import Store
+
+/// The chat acknowledges a text only once it is committed to its store (docs/PROTOCOL.md §5.1),
+/// in batches; a failed commit acknowledges nothing and is said once.
+@Suite("Chat: acknowledged once stored", .timeLimit(.minutes(1)))
+struct ChatDurableTests {
+    /// A raw session to `port`, sending as `identity`, and the IDs it hears acknowledged.
+    static func sender(_ identity: LocalIdentity, to port: Int) async throws -> PeerConnection {
+        let connection = try await SessionConnector.connect(
+            host: "127.0.0.1", port: port, credentials: try SessionCredentials(identity: identity))
+        _ = try await connection.established()
+        return connection
+    }
+
+    @Test func aFloodIsCommittedInBatchesAndEachAckFollowsItsCommit() async throws {
+        let temp = TempDirectory()
+        defer { temp.cleanup() }
+        let bob = try await ChatPeer("bob", in: temp.path)
+        let (server, port) = try await bob.listen()
+        defer { Task { await server.close() } }
+        let alice = LocalIdentity.generate(nickname: "alice")
+        let connection = try await Self.sender(alice, to: port)
+        let count = 600
+        for n in 1...count { connection.sendNow("flood \(n)", id: MessageID(n), sentAt: 1) }
+        var acknowledged = 0
+        var missing: [MessageID] = []
+        for await event in connection.events {
+            guard case .delivered(let id, _) = event else { continue }
+            // When the ack arrives, the message is in bob's store already.
+            if try bob.store.message(in: .direct(alice.peerID), from: alice.peerID, messageID: id) == nil {
+                missing.append(id)
+            }
+            acknowledged += 1
+            if acknowledged == count { break }
+        }
+        #expect(missing.isEmpty, "acknowledged before stored: \(missing.prefix(10))")
+        #expect(try bob.store.messageCount(in: .direct(alice.peerID)) == count)
+        let (batches, texts) = await bob.chat.commitFigures
+        #expect(texts == count)
+        #expect(batches < count, "a flood shares commits (\(batches) commits for \(count) messages)")
+        print("chat flood: \(count) messages stored in \(batches) commits")
+        await connection.close()
+        await bob.chat.quit()
+    }
+
+    @Test func aFullStoreAcknowledgesNothingAndSaysSoOnce() async throws {
+        let temp = TempDirectory()
+        defer { temp.cleanup() }
+        var options = ParleyStore.Options()
+        options.maxPageCountForTestingOnly = 64
+        options.skipFsyncForTestingOnly = true
+        let bob = try await ChatPeer("bob", in: temp.path, storeOptions: options)
+        let (server, port) = try await bob.listen()
+        defer { Task { await server.close() } }
+        let alice = LocalIdentity.generate(nickname: "alice")
+        let connection = try await Self.sender(alice, to: port)
+        let big = String(repeating: "full ", count: 1600)  // 8000 bytes: two pages each
+        // Fill the store until a commit fails, one message at a time.
+        var n: MessageID = 0
+        var acknowledged: Set<MessageID> = []
+        var events = connection.events.makeAsyncIterator()
+        while bob.display.lines.allSatisfy({ !$0.contains("could not store") }) {
+            n += 1
+            try await connection.send(big, id: n, sentAt: 1)
+            try await eventually("bob stores or refuses #\(n)") {
+                try bob.store.message(in: .direct(alice.peerID), from: alice.peerID, messageID: n) != nil
+                    || bob.display.lines.contains { $0.contains("could not store") }
+            }
+            if try bob.store.message(in: .direct(alice.peerID), from: alice.peerID, messageID: n) != nil {
+                var next = await events.next()
+                while case .roundTrip = next { next = await events.next() }  // keepalives
+                guard case .delivered(let id, _) = next else {
+                    Issue.record("expected the acknowledgement of #\(n)")
+                    return
+                }
+                acknowledged.insert(id)
+            }
+            try #require(n < 100, "the store never filled up")
+        }
+        #expect(acknowledged == Set(1..<n), "every stored message acknowledged, the failed one not")
+        // More failures: not said again.
+        for extra in 1...3 { try await connection.send(big, id: n + MessageID(extra), sentAt: 1) }
+        try await eventually("three more commits failed") { await bob.chat.failures >= 4 }
+        #expect(bob.display.lines.filter { $0.contains("could not store") }.count == 1)
+        #expect(bob.display.shownMessages(containing: "full full").count == Int(n) - 1)
+        #expect(try bob.store.messageCount(in: .direct(alice.peerID)) == Int(n) - 1)
+        // Nothing of it was acknowledged: a ping's round trip arrives, an ack does not.
+        try await connection.ping()
+        while let event = await events.next() {
+            if case .roundTrip = event { break }
+            Issue.record("unexpected \(event) while the store is full")
+        }
+        await connection.close()
+        await bob.chat.quit()
+    }
+}
+
+extension ChatController {
+    /// Commits of received texts so far, and the texts in them.
+    var commitFigures: (batches: Int, texts: Int) { (incoming.batches, incoming.texts) }
+}
