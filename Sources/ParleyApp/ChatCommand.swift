@@ -137,7 +137,7 @@ struct ChatCommand: AsyncParsableCommand {
         options.identityStore = homeOptions.store
         options.credentials = credentials
         let relay = RelayFeature(
-            credentials: credentials, sessionConfig: chatSessionConfig, network: relayOptions.network,
+            credentials: credentials, sessionConfig: sessionOptions.chatConfig, network: relayOptions.network,
             configured: relayOptions.target, lan: LANRelayWatch(listener: relayListener(identity: identity)),
             lanPin: relayOptions.usesLAN ? relayOptions.expected : nil)
         try audio.checkInputFile()
@@ -163,7 +163,7 @@ struct ChatCommand: AsyncParsableCommand {
         if let listen {
             do {
                 server = try await SessionServer.bind(
-                    host: listen.host, port: listen.port, credentials: credentials, config: chatSessionConfig
+                    host: listen.host, port: listen.port, credentials: credentials, config: sessionOptions.chatConfig
                 ) { connection in
                     Task { await chat.attach(connection) }
                 }
@@ -189,7 +189,7 @@ struct ChatCommand: AsyncParsableCommand {
             let connection: PeerConnection
             do throws(ConnectError) {
                 connection = try await SessionConnector.connect(
-                    host: connect.host, port: connect.port, credentials: credentials, config: chatSessionConfig)
+                    host: connect.host, port: connect.port, credentials: credentials, config: sessionOptions.chatConfig)
             } catch {
                 throw Failure(message: error.description, code: error.exitStatus)
             }
@@ -236,14 +236,6 @@ struct ChatCommand: AsyncParsableCommand {
         await chat.quit()
     }
 
-    /// The chat's sessions acknowledge a text only once the chat has committed it to the store
-    /// (docs/PROTOCOL.md §5.1).
-    private var chatSessionConfig: SessionConfig {
-        var config = sessionOptions.config
-        config.acknowledgesOnDelivery = false
-        return config
-    }
-
     /// The history database in the identity directory; a clear error and exit status 1 when it
     /// is damaged (SQLite's quick check finds a fault: the chat would acknowledge messages into a
     /// broken file), locked, full, or cannot be opened.
@@ -274,7 +266,8 @@ extension ChatCommand {
             throw error.failure
         }
         display.show(.notice("discovering on \(service.links.map(\.description).joined(separator: ", "))", in: .room))
-        await chat.useDiscovery(service, dialer: DirectDialer(credentials: credentials, config: chatSessionConfig))
+        let dialer = DirectDialer(credentials: credentials, config: sessionOptions.chatConfig)
+        await chat.useDiscovery(service, dialer: dialer)
         return service
     }
 

@@ -58,9 +58,8 @@ extension StoreSuites {
             let home = try TempHome()
             do {
                 let store = try ParleyStore.open(home)
-                for n in UInt64(0)..<40 {
-                    _ = try store.recordIncoming(records(n * 10 + 1...n * 10 + 10, text: String(repeating: "h ", count: 200)))
-                }
+                let text = String(repeating: "h ", count: 200)
+                for n in UInt64(0)..<40 { _ = try store.recordIncoming(records(n * 10 + 1...n * 10 + 10, text: text)) }
             }
             try flip(200, at: 3 * 4096 + 8, in: home.databasePath)
             let store = try ParleyStore.open(home)
