@@ -34,6 +34,9 @@ struct IncomingCommits {
     /// The last commit failed: its error was shown, and later failures are not shown again
     /// until a commit succeeds.
     var failing = false
+    /// The chat is quitting: texts that arrive now are not taken (nor acknowledged; their
+    /// senders keep them), so that a flood cannot hold the quit up.
+    var closing = false
     /// Commits that succeeded, and the texts in them (for tests and figures).
     var batches = 0
     var texts = 0
@@ -42,14 +45,16 @@ struct IncomingCommits {
 extension ChatController {
     /// Queues a received text for the next commit, starting one unless one runs.
     func commitLater(_ item: IncomingCommits.Item) {
+        guard !incoming.closing else { return }
         incoming.queue.append(item)
         guard incoming.running == nil else { return }
         incoming.running = Task { await self.commitIncoming() }
     }
 
-    /// Waits until every text received so far is committed (or refused by the store) and its
-    /// acknowledgement handed to its session.
-    func incomingCommitted() async {
+    /// Takes no more texts, and waits until every one received so far is committed (or refused
+    /// by the store) and its acknowledgement handed to its session.
+    func finishIncoming() async {
+        incoming.closing = true
         while let running = incoming.running { await running.value }
     }
 

@@ -23,8 +23,8 @@ struct RelayChatState {
     var path = SessionPath.auto
     var choices: [PeerID: SessionPath] = [:]
     var headStart = Duration.milliseconds(250)
-    /// Offline messages already shown this run, by sender and message ID (the store also drops
-    /// copies; this covers a message it could not store).
+    /// Offline messages stored this run, by sender and message ID: mail handed over again is
+    /// acknowledged at once (the store would drop the copy too).
     var seen: Set<OfflineKey> = []
     /// Own messages left on the relay for a recipient, awaiting its sealed acknowledgement.
     var leftOnRelay: Set<OfflineKey> = []

@@ -152,7 +152,7 @@ actor ChatController {
         await options.features.relay?.stop()
         stopDirectPaths()
         // What arrived is stored and acknowledged before the goodbyes.
-        await incomingCommitted()
+        await finishIncoming()
         for entry in sessions.values {
             await entry.link.close()
             await entry.consumer?.value
