@@ -84,6 +84,7 @@ struct SendCommand: AsyncParsableCommand {
                 let sentAt = WallClock.millisecondsNow()
                 try await outbox.write(message, id: id, sentAt: sentAt, to: offline.peer)
                 try await offline.leave(message, id: id, sentAt: sentAt, credentials: credentials)
+                await outbox.sent(id, to: offline.peer)
                 return
             }
             let peer: PeerInfo
@@ -111,6 +112,7 @@ struct SendCommand: AsyncParsableCommand {
                 await outbox.failed(id, to: peer.peerID, reason: error.description)
                 throw Failure(message: error.description, code: .failure)
             }
+            await outbox.sent(id, to: peer.peerID)
             for await event in connection.events {
                 switch event {
                 case .delivered(let acked, _) where acked == id:

@@ -35,6 +35,11 @@ struct SendOutbox {
         }
     }
 
+    /// Handed to the session, or left on the relay: queued → sent (it stays in the outbox).
+    func sent(_ id: MessageID, to peer: PeerID) async {
+        _ = try? await store.perform { try $0.markSent(messageID: id, to: peer) }
+    }
+
     /// The peer acknowledged it (it has it stored). A failure to record that is only a warning:
     /// the message was delivered, and a copy sent again later is dropped by the peer.
     func delivered(_ id: MessageID, to peer: PeerID) async {

@@ -135,6 +135,28 @@ struct DurableAckProcessTests {
         _ = try await receiver.exitStatus()
     }
 
+    /// `parley send` writes its message to the history and the outbox before it goes out, and
+    /// marks it delivered on the acknowledgement, which comes once the receiver stored it.
+    @Test func parleySendRecordsItsMessageAndClearsTheOutboxOnceStored() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let alice = try await Self.peerID("alice", scratch: scratch)
+        let bob = try await Self.peerID("bob", scratch: scratch)
+        let (receiver, port) = try await startListener(home: scratch.home("bob"))
+        let send = try await ParleyProcess.run(
+            ["send", "--to", "127.0.0.1:\(port)", "kept on both sides"], home: scratch.home("alice"))
+        #expect(send.status == 0, "\(send.stderr)")
+        let mine = try ParleyStore(directory: scratch.home("alice"))
+        let sent = try mine.messages(in: .direct(bob), limit: 10)
+        #expect(sent.map(\.text) == ["kept on both sides"])
+        #expect(sent.first?.delivery?.state == .delivered)
+        #expect(try mine.pendingOutbox(for: bob).isEmpty)
+        let theirs = try ParleyStore(directory: scratch.home("bob"))
+        #expect(try theirs.messages(in: .direct(alice), limit: 10).map(\.messageID) == sent.map(\.messageID))
+        receiver.signal(SIGTERM)
+        _ = try await receiver.exitStatus()
+    }
+
     /// (d) 200 bytes flipped in the history file: the chat refuses to start (so it acknowledges
     /// nothing into the broken file) and says how to recover.
     @Test func aHistoryFileWithFlippedBytesIsRefusedBeforeAnythingIsAcknowledged() async throws {
