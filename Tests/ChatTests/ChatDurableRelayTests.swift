@@ -54,7 +54,9 @@ struct ChatDurableRelayTests {
         try await eventually("bob shows the offline message") {
             back.display.shownMessages(containing: "offline x").count == 1
         }
-        try await eventually("alice sees it delivered") { alice.lines(containing: "#1 delivered to bob (offline)") == 1 }
+        try await eventually("alice sees it delivered") {
+            alice.lines(containing: "#1 delivered to bob (offline)") == 1
+        }
         #expect(try back.store.messageCount(in: .direct(alice.peerID)) == 1)
 
         await alice.chat.quit()
