@@ -146,6 +146,35 @@ struct ChatDurableTests {
         await second.close()
         await bob.chat.quit()
     }
+
+    /// A room line typed while no peer is there is in the history before anything else happens,
+    /// goes to the first peer that comes through its outbox, and is shown once (issue 13: it
+    /// showed twice, one copy stuck queued).
+    @Test func aRoomLineTypedAloneIsStoredFirstAndReachesTheFirstPeerOnce() async throws {
+        let temp = TempDirectory()
+        defer { temp.cleanup() }
+        let alice = try await ChatPeer("alice", in: temp.path)
+        let bob = try await ChatPeer("bob", in: temp.path)
+        await alice.chat.handle(line: "anyone here?")
+        #expect(alice.lines(containing: "#1 waits for a peer") == 1)
+        let stored = try alice.store.messages(in: .lan, limit: 10)
+        #expect(stored.map(\.text) == ["anyone here?"], "written before anyone came")
+
+        let (server, port) = try await alice.listen()
+        defer { Task { await server.close() } }
+        _ = try await bob.connect(to: port)
+        try await eventually("bob shows it") { !bob.display.shownMessages(containing: "anyone here?").isEmpty }
+        try await eventually("alice's outbox is empty") { try alice.store.pendingOutbox(for: bob.peerID).isEmpty }
+        let own = alice.display.updates.filter { update in
+            if case .message(let message, _) = update { return message.text == "anyone here?" }
+            return false
+        }
+        #expect(own.count == 1, "shown once")
+        #expect(try alice.store.messages(in: .lan, limit: 10).first?.delivery?.delivered == 1)
+        #expect(try bob.store.messages(in: .lan, limit: 10).map(\.messageID) == stored.map(\.messageID))
+        await alice.chat.quit()
+        await bob.chat.quit()
+    }
 }
 
 extension ChatController {
