@@ -105,6 +105,21 @@ public final class PeerConnection: Sendable {
         return id
     }
 
+    /// With `SessionConfig.acknowledgesOnDelivery` off: acknowledges these received texts,
+    /// once the owner has stored them durably. Does not wait; IDs not awaiting an
+    /// acknowledgement, or a session already closed, send nothing.
+    public func acknowledge(ids: [MessageID]) {
+        guard !ids.isEmpty else { return }
+        eventLoop.execute { self.driver.value.acknowledge(ids: ids) }
+    }
+
+    /// The owner could not store these texts: they are forgotten unacknowledged (the sender
+    /// keeps them). Does not wait.
+    public func reject(ids: [MessageID]) {
+        guard !ids.isEmpty else { return }
+        eventLoop.execute { self.driver.value.reject(ids: ids) }
+    }
+
     /// Says bye, closes, and returns once the connection is closed with the bye sent.
     public func close() async {
         await close(reason: .normal)

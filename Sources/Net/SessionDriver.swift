@@ -104,6 +104,16 @@ final class SessionDriver {
         }
     }
 
+    /// Acknowledges texts the owner has stored (a session with `acknowledgesOnDelivery` off).
+    func acknowledge(ids: [MessageID]) {
+        perform(machine.acknowledge(ids: ids))
+    }
+
+    /// Forgets texts the owner could not store, without acknowledging them.
+    func reject(ids: [MessageID]) {
+        for id in ids { machine.reject(id: id) }
+    }
+
     func close(reason: ByeReason = .normal) {
         perform(machine.close(now: .now(), reason: reason))
     }

@@ -140,7 +140,7 @@ struct ChatCommand: AsyncParsableCommand {
         options.identityStore = homeOptions.store
         options.credentials = credentials
         let relay = RelayFeature(
-            credentials: credentials, sessionConfig: sessionOptions.config, network: relayOptions.network,
+            credentials: credentials, sessionConfig: sessionOptions.chatConfig, network: relayOptions.network,
             configured: relayOptions.target, lan: LANRelayWatch(listener: relayListener(identity: identity)),
             lanPin: relayOptions.usesLAN ? relayOptions.expected : nil)
         try audio.checkInputFile()
@@ -166,7 +166,7 @@ struct ChatCommand: AsyncParsableCommand {
         if let listen {
             do {
                 server = try await SessionServer.bind(
-                    host: listen.host, port: listen.port, credentials: credentials, config: sessionOptions.config
+                    host: listen.host, port: listen.port, credentials: credentials, config: sessionOptions.chatConfig
                 ) { connection in
                     Task { await chat.attach(connection) }
                 }
@@ -191,7 +191,7 @@ struct ChatCommand: AsyncParsableCommand {
         // The --connect target: connected, and reconnected whenever lost, until the chat ends.
         let target = connect.map { endpoint in
             let target = ConnectTarget(
-                endpoint: endpoint, credentials: credentials, config: sessionOptions.config, chat: chat)
+                endpoint: endpoint, credentials: credentials, config: sessionOptions.chatConfig, chat: chat)
             return Task { await target.run() }
         }
         started.set()
@@ -237,10 +237,13 @@ struct ChatCommand: AsyncParsableCommand {
     }
 
     /// The history database in the identity directory; a clear error and exit status 1 when it
-    /// is damaged, locked, full, or cannot be opened.
+    /// is damaged (SQLite's quick check finds a fault: the chat would acknowledge messages into a
+    /// broken file), locked, full, or cannot be opened.
     static func openStore(in directory: String) throws -> ParleyStore {
         do {
-            return try ParleyStore(directory: directory)
+            let store = try ParleyStore(directory: directory)
+            try store.checkIntegrity()
+            return store
         } catch {
             throw Failure(message: error.description, code: .failure)
         }
@@ -263,7 +266,8 @@ extension ChatCommand {
             throw error.failure
         }
         display.show(.notice("discovering on \(service.links.map(\.description).joined(separator: ", "))", in: .room))
-        await chat.useDiscovery(service, dialer: DirectDialer(credentials: credentials, config: sessionOptions.config))
+        let dialer = DirectDialer(credentials: credentials, config: sessionOptions.chatConfig)
+        await chat.useDiscovery(service, dialer: dialer)
         return service
     }
 

@@ -65,6 +65,14 @@ struct SessionOptions: ParsableArguments {
             peerTimeout: .milliseconds(Int64(peerTimeout * 1000)),
             expectedPeer: expect.flatMap(ExpectedPeer.init))
     }
+
+    /// The chat's sessions: a text is acknowledged only once the chat has committed it to its
+    /// store (docs/PROTOCOL.md §5.1).
+    var chatConfig: SessionConfig {
+        var config = self.config
+        config.acknowledgesOnDelivery = false
+        return config
+    }
 }
 
 /// A failure the user should read, with the exit code scripts should see.

@@ -198,8 +198,8 @@ struct PeerOffline: Error {
     let relay: RelayClient
     let peer: PeerID
 
-    func leave(_ text: String, credentials: SessionCredentials) async throws {
-        let frame = Frame.text(id: MessageIDSource.shared.next(), sentAt: WallClock.millisecondsNow(), text: text)
+    func leave(_ text: String, id: MessageID, sentAt: UInt64, credentials: SessionCredentials) async throws {
+        let frame = Frame.text(id: id, sentAt: sentAt, text: text)
         do {
             try await relay.sendOffline(frame, to: peer, credentials: credentials)
         } catch let error as RelayClientError {

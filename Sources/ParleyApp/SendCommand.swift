@@ -64,7 +64,9 @@ struct SendCommand: AsyncParsableCommand {
 
     private func send() async throws {
         let message = try resolveText()
-        let credentials = try SessionCredentials(identity: homeOptions.loadIdentity())
+        let identity = try homeOptions.loadIdentity()
+        let credentials = try SessionCredentials(identity: identity)
+        let outbox = try SendOutbox(directory: homeOptions.store.directory, me: identity)
         let limit = Duration.milliseconds(Int64(timeout * 1000))
         let config = {
             var config = sessionOptions.config
@@ -78,7 +80,11 @@ struct SendCommand: AsyncParsableCommand {
             do {
                 (connection, relay) = try await open(credentials: credentials, config: config, limit: limit)
             } catch let offline as PeerOffline where self.offline {
-                try await offline.leave(message, credentials: credentials)
+                let id = ChatController.newMessageID(room: false)
+                let sentAt = WallClock.millisecondsNow()
+                try await outbox.write(message, id: id, sentAt: sentAt, to: offline.peer)
+                try await offline.leave(message, id: id, sentAt: sentAt, credentials: credentials)
+                await outbox.sent(id, to: offline.peer)
                 return
             }
             let peer: PeerInfo
@@ -91,27 +97,39 @@ struct SendCommand: AsyncParsableCommand {
                 }
                 throw Failure(message: closed.reason.description, code: closed.reason.exitStatus)
             }
-            let id: MessageID
+            // In the outbox before it goes out: a failed write is an error, never exit 0.
+            let id = ChatController.newMessageID(room: false)
             do {
-                id = try await connection.send(message)
+                try await outbox.write(message, id: id, sentAt: WallClock.millisecondsNow(), to: peer.peerID)
+            } catch {
+                await connection.close()
+                throw error
+            }
+            do {
+                try await connection.send(message, id: id)
             } catch let error as SendError {
                 await connection.close()
+                await outbox.failed(id, to: peer.peerID, reason: error.description)
                 throw Failure(message: error.description, code: .failure)
             }
+            await outbox.sent(id, to: peer.peerID)
             for await event in connection.events {
                 switch event {
                 case .delivered(let acked, _) where acked == id:
                     let elapsed = ContinuousClock.now - started
+                    await outbox.delivered(id, to: peer.peerID)
                     await connection.close()
                     await relay?.close()
                     print("delivered to \(peer.nickname) (\(peer.fingerprint)) in \(elapsed.millisecondsText)")
                     return
                 case .closed(let reason):
+                    await outbox.failed(id, to: peer.peerID, reason: reason.description)
                     throw Failure(message: "not delivered: \(reason)", code: reason.exitStatus)
                 default:
                     continue
                 }
             }
+            await outbox.failed(id, to: peer.peerID, reason: "the session ended")
             throw Failure(message: "not delivered: the session ended", code: .failure)
         }
     }

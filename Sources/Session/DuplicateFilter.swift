@@ -26,5 +26,7 @@ struct DuplicateFilter: Sendable {
         return true
     }
 
+    func contains(_ id: MessageID) -> Bool { seen.contains(id) }
+
     var count: Int { seen.count }
 }

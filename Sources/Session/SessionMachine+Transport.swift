@@ -68,6 +68,7 @@ extension SessionMachine {
         guard case .established(var e) = state else { return [] }
         switch frame {
         case .text(let id, let sentAt, let text):
+            guard config.acknowledgesOnDelivery else { return receiveDurableText(id: id, sentAt: sentAt, text: text) }
             let isNew = duplicates.insert(id)
             var actions = sendFrame(.ack(id: id))
             if isNew {

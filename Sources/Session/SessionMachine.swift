@@ -53,8 +53,11 @@ public struct SessionMachine: Sendable {
     var textBytesInFlight = 0
     /// When the last voice frame went out: the text window applies only while voice flows.
     var lastVoiceSent: Instant?
-    /// Message IDs recently received from the peer.
+    /// Message IDs recently received from the peer and acknowledged.
     var duplicates = DuplicateFilter(capacity: Limits.duplicateWindow)
+    /// Without `config.acknowledgesOnDelivery`: texts delivered to the owner and not yet
+    /// acknowledged or rejected by it. At most `Limits.maxUnacknowledged`.
+    var awaitingAcknowledgement: Set<MessageID> = []
     public internal(set) var stats = SessionStats()
 
     /// `keyGenerator` makes the handshake's ephemeral key; by default the credentials' pool of

@@ -21,6 +21,11 @@ public struct SessionConfig: Sendable, Equatable {
     public static let defaultTextBytesInFlight = 32 * 1024
     /// When set, a peer presenting any other identity is refused during the handshake.
     public var expectedPeer: ExpectedPeer?
+    /// True (the default, for owners that store nothing): a text is acknowledged the moment it
+    /// is delivered. False: a text is delivered unacknowledged, and the owner calls
+    /// `SessionMachine.acknowledge(ids:)` once it has stored it durably, or `reject(id:)` when
+    /// it could not (docs/PROTOCOL.md §5.1, durability rule).
+    public var acknowledgesOnDelivery = true
 
     public init(
         keepaliveInterval: Duration = .seconds(1), peerTimeout: Duration = .seconds(5),
@@ -59,7 +64,8 @@ public struct IncomingMessage: Sendable, Equatable {
 /// What the session tells its owner.
 public enum SessionEvent: Sendable, Equatable {
     case established(PeerInfo)
-    /// A new message (a duplicate is acknowledged again but never delivered twice).
+    /// A new message (a duplicate is acknowledged again but never delivered twice). Without
+    /// `SessionConfig.acknowledgesOnDelivery` it is not acknowledged until the owner says so.
     case message(IncomingMessage)
     /// The peer acknowledged one of our messages; `roundTrip` is send-to-acknowledgement time.
     case delivered(MessageID, roundTrip: Duration)
@@ -171,6 +177,9 @@ public struct SessionStats: Sendable, Equatable {
     public var nicknamesSent = 0
     public var nicknamesReceived = 0
     public var unknownAcknowledgements = 0
+    /// Sessions closed because the peer had more than `Limits.maxUnacknowledged` texts
+    /// delivered here and not yet acknowledged (more than an honest sender has in flight).
+    public var unacknowledgedLimitExceeded = 0
     /// Voice and call frames sent and received through `sendFrame` / `.frame`.
     public var applicationFramesSent = 0
     public var applicationFramesReceived = 0

@@ -10,19 +10,33 @@ extension ParleyStore {
         conversation: Conversation, sender: PeerID, senderNickname: String, messageID: UInt64,
         sentAt: UInt64, receivedAt: UInt64, text: String
     ) throws(StoreError) -> StoredMessage? {
-        try write { db -> StoredMessage? in
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO message
-                        (conversation, direction, sender, senderNickname, messageID, sentAt, receivedAt, text)
-                    VALUES (?, 'in', ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    conversation.description, sender.description, senderNickname, Int64(bitPattern: messageID),
-                    Int64(bitPattern: sentAt), Int64(bitPattern: receivedAt), text,
-                ])
-            guard db.changesCount == 1 else { return nil }
-            return try Self.message(db, id: db.lastInsertedRowID)
+        let message = IncomingRecord(
+            conversation: conversation, sender: sender, senderNickname: senderNickname, messageID: messageID,
+            sentAt: sentAt, receivedAt: receivedAt, text: text)
+        return try recordIncoming([message])[0]
+    }
+
+    /// Stores many messages from peers in ONE transaction (one commit, one fsync): all of them
+    /// or, when it throws, none. Returns, in order, each one's stored row, or nil for a copy
+    /// already stored. Once it returns, every message given is durable: it may be acknowledged.
+    public func recordIncoming(_ batch: [IncomingRecord]) throws(StoreError) -> [StoredMessage?] {
+        guard !batch.isEmpty else { return [] }
+        return try write { db -> [StoredMessage?] in
+            try batch.map { message -> StoredMessage? in
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO message
+                            (conversation, direction, sender, senderNickname, messageID, sentAt, receivedAt, text)
+                        VALUES (?, 'in', ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        message.conversation.description, message.sender.description, message.senderNickname,
+                        Int64(bitPattern: message.messageID), Int64(bitPattern: message.sentAt),
+                        Int64(bitPattern: message.receivedAt), message.text,
+                    ])
+                guard db.changesCount == 1 else { return nil }
+                return try Self.message(db, id: db.lastInsertedRowID)
+            }
         }
     }
 
@@ -128,6 +142,32 @@ extension ParleyStore {
 
     static func messages(_ db: Database, sql: String, arguments: StatementArguments) throws -> [StoredMessage] {
         try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(StoredMessage.init(row:))
+    }
+}
+
+/// A message from a peer, to be stored (`ParleyStore.recordIncoming(_:)`).
+public struct IncomingRecord: Sendable, Equatable {
+    public let conversation: Conversation
+    public let sender: PeerID
+    public let senderNickname: String
+    public let messageID: UInt64
+    /// The sender's clock, milliseconds since 1970.
+    public let sentAt: UInt64
+    /// Ours, milliseconds since 1970.
+    public let receivedAt: UInt64
+    public let text: String
+
+    public init(
+        conversation: Conversation, sender: PeerID, senderNickname: String, messageID: UInt64, sentAt: UInt64,
+        receivedAt: UInt64, text: String
+    ) {
+        self.conversation = conversation
+        self.sender = sender
+        self.senderNickname = senderNickname
+        self.messageID = messageID
+        self.sentAt = sentAt
+        self.receivedAt = receivedAt
+        self.text = text
     }
 }
 

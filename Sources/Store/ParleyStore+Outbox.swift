@@ -56,6 +56,34 @@ extension ParleyStore {
         try update(messageID: messageID, peer: peer, to: .failed, failure: reason, clearOutbox: true)
     }
 
+    /// Gives an own message already stored (a room message written while no peer was there) a
+    /// copy in each peer's outbox, in one transaction; peers it already has are skipped. Returns
+    /// the message, or nil when no own message has this ID.
+    @discardableResult
+    public func addRecipients(_ peers: [PeerID], toMessage messageID: UInt64, from sender: PeerID) throws(StoreError)
+        -> StoredMessage?
+    {
+        let now = Int64(bitPattern: clock())
+        return try write { db -> StoredMessage? in
+            guard
+                let row = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM message WHERE direction = 'out' AND sender = ? AND messageID = ?",
+                    arguments: [sender.description, Int64(bitPattern: messageID)])
+            else { return nil }
+            for peer in peers {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO recipient (message, peer, state, updatedAt) VALUES (?, ?, 'queued', ?)",
+                    arguments: [row, peer.description, now])
+                guard db.changesCount == 1 else { continue }
+                try db.execute(
+                    sql: "INSERT INTO outbox (peer, messageID, message, enqueuedAt) VALUES (?, ?, ?, ?)",
+                    arguments: [peer.description, Int64(bitPattern: messageID), row, now])
+            }
+            try Self.summarizeDelivery(db, message: row)
+            return try Self.message(db, id: row)
+        }
+    }
+
     /// The delivery of an own message (by local ID) to each of its recipients.
     public func recipients(ofMessage id: Int64) throws(StoreError) -> [RecipientState] {
         try read { db in

@@ -91,6 +91,15 @@ public final class ParleyStore: Sendable {
         }
     }
 
+    /// Runs SQLite's `PRAGMA quick_check` over the whole file; throws `.corrupt` when it finds
+    /// any fault (or cannot read the file for corruption). Takes time in proportion to the file's
+    /// size; the chat runs it once at start, so that it never acknowledges messages into a
+    /// broken file.
+    public func checkIntegrity() throws(StoreError) {
+        let findings = try read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+        guard findings == ["ok"] else { throw .corrupt(path: path) }
+    }
+
     /// The names of the schema migrations applied to this database, in order.
     public func appliedMigrations() throws(StoreError) -> [String] {
         try read { try Schema.migrator().completedMigrations($0) }

@@ -19,8 +19,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .corrupt(let path):
-            "\(path) is damaged or is not a parley database; parley left it as it is. "
-                + "Move it away (mv \(path) \(path).broken) to start a new history, or restore it from a backup"
+            "\(path) is damaged or is not a parley database; parley left it as it is and will not write to it. "
+                + "Move it away (mv \(path) \(path).broken) to start a new history, or restore it from a backup "
+                + "(sqlite3 \(path).broken .recover | sqlite3 \(path) recovers what is readable; the outbox "
+                + "and known keys with it)"
         case .locked(let path):
             "\(path) is locked by another process (is another parley using the same --home?); "
                 + "quit it, or give this one another --home"

@@ -31,7 +31,9 @@ public enum Limits {
     public static let handshakeTimeout: Duration = .seconds(5)
 
     /// Messages sent on one session whose acknowledgement has not come back yet.
-    /// Past this, sending fails loudly rather than queueing without bound.
+    /// Past this, sending fails loudly rather than queueing without bound. A receiver that
+    /// acknowledges only once it stored a text holds at most this many awaiting their commit:
+    /// a peer that sends more (which an honest sender never does) has its session closed.
     public static let maxUnacknowledged = 1024
 
     /// Bytes queued for a peer that does not read them before its session is closed. Above the

@@ -47,23 +47,31 @@ struct ChatPeer {
     /// `directory` reopens an earlier peer's store (as after a restart).
     init(
         _ nickname: String, in scratch: String, identity: LocalIdentity? = nil, directory: String? = nil,
-        options: ChatController.Options = ChatController.Options()
+        options: ChatController.Options = ChatController.Options(), storeOptions: ParleyStore.Options = .init()
     ) async throws {
         let identity = identity ?? LocalIdentity.generate(nickname: nickname)
         self.identity = identity
         self.directory = directory ?? scratch + "/" + nickname + "-" + UUID().uuidString.prefix(6)
-        store = try ParleyStore(directory: self.directory)
+        store = try ParleyStore(directory: self.directory, options: storeOptions)
         chat = ChatController(identity: identity, store: store, display: display, options: options)
         await chat.start()
     }
 
     var peerID: PeerID { identity.peerID }
 
+    /// As `parley chat` runs its sessions: a text is acknowledged once the chat stored it.
+    static var sessionConfig: SessionConfig {
+        var config = SessionConfig()
+        config.acknowledgesOnDelivery = false
+        return config
+    }
+
     /// Accepts sessions on a loopback port, each handed to the core.
     func listen() async throws -> (SessionServer, Int) {
         let chat = chat
         let server = try await SessionServer.bind(
-            host: "127.0.0.1", port: 0, credentials: try SessionCredentials(identity: identity)
+            host: "127.0.0.1", port: 0, credentials: try SessionCredentials(identity: identity),
+            config: Self.sessionConfig
         ) { connection in
             Task { await chat.attach(connection) }
         }
@@ -72,7 +80,8 @@ struct ChatPeer {
 
     func connect(to port: Int) async throws -> PeerConnection {
         let connection = try await SessionConnector.connect(
-            host: "127.0.0.1", port: port, credentials: try SessionCredentials(identity: identity))
+            host: "127.0.0.1", port: port, credentials: try SessionCredentials(identity: identity),
+            config: Self.sessionConfig)
         await chat.attach(connection, isOutgoing: true)
         return connection
     }

@@ -151,13 +151,9 @@ extension ChatController {
         }
         show(
             .notice(
-                "accepted the new key \(refusal.presented.fingerprint) for \(nick); its next session is allowed",
+                "accepted the new key \(refusal.presented.fingerprint) for \(nick); its next session is allowed "
+                    + "and brings what it sent meanwhile",
                 in: conversation))
-        for message in refusal.held {
-            await record(
-                id: message.id, sentAt: message.sentAt, text: message.text, from: refusal.presented,
-                nickname: refusal.nickname)
-        }
         publishPeers()
     }
 

@@ -23,8 +23,8 @@ struct RelayChatState {
     var path = SessionPath.auto
     var choices: [PeerID: SessionPath] = [:]
     var headStart = Duration.milliseconds(250)
-    /// Offline messages already shown this run, by sender and message ID (the store also drops
-    /// copies; this covers a message it could not store).
+    /// Offline messages stored this run, by sender and message ID: mail handed over again is
+    /// acknowledged at once (the store would drop the copy too).
     var seen: Set<OfflineKey> = []
     /// Own messages left on the relay for a recipient, awaiting its sealed acknowledgement.
     var leftOnRelay: Set<OfflineKey> = []
@@ -268,17 +268,18 @@ extension ChatController {
         switch frame {
         case .text(let id, let sentAt, let text):
             let key = RelayChatState.OfflineKey(peer: sender.peerID, id: id)
-            if !relayState.seen.contains(key) {
-                guard await trustOffline(sender, held: HeldMessage(id: id, sentAt: sentAt, text: text)) else {
-                    return  // held until /verify NICK accept; the relay keeps it meanwhile
-                }
-                relayState.seen.insert(key)
-                await record(
-                    id: id, sentAt: sentAt, text: text, from: sender.peerID, nickname: sender.nickname,
-                    note: "sent while you were offline")
+            if relayState.seen.contains(key) {
+                // Stored already this run: acknowledged again, not stored or shown twice.
+                client.acknowledgeMail(mail)
+                try? await client.sendOffline(.ack(id: id), to: sender.peerID, credentials: credentials)
+                return
             }
-            client.acknowledgeMail(mail)
-            try? await client.sendOffline(.ack(id: id), to: sender.peerID, credentials: credentials)
+            // Key changed: not acknowledged; the relay keeps it until /verify NICK accept.
+            guard await trustOffline(sender) else { return }
+            // Acknowledged to the relay and to its sender once committed (ChatController+Incoming).
+            let record = Self.incomingRecord(
+                id: id, sentAt: sentAt, text: text, from: sender.peerID, nickname: sender.nickname)
+            commitLater(.init(record: record, note: "sent while you were offline", source: .relay(client, mail: mail)))
         case .ack(let id):
             client.acknowledgeMail(mail)
             await offlineDelivered(id, to: sender)
@@ -288,7 +289,7 @@ extension ChatController {
     }
 
     /// Trust on first use for the sender of an offline message, as for a session.
-    private func trustOffline(_ sender: PeerInfo, held: HeldMessage) async -> Bool {
+    private func trustOffline(_ sender: PeerInfo) async -> Bool {
         let nick = LineOutput.sanitize(sender.nickname)
         let decision: TrustDecision
         do {
@@ -304,9 +305,6 @@ extension ChatController {
             let fold = Self.fold(nickname)
             if refusals[fold]?.presented != presented {
                 refusals[fold] = Refusal(presented: presented, nickname: nickname)
-            }
-            if refusals[fold]?.held.contains(where: { $0.id == held.id }) == false {
-                refusals[fold]?.held.append(held)
             }
             show(.error(LineOutput.sanitize(decision.warning ?? ""), in: .room))
             show(.error("to accept the new key: /verify \(nick) accept", in: .room))

@@ -24,12 +24,7 @@ extension ChatController {
         case .room:
             recipients = Array(connectedPeers.union(discovered.keys))
             if recipients.isEmpty {
-                waiting.append((number, text))
-                let id = "waiting-\(number)"
-                let shown = ChatMessage(
-                    id: id, timestamp: Date(), senderID: me.description, senderNickname: ownNick, text: text,
-                    delivery: .queued)
-                show(ChatOutput([.message(shown, in: .room)], line: "* #\(number) waits for a peer"))
+                await wait(text, number: number)
                 return
             }
         case .peer(let text):
@@ -137,12 +132,46 @@ extension ChatController {
         return number
     }
 
-    /// Room messages that waited for a peer go to the one that came.
+    /// A room message typed while no peer is there: written to the history first (with no
+    /// recipient yet), then kept for the next peer that comes. A failed write is an error, never
+    /// a silent loss.
+    private func wait(_ text: String, number: Int) async {
+        let id = Self.newMessageID(room: true)
+        let sentAt = WallClock.millisecondsNow()
+        do {
+            _ = try await store.perform { [me, ownNick] store in
+                try store.enqueue(
+                    conversation: .lan, sender: me, senderNickname: ownNick, messageID: id, sentAt: sentAt,
+                    text: text, recipients: [])
+            }
+        } catch {
+            failures += 1
+            show(.error("#\(number) not sent: it could not be written to the history: \(error)", in: .room))
+            return
+        }
+        numbers[id] = number
+        waiting.append(WaitingMessage(number: number, id: id, sentAt: sentAt, text: text))
+        let shown = ChatMessage(
+            id: Self.messageKey(me, id), timestamp: Date(timeIntervalSince1970: Double(sentAt) / 1000),
+            senderID: me.description, senderNickname: ownNick, text: text, delivery: .queued)
+        show(ChatOutput([.message(shown, in: .room)], line: "* #\(number) waits for a peer"))
+    }
+
+    /// Room messages that waited for a peer go to the one that came: into its outbox first,
+    /// then on this session.
     func flushWaiting(to peer: PeerInfo, on key: ObjectIdentifier) async {
-        while !waiting.isEmpty, sessions[key] != nil {
-            let item = waiting.removeFirst()
-            await enqueueAndSend(
-                item.text, number: item.number, conversation: .room, recipients: [peer.peerID], via: key)
+        while let item = waiting.first, sessions[key] != nil {
+            waiting.removeFirst()
+            do {
+                _ = try await store.perform { [me] store in
+                    try store.addRecipients([peer.peerID], toMessage: item.id, from: me)
+                }
+            } catch {
+                failures += 1
+                show(.error("#\(item.number) not sent: it could not be written to the outbox: \(error)", in: .room))
+                continue
+            }
+            await send(item.text, id: item.id, sentAt: item.sentAt, number: item.number, on: key)
         }
     }
 

@@ -61,7 +61,7 @@ extension ChatController {
         case .established(let peer):
             await established(peer, on: key)
         case .message(let message):
-            await received(message, on: key)
+            received(message, on: key)
         case .delivered(let id, let roundTrip):
             measured(roundTrip, on: key)
             await delivered(id, roundTrip: roundTrip, on: key)
@@ -174,47 +174,14 @@ extension ChatController {
 
     // MARK: Incoming
 
-    private func received(_ message: IncomingMessage, on key: ObjectIdentifier) async {
-        guard let entry = sessions[key], let peer = entry.peer else { return }
-        if entry.refused {
-            // The session acknowledged it before it was refused: hold it for an accept.
-            refusals[Self.fold(peer.nickname)]?.held.append(
-                HeldMessage(id: message.id, sentAt: message.sentAt, text: message.text))
-            return
-        }
-        await record(message, from: peer.peerID, nickname: peer.nickname)
-    }
-
-    /// Records a message and shows it, unless the store already has it (a resent copy).
-    func record(_ message: IncomingMessage, from sender: PeerID, nickname: String) async {
-        await record(id: message.id, sentAt: message.sentAt, text: message.text, from: sender, nickname: nickname)
-    }
-
-    /// The same for a message's parts; `note` is added to the line shown (never stored).
-    func record(
-        id: MessageID, sentAt: UInt64, text: String, from sender: PeerID, nickname: String, note: String? = nil
-    ) async {
-        let conversation = Self.conversation(of: id, from: sender)
-        let now = WallClock.millisecondsNow()
-        do {
-            let stored = try await store.perform { store in
-                try store.recordIncoming(
-                    conversation: conversation, sender: sender, senderNickname: nickname, messageID: id,
-                    sentAt: sentAt, receivedAt: now, text: text)
-            }
-            guard stored != nil else { return }  // a copy already stored and shown: never twice
-        } catch {
-            // Shown anyway: the peer has its acknowledgement, so this is the only copy.
-            show(.error("could not store a message from \(LineOutput.sanitize(nickname)): \(error)"))
-        }
-        let shownText = note.map { text + " (\($0))" } ?? text
-        let shown = ChatMessage(
-            id: Self.messageKey(sender, id), timestamp: Date(timeIntervalSince1970: Double(now) / 1000),
-            senderID: sender.description, senderNickname: nickname, text: shownText)
-        show(
-            ChatOutput(
-                [.message(shown, in: conversation.screenID)],
-                line: LineOutput.messageLine(from: nickname, text: shownText)))
+    /// A text from the peer: committed to the store, then acknowledged (ChatController+Incoming).
+    /// A refused session (its key is not the one pinned) acknowledges nothing: the sender keeps
+    /// the message and sends it again once the user accepts the key and a session comes up.
+    private func received(_ message: IncomingMessage, on key: ObjectIdentifier) {
+        guard let entry = sessions[key], let peer = entry.peer, !entry.refused else { return }
+        let record = Self.incomingRecord(
+            id: message.id, sentAt: message.sentAt, text: message.text, from: peer.peerID, nickname: peer.nickname)
+        commitLater(.init(record: record, note: nil, source: .session(key, entry.link)))
     }
 
     static func messageKey(_ sender: PeerID, _ id: MessageID) -> String {

@@ -61,16 +61,15 @@ actor ChatController {
     }
 
     /// A peer refused because its nickname is pinned to another key, until `/verify NICK accept`.
+    /// Nothing it sent meanwhile was acknowledged: it sends it again after the accept.
     struct Refusal {
         let presented: PeerID
         let nickname: String
-        /// Messages that arrived before the session was closed (the session acknowledged them):
-        /// recorded and shown if the user accepts the key.
-        var held: [HeldMessage] = []
     }
 
-    /// A message from a refused key, kept in memory until the user accepts the key.
-    struct HeldMessage {
+    /// A room message typed while no peer was there, stored with no recipient yet.
+    struct WaitingMessage {
+        let number: Int
         let id: MessageID
         let sentAt: UInt64
         let text: String
@@ -85,7 +84,8 @@ actor ChatController {
 
     var sessions: [ObjectIdentifier: SessionEntry] = [:]
     /// Room messages typed while no peer at all was there: they go to the next peer that comes.
-    var waiting: [(number: Int, text: String)] = []
+    /// Each is in the history already (ChatController+Sending `wait`), with no recipient yet.
+    var waiting: [WaitingMessage] = []
     var nextNumber = 1
     /// The number shown for each own message sent in this run (plain mode's `#N`).
     var numbers: [MessageID: Int] = [:]
@@ -98,6 +98,8 @@ actor ChatController {
     /// The peer of the call in progress (answered), marked ☎ in the peers pane and title.
     var callPeer: PeerID?
     var refusals: [String: Refusal] = [:]
+    /// Received texts waiting for their commit (ChatController+Incoming).
+    var incoming = IncomingCommits()
     /// Conversations whose recent history was sent to the screen.
     var historyShown: Set<ConversationID> = []
     /// The oldest stored message shown per conversation, for `/history` paging.
@@ -154,6 +156,8 @@ actor ChatController {
         await options.features.calls?.stop()
         await options.features.relay?.stop()
         stopDirectPaths()
+        // What arrived is stored and acknowledged before the goodbyes.
+        await finishIncoming()
         for entry in sessions.values {
             await entry.link.close()
             await entry.consumer?.value
@@ -164,12 +168,7 @@ actor ChatController {
         waiting.removeAll()
         for item in unsent {
             failures += 1
-            // Kept in the history as failed: nothing typed disappears without a trace.
-            _ = try? await store.perform { [me, ownNick] store in
-                try store.enqueue(
-                    conversation: .lan, sender: me, senderNickname: ownNick, messageID: Self.newMessageID(room: true),
-                    sentAt: WallClock.millisecondsNow(), text: item.text, recipients: [])
-            }
+            // In the history already, as failed (no recipients): nothing typed disappears.
             show(.error("#\(item.number) not sent: no peer connected"))
         }
         finish(override ?? (failures > 0 ? .failure : .success))

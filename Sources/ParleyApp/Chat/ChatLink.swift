@@ -17,6 +17,11 @@ protocol ChatLink: AnyObject, Sendable {
     /// `.delivered(id, _)` follows on acknowledgement, or `.sendFailed(id, _)` if it could not go out.
     @discardableResult
     func sendNow(_ text: String, id: MessageID, sentAt: UInt64) -> MessageID
+    /// Acknowledges received texts once they are committed to the store (the chat's sessions
+    /// leave acknowledgements to it); does not wait.
+    func acknowledge(ids: [MessageID])
+    /// Forgets received texts that could not be stored, unacknowledged; does not wait.
+    func reject(ids: [MessageID])
     /// Tells the peer this side now goes by `nickname`; throws when the session is not
     /// established.
     func sendNickname(_ nickname: String) async throws
