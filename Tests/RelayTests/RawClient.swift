@@ -15,12 +15,25 @@ final class RawClient {
     var received: [RelayMessage] = []
     var closed = false
 
-    /// Connects; does not start the handshake.
-    init(port: Int, identity: LocalIdentity = People.mallory, receiveBuffer: Int32? = nil, sendBuffer: Int32? = nil)
-        throws
-    {
+    /// Connects (from `source`, a loopback address such as 127.0.0.2, when given); does not start
+    /// the handshake.
+    init(
+        port: Int, identity: LocalIdentity = People.mallory, receiveBuffer: Int32? = nil, sendBuffer: Int32? = nil,
+        source: String? = nil
+    ) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        }
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
