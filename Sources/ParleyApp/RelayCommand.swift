@@ -156,6 +156,7 @@ struct RelayCommand: AsyncParsableCommand {
         logger.info("relay started", metadata: ["fingerprint": "\(identity.fingerprint)"])
         try await server.run()
         await server.finishWrites()
+        store.close()
         logger.info("relay stopped")
     }
 }

@@ -43,7 +43,7 @@ public final class SQLiteMailStore: RelayMailStore {
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        close(fd)
+        Glibc.close(fd)
         var configuration = Configuration()
         configuration.label = "parley.relay.mailbox"
         let maxPages = maxPageCountForTestingOnly
@@ -149,6 +149,11 @@ public final class SQLiteMailStore: RelayMailStore {
                 }
             }
         }
+    }
+
+    /// Checkpoints the journal into the file and closes it (a clean stop). Writes after it fail.
+    public func close() {
+        try? queue.close()
     }
 
     private static func bytes(_ value: Data?) -> [UInt8] { value.map { Array($0) } ?? [] }

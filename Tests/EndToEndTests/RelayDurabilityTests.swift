@@ -39,7 +39,7 @@ struct RelayDurabilityTests {
         #expect(none == 0)
         let relayArgs = ["--relay", "127.0.0.1:\(port)", "--path", "relay"]
         // Bob registers once, so the relay knows his key.
-        let peers = try await ParleyProcess.run(["peers"] + relayArgs, home: scratch.home("bob"))
+        let peers = try await ParleyProcess.run(["peers", "--relay", "127.0.0.1:\(port)"], home: scratch.home("bob"))
         #expect(peers.status == 0, "\(peers.stderr)")
 
         let sent = try await ParleyProcess.run(
