@@ -56,6 +56,18 @@ enum LoadSupport {
         }
     }
 
+    /// `metrics(port:)` on a thread of its own, for a relay in this process: its metrics handler
+    /// computes the answer on the shared task pool, which two tests blocked in `recv` at once
+    /// would leave without a thread (on 2 cores) until their receive timeouts.
+    static func metricsOffPool(port: Int) async throws -> String {
+        let result = NIOLockedValueBox<Result<String, Error>?>(nil)
+        Thread { result.withLockedValue { $0 = Result { try metrics(port: port) } } }.start()
+        while true {
+            if let done = result.withLockedValue({ $0 }) { return try done.get() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// `GET /metrics` from a relay's metrics listener on loopback; the body.
     static func metrics(port: Int) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

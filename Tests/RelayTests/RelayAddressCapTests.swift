@@ -46,7 +46,7 @@ struct RelayAddressCapTests {
         let bob = try await Loopback.client(People.bob, port: port, inbox: inbox)
         let alice = try await Loopback.client(People.alice, port: port)
         _ = try await Loopback.exchange(alice, bobInbox: inbox, text: "still room for us")
-        let metrics = try LoadSupport.metrics(port: metricsPort)
+        let metrics = try await LoadSupport.metricsOffPool(port: metricsPort)
         #expect(LoadSupport.sample("parley_relay_drops_total{reason=\"address_full\"}", in: metrics) == attempts - cap)
         #expect(LoadSupport.sample("parley_relay_registered_clients", in: metrics) == 2)
         print("held from one address: \(cap) of \(attempts) (\(attempts - cap) refused); other address: 2 of 2 registered")
@@ -67,7 +67,7 @@ struct RelayAddressCapTests {
         let idle = try (0..<10).map { _ in try RawClient(port: metricsPort) }
         let closes = await LoadSupport.watchCloses(of: idle.map(\.fd), until: .now + .seconds(20)).value
         #expect(closes.allSatisfy { $0 != nil })
-        let metrics = try LoadSupport.metrics(port: metricsPort)
+        let metrics = try await LoadSupport.metricsOffPool(port: metricsPort)
         #expect(LoadSupport.sample("parley_relay_metrics_connections_refused_total", in: metrics) == 6)
         #expect(LoadSupport.sample("parley_relay_metrics_connections_idle_closed_total", in: metrics) == 4)
         await server.shutdown()

@@ -81,7 +81,7 @@ struct UnfinishedHandshakeLoadTests {
         #expect(after.counters[.handshakeTimeout] == Self.hanging)
         #expect(after.counters[.handshakeFailed] == 0 && after.counters[.protocolViolation] == 0)
         #expect(after.clients == 2)
-        let metrics = try LoadSupport.metrics(port: server.metricsAddress!.port!)
+        let metrics = try await LoadSupport.metricsOffPool(port: server.metricsAddress!.port!)
         #expect(
             LoadSupport.sample("parley_relay_drops_total{reason=\"handshake_timeout\"}", in: metrics) == Self.hanging)
 
