@@ -106,3 +106,17 @@ public struct RelayCounters: Sendable, Equatable {
 
     public subscript(reason: RelayDropReason) -> Int { drops[reason] ?? 0 }
 }
+
+extension RelayDropReason {
+    /// Why the link ended, as the relay counts it; nil for an ordinary close.
+    init?(closing reason: CloseReason) {
+        switch reason {
+        case .handshakeTimedOut: self = .handshakeTimeout
+        case .handshakeFailed, .authenticationFailed, .unexpectedPeer: self = .handshakeFailed
+        case .peerTimedOut: self = .idleTimeout
+        case .decryptionFailed, .protocolViolation: self = .protocolViolation
+        case .peerNotReading: self = .slowReader
+        case .connectionLost, .localClose, .peerClosed: return nil
+        }
+    }
+}

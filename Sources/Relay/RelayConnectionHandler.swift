@@ -231,7 +231,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
                 charged += size
                 hub.received(message, from: id, size: size, now: now ?? .now())
             case .closed(let reason):
-                if dropReason == nil { dropReason = Self.dropReason(for: reason) }
+                if dropReason == nil { dropReason = RelayDropReason(closing: reason) }
             case .close:
                 shouldClose = true
             }
@@ -295,16 +295,5 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         perform(link.tick(now: .now()))
         if let id, !removed { hub.checkRegistration(id) }
         armTimer()
-    }
-
-    static func dropReason(for reason: CloseReason) -> RelayDropReason? {
-        switch reason {
-        case .handshakeTimedOut: .handshakeTimeout
-        case .handshakeFailed, .authenticationFailed, .unexpectedPeer: .handshakeFailed
-        case .peerTimedOut: .idleTimeout
-        case .decryptionFailed, .protocolViolation: .protocolViolation
-        case .peerNotReading: .slowReader
-        case .connectionLost, .localClose, .peerClosed: nil
-        }
     }
 }

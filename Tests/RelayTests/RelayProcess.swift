@@ -33,7 +33,8 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     /// Starts a relay on a free loopback port with metrics; returns once it listens.
-    static func start(extraArguments: [String] = []) async throws -> RelayProcess {
+    /// `descriptorLimit`: the relay runs under `ulimit -n` of it (soft and hard).
+    static func start(extraArguments: [String] = [], descriptorLimit: Int? = nil) async throws -> RelayProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw RelayProcessError("parley binary not found at \(binary.path); run swift build first")
         }
@@ -43,8 +44,13 @@ final class RelayProcess: @unchecked Sendable {
         let arguments = [
             "relay", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--log-level", "error", "--home", home,
         ] + extraArguments
-        process.executableURL = binary
-        process.arguments = arguments
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
