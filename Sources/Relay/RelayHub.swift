@@ -55,7 +55,9 @@ final class RelayHub {
         guard !shuttingDown else { return nil }
         for case .disconnect(_, let reason) in core.connected(id, address: address, now: .now()) {
             core.count(reason)
-            logger.notice(
+            // One line per refusal would let a flood of connections flood the log as well: the
+            // counters have them all.
+            logger.debug(
                 "refused a connection", metadata: ["reason": "\(reason.rawValue)", "clients": "\(core.clientCount)"])
             return nil
         }
