@@ -75,6 +75,8 @@ public enum RelayDropReason: String, Sendable, CaseIterable {
     case forbidden
     case replaced
     case slowReader = "slow_reader"
+    /// Past `RelayLimits.maxWaitingAnswers` requests waiting behind an uncommitted `store`.
+    case answersFull = "answers_full"
     // Messages
     case notRegistered = "not_registered"
     case peerUnavailable = "peer_unavailable"

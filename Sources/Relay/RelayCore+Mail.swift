@@ -10,9 +10,13 @@ extension RelayCore {
 
     /// `message` answers a `list`, `lookup` or `store` of `id`: sent now, or queued behind a
     /// `store` that waits for its commit.
+    /// Past `RelayLimits.maxWaitingAnswers` waiting answers the client is dropped (`answers_full`).
     mutating func answer(_ id: ClientID, _ message: RelayMessage) -> [RelayAction] {
         guard let index = clients.index(forKey: id) else { return [] }
         if clients.values[index].answers.isEmpty { return [.send(id, message)] }
+        guard clients.values[index].answers.count < RelayLimits.maxWaitingAnswers else {
+            return [drop(id, .answersFull)]
+        }
         clients.values[index].answers.append(.ready(message))
         return []
     }
@@ -28,6 +32,7 @@ extension RelayCore {
             count(.peerUnavailable)
             return answer(id, .error(code: .peerUnavailable, circuit: 0))
         }
+        guard (clients[id]?.answers.count ?? 0) < RelayLimits.maxWaitingAnswers else { return [drop(id, .answersFull)] }
         switch mailbox.store(sealed, from: sender, for: key, now: now) {
         case .failure(let refusal):
             count(refusal.reason)

@@ -79,6 +79,12 @@ public enum RelayLimits {
     /// disconnected rather than slowing the clients that send to it.
     public static let maxQueuedBytes = 512 * 1024
 
+    /// Answers to one client's `list`, `lookup` and `store` that wait behind a `store` not yet
+    /// committed (answers go out in the order asked). A client waits for its answers; one that
+    /// sends this many requests while its store is written is dropped (`answers_full`), so the
+    /// queue holds at most this many `peers` listings.
+    public static let maxWaitingAnswers = 256
+
     /// Sealed offline messages the relay keeps per recipient; past it, `store` is refused
     /// (`error(mailboxFull)`).
     public static let maxStoredPerRecipient = 64

@@ -23,19 +23,19 @@ struct DescriptorCapTests {
         for n in 0..<Self.attempts {
             held.append(try RawClient(port: relay.port, source: "127.0.0.\(2 + n % 4)"))
         }
-        func sample(_ name: String) -> Int? {
-            (try? LoadSupport.metrics(port: relay.metricsPort)).flatMap { LoadSupport.sample(name, in: $0) }
+        func sample(_ name: String) async -> Int? {
+            (try? await LoadSupport.metricsOffPool(port: relay.metricsPort)).flatMap { LoadSupport.sample(name, in: $0) }
         }
         let end = ContinuousClock.now + .seconds(10)
         var full: Int? = nil
         while ContinuousClock.now < end {
-            full = sample("parley_relay_drops_total{reason=\"relay_full\"}")
+            full = await sample("parley_relay_drops_total{reason=\"relay_full\"}")
             if let full, full > 0 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         // `/metrics` answered (the reads above), the cap bit, and no more than the cap are open.
         #expect((full ?? 0) > 0)
-        let clients = try #require(sample("parley_relay_clients"))
+        let clients = try #require(await sample("parley_relay_clients"))
         #expect(clients <= cap)
         print("descriptor limit \(Self.limit): cap \(cap), \(Self.attempts) connections: relay_full \(full ?? -1), open \(clients), /metrics answered")
         held.removeAll()

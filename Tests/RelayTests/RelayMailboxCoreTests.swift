@@ -88,6 +88,16 @@ import Wire
         #expect(core.received(.list, from: 1, size: 24, now: origin) == [.send(1, .peers([]))])
     }
 
+    @Test func waitingAnswersAtTheLimitAndOnePast() {
+        var core = Self.coreWithBobAway()
+        _ = Self.store(&core, from: 1, to: People.bob)
+        // The awaited `stored` is one; 255 more fit.
+        for _ in 1..<RelayLimits.maxWaitingAnswers {
+            #expect(core.received(.list, from: 1, size: 24, now: origin).isEmpty)
+        }
+        #expect(core.received(.list, from: 1, size: 24, now: origin) == [.disconnect(1, .answersFull)])
+    }
+
     @Test func theAcknowledgementDeletesFromTheStore() {
         var core = Self.coreWithBobAway()
         _ = Self.store(&core, from: 1, to: People.bob, [7])

@@ -20,8 +20,8 @@ struct StoreFloodTests {
     /// room for SQLite's page cache and allocator slack.
     static let growthBound = 32 << 20
 
-    static func sample(_ name: String, _ relay: RelayProcess) -> Int {
-        (try? LoadSupport.metrics(port: relay.metricsPort)).flatMap { LoadSupport.sample(name, in: $0) } ?? -1
+    static func sample(_ name: String, _ relay: RelayProcess) async -> Int {
+        (try? await LoadSupport.metricsOffPool(port: relay.metricsPort)).flatMap { LoadSupport.sample(name, in: $0) } ?? -1
     }
 
     @Test func aStoreFloodIsThrottledAndStoppedByTheSendersQuota() async throws {
@@ -66,17 +66,18 @@ struct StoreFloodTests {
         let end = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < end {
             if written.withLockedValue({ $0 }) { flooder.readAvailable() }
-            let answered = Self.sample("parley_relay_offline_messages_stored_total", relay)
-                + Self.sample("parley_relay_drops_total{reason=\"sender_quota\"}", relay)
+            let kept = await Self.sample("parley_relay_offline_messages_stored_total", relay)
+            let refused = await Self.sample("parley_relay_drops_total{reason=\"sender_quota\"}", relay)
+            let answered = kept + refused
             if answered >= Self.stores { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         let after = try #require(relay.residentBytes)
-        let throttled = Self.sample("parley_relay_drops_total{reason=\"throttled\"}", relay)
+        let throttled = await Self.sample("parley_relay_drops_total{reason=\"throttled\"}", relay)
         #expect(throttled > 0)
-        #expect(Self.sample("parley_relay_offline_messages_stored_total", relay) == quota)
-        #expect(Self.sample("parley_relay_drops_total{reason=\"sender_quota\"}", relay) == Self.stores - quota)
-        #expect(Self.sample("parley_relay_stored_offline_bytes", relay) == quota * Self.sealed.count)
+        #expect(await Self.sample("parley_relay_offline_messages_stored_total", relay) == quota)
+        #expect(await Self.sample("parley_relay_drops_total{reason=\"sender_quota\"}", relay) == Self.stores - quota)
+        #expect(await Self.sample("parley_relay_stored_offline_bytes", relay) == quota * Self.sealed.count)
         #expect(after - before < Self.growthBound)
         // The sender is told which bound it hit.
         await flooder.read(until: { flooder.received.count >= Self.stores + 1 }, limit: .seconds(5))
