@@ -1,5 +1,6 @@
 import Foundation
 import Identity
+import NIOConcurrencyHelpers
 import Session
 import Wire
 
@@ -123,4 +124,27 @@ final class RawClient {
         await read(until: { false }, limit: limit)
         return closed
     }
+}
+
+extension RawClient {
+    /// Seals and writes `messages` on a thread of its own, so that blocking writes (a relay that
+    /// shapes a flood stops reading) and a debug build's encryption stay off the shared task
+    /// pool, which relays in this process need; `done` is incremented at the end. The client must
+    /// not be used until then.
+    func flood(_ messages: [RelayMessage], done: NIOLockedValueBox<Int>) {
+        let box = UncheckedBox(self)
+        Thread {
+            let client = box.value
+            for message in messages where !client.closed {
+                for case .send(let bytes) in client.link.send(message) { client.write(bytes) }
+            }
+            done.withLockedValue { $0 += 1 }
+        }.start()
+    }
+}
+
+/// Hands a value to a thread that alone uses it until it signals the end.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

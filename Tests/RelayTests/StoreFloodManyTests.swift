@@ -43,24 +43,10 @@ struct StoreFloodManyTests {
         let before = try #require(relay.residentBytes)
         let done = NIOLockedValueBox(0)
         for (n, flooder) in flooders.enumerated() {
-            var flood: [UInt8] = []
-            for m in 0..<Self.storesEach {
-                let to = recipients[(n * Self.storesEach + m) % Self.recipients]
-                for case .send(let bytes) in flooder.link.send(.store(peer: to.peerID.bytes, sealed: Self.sealed)) {
-                    flood += bytes
-                }
-            }
-            let fd = flooder.fd
-            let bytes = flood
-            Thread {
-                var sent = 0
-                while sent < bytes.count {
-                    let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                    if n <= 0 { break }
-                    sent += n
-                }
-                done.withLockedValue { $0 += 1 }
-            }.start()
+            flooder.flood(
+                (0..<Self.storesEach).map { m in
+                    .store(peer: recipients[(n * Self.storesEach + m) % Self.recipients].peerID.bytes, sealed: Self.sealed)
+                }, done: done)
         }
         func sample(_ name: String) async -> Int {
             (try? await LoadSupport.metricsOffPool(port: relay.metricsPort)).flatMap { LoadSupport.sample(name, in: $0) } ?? -1
@@ -75,7 +61,7 @@ struct StoreFloodManyTests {
             let boxFull = await sample("parley_relay_drops_total{reason=\"mailbox_full\"}")
             let answered = kept + full + boxFull
             if answered >= total, done.withLockedValue({ $0 }) == Self.senders { break }
-            for flooder in flooders { flooder.readAvailable() }
+            if done.withLockedValue({ $0 }) == Self.senders { for flooder in flooders { flooder.readAvailable() } }
             try await Task.sleep(for: .milliseconds(100))
         }
         let stored = await sample("parley_relay_stored_offline_bytes")

@@ -42,30 +42,14 @@ struct StoreFloodTests {
         try #require(flooder.received.contains(.registered))
         let before = try #require(relay.residentBytes)
 
-        // Written on a thread of its own: the relay shapes the flood by not reading, so the writes
-        // block for seconds, and a blocked thread of the shared task pool would slow every other
-        // test in this process.
-        var flood: [UInt8] = []
-        for n in 0..<Self.stores {
-            let message = RelayMessage.store(peer: recipients[n % recipients.count].peerID.bytes, sealed: Self.sealed)
-            for case .send(let bytes) in flooder.link.send(message) { flood += bytes }
-        }
-        let written = NIOLockedValueBox(false)
-        let fd = flooder.fd
-        let bytes = flood
-        Thread {
-            var sent = 0
-            while sent < bytes.count {
-                let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if n <= 0 { break }
-                sent += n
-            }
-            written.withLockedValue { $0 = true }
-        }.start()
+        let written = NIOLockedValueBox(0)
+        flooder.flood(
+            (0..<Self.stores).map { .store(peer: recipients[$0 % recipients.count].peerID.bytes, sealed: Self.sealed) },
+            done: written)
         let quota = RelayLimits.maxStoredPerSender
         let end = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < end {
-            if written.withLockedValue({ $0 }) { flooder.readAvailable() }
+            if written.withLockedValue({ $0 }) == 1 { flooder.readAvailable() }
             let kept = await Self.sample("parley_relay_offline_messages_stored_total", relay)
             let refused = await Self.sample("parley_relay_drops_total{reason=\"sender_quota\"}", relay)
             let answered = kept + refused
@@ -80,6 +64,9 @@ struct StoreFloodTests {
         #expect(await Self.sample("parley_relay_stored_offline_bytes", relay) == quota * Self.sealed.count)
         #expect(after - before < Self.growthBound)
         // The sender is told which bound it hit.
+        while written.withLockedValue({ $0 }) == 0, ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         await flooder.read(until: { flooder.received.count >= Self.stores + 1 }, limit: .seconds(5))
         #expect(flooder.received.contains(.error(code: .senderQuota, circuit: 0)))
         #expect(!flooder.received.contains(.error(code: .mailboxFull, circuit: 0)))
