@@ -33,8 +33,8 @@ final class MetricsServer: Sendable {
                 child.closeFuture.whenComplete { _ in gate.close() }
                 return child.pipeline.configureHTTPServerPipeline().flatMapThrowing {
                     try child.pipeline.syncOperations.addHandlers(
-                        IdleStateHandler(readTimeout: idle), MetricsIdleCloser(gate: gate),
-                        MetricsHandler { try await snapshot(gate.counts) })
+                        IdleStateHandler(readTimeout: idle),
+                        MetricsHandler(gate: gate) { try await snapshot(gate.counts) })
                 }
             }
             .bind(host: host, port: port).get()
@@ -51,10 +51,26 @@ final class MetricsHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let snapshot: @Sendable () async throws -> RelayMetricsSnapshot
+    private let gate: MetricsGate?
     private var head: HTTPRequestHead?
+    /// A request is being answered: the idle timeout waits for the answer.
+    private var answering = false
 
-    init(snapshot: @escaping @Sendable () async throws -> RelayMetricsSnapshot) {
+    init(gate: MetricsGate? = nil, snapshot: @escaping @Sendable () async throws -> RelayMetricsSnapshot) {
+        self.gate = gate
         self.snapshot = snapshot
+    }
+
+    /// Nothing arrived for the idle timeout (`IdleStateHandler` before this one) and no answer is
+    /// under way: the connection is closed.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+            guard !answering else { return }
+            gate?.idled()
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -70,6 +86,7 @@ final class MetricsHandler: ChannelInboundHandler {
                 respond(context, status: .notFound, body: "not found\n", keepAlive: keepAlive)
                 return
             }
+            answering = true
             let read = context.eventLoop.makePromise(of: RelayMetricsSnapshot.self)
             read.completeWithTask(snapshot)
             read.futureResult.whenComplete { result in
@@ -86,6 +103,7 @@ final class MetricsHandler: ChannelInboundHandler {
     }
 
     private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, body: String, keepAlive: Bool) {
+        answering = false
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
         headers.add(name: "Content-Length", value: "\(body.utf8.count)")
@@ -132,22 +150,4 @@ final class MetricsGate: Sendable {
 
     func close() { state.withLock { $0.open -= 1 } }
     func idled() { state.withLock { $0.idleClosed += 1 } }
-}
-
-/// Closes a metrics connection on which nothing arrived for the idle timeout.
-final class MetricsIdleCloser: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    let gate: MetricsGate
-
-    init(gate: MetricsGate) { self.gate = gate }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
-            gate.idled()
-            context.close(promise: nil)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
 }
