@@ -2,7 +2,8 @@
 // parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
 //
 // Dependencies point one way:
-//   parley → ParleyApp → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics)
+//   parley → ParleyApp → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
+//                                     GRDB for its durable mailbox)
 //                      → TUI → CNcursesw
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
@@ -90,11 +91,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1.
+        // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1,
+        // and the offline mailbox in SQLite (GRDB).
         .target(
             name: "Relay",
             dependencies: [
-                "Net", "Session", "Wire", "Identity",
+                "Net", "Session", "Wire", "Identity", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -23,10 +23,19 @@ struct RelayCommand: AsyncParsableCommand {
             'parley chat --relay lan' finds it. Clients check in the link's handshake that the \
             relay proves the identity it announced.
 
-            The relay uses the identity in --home (created on first run). It limits clients, \
-            message sizes and each client's messages and bytes per second, drops clients that \
-            do not finish the handshake within 5 seconds or stop reading, and logs (never keys) \
-            to standard error. SIGINT and SIGTERM close every connection and exit 0.
+            The relay uses the identity in --home (created on first run). Sealed offline \
+            messages are kept in relay-mailbox.sqlite in --data (default: the --home \
+            directory): 'stored' is answered only once a message is on disk, and the mailbox \
+            survives restarts and crashes. A damaged mailbox file stops the relay at start \
+            rather than lose what it acknowledged.
+
+            It limits clients (in all, per source address, and in the handshake), message sizes \
+            and each client's messages and bytes per second (every message is charged its size \
+            on the wire), bounds the offline mail per recipient, sender, network and in all, \
+            drops clients that do not finish the handshake within 5 seconds or stop reading, and \
+            logs (never keys) to standard error. It raises its descriptor limit to the hard \
+            limit at start and keeps --max-clients 64 below it. SIGINT and SIGTERM close every \
+            connection, finish the mailbox's writes and exit 0.
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -56,8 +65,23 @@ struct RelayCommand: AsyncParsableCommand {
     )
     var announce = false
 
-    @Option(name: .customLong("max-clients"), help: ArgumentHelp("Clients served at once.", valueName: "count"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep the offline mailbox (relay-mailbox.sqlite) in this directory (default: the --home directory).",
+            valueName: "dir"))
+    var data: String?
+
+    @Option(
+        name: .customLong("max-clients"),
+        help: ArgumentHelp(
+            "Clients served at once (lowered, with a warning, to 64 below the descriptor limit).", valueName: "count"))
     var maxClients: Int = RelayLimits.maxClients
+
+    @Option(
+        name: .customLong("max-per-address"),
+        help: ArgumentHelp("Connections from one source address at once.", valueName: "count"))
+    var maxPerAddress: Int = RelayLimits.maxConnectionsPerAddress
 
     @Option(
         name: .customLong("log-level"),
@@ -70,6 +94,9 @@ struct RelayCommand: AsyncParsableCommand {
     func validate() throws {
         guard maxClients >= 1, maxClients <= 1_000_000 else {
             throw ValidationError("--max-clients must be between 1 and 1000000")
+        }
+        guard maxPerAddress >= 1, maxPerAddress <= 1_000_000 else {
+            throw ValidationError("--max-per-address must be between 1 and 1000000")
         }
         for name in networks where name.utf8.count > RelayLimits.maxNetworkBytes {
             throw ValidationError("--network: at most \(RelayLimits.maxNetworkBytes) bytes")
@@ -90,11 +117,19 @@ struct RelayCommand: AsyncParsableCommand {
         let identity = try homeOptions.loadIdentity()
         var logger = Logger(label: "parley.relay")
         logger.logLevel = level
-        let config = RelayConfig(networks: networks.map { Array($0.utf8) }, maxClients: maxClients)
+        let clients = Self.clientCap(maxClients, descriptors: DescriptorLimit.raiseSoftLimit(), logger: logger)
+        let config = RelayConfig(
+            networks: networks.map { Array($0.utf8) }, maxClients: clients, maxPerAddress: maxPerAddress)
+        let store: SQLiteMailStore
+        do {
+            store = try SQLiteMailStore(directory: data ?? homeOptions.store.directory)
+        } catch {
+            throw Failure(message: error.description, code: .failure)
+        }
         let server: RelayServer
         do {
             server = try await RelayServer.bind(
-                host: listen.host, port: listen.port, identity: identity, config: config,
+                host: listen.host, port: listen.port, identity: identity, config: config, store: store,
                 metrics: metrics.map { (host: $0.host, port: $0.port) }, logger: logger)
         } catch {
             throw Failure(message: "cannot listen on \(listen): \(error)", code: .failure)
@@ -113,16 +148,34 @@ struct RelayCommand: AsyncParsableCommand {
             "relay \(identity.peerID)", "fingerprint \(identity.fingerprint)",
             "listening on \(server.localAddress?.displayText ?? listen.description)",
         ]
+        let stored = (try? await server.snapshot().storedOfflineMessages) ?? 0
+        lines.append("mailbox \(store.path) (\(stored) stored)")
         if let address = server.metricsAddress { lines.append("metrics on http://\(address.displayText)/metrics") }
         if let announcer { lines.append("announcing on \(announcer.links.map(\.description).joined(separator: ", "))") }
         FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
         logger.info("relay started", metadata: ["fingerprint": "\(identity.fingerprint)"])
         try await server.run()
+        await server.finishWrites()
+        store.close()
         logger.info("relay stopped")
     }
 }
 
 extension RelayCommand {
+    /// `requested` clients, or fewer so that `RelayLimits.descriptorHeadroom` descriptors stay
+    /// free under the soft limit (which `DescriptorLimit.raiseSoftLimit` raised): past the cap a
+    /// connection is refused and counted, and metrics still answer.
+    static func clientCap(
+        _ requested: Int, descriptors: (soft: Int, hard: Int), logger: Logger = Logger(label: "parley.relay")
+    ) -> Int {
+        let room = max(1, descriptors.soft - RelayLimits.descriptorHeadroom)
+        guard requested > room else { return requested }
+        logger.warning(
+            "--max-clients lowered to stay below the descriptor limit",
+            metadata: ["requested": "\(requested)", "max-clients": "\(room)", "descriptors": "\(descriptors.soft)"])
+        return room
+    }
+
     /// With --announce, announces the relay's port on the LAN; nil without it.
     private func startAnnouncing(identity: LocalIdentity, server: RelayServer, logger: Logger) async throws
         -> RelayAnnouncer?

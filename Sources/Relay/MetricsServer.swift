@@ -1,29 +1,44 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
+import Wire
 
 /// A minimal HTTP/1.1 listener answering `GET /metrics` with the relay's counters in the
-/// Prometheus text format; anything else gets 404.
+/// Prometheus text format; anything else gets 404. At most `maxConnections` at once (one past it
+/// is closed at once), each closed after `idleTimeout` without a request.
 final class MetricsServer: Sendable {
     let channel: Channel
+    let gate: MetricsGate
 
-    private init(channel: Channel) { self.channel = channel }
+    private init(channel: Channel, gate: MetricsGate) {
+        self.channel = channel
+        self.gate = gate
+    }
 
     var localAddress: SocketAddress? { channel.localAddress }
 
     static func bind(
-        host: String, port: Int, group: EventLoopGroup,
-        snapshot: @escaping @Sendable () async throws -> RelayMetricsSnapshot
+        host: String, port: Int, group: EventLoopGroup, maxConnections: Int = RelayLimits.maxMetricsConnections,
+        idleTimeout: Duration = RelayLimits.metricsIdleTimeout,
+        snapshot: @escaping @Sendable (MetricsGate.Counts) async throws -> RelayMetricsSnapshot
     ) async throws -> MetricsServer {
+        let gate = MetricsGate(limit: maxConnections)
+        let idle = TimeAmount.nanoseconds(idleTimeout.nanoseconds)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
-                child.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                    try child.pipeline.syncOperations.addHandler(MetricsHandler(snapshot: snapshot))
+                // Refused: the failed initializer closes the connection.
+                guard gate.open() else { return child.eventLoop.makeFailedFuture(MetricsRefused()) }
+                child.closeFuture.whenComplete { _ in gate.close() }
+                return child.pipeline.configureHTTPServerPipeline().flatMapThrowing {
+                    try child.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: idle),
+                        MetricsHandler(gate: gate) { try await snapshot(gate.counts) })
                 }
             }
             .bind(host: host, port: port).get()
-        return MetricsServer(channel: channel)
+        return MetricsServer(channel: channel, gate: gate)
     }
 
     func close() async {
@@ -36,10 +51,26 @@ final class MetricsHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let snapshot: @Sendable () async throws -> RelayMetricsSnapshot
+    private let gate: MetricsGate?
     private var head: HTTPRequestHead?
+    /// A request is being answered: the idle timeout waits for the answer.
+    private var answering = false
 
-    init(snapshot: @escaping @Sendable () async throws -> RelayMetricsSnapshot) {
+    init(gate: MetricsGate? = nil, snapshot: @escaping @Sendable () async throws -> RelayMetricsSnapshot) {
+        self.gate = gate
         self.snapshot = snapshot
+    }
+
+    /// Nothing arrived for the idle timeout (`IdleStateHandler` before this one) and no answer is
+    /// under way: the connection is closed.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+            guard !answering else { return }
+            gate?.idled()
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -55,6 +86,7 @@ final class MetricsHandler: ChannelInboundHandler {
                 respond(context, status: .notFound, body: "not found\n", keepAlive: keepAlive)
                 return
             }
+            answering = true
             let read = context.eventLoop.makePromise(of: RelayMetricsSnapshot.self)
             read.completeWithTask(snapshot)
             read.futureResult.whenComplete { result in
@@ -71,6 +103,7 @@ final class MetricsHandler: ChannelInboundHandler {
     }
 
     private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, body: String, keepAlive: Bool) {
+        answering = false
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
         headers.add(name: "Content-Length", value: "\(body.utf8.count)")
@@ -84,4 +117,37 @@ final class MetricsHandler: ChannelInboundHandler {
             done.whenComplete { _ in channel.close(promise: nil) }
         }
     }
+}
+
+struct MetricsRefused: Error {}
+
+/// Counts the metrics connections open, and those refused or closed for idling.
+final class MetricsGate: Sendable {
+    struct Counts: Sendable, Equatable {
+        var open = 0
+        var refused = 0
+        var idleClosed = 0
+    }
+
+    let limit: Int
+    private let state = Mutex(Counts())
+
+    init(limit: Int) { self.limit = limit }
+
+    var counts: Counts { state.withLock { $0 } }
+
+    /// A connection arrived: false (counted) when `limit` are open already.
+    func open() -> Bool {
+        state.withLock { counts in
+            guard counts.open < limit else {
+                counts.refused += 1
+                return false
+            }
+            counts.open += 1
+            return true
+        }
+    }
+
+    func close() { state.withLock { $0.open -= 1 } }
+    func idled() { state.withLock { $0.idleClosed += 1 } }
 }

@@ -7,6 +7,15 @@ public struct RelayConfig: Sendable {
     /// Networks served; empty serves any network name a client presents (each its own scope).
     public var networks: [[UInt8]]
     public var maxClients: Int
+    /// Connections from one source address at once.
+    public var maxPerAddress: Int
+    /// Connections in the link handshake at once, from all addresses.
+    public var maxHandshaking: Int
+    /// `/metrics` connections at once, and how long one may stay idle.
+    public var maxMetricsConnections = RelayLimits.maxMetricsConnections
+    public var metricsIdleTimeout = RelayLimits.metricsIdleTimeout
+    /// The bounds on offline mail (`RelayLimits.maxStored…`); tests shrink them.
+    var mailbox = RelayMailbox.Limits()
     public var maxCircuitsPerClient: Int
     public var messageRate: Int
     public var messageBurst: Int
@@ -28,6 +37,7 @@ public struct RelayConfig: Sendable {
 
     public init(
         networks: [[UInt8]] = [], maxClients: Int = RelayLimits.maxClients,
+        maxPerAddress: Int = RelayLimits.maxConnectionsPerAddress, maxHandshaking: Int = RelayLimits.maxHandshaking,
         maxCircuitsPerClient: Int = RelayLimits.maxCircuitsPerClient,
         messageRate: Int = RelayLimits.clientMessageRate, messageBurst: Int = RelayLimits.clientMessageBurst,
         byteRate: Int = RelayLimits.clientByteRate, byteBurst: Int = RelayLimits.clientByteBurst,
@@ -36,6 +46,8 @@ public struct RelayConfig: Sendable {
     ) {
         self.networks = networks
         self.maxClients = maxClients
+        self.maxPerAddress = maxPerAddress
+        self.maxHandshaking = maxHandshaking
         self.maxCircuitsPerClient = maxCircuitsPerClient
         self.messageRate = messageRate
         self.messageBurst = messageBurst
@@ -51,6 +63,10 @@ public struct RelayConfig: Sendable {
 public enum RelayDropReason: String, Sendable, CaseIterable {
     // Connections
     case relayFull = "relay_full"
+    /// Past `maxPerAddress` connections from the same source address.
+    case addressFull = "address_full"
+    /// Past `maxHandshaking` connections still in the link handshake.
+    case handshakesFull = "handshakes_full"
     case handshakeFailed = "handshake_failed"
     case handshakeTimeout = "handshake_timeout"
     case registerTimeout = "register_timeout"
@@ -59,13 +75,21 @@ public enum RelayDropReason: String, Sendable, CaseIterable {
     case forbidden
     case replaced
     case slowReader = "slow_reader"
+    /// Past `RelayLimits.maxWaitingAnswers` requests waiting behind an uncommitted `store`.
+    case answersFull = "answers_full"
     // Messages
     case notRegistered = "not_registered"
     case peerUnavailable = "peer_unavailable"
     case unknownCircuit = "unknown_circuit"
     case tooManyCircuits = "too_many_circuits"
     case unknownType = "unknown_type"
+    /// A `store` refused by a bound: the recipient's, the sender's, the network's, the relay's.
     case mailboxFull = "mailbox_full"
+    case senderQuota = "sender_quota"
+    case networkQuota = "network_quota"
+    case storageFull = "storage_full"
+    /// A `store` whose write to disk failed: refused, never acknowledged.
+    case storeFailed = "store_failed"
     case unknownMail = "unknown_mail"
     /// Not a drop: a client over its rate whose reading was paused.
     case throttled
@@ -78,7 +102,23 @@ public struct RelayCounters: Sendable, Equatable {
     public var bytesForwarded = 0
     public var circuitsOpened = 0
     public var mailStored = 0
+    /// Batches of mailbox writes that failed (each failed `store` in them is `storeFailed` too).
+    public var mailboxWriteErrors = 0
     public var drops: [RelayDropReason: Int] = [:]
 
     public subscript(reason: RelayDropReason) -> Int { drops[reason] ?? 0 }
+}
+
+extension RelayDropReason {
+    /// Why the link ended, as the relay counts it; nil for an ordinary close.
+    init?(closing reason: CloseReason) {
+        switch reason {
+        case .handshakeTimedOut: self = .handshakeTimeout
+        case .handshakeFailed, .authenticationFailed, .unexpectedPeer: self = .handshakeFailed
+        case .peerTimedOut: self = .idleTimeout
+        case .decryptionFailed, .protocolViolation: self = .protocolViolation
+        case .peerNotReading: self = .slowReader
+        case .connectionLost, .localClose, .peerClosed: return nil
+        }
+    }
 }

@@ -31,6 +31,8 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     private var dropReason: RelayDropReason?
     private var removed = false
     private let tap: (@Sendable ([UInt8]) -> Void)?
+    /// Bytes charged for the messages of the link's current `receive` (see `receive`).
+    private var charged = 0
 
     init(hub: RelayHub, credentials: SessionCredentials) {
         self.hub = hub
@@ -57,7 +59,7 @@ final class RelayConnectionHandler: ChannelInboundHandler {
 
     private func begin(_ context: ChannelHandlerContext) {
         guard id == nil, !removed else { return }
-        guard let id = hub.accept(self) else {
+        guard let id = hub.accept(self, address: context.channel.remoteAddress?.ipAddress) else {
             removed = true
             context.close(promise: nil)
             return
@@ -90,8 +92,13 @@ final class RelayConnectionHandler: ChannelInboundHandler {
     /// one read brought in.
     private func receive(_ bytes: UnsafeRawBufferPointer, now: Instant, limit: Int) {
         let skipped = link.unknownMessagesSkipped
+        let before = link.transportBytesReceived
+        charged = 0
         perform(link.receive(bytes, now: now, limit: limit), now: now)
         for _ in skipped..<link.unknownMessagesSkipped { hub.count(.unknownType) }
+        // Every byte counts: what the messages' own sizes did not cover (pings the link answered,
+        // skipped types, bytes after a fixed-size body) is charged too.
+        if let id, !removed { hub.charge(id, bytes: link.transportBytesReceived - before - charged, now: now) }
         guard let context, !removed, link.hasBufferedMessage else { return }
         try? context.channel.syncOptions?.setOption(.autoRead, value: false)
         // Paused by the bucket: its resume takes the next turn.
@@ -219,11 +226,12 @@ final class RelayConnectionHandler: ChannelInboundHandler {
             case .message(let message):
                 guard let id else { continue }
                 if let tap { tap(RelayCodec.encode(message)) }
-                let size: Int
-                if case .data(_, let payload) = message { size = payload.count + 24 } else { size = 24 }
+                // Its size on the wire: a `store` of 12 KiB costs 12 KiB of the byte bucket.
+                let size = RelayCodec.encodedCount(message) + RelayCodec.linkOverhead
+                charged += size
                 hub.received(message, from: id, size: size, now: now ?? .now())
             case .closed(let reason):
-                if dropReason == nil { dropReason = Self.dropReason(for: reason) }
+                if dropReason == nil { dropReason = RelayDropReason(closing: reason) }
             case .close:
                 shouldClose = true
             }
@@ -287,16 +295,5 @@ final class RelayConnectionHandler: ChannelInboundHandler {
         perform(link.tick(now: .now()))
         if let id, !removed { hub.checkRegistration(id) }
         armTimer()
-    }
-
-    static func dropReason(for reason: CloseReason) -> RelayDropReason? {
-        switch reason {
-        case .handshakeTimedOut: .handshakeTimeout
-        case .handshakeFailed, .authenticationFailed, .unexpectedPeer: .handshakeFailed
-        case .peerTimedOut: .idleTimeout
-        case .decryptionFailed, .protocolViolation: .protocolViolation
-        case .peerNotReading: .slowReader
-        case .connectionLost, .localClose, .peerClosed: nil
-        }
     }
 }

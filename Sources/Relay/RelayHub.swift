@@ -18,24 +18,47 @@ final class RelayHub {
     private var toFlush: [RelayConnectionHandler] = []
     /// `toFlush` while it is being flushed: the two swap, so neither is ever reallocated.
     private var flushing: [RelayConnectionHandler] = []
+    /// Persists the mailbox off the event loop.
+    private let writer: MailboxWriter
+    private var expiry: RepeatedTask?
 
-    init(eventLoop: EventLoop, config: RelayConfig, logger: Logger) {
+    /// How often mail past its age is dropped everywhere (it is also dropped from a box whenever
+    /// that box is used).
+    static let expiryInterval = TimeAmount.minutes(10)
+
+    /// `restored`: the mailbox `store` kept, loaded before the relay starts.
+    init(eventLoop: EventLoop, config: RelayConfig, store: any RelayMailStore, restored: MailboxState, logger: Logger) {
         self.eventLoop = eventLoop
-        core = RelayCore(config: config)
+        core = RelayCore(config: config, restoring: restored, now: .now())
+        writer = MailboxWriter(store: store)
         self.logger = logger
+        perform(core.takeWrites())
     }
+
+    /// Drops expired mail now and then; call once, on the event loop.
+    func startExpiry() {
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        expiry = eventLoop.scheduleRepeatedTask(initialDelay: Self.expiryInterval, delay: Self.expiryInterval) { _ in
+            bound.value.perform(bound.value.core.expireMail(now: .now()))
+        }
+    }
+
+    /// The writer, for the relay's shutdown to wait on off the event loop.
+    var writerForShutdown: MailboxWriter { writer }
 
     var config: RelayConfig { core.config }
 
     /// A connection arrived; nil when it must be closed at once.
-    func accept(_ handler: RelayConnectionHandler) -> RelayCore.ClientID? {
+    func accept(_ handler: RelayConnectionHandler, address: String?) -> RelayCore.ClientID? {
         let id = nextID
         nextID += 1
         guard !shuttingDown else { return nil }
-        let actions = core.connected(id, now: .now())
-        if actions.contains(where: { if case .disconnect = $0 { true } else { false } }) {
-            core.count(.relayFull)
-            logger.notice("refused a connection: relay full", metadata: ["clients": "\(core.clientCount)"])
+        for case .disconnect(_, let reason) in core.connected(id, address: address, now: .now()) {
+            core.count(reason)
+            // One line per refusal would let a flood of connections flood the log as well: the
+            // counters have them all.
+            logger.debug(
+                "refused a connection", metadata: ["reason": "\(reason.rawValue)", "clients": "\(core.clientCount)"])
             return nil
         }
         handlers[id] = handler
@@ -86,6 +109,34 @@ final class RelayHub {
 
     func count(_ reason: RelayDropReason) { core.count(reason) }
 
+    /// Bytes from `id` beyond the messages it was charged for (see `RelayCore.charge`).
+    func charge(_ id: RelayCore.ClientID, bytes: Int, now: Instant) {
+        perform(core.charge(id, bytes: bytes, now: now))
+    }
+
+    /// The writes of one event go to the writer; once committed (or failed), the answers that
+    /// wait for them go out, back on the event loop.
+    private func persist(_ writes: [MailboxWrite]) {
+        let inserted = writes.compactMap(\.insertedMail)
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let loop = eventLoop
+        writer.submit(writes) { ok in
+            loop.execute { bound.value.written(inserted, ok: ok) }
+        }
+    }
+
+    private func written(_ inserted: [UInt64], ok: Bool) {
+        if !ok {
+            core.counters.mailboxWriteErrors += 1
+            logger.error(
+                "could not write the mailbox", metadata: ["error": "\(writer.lastFailure ?? "")"])
+        }
+        guard !inserted.isEmpty else { return }
+        beginBatch()
+        for mail in inserted { perform(core.committed(mail, ok: ok)) }
+        endBatch()
+    }
+
     // MARK: Flushing once per read batch
 
     func beginBatch() { batching = true }
@@ -115,6 +166,8 @@ final class RelayHub {
                 handlers[id]?.drop(reason)
             case .pauseReading(let id, let until):
                 handlers[id]?.pauseReading(until: until)
+            case .persist(let writes):
+                persist(writes)
             }
         }
     }
@@ -122,17 +175,19 @@ final class RelayHub {
     /// Closes every client connection (graceful shutdown).
     func closeAll() {
         shuttingDown = true
+        expiry?.cancel()
         for handler in handlers.values { handler.drop(nil) }
     }
 
     func snapshot() -> RelayMetricsSnapshot {
-        core.expireMail(now: .now())
+        perform(core.expireMail(now: .now()))
         var queued: [Int] = []
         for handler in handlers.values { queued.append(handler.queuedBytes) }
         return RelayMetricsSnapshot(
             clients: core.clientCount, registered: core.registeredCount, circuits: core.circuitCount,
             counters: core.counters, queuedBytesTotal: queued.reduce(0, +), queuedBytesMax: queued.max() ?? 0,
-            storedOfflineMessages: core.storedCount)
+            storedOfflineMessages: core.storedCount, storedOfflineBytes: core.storedBytes,
+            handshaking: core.handshaking)
     }
 }
 
@@ -145,6 +200,12 @@ public struct RelayMetricsSnapshot: Sendable, Equatable {
     public var queuedBytesTotal: Int
     public var queuedBytesMax: Int
     public var storedOfflineMessages: Int
+    public var storedOfflineBytes = 0
+    public var handshaking = 0
+    /// `/metrics` connections refused at `maxMetricsConnections`, and closed after
+    /// `metricsIdleTimeout` without a request.
+    public var metricsRefused = 0
+    public var metricsIdleClosed = 0
     /// With `--announce`: the announcer's counters (nil when the relay does not announce).
     public var announcement: RelayAnnouncementCounters? = nil
 }

@@ -37,6 +37,22 @@ public enum RelayMetrics {
         metric(
             "parley_relay_stored_offline_messages", "gauge", "Sealed offline messages held for recipients.",
             [("", s.storedOfflineMessages)])
+        metric(
+            "parley_relay_stored_offline_bytes", "gauge", "Bytes of the sealed offline messages held.",
+            [("", s.storedOfflineBytes)])
+        metric(
+            "parley_relay_mailbox_write_errors_total", "counter",
+            "Batches of mailbox writes the store could not commit (full or failing disk).",
+            [("", s.counters.mailboxWriteErrors)])
+        metric(
+            "parley_relay_handshaking_clients", "gauge", "Connections that have not finished the link handshake.",
+            [("", s.handshaking)])
+        metric(
+            "parley_relay_metrics_connections_refused_total", "counter",
+            "Metrics connections closed at once: as many were open as allowed.", [("", s.metricsRefused)])
+        metric(
+            "parley_relay_metrics_connections_idle_closed_total", "counter",
+            "Metrics connections closed after the idle timeout without a request.", [("", s.metricsIdleClosed)])
         if let a = s.announcement {
             metric("parley_relay_announce_links", "gauge", "Links the relay is announced on.", [("", a.links)])
             metric(

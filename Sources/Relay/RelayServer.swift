@@ -1,3 +1,4 @@
+import Dispatch
 import Identity
 import Logging
 import NIOCore
@@ -36,16 +37,21 @@ public final class RelayServer: Sendable {
     public var metricsAddress: SocketAddress? { metrics?.localAddress }
 
     /// Binds the relay (port 0 picks a free one) and, when given, the metrics listener. Call
-    /// `run` to accept.
+    /// `run` to accept. The mailbox is read from `store` first (its errors are thrown: a damaged
+    /// store stops the relay before it accepts anyone); without one it lives in memory only.
     public static func bind(
         host: String, port: Int, identity: LocalIdentity, config: RelayConfig = RelayConfig(),
+        store: any RelayMailStore = MemoryMailStore(),
         metrics: (host: String, port: Int)? = nil, logger: Logger = Logger(label: "parley.relay"),
         group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RelayServer {
         let credentials = try SessionCredentials(identity: identity)
+        let restored = try store.load()
         let loop = group.next()
         let boundHub = try await loop.submit {
-            NIOLoopBound(RelayHub(eventLoop: loop, config: config, logger: logger), eventLoop: loop)
+            let hub = RelayHub(eventLoop: loop, config: config, store: store, restored: restored, logger: logger)
+            hub.startExpiry()
+            return NIOLoopBound(hub, eventLoop: loop)
         }.get()
         let queueBound = config.maxQueuedBytes
         let listener = try await ServerBootstrap(group: loop)
@@ -65,8 +71,14 @@ public final class RelayServer: Sendable {
         let announcer = AnnouncerSlot()
         var metricsServer: MetricsServer?
         if let metrics {
-            metricsServer = try await MetricsServer.bind(host: metrics.host, port: metrics.port, group: loop) {
-                try await snapshot(of: boundHub, on: loop, announcer: announcer)
+            metricsServer = try await MetricsServer.bind(
+                host: metrics.host, port: metrics.port, group: loop, maxConnections: config.maxMetricsConnections,
+                idleTimeout: config.metricsIdleTimeout
+            ) { counts in
+                var snapshot = try await snapshot(of: boundHub, on: loop, announcer: announcer)
+                snapshot.metricsRefused = counts.refused
+                snapshot.metricsIdleClosed = counts.idleClosed
+                return snapshot
             }
         }
         return RelayServer(
@@ -98,16 +110,35 @@ public final class RelayServer: Sendable {
         }
     }
 
-    /// Stops accepting, closes every client connection and the metrics listener.
+    /// Stops accepting, closes every client connection and the metrics listener, and waits until
+    /// the mailbox's writes are on disk.
     public func shutdown() async {
         try? await listener.channel.close()
         let hub = hub
         try? await eventLoop.submit { hub.value.closeAll() }.get()
         await metrics?.close()
+        await finishWrites()
+    }
+
+    /// Waits until every mailbox write submitted so far is on disk (or failed).
+    public func finishWrites() async {
+        let hub = hub
+        guard let writer = try? await eventLoop.submit({ hub.value.writerForShutdown }).get() else { return }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                writer.finish()
+                done.resume()
+            }
+        }
     }
 
     public func snapshot() async throws -> RelayMetricsSnapshot {
-        try await Self.snapshot(of: hub, on: eventLoop, announcer: announcer)
+        var snapshot = try await Self.snapshot(of: hub, on: eventLoop, announcer: announcer)
+        if let counts = metrics?.gate.counts {
+            snapshot.metricsRefused = counts.refused
+            snapshot.metricsIdleClosed = counts.idleClosed
+        }
+        return snapshot
     }
 
     /// The hub's counters read on its event loop, with the announcer's if one is reported.

@@ -63,6 +63,9 @@ public struct RelayLinkMachine: Sendable {
     private let keepaliveNanoseconds: UInt64
     /// Messages decoded and skipped because their type or version is unknown.
     public internal(set) var unknownMessagesSkipped = 0
+    /// Bytes of transport messages taken once the link is established, length prefixes included:
+    /// what the relay charges a client, whatever the messages turn out to be.
+    public internal(set) var transportBytesReceived = 0
 
     public init(
         role: Role, credentials: SessionCredentials, config: Config = Config(),
@@ -164,6 +167,7 @@ public struct RelayLinkMachine: Sendable {
             }
             let more: [RelayLinkAction]
             if live != nil {
+                transportBytesReceived &+= message.count + LengthPrefix.headerLength
                 more = receiveTransport(consume message, now: now)
             } else {
                 switch state {

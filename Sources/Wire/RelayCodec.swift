@@ -7,6 +7,32 @@ public enum RelayCodec {
         encode(message, headroom: 0, tailroom: 0)
     }
 
+    /// What a relay message adds on the link around its plaintext: the length prefix (2) and
+    /// the authentication tag (16).
+    public static let linkOverhead = 2 + 16
+
+    /// The length of `encode(message)`, without encoding it: what the relay charges a message
+    /// it decoded (plus `linkOverhead`), whatever its type.
+    public static func encodedCount(_ message: RelayMessage) -> Int {
+        let body: Int
+        switch message {
+        case .register(let network): body = 1 + network.count
+        case .list, .stored, .registered: body = 0
+        case .open: body = 4 + 32
+        case .data(_, let payload): body = 4 + payload.count
+        case .close: body = 4
+        case .ping, .pong, .mailAck: body = 8
+        case .lookup: body = 32
+        case .store(_, let sealed): body = 32 + sealed.count
+        case .identity(_, _, let payload): body = 64 + payload.count
+        case .mail(_, let sealed): body = 8 + sealed.count
+        case .peers(let entries): body = 2 + entries.reduce(0) { $0 + 33 + $1.nickname.utf8.count }
+        case .incoming(_, _, let nickname): body = 4 + 32 + 1 + nickname.utf8.count
+        case .error: body = 5
+        }
+        return 2 + body
+    }
+
     /// `encode` after `headroom` zero bytes, with capacity for `tailroom` more bytes after the
     /// message: room for a length prefix and an authentication tag, so that the message is
     /// encrypted and framed where it is.

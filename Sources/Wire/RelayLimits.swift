@@ -35,8 +35,34 @@ public enum RelayLimits {
     public static let idleTimeout: Duration = .seconds(45)
     public static let keepaliveInterval: Duration = .seconds(10)
 
-    /// Clients one relay serves at once; a connection past it is closed at once.
+    /// Clients one relay serves at once; a connection past it is closed at once. The relay
+    /// raises its soft descriptor limit to the hard one at start and lowers this cap, if it must,
+    /// to leave `descriptorHeadroom` free: past the cap a connection is refused and counted
+    /// (`relay_full`), never left to fail on a missing descriptor.
     public static let maxClients = 1024
+
+    /// Descriptors the relay keeps free beyond its client cap: listeners, the metrics
+    /// connections (`maxMetricsConnections`), the mailbox database and its journal files, the
+    /// announcer's sockets, and a connection being refused.
+    public static let descriptorHeadroom = 64
+
+    /// Connections from one source address at once (policy, `--max-per-address`): one host
+    /// holding many silent connections cannot take the slots of everyone else. 32 leaves room
+    /// for a household or small office behind one NAT address.
+    public static let maxConnectionsPerAddress = 32
+
+    /// Connections that have not finished the link handshake, from all addresses at once
+    /// (policy): an unfinished handshake costs a slot for up to `handshakeTimeout` and proves
+    /// nothing, so they get a share of the slots, not all of them.
+    public static let maxHandshaking = 256
+
+    /// A `/metrics` connection that sends no request for this long is closed (a scraper sends one
+    /// every few seconds at most, or reconnects).
+    public static let metricsIdleTimeout: Duration = .seconds(10)
+
+    /// `/metrics` connections open at once; one past it is closed at once. Inside
+    /// `descriptorHeadroom`, so metrics still answer when the relay is at its client cap.
+    public static let maxMetricsConnections = 16
 
     /// Per client, messages per second on average and in a burst. Voice is 50 frames/s per
     /// call, so this leaves room for many sessions; past it the relay stops reading from the
@@ -53,15 +79,34 @@ public enum RelayLimits {
     /// disconnected rather than slowing the clients that send to it.
     public static let maxQueuedBytes = 512 * 1024
 
-    /// Sealed offline messages the relay keeps per recipient; past it, `store` is refused.
+    /// Answers to one client's `list`, `lookup` and `store` that wait behind a `store` not yet
+    /// committed (answers go out in the order asked). A client waits for its answers; one that
+    /// sends this many requests while its store is written is dropped (`answers_full`), so the
+    /// queue holds at most this many `peers` listings.
+    public static let maxWaitingAnswers = 256
+
+    /// Sealed offline messages the relay keeps per recipient; past it, `store` is refused
+    /// (`error(mailboxFull)`).
     public static let maxStoredPerRecipient = 64
+    /// Sealed messages waiting on the relay from one sender (its peer ID, all networks and
+    /// recipients): a chat with four recipients' full boxes, acknowledgements included. Past it,
+    /// `error(senderQuota)`: one identity cannot fill the relay.
+    public static let maxStoredPerSender = 256
+    /// Sealed messages waiting in one network's mailboxes together; past it,
+    /// `error(networkQuota)`: identities are free to make, so many senders in one network still
+    /// leave every other network its room (policy).
+    public static let maxStoredPerNetwork = 16384
+    /// Bytes of sealed messages one relay keeps in all (policy): the mailbox is held in memory as
+    /// well as on disk, so this bounds the relay's memory, 64 MiB. Past it,
+    /// `error(storageFull)`.
+    public static let maxStoredBytes = 64 << 20
     /// Largest sealed message: a Noise X message (e 32 + encrypted s 48 + tag 16) around an
     /// identity payload and a whole text frame, with room to spare.
     public static let maxSealedMessage = 12 * 1024
     /// How long the relay keeps a sealed message nobody collected.
     public static let maxStoredAge: Duration = .seconds(7 * 24 * 3600)
-    /// Sealed messages one relay keeps in all (policy), and identities it remembers for
-    /// `lookup` (the most recently registered).
+    /// Sealed messages one relay keeps in all (policy; past it, `error(storageFull)`), and
+    /// identities it remembers for `lookup` (the most recently registered).
     public static let maxStoredTotal = 65536
     public static let maxDirectoryEntries = 4096
 }

@@ -20,7 +20,9 @@ public enum RelayMessage: Equatable, Sendable {
     /// to seal an offline message to it. Answered with `identity`, or `error(peerUnavailable)`.
     case lookup(peer: [UInt8])
     /// Client: keep `sealed` (at most `RelayLimits.maxSealedMessage` bytes) for `peer`, who is
-    /// offline. Answered with `stored`, or `error(mailboxFull)`.
+    /// offline. Answered with `stored` once it is on the relay's disk, or an `error` that says
+    /// which bound refused it (`mailboxFull`, `senderQuota`, `networkQuota`, `storageFull`) or
+    /// that the write failed (`storeFailed`).
     case store(peer: [UInt8], sealed: [UInt8])
     /// Client: the mail with this ID was received and need not be handed over again.
     case mailAck(id: UInt64)
@@ -89,6 +91,17 @@ public enum RelayErrorCode: UInt8, Sendable, CustomStringConvertible {
     case relayFull = 7
     /// The recipient's mailbox is full, or the sealed message too big.
     case mailboxFull = 8
+    /// The sender has as many sealed messages waiting on the relay as it may
+    /// (`RelayLimits.maxStoredPerSender`).
+    case senderQuota = 9
+    /// The network's mailboxes together hold as many as the relay allows one network
+    /// (`RelayLimits.maxStoredPerNetwork`).
+    case networkQuota = 10
+    /// The relay holds as many sealed messages, or bytes of them, as it keeps in all
+    /// (`RelayLimits.maxStoredTotal`, `maxStoredBytes`).
+    case storageFull = 11
+    /// The relay could not write the message to its disk (full, or failing): nothing was kept.
+    case storeFailed = 12
     /// Any code this build does not know.
     case other = 255
 
@@ -104,6 +117,10 @@ public enum RelayErrorCode: UInt8, Sendable, CustomStringConvertible {
         case .replaced: "the same identity registered from elsewhere"
         case .relayFull: "the relay is full"
         case .mailboxFull: "the recipient's mailbox on the relay is full"
+        case .senderQuota: "you have as many messages waiting on the relay as it keeps for one sender"
+        case .networkQuota: "this network's mailboxes on the relay are full"
+        case .storageFull: "the relay's offline storage is full"
+        case .storeFailed: "the relay could not write the message to its disk"
         case .other: "relay error"
         }
     }

@@ -47,8 +47,8 @@ struct AnnounceMetricsTests {
         return (socket, port)
     }
 
-    static func value(_ name: String, port: Int) throws -> Int? {
-        LoadSupport.sample(name, in: try LoadSupport.metrics(port: port))
+    static func value(_ name: String, port: Int) async throws -> Int? {
+        LoadSupport.sample(name, in: try await LoadSupport.metricsOffPool(port: port))
     }
 
     @Test func theAnnouncersCountersAppearInTheMetricsOnceReported() async throws {
@@ -57,7 +57,7 @@ struct AnnounceMetricsTests {
             host: "127.0.0.1", port: 0, identity: People.relay, metrics: ("127.0.0.1", 0), logger: quiet)
         Task { try await server.run() }
         let metricsPort = try #require(server.metricsAddress?.port)
-        let before = try LoadSupport.metrics(port: metricsPort)
+        let before = try await LoadSupport.metricsOffPool(port: metricsPort)
         #expect(before.contains("parley_relay_clients "), "the relay's own metrics")
         #expect(!before.contains("parley_relay_announce_"), "nothing of an announcer that is not reported")
 
@@ -79,13 +79,13 @@ struct AnnounceMetricsTests {
         // The start-up announcement, and the answer to the listener's query, reach the listener.
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
-            let queries = try Self.value("parley_relay_announce_queries_total", port: metricsPort) ?? 0
+            let queries = try await Self.value("parley_relay_announce_queries_total", port: metricsPort) ?? 0
             if queries > 0, await !listener.relays().isEmpty { break }
             try #require(ContinuousClock.now < deadline, "the listener hears the relay and the relay its query")
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(await listener.relays().first?.peerID == People.relay.peerID)
-        let metrics = try LoadSupport.metrics(port: metricsPort)
+        let metrics = try await LoadSupport.metricsOffPool(port: metricsPort)
         func sample(_ name: String) -> Int { LoadSupport.sample(name, in: metrics) ?? -1 }
         #expect(sample("parley_relay_announce_links") == 1)
         #expect(sample("parley_relay_announce_packets_sent_total") >= 1, "\(metrics)")
@@ -102,7 +102,7 @@ struct AnnounceMetricsTests {
         // The goodbye is counted too.
         let sent = sample("parley_relay_announce_packets_sent_total")
         await announcer.stop()
-        let afterGoodbye = try Self.value("parley_relay_announce_packets_sent_total", port: metricsPort) ?? 0
+        let afterGoodbye = try await Self.value("parley_relay_announce_packets_sent_total", port: metricsPort) ?? 0
         #expect(afterGoodbye > sent)
         await listener.stop()
         await server.shutdown()

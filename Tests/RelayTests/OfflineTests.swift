@@ -48,57 +48,66 @@ import Wire
 
 @Suite struct RelayMailboxTests {
     static let key = RelayMailbox.Key(network: [1], peer: People.bob.peerID)
+    static let sender = People.alice.peerID
+
+    /// Stores and commits: the mail as a recipient would get it.
+    static func keep(_ box: inout RelayMailbox, _ sealed: [UInt8], for key: RelayMailbox.Key = key) -> RelayMailbox.Mail? {
+        guard case .success(let mail) = box.store(sealed, from: sender, for: key, now: origin) else { return nil }
+        return box.committed(mail.id, for: key)
+    }
 
     @Test func perRecipientAtTheLimitAndOnePast() {
         var box = RelayMailbox()
         for _ in 0..<RelayLimits.maxStoredPerRecipient {
-            let stored = box.store([1], for: Self.key, now: origin)
+            let stored = Self.keep(&box, [1])
             #expect(stored != nil)
         }
-        let past = box.store([1], for: Self.key, now: origin)
-        #expect(past == nil)
+        let past = box.store([1], from: Self.sender, for: Self.key, now: origin)
+        #expect(past == .failure(.recipient))
         let other = RelayMailbox.Key(network: [1], peer: People.carol.peerID)
-        let elsewhere = box.store([1], for: other, now: origin)
+        let elsewhere = Self.keep(&box, [1], for: other)
         #expect(elsewhere != nil)
     }
 
     @Test func totalAtTheLimitAndOnePast() {
-        var box = RelayMailbox(maxTotal: 3)
+        var box = RelayMailbox(limits: .init(total: 3))
         let keys = [People.alice, People.bob, People.carol, People.mallory].map {
             RelayMailbox.Key(network: [], peer: $0.peerID)
         }
         for key in keys.prefix(3) {
-            let stored = box.store([1], for: key, now: origin)
+            let stored = Self.keep(&box, [1], for: key)
             #expect(stored != nil)
         }
-        let past = box.store([1], for: keys[3], now: origin)
-        #expect(past == nil)
+        let past = box.store([1], from: Self.sender, for: keys[3], now: origin)
+        #expect(past == .failure(.total))
     }
 
     @Test func ageAtTheLimit() {
         var box = RelayMailbox()
-        _ = box.store([1], for: Self.key, now: origin)
+        _ = Self.keep(&box, [1])
+        _ = box.takeWrites()
         let limit = origin + RelayLimits.maxStoredAge
         let before = box.pending(for: Self.key, now: limit + .nanoseconds(-1))
         #expect(before.count == 1)
         let after = box.pending(for: Self.key, now: limit)
         #expect(after.isEmpty)
         #expect(box.total == 0)
+        // The expiry is a write for the store, as an acknowledgement is.
+        #expect(box.takeWrites() == [.delete([1])])
     }
 
     @Test func acknowledgedMailIsGoneAndOnlyItsRecipientCanAcknowledgeIt() throws {
         var box = RelayMailbox()
-        let stored = box.store([7], for: Self.key, now: origin)
-        let mail = try #require(stored)
+        let mail = try #require(Self.keep(&box, [7]))
         let byStranger = box.acknowledge(mail.id, for: RelayMailbox.Key(network: [1], peer: People.carol.peerID))
         let byRecipient = box.acknowledge(mail.id, for: Self.key)
         let again = box.acknowledge(mail.id, for: Self.key)
         #expect(!byStranger && byRecipient && !again)
-        #expect(box.total == 0)
+        #expect(box.total == 0 && box.bytes == 0 && box.perSender.isEmpty && box.perNetwork.isEmpty)
     }
 
     @Test func directoryKeepsTheMostRecentIdentities() {
-        var box = RelayMailbox(maxDirectory: 2)
+        var box = RelayMailbox(limits: .init(directory: 2))
         let people = [People.alice, People.bob, People.carol]
         for (i, person) in people.enumerated() {
             box.remember(
@@ -107,6 +116,8 @@ import Wire
         }
         #expect(box.lookup(.init(network: [], peer: People.alice.peerID)) == nil)
         #expect(box.lookup(.init(network: [], peer: People.carol.peerID))?.staticKey == [2])
+        // The eviction is a write for the store too.
+        #expect(box.writes.contains(.forget(network: [], peer: People.alice.peerID.bytes)))
     }
 }
 
@@ -130,14 +141,13 @@ import Wire
             return
         }
         #expect(OfflineSeal.verifiedRecipientKey(peer: People.bob.peerID, staticKey: key, payload: payload) != nil)
-        #expect(
-            core.received(.store(peer: People.bob.peerID.bytes, sealed: [1, 2]), from: 1, size: 26, now: origin) == [
-                .send(1, .stored)
-            ])
+        let store = core.received(.store(peer: People.bob.peerID.bytes, sealed: [1, 2]), from: 1, size: 26, now: origin)
+        #expect(store.count == 1 && store.first.map { if case .persist = $0 { true } else { false } } == true)
+        #expect(core.committed(1, ok: true) == [.send(1, .stored)])
         #expect(core.storedCount == 1)
         let back = Self.register(&core, 3, People.bob)
-        #expect(back == [.send(3, .registered), .send(3, .mail(id: 1, sealed: [1, 2]))])
-        _ = core.received(.mailAck(id: 1), from: 3, size: 24, now: origin)
+        #expect(Array(back.prefix(2)) == [.send(3, .registered), .send(3, .mail(id: 1, sealed: [1, 2]))])
+        #expect(core.received(.mailAck(id: 1), from: 3, size: 24, now: origin) == [.persist([.delete([1])])])
         #expect(core.storedCount == 0)
     }
 
@@ -145,10 +155,8 @@ import Wire
         var core = RelayCore()
         _ = Self.register(&core, 1, People.alice)
         _ = Self.register(&core, 2, People.bob)
-        #expect(
-            core.received(.store(peer: People.bob.peerID.bytes, sealed: [3]), from: 1, size: 25, now: origin) == [
-                .send(1, .stored), .send(2, .mail(id: 1, sealed: [3])),
-            ])
+        _ = core.received(.store(peer: People.bob.peerID.bytes, sealed: [3]), from: 1, size: 25, now: origin)
+        #expect(core.committed(1, ok: true) == [.send(1, .stored), .send(2, .mail(id: 1, sealed: [3]))])
     }
 
     @Test func strangersAndUnknownPeersGetNothing() {

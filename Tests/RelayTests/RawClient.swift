@@ -1,5 +1,6 @@
 import Foundation
 import Identity
+import NIOConcurrencyHelpers
 import Session
 import Wire
 
@@ -15,12 +16,25 @@ final class RawClient {
     var received: [RelayMessage] = []
     var closed = false
 
-    /// Connects; does not start the handshake.
-    init(port: Int, identity: LocalIdentity = People.mallory, receiveBuffer: Int32? = nil, sendBuffer: Int32? = nil)
-        throws
-    {
+    /// Connects (from `source`, a loopback address such as 127.0.0.2, when given); does not start
+    /// the handshake.
+    init(
+        port: Int, identity: LocalIdentity = People.mallory, receiveBuffer: Int32? = nil, sendBuffer: Int32? = nil,
+        source: String? = nil
+    ) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        }
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -110,4 +124,27 @@ final class RawClient {
         await read(until: { false }, limit: limit)
         return closed
     }
+}
+
+extension RawClient {
+    /// Seals and writes `messages` on a thread of its own, so that blocking writes (a relay that
+    /// shapes a flood stops reading) and a debug build's encryption stay off the shared task
+    /// pool, which relays in this process need; `done` is incremented at the end. The client must
+    /// not be used until then.
+    func flood(_ messages: [RelayMessage], done: NIOLockedValueBox<Int>) {
+        let box = UncheckedBox(self)
+        Thread {
+            let client = box.value
+            for message in messages where !client.closed {
+                for case .send(let bytes) in client.link.send(message) { client.write(bytes) }
+            }
+            done.withLockedValue { $0 += 1 }
+        }.start()
+    }
+}
+
+/// Hands a value to a thread that alone uses it until it signals the end.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -33,7 +33,8 @@ final class RelayProcess: @unchecked Sendable {
     }
 
     /// Starts a relay on a free loopback port with metrics; returns once it listens.
-    static func start() async throws -> RelayProcess {
+    /// `descriptorLimit`: the relay runs under `ulimit -n` of it (soft and hard).
+    static func start(extraArguments: [String] = [], descriptorLimit: Int? = nil) async throws -> RelayProcess {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw RelayProcessError("parley binary not found at \(binary.path); run swift build first")
         }
@@ -42,9 +43,14 @@ final class RelayProcess: @unchecked Sendable {
         let process = Process()
         let arguments = [
             "relay", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--log-level", "error", "--home", home,
-        ]
-        process.executableURL = binary
-        process.arguments = arguments
+        ] + extraArguments
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -71,6 +77,15 @@ final class RelayProcess: @unchecked Sendable {
         }
         process.terminate()
         throw RelayProcessError("the relay did not start: \(text.withLockedValue { $0 })")
+    }
+
+    /// The relay's resident memory (VmRSS), in bytes.
+    var residentBytes: Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kib * 1024
     }
 
     /// SIGKILL at once, if it still runs (for a test that ends early); removes its home.
