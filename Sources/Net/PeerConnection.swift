@@ -176,14 +176,32 @@ public final class PeerConnection: Sendable {
     static func makeDriver(
         role: SessionMachine.Role, credentials: SessionCredentials, config: SessionConfig, eventLoop: EventLoop
     ) -> (SessionDriver, AsyncStream<SessionEvent>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self)
+        let inbound = SessionEventStream(eventLoop: eventLoop)
         let machine = SessionMachine(role: role, credentials: credentials, config: config)
         let driver = SessionDriver(machine: machine, eventLoop: eventLoop, ephemeralKeys: credentials.ephemeralKeys) {
-            event in
-            continuation.yield(event)
-            if case .closed = event { continuation.finish() }
+            event in inbound.push(event)
         }
-        return (driver, stream)
+        // Weak: the driver owns the stream (through its event handler), not the other way round.
+        let weakDriver = WeakLoopBound(driver, eventLoop: eventLoop)
+        inbound.setReadingHandler { reading in weakDriver.value?.setReading(reading) }
+        return (driver, inbound.stream)
+    }
+}
+
+/// A weak reference to an object that lives on one event loop, passed where a `Sendable` is
+/// needed; read only on that loop.
+final class WeakLoopBound<Value: AnyObject>: @unchecked Sendable {
+    private weak var object: Value?
+    private let eventLoop: EventLoop
+
+    init(_ object: Value, eventLoop: EventLoop) {
+        self.object = object
+        self.eventLoop = eventLoop
+    }
+
+    var value: Value? {
+        eventLoop.preconditionInEventLoop()
+        return object
     }
 }
 
