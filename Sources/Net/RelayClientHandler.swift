@@ -224,11 +224,11 @@ final class RelayClientHandler: ChannelDuplexHandler {
     private func makeCircuit(_ id: UInt32, role: SessionMachine.Role, config: SessionConfig) -> (
         RelayCircuit, PeerConnection
     ) {
-        let (driver, events) = PeerConnection.makeDriver(
+        let (driver, inbound) = PeerConnection.makeDriver(
             role: role, credentials: credentials, config: config, eventLoop: eventLoop)
         let circuit = RelayCircuit(id: id, driver: driver, link: self)
         let connection = PeerConnection.relayed(
-            driver: driver, events: events, circuitClosed: circuit.closed.futureResult, relayAddress: relayAddress)
+            driver: driver, inbound: inbound, circuitClosed: circuit.closed.futureResult, relayAddress: relayAddress)
         return (circuit, connection)
     }
 
