@@ -39,10 +39,7 @@ public final class SessionServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { server in
                 server.eventLoop.makeCompletedFuture {
-                    try server.pipeline.syncOperations.addHandler(
-                        AcceptBackoffHandler(shouldForwardIOErrorCaught: false) { error in
-                            gate.backoff(after: error)
-                        })
+                    try server.pipeline.syncOperations.addHandler(AcceptPauseHandler(gate: gate))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -66,6 +63,35 @@ public final class SessionServer: Sendable {
     /// Stops accepting. Sessions already running go on until their owners close them.
     public func close() async {
         try? await channel.close()
+    }
+}
+
+/// Stops accepting for a while after `accept` failed for want of descriptors or memory
+/// (`ListenerGate.backoff`). NIO leaves the listening socket registered after such a failure, and
+/// the pending connection keeps it readable, so without this the event loop would retry at once,
+/// in a busy loop, for as long as descriptors lack. (NIO's `AcceptBackoffHandler` only delays the
+/// next read request, which this failure does not make.) Lives on the server channel's loop.
+final class AcceptPauseHandler: ChannelInboundHandler {
+    typealias InboundIn = Channel
+
+    private let gate: ListenerGate
+    private var isPaused = false
+
+    init(gate: ListenerGate) {
+        self.gate = gate
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard let ioError = error as? IOError else { return context.fireErrorCaught(error) }
+        guard let pause = gate.backoff(after: ioError), !isPaused else { return }
+        isPaused = true
+        let channel = context.channel
+        _ = try? channel.syncOptions?.setOption(.autoRead, value: false)
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: pause) {
+            handler.value.isPaused = false
+            _ = try? channel.syncOptions?.setOption(.autoRead, value: true)
+        }
     }
 }
 

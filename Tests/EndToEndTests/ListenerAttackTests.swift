@@ -113,6 +113,50 @@ struct ListenerAttackTests {
         #expect(try await bob.exitStatus() == 0)
     }
 
+    /// Item 5 (c): a listener whose descriptors run out (hard limit 96, which parley cannot
+    /// raise) while 200 connections wait: `accept` fails with EMFILE, the listener pauses
+    /// accepting instead of retrying in a busy loop, counts it, and accepts again once
+    /// connections have closed.
+    @Test func outOfDescriptorsTheListenerPausesAcceptingAndGoesOn() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        let listener = try ParleyProcess(
+            ["chat", "--listen", "127.0.0.1:0"], home: scratch.home("bob"),
+            launcher: ["/bin/sh", "-c", "ulimit -n 96 && exec \"$0\" \"$@\""])
+        let line = try await listener.waitForLine(containing: "* listening on 127.0.0.1:")
+        let port = try #require(Int(line.split(separator: ":").last ?? ""))
+        let pid = listener.process.processIdentifier
+        var fds: [Int32] = []
+        defer { for fd in fds { close(fd) } }
+        // Ten addresses: no per-address cap bites, and 200 exceed what 96 descriptors can hold.
+        for index in 0..<200 {
+            if let fd = try? TCPSockets.connect(from: "127.0.0.\(2 + index % 10)", to: port) { fds.append(fd) }
+        }
+        let notice = try await listener.waitForLine(containing: "accept errors", within: 15)
+        let errors = notice.firstMatch(of: /accept errors (\d+)/).flatMap { Int($0.1) } ?? 0
+        #expect(errors > 0, "\(notice)")
+        // One failed accept per pause of 100 ms: about 20 by the first notice (at most 2 s after
+        // the first failure). Retrying at once made tens of thousands.
+        #expect(errors < 1000, "accept is retried in a busy loop: \(notice)")
+        // Out of descriptors with connections waiting: no busy loop. CPU time over 2 s of
+        // wall-clock time stays far below the 2 s a spinning accept loop burns.
+        let before = try #require(cpuSeconds(of: pid))
+        try await Task.sleep(for: .seconds(2))
+        let used = try #require(cpuSeconds(of: pid)) - before
+        print("out of descriptors: \(errors) accept errors at first; \(used) s of CPU in 2 s")
+        #expect(used < 0.8, "the listener used \(used) s of CPU in 2 s")
+        #expect(listener.process.isRunning, "the listener died: \(listener.stderr)")
+        for fd in fds { close(fd) }
+        fds = []
+        let after = try await ParleyProcess.run(
+            ["send", "--to", "127.0.0.1:\(port)", "descriptors back"], home: scratch.home("carol"), within: 30)
+        #expect(after.status == 0, "\(after.stderr)")
+        try await listener.waitForLine(containing: "descriptors back", within: 15)
+        listener.signal(SIGTERM)
+        _ = try await listener.exitStatus()
+    }
+
     /// Item 9: a peer writes 8 KiB texts as fast as the connection takes them, past its window,
     /// never reading: the listener stops reading while its chat is behind, so its memory stays
     /// within a bound (64 MiB over its size before the flood) while the healthy pair chats.
@@ -171,4 +215,15 @@ struct ListenerAttackTests {
         bob.signal(SIGTERM)
         _ = try await bob.exitStatus()
     }
+}
+
+/// User and system CPU time of process `pid` so far, in seconds (/proc/PID/stat), nil if unreadable.
+func cpuSeconds(of pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return nil }
+    // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

@@ -1,5 +1,11 @@
-import Net
+import NIOCore
 import Testing
+
+@testable import Net
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The listener's admission decision, as a pure value: each cap at its limit and one past it.
 @Suite("Listener admission")
@@ -77,6 +83,17 @@ struct ListenerAdmissionTests {
         #expect(next == .admit(ticket(next)!, evicting: first))
         admission.established(lone)
         #expect(admission.stats.handshaking == 2 && admission.stats.open == 3)
+    }
+
+    @Test func acceptFailsForWantOfDescriptorsPauseAcceptingAndOthersDoNot() {
+        let gate = ListenerGate(caps: .init())
+        let pause = TimeAmount.milliseconds(100)
+        #expect(gate.backoff(after: IOError(errnoCode: EMFILE, reason: "accept")) == pause)
+        #expect(gate.backoff(after: IOError(errnoCode: ENFILE, reason: "accept")) == pause)
+        #expect(gate.backoff(after: IOError(errnoCode: ENOBUFS, reason: "accept")) == pause)
+        // One connection's own failure: nothing to wait for.
+        #expect(gate.backoff(after: IOError(errnoCode: ECONNABORTED, reason: "accept")) == nil)
+        #expect(gate.stats.acceptErrors == 4)
     }
 
     @Test func acceptFailuresAreCounted() {
