@@ -204,7 +204,8 @@ struct ListenerAttackTests {
         let growth = highest - before
         print(
             "flood: \(sent.withLock { $0 }) texts of 8 KiB written in \(floodSeconds) s at most; listener RSS "
-                + "\(before / 1_048_576) MiB before, \(highest / 1_048_576) MiB at the peak (+\(growth / 1_048_576) MiB)")
+                + "\(before / 1_048_576) MiB before, \(highest / 1_048_576) MiB at the peak (+\(growth / 1_048_576) MiB)"
+        )
         #expect(growth < bound, "RSS grew \(growth / 1_048_576) MiB, over the 64 MiB bound")
         #expect(sent.withLock { $0 } > 1000, "the flood hardly started")
         #expect(bob.process.isRunning, "the listener died: \(bob.stderr)")
