@@ -72,6 +72,7 @@ final class SessionEventStream: Sendable {
                             state.finished = true
                             return (.some(nil), nil)
                         }
+                        precondition(state.waiter == nil, "a session's events are read by one task at a time")
                         state.waiter = continuation
                         return (nil, nil)
                     }
