@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "CallTests", dependencies: ["ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
-        .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session"]),
     ],
     swiftLanguageModes: [.v6]
 )

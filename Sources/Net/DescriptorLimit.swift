@@ -6,8 +6,9 @@
 
 /// The process's limit on open file descriptors. Every connection holds one: a server that
 /// runs out cannot accept, and libraries that open files (libdispatch reads /proc) fail in
-/// ways that end the process. Servers raise the soft limit at start and keep their connection
-/// caps below it.
+/// ways that end the process (libdispatch aborts when it cannot open /proc). Every command
+/// raises the soft limit at start (Parley.swift), and the connection caps (`ListenerLimits`,
+/// the relay's `--max-clients`) stay well below it.
 public enum DescriptorLimit {
     /// Raises the soft RLIMIT_NOFILE to the hard limit; returns both as they are afterwards
     /// (unchanged when raising fails).

@@ -14,25 +14,31 @@ public final class PeerConnection: Sendable {
     public let channel: Channel?
     /// The event loop the session lives on: its channel's, or its relay link's.
     public let eventLoop: EventLoop
-    /// Everything the session reports, in order, ending with `.closed`.
+    /// Everything the session reports, in order (voice and call frames ahead of waiting texts),
+    /// ending with `.closed`. Bounded: while `InboundLimits.highWatermark` events wait, the
+    /// session stops reading from the peer, so the owner must keep taking them (a relayed
+    /// session stops its whole relay link meanwhile).
     public let events: AsyncStream<SessionEvent>
     /// True for a session that runs through a relay circuit, false for a direct TCP session.
     public let isRelayed: Bool
     /// The relay's `host:port`, for a relayed session.
     private let relayAddress: String?
     private let driver: NIOLoopBound<SessionDriver>
+    /// What `events` hands over, bounded (`InboundLimits`).
+    private let inbound: SessionEventStream
     /// Completes once the transport is closed after everything written before: the channel's
     /// close future, or the circuit's close handed to the relay link.
     private let transportClosed: EventLoopFuture<Void>
 
     private init(
-        channel: Channel?, driver: SessionDriver, events: AsyncStream<SessionEvent>, relayAddress: String?,
+        channel: Channel?, driver: SessionDriver, inbound: SessionEventStream, relayAddress: String?,
         transportClosed: EventLoopFuture<Void>
     ) {
         self.channel = channel
         eventLoop = driver.eventLoop
         self.driver = NIOLoopBound(driver, eventLoop: driver.eventLoop)
-        self.events = events
+        self.inbound = inbound
+        events = inbound.stream
         isRelayed = channel == nil
         self.relayAddress = relayAddress
         self.transportClosed = transportClosed
@@ -45,6 +51,12 @@ public final class PeerConnection: Sendable {
     public var remoteAddressText: String {
         if let relayAddress { return "relay \(relayAddress)" }
         return remoteAddress.map(\.displayText) ?? "?"
+    }
+
+    /// How the bound on `events` worked so far: times reading stopped because the owner was
+    /// behind, voice frames dropped past their cap, events waiting now.
+    public var inboundStats: InboundStats {
+        InboundStats(pauses: inbound.pauses, voiceFramesDropped: inbound.voiceFramesDropped, waiting: inbound.waiting)
     }
 
     /// Completes when the handshake succeeds; throws `SessionClosedError` when it does not.
@@ -171,35 +183,63 @@ public final class PeerConnection: Sendable {
     static func install(
         on channel: Channel, role: SessionMachine.Role, credentials: SessionCredentials, config: SessionConfig
     ) throws -> PeerConnection {
-        let (driver, events) = makeDriver(
+        let (driver, inbound) = makeDriver(
             role: role, credentials: credentials, config: config, eventLoop: channel.eventLoop)
         try channel.pipeline.syncOperations.addHandler(SessionHandler(driver: driver))
         return PeerConnection(
-            channel: channel, driver: driver, events: events, relayAddress: nil, transportClosed: channel.closeFuture)
+            channel: channel, driver: driver, inbound: inbound, relayAddress: nil, transportClosed: channel.closeFuture)
     }
 
     /// A relayed session on `circuit`, which must carry `driver`'s bytes (`RelayCircuit`).
     static func relayed(
-        driver: SessionDriver, events: AsyncStream<SessionEvent>, circuitClosed: EventLoopFuture<Void>,
+        driver: SessionDriver, inbound: SessionEventStream, circuitClosed: EventLoopFuture<Void>,
         relayAddress: String
     ) -> PeerConnection {
         PeerConnection(
-            channel: nil, driver: driver, events: events, relayAddress: relayAddress, transportClosed: circuitClosed)
+            channel: nil, driver: driver, inbound: inbound, relayAddress: relayAddress, transportClosed: circuitClosed)
     }
 
-    /// A session's driver and the stream of its events, on `eventLoop`.
+    /// A session's driver and the bounded stream of its events, on `eventLoop`.
     static func makeDriver(
         role: SessionMachine.Role, credentials: SessionCredentials, config: SessionConfig, eventLoop: EventLoop
-    ) -> (SessionDriver, AsyncStream<SessionEvent>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: SessionEvent.self)
+    ) -> (SessionDriver, SessionEventStream) {
+        let inbound = SessionEventStream(eventLoop: eventLoop)
         let machine = SessionMachine(role: role, credentials: credentials, config: config)
         let driver = SessionDriver(machine: machine, eventLoop: eventLoop, ephemeralKeys: credentials.ephemeralKeys) {
-            event in
-            continuation.yield(event)
-            if case .closed = event { continuation.finish() }
+            event in inbound.push(event)
         }
-        return (driver, stream)
+        // Weak: the driver owns the stream (through its event handler), not the other way round.
+        let weakDriver = WeakLoopBound(driver, eventLoop: eventLoop)
+        inbound.setReadingHandler { reading in weakDriver.value?.setReading(reading) }
+        return (driver, inbound)
     }
+}
+
+/// A weak reference to an object that lives on one event loop, passed where a `Sendable` is
+/// needed; read only on that loop.
+final class WeakLoopBound<Value: AnyObject>: @unchecked Sendable {
+    private weak var object: Value?
+    private let eventLoop: EventLoop
+
+    init(_ object: Value, eventLoop: EventLoop) {
+        self.object = object
+        self.eventLoop = eventLoop
+    }
+
+    var value: Value? {
+        eventLoop.preconditionInEventLoop()
+        return object
+    }
+}
+
+/// `PeerConnection.inboundStats`.
+public struct InboundStats: Sendable, Equatable {
+    /// Times the session stopped reading because `InboundLimits.highWatermark` events waited.
+    public var pauses: Int
+    /// Voice frames dropped because `InboundLimits.maxQueuedVoiceFrames` already waited.
+    public var voiceFramesDropped: Int
+    /// Events waiting for the owner now (voice frames not counted).
+    public var waiting: Int
 }
 
 public enum WallClock {

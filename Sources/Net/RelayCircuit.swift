@@ -15,6 +15,9 @@ protocol CircuitLink: AnyObject {
     func circuitClosed(_ circuit: UInt32, written: EventLoopPromise<Void>)
     /// True when the link holds more than `limit` bytes for a relay that does not take them.
     func isOverBacklog(limit: Int) -> Bool
+    /// Stops (false) or resumes (true) reading for `circuit`'s sake: the link reads while no
+    /// circuit has stopped it.
+    func setReading(_ reading: Bool, for circuit: UInt32)
 }
 
 /// A relayed session's transport: its bytes go out as data messages on one circuit of the relay
@@ -61,6 +64,7 @@ final class RelayCircuit: SessionTransport {
         guard isOpen else { return }
         isOpen = false
         pending = []
+        link?.setReading(true, for: id)
         driver.detach()
         driver.transportLost()
         closed.succeed(())
@@ -97,11 +101,19 @@ final class RelayCircuit: SessionTransport {
         isOpen && link?.isOverBacklog(limit: limit) == true
     }
 
+    /// The relay link is one connection for every circuit: while this session's owner is behind,
+    /// the whole link stops being read (the relay then holds back, and its own limits apply).
+    func setReading(_ reading: Bool) {
+        guard isOpen else { return }
+        link?.setReading(reading, for: id)
+    }
+
     /// The session ended: what it wrote goes out, then the circuit's close.
     func close() {
         guard isOpen else { return }
         flush()
         isOpen = false
+        link?.setReading(true, for: id)
         driver.detach()
         if let link {
             link.circuitClosed(id, written: closed)

@@ -6,8 +6,9 @@ import Wire
 /// The client's end of the relay link: runs the `RelayLinkMachine`, registers, answers the
 /// owner's requests and keeps the circuits, each a `RelayCircuit` carrying one session. Lives on
 /// its event loop.
-final class RelayClientHandler: ChannelInboundHandler {
+final class RelayClientHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var link: RelayLinkMachine
@@ -34,6 +35,10 @@ final class RelayClientHandler: ChannelInboundHandler {
     private let eventLoop: EventLoop
     /// The relay's `host:port`, for the sessions' `remoteAddressText`.
     private let relayAddress: String
+    /// Circuits whose owners are behind (`setReading`): while any is, the link is not read.
+    private var pausedCircuits: Set<UInt32> = []
+    /// A read the channel asked for while paused, done once no circuit holds the link.
+    private var readPending = false
     /// While a batch of reads is handled, writes are flushed once at its end.
     private var inReadBatch = false
     private var unflushed = false
@@ -80,6 +85,14 @@ final class RelayClientHandler: ChannelInboundHandler {
         inReadBatch = false
         flushIfNeeded()
         context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if pausedCircuits.isEmpty {
+            context.read()
+        } else {
+            readPending = true
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -211,11 +224,11 @@ final class RelayClientHandler: ChannelInboundHandler {
     private func makeCircuit(_ id: UInt32, role: SessionMachine.Role, config: SessionConfig) -> (
         RelayCircuit, PeerConnection
     ) {
-        let (driver, events) = PeerConnection.makeDriver(
+        let (driver, inbound) = PeerConnection.makeDriver(
             role: role, credentials: credentials, config: config, eventLoop: eventLoop)
         let circuit = RelayCircuit(id: id, driver: driver, link: self)
         let connection = PeerConnection.relayed(
-            driver: driver, events: events, circuitClosed: circuit.closed.futureResult, relayAddress: relayAddress)
+            driver: driver, inbound: inbound, circuitClosed: circuit.closed.futureResult, relayAddress: relayAddress)
         return (circuit, connection)
     }
 
@@ -333,5 +346,15 @@ extension RelayClientHandler: CircuitLink {
             let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
         else { return false }
         return queued > limit
+    }
+
+    func setReading(_ reading: Bool, for circuit: UInt32) {
+        if reading {
+            guard pausedCircuits.remove(circuit) != nil, pausedCircuits.isEmpty, readPending else { return }
+            readPending = false
+            context?.read()
+        } else {
+            pausedCircuits.insert(circuit)
+        }
     }
 }

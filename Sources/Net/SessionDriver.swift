@@ -11,6 +11,10 @@ protocol SessionTransport: AnyObject {
     func flush()
     /// True when more than `limit` bytes wait for a peer that does not read them.
     func isOverBacklog(limit: Int) -> Bool
+    /// Stops (false) or resumes (true) reading what the peer sends, while the owner has too many
+    /// events waiting (`SessionEventStream`): the peer is then slowed by its transport's flow
+    /// control instead of filling this process's memory.
+    func setReading(_ reading: Bool)
     /// Ends the transport after what was written before.
     func close()
 }
@@ -64,6 +68,11 @@ final class SessionDriver {
         perform(machine.receive(bytes, now: .now()))
         // The handshake's last message is flushed: check the peer's identity while it travels.
         if machine.awaitsIdentityCheck { perform(machine.checkPeerIdentity(now: .now())) }
+    }
+
+    /// The owner has too many events waiting (false), or has caught up (true).
+    func setReading(_ reading: Bool) {
+        transport?.setReading(reading)
     }
 
     /// The transport is going away: nothing more is written to it, and no timer fires.

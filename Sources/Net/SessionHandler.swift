@@ -3,12 +3,23 @@ import Session
 
 /// A direct session's transport: moves bytes between its TCP channel and its `SessionDriver`.
 /// Lives on its channel's event loop.
-final class SessionHandler: ChannelInboundHandler, SessionTransport {
+///
+/// Backpressure: while the session's owner is behind (`setReading(false)`), the handler asks the
+/// channel for no more reads, and chunks already read in the current batch wait here unhandled
+/// (at most one batch: `maxMessagesPerRead` chunks of at most 64 KiB). What the peer sends then
+/// waits in the kernel's socket buffers and TCP's window slows it down.
+final class SessionHandler: ChannelDuplexHandler, SessionTransport {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let driver: SessionDriver
     private var context: ChannelHandlerContext?
+    private var isReading = true
+    /// The channel asked for a read while reading was stopped.
+    private var readPending = false
+    /// Chunks read before reading stopped, handled once it resumes.
+    private var heldBack = CircularBuffer<ByteBuffer>()
 
     init(driver: SessionDriver) {
         self.driver = driver
@@ -24,6 +35,7 @@ final class SessionHandler: ChannelInboundHandler, SessionTransport {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        heldBack.removeAll()
         // A channel torn down before it ever became active (a failed connect) still ends the
         // session, so whoever awaits it hears why.
         driver.detach()
@@ -37,10 +49,19 @@ final class SessionHandler: ChannelInboundHandler, SessionTransport {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        buffer.withUnsafeReadableBytes { driver.receive($0) }
+        if isReading && heldBack.isEmpty {
+            buffer.withUnsafeReadableBytes { driver.receive($0) }
+        } else {
+            heldBack.append(buffer)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // What the peer sent before it closed (its goodbye, say) still counts: bounded by one
+        // batch of reads.
+        while let buffer = heldBack.popFirst() {
+            buffer.withUnsafeReadableBytes { driver.receive($0) }
+        }
         driver.transportLost()
         context.fireChannelInactive()
     }
@@ -48,6 +69,14 @@ final class SessionHandler: ChannelInboundHandler, SessionTransport {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // A reset or I/O error: the session is over; the reason recorded is a lost connection.
         driver.transportLost()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if isReading {
+            context.read()
+        } else {
+            readPending = true
+        }
     }
 
     // MARK: SessionTransport
@@ -67,6 +96,20 @@ final class SessionHandler: ChannelInboundHandler, SessionTransport {
             let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
         else { return false }
         return queued > limit
+    }
+
+    func setReading(_ reading: Bool) {
+        guard reading != isReading else { return }
+        isReading = reading
+        guard reading, let context else { return }
+        // Chunks held back first; handling one may stop reading again.
+        while isReading, let buffer = heldBack.popFirst() {
+            buffer.withUnsafeReadableBytes { driver.receive($0) }
+        }
+        if isReading, readPending {
+            readPending = false
+            context.read()
+        }
     }
 
     func close() {

@@ -176,6 +176,9 @@ struct ChatCommand: AsyncParsableCommand {
             let bound = server?.localAddress?.displayText ?? listen.description
             display.show(.notice("listening on \(bound)", in: .room))
         }
+        // Connections the listener's caps turn away are counted and shown (ListenerLimits).
+        let listenerWatch = server.map { ListenerWatch.start(server: $0, display: display) }
+        defer { listenerWatch?.cancel() }
         if discovers, let port = server?.localAddress?.port {
             let service = try await startDiscovery(
                 identity: identity, credentials: credentials, port: port, chat: chat, display: display)

@@ -99,7 +99,8 @@ enum ExitStatus: Int32 {
     /// `parley call`: the call was cut off (no audio from the peer for too long, connection lost,
     /// codec parameters refused).
     case callFailed = 8
-    /// `parley compare` was interrupted (SIGINT or SIGTERM) and removed what it had started.
+    /// `parley compare` was interrupted (SIGINT or SIGTERM) and removed what it had started;
+    /// `parley send` was interrupted (SIGINT).
     case interrupted = 130
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Net
 import Voice
 import Wire
 
@@ -31,6 +32,9 @@ public struct Parley: AsyncParsableCommand {
 
 public enum ParleyMain {
     public static func run() async {
+        // Every command that listens or dials needs a descriptor per connection: the soft limit
+        // goes up to the hard one before anything opens (DescriptorLimit, ListenerLimits).
+        DescriptorLimit.raiseSoftLimit()
         await Parley.main()
     }
 }

@@ -11,7 +11,8 @@ struct SendCommand: AsyncParsableCommand {
         discussion: """
             Exits 0 only once the peer has acknowledged the message. Otherwise it exits non-zero \
             with the reason on stderr: 3 refused or unreachable, 4 timed out, 5 wrong key \
-            (the peer is not the one --expect names, or its identity signature is bad), 1 anything else.
+            (the peer is not the one --expect names, or its identity signature is bad), \
+            130 interrupted (SIGINT, at any point, the handshake included), 1 anything else.
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -59,6 +60,12 @@ struct SendCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Ctrl-C ends it at once, whatever it waits for (connect, handshake, acknowledgement),
+        // even when started with SIGINT ignored (a background job of a script).
+        let interrupt = SignalTrap(signals: [SIGINT]) {
+            Failure(message: "interrupted", code: .interrupted).exit()
+        }
+        defer { interrupt.cancel() }
         try await Failure.exitingOnFailure { try await send() }
     }
 

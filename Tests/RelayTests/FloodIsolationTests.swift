@@ -96,6 +96,10 @@ struct FloodIsolationTests {
         // The pairs: each sender opens a relayed session to its receiver.
         var clients: [RelayClient] = []
         var sessions: [PeerConnection] = []
+        // Each receiver's owner takes its events (a session whose owner does not stops reading
+        // at `InboundLimits.highWatermark`, and with it the receiver's relay link).
+        var drains: [Task<Void, Never>] = []
+        defer { for drain in drains { drain.cancel() } }
         for index in 0..<Self.pairs {
             let inbox = RelayLoopbackTests.Inbox()
             let receiverIdentity = LocalIdentity.generate(nickname: "receiver\(index)")
@@ -103,7 +107,8 @@ struct FloodIsolationTests {
             let sender = try await Self.client(
                 LocalIdentity.generate(nickname: "sender\(index)"), port: port, group: loops)
             sessions.append(try await sender.open(to: receiverIdentity.peerID))
-            _ = try #require(await inbox.first())
+            let incoming = try #require(await inbox.first())
+            drains.append(Task { for await _ in incoming.events {} })
             clients += [receiver, sender]
         }
 

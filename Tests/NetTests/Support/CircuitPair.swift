@@ -69,6 +69,12 @@ final class CircuitPair {
         }
 
         func isOverBacklog(limit: Int) -> Bool { backlog > limit }
+
+        /// Circuits that asked the link to stop reading for them.
+        var pausedCircuits: Set<UInt32> = []
+        func setReading(_ reading: Bool, for circuit: UInt32) {
+            if reading { pausedCircuits.remove(circuit) } else { pausedCircuits.insert(circuit) }
+        }
     }
 
     init(config: SessionConfig = SessionConfig()) throws {

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Issue 14, item 12: Ctrl-C ends `parley send` at once, in its handshake too, with status 130.
+@Suite("parley send, interrupted")
+struct SendInterruptTests {
+    /// Started as a script's background job is (with SIGINT ignored), which made it wait for the
+    /// handshake timeout, and started normally, which made SIGINT kill it without a status.
+    @Test(arguments: [true, false])
+    func sigintDuringTheHandshakeExits130AtOnce(startedIgnoringSIGINT: Bool) async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        // A listening socket that completes TCP connections but never speaks: the handshake
+        // waits, for up to --timeout 30 s.
+        let (fd, port) = try silentListener()
+        defer { close(fd) }
+        let send = try ParleyProcess(
+            ["send", "--to", "127.0.0.1:\(port)", "--timeout", "30", "never sent"], home: scratch.home("a"),
+            launcher: startedIgnoringSIGINT ? ["/bin/sh", "-c", "trap '' INT; exec \"$0\" \"$@\""] : [])
+        send.closeInput()
+        // Its connection is accepted by the kernel; wait until the listener's queue holds it.
+        var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let deadline = Date().addingTimeInterval(10)
+        while poll(&pending, 1, 20) == 0, Date() < deadline {}
+        #expect(pending.revents & Int16(POLLIN) != 0, "parley send never connected")
+        // Let it reach the handshake's wait (the first message is written right after connect).
+        try await Task.sleep(for: .milliseconds(300))
+        send.signal(SIGINT)
+        // Far below the 30 s it would otherwise wait (and the 5 s handshake timeout).
+        let status = try await send.exitStatus(within: 4)
+        #expect(status == 130)
+        #expect(send.stderr.contains("interrupted"), "\(send.stderr)")
+    }
+}
