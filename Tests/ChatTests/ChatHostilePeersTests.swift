@@ -78,6 +78,7 @@ struct ChatHostilePeersTests {
             alice.display.lines.count { $0.contains("nothing was waiting for it") } == bound
         }
         #expect(accepted.count == bound)
+        #expect(await alice.chat.provingDialsSkipped == 10 - bound)
         #expect(await alice.chat.failures == 0)
         #expect(await alice.chat.dialing.isEmpty)
         #expect(try alice.store.peersWithPendingMessages().isEmpty)

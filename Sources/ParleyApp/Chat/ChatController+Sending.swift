@@ -47,8 +47,12 @@ extension ChatController {
     /// Dials discovered peers no session proved yet, as many as `maxDialsInFlight` leaves room
     /// for after the recipients' own dials: once proved, later room lines reach them.
     private func dialToProve() {
-        for peer in unprovenDiscovered {
-            guard dialing.count < Self.maxDialsInFlight else { return }
+        let unproven = unprovenDiscovered
+        for (index, peer) in unproven.enumerated() {
+            guard dialing.count < Self.maxDialsInFlight else {
+                provingDialsSkipped += unproven.count - index
+                return
+            }
             dial(peer, proving: true)
         }
     }

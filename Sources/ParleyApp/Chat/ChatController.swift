@@ -119,6 +119,8 @@ actor ChatController {
     /// Dials to discovered peers no session proved yet, opened to prove them: nothing of ours
     /// waits for them, so their failure is no failure of ours.
     var provingDials: Set<PeerID> = []
+    /// Unproven discovered peers a room line did not dial because `maxDialsInFlight` were out.
+    var provingDialsSkipped = 0
     /// The relay, when one is in use (see ChatController+Relay).
     var relayState = RelayChatState()
     /// Moving relayed sessions to the direct path (see ChatController+DirectPath).
