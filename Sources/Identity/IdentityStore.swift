@@ -134,8 +134,8 @@ public enum IdentityError: Error, Equatable, CustomStringConvertible {
                 + "Fix it with: chmod 600 \(path)"
         case .corruptKeyFile(let path):
             "\(path) is not a parley key file (damaged or written by something else); move it away to create a new identity"
-        case .invalidNickname(let nick):
-            "invalid nickname \"\(nick)\": use 1 to \(Limits.maxNicknameBytes) bytes of UTF-8 without spaces or control characters"
+        case .invalidNickname:
+            "invalid nickname: \(Nickname.rule)"
         case .notADirectory(let path): "\(path) exists and is not a directory"
         case .cannotWrite(let path, let reason): "cannot write \(path): \(reason)"
         case .cannotRead(let path, let reason): "cannot read \(path): \(reason)"

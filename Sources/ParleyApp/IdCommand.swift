@@ -28,7 +28,7 @@ struct IdCommand: AsyncParsableCommand {
     func validate() throws {
         if let nick, !Nickname.isValid(nick) {
             throw ValidationError(
-                "invalid nickname '\(nick)': use 1 to \(Limits.maxNicknameBytes) bytes without spaces or control characters"
+                "invalid nickname '\(LineOutput.sanitize(nick))': \(Nickname.rule)"
             )
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// Writes whole lines to standard output and flushes each, so a pipe sees every line at once.
 /// Text from peers is made safe for a terminal first.
@@ -23,12 +24,16 @@ final class LineOutput: Sendable {
     private static let timeFormatter = LockedTimeFormatter()
 
     /// Replaces control characters (escape sequences could rewrite the user's terminal) with
-    /// U+FFFD, keeping newlines and tabs.
+    /// U+FFFD, keeping newlines and tabs, and drops bidirectional controls (an override would
+    /// turn the rest of the line around, so text could pass for something else), as the
+    /// full-screen client does.
     static func sanitize(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if scalar == "\n" || scalar == "\t" {
                 out.append(scalar)
+            } else if Nickname.isBidiControl(scalar) {
+                continue
             } else if scalar.properties.generalCategory == .control || (0x80...0x9F).contains(scalar.value) {
                 out.append("\u{FFFD}")
             } else {

@@ -158,7 +158,7 @@ public enum SendError: Error, Sendable, Equatable, CustomStringConvertible {
         case .voicePayloadSize(let bytes):
             "voice payload is \(bytes) bytes; it must be 1 to \(VoiceLimits.maxOpusPayload)"
         case .invalidNickname:
-            "invalid nickname: use 1 to \(Limits.maxNicknameBytes) bytes without spaces or control characters"
+            "invalid nickname: \(Nickname.rule)"
         }
     }
 }

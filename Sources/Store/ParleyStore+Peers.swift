@@ -43,10 +43,17 @@ public enum TrustDecision: Sendable, Equatable {
 }
 
 extension ParleyStore {
+    /// Nicknames pinned to one key at most: its current one and the ones it used just before.
+    /// A newcomer cannot take a name a known peer has only just left, yet a peer renaming
+    /// itself again and again (thousands of nickname frames) does not leave its key pinned to
+    /// every name it ever passed through, which would squat them against their real owners.
+    /// Past this many, the name it used longest ago is released.
+    public static let maxPinnedNicknamesPerPeer = 3
+
     /// Checks a peer's identity against the pinned keys, pins it if new, and updates its
     /// nickname and last-seen time if known. Nicknames are compared ignoring case; keys in
-    /// constant time. A peer's every nickname stays pinned to its key, so a newcomer cannot take
-    /// over a name someone known used before.
+    /// constant time. A peer's recent nicknames (`maxPinnedNicknamesPerPeer`) stay pinned to
+    /// its key, so a newcomer cannot take over a name someone known used just before.
     public func check(peerID: PeerID, nickname: String) throws(StoreError) -> TrustDecision {
         let now = Int64(bitPattern: clock())
         return try write { db -> TrustDecision in
@@ -60,6 +67,7 @@ extension ParleyStore {
                     sql: "UPDATE peer SET nickname = ?, lastSeen = ? WHERE id = ?",
                     arguments: [nickname, now, peerID.description])
                 try Self.pin(db, nickname: nickname, to: peerID, replacing: false)
+                try Self.releaseOldPins(db, of: peerID)
                 let previous = existing.peer.nickname == nickname ? nil : existing.peer.nickname
                 return .known(try Self.peerRow(db, id: peerID)!.peer, previousNickname: previous)
             }
@@ -82,6 +90,7 @@ extension ParleyStore {
                     arguments: [nickname, now, peerID.description])
             }
             try Self.pin(db, nickname: nickname, to: peerID, replacing: true)
+            try Self.releaseOldPins(db, of: peerID)
             return try Self.peerRow(db, id: peerID)!.peer
         }
     }
@@ -127,10 +136,35 @@ extension ParleyStore {
         try pin(db, nickname: nickname, to: peerID, replacing: false)
     }
 
+    /// Pins the name to the key, as its most recent one: a name the key used before moves to
+    /// the end of its order (the pin's row ID orders a key's names, newest last).
     private static func pin(_ db: Database, nickname: String, to peerID: PeerID, replacing: Bool) throws {
+        try db.execute(
+            sql: "DELETE FROM nicknamePin WHERE nickname = ? AND peer = ?",
+            arguments: [fold(nickname), peerID.description])
         try db.execute(
             sql: "INSERT OR \(replacing ? "REPLACE" : "IGNORE") INTO nicknamePin (nickname, peer) VALUES (?, ?)",
             arguments: [fold(nickname), peerID.description])
+    }
+
+    /// Keeps the key's `maxPinnedNicknamesPerPeer` newest names pinned; releases the others.
+    private static func releaseOldPins(_ db: Database, of peerID: PeerID) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM nicknamePin WHERE peer = ?1 AND rowid NOT IN (
+                    SELECT rowid FROM nicknamePin WHERE peer = ?1 ORDER BY rowid DESC LIMIT ?2)
+                """,
+            arguments: [peerID.description, maxPinnedNicknamesPerPeer])
+    }
+
+    /// The names pinned to a key, newest last (folded to lower case).
+    public func pinnedNicknames(of peerID: PeerID) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT nickname FROM nicknamePin WHERE peer = ? ORDER BY rowid",
+                arguments: [peerID.description]
+            )
+        }
     }
 
     private static func pinnedPeer(_ db: Database, nickname: String) throws -> (peer: KnownPeer, identityKey: [UInt8])?

@@ -50,19 +50,15 @@ public enum DiscoveryLimits {
     /// their recorded packets are refused instead of bringing them back.
     public static let departedMemory = 256
 
-    /// Datagrams per second accepted from one source IP address, on average, and in a burst,
-    /// whatever they contain. Every instance sends from the discovery port, so one host's
-    /// instances share a source; the burst lets 64 instances on one host start together.
-    public static let hostRate = 200
-    public static let hostBurst = 400
-
-    /// Datagrams per second accepted from one sender (source IP address and peer ID), on average
-    /// and in a burst. One instance sends at most a query, a few answers and an announcement in
-    /// any second, far below this.
+    /// Valid packets per second accepted from one identity key, on average and in a burst,
+    /// counted after the signature check (a source address or a claimed key is spoofable, so
+    /// nothing before it is charged to either). One instance sends at most a query, a few
+    /// answers and an announcement in any second, far below this; the burst lets four
+    /// instances of one identity start together.
     public static let senderRate = 20
     public static let senderBurst = 40
 
-    /// Hosts, and senders, whose rates are tracked at once; past this, those idle longest are
+    /// Identity keys whose rates are tracked at once; past this, those idle longest are
     /// forgotten.
     public static let maxTrackedSources = 1024
 
@@ -70,4 +66,14 @@ public enum DiscoveryLimits {
     /// costs tens of microseconds, so a flood of packets takes a few percent of a core at most.
     public static let verificationRate = 1000
     public static let verificationBurst = 2000
+
+    /// Signature checks one listed peer (or relay) may spend per second, on average and in a
+    /// burst, once the global budget is spent: its own announcements (one every 10 s, answers
+    /// to queries) still get checked during a flood of forgeries.
+    public static let listedVerificationRate = 2
+    public static let listedVerificationBurst = 8
+
+    /// Peers proven by a session whose proof outlives their listing: when they are heard
+    /// again they are spared from eviction at once.
+    public static let maxProvenRemembered = 1024
 }

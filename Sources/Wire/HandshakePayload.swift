@@ -100,9 +100,26 @@ public struct Capabilities: OptionSet, Sendable, Hashable {
 
 /// Nicknames: 1 to 32 bytes of UTF-8, no whitespace, no control characters and no format
 /// characters other than the zero-width joiner (which emoji sequences such as 👩‍💻 need), so
-/// that a nickname is one word in `/msg NICK text` and cannot forge lines on a terminal.
+/// that a nickname is one word in `/msg NICK text` and cannot forge lines on a terminal. Among
+/// the format characters refused are the bidirectional controls (`bidiControls`), which would
+/// turn the rest of a line around. A nickname starts with a visible character (not a mark, a
+/// joiner or anything a terminal shows as nothing), so it never shows blank, and a joiner sits
+/// between two other characters.
 public enum Nickname {
     static let zeroWidthJoiner: Unicode.Scalar = "\u{200D}"
+
+    /// Said to whoever chose a nickname these rules refuse.
+    public static let rule =
+        "use 1 to \(Limits.maxNicknameBytes) bytes of UTF-8 starting with a visible character, without spaces, control, format or bidirectional characters"
+
+    /// The bidirectional controls: embeddings and overrides (U+202A–U+202E), isolates
+    /// (U+2066–U+2069), the marks U+200E, U+200F and U+061C.
+    public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: true
+        default: false
+        }
+    }
 
     public static func isValid(_ nick: String) -> Bool {
         let count = nick.utf8.count
@@ -110,10 +127,31 @@ public enum Nickname {
         // Printable ASCII other than space is always valid: the common case decided without
         // the Unicode property tables (a few µs per handshake otherwise).
         if nick.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return true }
-        return nick.unicodeScalars.allSatisfy { scalar in
+        let scalars = Array(nick.unicodeScalars)
+        guard isVisible(scalars[0]), scalars.last != zeroWidthJoiner else { return false }
+        for (index, scalar) in scalars.enumerated() {
             let category = scalar.properties.generalCategory
-            return !scalar.properties.isWhitespace && category != .control
-                && (category != .format || scalar == zeroWidthJoiner)
+            guard !scalar.properties.isWhitespace, category != .control, !isBidiControl(scalar) else { return false }
+            if category == .format {
+                // A joiner joins two characters, never another joiner.
+                guard scalar == zeroWidthJoiner, scalars[index - 1] != zeroWidthJoiner else { return false }
+            }
+        }
+        return true
+    }
+
+    /// Shows as something: not a space, a control, a format character, a mark (which only
+    /// changes the character before it), or a character terminals draw as nothing (the
+    /// default-ignorable ones, such as the Hangul fillers, and the blank braille pattern).
+    /// Unassigned code points count as visible: a newer emoji may be one in these tables.
+    static func isVisible(_ scalar: Unicode.Scalar) -> Bool {
+        let properties = scalar.properties
+        switch properties.generalCategory {
+        case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .nonspacingMark,
+            .spacingMark, .enclosingMark, .surrogate:
+            return false
+        default:
+            return !properties.isWhitespace && !properties.isDefaultIgnorableCodePoint && scalar.value != 0x2800
         }
     }
 }

@@ -84,6 +84,39 @@ extension StoreSuites {
             #expect(Set(try store.knownPeers().map(\.peerID)) == [alice, bob])
         }
 
+        /// Issue 14, item 10: thousands of renames pinned thousands of names. A key keeps its
+        /// `maxPinnedNicknamesPerPeer` newest names, at the limit and one past it.
+        @Test func aPeerKeepsOnlyItsNewestNamesPinned() throws {
+            let home = try TempHome()
+            let store = try ParleyStore.open(home)
+            let mallory = newPeer()
+            let limit = ParleyStore.maxPinnedNicknamesPerPeer
+            _ = try store.check(peerID: mallory, nickname: "carol")
+            for n in 1..<limit { _ = try store.check(peerID: mallory, nickname: "n\(n)") }
+            #expect(try store.pinnedNicknames(of: mallory) == ["carol"] + (1..<limit).map { "n\($0)" })
+            // Still hers at the limit.
+            #expect(try !store.check(peerID: newPeer(), nickname: "carol").isTrusted)
+            // One past: the oldest name is released, and its real owner is welcome.
+            _ = try store.check(peerID: mallory, nickname: "n\(limit)")
+            #expect(try store.pinnedNicknames(of: mallory) == (1...limit).map { "n\($0)" })
+            let carol = newPeer()
+            guard case .new = try store.check(peerID: carol, nickname: "Carol") else {
+                Issue.record("the real carol was refused")
+                return
+            }
+            // A thousand more renames leave the same number of pins.
+            for n in 0..<1000 { _ = try store.check(peerID: mallory, nickname: "x\(n)") }
+            #expect(try store.pinnedNicknames(of: mallory) == ["x997", "x998", "x999"])
+            // Taking an old name again makes it the newest: the oldest other one goes.
+            _ = try store.check(peerID: mallory, nickname: "x997")
+            #expect(try store.pinnedNicknames(of: mallory) == ["x998", "x999", "x997"])
+            // Nobody else's pins moved, and accepting a key counts as a pin too.
+            #expect(try store.pinnedNicknames(of: carol) == ["carol"])
+            _ = try store.acceptNewKey(peerID: carol, nickname: "x999")
+            #expect(try store.pinnedNicknames(of: mallory) == ["x998", "x997"])
+            #expect(try store.pinnedNicknames(of: carol) == ["carol", "x999"])
+        }
+
         @Test func verifyingAnUnknownPeerChangesNothing() throws {
             let home = try TempHome()
             let store = try ParleyStore.open(home)

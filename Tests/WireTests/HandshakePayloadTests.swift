@@ -73,6 +73,9 @@ struct HandshakePayloadTests {
             Array("a b".utf8),
             Array("a\u{1B}[2J".utf8),  // terminal escape
             [0xFF, 0xFE],  // not UTF-8
+            Array("\u{200D}".utf8),  // only a joiner: shows blank
+            Array("bob\u{202E}".utf8),  // right-to-left override
+            Array("\u{2067}bob".utf8),  // right-to-left isolate
         ])
     func badNickname(bytes: [UInt8]) {
         #expect(throws: WireError.malformed(what: "nickname")) {

@@ -33,7 +33,8 @@ struct NicknameFrameTests {
         "an empty, non-UTF-8, white-space or control-character nickname is malformed",
         arguments: [
             [], [0xFF], [0x61, 0xC3], Array("a b".utf8), Array("al\n".utf8), Array("a\u{7}".utf8),
-            Array("\u{200B}x".utf8), Array("x\u{00A0}".utf8),
+            Array("\u{200B}x".utf8), Array("x\u{00A0}".utf8), Array("\u{200D}".utf8), Array("car\u{202E}ol".utf8),
+            Array("\u{200F}carol".utf8),
         ] as [[UInt8]])
     func invalidNicknamesAreMalformed(body: [UInt8]) {
         #expect(throws: WireError.malformed(what: "nickname")) { try FrameCodec.decode([1, 0x06] + body) }

@@ -40,6 +40,8 @@ extension ChatController {
         switch event {
         case .added(let peer):
             discovered[peer.peerID] = peer
+            // Met before: a session proved its key then, so discovery spares it from eviction.
+            if known[peer.peerID] != nil, let service = discovery { Task { await service.confirm(peer.peerID) } }
             show(.notice("discovered: \(describe(peer)) at \(peer.endpointText)", in: .room))
             publishPeers()
             // Messages that waited for this peer go out now.
@@ -61,13 +63,47 @@ extension ChatController {
         }
     }
 
-    /// Opens a session to a discovered peer, unless one is open or being opened.
-    func dial(_ peer: DiscoveredPeer) {
-        guard let connector, !dialing.contains(peer.peerID),
+    /// Direct dials to discovered peers at once. Each is a TCP connection to an address and a
+    /// port an announcement named, and announcements are unproven hints: a LAN full of fake
+    /// announcements must not make us connect to dozens of attacker-chosen endpoints at once.
+    /// A dial for messages waits its turn (`dialQueue`); a dial only to prove a peer is skipped.
+    static let maxDialsInFlight = 4
+
+    /// Whether a session proved this discovered peer: one did in this run or in an earlier one
+    /// (its key is pinned). Only proven peers get room lines written for them (docs/PROTOCOL.md
+    /// §10): an announcement alone is no peer.
+    func isProven(_ peer: PeerID) -> Bool {
+        known[peer] != nil
+    }
+
+    /// Discovered peers no session has proved, the ones most likely real first (heard again
+    /// after a while or answering a query, then heard most recently).
+    var unprovenDiscovered: [DiscoveredPeer] {
+        discovered.values.filter { !isProven($0.peerID) }.sorted {
+            ($0.confirmed ? 0 : 1, $1.lastSeen, $0.peerID.description) < (
+                $1.confirmed ? 0 : 1, $0.lastSeen, $1.peerID.description
+            )
+        }
+    }
+
+    /// Opens a session to a discovered peer, unless one is open or being opened. `proving`:
+    /// only to prove the peer (nothing waits for it), skipped when `maxDialsInFlight` dials
+    /// are out; otherwise the dial waits in `dialQueue` for one to end.
+    func dial(_ peer: DiscoveredPeer, proving: Bool = false) {
+        guard connector != nil, !dialing.contains(peer.peerID),
             !sessions.values.contains(where: { $0.peer?.peerID == peer.peerID || $0.dialed == peer.peerID })
         else { return }
+        guard dialing.count < Self.maxDialsInFlight else {
+            if !proving, !dialQueue.contains(peer.peerID) { dialQueue.append(peer.peerID) }
+            return
+        }
+        dialQueue.removeAll { $0 == peer.peerID }
+        // Dials that ended were reported already: only those still out stay marked.
+        provingDials.formIntersection(dialing)
+        if proving { provingDials.insert(peer.peerID) }
         dialing.insert(peer.peerID)
         show(.notice("connecting to \(describe(peer)) at \(peer.endpointText)", in: .peer(peer.peerID.description)))
+        guard let connector else { return }
         Task {
             do {
                 let link = try await connector(peer)
@@ -79,9 +115,22 @@ extension ChatController {
         }
     }
 
+    /// A dial ended: the next queued one still discovered goes out.
+    func dialNextQueued() {
+        while dialing.count < Self.maxDialsInFlight, !dialQueue.isEmpty {
+            let id = dialQueue.removeFirst()
+            if let peer = discovered[id], readySession(with: id) == nil { dial(peer) }
+        }
+    }
+
     /// A session opened for a discovered peer failed before its handshake completed: what was
-    /// written for it stays in the outbox until the peer is back.
+    /// written for it stays in the outbox until the peer is back. A dial only to prove the peer
+    /// had nothing waiting: a notice, not a failure.
     func dialFailed(_ id: PeerID, reason: String) {
+        if provingDials.remove(id) != nil {
+            show(.notice("\(reason); nothing was waiting for it"))
+            return
+        }
         failures += 1
         show(.error("\(reason); messages for \(LineOutput.sanitize(nickname(of: id))) stay queued until it is back"))
     }

@@ -79,6 +79,18 @@ extension ChatController {
         let nick = LineOutput.sanitize(nickname)
         // Already refused for this peer (the same frame on its other session): warned once.
         if refusals[Self.fold(nickname)]?.presented == peer.peerID { return }
+        // Renames past the allowance are ignored, counted, and said once per session.
+        guard sessions[key]?.renames.take(now: Instant.now()) == true else {
+            renamesIgnored += 1
+            if sessions[key]?.renamesIgnoredShown == false {
+                sessions[key]?.renamesIgnoredShown = true
+                show(
+                    .error(
+                        "\(old) changes its nickname too often (more than \(NicknameChangeAllowance.burst) at once): "
+                            + "ignoring its new nicknames for now; it stays \(old) here"))
+            }
+            return
+        }
         let decision: TrustDecision
         do {
             decision = try await store.perform { try $0.check(peerID: peer.peerID, nickname: nickname) }

@@ -9,8 +9,9 @@ import Wire
 /// Own messages: written to the outbox before they are sent, resent with their original IDs
 /// when a session with the peer comes up, cleared from the outbox on acknowledgement.
 extension ChatController {
-    /// Sends `text` to a conversation: the room (every connected and discovered peer) or one
-    /// peer, connected or not (a peer who is away gets it when back).
+    /// Sends `text` to a conversation: the room (every connected peer, and every discovered
+    /// peer a session proved) or one peer, connected or not (a peer who is away gets it when
+    /// back). With no such peer, a room line waits for the first one proved.
     func submit(_ text: String, to conversation: ConversationID) async {
         guard !text.isEmpty else { return }
         guard text.utf8.count <= Limits.maxTextBytes else {
@@ -22,9 +23,12 @@ extension ChatController {
         let recipients: [PeerID]
         switch conversation {
         case .room:
-            recipients = Array(connectedPeers.union(discovered.keys))
+            // Discovered peers only once a session proved them: an announcement is a hint, and
+            // one from a fresh key gets no outbox row. Those are dialed (a few) to prove them.
+            recipients = Array(connectedPeers.union(discovered.keys.filter(isProven)))
             if recipients.isEmpty {
                 await wait(text, number: number)
+                dialToProve()
                 return
             }
         case .peer(let text):
@@ -32,6 +36,20 @@ extension ChatController {
             recipients = [peer]
         }
         await enqueueAndSend(text, number: number, conversation: conversation, recipients: recipients)
+        if conversation == .room { dialToProve() }
+    }
+
+    /// Dials discovered peers no session proved yet, as many as `maxDialsInFlight` leaves room
+    /// for after the recipients' own dials: once proved, later room lines reach them.
+    private func dialToProve() {
+        let unproven = unprovenDiscovered
+        for (index, peer) in unproven.enumerated() {
+            guard dialing.count < Self.maxDialsInFlight else {
+                provingDialsSkipped += unproven.count - index
+                return
+            }
+            dial(peer, proving: true)
+        }
     }
 
     /// Writes the message to the history and each recipient's outbox, shows it, and sends it

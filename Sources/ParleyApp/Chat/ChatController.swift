@@ -58,6 +58,10 @@ actor ChatController {
         var moved = false
         /// Says "moved NICK to the direct path" with its first measured round trip.
         var announceMove = false
+        /// How often the peer may change its nickname on this session (nickname frames).
+        var renames = NicknameChangeAllowance()
+        /// The user was told that this session's renames are being ignored.
+        var renamesIgnoredShown = false
     }
 
     /// A peer refused because its nickname is pinned to another key, until `/verify NICK accept`.
@@ -91,6 +95,8 @@ actor ChatController {
     var numbers: [MessageID: Int] = [:]
     var inputDone = false
     var failures = 0
+    /// Nickname frames ignored because their session changed names too often.
+    var renamesIgnored = 0
 
     /// Peers met before, from the store: nickname and verified mark.
     var known: [PeerID: KnownPeer] = [:]
@@ -109,7 +115,19 @@ actor ChatController {
     var discovery: DiscoveryService?
     var connector: (@Sendable (DiscoveredPeer) async throws -> any ChatLink)?
     var discovered: [PeerID: DiscoveredPeer] = [:]
-    var dialing: Set<PeerID> = []
+    /// Sessions being opened (direct or through the relay). A dial ending makes room for one
+    /// that waited (see ChatController+Discovery).
+    var dialing: Set<PeerID> = [] {
+        // After the code that ended the dial has run (it may still report the failure).
+        didSet { if dialing.count < oldValue.count, !dialQueue.isEmpty { Task { self.dialNextQueued() } } }
+    }
+    /// Discovered peers with messages for them, waiting for a dial to end (`maxDialsInFlight`).
+    var dialQueue: [PeerID] = []
+    /// Dials to discovered peers no session proved yet, opened to prove them: nothing of ours
+    /// waits for them, so their failure is no failure of ours.
+    var provingDials: Set<PeerID> = []
+    /// Unproven discovered peers a room line did not dial because `maxDialsInFlight` were out.
+    var provingDialsSkipped = 0
     /// The relay, when one is in use (see ChatController+Relay).
     var relayState = RelayChatState()
     /// Moving relayed sessions to the direct path (see ChatController+DirectPath).

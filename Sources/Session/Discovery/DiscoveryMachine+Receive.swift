@@ -3,15 +3,16 @@ import Wire
 
 extension DiscoveryMachine {
     /// A datagram from `source`. The checks run cheapest first, so that a flood costs little:
-    /// the host's rate, size and layout, the sender's rate, our own packets, replay, then the
-    /// signature (under a global budget), then freshness; only a packet that passes them all
-    /// changes the table.
+    /// size and layout, our own packets, replay, then the signature (under a global budget, with
+    /// a small reserve for each listed peer), then the verified key's rate, then freshness; only
+    /// a packet that passes them all changes the table. Nothing before the signature check is
+    /// charged to a source address or a claimed key: both can be spoofed, and a flood in someone
+    /// else's name must not silence them.
     public mutating func receive(
         _ datagram: [UInt8], from source: DiscoverySource, now: Instant, wallClock: UInt64
     ) -> [DiscoveryAction] {
         guard phase == .running else { return [] }
         stats.datagramsReceived += 1
-        guard hosts.allow(source.host, now: now) else { return drop(.rateLimited) }
         let received: ReceivedDiscoveryPacket
         do {
             received = try DiscoveryPacket.decode(datagram)
@@ -36,9 +37,6 @@ extension DiscoveryMachine {
             stats.ignored += 1
             return []
         }
-        guard senders.allow(SenderKey(host: source.host, peer: PeerKey(sender)), now: now) else {
-            return drop(.rateLimited)
-        }
 
         // Replay, before spending a signature check on it. Nothing changes until it verifies.
         let roster = Roster(packet.kind)
@@ -61,8 +59,9 @@ extension DiscoveryMachine {
             return drop(.replay)
         }
 
-        guard verifications?.take(now: now) ?? false else { return drop(.overBudget) }
+        guard takeVerification(for: peerKey, in: roster, now: now) else { return drop(.overBudget) }
         guard DiscoverySignature.isValid(received) else { return drop(.badSignature) }
+        guard senders.allow(peerKey, now: now) else { return drop(.rateLimited) }
 
         if let known, packet.counter == known.counter {
             // The same packet on another link: one more address, nothing else.
@@ -154,16 +153,27 @@ extension DiscoveryMachine {
             return report(sender, in: roster)
         }
 
-        // A new peer, or a new relay.
-        let fromHost = self[keyPath: table].values.count { $0.wasHeard(from: source.host) }
-        guard fromHost < roster.perHost else { return drop(.tooManyFromHost) }
+        // A new peer, or a new relay. A source address can be spoofed, so a host's full share
+        // makes room (its least valuable entry goes) rather than turning the newcomer away.
+        // (Relays, which no session proves, keep the older rule: a confirmed relay is spared
+        // and a host's full share turns newcomers away, so a flood cannot displace the relay
+        // in use.)
+        let fromHost = self[keyPath: table].values.filter { $0.wasHeard(from: source.host) }
+        if fromHost.count >= roster.perHost {
+            guard roster == .peers, let victim = Self.evictionCandidate(among: fromHost) else {
+                return drop(.tooManyFromHost)
+            }
+            actions += evict(victim, from: roster)
+        }
         if self[keyPath: table].count >= roster.capacity {
-            guard let victim = evictionCandidate(in: roster) else { return drop(.tableFull) }
+            let candidates = self[keyPath: table].values.filter { roster == .peers || !$0.confirmed }
+            guard let victim = Self.evictionCandidate(among: candidates) else { return drop(.tableFull) }
             actions += evict(victim, from: roster)
         }
         var entry = PeerEntry(id: sender, firstSeen: now)
         entry.instances[packet.instance] = InstanceEntry(packet: packet, source: source, now: now)
-        entry.confirmed = answersUs
+        entry.proven = proven.contains(PeerKey(sender))
+        entry.confirmed = answersUs || entry.proven
         self[keyPath: table][PeerKey(sender)] = entry
         stats.accepted += 1
         actions += report(sender, in: roster)
@@ -178,11 +188,6 @@ extension DiscoveryMachine {
     }
 
     // MARK: Table maintenance
-
-    /// The unconfirmed peer (or relay) heard least recently, if any.
-    private func evictionCandidate(in roster: Roster) -> PeerID? {
-        self[keyPath: roster.table].values.filter { !$0.confirmed }.min { $0.lastSeen < $1.lastSeen }?.id
-    }
 
     private mutating func evict(_ id: PeerID, from roster: Roster) -> [DiscoveryAction] {
         guard let entry = self[keyPath: roster.table].removeValue(forKey: PeerKey(id)) else { return [] }

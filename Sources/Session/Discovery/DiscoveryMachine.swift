@@ -30,9 +30,13 @@ public struct DiscoveryMachine: Sendable {
     /// Relays announced on the LAN, apart from peers (never filled in the relay role).
     var relayTable: [PeerKey: PeerEntry] = [:]
     var departed = DepartedInstances()
-    var hosts = RateLimiter<String>(rate: DiscoveryLimits.hostRate, burst: DiscoveryLimits.hostBurst)
-    var senders = RateLimiter<SenderKey>(rate: DiscoveryLimits.senderRate, burst: DiscoveryLimits.senderBurst)
+    /// Valid packets per verified key, counted after the signature check: a source address can
+    /// be spoofed and a peer ID claimed, but only the key's holder can spend its allowance.
+    var senders = RateLimiter<PeerKey>(rate: DiscoveryLimits.senderRate, burst: DiscoveryLimits.senderBurst)
+    /// The one limit before the signature check: signatures verified per second, from anyone.
     var verifications: TokenBucket?
+    /// Peers a session proved (`confirm`), remembered while they come and go from the table.
+    var proven: Set<PeerKey> = []
     var pendingAnswers: [DiscoveryLink: PendingAnswer] = [:]
     var lastAnswer: [DiscoveryLink: Instant] = [:]
     var nextAnnounce: Instant?
@@ -44,11 +48,6 @@ public struct DiscoveryMachine: Sendable {
     public internal(set) var stats = DiscoveryStats()
 
     static let maxOutstandingQueries = 8
-
-    struct SenderKey: Hashable, Sendable {
-        let host: String
-        let peer: PeerKey
-    }
 
     public init(
         identity: LocalIdentity, config: DiscoveryConfig,
@@ -174,9 +173,13 @@ public struct DiscoveryMachine: Sendable {
     /// The nickname packets announce.
     public var nickname: String { identity.nickname }
 
-    /// A TCP session proved that this peer holds its key: spare it when the table is full.
+    /// A TCP session proved that this peer holds its key (or one did before: the owner pinned
+    /// it): spare it when the table is full, and from now on whenever it is heard again.
     public mutating func confirm(_ id: PeerID) {
+        proven.insert(PeerKey(id))
+        if proven.count > DiscoveryLimits.maxProvenRemembered { proven.remove(proven.first!) }
         table[PeerKey(id)]?.confirmed = true
+        table[PeerKey(id)]?.proven = true
     }
 
     // MARK: Sending

@@ -91,8 +91,20 @@ struct PeerEntry: Sendable {
     let firstSeen: Instant
     var instances: [UInt64: InstanceEntry] = [:]
     var confirmed = false
+    /// A session proved that the peer holds this key: never evicted for a newcomer.
+    var proven = false
+    /// Signature checks this entry may spend when the global budget is gone.
+    var reserve: TokenBucket
     /// The listing last reported to the owner, to tell real changes from mere refreshes.
     var reported: DiscoveredPeer?
+
+    init(id: PeerID, firstSeen: Instant) {
+        self.id = id
+        self.firstSeen = firstSeen
+        reserve = TokenBucket(
+            rate: DiscoveryLimits.listedVerificationRate, burst: DiscoveryLimits.listedVerificationBurst,
+            now: firstSeen)
+    }
 
     var lastSeen: Instant { instances.values.map(\.lastHeard).max() ?? .zero }
 
