@@ -489,7 +489,7 @@ _parley_relay() {
     repeating_flags=()
     non_repeating_flags=(--announce --version -h --help)
     repeating_options=(--interface --network)
-    non_repeating_options=(--home --listen --metrics --max-clients --log-level)
+    non_repeating_options=(--home --listen --metrics --data --max-clients --max-per-address --log-level)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -509,7 +509,13 @@ _parley_relay() {
     '--network')
         return
         ;;
+    '--data')
+        return
+        ;;
     '--max-clients')
+        return
+        ;;
+    '--max-per-address')
         return
         ;;
     '--log-level')
