@@ -23,8 +23,8 @@ struct DiscoveryFloodProcessTests {
                 _ = try await ParleyProcess.run(["id", "--nick", name], home: scratch.home(name))
             }
             let discover = ["chat", "--interface", "lo"]
-            let bob = try ParleyProcess(discover, home: scratch.home("bob"), launcher: netns.launcher)
-            let alice = try ParleyProcess(discover, home: scratch.home("alice"), launcher: netns.launcher)
+            let bob = try ParleyProcess(discover, home: scratch.home("bob"), launcher: ParleyProcess.loadPriority + netns.launcher)
+            let alice = try ParleyProcess(discover, home: scratch.home("alice"), launcher: ParleyProcess.loadPriority + netns.launcher)
             defer {
                 for p in [alice, bob] where p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
             }

@@ -33,8 +33,8 @@ struct DurableAckProcessTests {
                     sentAt: 1_700_000_000_000, text: "queued \(n)", recipients: [bob])
             }
         }
-        let (sender, port) = try await startListener(home: scratch.home("alice"))
-        let receiver = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("bob"))
+        let (sender, port) = try await startListener(home: scratch.home("alice"), launcher: ParleyProcess.loadPriority)
+        let receiver = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("bob"), launcher: ParleyProcess.loadPriority)
         // Mid-stream: once the 400th is shown (stored), while the rest are on their way.
         try await receiver.waitForLine(containing: "<alice> queued 400", within: 30)
         receiver.signal(SIGKILL)
@@ -71,8 +71,8 @@ struct DurableAckProcessTests {
         let receiverHome = disk.path + "/bob"
         _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: receiverHome)
         _ = try await Self.peerID("alice", scratch: scratch)
-        let (receiver, port) = try await startListener(home: receiverHome)
-        let sender = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
+        let (receiver, port) = try await startListener(home: receiverHome, launcher: ParleyProcess.loadPriority)
+        let sender = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"), launcher: ParleyProcess.loadPriority)
         try await receiver.waitForLine(containing: "* connected: alice ")
         try await sender.waitForLine(containing: "* connected: bob ")
         sender.type("warm-up")
@@ -92,7 +92,7 @@ struct DurableAckProcessTests {
         sender.signal(SIGTERM)
         _ = try await sender.exitStatus()
         #expect(!sender.lines.contains { $0.contains("#2 delivered") })
-        let again = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
+        let again = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"), launcher: ParleyProcess.loadPriority)
         try await receiver.waitForLine(containing: "<alice> written to a full disk")
         try await again.waitForLine(containing: " delivered to bob")
         #expect(receiver.lines.contains("* messages are stored again"))
@@ -112,10 +112,10 @@ struct DurableAckProcessTests {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         _ = try await Self.peerID("bob", scratch: scratch)
-        let (receiver, port) = try await startListener(home: scratch.home("bob"))
+        let (receiver, port) = try await startListener(home: scratch.home("bob"), launcher: ParleyProcess.loadPriority)
         let home = disk.path + "/alice"
         _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: home)
-        let (sender, _) = try await startListener(home: home)
+        let (sender, _) = try await startListener(home: home, launcher: ParleyProcess.loadPriority)
         try disk.fill()
 
         sender.type("anyone there?")
@@ -142,7 +142,7 @@ struct DurableAckProcessTests {
         defer { scratch.cleanup() }
         let alice = try await Self.peerID("alice", scratch: scratch)
         let bob = try await Self.peerID("bob", scratch: scratch)
-        let (receiver, port) = try await startListener(home: scratch.home("bob"))
+        let (receiver, port) = try await startListener(home: scratch.home("bob"), launcher: ParleyProcess.loadPriority)
         let send = try await ParleyProcess.run(
             ["send", "--to", "127.0.0.1:\(port)", "kept on both sides"], home: scratch.home("alice"))
         #expect(send.status == 0, "\(send.stderr)")

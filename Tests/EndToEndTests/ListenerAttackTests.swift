@@ -16,7 +16,7 @@ struct ListenerAttackTests {
     static func startLimitedListener(home: String) async throws -> (ParleyProcess, Int) {
         let listener = try ParleyProcess(
             ["chat", "--listen", "127.0.0.1:0"], home: home,
-            launcher: ["/bin/sh", "-c", "ulimit -Sn 1024 && exec \"$0\" \"$@\""])
+            launcher: ParleyProcess.loadPriority + ["/bin/sh", "-c", "ulimit -Sn 1024 && exec \"$0\" \"$@\""])
         let line = try await listener.waitForLine(containing: "* listening on 127.0.0.1:")
         guard let port = Int(line.split(separator: ":").last ?? "") else { throw E2EFailure("no port in \(line)") }
         return (listener, port)
@@ -33,10 +33,10 @@ struct ListenerAttackTests {
         try #require(limit >= attackers + 256, "RLIMIT_NOFILE is \(limit), too low for this test")
         let scratch = try Scratch()
         defer { scratch.cleanup() }
-        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
-        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"), launcher: ParleyProcess.loadPriority)
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"), launcher: ParleyProcess.loadPriority)
         let (bob, port) = try await Self.startLimitedListener(home: scratch.home("bob"))
-        let alice = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
+        let alice = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"), launcher: ParleyProcess.loadPriority)
         alice.type("before the attack")
         try await bob.waitForLine(containing: "<alice> before the attack")
 
@@ -45,6 +45,7 @@ struct ListenerAttackTests {
         let report = Locked((opened: 0, reopened: 0, heldAtEnd: 0, failedAtFirst: 0, failedConnects: 0))
         let attackDone = Locked(false)
         let attack = Thread {
+            ParleyProcess.lowerThisThreadsPriority()
             var fds: [Int32: String] = [:]
             let end = Date().addingTimeInterval(attackSeconds)
             func open(_ source: String) {
@@ -120,10 +121,10 @@ struct ListenerAttackTests {
     @Test func outOfDescriptorsTheListenerPausesAcceptingAndGoesOn() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
-        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"), launcher: ParleyProcess.loadPriority)
         let listener = try ParleyProcess(
             ["chat", "--listen", "127.0.0.1:0"], home: scratch.home("bob"),
-            launcher: ["/bin/sh", "-c", "ulimit -n 96 && exec \"$0\" \"$@\""])
+            launcher: ParleyProcess.loadPriority + ["/bin/sh", "-c", "ulimit -n 96 && exec \"$0\" \"$@\""])
         let line = try await listener.waitForLine(containing: "* listening on 127.0.0.1:")
         let port = try #require(Int(line.split(separator: ":").last ?? ""))
         let pid = listener.process.processIdentifier
@@ -166,9 +167,9 @@ struct ListenerAttackTests {
         let bound = 64 * 1024 * 1024
         let scratch = try Scratch()
         defer { scratch.cleanup() }
-        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
-        let (bob, port) = try await startListener(home: scratch.home("bob"))
-        let alice = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"), launcher: ParleyProcess.loadPriority)
+        let (bob, port) = try await startListener(home: scratch.home("bob"), launcher: ParleyProcess.loadPriority)
+        let alice = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"), launcher: ParleyProcess.loadPriority)
         alice.type("before the flood")
         try await bob.waitForLine(containing: "<alice> before the flood")
         let pid = bob.process.processIdentifier
@@ -188,6 +189,7 @@ struct ListenerAttackTests {
         let text = String(repeating: "f", count: 8 * 1024)
         let sent = Locked(0)
         let flood = Thread {
+            ParleyProcess.lowerThisThreadsPriority()
             let end = Date().addingTimeInterval(floodSeconds)
             for id in 1...count {
                 guard Date() < end, flooder.sendText(id: MessageID(id), text, until: end) else { break }

@@ -25,10 +25,11 @@ struct SendInterruptTests {
         // Its connection is accepted by the kernel; wait until the listener's queue holds it.
         var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let deadline = Date().addingTimeInterval(10)
-        while poll(&pending, 1, 20) == 0, Date() < deadline {}
+        // (Polled without blocking this thread: the suite's other tests share the task pool, and
+        // a starved test would signal only after send's 5 s handshake timeout.)
+        while poll(&pending, 1, 0) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
         #expect(pending.revents & Int16(POLLIN) != 0, "parley send never connected")
-        // Let it reach the handshake's wait (the first message is written right after connect).
-        try await Task.sleep(for: .milliseconds(300))
+        // It connected, so its trap is set (before it dials) and it now waits in the handshake.
         send.signal(SIGINT)
         // Far below the 30 s it would otherwise wait (and the 5 s handshake timeout).
         let status = try await send.exitStatus(within: 4)

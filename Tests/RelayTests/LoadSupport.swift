@@ -66,7 +66,12 @@ enum LoadSupport {
         while true {
             attempt += 1
             let result = NIOLockedValueBox<Result<String, Error>?>(nil)
-            Thread { result.withLockedValue { $0 = Result { try metrics(port: port) } } }.start()
+            // The read runs outside the lock: a reader holding it would block the polling task's
+            // thread (on the shared pool) for as long as the read takes.
+            Thread {
+                let outcome = Result { try metrics(port: port) }
+                result.withLockedValue { $0 = outcome }
+            }.start()
             while result.withLockedValue({ $0 }) == nil { try await Task.sleep(for: .milliseconds(5)) }
             switch result.withLockedValue({ $0 })! {
             case .success(let body): return body
