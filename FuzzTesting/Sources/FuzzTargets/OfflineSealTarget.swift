@@ -26,9 +26,12 @@ public enum OfflineSealTarget {
             let frameBytes = input.rest()
             var plaintext: [UInt8] = [UInt8(senderPayload.count >> 8), UInt8(senderPayload.count & 0xFF)]
             plaintext += senderPayload + frameBytes
+            let sealed = seal(plaintext)
             var expected: Frame?
-            if case .frame(let frame)? = try? FrameCodec.decode(frameBytes) { expected = frame }
-            open(seal(plaintext), expectFrame: .some(expected))
+            if case .frame(let frame)? = try? FrameCodec.decode(frameBytes), sealed.count <= RelayLimits.maxSealedMessage {
+                expected = frame
+            }
+            open(sealed, expectFrame: .some(expected))
         default:
             // Alice's payload with bytes overwritten at input-chosen places: never accepted as
             // anyone but alice.
