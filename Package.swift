@@ -178,7 +178,9 @@ let package = Package(
                 "Wire", "Noise", "Identity", "Session", "Relay", .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "FuzzTesting",
-            exclude: ["Package.swift", "run.sh", "README.md", "Corpus", "Regressions", "Fuzzers", ".build"],
+            exclude: [
+                "Package.swift", "Package.resolved", "run.sh", "README.md", "Corpus", "Regressions", "Fuzzers", ".build",
+            ],
             sources: ["Sources/FuzzTargets", "Replay"]
         ),
     ],

@@ -34,7 +34,8 @@ import Testing
         #expect(onDisk.map(\.lastPathComponent) == seeds.indices.map(seedFileName))
         for (index, seed) in seeds.enumerated() {
             let bytes = try? Data(contentsOf: dir.appendingPathComponent(seedFileName(index)))
-            #expect(bytes.map { [UInt8]($0) } == seed, "\(name)/\(seedFileName(index)) is stale")
+            let current = bytes.map { [UInt8]($0) } == seed
+            #expect(current, "\(name)/\(seedFileName(index)) is stale: FuzzTesting/run.sh --write-seeds")
         }
     }
 

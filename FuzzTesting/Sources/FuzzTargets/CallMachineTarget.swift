@@ -4,13 +4,14 @@ import Wire
 
 /// `CallMachine` (Session/CallMachine*.swift): alice's and bob's machines joined by two ordered
 /// signal queues (a session is an ordered stream), driven by input-chosen user commands, signal
-/// deliveries, time, session ends, and signals from carol decoded from input bytes with
-/// `FrameCodec` (so any call frame the wire admits reaches the machines).
+/// deliveries, time, session ends, and signals decoded from input bytes with `FrameCodec` (so any
+/// call frame the wire admits reaches the machines), from carol or as if from the other side.
 ///
 /// Invariants, per machine: media is started only when none runs and only with valid
 /// parameters, stopped only for the call that runs, and runs exactly while `activeCall` is set.
-/// Between the two: when nothing is in flight and both are in a call with each other, it is the
-/// same call, with the same parameters, and exactly one of them placed it.
+/// Between the two, unless a signal was forged in one's name: when nothing is in flight and both
+/// are in a call with each other, it is the same call, with the same parameters, and exactly one
+/// of them placed it.
 public enum CallMachineTarget {
     static let paramChoices = [
         CallParams(), CallParams(sampleRate: 16000, frameDurationTenthsMs: 400, bitrate: 12000, fec: false),
@@ -34,7 +35,7 @@ public enum CallMachineTarget {
         let glare: [UInt8] = [1, 2, 0, 0, 5, 1, 1, 0, 9, 1, 1, 3, 0, 3, 1, 3, 0, 3, 1, 3, 0, 3]
         // carol calls bob with a frame off the wire while he is in a call; time runs out.
         let invite = FrameCodec.encode(.call(.invite(77, offer: CallParams())))
-        let carol = [0, 1] + answered + [1, 6, UInt8(invite.count)] + invite + [0, 4, 0, 40, 0]
+        let carol = [0, 1] + answered + [1, 6, 0, UInt8(invite.count)] + invite + [0, 4, 0, 40, 0]
         return [call, glare, carol]
     }
 }
@@ -45,6 +46,8 @@ struct CallRun {
     var queues: [[CallSignal]] = [[], []]
     var media: [CallID?] = [nil, nil]
     var now = Fixtures.origin
+    /// Set once a signal was forged in the other side's name: from then on the two may disagree.
+    var forged = false
     static let ids = [Fixtures.alice.peerID, Fixtures.bob.peerID]
     static let carol = Fixtures.carol.peerID
 
@@ -77,10 +80,13 @@ struct CallRun {
             carryOut(machines[0].sessionClosed(peer: Self.ids[1], now: now), 0)
             carryOut(machines[1].sessionClosed(peer: Self.ids[0], now: now), 1)
         case 6:
-            // A frame from carol, as it came off the wire.
+            // A call frame as it came off the wire, from carol or from a hostile build of the
+            // other side (any signal the codec admits, out of turn, with any parameters).
+            let from = input.bool() ? other : Self.carol
+            forged = forged || from == other
             let bytes = input.chunk()
             if case .frame(.call(let signal))? = try? FrameCodec.decode(bytes) {
-                carryOut(machines[side].receive(signal, from: Self.carol, now: now), side)
+                carryOut(machines[side].receive(signal, from: from, now: now), side)
             }
         case 7:
             let callID = machines[side].current?.callID ?? CallID(input.byte() % 16)
@@ -117,7 +123,7 @@ struct CallRun {
     }
 
     func checkAgreement() {
-        guard queues[0].isEmpty, queues[1].isEmpty,
+        guard !forged, queues[0].isEmpty, queues[1].isEmpty,
             let a = machines[0].activeCall, let b = machines[1].activeCall,
             a.peer == Self.ids[1], b.peer == Self.ids[0]
         else { return }

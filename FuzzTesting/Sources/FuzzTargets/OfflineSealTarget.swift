@@ -69,7 +69,9 @@ public enum OfflineSealTarget {
         let credentials = try! SessionCredentials(identity: sender)
         let frames: [Frame] = [.text(id: 1, sentAt: 1_700_000_000_000, text: "while you were out"), .ack(id: 1)]
         let sealed = frames.map {
-            try! OfflineSeal.seal($0, from: credentials, to: Array(recipient.staticKey.publicKey.rawRepresentation))
+            try! OfflineSeal.seal(
+                $0, from: credentials, to: Array(recipient.staticKey.publicKey.rawRepresentation),
+                keyGenerator: FixedKeyGenerator(seed: 0x34))
         }
         return sealed.map { [0] + $0 } + frames.map { [2] + FrameCodec.encode($0) } + [[3, 2, 0, 5, 0x41, 0, 60, 0x42] + FrameCodec.encode(.ack(id: 2))]
     }
