@@ -48,6 +48,7 @@ struct CallRun {
     var now = Fixtures.origin
     /// Set once a signal was forged in the other side's name: from then on the two may disagree.
     var forged = false
+    var placed: CallID = 0
     static let ids = [Fixtures.alice.peerID, Fixtures.bob.peerID]
     static let carol = Fixtures.carol.peerID
 
@@ -58,7 +59,10 @@ struct CallRun {
         let other = Self.ids[1 - side]
         switch input.byte() % 9 {
         case 0:
-            let callID = CallID(input.byte() % 16)
+            // Callers draw call IDs at random (64 bits): never reused. Unique here through a
+            // counter in the low bits; the input orders them (which side wins a glare).
+            placed += 1
+            let callID = CallID(input.byte()) << 32 | placed
             carryOut((try? machines[side].place(to: input.bool() ? other : Self.carol, callID: callID, now: now)) ?? [], side)
         case 1:
             carryOut((try? machines[side].answer(now: now)) ?? [], side)
