@@ -171,6 +171,20 @@ let package = Package(
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
         .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session"]),
+        // The fuzz targets of FuzzTesting/ (a package of its own, for libFuzzer) run here in plain
+        // Swift: their seed and regression corpora replayed and the seeds mutated, every invariant
+        // checked. libFuzzer itself runs from FuzzTesting/run.sh.
+        .testTarget(
+            name: "FuzzReplayTests",
+            dependencies: [
+                "Wire", "Noise", "Identity", "Session", "Relay", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "FuzzTesting",
+            exclude: [
+                "Package.swift", "Package.resolved", "run.sh", "README.md", "Corpus", "Regressions", "Fuzzers", ".build",
+            ],
+            sources: ["Sources/FuzzTargets", "Replay"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

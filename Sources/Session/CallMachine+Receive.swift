@@ -50,7 +50,9 @@ extension CallMachine {
             return [.send(.ringing(callID), to: peer), .notify(.incoming(peer, callID, offer: offer))]
         case .outgoing(let o) where o.peer == peer && o.callID != callID:
             guard callID > o.callID else { return [.notify(.glareResolved(peer, kept: o.callID))] }
-            return [.notify(.glareResolved(peer, kept: callID))]
+            // Our invite lost: cancel it, or, still on its way, it could ring on the other side
+            // later as a call of its own (if the peer hangs up the winning call before it arrives).
+            return [.send(.cancel(o.callID), to: peer), .notify(.glareResolved(peer, kept: callID))]
                 + accept(peer: peer, callID: callID, offer: offer, now: now)
         default:
             guard let current, current.peer == peer, current.callID == callID else {

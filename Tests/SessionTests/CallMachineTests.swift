@@ -285,7 +285,7 @@ struct CallMachineTests {
             #expect(
                 rig.receive(.invite(301, offer: CallParams()), from: bob, now: rig.now).first
                     == (phase == .outgoing(ringing: false)
-                        ? .notify(.glareResolved(bob, kept: 301)) : .send(.busy(301), to: bob)))
+                        ? .send(.cancel(100), to: bob) : .send(.busy(301), to: bob)))
             #expect(rig.stats.busyRejections >= 1)
         }
     }
@@ -304,7 +304,8 @@ struct CallMachineTests {
         #expect(
             loser.receive(.invite(500, offer: CallParams()), from: bob, now: loser.now)
                 == [
-                    .notify(.glareResolved(bob, kept: 500)), .send(.accept(500, chosen: CallParams()), to: bob),
+                    .send(.cancel(100), to: bob), .notify(.glareResolved(bob, kept: 500)),
+                    .send(.accept(500, chosen: CallParams()), to: bob),
                     .startMedia(call), .notify(.active(call)),
                 ])
         // Ours is larger: theirs is ignored and ours stands.
@@ -427,6 +428,29 @@ struct CallMachineTests {
         #expect(bob.phase == .ended(.hungUp))
     }
 
+    /// Found by CallMachineFuzzer (FuzzTesting/Regressions/CallMachineFuzzer): the loser of a
+    /// glare dropped its invite without cancelling it; when the winner hung up before that invite
+    /// arrived, it rang there as a new call from a peer no longer calling (and, answered, left both
+    /// sides in different calls until the media timeout).
+    @Test func glareLoserCancelsItsInviteSoItNeverRingsLater() throws {
+        var alice = CallMachine()
+        var bob = CallMachine()
+        let now = CallRig.t0
+        let aliceInvite = try alice.place(to: CallPeers.bob, callID: 500, now: now)
+        let bobInvite = try bob.place(to: CallPeers.alice, callID: 100, now: now)
+        // bob hears alice's invite first: his 100 loses, he answers 500 and cancels 100.
+        guard case .send(let invite500, _) = aliceInvite[0] else { throw CallTestError.unexpected }
+        let bobReply = bob.receive(invite500, from: CallPeers.alice, now: now)
+        #expect(bobReply.first == .send(.cancel(100), to: CallPeers.alice))
+        // alice hangs up before anything from bob arrives, then bob's signals arrive in order.
+        _ = try alice.hangup(now: now)
+        guard case .send(let invite100, _) = bobInvite[0] else { throw CallTestError.unexpected }
+        _ = alice.receive(invite100, from: CallPeers.bob, now: now)
+        for case .send(let signal, _) in bobReply { _ = alice.receive(signal, from: CallPeers.bob, now: now) }
+        #expect(alice.phase == .ended(.peerCancelled))
+        #expect(alice.activeCall == nil)
+    }
+
     @Test func glareBetweenTwoMachinesEndsInOneCallOnBothSides() throws {
         for (aliceID, bobID) in [(CallID(10), CallID(20)), (CallID(20), CallID(10))] {
             var alice = CallMachine()
@@ -444,3 +468,5 @@ struct CallMachineTests {
         }
     }
 }
+
+enum CallTestError: Error { case unexpected }

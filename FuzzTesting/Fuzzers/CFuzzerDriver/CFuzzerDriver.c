@@ -1,0 +1,1 @@
+// Declarations only (include/CFuzzerDriver.h); SwiftPM wants one source file per C target.

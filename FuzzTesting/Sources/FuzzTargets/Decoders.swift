@@ -1,0 +1,180 @@
+import Identity
+import Wire
+
+// The decoder targets: each takes any bytes, and checks what the decoder accepts against the
+// encoder (decode(encode(v)) == v, and encode(v) is the input or, where trailing bytes are room
+// for extensions, its prefix).
+
+/// The length-prefix reassembler (Wire/LengthPrefix.swift): a limit, then the stream cut into
+/// segments of input-chosen sizes. Checked against a one-pass reading of the whole stream.
+public enum LengthPrefixTarget {
+    public static func run(_ data: [UInt8]) {
+        var input = FuzzInput(data)
+        let limits = [0, 1, Limits.maxHandshakeMessage, Limits.maxTransportMessage, Limits.maxNoiseMessage]
+        let limit = limits[Int(input.byte()) % limits.count]
+        var reassembler = LengthPrefixReassembler(maxMessageLength: limit)
+        var stream: [UInt8] = []
+        var messages: [[UInt8]] = []
+        var failed = false
+        while !input.isAtEnd && !failed {
+            let segment = input.chunk()
+            stream += segment
+            if input.bool() {
+                reassembler.append(segment)
+            } else {
+                segment.withUnsafeBytes { reassembler.append($0) }
+            }
+            while true {
+                let complete = reassembler.hasCompleteMessage
+                do {
+                    guard let message = try reassembler.next() else {
+                        fuzzCheck(!complete, "hasCompleteMessage but next() gave nothing")
+                        break
+                    }
+                    fuzzCheck(complete, "next() gave a message hasCompleteMessage did not announce")
+                    fuzzCheck(message.count <= limit, "message of \(message.count) bytes over the limit \(limit)")
+                    messages.append(message)
+                } catch {
+                    fuzzCheck(complete, "next() threw without hasCompleteMessage")
+                    failed = true
+                    break
+                }
+            }
+            let consumed = messages.reduce(0) { $0 + $1.count + LengthPrefix.headerLength }
+            fuzzCheck(reassembler.bufferedByteCount == stream.count - consumed, "buffered count drifted")
+        }
+        // The same stream read in one pass gives the same messages.
+        var offset = 0
+        for message in messages {
+            let length = Int(stream[offset]) << 8 | Int(stream[offset + 1])
+            fuzzCheck(length == message.count, "message length differs from its prefix")
+            fuzzCheck(
+                LengthPrefix.frame(message) == Array(stream[offset..<offset + 2 + length]), "reframed message differs")
+            offset += 2 + length
+        }
+    }
+
+    public static func seeds() -> [[UInt8]] {
+        let one = LengthPrefix.frame(Array("hello".utf8))
+        let two = LengthPrefix.frame([]) + LengthPrefix.frame([1, 2, 3])
+        return [
+            [2, UInt8(one.count)] + one + [1],
+            [3, 1, two[0], 0, UInt8(two.count - 1)] + Array(two.dropFirst()) + [1],
+            [1, 4, 0xFF, 0xFF, 0, 0, 1],
+        ]
+    }
+}
+
+/// Frames (Wire/FrameCodec*.swift): every frame type, call signals and voice included.
+public enum FrameCodecTarget {
+    public static func run(_ data: [UInt8]) {
+        let decoded: DecodedFrame
+        do {
+            decoded = try FrameCodec.decode(data)
+        } catch {
+            return
+        }
+        guard case .frame(let frame) = decoded else { return }
+        let encoded = FrameCodec.encode(frame)
+        fuzzCheck((try? FrameCodec.decode(encoded)) == .frame(frame), "decode(encode(\(frame))) differs")
+        switch frame {
+        case .text(_, _, let text):
+            fuzzCheck(text.utf8.count <= Limits.maxTextBytes, "text over its limit")
+            fuzzCheck(encoded == data, "text not canonical")
+        case .nickname(let nickname):
+            fuzzCheck(Nickname.isValid(nickname), "invalid nickname accepted")
+            fuzzCheck(encoded == data, "nickname not canonical")
+        case .voice:
+            fuzzCheck(encoded == data, "voice not canonical")
+        case .ack, .ping, .pong:
+            fuzzCheck(data.starts(with: encoded), "fixed-size frame not a prefix of its input")
+        case .bye, .call:
+            // Unknown reasons decode to `.other`: encoded again they differ from the input.
+            break
+        }
+        fuzzCheck(encoded.count <= Limits.maxFramePlaintext, "frame of \(encoded.count) bytes over the limit")
+    }
+
+    public static func seeds() -> [[UInt8]] { sampleFrames().map(FrameCodec.encode) }
+
+    /// One frame of every type.
+    public static func sampleFrames() -> [Frame] {
+        let params = CallParams()
+        let report = CallReport(
+            framesReceived: 50, framesLost: 1, framesLate: 2, jitterMicroseconds: 800, bufferDepthMilliseconds: 60)
+        return [
+            .text(id: 7, sentAt: 1_700_000_000_000, text: "hi ✓"),
+            .ack(id: 7), .ping(token: 1), .pong(token: 1), .bye(reason: .moved), .nickname("carol"),
+            .voice(VoicePacket(callID: 9, sequence: 1, timestamp: 960, payload: [0xFC, 1, 2])),
+            .call(.invite(9, offer: params)), .call(.ringing(9)), .call(.accept(9, chosen: params)),
+            .call(.decline(9)), .call(.busy(9)), .call(.cancel(9)), .call(.hangup(9, reason: .mediaTimeout)),
+            .call(.report(9, report)),
+        ]
+    }
+}
+
+/// The identity payload of the handshake (Wire/HandshakePayload.swift).
+public enum HandshakePayloadTarget {
+    public static func run(_ data: [UInt8]) {
+        guard let payload = try? HandshakePayload.decode(data) else { return }
+        fuzzCheck(Nickname.isValid(payload.nickname), "invalid nickname accepted")
+        let encoded = payload.encode()
+        fuzzCheck(data.starts(with: encoded), "encode(decode(x)) is not a prefix of x")
+        fuzzCheck((try? HandshakePayload.decode(encoded)) == payload, "decode(encode(p)) differs")
+    }
+
+    public static func seeds() -> [[UInt8]] {
+        [
+            try! Fixtures.alice.handshakePayload().encode(),
+            try! Fixtures.bob.handshakePayload(capabilities: [.text]).encode(),
+        ]
+    }
+}
+
+/// LAN discovery datagrams (Wire/DiscoveryPacket.swift), signature not checked here.
+public enum DiscoveryPacketTarget {
+    public static func run(_ data: [UInt8]) {
+        guard let received = try? DiscoveryPacket.decode(data) else { return }
+        fuzzCheck(data.count <= DiscoveryLimits.maxPacket, "packet over its limit accepted")
+        // encodeBody's preconditions hold for everything decode accepts.
+        let body = received.packet.encodeBody()
+        let signedBody = Array(data.dropLast(DiscoveryPacket.signatureLength))
+        fuzzCheck(signedBody.starts(with: body), "re-encoded body is not a prefix of the received one")
+        fuzzCheck(received.signedMessage == DiscoveryPacket.signedMessage(body: signedBody), "signed bytes differ")
+        fuzzCheck(received.signature == Array(data.suffix(DiscoveryPacket.signatureLength)), "signature differs")
+        let again = try? DiscoveryPacket.decode(body + received.signature)
+        fuzzCheck(again?.packet == received.packet, "decode(encode(p)) differs")
+    }
+
+    public static func seeds() -> [[UInt8]] {
+        DiscoveryMachineTarget.samplePackets().map { try! Fixtures.carol.signedDatagram($0) }
+    }
+}
+
+/// Messages of the client↔relay link (Wire/RelayCodec.swift).
+public enum RelayCodecTarget {
+    public static func run(_ data: [UInt8]) {
+        let message: RelayMessage?
+        do {
+            message = try RelayCodec.decode(data)
+        } catch {
+            fuzzCheck((try? RelayCodec.decode(taking: data)) == nil, "decode(taking:) accepts what decode refuses")
+            return
+        }
+        fuzzCheck((try? RelayCodec.decode(taking: data)) == message, "decode(taking:) differs from decode")
+        guard let message else { return }
+        let encoded = RelayCodec.encode(message)
+        fuzzCheck((try? RelayCodec.decode(encoded)) == message, "decode(encode(\(message))) differs")
+        switch message {
+        case .error: break  // unknown codes decode to one value
+        case .data, .identity:
+            fuzzCheck(encoded == data, "\(message) not canonical")
+        default:
+            fuzzCheck(data.starts(with: encoded), "\(message): encoded is not a prefix of its input")
+        }
+        let framed = RelayCodec.encode(message, headroom: 2, tailroom: 16)
+        fuzzCheck(Array(framed.dropFirst(2)) == encoded, "encode with headroom differs")
+    }
+
+    public static func seeds() -> [[UInt8]] { RelayCoreTarget.sampleMessages().map { RelayCodec.encode($0) } }
+}
