@@ -170,7 +170,9 @@ let package = Package(
         .testTarget(name: "CallTests", dependencies: ["ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
-        .testTarget(name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session"],
+            exclude: ["Support/silent-attack.py"]),
         // The fuzz targets of FuzzTesting/ (a package of its own, for libFuzzer) run here in plain
         // Swift: their seed and regression corpora replayed and the seeds mutated, every invariant
         // checked. libFuzzer itself runs from FuzzTesting/run.sh.
