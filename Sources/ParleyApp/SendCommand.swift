@@ -62,10 +62,16 @@ struct SendCommand: AsyncParsableCommand {
     func run() async throws {
         // Ctrl-C ends it at once, whatever it waits for (connect, handshake, acknowledgement),
         // even when started with SIGINT ignored (a background job of a script).
-        let interrupt = SignalTrap(signals: [SIGINT]) {
-            Failure(message: "interrupted", code: .interrupted).exit()
+        // A plain handler, not a dispatch signal source: the kernel hands a process's signal to
+        // any of its threads, and a source set up after NIO's threads started missed it there
+        // (the send then waited for its handshake timeout). The handler does only what is safe
+        // in a signal handler: one write, then _exit. Nothing is lost: the outbox is written
+        // with durable commits before anything is sent, so this ends it as kill -9 would.
+        signal(SIGINT) { _ in
+            let message: StaticString = "parley: interrupted\n"
+            _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+            _exit(130)
         }
-        defer { interrupt.cancel() }
         try await Failure.exitingOnFailure { try await send() }
     }
 

@@ -9,7 +9,7 @@ import Wire
 
 /// A real `parley chat --listen` under the attacks of issue 14, items 5 and 9, with a healthy
 /// peer chatting meanwhile. Bounded in count and time.
-@Suite("Listener under attack (slow)", .serialized, .timeLimit(.minutes(2)))
+@Suite("Listener under attack (slow)", .serialized, .timeLimit(.minutes(6)))
 struct ListenerAttackTests {
     /// Starts the listener the way a login shell does: soft descriptor limit 1,024, whatever the
     /// test runner's own is (parley must raise it itself).
@@ -27,6 +27,11 @@ struct ListenerAttackTests {
     /// bites, evicting from the busiest address (ListenerCapsTests covers the per-address cap). The listener keeps its caps (what is past them is closed at once and
     /// counted in a notice), does not die, its chat goes on, and a new peer still gets in.
     @Test func elevenHundredSilentConnectionsNeitherKillTheListenerNorStopItsChat() async throws {
+        try await LoadGate.exclusive { try await self.elevenHundredSilentConnectionsNeitherKillTheListenerNorStopItsChatAlone() }
+    }
+
+    /// The test itself, run while holding the load gate.
+    func elevenHundredSilentConnectionsNeitherKillTheListenerNorStopItsChatAlone() async throws {
         let attackers = 1100
         let sources = (2...6).map { "127.0.0.\($0)" }
         let scratch = try Scratch()
@@ -127,6 +132,11 @@ struct ListenerAttackTests {
     /// never reading: the listener stops reading while its chat is behind, so its memory stays
     /// within a bound (64 MiB over its size before the flood) while the healthy pair chats.
     @Test func aTextFloodLeavesTheListenersMemoryBounded() async throws {
+        try await LoadGate.exclusive { try await self.aTextFloodLeavesTheListenersMemoryBoundedAlone() }
+    }
+
+    /// The test itself, run while holding the load gate.
+    func aTextFloodLeavesTheListenersMemoryBoundedAlone() async throws {
         let count = 50_000
         let floodSeconds = 10.0
         let bound = 64 * 1024 * 1024
