@@ -129,7 +129,9 @@ struct CallEngineTests {
         let end = try await log.ended()
         #expect(end.reason == .mediaTimeout)
         #expect(end.wasActive)
-        #expect(end.duration >= .seconds(1) && end.duration < .seconds(3), "\(end.duration)")
+        // The media timeout is 1 s, counted from the last media; the duration is counted from the
+        // answer, stamped a moment later on the other side's loop (0.9988 s was seen in CI).
+        #expect(end.duration >= .milliseconds(900) && end.duration < .seconds(3), "\(end.duration)")
     }
 
     @Test func callingAPeerWithoutASessionIsRefused() async throws {

@@ -22,17 +22,22 @@ struct SendInterruptTests {
             ["send", "--to", "127.0.0.1:\(port)", "--timeout", "30", "never sent"], home: scratch.home("a"),
             launcher: startedIgnoringSIGINT ? ["/bin/sh", "-c", "trap '' INT; exec \"$0\" \"$@\""] : [])
         send.closeInput()
-        // Its connection is accepted by the kernel; wait until the listener's queue holds it.
-        var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let deadline = Date().addingTimeInterval(10)
-        // (Polled without blocking this thread: the suite's other tests share the task pool, and
-        // a starved test would signal only after send's 5 s handshake timeout.)
-        while poll(&pending, 1, 0) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(pending.revents & Int16(POLLIN) != 0, "parley send never connected")
-        // It connected, so its trap is set (before it dials) and it now waits in the handshake.
-        send.signal(SIGINT)
+        // Its connection is accepted by the kernel: as soon as the listener's queue holds it, a
+        // thread of its own sends SIGINT (not a task: the suite's other tests may keep the task
+        // pool busy for longer than send's 5 s handshake timeout, which ended it with status 4).
+        let connected = Locked(false)
+        let pid = send.process.processIdentifier
+        let signaller = Thread {
+            var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pending, 1, 10_000) == 1, pending.revents & Int16(POLLIN) != 0 else { return }
+            // It connected, so its handler is set (before it dials) and it waits in the handshake.
+            kill(pid, SIGINT)
+            connected.withLock { $0 = true }
+        }
+        signaller.start()
         // Far below the 30 s it would otherwise wait (and the 5 s handshake timeout).
         let status = try await send.exitStatus(within: 4)
+        #expect(connected.withLock { $0 }, "parley send never connected")
         #expect(status == 130)
         #expect(send.stderr.contains("interrupted"), "\(send.stderr)")
     }
