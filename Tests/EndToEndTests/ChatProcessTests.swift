@@ -127,7 +127,9 @@ struct ChatProcessTests {
         try await Task.sleep(for: .milliseconds(200))
         let sent = Date()
         alice.signal(SIGINT)
-        _ = try await alice.exitStatus(within: 3)
-        #expect(Date().timeIntervalSince(sent) < 2)
+        _ = try await alice.exitStatus(within: 4.5)
+        // Not the 5 s handshake timeout: at once, as far as a busy suite lets this task see it
+        // (2.07 s was seen in a fresh-clone run with the load tests beside it).
+        #expect(Date().timeIntervalSince(sent) < 4)
     }
 }
