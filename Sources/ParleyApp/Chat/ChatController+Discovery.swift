@@ -109,10 +109,18 @@ extension ChatController {
                 let link = try await connector(peer)
                 self.attach(link, isOutgoing: true, dialed: peer.peerID)
             } catch {
-                self.dialing.remove(peer.peerID)
-                self.dialFailed(peer.peerID, reason: "cannot reach \(LineOutput.sanitize(peer.nickname)): \(error)")
+                self.dialEnded(peer.peerID, failure: "cannot reach \(LineOutput.sanitize(peer.nickname)): \(error)")
             }
         }
+    }
+
+    /// A dial ended (its session came up, failed or closed): it no longer counts toward
+    /// `maxDialsInFlight`; its failure, if any, is reported (while it is still known as a
+    /// proving dial or not), then a queued one goes out in its place.
+    func dialEnded(_ id: PeerID, failure: String? = nil) {
+        let wasDialing = dialing.remove(id) != nil
+        if let failure { dialFailed(id, reason: failure) }
+        if wasDialing { dialNextQueued() }
     }
 
     /// A dial ended: the next queued one still discovered goes out.

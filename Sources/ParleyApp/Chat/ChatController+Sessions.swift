@@ -147,7 +147,7 @@ extension ChatController {
                     line: "* connected: \(nick) \(peer.fingerprint) at \(entry.address)"))
         }
         if let service = discovery { Task { await service.confirm(peer.peerID) } }
-        dialing.remove(peer.peerID)
+        dialEnded(peer.peerID)
         publishPeers()
         await showRecentHistory(of: .peer(peer.peerID.description))
         // Catch up before anything new goes out: the outbox first, then what waited for a peer.
@@ -257,11 +257,10 @@ extension ChatController {
         }
         if let peer = entry.peer {
             if readySession(with: peer.peerID) == nil { roundTrips[peer.peerID] = nil }
-            dialing.remove(peer.peerID)
+            dialEnded(peer.peerID)
             forgetDirectPath(to: peer.peerID)
         } else if let dialed = entry.dialed {
-            dialing.remove(dialed)
-            dialFailed(dialed, reason: reason.description)
+            dialEnded(dialed, failure: reason.description)
         }
         publishPeers()
         if entry.isOutgoing && !options.stayAfterInput && (inputDone || !options.reconnectsTarget) {

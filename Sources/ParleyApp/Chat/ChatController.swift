@@ -115,12 +115,9 @@ actor ChatController {
     var discovery: DiscoveryService?
     var connector: (@Sendable (DiscoveredPeer) async throws -> any ChatLink)?
     var discovered: [PeerID: DiscoveredPeer] = [:]
-    /// Sessions being opened (direct or through the relay). A dial ending makes room for one
-    /// that waited (see ChatController+Discovery).
-    var dialing: Set<PeerID> = [] {
-        // After the code that ended the dial has run (it may still report the failure).
-        didSet { if dialing.count < oldValue.count, !dialQueue.isEmpty { Task { self.dialNextQueued() } } }
-    }
+    /// Sessions being opened (direct or through the relay). A dial ending (`dialEnded`) makes
+    /// room for one that waited (see ChatController+Discovery).
+    var dialing: Set<PeerID> = []
     /// Discovered peers with messages for them, waiting for a dial to end (`maxDialsInFlight`).
     var dialQueue: [PeerID] = []
     /// Dials to discovered peers no session proved yet, opened to prove them: nothing of ours

@@ -1,0 +1,150 @@
+import Foundation
+import Identity
+import Net
+import Session
+import Store
+import TUI
+import Wire
+
+// MARK: Offline messages
+
+extension ChatController {
+    /// The peer is offline: each message the outbox holds for it is sealed to it and left on the
+    /// relay (`#N left on the relay for NICK`). It stays in the outbox until acknowledged, by its
+    /// sealed acknowledgement or in a later session.
+    func leaveOffline(for peer: PeerID) async {
+        guard let client = relayState.client, let credentials = relayState.credentials else { return }
+        let nick = LineOutput.sanitize(relayState.known[peer] ?? nickname(of: peer))
+        let pending: [PendingMessage]
+        do {
+            pending = try await store.perform { try $0.pendingOutbox(for: peer) }
+        } catch {
+            show(.error("cannot read the outbox for \(nick): \(error)"))
+            return
+        }
+        // One summary line for what the relay would not keep (QueuedNotices), not one a message.
+        var refused: Set<MessageID> = []
+        var reason = ""
+        for message in pending {
+            let key = RelayChatState.OfflineKey(peer: peer, id: message.messageID)
+            guard !relayState.leftOnRelay.contains(key) else { continue }
+            let number = number(for: message.messageID)
+            let window = message.conversation.screenID
+            let frame = Wire.Frame.text(id: message.messageID, sentAt: message.sentAt, text: message.text)
+            do {
+                try await client.sendOffline(frame, to: peer, credentials: credentials)
+            } catch {
+                refused.insert(message.messageID)
+                reason = "\(error)"
+                continue
+            }
+            relayState.leftOnRelay.insert(key)
+            show(.notice("#\(number) left on the relay for \(nick), who is offline", in: window))
+            let me = me
+            if let state = try? await store.perform({ store -> TUI.DeliveryState? in
+                try store.markSent(messageID: message.messageID, to: peer)
+                return try store.message(in: message.conversation, from: me, messageID: message.messageID)
+                    .flatMap(Self.screenDelivery)
+            }) {
+                show(ChatOutput([.delivery(messageID: Self.messageKey(me, message.messageID), in: window, state)]))
+            }
+        }
+        if let text = relayState.queuedNotices.refused(refused, for: peer, nickname: nick, reason: reason) {
+            show(.error(text, in: .peer(peer.description)))
+        }
+    }
+
+    /// A sealed message the relay handed over: a text is checked against the known keys,
+    /// recorded and shown once, acknowledged to the relay and, end to end, with a sealed ack to
+    /// its sender; an ack marks our message delivered.
+    func receivedMail(id mail: UInt64, sealed: [UInt8]) async {
+        guard let client = relayState.client, let credentials = relayState.credentials else {
+            relayState.earlyMail.append((mail, sealed))
+            return
+        }
+        let opened: (PeerInfo, Wire.Frame)
+        do {
+            opened = try OfflineSeal.open(sealed, with: credentials.identity)
+        } catch {
+            show(.error("an offline message on the relay could not be opened; dropped", in: .room))
+            client.acknowledgeMail(mail)
+            return
+        }
+        let (sender, frame) = opened
+        switch frame {
+        case .text(let id, let sentAt, let text):
+            let key = RelayChatState.OfflineKey(peer: sender.peerID, id: id)
+            if relayState.seen.contains(key) {
+                // Stored already this run: acknowledged again, not stored or shown twice.
+                client.acknowledgeMail(mail)
+                try? await client.sendOffline(.ack(id: id), to: sender.peerID, credentials: credentials)
+                return
+            }
+            // Key changed: not acknowledged; the relay keeps it until /verify NICK accept.
+            guard await trustOffline(sender) else { return }
+            // Acknowledged to the relay and to its sender once committed (ChatController+Incoming).
+            let record = Self.incomingRecord(
+                id: id, sentAt: sentAt, text: text, from: sender.peerID, nickname: sender.nickname)
+            commitLater(.init(record: record, note: "sent while you were offline", source: .relay(client, mail: mail)))
+        case .ack(let id):
+            client.acknowledgeMail(mail)
+            await offlineDelivered(id, to: sender)
+        default:
+            client.acknowledgeMail(mail)
+        }
+    }
+
+    /// Trust on first use for the sender of an offline message, as for a session.
+    private func trustOffline(_ sender: PeerInfo) async -> Bool {
+        let nick = LineOutput.sanitize(sender.nickname)
+        let decision: TrustDecision
+        do {
+            decision = try await store.perform { try $0.check(peerID: sender.peerID, nickname: sender.nickname) }
+        } catch {
+            show(
+                .error(
+                    "cannot check \(nick)'s key against the known keys (\(error)): offline message kept on the relay"))
+            return false
+        }
+        switch decision {
+        case .keyChanged(let nickname, _, let presented):
+            let fold = Self.fold(nickname)
+            if refusals[fold]?.presented != presented {
+                refusals[fold] = Refusal(presented: presented, nickname: nickname)
+            }
+            show(.error(LineOutput.sanitize(decision.warning ?? ""), in: .room))
+            show(.error("to accept the new key: /verify \(nick) accept", in: .room))
+            return false
+        case .new(let peer):
+            known[sender.peerID] = peer
+            show(
+                .notice(
+                    "first message from \(nick): key \(sender.fingerprint) pinned; compare safety numbers with /verify \(nick)",
+                    in: .peer(sender.peerID.description)))
+            publishPeers()
+        case .known(let peer, _):
+            known[sender.peerID] = peer
+        }
+        return true
+    }
+
+    /// The sealed acknowledgement of a message we left on the relay.
+    private func offlineDelivered(_ id: MessageID, to peer: PeerInfo) async {
+        relayState.leftOnRelay.remove(RelayChatState.OfflineKey(peer: peer.peerID, id: id))
+        let conversation = Self.conversation(of: id, from: peer.peerID)
+        let me = me
+        let result = try? await store.perform { store -> (Bool, TUI.DeliveryState?) in
+            let acknowledged = try store.acknowledge(messageID: id, from: peer.peerID)
+            return (
+                acknowledged, try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
+            )
+        }
+        guard let (acknowledged, state) = result, acknowledged else { return }
+        let number = numbers[id].map { "#\($0) " } ?? ""
+        show(
+            ChatOutput(
+                [.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state ?? .delivered)],
+                line: "* \(number)delivered to \(LineOutput.sanitize(peer.nickname)) (offline)"))
+        finishIfIdle()
+    }
+}
