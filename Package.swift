@@ -4,6 +4,7 @@
 // Dependencies point one way:
 //   parley → ParleyApp → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
 //                                     GRDB for its durable mailbox)
+//                      → ChatCore → Session (the chat's decisions, pure)
 //                      → TUI → CNcursesw
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
@@ -81,6 +82,10 @@ let package = Package(
         ),
         // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
         .target(name: "TUI", dependencies: ["CNcursesw"]),
+        // The chat's decisions as one pure state machine: sessions per peer, the outbox and when it
+        // goes out, routes (discovery, relay presence), and which window each notice belongs to.
+        // No sockets, no terminal, no store I/O: events in, actions out, time a parameter.
+        .target(name: "ChatCore", dependencies: ["Session", "Identity", "Wire"]),
         // SwiftNIO adapters: bootstraps and channel handlers that move bytes to the state machines.
         .target(
             name: "Net",
@@ -107,7 +112,7 @@ let package = Package(
         .target(
             name: "ParleyApp",
             dependencies: [
-                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
+                "ChatCore", "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -125,6 +130,8 @@ let package = Package(
             name: "IdentityTests",
             dependencies: ["Identity", "Wire", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The chat core with a fake clock: issue 13's scenarios, no sockets.
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "Session", "Identity", "Wire"]),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
         .testTarget(name: "VoiceTests", dependencies: ["Voice", "Wire"]),
         // A real SQLite database in a temporary directory.

@@ -147,12 +147,15 @@ struct ChatCommand: AsyncParsableCommand {
         let calls = CallFeature(options: callOptions)
         options.features = ChatFeatures(calls: calls, relay: relay)
         let chat = ChatController(identity: identity, store: store, display: display, options: options)
+        // Every task the chat starts belongs to this run and is cancelled when the chat ends.
+        let running = Task { await chat.run() }
+        defer { running.cancel() }
         await calls.start(chat: chat)
         // Before the screen takes over: these lines are for the terminal or the pipe.
         display.show(.notice("you are \(identity.nickname) (\(identity.fingerprint))", in: .room))
         await chat.start()
 
-        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await chat.quit() } }
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { chat.tasks.spawn { await chat.quit() } }
         defer { signals.cancel() }
         // A signal before any session exists has nothing to close: exit at once.
         let started = ManagedFlag()
@@ -168,7 +171,7 @@ struct ChatCommand: AsyncParsableCommand {
                 server = try await SessionServer.bind(
                     host: listen.host, port: listen.port, credentials: credentials, config: sessionOptions.chatConfig
                 ) { connection in
-                    Task { await chat.attach(connection) }
+                    chat.tasks.spawn { await chat.attach(connection) }
                 }
             } catch {
                 throw Failure(message: "cannot listen on \(listen): \(error)", code: .failure)
@@ -287,13 +290,4 @@ extension ChatCommand {
             }
         }
     }
-}
-
-/// A flag set once, readable from any thread.
-final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
 }

@@ -53,7 +53,10 @@ struct ChatPeer {
         self.identity = identity
         self.directory = directory ?? scratch + "/" + nickname + "-" + UUID().uuidString.prefix(6)
         store = try ParleyStore(directory: self.directory, options: storeOptions)
-        chat = ChatController(identity: identity, store: store, display: display, options: options)
+        let chat = ChatController(identity: identity, store: store, display: display, options: options)
+        self.chat = chat
+        // The chat's tasks run in its own group, as `parley chat` runs them, until it finishes.
+        Task { await chat.run() }
         await chat.start()
     }
 

@@ -17,8 +17,11 @@ actor CallFeature: CallCommands {
     let statsLineInterval: Duration
 
     private weak var chat: ChatController?
-    private var consumer: Task<Void, Never>?
-    private var meter: Task<Void, Never>?
+    /// The task showing the engine's events (a task of the chat run).
+    private var consumer: Completion?
+    /// The meter running now, by number: a meter whose number is no longer this one stops.
+    private var meter: Int?
+    private var meters = 0
     private var status: TUI.CallStatus?
     private var lastStatsLine: String?
     private var lastStatsLineAt: ContinuousClock.Instant?
@@ -37,7 +40,7 @@ actor CallFeature: CallCommands {
         self.chat = chat
         guard consumer == nil else { return }
         let events = engine.events
-        consumer = Task { [weak self] in
+        consumer = chat.tasks.spawn { [weak self] in
             for await event in events {
                 guard let self else { return }
                 await self.show(event)
@@ -48,8 +51,8 @@ actor CallFeature: CallCommands {
     /// Hangs up any call and stops the engine; the end-of-call lines are out when this returns.
     func stop() async {
         await engine.shutdown()
-        await consumer?.value
-        meter?.cancel()
+        await consumer?.wait()
+        meter = nil
     }
 
     // MARK: Sessions
@@ -130,7 +133,6 @@ actor CallFeature: CallCommands {
         case .warning(let text):
             await chat.show(.error("call audio: \(text)"))
         case .ended(let summary):
-            meter?.cancel()
             meter = nil
             status = nil
             lastStatsLine = nil
@@ -198,10 +200,12 @@ actor CallFeature: CallCommands {
 
     /// The microphone's level for the status bar's meter, ten times a second during the call.
     private func startMeter(chat: ChatController) {
-        meter?.cancel()
+        meters += 1
+        let number = meters
+        meter = number
         let engine = engine
-        meter = Task {
-            while !Task.isCancelled {
+        chat.tasks.spawn { [weak self] in
+            while !Task.isCancelled, await self?.meter == number {
                 if let level = await engine.inputLevel {
                     await chat.show(ChatOutput([.inputLevel(level)]))
                 }

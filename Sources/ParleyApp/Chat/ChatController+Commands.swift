@@ -21,7 +21,7 @@ extension ChatController {
         case .success(let command) where command == .clear || command.name == "win":
             show(.error("/\(command.name) works in the full-screen client only"))
         case .success(.quit):
-            Task { await self.quit() }
+            tasks.spawn { await self.quit() }
         case .success(let command):
             await perform(command, in: .room)
         }

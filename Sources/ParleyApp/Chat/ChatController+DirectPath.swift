@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 import Identity
 import Net
@@ -11,12 +12,12 @@ struct DirectPathState {
     var connector: (@Sendable (DiscoveredPeer) async throws -> PeerConnection)?
     /// Per peer whose session is relayed: when to try the direct path.
     var schedules: [PeerID: DirectPathSchedule] = [:]
-    var timers: [PeerID: Task<Void, Never>] = [:]
+    /// Per peer, the timer armed last (a task of the chat run that sleeps until it is due; one
+    /// replaced or stopped finds its token gone and does nothing).
+    var timers: [PeerID: Int] = [:]
+    var timerTokens = 0
     /// The schedule a relayed session starts with (tests shorten it).
     var template = DirectPathSchedule()
-    /// Peers with a session that ended beside another before its messages were acknowledged:
-    /// the session kept sends the outbox again once it is ready.
-    var resendDue: Set<PeerID> = []
     /// Whether the session carrying each peer's conversation was relayed, when last settled
     /// (a change to direct is announced); none once the last session with the peer ended.
     var carriedByRelay: [PeerID: Bool] = [:]
@@ -90,9 +91,11 @@ extension ChatController {
             for (key, entry) in sessions where key != best && entry.peer?.peerID == id && !entry.moved && !entry.refused
             {
                 guard let other = candidate(entry), SessionPreference.closes(keptCandidate, other) else { continue }
-                // Nothing new goes on it, and its pending messages are no longer its own.
+                // Nothing new goes on it, and its pending messages are no longer its own: the
+                // chat core sends them again on the session kept.
                 sessions[key]?.moved = true
                 sessions[key]?.pending.removeAll()
+                if entry.inCore { apply(.sessionDown(ChatSessionID(entry.order), .replaced)) }
                 announce = announce || entry.announceMove
                 sessions[key]?.announceMove = false
                 closing.append(entry.link)
@@ -100,10 +103,7 @@ extension ChatController {
         }
         let moved = !keptCandidate.relayed && directPath.carriedByRelay[id] == true
         directPath.carriedByRelay[id] = keptCandidate.relayed
-        if directPath.resendDue.remove(id) != nil || !closing.isEmpty {
-            await resendOutbox(to: peer, on: best, announce: false)
-        }
-        for link in closing { Task { await link.close(reason: .moved) } }
+        for link in closing { tasks.spawn { await link.close(reason: .moved) } }
         publishPeers()
         if moved || announce { await announceMove(of: peer, on: best) }
         if keptCandidate.relayed { considerDirectPath(to: id, .relayedReady) }
@@ -125,9 +125,8 @@ extension ChatController {
             // Our direct attempt got a session that never took over: try again later.
             directPathFailed(to: peer.peerID, reason: reason.description)
         }
-        if !entry.pending.isEmpty { directPath.resendDue.insert(peer.peerID) }
         if entry.announceMove { sessions[next]?.announceMove = true }
-        if kept.ready { Task { await self.settleSessions(with: peer) } }
+        if kept.ready { tasks.spawn { await self.settleSessions(with: peer) } }
         return true
     }
 
@@ -194,7 +193,7 @@ extension ChatController {
         guard let connect = directPath.connector else { return }
         directPath.attempts += 1
         let peer = route.peerID
-        Task {
+        tasks.spawn {
             do {
                 let connection = try await connect(route)
                 do {
@@ -205,7 +204,7 @@ extension ChatController {
                 }
                 await self.directPathOpened(connection, to: peer)
             } catch {
-                self.directPathFailed(to: peer, reason: "\(error)")
+                await self.directPathFailed(to: peer, reason: "\(error)")
             }
         }
     }
@@ -236,22 +235,25 @@ extension ChatController {
     }
 
     private func armDirectPathTimer(for peer: PeerID, at deadline: Instant) {
-        directPath.timers[peer]?.cancel()
         let delay = max(deadline - .now(), .zero)
-        directPath.timers[peer] = Task {
+        directPath.timerTokens += 1
+        let token = directPath.timerTokens
+        directPath.timers[peer] = token
+        tasks.spawn {
             try? await Task.sleep(for: delay)
             guard !Task.isCancelled else { return }
-            self.directPathDue(peer)
+            await self.directPathDue(peer, token: token)
         }
     }
 
-    private func directPathDue(_ peer: PeerID) {
+    private func directPathDue(_ peer: PeerID, token: Int) {
+        guard directPath.timers[peer] == token else { return }
         directPath.timers[peer] = nil
         considerDirectPath(to: peer, .due)
     }
 
     func stopDirectPath(to peer: PeerID) {
-        directPath.timers.removeValue(forKey: peer)?.cancel()
+        directPath.timers.removeValue(forKey: peer)
         directPath.schedules[peer] = nil
     }
 
@@ -259,14 +261,12 @@ extension ChatController {
     func forgetDirectPath(to peer: PeerID) {
         guard liveSession(with: peer) == nil else { return }
         stopDirectPath(to: peer)
-        directPath.resendDue.remove(peer)
         directPath.carriedByRelay[peer] = nil
     }
 
     /// Quitting: no more attempts.
     func stopDirectPaths() {
         directPath.connector = nil
-        for timer in directPath.timers.values { timer.cancel() }
         directPath.timers.removeAll()
         directPath.schedules.removeAll()
     }

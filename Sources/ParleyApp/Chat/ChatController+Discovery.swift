@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 import Identity
 import Net
@@ -25,7 +26,7 @@ extension ChatController {
             return try await self.openSession(to: peer.peerID, config: config) { try await dialer.connect(to: peer) }
         }
         directPath.connector = { try await dialer.connect(to: $0) }
-        Task {
+        tasks.spawn {
             for await event in events { await self.handle(event) }
         }
     }
@@ -41,23 +42,25 @@ extension ChatController {
         case .added(let peer):
             discovered[peer.peerID] = peer
             // Met before: a session proved its key then, so discovery spares it from eviction.
-            if known[peer.peerID] != nil, let service = discovery { Task { await service.confirm(peer.peerID) } }
+            if known[peer.peerID] != nil, let service = discovery { tasks.spawn { await service.confirm(peer.peerID) } }
             show(.notice("discovered: \(describe(peer)) at \(peer.endpointText)", in: .room))
             publishPeers()
-            // Messages that waited for this peer go out now.
-            let waiting = (try? await store.perform { try $0.pendingOutbox(for: peer.peerID) })?.isEmpty == false
-            if waiting, discovered[peer.peerID] != nil, readySession(with: peer.peerID) == nil { dial(peer) }
+            // A new route: messages that waited for this peer go out now (the chat core).
+            apply(.discovered(peer.peerID, nickname: LineOutput.sanitize(peer.nickname), address: peer.endpointText))
             considerDirectPath(to: peer.peerID, .routeChanged)
         case .updated(let peer):
             let before = discovered[peer.peerID]
             discovered[peer.peerID] = peer
-            // Perhaps a new address or port: a relayed session tries the direct path again.
+            // Perhaps a new address or port (a peer restarted): what waits for it goes out now,
+            // and a relayed session tries the direct path again.
+            apply(.discovered(peer.peerID, nickname: LineOutput.sanitize(peer.nickname), address: peer.endpointText))
             considerDirectPath(to: peer.peerID, .routeChanged)
             guard before?.nickname != peer.nickname || before?.endpointText != peer.endpointText else { return }
             show(.notice("updated: \(describe(peer)) at \(peer.endpointText)", in: .room))
             publishPeers()
         case .removed(let peer, let why):
             discovered[peer.peerID] = nil
+            apply(.discoveryLost(peer.peerID))
             show(.notice("gone: \(describe(peer)) (\(why.word))", in: .room))
             publishPeers()
         }
@@ -88,14 +91,18 @@ extension ChatController {
 
     /// Opens a session to a discovered peer, unless one is open or being opened. `proving`:
     /// only to prove the peer (nothing waits for it), skipped when `maxDialsInFlight` dials
-    /// are out; otherwise the dial waits in `dialQueue` for one to end.
-    func dial(_ peer: DiscoveredPeer, proving: Bool = false) {
-        guard connector != nil, !dialing.contains(peer.peerID),
+    /// are out; otherwise the dial waits in `dialQueue` for one to end. True when a dial to the
+    /// peer is out, queued, or a session with it is coming up: its end is reported (`dialEnded`,
+    /// or the session's close).
+    @discardableResult
+    func dial(_ peer: DiscoveredPeer, proving: Bool = false) -> Bool {
+        guard connector != nil else { return false }
+        guard !dialing.contains(peer.peerID),
             !sessions.values.contains(where: { $0.peer?.peerID == peer.peerID || $0.dialed == peer.peerID })
-        else { return }
+        else { return true }
         guard dialing.count < Self.maxDialsInFlight else {
             if !proving, !dialQueue.contains(peer.peerID) { dialQueue.append(peer.peerID) }
-            return
+            return !proving
         }
         dialQueue.removeAll { $0 == peer.peerID }
         // Dials that ended were reported already: only those still out stay marked.
@@ -103,31 +110,36 @@ extension ChatController {
         if proving { provingDials.insert(peer.peerID) }
         dialing.insert(peer.peerID)
         show(.notice("connecting to \(describe(peer)) at \(peer.endpointText)", in: .peer(peer.peerID.description)))
-        guard let connector else { return }
-        Task {
+        guard let connector else { return false }
+        tasks.spawn {
             do {
                 let link = try await connector(peer)
-                self.attach(link, isOutgoing: true, dialed: peer.peerID)
+                await self.attach(link, isOutgoing: true, dialed: peer.peerID)
             } catch {
-                self.dialEnded(peer.peerID, failure: "cannot reach \(LineOutput.sanitize(peer.nickname)): \(error)")
+                await self.dialEnded(
+                    peer.peerID, failure: "cannot reach \(LineOutput.sanitize(peer.nickname)): \(error)")
             }
         }
+        return true
     }
 
     /// A dial ended (its session came up, failed or closed): it no longer counts toward
     /// `maxDialsInFlight`; its failure, if any, is reported (while it is still known as a
     /// proving dial or not), then a queued one goes out in its place.
-    func dialEnded(_ id: PeerID, failure: String? = nil) {
+    /// The chat core hears of it (`failed`: no session came of it), and may open another.
+    func dialEnded(_ id: PeerID, failure: String? = nil, failed: Bool = true) {
         let wasDialing = dialing.remove(id) != nil
         if let failure { dialFailed(id, reason: failure) }
         if wasDialing { dialNextQueued() }
+        apply(.openEnded(id, failed: failed))
     }
 
     /// A dial ended: the next queued one still discovered goes out.
     func dialNextQueued() {
         while dialing.count < Self.maxDialsInFlight, !dialQueue.isEmpty {
             let id = dialQueue.removeFirst()
-            if let peer = discovered[id], readySession(with: id) == nil { dial(peer) }
+            if let peer = discovered[id], readySession(with: id) == nil, dial(peer) { continue }
+            apply(.openEnded(id, failed: true))
         }
     }
 
@@ -136,10 +148,13 @@ extension ChatController {
     /// had nothing waiting: a notice, not a failure.
     func dialFailed(_ id: PeerID, reason: String) {
         if provingDials.remove(id) != nil {
-            show(.notice("\(reason); nothing was waiting for it"))
+            show(.notice("\(reason); nothing was waiting for it", in: .peer(id.description)))
             return
         }
         failures += 1
-        show(.error("\(reason); messages for \(LineOutput.sanitize(nickname(of: id))) stay queued until it is back"))
+        show(
+            .error(
+                "\(reason); messages for \(LineOutput.sanitize(nickname(of: id))) stay queued until it is back",
+                in: .peer(id.description)))
     }
 }

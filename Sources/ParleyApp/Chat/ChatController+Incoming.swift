@@ -30,7 +30,7 @@ struct IncomingCommits {
 
     var queue: [Item] = []
     /// The commit loop, while one runs.
-    var running: Task<Void, Never>?
+    var running: Completion?
     /// The last commit failed: its error was shown, and later failures are not shown again
     /// until a commit succeeds.
     var failing = false
@@ -48,14 +48,18 @@ extension ChatController {
         guard !incoming.closing else { return }
         incoming.queue.append(item)
         guard incoming.running == nil else { return }
-        incoming.running = Task { await self.commitIncoming() }
+        incoming.running = tasks.spawn { await self.commitIncoming() }
     }
 
     /// Takes no more texts, and waits until every one received so far is committed (or refused
     /// by the store) and its acknowledgement handed to its session.
     func finishIncoming() async {
         incoming.closing = true
-        while let running = incoming.running { await running.value }
+        while let running = incoming.running {
+            await running.wait()
+            // A commit spawned after the run ended never ran.
+            if incoming.running === running { incoming.running = nil }
+        }
     }
 
     /// Commits batches until none waits: all of a batch in one transaction, then all of its

@@ -95,7 +95,10 @@ extension ChatController {
         do {
             decision = try await store.perform { try $0.check(peerID: peer.peerID, nickname: nickname) }
         } catch {
-            show(.error("cannot check \(old)'s new nickname \(nick) against the known keys (\(error)): not taken"))
+            show(
+                .error(
+                    "cannot check \(old)'s new nickname \(nick) against the known keys (\(error)): not taken",
+                    in: .peer(peer.peerID.description)))
             return
         }
         switch decision {
@@ -110,7 +113,8 @@ extension ChatController {
             for (other, value) in sessions where value.peer?.peerID == peer.peerID {
                 sessions[other]?.peer?.nickname = nickname
             }
-            show(.notice("\(old) is now \(nick)"))
+            show(.notice("\(old) is now \(nick)", in: .peer(peer.peerID.description)))
+            apply(.named(peer.peerID, nick))
             publishPeers()
         }
     }

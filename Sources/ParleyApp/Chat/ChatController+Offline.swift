@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 import Identity
 import Net
@@ -19,7 +20,7 @@ extension ChatController {
         do {
             pending = try await store.perform { try $0.pendingOutbox(for: peer) }
         } catch {
-            show(.error("cannot read the outbox for \(nick): \(error)"))
+            show(.error("cannot read the outbox for \(nick): \(error)", in: .peer(peer.description)))
             return
         }
         // One summary line for what the relay would not keep (QueuedNotices), not one a message.
@@ -49,9 +50,9 @@ extension ChatController {
                 show(ChatOutput([.delivery(messageID: Self.messageKey(me, message.messageID), in: window, state)]))
             }
         }
-        if let text = relayState.queuedNotices.refused(refused, for: peer, nickname: nick, reason: reason) {
-            show(.error(text, in: .peer(peer.description)))
-        }
+        // Said once per change, in the peer's window (the chat core's `QueuedNotices`).
+        apply(.named(peer, nick))
+        apply(.relayRefused(peer, refused, reason: reason))
     }
 
     /// A sealed message the relay handed over: a text is checked against the known keys,
@@ -140,7 +141,7 @@ extension ChatController {
             )
         }
         guard let (acknowledged, state) = result, acknowledged else { return }
-        let number = numbers[id].map { "#\($0) " } ?? ""
+        let number = givenNumber(id).map { "#\($0) " } ?? ""
         show(
             ChatOutput(
                 [.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state ?? .delivered)],

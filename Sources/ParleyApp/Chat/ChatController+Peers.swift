@@ -42,7 +42,7 @@ extension ChatController {
         for row in rows where !historyShown.contains(.peer(row.id)) {
             let id = ConversationID.peer(row.id)
             historyShown.insert(id)
-            Task { await self.showRecentHistory(of: id) }
+            tasks.spawn { await self.showRecentHistory(of: id) }
         }
     }
 

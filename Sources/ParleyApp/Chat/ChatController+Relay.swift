@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 import Identity
 import Net
@@ -30,8 +31,6 @@ struct RelayChatState {
     var leftOnRelay: Set<OfflineKey> = []
     /// Mail handed over right after registering, before `useRelay` took the client.
     var earlyMail: [(id: UInt64, sealed: [UInt8])] = []
-    /// The summary of messages the relay would not keep, shown once per change.
-    var queuedNotices = QueuedNotices()
 
     struct OfflineKey: Hashable {
         let peer: PeerID
@@ -68,14 +67,15 @@ extension ChatController {
         relayState.reconnect = reconnect
         let early = relayState.earlyMail
         relayState.earlyMail.removeAll()
-        Task {
+        apply(.relayLink(up: true))
+        tasks.spawn {
             for mail in early { await self.receivedMail(id: mail.id, sealed: mail.sealed) }
         }
-        Task {
+        tasks.spawn {
             let reason = await client.closed()
-            self.relayEnded(client, reason: reason)
+            await self.relayEnded(client, reason: reason)
         }
-        Task { await self.refreshRelayPeers(announce: true) }
+        tasks.spawn { await self.refreshRelayPeers(announce: true) }
     }
 
     /// Leaves the relay (quit, `/relay off`, `/relay HOST:PORT`); no reconnecting.
@@ -83,6 +83,7 @@ extension ChatController {
         relayState.reconnect = nil
         relayState.lost = nil
         relayState.peers.removeAll()
+        apply(.relayLink(up: false))
         guard let client = relayState.client else { return }
         relayState.client = nil
         await client.close()
@@ -94,9 +95,10 @@ extension ChatController {
         relayState.client = nil
         relayState.lost = client.address
         relayState.peers.removeAll()
+        apply(.relayLink(up: false))
         show(.error("relay \(client.address) lost: \(reason); reconnecting", in: .room))
         publishPeers()
-        Task { await self.reconnectRelay(address: client.address) }
+        tasks.spawn { await self.reconnectRelay(address: client.address) }
     }
 
     /// Tries the relay again with exponential backoff and jitter until it answers or the relay
@@ -119,14 +121,15 @@ extension ChatController {
         }
     }
 
-    /// Lists the relay's peers afresh; then opens sessions to listed peers our outbox holds
-    /// messages for.
+    /// Lists the relay's peers afresh; the chat core hears who registered and who left (and
+    /// sends what waits for a peer that registered).
     func refreshRelayPeers(announce: Bool = false) async {
         guard let client = relayState.client, let entries = try? await client.peers(),
             relayState.client === client
         else { return }
         var fresh: [PeerID: String] = [:]
         for entry in entries { if let id = PeerID(bytes: entry.peerID), id != me { fresh[id] = entry.nickname } }
+        let before = relayState.peers
         relayState.peers = fresh
         relayState.known.merge(fresh) { _, new in new }
         if announce {
@@ -136,10 +139,12 @@ extension ChatController {
                     in: .room))
         }
         publishPeers()
-        let waiting = Set((try? await store.perform { try $0.peersWithPendingMessages() }) ?? [])
-        for peer in fresh.keys where waiting.contains(peer) && readySession(with: peer) == nil {
-            if let found = discovered[peer] { dial(found) } else if relayReaches(peer) { dialThroughRelay(peer) }
+        for (peer, nickname) in fresh.sorted(by: { $0.key.description < $1.key.description }) where before[peer] == nil
+        {
+            apply(.named(peer, LineOutput.sanitize(nickname)))
+            apply(.relayPresence(peer, online: true))
         }
+        for peer in before.keys where fresh[peer] == nil { apply(.relayPresence(peer, online: false)) }
     }
 
     /// `/peers`, the relay's part: its peers without a session, fetched afresh.
@@ -176,26 +181,30 @@ extension ChatController {
 
     /// Opens a session through the relay to a peer it listed or we know; when the relay says
     /// the peer is offline, what the outbox holds for it is left on the relay, sealed.
-    func dialThroughRelay(_ peer: PeerID) {
-        guard let client = relayState.client, !dialing.contains(peer),
+    /// True when a session to the peer is opening (now or already); its end is reported.
+    @discardableResult
+    func dialThroughRelay(_ peer: PeerID) -> Bool {
+        guard let client = relayState.client else { return false }
+        guard !dialing.contains(peer),
             !sessions.values.contains(where: { $0.peer?.peerID == peer || $0.dialed == peer })
-        else { return }
+        else { return true }
         dialing.insert(peer)
         let nick = LineOutput.sanitize(relayState.known[peer] ?? nickname(of: peer))
         let label = relayLabel
         show(.notice("connecting to \(nick) \(peer.fingerprint) via \(label)", in: .peer(peer.description)))
         let config = relayState.sessionConfig
-        Task {
+        tasks.spawn {
             do {
                 let connection = try await client.open(to: peer, config: config)
-                self.attach(connection, isOutgoing: true, dialed: peer, address: label)
+                await self.attach(connection, isOutgoing: true, dialed: peer, address: label)
             } catch RelayClientError.refused(.peerUnavailable) {
-                self.dialEnded(peer)
+                await self.dialEnded(peer)
                 await self.leaveOffline(for: peer)
             } catch {
-                self.dialEnded(peer, failure: "cannot reach \(nick) via the relay: \(error)")
+                await self.dialEnded(peer, failure: "cannot reach \(nick) via the relay: \(error)")
             }
         }
+        return true
     }
 }
 

@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 import Identity
 import Net
@@ -7,36 +8,36 @@ import TUI
 import Wire
 
 /// Own messages: written to the outbox before they are sent, resent with their original IDs
-/// when a session with the peer comes up, cleared from the outbox on acknowledgement.
+/// when a session with the peer comes up, cleared from the outbox on acknowledgement. When they
+/// go out is the chat core's decision (`ChatCore`, the delivery rule).
 extension ChatController {
     /// Sends `text` to a conversation: the room (every connected peer, and every discovered
     /// peer a session proved) or one peer, connected or not (a peer who is away gets it when
-    /// back). With no such peer, a room line waits for the first one proved.
+    /// back). With no such peer, a room line waits for the first one proved. The chat core
+    /// (`ChatCore`) chooses the recipients and when the line goes out; it is written to the
+    /// outbox first (ChatController+Core).
     func submit(_ text: String, to conversation: ConversationID) async {
         guard !text.isEmpty else { return }
         guard text.utf8.count <= Limits.maxTextBytes else {
             show(.error("not sent: \(text.utf8.count) bytes; the limit is \(Limits.maxTextBytes)", in: conversation))
             return
         }
-        let number = nextNumber
-        nextNumber += 1
-        let recipients: [PeerID]
+        let window: ChatWindow
         switch conversation {
-        case .room:
-            // Discovered peers only once a session proved them: an announcement is a hint, and
-            // one from a fresh key gets no outbox row. Those are dialed (a few) to prove them.
-            recipients = Array(connectedPeers.union(discovered.keys.filter(isProven)))
-            if recipients.isEmpty {
-                await wait(text, number: number)
-                dialToProve()
-                return
-            }
+        case .room: window = .room
         case .peer(let text):
             guard let peer = PeerID(text) else { return }
-            recipients = [peer]
+            window = .peer(peer)
+            apply(.named(peer, LineOutput.sanitize(nickname(of: peer))))
         }
-        await enqueueAndSend(text, number: number, conversation: conversation, recipients: recipients)
-        if conversation == .room { dialToProve() }
+        let id = Self.newMessageID(room: window == .room)
+        let message = OutgoingMessage(
+            id: id, number: core.number(for: id), sentAt: WallClock.millisecondsNow(), text: text)
+        // Returns once the line is in the outbox (and on its way, if its peer has a session).
+        for write in apply(.userSend(message, to: window)) { await write.wait() }
+        // Discovered peers no session proved yet are dialed (a few) to prove them: an
+        // announcement is a hint, and one from a fresh key gets no outbox row.
+        if window == .room { dialToProve() }
     }
 
     /// Dials discovered peers no session proved yet, as many as `maxDialsInFlight` leaves room
@@ -52,146 +53,11 @@ extension ChatController {
         }
     }
 
-    /// Writes the message to the history and each recipient's outbox, shows it, and sends it
-    /// to every recipient with a session (dialing discovered ones).
-    /// `via` sends to its peer on that session even before it is ready (while catching up).
-    func enqueueAndSend(
-        _ text: String, number: Int, conversation: ConversationID, recipients: [PeerID], via: ObjectIdentifier? = nil
-    ) async {
-        let id = Self.newMessageID(room: conversation == .room)
-        let sentAt = WallClock.millisecondsNow()
-        let stored: StoredMessage
-        do {
-            stored = try await store.perform { [me, ownNick] store in
-                try store.enqueue(
-                    conversation: conversation.stored, sender: me, senderNickname: ownNick, messageID: id,
-                    sentAt: sentAt, text: text, recipients: recipients)
-            }
-        } catch {
-            failures += 1
-            show(.error("#\(number) not sent: it could not be written to the outbox: \(error)", in: conversation))
-            return
-        }
-        numbers[id] = number
-        show(ChatOutput([.message(Self.screenMessage(stored), in: conversation)]))
-        for peer in recipients.sorted(by: { $0.description < $1.description }) {
-            if let via, sessions[via]?.peer?.peerID == peer {
-                await send(text, id: id, sentAt: sentAt, number: number, on: via)
-            } else if let key = readySession(with: peer) {
-                await send(text, id: id, sentAt: sentAt, number: number, on: key)
-            } else if let found = discovered[peer] {
-                dial(found)
-            } else if relayReaches(peer) {
-                dialThroughRelay(peer)
-            } else if conversation != .room {
-                let nick = LineOutput.sanitize(nickname(of: peer))
-                show(
-                    .notice("#\(number) queued for \(nick): not connected; sent when \(nick) is back", in: conversation)
-                )
-            }
-        }
-    }
-
-    /// Hands one message to a session and marks it sent; a session that cannot send it reports
-    /// `.sendFailed` and the message stays in the outbox.
-    func send(_ text: String, id: MessageID, sentAt: UInt64, number: Int, on key: ObjectIdentifier) async {
-        guard let entry = sessions[key], let peer = entry.peer else { return }
-        sessions[key]?.pending[id] = number
-        // A failure comes back as `.sendFailed` (see ChatController+Sessions).
-        entry.link.sendNow(text, id: id, sentAt: sentAt)
-        let conversation = Self.conversation(of: id, from: peer.peerID)
-        do {
-            let me = me
-            let state = try await store.perform { store -> TUI.DeliveryState? in
-                try store.markSent(messageID: id, to: peer.peerID)
-                return try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
-            }
-            if let state {
-                show(ChatOutput([.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state)]))
-            }
-        } catch {
-            show(.error("could not record #\(number) as sent: \(error)"))
-        }
-    }
-
-    /// Sends again, oldest first and with their original IDs, the messages `peer` has not
-    /// acknowledged (typed while it was away, or before a restart). The receiver drops copies
-    /// it already has. Messages already on their way on this session are not sent twice;
-    /// `announce` false sends without a notice (a session moving to the direct path).
-    func resendOutbox(to peer: PeerInfo, on key: ObjectIdentifier, announce: Bool = true) async {
-        let pending: [PendingMessage]
-        do {
-            pending = try await store.perform { try $0.pendingOutbox(for: peer.peerID) }.filter {
-                sessions[key]?.pending[$0.messageID] == nil
-            }
-        } catch {
-            show(.error("cannot read the outbox for \(LineOutput.sanitize(peer.nickname)): \(error)"))
-            return
-        }
-        guard !pending.isEmpty else { return }
-        if announce {
-            show(
-                .notice(
-                    "sending \(pending.count) queued message\(pending.count == 1 ? "" : "s") to \(LineOutput.sanitize(peer.nickname))",
-                    in: .peer(peer.peerID.description)))
-        }
-        for message in pending {
-            let number = number(for: message.messageID)
-            await send(message.text, id: message.messageID, sentAt: message.sentAt, number: number, on: key)
-        }
-    }
-
     /// The number shown for an own message: given on first use in this run.
-    func number(for id: MessageID) -> Int {
-        if let number = numbers[id] { return number }
-        let number = nextNumber
-        nextNumber += 1
-        numbers[id] = number
-        return number
-    }
+    func number(for id: MessageID) -> Int { core.number(for: id) }
 
-    /// A room message typed while no peer is there: written to the history first (with no
-    /// recipient yet), then kept for the next peer that comes. A failed write is an error, never
-    /// a silent loss.
-    private func wait(_ text: String, number: Int) async {
-        let id = Self.newMessageID(room: true)
-        let sentAt = WallClock.millisecondsNow()
-        do {
-            _ = try await store.perform { [me, ownNick] store in
-                try store.enqueue(
-                    conversation: .lan, sender: me, senderNickname: ownNick, messageID: id, sentAt: sentAt,
-                    text: text, recipients: [])
-            }
-        } catch {
-            failures += 1
-            show(.error("#\(number) not sent: it could not be written to the history: \(error)", in: .room))
-            return
-        }
-        numbers[id] = number
-        waiting.append(WaitingMessage(number: number, id: id, sentAt: sentAt, text: text))
-        let shown = ChatMessage(
-            id: Self.messageKey(me, id), timestamp: Date(timeIntervalSince1970: Double(sentAt) / 1000),
-            senderID: me.description, senderNickname: ownNick, text: text, delivery: .queued)
-        show(ChatOutput([.message(shown, in: .room)], line: "* #\(number) waits for a peer"))
-    }
-
-    /// Room messages that waited for a peer go to the one that came: into its outbox first,
-    /// then on this session.
-    func flushWaiting(to peer: PeerInfo, on key: ObjectIdentifier) async {
-        while let item = waiting.first, sessions[key] != nil {
-            waiting.removeFirst()
-            do {
-                _ = try await store.perform { [me] store in
-                    try store.addRecipients([peer.peerID], toMessage: item.id, from: me)
-                }
-            } catch {
-                failures += 1
-                show(.error("#\(item.number) not sent: it could not be written to the outbox: \(error)", in: .room))
-                continue
-            }
-            await send(item.text, id: item.id, sentAt: item.sentAt, number: item.number, on: key)
-        }
-    }
+    /// The number an own message was given in this run, if any.
+    func givenNumber(_ id: MessageID) -> Int? { core.numbers[id] }
 
     // MARK: Screen forms
 

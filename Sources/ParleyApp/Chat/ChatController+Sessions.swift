@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 import Identity
 import Net
@@ -20,7 +21,7 @@ extension ChatController {
         sessions[key] = SessionEntry(
             link: link, isOutgoing: isOutgoing, address: address, order: directPath.attached, path: path, dialed: dialed
         )
-        sessions[key]?.consumer = Task {
+        sessions[key]?.consumer = tasks.spawn {
             for await event in link.events { await self.handle(event, on: key) }
         }
     }
@@ -64,7 +65,7 @@ extension ChatController {
             received(message, on: key)
         case .delivered(let id, let roundTrip):
             measured(roundTrip, on: key)
-            await delivered(id, roundTrip: roundTrip, on: key)
+            delivered(id, roundTrip: roundTrip, on: key)
         case .roundTrip(let duration):
             measured(duration, on: key)
             if let peer = entry.peer, entry.ready {
@@ -102,10 +103,18 @@ extension ChatController {
         sessions[key]?.peer = peer
         let nick = LineOutput.sanitize(peer.nickname)
         let decision: TrustDecision
+        let outbox: [PendingMessage]
         do {
-            decision = try await store.perform { try $0.check(peerID: peer.peerID, nickname: peer.nickname) }
+            // With what the store's outbox holds for the peer: the core knows what this run
+            // queued, the store also what another process (`parley send`) left there.
+            (decision, outbox) = try await store.perform {
+                (try $0.check(peerID: peer.peerID, nickname: peer.nickname), try $0.pendingOutbox(for: peer.peerID))
+            }
         } catch {
-            show(.error("cannot check \(nick)'s key against the known keys (\(error)): session refused"))
+            show(
+                .error(
+                    "cannot check \(nick)'s key against the known keys (\(error)): session refused",
+                    in: .peer(peer.peerID.description)))
             await refuse(key)
             return
         }
@@ -132,7 +141,9 @@ extension ChatController {
         case .known(let knownPeer, let previous):
             known[peer.peerID] = knownPeer
             if let previous {
-                show(.notice("\(LineOutput.sanitize(previous)) is now known as \(nick)"))
+                show(
+                    .notice(
+                        "\(LineOutput.sanitize(previous)) is now known as \(nick)", in: .peer(peer.peerID.description)))
             }
         }
         sessions[key]?.trusted = true
@@ -146,24 +157,25 @@ extension ChatController {
                     ],
                     line: "* connected: \(nick) \(peer.fingerprint) at \(entry.address)"))
         }
-        if let service = discovery { Task { await service.confirm(peer.peerID) } }
-        dialEnded(peer.peerID)
-        publishPeers()
+        if let service = discovery { tasks.spawn { await service.confirm(peer.peerID) } }
+        // Up in the chat core: it sends the outbox at once, oldest first, and what is typed from
+        // now on (ChatController+Core).
+        if let candidate = candidate(entry) {
+            apply(.outboxLoaded(peer.peerID, outbox.map(Self.outgoing)))
+            sessions[key]?.inCore = true
+            apply(.sessionUp(ChatSessionID(entry.order), peer: peer.peerID, nickname: nick, candidate: candidate))
+        }
+        dialEnded(peer.peerID, failed: false)
         await showRecentHistory(of: .peer(peer.peerID.description))
-        // Catch up before anything new goes out: the outbox first, then what waited for a peer.
-        await resendOutbox(to: peer, on: key, announce: !beside)
-        await flushWaiting(to: peer, on: key)
-        // Replaced while catching up: it never carries the conversation.
-        guard sessions[key] != nil, sessions[key]?.moved == false else { return }
+        // Replaced meanwhile: it never carries the conversation.
+        guard let current = sessions[key], !current.moved else { return }
         sessions[key]?.ready = true
         publishPeers()  // now connected, with its path
         if readySession(with: peer.peerID) == key {
-            await options.features.calls?.sessionReady(sessions[key]?.link ?? entry.link, peer: peer, chat: self)
+            await options.features.calls?.sessionReady(current.link, peer: peer, chat: self)
         }
         // Close what this session makes redundant, or try the direct path beside a relayed one.
         await settleSessions(with: peer)
-        // Lines typed while catching up.
-        await flushWaiting(to: peer, on: key)
         finishIfIdle()
     }
 
@@ -188,72 +200,29 @@ extension ChatController {
         "\(sender)-\(id)"
     }
 
-    // MARK: Acknowledged
-
-    private func delivered(_ id: MessageID, roundTrip: Duration, on key: ObjectIdentifier) async {
-        guard let entry = sessions[key], let peer = entry.peer else { return }
-        let pending = sessions[key]?.pending.removeValue(forKey: id)
-        let conversation = Self.conversation(of: id, from: peer.peerID)
-        let state: TUI.DeliveryState
-        // The line is shown for the first acknowledgement only: a message resent on another
-        // session (a move to the direct path) may be acknowledged on both.
-        let number: Int?
-        do {
-            let me = me
-            let (first, stored) = try await store.perform { store in
-                let first = try store.acknowledge(messageID: id, from: peer.peerID)
-                return (
-                    first,
-                    try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
-                        ?? .delivered
-                )
-            }
-            state = stored
-            number = first ? pending ?? numbers[id] : nil
-        } catch {
-            show(.error("could not record the delivery to \(LineOutput.sanitize(peer.nickname)): \(error)"))
-            state = .delivered
-            number = pending
-        }
-        let line = number.map {
-            "* #\($0) delivered to \(LineOutput.sanitize(peer.nickname)) (\(roundTrip.millisecondsText))"
-        }
-        show(ChatOutput([.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state)], line: line))
-        finishIfIdle()
-    }
-
-    // MARK: Not sent
-
-    /// The session could not send a message (`sendNow` reports it as an event): it stays in
-    /// the outbox and goes out again with the peer's next session.
-    private func sendFailed(_ id: MessageID, error: SendError, on key: ObjectIdentifier) {
-        guard let number = sessions[key]?.pending.removeValue(forKey: id), let peer = sessions[key]?.peer else {
-            return
-        }
-        failures += 1
-        show(.error("#\(number) not sent to \(LineOutput.sanitize(peer.nickname)): \(error); it stays in the outbox"))
-        finishIfIdle()
-    }
-
     // MARK: Closed
 
     private func closed(_ reason: CloseReason, on key: ObjectIdentifier) {
         guard let entry = sessions.removeValue(forKey: key) else { return }
         // Replaced by, or ended beside, another session with the peer: nothing was lost.
-        if endedBeside(entry, reason: reason) {
+        let beside = endedBeside(entry, reason: reason)
+        if entry.inCore {
+            // The core says who left, in the peer's window, and puts back what the session had
+            // not got acknowledged (sent at once on a session that carries on).
+            apply(.sessionDown(ChatSessionID(entry.order), beside ? .replaced : Self.end(reason)))
+        } else if !beside {
+            let who = entry.peer.map { LineOutput.sanitize($0.nickname) } ?? entry.address
+            let window = (entry.peer?.peerID ?? entry.dialed).map { ConversationID.peer($0.description) } ?? .room
+            switch reason {
+            case .peerClosed: show(.notice("\(who) left", in: window))
+            case .localClose: show(.notice("closed the session with \(who)", in: window))
+            default: show(.error("session with \(who) ended: \(reason)", in: window))
+            }
+        }
+        if beside {
             publishPeers()
             finishIfIdle()
             return
-        }
-        let who = entry.peer.map { LineOutput.sanitize($0.nickname) } ?? entry.address
-        switch reason {
-        case .peerClosed: show(.notice("\(who) left"))
-        case .localClose: show(.notice("closed the session with \(who)"))
-        default: show(.error("session with \(who) ended: \(reason)"))
-        }
-        for number in entry.pending.values.sorted() {
-            failures += 1
-            show(.error("#\(number) not delivered to \(who): \(reason); it stays in the outbox"))
         }
         if let peer = entry.peer {
             if readySession(with: peer.peerID) == nil { roundTrips[peer.peerID] = nil }
@@ -264,9 +233,20 @@ extension ChatController {
         }
         publishPeers()
         if entry.isOutgoing && !options.stayAfterInput && (inputDone || !options.reconnectsTarget) {
-            finish(entry.peer == nil ? reason.exitStatus : (failures > 0 ? .failure : .success))
+            // After the store writes already asked for (deliveries recorded and shown).
+            let status: ExitStatus = entry.peer == nil ? reason.exitStatus : (failures > 0 ? .failure : .success)
+            tasks.serially { await self.finish(status) }
         } else {
             finishIfIdle()
+        }
+    }
+
+    /// How the chat core words a session's end.
+    static func end(_ reason: CloseReason) -> SessionEnd {
+        switch reason {
+        case .peerClosed: .peerLeft
+        case .localClose: .closedHere
+        default: .failed(reason.description)
         }
     }
 

@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 import Identity
 import Net
@@ -42,15 +43,19 @@ actor ChatController {
         /// Direct or relayed, read when the session starts (a closed connection no longer says).
         let path: PeerRow.Path
         var peer: PeerInfo?
-        /// Trusted and caught up (outbox resent): new messages may go out on it.
+        /// Trusted, up in the chat core, and its call and path settling started: it counts as
+        /// the peer's connection (peers pane, calls, `/path`).
         var ready = false
+        /// Up in the chat core (`sessionUp`): the core sends on it and hears of its end.
+        var inCore = false
         /// Refused: the nickname is pinned to another key.
         var refused = false
         /// Our messages this peer has not acknowledged in this session: message ID → number.
         var pending: [MessageID: Int] = [:]
         /// The discovered peer this session was opened for.
         var dialed: PeerID?
-        var consumer: Task<Void, Never>?
+        /// The task that hands its events to the chat; ends after `.closed`.
+        var consumer: Completion?
         /// Its key check passed: its voice and call frames count even before it is ready.
         var trusted = false
         /// A better session with the same peer replaced it (see ChatController+DirectPath): it is
@@ -71,14 +76,6 @@ actor ChatController {
         let nickname: String
     }
 
-    /// A room message typed while no peer was there, stored with no recipient yet.
-    struct WaitingMessage {
-        let number: Int
-        let id: MessageID
-        let sentAt: UInt64
-        let text: String
-    }
-
     let display: any ChatDisplay
     let store: ParleyStore
     let me: PeerID
@@ -87,12 +84,15 @@ actor ChatController {
     let options: Options
 
     var sessions: [ObjectIdentifier: SessionEntry] = [:]
-    /// Room messages typed while no peer at all was there: they go to the next peer that comes.
-    /// Each is in the history already (ChatController+Sending `wait`), with no recipient yet.
-    var waiting: [WaitingMessage] = []
-    var nextNumber = 1
-    /// The number shown for each own message sent in this run (plain mode's `#N`).
-    var numbers: [MessageID: Int] = [:]
+    /// The chat's decisions: which session carries each peer's messages, the outbox and when it
+    /// goes out, routes, notice windows (ChatController+Core carries out its actions).
+    var core = ChatCore()
+    /// Every task the chat starts: children of the group `run()` owns.
+    let tasks = ChatTasks()
+    /// Store writes the core asked for that have not reported back yet.
+    var writesInFlight = 0
+    /// Room lines that never found a peer were reported (by the first `quit`).
+    var unsentReported = false
     var inputDone = false
     var failures = 0
     /// Nickname frames ignored because their session changed names too often.
@@ -146,12 +146,27 @@ actor ChatController {
     func start() async {
         do {
             let peers = try await store.perform { try $0.knownPeers() }
-            for peer in peers { known[peer.peerID] = peer }
+            for peer in peers {
+                known[peer.peerID] = peer
+                apply(.known(peer.peerID, nickname: LineOutput.sanitize(peer.nickname)))
+            }
         } catch {
             show(.error("cannot read the known peers: \(error)"))
         }
+        await loadOutbox()
         await showRecentHistory(of: .room)
         publishPeers()
+    }
+
+    /// Runs the chat's tasks until the chat has finished; returns once they all ended. The
+    /// command (or a test) runs it beside everything else, from before `start()`.
+    /// Cancelled, it ends them too.
+    nonisolated func run() async {
+        await withTaskCancellationHandler {
+            await tasks.run()
+        } onCancel: {
+            tasks.end()
+        }
     }
 
     func show(_ output: ChatOutput) {
@@ -175,16 +190,17 @@ actor ChatController {
         await finishIncoming()
         for entry in sessions.values {
             await entry.link.close()
-            await entry.consumer?.value
+            await entry.consumer?.wait()
         }
         await stopDiscovery()
         await stopRelay()
-        let unsent = waiting
-        waiting.removeAll()
-        for item in unsent {
+        // The store writes asked for so far (sent, delivered) are done before the end.
+        await tasks.drained()
+        defer { unsentReported = true }
+        for item in unsentReported ? [] : core.waitingForPeer {
             failures += 1
             // In the history already, as failed (no recipients): nothing typed disappears.
-            show(.error("#\(item.number) not sent: no peer connected"))
+            show(.error("#\(item.number) not sent: no peer connected", in: .room))
         }
         finish(override ?? (failures > 0 ? .failure : .success))
     }
@@ -209,13 +225,13 @@ actor ChatController {
     /// Leaves once input has ended, nothing waits for delivery, and no handshake is running;
     /// only for a client that does not stay after its input.
     func finishIfIdle() {
-        guard inputDone, !options.stayAfterInput, waiting.isEmpty,
+        guard inputDone, !options.stayAfterInput, writesInFlight == 0, core.waitingForPeer.isEmpty,
             sessions.values.allSatisfy({ $0.pending.isEmpty && $0.peer != nil })
         else { return }
         // No session with the --connect target: `ConnectTarget` ends the chat, with the
         // connection's exit status if it never connected.
         if options.reconnectsTarget && sessions.isEmpty { return }
-        Task { await self.quit() }
+        tasks.spawn { await self.quit() }
     }
 
     func finish(_ result: ExitStatus) {
@@ -223,6 +239,8 @@ actor ChatController {
         status = result
         for waiter in finishWaiters { waiter.resume(returning: result) }
         finishWaiters.removeAll()
+        // The chat's tasks end with it.
+        tasks.end()
     }
 
     /// Waits until the chat is over, with the exit status it ended with.

@@ -40,7 +40,7 @@ actor LANRelayWatch {
     /// Takes the relay announcements of a discovery (the chat's own, or a listener's).
     func watch(_ events: AsyncStream<RelayAnnouncement>, chat: ChatController) {
         watching = true
-        Task {
+        chat.tasks.spawn {
             for await event in events { await self.handle(event, chat: chat) }
         }
     }

@@ -31,8 +31,8 @@ struct RelayFeature: RelayCommands {
         let connect: @Sendable () async throws -> RelayClient = { [credentials, sessionConfig] in
             try await target.connect(
                 credentials: credentials, sessionConfig: sessionConfig,
-                onSession: { connection, _ in Task { await chat.attach(connection) } },
-                onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } })
+                onSession: { connection, _ in chat.tasks.spawn { await chat.attach(connection) } },
+                onMail: { id, sealed in chat.tasks.spawn { await chat.receivedMail(id: id, sealed: sealed) } })
         }
         let client = try await connect()
         await chat.useRelay(client, credentials: credentials, sessionConfig: sessionConfig, reconnect: connect)
@@ -107,7 +107,7 @@ extension RelayFeature {
             await lan.setMode(.notify)
             return
         }
-        Task {
+        chat.tasks.spawn {
             // A relay on the LAN answers the discovery's query within about 100 ms: say that we
             // wait only when none did.
             if await lan.waitForCandidate(generation: generation, timeout: .seconds(1)) == nil,
@@ -168,7 +168,7 @@ extension RelayFeature {
     private func connectAnnounced(_ relay: DiscoveredRelay, chat: ChatController) async throws -> RelayClient {
         try await LANRelay.connect(
             relay, network: Array(network.utf8), credentials: credentials, sessionConfig: sessionConfig,
-            onSession: { connection, _ in Task { await chat.attach(connection) } },
-            onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } })
+            onSession: { connection, _ in chat.tasks.spawn { await chat.attach(connection) } },
+            onMail: { id, sealed in chat.tasks.spawn { await chat.receivedMail(id: id, sealed: sealed) } })
     }
 }

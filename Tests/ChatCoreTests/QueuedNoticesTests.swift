@@ -2,7 +2,7 @@ import Identity
 import Testing
 import Wire
 
-@testable import ParleyApp
+@testable import ChatCore
 
 /// The relay would not keep bob's queued messages: one summary line per change, not one line
 /// per message per typed line (issue 13: 3,633 lines in 2 s).

@@ -6,8 +6,10 @@ import Wire
 /// Every typed line retries the outbox; the notice comes again only when the set of refused
 /// messages or the reason changes, never one line per message per attempt (issue 13 saw 3,633
 /// lines in 2 s).
-struct QueuedNotices {
-    private struct Shown: Equatable {
+public struct QueuedNotices: Sendable {
+    public init() {}
+
+    private struct Shown: Equatable, Sendable {
         let ids: Set<MessageID>
         let reason: String
     }
@@ -16,7 +18,9 @@ struct QueuedNotices {
 
     /// The notice for this attempt's refusals, or nil when it would repeat the last one.
     /// `refused` empty: nothing was refused and the next refusal is news again.
-    mutating func refused(_ refused: Set<MessageID>, for peer: PeerID, nickname: String, reason: String) -> String? {
+    public mutating func refused(_ refused: Set<MessageID>, for peer: PeerID, nickname: String, reason: String)
+        -> String?
+    {
         guard !refused.isEmpty else {
             shown[peer] = nil
             return nil

@@ -1,0 +1,23 @@
+import Identity
+import Session
+import Wire
+
+/// What the chat core asks its actor to do, in order. Sends come in the order they must go
+/// out; the actor performs them without an `await` in between.
+public enum ChatAction: Hashable, Sendable {
+    /// Write a typed message to the history and to each recipient's outbox (none: a room line
+    /// that waits for a peer); then report `.written`.
+    case writeOutbox(OutgoingMessage, window: ChatWindow, recipients: [PeerID])
+    /// Add a recipient to a stored room line that waited for a peer; then `.recipientAdded`.
+    case addRecipient(PeerID, MessageID)
+    /// Hand the message to this session (it reports `.delivered` or `.sendFailed`).
+    case send(OutgoingMessage, to: PeerID, on: ChatSessionID)
+    /// Open a session to the peer by this route; report `.openEnded` when it is up or failed.
+    case openSession(PeerID, ChatRoute)
+    /// Ask the relay who is registered now (answered with `.relayPresence` for each change).
+    case refreshRelayPresence
+    /// Show a line in its window.
+    case show(ChatNotice)
+    /// Report `.timer(timer)` once `at` has come.
+    case schedule(ChatTimer, at: Instant)
+}

@@ -1,0 +1,92 @@
+import Identity
+import Session
+import Wire
+
+/// Routes to peers: discovery's addresses and the relay's presence. A route that becomes usable
+/// for a peer with queued messages and no session opens one at once.
+extension ChatCore {
+    /// Opens a session to the peer by the best route it has (the LAN address discovery saw, else
+    /// the relay when it lists the peer or a session proved it). True when one is opening (now or
+    /// already); false when the peer has no route.
+    @discardableResult
+    mutating func open(_ peer: PeerID) -> Bool {
+        guard let state = peers[peer] else { return false }
+        if state.opening { return true }
+        let route: ChatRoute
+        if state.lanAddress != nil {
+            route = .lan
+        } else if relayUp, state.relayKnown || proven.contains(peer) {
+            route = .relay
+        } else {
+            return false
+        }
+        peers[peer]?.opening = true
+        actions.append(.openSession(peer, route))
+        return true
+    }
+
+    /// A route to the peer became usable: its outbox goes out now (on the session it has, or on
+    /// one opened for it). An open already out is followed by another if it fails.
+    mutating func routeBecameUsable(_ peer: PeerID) {
+        guard hasQueued(peer) else { return }
+        if preferredSession(of: peer) != nil {
+            flush(peer)
+        } else if peers[peer]?.opening == true {
+            peers[peer]?.routeChangedWhileOpening = true
+        } else {
+            open(peer)
+        }
+    }
+
+    mutating func openEnded(_ peer: PeerID, failed: Bool) {
+        guard peers[peer]?.opening == true else { return }
+        let retry = peers[peer]?.routeChangedWhileOpening == true
+        peers[peer]?.opening = false
+        peers[peer]?.routeChangedWhileOpening = false
+        // The attempt went to the route as it was; a newer one (the peer restarted at another
+        // port while we dialed the old one) gets its own attempt.
+        if failed, retry, preferredSession(of: peer) == nil, hasQueued(peer) { open(peer) }
+    }
+
+    /// Discovery saw the peer. At a new address (a peer restarted, perhaps at another port), the
+    /// route is new: what waits for it goes out.
+    mutating func discovered(_ peer: PeerID, nickname: String, address: String) {
+        let before = peers[peer]?.lanAddress
+        peers[peer, default: PeerState()].lanAddress = address
+        if peers[peer]?.nickname == nil || !proven.contains(peer) { peers[peer]?.nickname = nickname }
+        if before != address { routeBecameUsable(peer) }
+    }
+
+    mutating func relayLink(up: Bool) {
+        relayUp = up
+        guard !up else { return }
+        for peer in peers.keys { peers[peer]?.relayListed = false }
+    }
+
+    mutating func relayPresence(_ peer: PeerID, online: Bool) {
+        let before = peers[peer]?.relayListed ?? false
+        peers[peer, default: PeerState()].relayListed = online
+        if online { peers[peer]?.relayKnown = true }
+        if online, !before, relayUp { routeBecameUsable(peer) }
+    }
+
+    /// Peers the relay might reach that have messages waiting and no session.
+    var waitingForRelay: Bool {
+        peers.contains { peer, state in
+            !state.outbox.isEmpty && !state.opening && !state.relayListed && preferredSession(of: peer) == nil
+        }
+    }
+
+    mutating func schedulePollIfNeeded(now: Instant) {
+        guard relayUp, pollDue == nil, waitingForRelay else { return }
+        let due = now + Self.relayPresencePoll
+        pollDue = due
+        actions.append(.schedule(.relayPresencePoll, at: due))
+    }
+
+    mutating func pollTimer(now: Instant) {
+        guard let due = pollDue, now >= due else { return }
+        pollDue = nil
+        if relayUp, waitingForRelay { actions.append(.refreshRelayPresence) }
+    }
+}

@@ -1,0 +1,116 @@
+import Identity
+import Session
+import Wire
+
+/// The chat's decisions as one value: which sessions each peer has and which one carries its
+/// messages, what waits in each peer's outbox and when it goes out, when to open a session, and
+/// which window each notice belongs to. Events in, actions out, time a parameter; no I/O. The
+/// `ChatController` actor feeds it and carries out its actions.
+///
+/// The delivery rule (docs/PROTOCOL.md, "Client behaviour"): whenever a route to a peer becomes
+/// usable (a session comes up, discovery sees the peer at a new address, the relay says it
+/// registered), that peer's outbox goes out at once, oldest first, exactly once per session,
+/// including lines typed while a session was opening or while the outbox was going out.
+public struct ChatCore: Sendable {
+    /// Messages handed to one session and not acknowledged yet. The session itself refuses more
+    /// than `Limits.maxUnacknowledged` (`tooManyUnacknowledged`); the core holds the rest back
+    /// and sends them as acknowledgements come in, so a long outbox never fails on its own size.
+    public static let maxInFlightPerSession = Limits.maxUnacknowledged
+
+    /// How often the relay is asked who is registered while messages wait for a peer it might
+    /// reach. One small request; a peer that registers is noticed within this time.
+    public static let relayPresencePoll = Duration.seconds(5)
+
+    struct PeerState: Sendable {
+        var nickname: String?
+        /// Where discovery last saw the peer; nil when it is not discovered.
+        var lanAddress: String?
+        /// The relay lists the peer as registered.
+        var relayListed = false
+        /// The relay listed it at some time in this run: it may hold sealed messages for it.
+        var relayKnown = false
+        /// A session to it is being opened.
+        var opening = false
+        /// A route became usable while that open was out: if it fails, open again.
+        var routeChangedWhileOpening = false
+        var outbox = PeerOutbox()
+    }
+
+    struct LiveSession: Sendable {
+        let peer: PeerID
+        let candidate: SessionPreference.Candidate
+    }
+
+    var sessions: [ChatSessionID: LiveSession] = [:]
+    var peers: [PeerID: PeerState] = [:]
+    /// Room lines typed while no peer was there, oldest first: they go to the first peer whose
+    /// session comes up.
+    var waiting: [OutgoingMessage] = []
+    /// Peers a session proved (their keys are pinned): room lines are written for them when
+    /// discovered, and the relay may reach them.
+    var proven: Set<PeerID> = []
+    var relayUp = false
+    /// When the relay presence poll is due; nil when none is scheduled.
+    var pollDue: Instant?
+    var queuedNotices = QueuedNotices()
+    /// The `#N` shown for each own message in this run, given on first use.
+    public internal(set) var numbers: [MessageID: Int] = [:]
+    var nextNumber = 1
+    /// The actions of the event being handled.
+    var actions: [ChatAction] = []
+
+    public init() {}
+
+    /// Takes one event at `now`; returns what to do, in order.
+    public mutating func handle(_ event: ChatEvent, now: Instant) -> [ChatAction] {
+        actions.removeAll()
+        switch event {
+        case .outboxLoaded(let peer, let messages):
+            for message in messages { peers[peer, default: PeerState()].outbox.append(message, state: .queued) }
+            flush(peer)
+        case .known(let peer, let nickname):
+            proven.insert(peer)
+            peers[peer, default: PeerState()].nickname = nickname
+        case .named(let peer, let nickname): peers[peer, default: PeerState()].nickname = nickname
+        case .written(let id, let ok): written(id, ok: ok)
+        case .recipientAdded(let peer, let id, let ok): written(id, for: peer, ok: ok)
+        case .userSend(let message, let window): userSend(message, to: window)
+        case .sessionUp(let id, let peer, let nickname, let candidate):
+            sessionUp(id, peer: peer, nickname: nickname, candidate: candidate)
+        case .sessionDown(let id, let end): sessionDown(id, end)
+        case .delivered(let id, let message): delivered(message, on: id)
+        case .sendFailed(let id, let message):
+            if let peer = sessions[id]?.peer { peers[peer]?.outbox.set(message, to: .failed(id)) }
+        case .openEnded(let peer, let failed): openEnded(peer, failed: failed)
+        case .discovered(let peer, let nickname, let address): discovered(peer, nickname: nickname, address: address)
+        case .discoveryLost(let peer): peers[peer]?.lanAddress = nil
+        case .relayLink(let up): relayLink(up: up)
+        case .relayPresence(let peer, let online): relayPresence(peer, online: online)
+        case .relayRefused(let peer, let refused, let reason):
+            let nick = nickname(of: peer)
+            if let text = queuedNotices.refused(refused, for: peer, nickname: nick, reason: reason) {
+                show(text, in: .peer(peer), isError: true)
+            }
+        case .timer(.relayPresencePoll): pollTimer(now: now)
+        }
+        schedulePollIfNeeded(now: now)
+        return actions
+    }
+
+    /// The number shown for an own message: given on first use in this run, counting up.
+    public mutating func number(for id: MessageID) -> Int {
+        if let number = numbers[id] { return number }
+        let number = nextNumber
+        nextNumber += 1
+        numbers[id] = number
+        return number
+    }
+
+    func nickname(of peer: PeerID) -> String {
+        peers[peer]?.nickname ?? String(peer.description.prefix(12))
+    }
+
+    mutating func show(_ text: String, in window: ChatWindow, isError: Bool = false, isFailure: Bool = false) {
+        actions.append(.show(ChatNotice(text, in: window, isError: isError, isFailure: isFailure)))
+    }
+}

@@ -1,0 +1,60 @@
+import Identity
+import Session
+import Wire
+
+/// Everything the chat core hears about, from the user, the sessions, discovery, the relay, the
+/// store and its timers. Nicknames are given ready for display (sanitized by the caller).
+public enum ChatEvent: Sendable {
+    // MARK: Store results
+
+    /// At start: what the outbox holds for a peer, oldest first (`ParleyStore.pendingOutbox`).
+    case outboxLoaded(PeerID, [OutgoingMessage])
+    /// At start and on first sessions: peers whose key is pinned (a session proved them), and
+    /// their nicknames.
+    case known(PeerID, nickname: String)
+    /// The name to show for a peer the core may not have met (known only to the store or the
+    /// relay).
+    case named(PeerID, String)
+    /// The write a `.writeOutbox` asked for is done (`ok` false: it failed and nothing was kept).
+    case written(MessageID, ok: Bool)
+    /// The write an `.addRecipient` asked for is done.
+    case recipientAdded(PeerID, MessageID, ok: Bool)
+
+    // MARK: The user
+
+    /// A line typed in a window: to one peer, or to the room.
+    case userSend(OutgoingMessage, to: ChatWindow)
+
+    // MARK: Sessions
+
+    /// A session's handshake finished and its key check passed: messages may go on it.
+    /// `candidate` says how it ranks against other sessions with the same peer.
+    case sessionUp(ChatSessionID, peer: PeerID, nickname: String, candidate: SessionPreference.Candidate)
+    /// A session that was up ended (or was replaced and is closing).
+    case sessionDown(ChatSessionID, SessionEnd)
+    /// The peer acknowledged one of our messages on this session.
+    case delivered(ChatSessionID, MessageID)
+    /// The session could not send the message: not again on it, but on the peer's next one.
+    case sendFailed(ChatSessionID, MessageID)
+    /// An attempt to open a session to the peer (an `.openSession`, or one the actor started
+    /// itself) ended: its session is up, or it failed.
+    case openEnded(PeerID, failed: Bool)
+
+    // MARK: Routes
+
+    /// Discovery sees the peer at this address (new, or seen again).
+    case discovered(PeerID, nickname: String, address: String)
+    /// Discovery forgot the peer (it left, or its announcements expired).
+    case discoveryLost(PeerID)
+    /// The relay link is up (registered) or lost.
+    case relayLink(up: Bool)
+    /// The relay says the peer registered (online) or left.
+    case relayPresence(PeerID, online: Bool)
+    /// The relay would not keep these queued messages for an offline peer, for this reason
+    /// (empty set: it kept them all).
+    case relayRefused(PeerID, Set<MessageID>, reason: String)
+
+    // MARK: Time
+
+    case timer(ChatTimer)
+}
