@@ -148,8 +148,7 @@ struct ChatCommand: AsyncParsableCommand {
         options.features = ChatFeatures(calls: calls, relay: relay)
         let chat = ChatController(identity: identity, store: store, display: display, options: options)
         // Every task the chat starts belongs to this run and is cancelled when the chat ends.
-        let running = Task { await chat.run() }
-        defer { running.cancel() }
+        async let running: Void = chat.run()
         await calls.start(chat: chat)
         // Before the screen takes over: these lines are for the terminal or the pipe.
         display.show(.notice("you are \(identity.nickname) (\(identity.fingerprint))", in: .room))
@@ -216,6 +215,7 @@ struct ChatCommand: AsyncParsableCommand {
         target?.cancel()
         updateSink.finish()
         await server?.close()
+        await running
         if status != .success { Foundation.exit(status.rawValue) }
     }
 

@@ -62,6 +62,10 @@ struct FullScreenTests {
         // A direct message opens bob's window on alice's side; /quit leaves.
         try tmux.type("alice", "/msg bob just for you")
         try await tmux.waitFor("just for you ✓✓", in: "alice")
+        // Bob opens alice's window (2: #lan is 1): the message is there, and so is the notice
+        // that she left (a notice about a peer goes to its window, not the one on screen).
+        try tmux.type("bob", "/win 2")
+        try await tmux.waitFor("<alice> just for you", in: "bob")
         try tmux.type("alice", "/quit")
         try await tmux.waitFor("alice left", in: "bob")
         // Bob hears the bye before alice's process has finished exiting.

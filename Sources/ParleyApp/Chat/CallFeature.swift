@@ -42,7 +42,7 @@ actor CallFeature: CallCommands {
         let events = engine.events
         consumer = chat.tasks.spawn { [weak self] in
             for await event in events {
-                guard let self else { return }
+                guard let self, !Task.isCancelled else { return }
                 await self.show(event)
             }
         }

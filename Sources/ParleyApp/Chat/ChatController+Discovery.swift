@@ -27,7 +27,12 @@ extension ChatController {
         }
         directPath.connector = { try await dialer.connect(to: $0) }
         tasks.spawn {
-            for await event in events { await self.handle(event) }
+            // A stream's backlog (a flood of announcements) is not worked through once the
+            // chat has ended: the run's cancellation stops the loop.
+            for await event in events {
+                guard !Task.isCancelled else { return }
+                await self.handle(event)
+            }
         }
     }
 

@@ -22,7 +22,10 @@ extension ChatController {
             link: link, isOutgoing: isOutgoing, address: address, order: directPath.attached, path: path, dialed: dialed
         )
         sessions[key]?.consumer = tasks.spawn {
-            for await event in link.events { await self.handle(event, on: key) }
+            for await event in link.events {
+                guard !Task.isCancelled else { return }
+                await self.handle(event, on: key)
+            }
         }
     }
 

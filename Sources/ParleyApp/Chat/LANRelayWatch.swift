@@ -41,7 +41,10 @@ actor LANRelayWatch {
     func watch(_ events: AsyncStream<RelayAnnouncement>, chat: ChatController) {
         watching = true
         chat.tasks.spawn {
-            for await event in events { await self.handle(event, chat: chat) }
+            for await event in events {
+                guard !Task.isCancelled else { return }
+                await self.handle(event, chat: chat)
+            }
         }
     }
 
