@@ -70,6 +70,18 @@ extension ChatCore {
         if online, !before, relayUp { routeBecameUsable(peer) }
     }
 
+    /// Forgets a peer that nothing ties to this chat any more (no route, nothing queued, no
+    /// session, no proof, no open): announcements from ever new fake keys cannot grow the table.
+    mutating func forgetIfIdle(_ peer: PeerID) {
+        guard let state = peers[peer], state.lanAddress == nil, !state.relayKnown, !state.opening,
+            state.outbox.isEmpty, !proven.contains(peer), preferredSession(of: peer) == nil
+        else { return }
+        peers[peer] = nil
+    }
+
+    /// Peers the core keeps state for (for tests and figures).
+    public var trackedPeers: Int { peers.count }
+
     /// Peers the relay might reach that have messages waiting and no session.
     var waitingForRelay: Bool {
         peers.contains { peer, state in

@@ -83,7 +83,9 @@ public struct ChatCore: Sendable {
             if let peer = sessions[id]?.peer { peers[peer]?.outbox.set(message, to: .failed(id)) }
         case .openEnded(let peer, let failed): openEnded(peer, failed: failed)
         case .discovered(let peer, let nickname, let address): discovered(peer, nickname: nickname, address: address)
-        case .discoveryLost(let peer): peers[peer]?.lanAddress = nil
+        case .discoveryLost(let peer):
+            peers[peer]?.lanAddress = nil
+            forgetIfIdle(peer)
         case .relayLink(let up): relayLink(up: up)
         case .relayPresence(let peer, let online): relayPresence(peer, online: online)
         case .relayRefused(let peer, let refused, let reason):

@@ -72,3 +72,23 @@ import Wire
         #expect(back.opens.map(\.1) == [.relay])
     }
 }
+
+/// The core's peer table stays bounded under a flood of announcements from fresh keys.
+@Suite struct PeerTableTests {
+    @Test func peersDiscoveryForgetsAreForgottenUnlessSomethingTiesThemHere() {
+        var h = CoreHarness()
+        for n in 0..<1000 {
+            let fake = PeerID(bytes: (0..<32).map { UInt8(truncatingIfNeeded: $0 &+ n) })
+            guard let fake else { continue }
+            h.feed(.discovered(fake, nickname: "fake\(n)", address: "10.0.0.9:9"))
+            h.feed(.discoveryLost(fake))
+        }
+        #expect(h.core.trackedPeers == 0)
+        // bob has a message waiting: lost from discovery, he is kept.
+        h.feed(.discovered(CoreHarness.bob, nickname: "bob", address: "10.0.0.2:7001"))
+        h.type(in: .peer(CoreHarness.bob))
+        h.feed(.discoveryLost(CoreHarness.bob))
+        #expect(h.core.trackedPeers == 1)
+        #expect(h.core.queued(for: CoreHarness.bob).count == 1)
+    }
+}
