@@ -158,7 +158,7 @@ struct ChatCommand: AsyncParsableCommand {
         defer { signals.cancel() }
         // A signal before any session exists has nothing to close: exit at once.
         let started = ManagedFlag()
-        Task {
+        chat.tasks.spawn {
             let status = await chat.finished()
             if !started.isSet { Foundation.exit(status.rawValue) }
         }
@@ -226,11 +226,11 @@ struct ChatCommand: AsyncParsableCommand {
             bellOnBackgroundMessage: !noBell)
         let screen = Task {
             try await FullScreen.run(model: model, updates: updates) { command, conversation in
-                Task { await chat.perform(command, in: conversation) }
+                chat.tasks.spawn { await chat.perform(command, in: conversation) }
             }
         }
         // The chat may end first (a signal): the screen then ends with it.
-        Task {
+        chat.tasks.spawn {
             _ = await chat.finished()
             screen.cancel()
         }
