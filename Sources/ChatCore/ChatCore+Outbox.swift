@@ -87,8 +87,9 @@ extension ChatCore {
         waiting.removeAll()
     }
 
-    /// Whether anything waits for the peer (written or being written).
+    /// Whether anything waits for the peer that needs a session (written or being written, and
+    /// not left on the relay as mail).
     func hasQueued(_ peer: PeerID) -> Bool {
-        peers[peer]?.outbox.isEmpty == false
+        peers[peer]?.outbox.needsSession == true
     }
 }

@@ -85,7 +85,7 @@ extension ChatCore {
     /// Peers the relay might reach that have messages waiting and no session.
     var waitingForRelay: Bool {
         peers.contains { peer, state in
-            !state.outbox.isEmpty && !state.opening && !state.relayListed && preferredSession(of: peer) == nil
+            state.outbox.needsSession && !state.opening && !state.relayListed && preferredSession(of: peer) == nil
         }
     }
 

@@ -88,6 +88,13 @@ public struct ChatCore: Sendable {
             forgetIfIdle(peer)
         case .relayLink(let up): relayLink(up: up)
         case .relayPresence(let peer, let online): relayPresence(peer, online: online)
+        case .leftOnRelay(let peer, let id):
+            if let entry = peers[peer]?.outbox.entries.first(where: { $0.message.id == id }), entry.state == .queued {
+                peers[peer]?.outbox.set(id, to: .mailed)
+            }
+        case .deliveredOffline(let peer, let id):
+            peers[peer]?.outbox.remove(id)
+            forgetIfIdle(peer)
         case .relayRefused(let peer, let refused, let reason):
             let nick = nickname(of: peer)
             if let text = queuedNotices.refused(refused, for: peer, nickname: nick, reason: reason) {

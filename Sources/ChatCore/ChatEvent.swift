@@ -50,6 +50,10 @@ public enum ChatEvent: Sendable {
     case relayLink(up: Bool)
     /// The relay says the peer registered (online) or left.
     case relayPresence(PeerID, online: Bool)
+    /// The message was sealed and left on the relay for the offline peer.
+    case leftOnRelay(PeerID, MessageID)
+    /// The peer's sealed acknowledgement of a message left on the relay arrived.
+    case deliveredOffline(PeerID, MessageID)
     /// The relay would not keep these queued messages for an offline peer, for this reason
     /// (empty set: it kept them all).
     case relayRefused(PeerID, Set<MessageID>, reason: String)

@@ -15,6 +15,9 @@ struct PeerOutbox: Sendable {
         case sent(ChatSessionID)
         /// This session could not send it: it goes out on the next one.
         case failed(ChatSessionID)
+        /// Sealed and left on the relay for the offline peer: it reaches the peer as mail, so it
+        /// needs no session (one that comes up anyway sends it too).
+        case mailed
     }
 
     struct Entry: Sendable {
@@ -70,6 +73,9 @@ struct PeerOutbox: Sendable {
         return requeued
     }
 
+    /// Something in it needs a session: anything not left on the relay as mail.
+    var needsSession: Bool { entries.contains { $0.state != .mailed } }
+
     /// Messages sent on `session` and not acknowledged yet.
     func inFlight(on session: ChatSessionID) -> Int {
         entries.count(where: { $0.state == .sent(session) })
@@ -85,7 +91,7 @@ struct PeerOutbox: Sendable {
             switch entries[index].state {
             case .writing: return taken
             case .sent(session), .failed(session): continue
-            case .queued, .sent, .failed:
+            case .queued, .sent, .failed, .mailed:
                 guard inFlight < limit else { return taken }
                 entries[index].state = .sent(session)
                 inFlight += 1

@@ -165,3 +165,26 @@ import Wire
         #expect(shown.last?.text.hasPrefix("3 messages queued for ") == true)
     }
 }
+
+/// Messages left on the relay as sealed mail reach the peer when it registers: they open no
+/// session of their own (a session would get them acknowledged twice, on it and by mail).
+@Suite struct MailedMessagesTests {
+    let bob = CoreHarness.bob
+
+    @Test func aPeerRegisteringGetsNoSessionForMailAlone() {
+        var h = CoreHarness()
+        h.feed(.known(bob, nickname: "bob"))
+        h.feed(.relayLink(up: true))
+        let (mailed, typed) = h.type(in: .peer(bob))
+        #expect(typed.opens.map(\.1) == [.relay])
+        // The relay says bob is offline: the message is sealed and left there.
+        h.feed(.openEnded(bob, failed: true))
+        h.feed(.leftOnRelay(bob, mailed.id))
+        #expect(h.feed(.relayPresence(bob, online: true)).opens.isEmpty)
+        // Its sealed acknowledgement clears it.
+        h.feed(.deliveredOffline(bob, mailed.id))
+        #expect(h.core.queued(for: bob).isEmpty)
+        // A new line does need a session.
+        #expect(h.type(in: .peer(bob)).1.opens.map(\.1) == [.relay])
+    }
+}

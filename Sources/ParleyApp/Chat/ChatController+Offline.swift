@@ -40,6 +40,7 @@ extension ChatController {
                 continue
             }
             relayState.leftOnRelay.insert(key)
+            apply(.leftOnRelay(peer, message.messageID))
             show(.notice("#\(number) left on the relay for \(nick), who is offline", in: window))
             let me = me
             if let state = try? await store.perform({ store -> TUI.DeliveryState? in
@@ -132,6 +133,7 @@ extension ChatController {
     /// The sealed acknowledgement of a message we left on the relay.
     private func offlineDelivered(_ id: MessageID, to peer: PeerInfo) async {
         relayState.leftOnRelay.remove(RelayChatState.OfflineKey(peer: peer.peerID, id: id))
+        apply(.deliveredOffline(peer.peerID, id))
         let conversation = Self.conversation(of: id, from: peer.peerID)
         let me = me
         let result = try? await store.perform { store -> (Bool, TUI.DeliveryState?) in
