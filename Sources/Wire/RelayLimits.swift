@@ -20,6 +20,19 @@ public enum RelayLimits {
     /// Peers one `peers` answer lists; a bigger network is listed in part.
     public static let maxListedPeers = 256
 
+    /// Changes one `presence` push carries, like a `peers` listing: 256 entries of at most
+    /// 66 bytes fit a relay message with room to spare. More waiting go in the next push.
+    public static let maxPresenceChanges = 256
+
+    /// Presence changes waiting for one watcher (policy): one entry per peer, so only a network
+    /// larger than this fills it; past it a change is dropped and counted (`presence_overflow`).
+    public static let maxPendingPresence = 1024
+
+    /// A watcher gets at most one `presence` push per this interval (policy): changes in between
+    /// wait and are merged, one entry per peer, its latest state. One client that registers and
+    /// leaves in a loop costs each watcher at most 4 small pushes a second.
+    public static let presenceInterval: Duration = .milliseconds(250)
+
     /// Circuits one client may have open at once.
     public static let maxCircuitsPerClient = 64
 
