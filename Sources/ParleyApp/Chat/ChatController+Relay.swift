@@ -76,6 +76,7 @@ extension ChatController {
             self.relayEnded(client, reason: reason)
         }
         Task { await self.refreshRelayPeers(announce: true) }
+        Task { for await change in client.presence { await self.relayPresence(change, from: client) } }
     }
 
     /// Leaves the relay (quit, `/relay off`, `/relay HOST:PORT`); no reconnecting.
@@ -136,10 +137,7 @@ extension ChatController {
                     in: .room))
         }
         publishPeers()
-        let waiting = Set((try? await store.perform { try $0.peersWithPendingMessages() }) ?? [])
-        for peer in fresh.keys where waiting.contains(peer) && readySession(with: peer) == nil {
-            if let found = discovered[peer] { dial(found) } else if relayReaches(peer) { dialThroughRelay(peer) }
-        }
+        await openForOutbox(fresh.keys)
     }
 
     /// `/peers`, the relay's part: its peers without a session, fetched afresh.
