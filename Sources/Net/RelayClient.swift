@@ -19,9 +19,9 @@ public final class RelayClient: Sendable {
     /// as the relay pushes them, in order; finished when the link ends. Without: finished at once.
     public let presence: AsyncStream<RelayPresenceChange>
 
-    /// Presence changes kept for a reader that is behind; past it the oldest are dropped (the
-    /// relay merges changes per peer, so this is more than one network's worth).
-    public static let presenceBuffer = RelayLimits.maxPendingPresence
+    /// Presence changes kept for a reader that is behind; past it the oldest are dropped: a
+    /// second of pushes at their fastest (4 a second of at most `maxPresenceChanges`).
+    public static let presenceBuffer = 4 * RelayLimits.maxPresenceChanges
 
     private init(
         channel: Channel, relay: PeerInfo, address: String, handler: NIOLoopBound<RelayClientHandler>,

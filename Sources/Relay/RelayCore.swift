@@ -148,7 +148,7 @@ public struct RelayCore: Sendable {
 
     /// The connection ended, for whatever reason: its circuits close at the other ends, and the
     /// watchers of its network learn that it left (if it was still the registered one).
-    public mutating func disconnected(_ id: ClientID, reason: RelayDropReason? = nil, now: Instant = .now())
+    public mutating func disconnected(_ id: ClientID, reason: RelayDropReason? = nil, now: Instant)
         -> [RelayAction]
     {
         if let reason { count(reason) }

@@ -24,9 +24,11 @@ public enum RelayLimits {
     /// 66 bytes fit a relay message with room to spare. More waiting go in the next push.
     public static let maxPresenceChanges = 256
 
-    /// Presence changes waiting for one watcher (policy): one entry per peer, so only a network
-    /// larger than this fills it; past it a change is dropped and counted (`presence_overflow`).
-    public static let maxPendingPresence = 1024
+    /// Presence changes waiting for one watcher (policy): one entry per peer, one push's worth,
+    /// so only a network larger than a `peers` listing fills it; past it a change is dropped and
+    /// counted (`presence_overflow`). Bounds the relay's memory for presence to this many small
+    /// entries per client (the change itself is shared between watchers).
+    public static let maxPendingPresence = 256
 
     /// A watcher gets at most one `presence` push per this interval (policy): changes in between
     /// wait and are merged, one entry per peer, its latest state. One client that registers and

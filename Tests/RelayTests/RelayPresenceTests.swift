@@ -144,23 +144,27 @@ import Wire
     /// The queue of one watcher holds at most `maxPendingPresence` peers; one past it is
     /// dropped and counted, and the queue still goes out.
     @Test func pendingPresenceAtTheLimitAndOnePast() {
+        let limit = RelayLimits.maxPendingPresence
         var config = RelayConfig()
-        config.maxPendingPresence = 2
+        config.maxClients = limit + 8
         var core = Self.watched(config)
-        let others = [Self.bob, Self.carol, peerInfo(People.mallory), peerInfo(People.relay)]
-        for (index, peer) in others.enumerated() {
-            _ = Self.join(&core, RelayCore.ClientID(2 + index), as: peer, now: origin)
+        // The first goes out at once; the next `limit` wait (at the limit); the last is dropped.
+        for index in 0...(limit + 1) {
+            _ = Self.join(&core, RelayCore.ClientID(100 + index), as: Self.fakePeer(index), now: origin)
         }
-        // The first went out at once; the next two wait (at the limit); the last is dropped.
-        #expect(core.pendingPresence(of: 1) == 2)
+        #expect(core.pendingPresence(of: 1) == limit)
         #expect(core.counters[.presenceOverflow] == 1)
-        #expect(Self.pushes(core.flushPresence(now: origin + Self.interval), to: 1).first?.count == 2)
+        #expect(core.counters.presenceSent == 1)
+        let pushed = Self.pushes(core.flushPresence(now: origin + Self.interval), to: 1)
+        #expect(pushed.map(\.count) == [min(limit, RelayLimits.maxPresenceChanges)])
+        #expect(pushed.first?.first?.peer.nickname == "p1")
     }
 
     /// A push carries at most `maxPresenceChanges`; the rest go one interval later.
     @Test func aPushCarriesAtMostMaxPresenceChanges() {
         var config = RelayConfig()
         config.maxClients = RelayLimits.maxPresenceChanges + 8
+        config.maxPendingPresence = 2 * RelayLimits.maxPresenceChanges
         var core = Self.watched(config)
         _ = Self.join(&core, 2, as: Self.bob, now: origin)  // pushed at once
         // Distinct peers need distinct identities: 257 more of them, registered while alice waits.
