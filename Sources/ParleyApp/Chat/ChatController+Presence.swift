@@ -1,5 +1,6 @@
 import Identity
 import Net
+import Store
 import Wire
 
 /// The relay's presence pushes (`watch`, docs/PROTOCOL.md §14.4): a peer that registers while
@@ -15,15 +16,12 @@ extension ChatController {
             relayState.peers[peer] = nil
         }
         publishPeers()
-        if change.online { await openForOutbox([peer]) }
-    }
-
-    /// Opens a session to each of `peers` that our outbox holds messages for and that has none
-    /// ready: directly when discovered, else through the relay.
-    func openForOutbox(_ peers: some Sequence<PeerID>) async {
-        let waiting = Set((try? await store.perform { try $0.peersWithPendingMessages() }) ?? [])
-        for peer in peers where waiting.contains(peer) && readySession(with: peer) == nil {
-            if let found = discovered[peer] { dial(found) } else if relayReaches(peer) { dialThroughRelay(peer) }
-        }
+        guard change.online, readySession(with: peer) == nil else { return }
+        // Messages left on the relay this run reach the peer with its registration, as mail,
+        // and are acknowledged that way: only the others need a session.
+        let pending = (try? await store.perform { try $0.pendingOutbox(for: peer) }) ?? []
+        let unsent = pending.contains { !relayState.leftOnRelay.contains(.init(peer: peer, id: $0.messageID)) }
+        guard unsent, relayState.client === client, readySession(with: peer) == nil else { return }
+        if let found = discovered[peer] { dial(found) } else if relayReaches(peer) { dialThroughRelay(peer) }
     }
 }

@@ -137,7 +137,10 @@ extension ChatController {
                     in: .room))
         }
         publishPeers()
-        await openForOutbox(fresh.keys)
+        let waiting = Set((try? await store.perform { try $0.peersWithPendingMessages() }) ?? [])
+        for peer in fresh.keys where waiting.contains(peer) && readySession(with: peer) == nil {
+            if let found = discovered[peer] { dial(found) } else if relayReaches(peer) { dialThroughRelay(peer) }
+        }
     }
 
     /// `/peers`, the relay's part: its peers without a session, fetched afresh.
