@@ -68,4 +68,52 @@ import Wire
         await server.shutdown()
         try await task.value
     }
+
+    /// bob comes and goes six times as fast as he can: every change is either pushed or merged
+    /// into a later push (the relay's timer sends what waits), and alice's last word on bob is
+    /// that he left. (A connection of bob's that the relay still held when the next registered
+    /// is `replaced`: its end is no change.)
+    @Test func aFlappingPeerEndsAsLeftAndEveryChangeIsCounted() async throws {
+        let (server, port, task) = try await RelayLoopbackTests.startRelay()
+        let alice = try await RelayClient.connect(
+            host: "127.0.0.1", port: port, credentials: People.credentials(People.alice),
+            network: RelayLoopbackTests.lab, linkConfig: .init(expectedPeer: .peerID(People.relay.peerID)),
+            watchPresence: true)
+        let heard = Heard()
+        let collector = heard.collect(alice.presence)
+        let rounds = 6
+        for _ in 0..<rounds {
+            let bob = try await RelayLoopbackTests.client(People.bob, port: port)
+            await bob.close()
+        }
+        let left = RelayPresenceChange(
+            peer: RelayPeerEntry(peerID: People.bob.peerID.bytes, nickname: "bob"), online: false)
+        let end = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < end {
+            let snapshot = try await server.snapshot()
+            if Self.accounted(snapshot) == 2 * rounds,
+                heard.changes.withLockedValue({ $0.last }) == left
+            {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let snapshot = try await server.snapshot()
+        #expect(Self.accounted(snapshot) == 2 * rounds)
+        #expect(snapshot.counters[.presenceOverflow] == 0)
+        #expect(heard.changes.withLockedValue { $0.last } == left)
+        #expect(heard.changes.withLockedValue { $0.count } == snapshot.counters.presenceSent)
+        print(
+            "presence: \(2 * rounds) changes, \(snapshot.counters.presenceSent) pushed, "
+                + "\(snapshot.counters.presenceMerged) merged, \(snapshot.counters[.replaced]) replaced")
+        await alice.close()
+        await collector.value
+        await server.shutdown()
+        try await task.value
+    }
+
+    /// Changes pushed, merged away, or never made (a replaced connection's end).
+    static func accounted(_ snapshot: RelayMetricsSnapshot) -> Int {
+        snapshot.counters.presenceSent + snapshot.counters.presenceMerged + snapshot.counters[.replaced]
+    }
 }
