@@ -76,6 +76,7 @@ extension ChatController {
             self.relayEnded(client, reason: reason)
         }
         Task { await self.refreshRelayPeers(announce: true) }
+        Task { for await change in client.presence { await self.relayPresence(change, from: client) } }
     }
 
     /// Leaves the relay (quit, `/relay off`, `/relay HOST:PORT`); no reconnecting.

@@ -32,7 +32,7 @@ struct RelayFeature: RelayCommands {
             try await target.connect(
                 credentials: credentials, sessionConfig: sessionConfig,
                 onSession: { connection, _ in Task { await chat.attach(connection) } },
-                onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } })
+                onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } }, watchPresence: true)
         }
         let client = try await connect()
         await chat.useRelay(client, credentials: credentials, sessionConfig: sessionConfig, reconnect: connect)
@@ -169,6 +169,6 @@ extension RelayFeature {
         try await LANRelay.connect(
             relay, network: Array(network.utf8), credentials: credentials, sessionConfig: sessionConfig,
             onSession: { connection, _ in Task { await chat.attach(connection) } },
-            onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } })
+            onMail: { id, sealed in Task { await chat.receivedMail(id: id, sealed: sealed) } }, watchPresence: true)
     }
 }
