@@ -21,7 +21,7 @@ let package = Package(
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
         // The chat client's parts (history store, full-screen TUI, commands and call engine), for Benchmarks/.
-        .library(name: "ParleyClient", targets: ["Store", "TUI", "ParleyApp"]),
+        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "ParleyApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -79,8 +79,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What the chat shows and takes, for both of its clients and without a terminal library:
+        // commands and their parser, messages, peer rows, status, screen updates, and the line
+        // client's output.
+        .target(name: "ChatModel", dependencies: ["Wire"]),
         // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
-        .target(name: "TUI", dependencies: ["CNcursesw"]),
+        .target(name: "TUI", dependencies: ["ChatModel", "CNcursesw"]),
         // SwiftNIO adapters: bootstraps and channel handlers that move bytes to the state machines.
         .target(
             name: "Net",
@@ -107,7 +111,7 @@ let package = Package(
         .target(
             name: "ParleyApp",
             dependencies: [
-                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
+                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -133,7 +137,9 @@ let package = Package(
             dependencies: ["Store", "Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Layout, wrapping and line editing as values; no terminal needed.
-        .testTarget(name: "TUITests", dependencies: ["TUI"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel"]),
+        // The command parser and the view types, without a terminal.
+        .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
         // Real loopback sockets; binds port 0 only.
         .testTarget(
             name: "NetTests",
@@ -160,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "ChatTests",
             dependencies: [
-                "ParleyApp", "Net", "Session", "Identity", "Store", "TUI", "Wire", "Relay",
+                "ParleyApp", "Net", "Session", "Identity", "Store", "ChatModel", "TUI", "Wire", "Relay",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

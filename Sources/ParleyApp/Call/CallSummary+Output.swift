@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 import Identity
 import Voice
@@ -62,7 +63,7 @@ extension CallSummary {
     }
 }
 
-extension CallStats {
+extension Voice.CallStats {
     /// The live line on a terminal: short enough for 80 columns.
     var liveLine: String {
         let rtt = roundTripMs.map { String(format: "%.1f", $0) } ?? "?"
@@ -94,7 +95,7 @@ final class CallStatusOutput: @unchecked Sendable {
         }
     }
 
-    func stats(_ stats: CallStats) {
+    func stats(_ stats: Voice.CallStats) {
         guard live else { return }
         lock.withLock {
             FileHandle.standardError.write(Data("\r\u{1B}[K\(stats.liveLine)".utf8))
