@@ -21,7 +21,7 @@ let package = Package(
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
         // The chat client's parts (history store, full-screen TUI, commands and call engine), for Benchmarks/.
-        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "ParleyApp"]),
+        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "Calls", "ParleyApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -107,11 +107,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The call engine: one call machine, the sessions it calls over, and the media pipeline of
+        // the active call (codec, devices, recording); `parley call`'s summary lines.
+        .target(name: "Calls", dependencies: ["Net", "Session", "Identity", "Voice", "Wire", "ChatModel"]),
         // Commands: argument parsing and wiring.
         .target(
             name: "ParleyApp",
             dependencies: [
-                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI",
+                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI", "Calls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -166,14 +169,14 @@ let package = Package(
         .testTarget(
             name: "ChatTests",
             dependencies: [
-                "ParleyApp", "Net", "Session", "Identity", "Store", "ChatModel", "TUI", "Wire", "Relay",
+                "ParleyApp", "Calls", "Net", "Session", "Identity", "Store", "ChatModel", "TUI", "Wire", "Relay",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
         .testTarget(name: "CompareTests", dependencies: ["ParleyApp", "Voice"]),
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
-        .testTarget(name: "CallTests", dependencies: ["ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
+        .testTarget(name: "CallTests", dependencies: ["Calls", "ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
         .testTarget(

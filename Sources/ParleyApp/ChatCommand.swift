@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calls
 import ChatModel
 import Foundation
 import Identity

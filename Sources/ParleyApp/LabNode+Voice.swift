@@ -1,3 +1,4 @@
+import Calls
 import Foundation
 import Identity
 import Session

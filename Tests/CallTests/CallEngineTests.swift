@@ -6,7 +6,7 @@ import Testing
 import Voice
 import Wire
 
-@testable import ParleyApp
+@testable import Calls
 
 /// Two `CallEngine`s over a real loopback session.
 @Suite("CallEngine over loopback", .serialized, .timeLimit(.minutes(1)))

@@ -4,7 +4,7 @@ import Net
 import Session
 import Testing
 
-@testable import ParleyApp
+@testable import Calls
 
 /// Two engines, alice and bob, sharing one real session over 127.0.0.1 (bob listens).
 final class EnginePair: @unchecked Sendable {

@@ -1,3 +1,4 @@
+import Calls
 import ChatModel
 import Foundation
 import Identity

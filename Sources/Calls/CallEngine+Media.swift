@@ -56,8 +56,8 @@ extension CallEngine {
         return stats
     }
 
-    var currentStats: CallStats? { media.map(statistics) }
-    var currentLossHint: Int { lossHint.percent }
+    public var currentStats: CallStats? { media.map(statistics) }
+    public var currentLossHint: Int { lossHint.percent }
 
     func sendReport(_ callID: CallID, to peer: PeerID) {
         guard let media, media.call.callID == callID else { return }

@@ -6,7 +6,7 @@ import Wire
 
 extension CallSummary {
     /// The lines `parley call` prints when a call ends.
-    var textLines: [String] {
+    public var textLines: [String] {
         let who = nickname.map { "\(LineOutput.sanitize($0)) (\(peer.fingerprint))" } ?? "\(peer.fingerprint)"
         var lines = ["call with \(who) ended: \(reason)"]
         guard wasActive else { return lines }
@@ -24,7 +24,7 @@ extension CallSummary {
     }
 
     /// One JSON object: the statistics' fields (`CallStats` keys) with the call's own.
-    var json: String {
+    public var json: String {
         var object: [String: Any] = [:]
         if let data = try? JSONEncoder().encode(stats),
             let fields = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
@@ -81,21 +81,21 @@ extension Duration {
 }
 
 /// Writes to standard error; the live statistics line rewrites itself on a terminal.
-final class CallStatusOutput: @unchecked Sendable {
+public final class CallStatusOutput: @unchecked Sendable {
     private let lock = NSLock()
     private let live: Bool
     private var lineShown = false
 
-    init(live: Bool = isatty(STDERR_FILENO) == 1) { self.live = live }
+    public init(live: Bool = isatty(STDERR_FILENO) == 1) { self.live = live }
 
-    func note(_ text: String) {
+    public func note(_ text: String) {
         lock.withLock {
             clearLive()
             FileHandle.standardError.write(Data("parley: \(text)\n".utf8))
         }
     }
 
-    func stats(_ stats: Voice.CallStats) {
+    public func stats(_ stats: Voice.CallStats) {
         guard live else { return }
         lock.withLock {
             FileHandle.standardError.write(Data("\r\u{1B}[K\(stats.liveLine)".utf8))
@@ -103,7 +103,7 @@ final class CallStatusOutput: @unchecked Sendable {
         }
     }
 
-    func finish() { lock.withLock { clearLive() } }
+    public func finish() { lock.withLock { clearLive() } }
 
     private func clearLive() {
         guard lineShown else { return }
