@@ -53,6 +53,8 @@ let package = Package(
         // ChaChaPoly spends ten times the cipher's own time around it), and Ed25519 verification (40 µs
         // against swift-crypto's 57 here; two per first contact). Noise and Identity import it.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // The plumbing of a run: signal traps and owned task groups.
+        .target(name: "RunSupport"),
         // Byte layouts, frame codecs and limits. No crypto, no sockets.
         .target(name: "Wire"),
         // The Noise protocol framework on swift-crypto's primitives (and libsodium's AEAD).
@@ -110,11 +112,21 @@ let package = Package(
         // The call engine: one call machine, the sessions it calls over, and the media pipeline of
         // the active call (codec, devices, recording); `parley call`'s summary lines.
         .target(name: "Calls", dependencies: ["Net", "Session", "Identity", "Voice", "Wire", "ChatModel"]),
+        // `parley compare`: the lab that runs real parley processes (on loopback or in network
+        // namespaces) against each other and a relay, and its statistics, table, JSON, SVG and report;
+        // `parley lab-node`, one of its peers.
+        .target(
+            name: "Lab",
+            dependencies: [
+                "Calls", "Net", "Session", "Identity", "Voice", "Wire", "RunSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Commands: argument parsing and wiring.
         .target(
             name: "ParleyApp",
             dependencies: [
-                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI", "Calls",
+                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI", "Calls", "Lab", "RunSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -174,7 +186,7 @@ let package = Package(
             ]
         ),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
-        .testTarget(name: "CompareTests", dependencies: ["ParleyApp", "Voice"]),
+        .testTarget(name: "CompareTests", dependencies: ["Lab", "ParleyApp", "Voice"]),
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
         .testTarget(name: "CallTests", dependencies: ["Calls", "ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.

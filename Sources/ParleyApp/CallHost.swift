@@ -3,6 +3,7 @@ import ChatModel
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 
 /// `parley call --listen`: an unattended host. Accepts sessions, lets the engine answer or

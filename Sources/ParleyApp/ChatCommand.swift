@@ -4,6 +4,7 @@ import ChatModel
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 import Store
 import TUI
