@@ -126,7 +126,8 @@ let package = Package(
         .target(
             name: "ParleyApp",
             dependencies: [
-                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI", "Calls", "Lab", "RunSupport",
+                "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI", "Calls", "Lab",
+                "RunSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -151,6 +152,8 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["Store", "Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Owned task groups: started, cancelled one by one, ended with their run.
+        .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
         // Layout, wrapping and line editing as values; no terminal needed.
         .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel"]),
         // The command parser and the view types, without a terminal.
@@ -188,7 +191,9 @@ let package = Package(
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
         .testTarget(name: "CompareTests", dependencies: ["Lab", "ParleyApp", "Voice"]),
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
-        .testTarget(name: "CallTests", dependencies: ["Calls", "ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
+        .testTarget(
+            name: "CallTests",
+            dependencies: ["Calls", "ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
         .testTarget(
