@@ -111,7 +111,8 @@ let package = Package(
         ),
         // The call engine: one call machine, the sessions it calls over, and the media pipeline of
         // the active call (codec, devices, recording); `parley call`'s summary lines.
-        .target(name: "Calls", dependencies: ["Net", "Session", "Identity", "Voice", "Wire", "ChatModel"]),
+        .target(
+            name: "Calls", dependencies: ["Net", "Session", "Identity", "Voice", "Wire", "ChatModel", "RunSupport"]),
         // `parley compare`: the lab that runs real parley processes (on loopback or in network
         // namespaces) against each other and a relay, and its statistics, table, JSON, SVG and report;
         // `parley lab-node`, one of its peers.

@@ -1,6 +1,7 @@
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 import Voice
 import Wire
@@ -10,6 +11,10 @@ import Wire
 /// every event of their connections through `handle(_:from:)` (or let `serve(_:)` do it); the
 /// user interface calls `place`, `answer`, `decline`, `hangup` and `setMuted`, and reads
 /// `events`. The protocol decisions are the machine's; this actor only carries them out.
+///
+/// Every task the engine starts (its timer, and the capture, input and playout tasks of a
+/// call's media) is a child of `run()`, which its owner runs in the task group of its own run
+/// (the call, the chat) until `shutdown()`.
 public actor CallEngine {
     struct Attached {
         let connection: PeerConnection
@@ -44,7 +49,9 @@ public actor CallEngine {
     var lossHint: LossHint
     /// Voice frames that matched no current call, dropped (over the engine's lifetime).
     var unknownCallFrames = 0
-    private var ticker: Task<Void, Never>?
+    /// The engine's tasks, run by `run()`.
+    let tasks = OwnedTasks()
+    private var ticker: OwnedTask?
     private var isShutDown = false
 
     public init(options: CallEngineOptions, now: @escaping @Sendable () -> Instant = { .now() }) {
@@ -53,6 +60,13 @@ public actor CallEngine {
         machine = CallMachine(config: options.callConfig)
         lossHint = LossHint(floor: options.voice.packetLossPercent)
         (events, continuation) = AsyncStream.makeStream(of: CallEngineEvent.self)
+    }
+
+    /// Runs the engine's timer and media tasks, each a child task of this call, until
+    /// `shutdown()` (or until the caller is cancelled); returns once all of them have ended.
+    /// Without it running, no timer fires and no audio flows.
+    public nonisolated func run() async {
+        await tasks.run()
     }
 
     // MARK: Sessions
@@ -142,7 +156,7 @@ public actor CallEngine {
         muted = value
     }
 
-    /// Hangs up whatever call there is, stops the timers and ends `events`.
+    /// Hangs up whatever call there is, stops the timers, ends `events` and ends `run()`.
     public func shutdown() {
         if machine.current != nil { try? hangup() }
         if let media { stopMedia(media.call.callID) }
@@ -150,13 +164,14 @@ public actor CallEngine {
         ticker = nil
         isShutDown = true
         continuation.finish()
+        tasks.finish()
     }
 
     // MARK: Timers
 
     private func startTicker() {
         guard ticker == nil, !isShutDown else { return }
-        ticker = Task { [weak self] in
+        ticker = tasks.start { [weak self] in
             while !Task.isCancelled {
                 guard let wait = await self?.tick() else { return }
                 try? await Task.sleep(for: wait)

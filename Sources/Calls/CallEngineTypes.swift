@@ -44,8 +44,8 @@ public struct CallEngineOptions: Sendable {
     public var hangupAtEndOfInput = false
     /// ALSA configuration text defining private device names (tests).
     public var alsaConfiguration: String?
-    /// Called with every voice packet just handed to the session (the compare lab records
-    /// send times with it).
+    /// Called with every voice packet just before it is handed to the session (the compare lab
+    /// records send times with it, so a send time never follows the frame's arrival).
     public var packetSent: (@Sendable (VoicePacket) -> Void)?
     /// TEST ONLY: the fraction (0...1) of encoded voice frames thrown away before they are
     /// encrypted and sent, chosen by a generator seeded with `dropSeedForTestingOnly`, so a

@@ -102,12 +102,14 @@ struct CallEngineTests {
         let bob = try #require(await iterator.next())
         let alice = CallEngine(options: Self.options())
         let log = EventLog(alice.events)
+        let running = Task { await alice.run() }
         await alice.attach(connection, peer: try await connection.established())
         let serving = Task { await alice.serve(connection) }
         defer {
             serving.cancel()
             Task {
                 await alice.shutdown()
+                await running.value
                 await connection.close()
                 await bob.close()
                 await server.close()

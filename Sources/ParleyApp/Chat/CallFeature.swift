@@ -37,11 +37,16 @@ actor CallFeature: CallCommands {
     func start(chat: ChatController) {
         self.chat = chat
         guard consumer == nil else { return }
-        let events = engine.events
+        let (engine, events) = (engine, engine.events)
         consumer = Task { [weak self] in
-            for await event in events {
-                guard let self else { return }
-                await self.show(event)
+            // The engine's timers and media run as children of this task, until `stop()`.
+            await withDiscardingTaskGroup { group in
+                group.addTask { await engine.run() }
+                for await event in events {
+                    guard let self else { break }
+                    await self.show(event)
+                }
+                group.cancelAll()
             }
         }
     }
@@ -161,7 +166,8 @@ actor CallFeature: CallCommands {
             await chat.show(ChatOutput([.call(status), .notice(text, in: nil), .bell], line: "* " + text))
         case .active(let call):
             let nick = await name(of: call.peer, chat: chat)
-            status = ChatModel.CallStatus(peerNickname: nick, phase: .active(since: Date()), muted: await engine.isMuted)
+            status = ChatModel.CallStatus(
+                peerNickname: nick, phase: .active(since: Date()), muted: await engine.isMuted)
             await chat.setCallPeer(call.peer)
             await chat.show(
                 ChatOutput(
