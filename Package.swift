@@ -2,13 +2,18 @@
 // parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
 //
 // Dependencies point one way:
-//   parley → ParleyApp → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
+//   parley → ParleyApp → Lab → Calls (parley compare: real processes measured; lab-node)
+//                      → Calls → Net, Voice, ChatModel, RunSupport (the call engine)
+//                      → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
 //                                     GRDB for its durable mailbox)
-//                      → TUI → CNcursesw
+//                      → TUI → ChatModel, CNcursesw
+//                      → ChatModel → Wire (commands, view types, line output: no ncurses)
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
-// Nothing below Net imports NIOPosix or touches a socket.
+//                      → RunSupport (owned task groups, signal traps; depends on nothing)
+// Nothing below Net imports NIOPosix or touches a socket. Only TUI imports ncursesw: the chat's
+// core and the line client import ChatModel, not TUI.
 import PackageDescription
 
 let package = Package(
@@ -20,7 +25,7 @@ let package = Package(
         .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net", "Relay"]),
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
-        // The chat client's parts (history store, full-screen TUI, commands and call engine), for Benchmarks/.
+        // The chat client's parts (store, view types, full-screen TUI, call engine, commands), for Benchmarks/.
         .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "Calls", "ParleyApp"]),
     ],
     dependencies: [
