@@ -44,7 +44,8 @@ public final class OwnedTasks: @unchecked Sendable {
     public var dropped: Int { lock.withLock { droppedCount } }
 
     /// Runs every task started, until `finish()` is called or the calling task is cancelled;
-    /// then cancels those still running and returns once all of them have ended.
+    /// then cancels those still running and returns once all of them have ended. Called once,
+    /// by the owner, inside its own run.
     public func run() async {
         await withDiscardingTaskGroup { group in
             for await job in starts {
@@ -54,7 +55,8 @@ public final class OwnedTasks: @unchecked Sendable {
         }
     }
 
-    /// Ends `run()`: no task starts after this, and those running are cancelled.
+    /// Ends `run()`: tasks started after this never run, and those running or still waiting
+    /// are cancelled.
     public func finish() {
         continuation.finish()
     }
