@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatModel
 import Identity
 import Net
 import Session

@@ -3,7 +3,7 @@ import Session
 import Testing
 import Voice
 
-@testable import ParleyApp
+@testable import Calls
 
 /// The speech sample streamed from one real engine to another over a loopback session; what the
 /// receiver heard (its Ogg Opus recording) is aligned with the original and compared.

@@ -1,8 +1,9 @@
+import Calls
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
-import TUI
 import Voice
 
 /// Voice calls in `parley chat`: owns a `CallEngine`, gives it every ready session, and carries
@@ -19,7 +20,7 @@ actor CallFeature: CallCommands {
     private weak var chat: ChatController?
     private var consumer: Task<Void, Never>?
     private var meter: Task<Void, Never>?
-    private var status: TUI.CallStatus?
+    private var status: ChatModel.CallStatus?
     private var lastStatsLine: String?
     private var lastStatsLineAt: ContinuousClock.Instant?
 
@@ -36,11 +37,16 @@ actor CallFeature: CallCommands {
     func start(chat: ChatController) {
         self.chat = chat
         guard consumer == nil else { return }
-        let events = engine.events
+        let (engine, events) = (engine, engine.events)
         consumer = Task { [weak self] in
-            for await event in events {
-                guard let self else { return }
-                await self.show(event)
+            // The engine's timers and media run as children of this task, until `stop()`.
+            await withDiscardingTaskGroup { group in
+                group.addTask { await engine.run() }
+                for await event in events {
+                    guard let self else { break }
+                    await self.show(event)
+                }
+                group.cancelAll()
             }
         }
     }
@@ -146,13 +152,13 @@ actor CallFeature: CallCommands {
         switch event {
         case .calling(let peer, _):
             let nick = await name(of: peer, chat: chat)
-            status = TUI.CallStatus(peerNickname: nick, phase: .dialing, muted: await engine.isMuted)
+            status = ChatModel.CallStatus(peerNickname: nick, phase: .dialing, muted: await engine.isMuted)
             await chat.show(ChatOutput([.call(status)], line: "* calling \(nick)"))
         case .ringing(let peer, _):
             await chat.show(.notice("ringing at \(await name(of: peer, chat: chat))"))
         case .incoming(let peer, _, let offer):
             let nick = await name(of: peer, chat: chat)
-            status = TUI.CallStatus(peerNickname: nick, phase: .ringing, muted: await engine.isMuted)
+            status = ChatModel.CallStatus(peerNickname: nick, phase: .ringing, muted: await engine.isMuted)
             let text =
                 engine.options.autoAnswer == .answer
                 ? "\(nick) is calling (\(offer.summaryText)): answering"
@@ -160,7 +166,8 @@ actor CallFeature: CallCommands {
             await chat.show(ChatOutput([.call(status), .notice(text, in: nil), .bell], line: "* " + text))
         case .active(let call):
             let nick = await name(of: call.peer, chat: chat)
-            status = TUI.CallStatus(peerNickname: nick, phase: .active(since: Date()), muted: await engine.isMuted)
+            status = ChatModel.CallStatus(
+                peerNickname: nick, phase: .active(since: Date()), muted: await engine.isMuted)
             await chat.setCallPeer(call.peer)
             await chat.show(
                 ChatOutput(
@@ -213,8 +220,8 @@ actor CallFeature: CallCommands {
 
 extension Voice.CallStats {
     /// The figures the status bar shows.
-    var barStats: TUI.CallStats {
-        TUI.CallStats(
+    var barStats: ChatModel.CallStats {
+        ChatModel.CallStats(
             roundTripMilliseconds: roundTripMs, lossPercent: lossPercent, jitterMilliseconds: jitterMs,
             bitrateKilobits: receiveKbps)
     }

@@ -1,9 +1,9 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 
 /// What the chat core knows of moving relayed sessions to the direct path.
 struct DirectPathState {

@@ -1,9 +1,9 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 // MARK: Offline messages
@@ -41,7 +41,7 @@ extension ChatController {
             relayState.leftOnRelay.insert(key)
             show(.notice("#\(number) left on the relay for \(nick), who is offline", in: window))
             let me = me
-            if let state = try? await store.perform({ store -> TUI.DeliveryState? in
+            if let state = try? await store.perform({ store -> ChatModel.DeliveryState? in
                 try store.markSent(messageID: message.messageID, to: peer)
                 return try store.message(in: message.conversation, from: me, messageID: message.messageID)
                     .flatMap(Self.screenDelivery)
@@ -133,7 +133,7 @@ extension ChatController {
         relayState.leftOnRelay.remove(RelayChatState.OfflineKey(peer: peer.peerID, id: id))
         let conversation = Self.conversation(of: id, from: peer.peerID)
         let me = me
-        let result = try? await store.perform { store -> (Bool, TUI.DeliveryState?) in
+        let result = try? await store.perform { store -> (Bool, ChatModel.DeliveryState?) in
             let acknowledged = try store.acknowledge(messageID: id, from: peer.peerID)
             return (
                 acknowledged, try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)

@@ -1,9 +1,9 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 /// What the chat core knows of its relay (`parley chat --relay`, `/relay HOST:PORT`).

@@ -1,9 +1,9 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 /// Own messages: written to the outbox before they are sent, resent with their original IDs
@@ -102,7 +102,7 @@ extension ChatController {
         let conversation = Self.conversation(of: id, from: peer.peerID)
         do {
             let me = me
-            let state = try await store.perform { store -> TUI.DeliveryState? in
+            let state = try await store.perform { store -> ChatModel.DeliveryState? in
                 try store.markSent(messageID: id, to: peer.peerID)
                 return try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
             }
@@ -204,7 +204,7 @@ extension ChatController {
     }
 
     /// Nil for a message from someone else.
-    static func screenDelivery(_ stored: StoredMessage) -> TUI.DeliveryState? {
+    static func screenDelivery(_ stored: StoredMessage) -> ChatModel.DeliveryState? {
         guard let delivery = stored.delivery else { return nil }
         if case .room = stored.conversation, delivery.state != .failed {
             return .room(delivered: delivery.delivered, of: delivery.recipients)

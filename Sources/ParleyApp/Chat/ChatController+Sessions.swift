@@ -1,9 +1,9 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 /// Sessions: established (trust on first use, then the outbox), messages in (recorded once),
@@ -194,7 +194,7 @@ extension ChatController {
         guard let entry = sessions[key], let peer = entry.peer else { return }
         let pending = sessions[key]?.pending.removeValue(forKey: id)
         let conversation = Self.conversation(of: id, from: peer.peerID)
-        let state: TUI.DeliveryState
+        let state: ChatModel.DeliveryState
         // The line is shown for the first acknowledgement only: a message resent on another
         // session (a move to the direct path) may be acknowledged on both.
         let number: Int?

@@ -1,7 +1,7 @@
+import ChatModel
 import Identity
 import Net
 import Session
-import TUI
 
 /// The relay integration of `parley chat`: connects to a relay (`--relay` at start, or
 /// `/relay HOST:PORT`), hands its client to the chat core with a way to reconnect, and carries
