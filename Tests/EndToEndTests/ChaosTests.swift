@@ -46,7 +46,7 @@ struct ChaosTests {
         return "chaos \(path.rawValue): \(report.messages) messages, \(report.stored) stored, "
             + "\(report.lost.count) lost, \(result.pendingAtSender) left in the sender's outbox, "
             + "\(report.duplicated.count) duplicated, \(report.outOfOrder.count) stored after a later one, "
-            + "max wait \(seconds(report.maxWait)) s (chaos \(report.slowest ?? 0)), "
+            + "max wait \(report.slowestLost ? "at least " : "")\(seconds(report.maxWait)) s (chaos \(report.slowest ?? 0)), "
             + "\(report.overBound.count) over \(seconds(ChaosRun.bound)) s, "
             + "outages \(result.outages.map(seconds).joined(separator: " ")) s, "
             + "\(result.connections.count) sessions, run \(seconds(result.duration)) s"
@@ -105,7 +105,7 @@ struct ChaosLedgerTests {
                 .init(number: 1, receivedAt: Self.at(9.1)), .init(number: 3, receivedAt: Self.at(14.5)),
                 .init(number: 2, receivedAt: Self.at(16.1)),
             ],
-            bound: 2)
+            bound: 2, end: Self.at(100))
         #expect(report.lost.isEmpty && report.duplicated.isEmpty)
         #expect(report.outOfOrder.map { [$0.0, $0.1] } == [[3, 2]])
         #expect(report.slowest == 2)
@@ -117,7 +117,7 @@ struct ChaosLedgerTests {
         var ledger = ChaosLedger()
         ledger.outage(from: Self.at(10), to: Self.at(14))
         ledger.typed(1, at: Self.at(5))  // stuck 5 s on a working path, then 1 s after the return
-        let report = ledger.report([.init(number: 1, receivedAt: Self.at(15))], bound: 2)
+        let report = ledger.report([.init(number: 1, receivedAt: Self.at(15))], bound: 2, end: Self.at(100))
         #expect(abs(report.maxWait - 6) < 1e-6)
         #expect(report.overBound.count == 1)
     }
@@ -130,10 +130,13 @@ struct ChaosLedgerTests {
                 .init(number: 1, receivedAt: Self.at(1)), .init(number: 2, receivedAt: Self.at(2)),
                 .init(number: 2, receivedAt: Self.at(3)),
             ],
-            bound: 2)
+            bound: 2, end: Self.at(100))
         #expect(report.lost == [3, 4])
         #expect(report.duplicated == [2])
         #expect(report.outOfOrder.isEmpty, "a repeat is a duplicate, not a reordering")
         #expect(report.stored == 2)
+        // A lost message waited at least until the end of the run (100 s here).
+        #expect(report.overBound.map(\.number) == [3, 4])
+        #expect(report.slowest == 3 && report.slowestLost && abs(report.maxWait - 97) < 1e-6)
     }
 }

@@ -10,7 +10,8 @@ import Foundation
 /// needs until the restarted process is ready). A message typed while the path is up waits its
 /// latency; one typed during an outage waits from the path's return. Time the path was up and
 /// the message did not move counts, across outages too: a message stuck through a whole usable
-/// stretch cannot hide behind a later outage.
+/// stretch cannot hide behind a later outage. A message that never arrived waited at least
+/// until the end of the run, and is counted so.
 struct ChaosLedger {
     struct Outage: Equatable {
         let start: Date
@@ -32,6 +33,8 @@ struct ChaosLedger {
         let outOfOrder: [(Int, Int)]
         let maxWait: TimeInterval
         let slowest: Int?
+        /// Whether the slowest never arrived (its wait then lasts at least until the run's end).
+        var slowestLost: Bool { slowest.map { lost.contains($0) } ?? false }
         /// The messages whose wait exceeded the bound, with their waits.
         let overBound: [(number: Int, wait: TimeInterval)]
     }
@@ -57,7 +60,8 @@ struct ChaosLedger {
         return max(0, to.timeIntervalSince(from) - down)
     }
 
-    func report(_ stored: [Stored], bound: TimeInterval) -> Report {
+    /// `end`: when the run stopped waiting for missing messages.
+    func report(_ stored: [Stored], bound: TimeInterval, end: Date) -> Report {
         var first: [Int: Stored] = [:]
         var duplicated: Set<Int> = []
         for message in stored {
@@ -77,8 +81,7 @@ struct ChaosLedger {
         var slowest: Int?
         var overBound: [(number: Int, wait: TimeInterval)] = []
         for (number, time) in typed.sorted(by: { $0.key < $1.key }) {
-            guard let arrival = first[number] else { continue }
-            let wait = usableTime(from: time, to: arrival.receivedAt)
+            let wait = usableTime(from: time, to: first[number]?.receivedAt ?? end)
             if wait > maxWait || slowest == nil {
                 maxWait = max(maxWait, wait)
                 slowest = number

@@ -126,6 +126,7 @@ final class ChaosRun {
             try await settle(until: Date().addingTimeInterval(Self.settle))
         }
         try await settle(until: Date().addingTimeInterval(Self.drain))
+        let drained = Date()
 
         for process in [alice] + bobs + [relay] where process.process.isRunning {
             process.signal(SIGTERM)
@@ -141,7 +142,7 @@ final class ChaosRun {
             }
         let pending = try ParleyStore(directory: scratch.home("alice")).pendingOutbox(for: bobID).count
         return Result(
-            report: ledger.report(stored, bound: Self.bound), duration: Date().timeIntervalSince(started),
+            report: ledger.report(stored, bound: Self.bound, end: drained), duration: Date().timeIntervalSince(started),
             connections: alice.lines.filter { $0.contains("* connected: bob ") }, pendingAtSender: pending,
             outages: ledger.outages.map { $0.end.timeIntervalSince($0.start) })
     }
@@ -199,28 +200,37 @@ final class ChaosRun {
         }
     }
 
-    /// Waits, typing nothing, until bob has shown every message typed so far or `deadline` passes.
+    /// Waits, typing nothing, until every message typed so far is at bob or `deadline` passes.
     private func settle(until deadline: Date) async throws {
         let expected = next - 1
         while Date() < deadline {
-            if shownAtBob().count >= expected { return }
+            if arrivedAtBob().count >= expected { return }
             try await Task.sleep(for: .milliseconds(50))
         }
     }
 
-    /// The numbers of the messages bob's processes showed.
-    private func shownAtBob() -> Set<Int> {
-        var shown: Set<Int> = []
+    /// The numbers of the messages bob's processes showed, and of those alice was told bob
+    /// stored (`* #N delivered to bob`: alice numbers every line she reads, the warm-up is #1,
+    /// so chaos N is #N+1). Both, because a bob killed with SIGKILL loses the lines still in
+    /// his stdout buffer, also of messages he stored and acknowledged.
+    private func arrivedAtBob() -> Set<Int> {
+        var arrived: Set<Int> = []
         for bob in bobs {
             for line in bob.lines {
                 if let range = line.range(of: "<alice> chaos "),
                     let number = Self.number(in: String(line[range.lowerBound...]), prefix: "<alice> chaos ")
                 {
-                    shown.insert(number)
+                    arrived.insert(number)
                 }
             }
         }
-        return shown
+        for line in alice?.lines ?? [] {
+            if let match = line.firstMatch(of: #/^\* #(\d+) delivered to bob /#), let number = Int(match.1), number > 1
+            {
+                arrived.insert(number - 1)
+            }
+        }
+        return arrived
     }
 
     /// The number after `prefix` at the start of `text` (up to a space or the end).
