@@ -2,14 +2,19 @@
 // parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
 //
 // Dependencies point one way:
-//   parley → ParleyApp → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
+//   parley → ParleyApp → Lab → Calls (parley compare: real processes measured; lab-node)
+//                      → Calls → Net, Voice, ChatModel, RunSupport (the call engine)
+//                      → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
 //                                     GRDB for its durable mailbox)
 //                      → ChatCore → Session (the chat's decisions, pure)
-//                      → TUI → CNcursesw
+//                      → TUI → ChatModel, CNcursesw
+//                      → ChatModel → Wire (commands, view types, line output: no ncurses)
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
-// Nothing below Net imports NIOPosix or touches a socket.
+//                      → RunSupport (owned task groups, signal traps; depends on nothing)
+// Nothing below Net imports NIOPosix or touches a socket. Only TUI imports ncursesw: the chat's
+// core and the line client import ChatModel, not TUI.
 import PackageDescription
 
 let package = Package(
@@ -21,8 +26,8 @@ let package = Package(
         .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net", "Relay"]),
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
-        // The chat client's parts (history store, full-screen TUI, commands and call engine), for Benchmarks/.
-        .library(name: "ParleyClient", targets: ["Store", "TUI", "ParleyApp"]),
+        // The chat client's parts (store, view types, full-screen TUI, call engine, commands), for Benchmarks/.
+        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "Calls", "ParleyApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -54,6 +59,8 @@ let package = Package(
         // ChaChaPoly spends ten times the cipher's own time around it), and Ed25519 verification (40 µs
         // against swift-crypto's 57 here; two per first contact). Noise and Identity import it.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // The plumbing of a run: signal traps and owned task groups.
+        .target(name: "RunSupport"),
         // Byte layouts, frame codecs and limits. No crypto, no sockets.
         .target(name: "Wire"),
         // The Noise protocol framework on swift-crypto's primitives (and libsodium's AEAD).
@@ -80,8 +87,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What the chat shows and takes, for both of its clients and without a terminal library:
+        // commands and their parser, messages, peer rows, status, screen updates, and the line
+        // client's output.
+        .target(name: "ChatModel", dependencies: ["Wire"]),
         // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
-        .target(name: "TUI", dependencies: ["CNcursesw"]),
+        .target(name: "TUI", dependencies: ["ChatModel", "CNcursesw"]),
         // The chat's decisions as one pure state machine: sessions per peer, the outbox and when it
         // goes out, routes (discovery, relay presence), and which window each notice belongs to.
         // No sockets, no terminal, no store I/O: events in, actions out, time a parameter.
@@ -108,11 +119,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The call engine: one call machine, the sessions it calls over, and the media pipeline of
+        // the active call (codec, devices, recording); `parley call`'s summary lines.
+        .target(
+            name: "Calls", dependencies: ["Net", "Session", "Identity", "Voice", "Wire", "ChatModel", "RunSupport"]),
+        // `parley compare`: the lab that runs real parley processes (on loopback or in network
+        // namespaces) against each other and a relay, and its statistics, table, JSON, SVG and report;
+        // `parley lab-node`, one of its peers.
+        .target(
+            name: "Lab",
+            dependencies: [
+                "Calls", "Net", "Session", "Identity", "Voice", "Wire", "RunSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Commands: argument parsing and wiring.
         .target(
             name: "ParleyApp",
             dependencies: [
-                "ChatCore", "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "TUI",
+                "ChatCore", "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI", "Calls",
+                "Lab", "RunSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -139,8 +165,12 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["Store", "Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Owned task groups: started, cancelled one by one, ended with their run.
+        .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
         // Layout, wrapping and line editing as values; no terminal needed.
-        .testTarget(name: "TUITests", dependencies: ["TUI"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel"]),
+        // The command parser and the view types, without a terminal.
+        .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
         // Real loopback sockets; binds port 0 only.
         .testTarget(
             name: "NetTests",
@@ -167,14 +197,16 @@ let package = Package(
         .testTarget(
             name: "ChatTests",
             dependencies: [
-                "ParleyApp", "Net", "Session", "Identity", "Store", "TUI", "Wire", "Relay",
+                "ParleyApp", "Calls", "Net", "Session", "Identity", "Store", "ChatModel", "TUI", "Wire", "Relay",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
-        .testTarget(name: "CompareTests", dependencies: ["ParleyApp", "Voice"]),
+        .testTarget(name: "CompareTests", dependencies: ["Lab", "ParleyApp", "Voice"]),
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
-        .testTarget(name: "CallTests", dependencies: ["ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
+        .testTarget(
+            name: "CallTests",
+            dependencies: ["Calls", "ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
         .testTarget(

@@ -15,17 +15,29 @@ public final class RelayClient: Sendable {
     /// `host:port` as given.
     public let address: String
     private let handler: NIOLoopBound<RelayClientHandler>
+    /// With `watchPresence`: the peers of our network that register with the relay or leave it,
+    /// as the relay pushes them, in order; finished when the link ends. Without: finished at once.
+    public let presence: AsyncStream<RelayPresenceChange>
 
-    private init(channel: Channel, relay: PeerInfo, address: String, handler: NIOLoopBound<RelayClientHandler>) {
+    /// Presence changes kept for a reader that is behind; past it the oldest are dropped: a
+    /// second of pushes at their fastest (4 a second of at most `maxPresenceChanges`).
+    public static let presenceBuffer = 4 * RelayLimits.maxPresenceChanges
+
+    private init(
+        channel: Channel, relay: PeerInfo, address: String, handler: NIOLoopBound<RelayClientHandler>,
+        presence: AsyncStream<RelayPresenceChange>
+    ) {
         self.channel = channel
         self.relay = relay
         self.address = address
         self.handler = handler
+        self.presence = presence
     }
 
     /// Connects, runs the link handshake (the relay must prove `linkConfig.expectedPeer` when
     /// set) and registers in `network`. `onSession` receives every session a peer opens to us,
     /// with the peer as the relay named it (the session's handshake must prove that identity).
+    /// With `watchPresence` the client asks the relay to push presence changes (`presence`).
     public static func connect(
         host: String, port: Int, credentials: SessionCredentials, network: [UInt8],
         linkConfig: RelayLinkMachine.Config = RelayLinkMachine.Config(), sessionConfig: SessionConfig = SessionConfig(),
@@ -33,8 +45,12 @@ public final class RelayClient: Sendable {
         onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { connection, _ in
             Task { await connection.close() }
         },
-        onMail: @escaping @Sendable (_ id: UInt64, _ sealed: [UInt8]) -> Void = { _, _ in }
+        onMail: @escaping @Sendable (_ id: UInt64, _ sealed: [UInt8]) -> Void = { _, _ in },
+        watchPresence: Bool = false
     ) async throws(RelayClientError) -> RelayClient {
+        let (presence, continuation) = AsyncStream.makeStream(
+            of: RelayPresenceChange.self, bufferingPolicy: .bufferingNewest(presenceBuffer))
+        if !watchPresence { continuation.finish() }
         let installed = NIOLockedValueBox<NIOLoopBound<RelayClientHandler>?>(nil)
         let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let bootstrap = ClientBootstrap(group: group)
@@ -45,7 +61,7 @@ public final class RelayClient: Sendable {
                     let handler = RelayClientHandler(
                         credentials: credentials, network: network, linkConfig: linkConfig,
                         sessionConfig: sessionConfig, eventLoop: channel.eventLoop, relayAddress: address,
-                        onSession: onSession, onMail: onMail)
+                        onSession: onSession, onMail: onMail, presence: watchPresence ? continuation : nil)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     installed.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
@@ -54,6 +70,7 @@ public final class RelayClient: Sendable {
         do {
             channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
+            continuation.finish()
             throw .connect(ConnectError(error, host: host, port: port))
         }
         guard let handler = installed.withLockedValue({ $0 }) else {
@@ -69,7 +86,7 @@ public final class RelayClient: Sendable {
             channel.close(promise: nil)
             throw .relayClosed(.connectionLost)
         }
-        return RelayClient(channel: channel, relay: relay, address: address, handler: handler)
+        return RelayClient(channel: channel, relay: relay, address: address, handler: handler, presence: presence)
     }
 
     /// The peers registered in our network, ourselves excluded.

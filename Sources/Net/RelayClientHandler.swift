@@ -11,45 +11,49 @@ final class RelayClientHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private var link: RelayLinkMachine
+    var link: RelayLinkMachine
     private let network: [UInt8]
-    private let credentials: SessionCredentials
-    private let sessionConfig: SessionConfig
-    private let onSession: @Sendable (PeerConnection, RelayPeerEntry) -> Void
+    let credentials: SessionCredentials
+    let sessionConfig: SessionConfig
+    let onSession: @Sendable (PeerConnection, RelayPeerEntry) -> Void
     let registered: EventLoopPromise<PeerInfo>
     let closed: EventLoopPromise<CloseReason>
-    private var context: ChannelHandlerContext?
+    var context: ChannelHandlerContext?
     private var relayIdentity: PeerInfo?
     /// Requests awaiting their one answer, oldest first.
     private var requests: [EventLoopPromise<RelayMessage>] = []
     private let onMail: @Sendable (UInt64, [UInt8]) -> Void
-    private var circuits: [UInt32: RelayCircuit] = [:]
+    /// Where the relay's `presence` pushes go; nil when the owner did not ask to `watch`.
+    private let presence: AsyncStream<RelayPresenceChange>.Continuation?
+    var circuits: [UInt32: RelayCircuit] = [:]
     /// Why the relay refused a circuit, kept until the opener asks.
-    private var circuitErrors: [UInt32: RelayErrorCode] = [:]
-    private var nextCircuit: UInt32 = 1
+    var circuitErrors: [UInt32: RelayErrorCode] = [:]
+    var nextCircuit: UInt32 = 1
     private var timer: Scheduled<Void>?
     private var timerDeadline: Instant?
     private var refusal: RelayErrorCode?
-    private var closing = false
+    var closing = false
     private var isRegistered = false
-    private let eventLoop: EventLoop
+    let eventLoop: EventLoop
     /// The relay's `host:port`, for the sessions' `remoteAddressText`.
-    private let relayAddress: String
+    let relayAddress: String
     /// Circuits whose owners are behind (`setReading`): while any is, the link is not read.
-    private var pausedCircuits: Set<UInt32> = []
+    var pausedCircuits: Set<UInt32> = []
     /// A read the channel asked for while paused, done once no circuit holds the link.
-    private var readPending = false
+    var readPending = false
     /// While a batch of reads is handled, writes are flushed once at its end.
-    private var inReadBatch = false
+    var inReadBatch = false
     private var unflushed = false
 
     init(
         credentials: SessionCredentials, network: [UInt8], linkConfig: RelayLinkMachine.Config,
         sessionConfig: SessionConfig, eventLoop: EventLoop, relayAddress: String,
         onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void,
-        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void
+        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void,
+        presence: AsyncStream<RelayPresenceChange>.Continuation? = nil
     ) {
         self.onMail = onMail
+        self.presence = presence
         link = RelayLinkMachine(role: .client, credentials: credentials, config: linkConfig)
         self.network = network
         self.credentials = credentials
@@ -138,34 +142,6 @@ final class RelayClientHandler: ChannelDuplexHandler {
         perform(link.send(.mailAck(id: id)))
     }
 
-    /// Opens a circuit to `peer` and an initiator session on it: the `open` and the session's
-    /// first handshake message leave together.
-    func open(to peer: PeerID, config: SessionConfig) -> EventLoopFuture<(PeerConnection, UInt32)> {
-        guard context != nil, link.isEstablished else {
-            return eventLoop.makeFailedFuture(RelayClientError.relayClosed(.connectionLost))
-        }
-        while circuits[nextCircuit] != nil { advanceCircuitID() }
-        let id = nextCircuit
-        advanceCircuitID()
-        perform(link.send(.open(circuit: id, peer: peer.bytes)), flush: false)
-        var config = config
-        config.expectedPeer = .peerID(peer)
-        let (circuit, connection) = makeCircuit(id, role: .initiator, config: config)
-        circuits[id] = circuit
-        circuit.start()
-        flushIfNeeded()
-        return eventLoop.makeSucceededFuture((connection, id))
-    }
-
-    private func advanceCircuitID() {
-        nextCircuit = nextCircuit >= RelayCodec.relayCircuitBase - 1 ? 1 : nextCircuit + 1
-    }
-
-    /// Why the relay refused `circuit`, if it did; forgets it.
-    func takeCircuitError(_ circuit: UInt32) -> RelayErrorCode? {
-        circuitErrors.removeValue(forKey: circuit)
-    }
-
     /// Closes the link once every circuit has ended (each ends after its session's last bytes,
     /// a goodbye perhaps, have gone to the relay), or after `drainLimit` at most.
     func close(drainLimit: Duration = .seconds(1)) {
@@ -188,6 +164,8 @@ final class RelayClientHandler: ChannelDuplexHandler {
             if !requests.isEmpty { requests.removeFirst().succeed(message) }
         case .mail(let id, let sealed):
             onMail(id, sealed)
+        case .presence(let changes):
+            for change in changes { presence?.yield(change) }
         case .incoming(let circuit, let peer, let nickname):
             incoming(circuit, peer: peer, nickname: nickname)
         case .data(let circuit, let payload):
@@ -205,31 +183,9 @@ final class RelayClientHandler: ChannelDuplexHandler {
                 refusal = code
                 if code == .forbidden || code == .replaced || code == .notRegistered { perform(link.close()) }
             }
-        case .register, .list, .open, .ping, .pong, .lookup, .store, .mailAck:
+        case .register, .list, .open, .ping, .pong, .lookup, .store, .mailAck, .watch:
             break
         }
-    }
-
-    /// A peer opened a circuit to us: a responder session on it, handed to the owner.
-    private func incoming(_ id: UInt32, peer: [UInt8], nickname: String) {
-        guard context != nil, let peerID = PeerID(bytes: peer), circuits[id] == nil else { return }
-        var config = sessionConfig
-        config.expectedPeer = .peerID(peerID)
-        let (circuit, connection) = makeCircuit(id, role: .responder, config: config)
-        circuits[id] = circuit
-        circuit.start()
-        onSession(connection, RelayPeerEntry(peerID: peer, nickname: nickname))
-    }
-
-    private func makeCircuit(_ id: UInt32, role: SessionMachine.Role, config: SessionConfig) -> (
-        RelayCircuit, PeerConnection
-    ) {
-        let (driver, inbound) = PeerConnection.makeDriver(
-            role: role, credentials: credentials, config: config, eventLoop: eventLoop)
-        let circuit = RelayCircuit(id: id, driver: driver, link: self)
-        let connection = PeerConnection.relayed(
-            driver: driver, inbound: inbound, circuitClosed: circuit.closed.futureResult, relayAddress: relayAddress)
-        return (circuit, connection)
     }
 
     // MARK: Actions
@@ -237,7 +193,7 @@ final class RelayClientHandler: ChannelDuplexHandler {
     /// Carries out the link's actions. Writes are flushed at the end, or at the end of the batch
     /// of reads being handled, or by the caller when `flush` is false; `promise` goes with the
     /// last write (and succeeds at once when nothing was written).
-    private func perform(
+    func perform(
         _ actions: [RelayLinkAction], flush: Bool = true, promise: EventLoopPromise<Void>? = nil
     ) {
         var shouldClose = false
@@ -255,7 +211,9 @@ final class RelayClientHandler: ChannelDuplexHandler {
                 unflushed = true
             case .established(let relay):
                 relayIdentity = relay
-                perform(link.send(.register(network: network)))
+                perform(link.send(.register(network: network)), flush: presence == nil)
+                // In the same flight: the relay takes it once the registration is done.
+                if presence != nil { perform(link.send(.watch)) }
             case .message(let message):
                 handle(message)
             case .closed(let reason):
@@ -274,7 +232,7 @@ final class RelayClientHandler: ChannelDuplexHandler {
         }
     }
 
-    private func flushIfNeeded() {
+    func flushIfNeeded() {
         guard unflushed else { return }
         unflushed = false
         context?.flush()
@@ -289,6 +247,7 @@ final class RelayClientHandler: ChannelDuplexHandler {
         let ended = circuits.values
         circuits.removeAll()
         for circuit in ended { circuit.ended() }
+        presence?.finish()
         closed.succeed(reason)
     }
 
@@ -305,56 +264,6 @@ final class RelayClientHandler: ChannelDuplexHandler {
             handler.timerDeadline = nil
             handler.timer = nil
             handler.perform(handler.link.tick(now: .now()))
-        }
-    }
-}
-
-/// Why the relay could not be used, in words a user can act on.
-public enum RelayClientError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The relay said no (forbidden network, full, peer unavailable…).
-    case refused(RelayErrorCode)
-    /// The link to the relay ended.
-    case relayClosed(CloseReason)
-    case connect(ConnectError)
-
-    public var description: String {
-        switch self {
-        case .refused(let code): "relay refused: \(code)"
-        case .relayClosed(let reason): "relay connection ended: \(reason)"
-        case .connect(let error): "relay unreachable: \(error)"
-        }
-    }
-}
-
-extension RelayClientHandler: CircuitLink {
-    func sendData(_ payload: [UInt8], on circuit: UInt32) {
-        perform(link.send(.data(circuit: circuit, payload: payload)), flush: false)
-    }
-
-    func flushData() {
-        if !inReadBatch { flushIfNeeded() }
-    }
-
-    func circuitClosed(_ circuit: UInt32, written: EventLoopPromise<Void>) {
-        guard circuits.removeValue(forKey: circuit) != nil else { return written.succeed(()) }
-        perform(link.send(.close(circuit: circuit)), promise: written)
-        if closing, circuits.isEmpty { perform(link.close()) }
-    }
-
-    func isOverBacklog(limit: Int) -> Bool {
-        guard let context, !context.channel.isWritable,
-            let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
-        else { return false }
-        return queued > limit
-    }
-
-    func setReading(_ reading: Bool, for circuit: UInt32) {
-        if reading {
-            guard pausedCircuits.remove(circuit) != nil, pausedCircuits.isEmpty, readPending else { return }
-            readPending = false
-            context?.read()
-        } else {
-            pausedCircuits.insert(circuit)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calls
 import Foundation
 import Identity
 import Session

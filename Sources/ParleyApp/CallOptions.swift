@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calls
 import Foundation
 import Voice
 
@@ -128,5 +129,16 @@ extension CallEngineOptions {
         audio.apply(to: &self)
         self.autoAnswer = autoAnswer
         self.hangupAtEndOfInput = hangupAtEndOfInput
+    }
+}
+
+extension ChatCommand {
+    /// The call engine's options: the audio and codec options, ALSA's default devices for
+    /// what they leave open.
+    var callOptions: CallEngineOptions {
+        var options = CallEngineOptions(codec: codec, audio: audio, autoAnswer: autoAnswer ? .answer : .off)
+        if audio.input == nil && audio.inputDevice == nil { options.input = .device("default") }
+        if audio.outputDevice == nil { options.outputDevice = "default" }
+        return options
     }
 }

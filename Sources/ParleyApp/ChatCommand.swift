@@ -1,7 +1,9 @@
 import ArgumentParser
+import ChatModel
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 import Store
 import TUI
@@ -109,15 +111,6 @@ struct ChatCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Failure.exitingOnFailure { try await chat() }
-    }
-
-    /// The call engine's options: the audio and codec options, ALSA's default devices for
-    /// what they leave open.
-    var callOptions: CallEngineOptions {
-        var options = CallEngineOptions(codec: codec, audio: audio, autoAnswer: autoAnswer ? .answer : .off)
-        if audio.input == nil && audio.inputDevice == nil { options.input = .device("default") }
-        if audio.outputDevice == nil { options.outputDevice = "default" }
-        return options
     }
 
     /// The slash commands both clients understand, as `/help` lists them.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -87,7 +88,7 @@ struct CompareCommand: AsyncParsableCommand {
         if let voiceFile, !FileManager.default.isReadableFile(atPath: voiceFile) {
             throw ValidationError("--voice-file: cannot read '\(voiceFile)'")
         }
-        if netns, let reason = NetnsHosts.unavailableReason { throw ValidationError(reason) }
+        if netns, let reason = CompareLab.netnsUnavailableReason { throw ValidationError(reason) }
     }
 
     func sweepCounts() throws -> [Int] {
@@ -128,7 +129,9 @@ struct CompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Failure.exitingOnFailure {
-            let lab = CompareLab(settings: settings, outDirectory: out ?? "parley-compare")
+            let lab = CompareLab(
+                settings: settings, outDirectory: out ?? "parley-compare", parleyVersion: Parley.version,
+                interruptedStatus: ExitStatus.interrupted.rawValue)
             do throws(LabFailure) {
                 try await lab.run()
             } catch {
@@ -137,3 +140,5 @@ struct CompareCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension CompareSettings.Workload: ExpressibleByArgument {}

@@ -18,22 +18,3 @@ enum InputReader {
         }
     }
 }
-
-/// Turns SIGINT/SIGTERM into a callback instead of an abrupt exit.
-final class SignalTrap: @unchecked Sendable {
-    private let sources: [DispatchSourceSignal]
-
-    init(signals: [Int32], handler: @escaping @Sendable () -> Void) {
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-}

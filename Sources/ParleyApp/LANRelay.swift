@@ -87,7 +87,7 @@ enum LANRelay {
     static func connect(
         _ relay: DiscoveredRelay, network: [UInt8], credentials: SessionCredentials, sessionConfig: SessionConfig,
         onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in Task { await c.close() } },
-        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void = { _, _ in }
+        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void = { _, _ in }, watchPresence: Bool = false
     ) async throws -> RelayClient {
         var lastError = RelayClientError.connect(.failed("no address"))
         for address in relay.addresses.isEmpty ? [relay.address] : relay.addresses {
@@ -95,7 +95,7 @@ enum LANRelay {
                 return try await RelayClient.connect(
                     host: address.host, port: Int(relay.ports[0]), credentials: credentials, network: network,
                     linkConfig: RelayLinkMachine.Config(expectedPeer: .peerID(relay.peerID)),
-                    sessionConfig: sessionConfig, onSession: onSession, onMail: onMail)
+                    sessionConfig: sessionConfig, onSession: onSession, onMail: onMail, watchPresence: watchPresence)
             } catch .connect(let error) {
                 lastError = .connect(error)
             } catch {

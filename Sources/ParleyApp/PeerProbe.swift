@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import NIOConcurrencyHelpers
 import Net
+import RunSupport
 import Session
 
 /// A peer `parley peers --rtt` measures: where it can be reached directly (heard on the local

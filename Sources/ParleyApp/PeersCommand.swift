@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Net
+import RunSupport
 import Session
 
 struct PeersCommand: AsyncParsableCommand {

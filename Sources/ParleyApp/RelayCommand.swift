@@ -4,6 +4,7 @@ import Identity
 import Logging
 import Net
 import Relay
+import RunSupport
 import Session
 import Wire
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatModel
 import Identity
 import Net
 import Session
@@ -108,13 +109,13 @@ struct RelayTarget: Sendable {
     func connect(
         credentials: SessionCredentials, sessionConfig: SessionConfig,
         onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void,
-        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void = { _, _ in }
+        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void = { _, _ in }, watchPresence: Bool = false
     ) async throws -> RelayClient {
         do throws(RelayClientError) {
             return try await RelayClient.connect(
                 host: host, port: port, credentials: credentials, network: network,
                 linkConfig: RelayLinkMachine.Config(expectedPeer: expected), sessionConfig: sessionConfig,
-                onSession: onSession, onMail: onMail)
+                onSession: onSession, onMail: onMail, watchPresence: watchPresence)
         } catch {
             throw Failure(message: error.description, code: error.exitStatus)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Net
+import RunSupport
 import Session
 import Wire
 
@@ -215,14 +216,6 @@ func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable ()
         defer { group.cancelAll() }
         guard let first = try await group.next() else { throw CancellationError() }
         return first
-    }
-}
-
-extension Duration {
-    /// "10 s", "0.3 s".
-    var secondsText: String {
-        let s = seconds
-        return s == s.rounded() ? "\(Int(s)) s" : "\(s) s"
     }
 }
 

@@ -23,6 +23,10 @@ public struct RelayConfig: Sendable {
     public var byteBurst: Int
     public var maxQueuedBytes: Int
     public var registerTimeout: Duration
+    /// Presence pushes: at most one per watcher per `presenceInterval`, and at most
+    /// `maxPendingPresence` peers' changes waiting for one watcher (`RelayLimits`).
+    public var presenceInterval = RelayLimits.presenceInterval
+    public var maxPendingPresence = RelayLimits.maxPendingPresence
     /// Messages the relay takes from one client before it lets the others have their turn (see
     /// `RelayConnectionHandler`): bounds how long one client's burst holds up everyone else.
     public var messagesPerTurn = RelayConfig.defaultMessagesPerTurn
@@ -91,6 +95,9 @@ public enum RelayDropReason: String, Sendable, CaseIterable {
     /// A `store` whose write to disk failed: refused, never acknowledged.
     case storeFailed = "store_failed"
     case unknownMail = "unknown_mail"
+    /// A presence change for a watcher that already had `maxPendingPresence` peers' changes
+    /// waiting: never sent.
+    case presenceOverflow = "presence_overflow"
     /// Not a drop: a client over its rate whose reading was paused.
     case throttled
 }
@@ -104,6 +111,10 @@ public struct RelayCounters: Sendable, Equatable {
     public var mailStored = 0
     /// Batches of mailbox writes that failed (each failed `store` in them is `storeFailed` too).
     public var mailboxWriteErrors = 0
+    /// Presence changes pushed to watchers, and changes replaced by a later change of the same
+    /// peer before they went out (merged: the watcher never saw them).
+    public var presenceSent = 0
+    public var presenceMerged = 0
     public var drops: [RelayDropReason: Int] = [:]
 
     public subscript(reason: RelayDropReason) -> Int { drops[reason] ?? 0 }

@@ -70,9 +70,12 @@ extension RelayCore {
                 count(.unknownMail)
             }
             return actions
+        case .watch:
+            watch(id)
+            return actions
         case .ping, .pong:
             return actions
-        case .registered, .peers, .incoming, .error, .identity, .stored, .mail:
+        case .registered, .peers, .incoming, .error, .identity, .stored, .mail, .presence:
             // Only the relay sends these.
             return actions + [drop(id, .protocolViolation)]
         }
@@ -121,7 +124,7 @@ extension RelayCore {
         for mail in mailbox.pending(for: key, now: now) {
             actions.append(.send(id, .mail(id: mail.id, sealed: mail.sealed)))
         }
-        return actions
+        return actions + announce(identity, online: true, in: network, except: id, now: now)
     }
 
     private mutating func open(_ circuit: UInt32, from id: ClientID, to peer: [UInt8], network: [UInt8])

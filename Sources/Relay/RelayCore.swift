@@ -28,6 +28,9 @@ public struct RelayCore: Sendable {
         /// Answers to `list`, `lookup` and `store` go out in the order asked: while a `store`
         /// waits for its commit, the answers after it wait here (empty otherwise).
         var answers: [Answer] = []
+        /// Sent `watch`: gets `presence` pushes (`RelayCore+Presence`).
+        var watching = false
+        var presence = PresenceQueue()
 
         /// Charges one message of `size` bytes to the buckets; returns when to resume reading if
         /// the client is over them, or nil inside. Nil outside when the client is not authenticated
@@ -84,6 +87,9 @@ public struct RelayCore: Sendable {
     var addresses: [String: Int] = [:]
     /// Connections that have not finished the link handshake.
     public private(set) var handshaking = 0
+    /// Watchers with presence changes waiting, and the earliest time one of them is due.
+    var presenceWaiting: Set<ClientID> = []
+    public internal(set) var presenceDue: Instant?
 
     /// A core with an empty mailbox, or with the one a store kept (`restoring`; mail past its age
     /// is dropped, and `takeWrites` then holds its deletion).
@@ -140,8 +146,11 @@ public struct RelayCore: Sendable {
         clients[id]?.registerDeadline = now + config.registerTimeout
     }
 
-    /// The connection ended, for whatever reason: its circuits close at the other ends.
-    public mutating func disconnected(_ id: ClientID, reason: RelayDropReason? = nil) -> [RelayAction] {
+    /// The connection ended, for whatever reason: its circuits close at the other ends, and the
+    /// watchers of its network learn that it left (if it was still the registered one).
+    public mutating func disconnected(_ id: ClientID, reason: RelayDropReason? = nil, now: Instant)
+        -> [RelayAction]
+    {
         if let reason { count(reason) }
         guard let client = clients.removeValue(forKey: id) else { return [] }
         if client.identity == nil { handshaking -= 1 }
@@ -149,11 +158,13 @@ public struct RelayCore: Sendable {
             addresses[address, default: 1] -= 1
             if addresses[address] == 0 { addresses[address] = nil }
         }
-        if let network = client.network, let peer = client.identity?.peerID, registry[network]?[peer] == id {
-            registry[network]?[peer] = nil
-            if registry[network]?.isEmpty == true { registry[network] = nil }
-        }
         var actions: [RelayAction] = []
+        if let network = client.network, let identity = client.identity, registry[network]?[identity.peerID] == id {
+            registry[network]?[identity.peerID] = nil
+            if registry[network]?.isEmpty == true { registry[network] = nil }
+            actions = announce(identity, online: false, in: network, except: id, now: now)
+        }
+        presenceWaiting.remove(id)
         for circuit in client.circuits.values {
             clients[circuit.peer]?.circuits[circuit.peerCircuit] = nil
             actions.append(.send(circuit.peer, .close(circuit: circuit.peerCircuit)))

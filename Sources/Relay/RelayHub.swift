@@ -21,6 +21,9 @@ final class RelayHub {
     /// Persists the mailbox off the event loop.
     private let writer: MailboxWriter
     private var expiry: RepeatedTask?
+    /// The timer for the core's next presence pushes (`RelayCore.presenceDue`), and when it fires.
+    private var presenceTimer: Scheduled<Void>?
+    private var presenceTimerAt: Instant?
 
     /// How often mail past its age is dropped everywhere (it is also dropped from a box whenever
     /// that box is used).
@@ -104,7 +107,7 @@ final class RelayHub {
         } else {
             logger.info("client left", metadata: ["client": "\(id)"])
         }
-        perform(core.disconnected(id, reason: reason))
+        perform(core.disconnected(id, reason: reason, now: .now()))
     }
 
     func count(_ reason: RelayDropReason) { core.count(reason) }
@@ -170,12 +173,29 @@ final class RelayHub {
                 persist(writes)
             }
         }
+        if let due = core.presenceDue, presenceTimerAt.map({ due < $0 }) ?? true { armPresence(due) }
+    }
+
+    /// Sends the presence pushes due at `due`, then waits for the next.
+    private func armPresence(_ due: Instant) {
+        presenceTimer?.cancel()
+        presenceTimerAt = due
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        presenceTimer = eventLoop.scheduleTask(in: .nanoseconds(max(.zero, due - .now()).nanoseconds)) {
+            let hub = bound.value
+            hub.presenceTimer = nil
+            hub.presenceTimerAt = nil
+            hub.beginBatch()
+            hub.perform(hub.core.flushPresence(now: .now()))
+            hub.endBatch()
+        }
     }
 
     /// Closes every client connection (graceful shutdown).
     func closeAll() {
         shuttingDown = true
         expiry?.cancel()
+        presenceTimer?.cancel()
         for handler in handlers.values { handler.drop(nil) }
     }
 

@@ -45,6 +45,14 @@ public enum RelayMetrics {
             "Batches of mailbox writes the store could not commit (full or failing disk).",
             [("", s.counters.mailboxWriteErrors)])
         metric(
+            "parley_relay_presence_changes_sent_total", "counter",
+            "Presence changes (a peer registered or left) pushed to clients that watch their network.",
+            [("", s.counters.presenceSent)])
+        metric(
+            "parley_relay_presence_changes_merged_total", "counter",
+            "Presence changes replaced by a later change of the same peer before their push went out.",
+            [("", s.counters.presenceMerged)])
+        metric(
             "parley_relay_handshaking_clients", "gauge", "Connections that have not finished the link handshake.",
             [("", s.handshaking)])
         metric(

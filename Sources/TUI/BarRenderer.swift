@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 
 /// The title bar (what the window on screen is) and the status bar (who we are, the relay,

@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 
 /// What the screen asks of the world after a key or an update.

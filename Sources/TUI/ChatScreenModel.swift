@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 
 /// Everything the screen shows, as plain values. The renderer draws it; key handling and

@@ -1,3 +1,5 @@
+import ChatModel
+
 /// What Tab can complete: the peers' nicknames and the slash commands.
 public struct CompletionCandidates: Equatable, Sendable {
     public var nicknames: [String]

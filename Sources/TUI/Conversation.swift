@@ -1,3 +1,5 @@
+import ChatModel
+
 /// One window: the room or one peer, with its messages, unread state and scroll position.
 public struct Conversation: Equatable, Sendable {
     public let id: ConversationID

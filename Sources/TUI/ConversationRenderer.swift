@@ -1,3 +1,5 @@
+import ChatModel
+
 /// The conversation pane: messages as wrapped lines with timestamps, coloured nicknames,
 /// delivery marks, day separators and the unread marker, laid out from the bottom up so a
 /// long history costs only the lines on screen (and those scrolled past).

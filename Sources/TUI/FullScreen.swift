@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 
 /// Runs the full-screen client: the app's only entry point to the terminal.

@@ -1,3 +1,5 @@
+import ChatModel
+
 /// The peers pane: one entry per window, numbered as Alt+N and `/win N` use them. Wide, an
 /// entry has two lines — number, nickname, verified mark ✓, in-call mark ☎ and unread count;
 /// then the short fingerprint, the path (dir, relay or off) and the round-trip time. Narrow,

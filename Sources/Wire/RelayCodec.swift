@@ -17,7 +17,7 @@ public enum RelayCodec {
         let body: Int
         switch message {
         case .register(let network): body = 1 + network.count
-        case .list, .stored, .registered: body = 0
+        case .list, .stored, .registered, .watch: body = 0
         case .open: body = 4 + 32
         case .data(_, let payload): body = 4 + payload.count
         case .close: body = 4
@@ -28,6 +28,7 @@ public enum RelayCodec {
         case .mail(_, let sealed): body = 8 + sealed.count
         case .peers(let entries): body = 2 + entries.reduce(0) { $0 + 33 + $1.nickname.utf8.count }
         case .incoming(_, _, let nickname): body = 4 + 32 + 1 + nickname.utf8.count
+        case .presence(let changes): body = 2 + changes.reduce(0) { $0 + 34 + $1.peer.nickname.utf8.count }
         case .error: body = 5
         }
         return 2 + body
@@ -81,6 +82,19 @@ public enum RelayCodec {
         case .mailAck(let id):
             w.write(RelayMessageType.mailAck.rawValue)
             w.write(id)
+        case .watch:
+            w.write(RelayMessageType.watch.rawValue)
+        case .presence(let changes):
+            precondition(changes.count <= RelayLimits.maxPresenceChanges)
+            w.write(RelayMessageType.presence.rawValue)
+            w.write(UInt16(changes.count))
+            for change in changes {
+                precondition(change.peer.peerID.count == 32 && Nickname.isValid(change.peer.nickname))
+                w.write(UInt8(change.online ? 1 : 0))
+                w.write(change.peer.peerID)
+                w.write(UInt8(change.peer.nickname.utf8.count))
+                w.write(change.peer.nickname.utf8)
+            }
         case .identity(let peer, let staticKey, let payload):
             precondition(peer.count == 32 && staticKey.count == 32 && payload.count <= Limits.maxHandshakePayload)
             w.write(RelayMessageType.identity.rawValue)
@@ -159,6 +173,10 @@ public enum RelayCodec {
             return .store(peer: peer, sealed: try readSealed(&r))
         case .mailAck:
             return .mailAck(id: try r.readUInt64())
+        case .watch:
+            return .watch
+        case .presence:
+            return .presence(try readPresence(&r))
         case .identity:
             let peer = try r.readBytes(32)
             let staticKey = try r.readBytes(32)
@@ -212,6 +230,22 @@ public enum RelayCodec {
             throw .oversized(length: sealed.count, limit: RelayLimits.maxSealedMessage)
         }
         return sealed
+    }
+
+    private static func readPresence(_ r: inout ByteReader) throws(WireError) -> [RelayPresenceChange] {
+        let count = Int(try r.readUInt16())
+        guard count <= RelayLimits.maxPresenceChanges else {
+            throw .oversized(length: count, limit: RelayLimits.maxPresenceChanges)
+        }
+        var changes: [RelayPresenceChange] = []
+        for _ in 0..<count {
+            let state = try r.readUInt8()
+            guard state <= 1 else { throw .malformed(what: "presence state") }
+            let id = try r.readBytes(32)
+            let peer = RelayPeerEntry(peerID: id, nickname: try readNickname(&r))
+            changes.append(RelayPresenceChange(peer: peer, online: state == 1))
+        }
+        return changes
     }
 
     private static func readNickname(_ r: inout ByteReader) throws(WireError) -> String {

@@ -20,6 +20,21 @@ public enum RelayLimits {
     /// Peers one `peers` answer lists; a bigger network is listed in part.
     public static let maxListedPeers = 256
 
+    /// Changes one `presence` push carries, like a `peers` listing: 256 entries of at most
+    /// 66 bytes fit a relay message with room to spare. More waiting go in the next push.
+    public static let maxPresenceChanges = 256
+
+    /// Presence changes waiting for one watcher (policy): one entry per peer, one push's worth,
+    /// so only a network larger than a `peers` listing fills it; past it a change is dropped and
+    /// counted (`presence_overflow`). Bounds the relay's memory for presence to this many small
+    /// entries per client (the change itself is shared between watchers).
+    public static let maxPendingPresence = 256
+
+    /// A watcher gets at most one `presence` push per this interval (policy): changes in between
+    /// wait and are merged, one entry per peer, its latest state. One client that registers and
+    /// leaves in a loop costs each watcher at most 4 small pushes a second.
+    public static let presenceInterval: Duration = .milliseconds(250)
+
     /// Circuits one client may have open at once.
     public static let maxCircuitsPerClient = 64
 

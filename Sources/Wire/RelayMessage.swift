@@ -26,6 +26,10 @@ public enum RelayMessage: Equatable, Sendable {
     case store(peer: [UInt8], sealed: [UInt8])
     /// Client: the mail with this ID was received and need not be handed over again.
     case mailAck(id: UInt64)
+    /// Client, once registered: push `presence` to me when peers of my network register or
+    /// leave. Opt-in, so that clients which never use it cost the relay nothing; a relay that
+    /// does not know it skips it (unknown type), and the client learns presence only by `list`.
+    case watch
     /// Relay: registration accepted.
     case registered
     /// Relay: the answer to `list`.
@@ -41,6 +45,10 @@ public enum RelayMessage: Equatable, Sendable {
     case mail(id: UInt64, sealed: [UInt8])
     /// Relay: something the client asked for did not happen; `circuit` is 0 when none applies.
     case error(code: RelayErrorCode, circuit: UInt32)
+    /// Relay, to a client that sent `watch`: peers of its network that registered or left since
+    /// the last `presence` it got, one entry per peer (its latest state), oldest change first;
+    /// at most `RelayLimits.maxPresenceChanges`.
+    case presence([RelayPresenceChange])
 
     public static let formatVersion: UInt8 = 1
 }
@@ -56,6 +64,7 @@ public enum RelayMessageType: UInt8, Sendable {
     case lookup = 0x08
     case store = 0x09
     case mailAck = 0x0A
+    case watch = 0x0B
     case registered = 0x81
     case peers = 0x82
     case incoming = 0x83
@@ -63,6 +72,19 @@ public enum RelayMessageType: UInt8, Sendable {
     case identity = 0x85
     case stored = 0x86
     case mail = 0x87
+    case presence = 0x88
+}
+
+/// A peer of the network that registered with the relay (`online`, with the nickname of its
+/// handshake) or left it (`online` false: its connection ended, however).
+public struct RelayPresenceChange: Equatable, Sendable {
+    public let peer: RelayPeerEntry
+    public let online: Bool
+
+    public init(peer: RelayPeerEntry, online: Bool) {
+        self.peer = peer
+        self.online = online
+    }
 }
 
 /// A registered peer as the relay lists it: its proven peer ID and the nickname of its handshake.

@@ -6,7 +6,7 @@ import Testing
 import Voice
 import Wire
 
-@testable import ParleyApp
+@testable import Calls
 
 /// Two `CallEngine`s over a real loopback session.
 @Suite("CallEngine over loopback", .serialized, .timeLimit(.minutes(1)))
@@ -102,12 +102,14 @@ struct CallEngineTests {
         let bob = try #require(await iterator.next())
         let alice = CallEngine(options: Self.options())
         let log = EventLog(alice.events)
+        let running = Task { await alice.run() }
         await alice.attach(connection, peer: try await connection.established())
         let serving = Task { await alice.serve(connection) }
         defer {
             serving.cancel()
             Task {
                 await alice.shutdown()
+                await running.value
                 await connection.close()
                 await bob.close()
                 await server.close()

@@ -4,6 +4,7 @@ import Testing
 import Voice
 import Wire
 
+@testable import Calls
 @testable import ParleyApp
 
 @Suite struct LossHintTests {

@@ -5,7 +5,7 @@ import Testing
 import Voice
 import Wire
 
-@testable import ParleyApp
+@testable import Calls
 
 /// Hostile voice frames injected into a real call (alice streams speech to bob over loopback;
 /// the test writes extra frames on alice's session): each is dropped or concealed and counted,

@@ -4,7 +4,7 @@ import Net
 import Session
 import Testing
 
-@testable import ParleyApp
+@testable import Calls
 
 /// Two engines, alice and bob, sharing one real session over 127.0.0.1 (bob listens).
 final class EnginePair: @unchecked Sendable {
@@ -19,6 +19,8 @@ final class EnginePair: @unchecked Sendable {
     private let server: SessionServer
     private var serving: [Task<Void, Never>] = []
     private var bobServing: Task<Void, Never>?
+    /// Both engines' `run()`: their timers and media.
+    private var running: [Task<Void, Never>] = []
 
     private init(
         alice: CallEngine, bob: CallEngine, aliceID: PeerID, bobID: PeerID, aliceConnection: PeerConnection,
@@ -55,6 +57,7 @@ final class EnginePair: @unchecked Sendable {
         let pair = EnginePair(
             alice: CallEngine(options: alice), bob: CallEngine(options: bob), aliceID: aliceInfo.peerID,
             bobID: bobInfo.peerID, aliceConnection: aliceConnection, bobConnection: bobConnection, server: server)
+        pair.running = [Task { await pair.alice.run() }, Task { await pair.bob.run() }]
         await pair.alice.attach(aliceConnection, peer: bobInfo)
         await pair.bob.attach(bobConnection, peer: aliceInfo)
         if serving { pair.startServing() }
@@ -80,6 +83,7 @@ final class EnginePair: @unchecked Sendable {
         await server.close()
         for task in serving { task.cancel() }
         bobServing?.cancel()
+        for task in running { await task.value }
     }
 }
 

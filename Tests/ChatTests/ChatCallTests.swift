@@ -1,3 +1,5 @@
+import Calls
+import ChatModel
 import Foundation
 import Identity
 import Net
@@ -59,7 +61,7 @@ struct ChatCallTests {
         peer.display.lines.contains { $0.contains(text) }
     }
 
-    static func callStatus(_ peer: ChatPeer) -> [TUI.CallStatus?] {
+    static func callStatus(_ peer: ChatPeer) -> [ChatModel.CallStatus?] {
         peer.display.updates.compactMap { update in
             if case .call(let status) = update { return .some(status) }
             return nil

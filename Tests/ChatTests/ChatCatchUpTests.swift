@@ -1,9 +1,9 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Testing
 
 @testable import ParleyApp

@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
@@ -28,7 +29,7 @@ final class RecordingDisplay: ChatDisplay, @unchecked Sendable {
         }
     }
 
-    func deliveries() -> [(String, TUI.DeliveryState)] {
+    func deliveries() -> [(String, ChatModel.DeliveryState)] {
         updates.compactMap { update in
             if case .delivery(let id, _, let state) = update { return (id, state) }
             return nil

@@ -1,3 +1,4 @@
+@testable import Lab
 @testable import ParleyApp
 
 /// Results as a real run makes them, built by hand.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import ParleyApp
+@testable import Lab
 
 /// The lab's namespaces are made, reachable, cut, and always removed, also when setup fails.
 @Suite(.serialized) struct CompareNetnsTests {

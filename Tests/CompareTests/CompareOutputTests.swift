@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import ParleyApp
+@testable import Lab
 
 #if canImport(FoundationXML)
     import FoundationXML

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ParleyApp
+@testable import Lab
 
 /// Nearest-rank percentiles on samples whose answers are known by hand.
 @Suite struct CompareStatisticsTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Voice
 
-@testable import ParleyApp
+@testable import Lab
 
 /// From the nodes' reports to a run's results, and the cleanup registry.
 @Suite struct CompareSummaryTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import ParleyApp
+@testable import Lab
 
 /// The lab protocol's lines: splitting a byte stream, and every command and event as JSON.
 @Suite struct LabLinesTests {

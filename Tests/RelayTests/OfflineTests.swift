@@ -134,7 +134,7 @@ import Wire
         var core = RelayCore()
         _ = Self.register(&core, 1, People.alice)
         _ = Self.register(&core, 2, People.bob)
-        _ = core.disconnected(2)
+        _ = core.disconnected(2, now: origin)
         let lookup = core.received(.lookup(peer: People.bob.peerID.bytes), from: 1, size: 24, now: origin)
         guard case .send(1, .identity(_, let key, let payload))? = lookup.first else {
             Issue.record("no identity: \(lookup)")

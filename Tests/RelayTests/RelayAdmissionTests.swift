@@ -14,7 +14,7 @@ import Wire
         #expect(core.connected(4, address: "10.0.0.1", now: origin) == [.disconnect(4, .addressFull)])
         #expect(core.connected(5, address: "10.0.0.2", now: origin).isEmpty)
         // A closed connection gives its address the slot back.
-        _ = core.disconnected(2)
+        _ = core.disconnected(2, now: origin)
         #expect(core.connected(6, address: "10.0.0.1", now: origin).isEmpty)
         #expect(core.connected(7, address: "10.0.0.1", now: origin) == [.disconnect(7, .addressFull)])
     }
@@ -29,7 +29,7 @@ import Wire
         core.authenticated(1, as: peerInfo(People.alice), now: origin)
         #expect(core.handshaking == 1)
         #expect(core.connected(4, address: "10.0.0.3", now: origin).isEmpty)
-        _ = core.disconnected(4)
+        _ = core.disconnected(4, now: origin)
         #expect(core.connected(5, address: "10.0.0.4", now: origin).isEmpty)
         // Authenticated clients do not count against it.
         #expect(core.clientCount == 3 && core.handshaking == 2)

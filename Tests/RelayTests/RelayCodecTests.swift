@@ -12,7 +12,11 @@ import Wire
         .incoming(circuit: 0x8000_0000, peer: peer, nickname: "alice"), .error(code: .peerUnavailable, circuit: 3),
         .lookup(peer: peer), .store(peer: peer, sealed: [9, 9]), .mailAck(id: 77), .stored,
         .identity(peer: peer, staticKey: peer, payload: [1, 2, 3]), .mail(id: 5, sealed: [4]),
-        .error(code: .mailboxFull, circuit: 0),
+        .error(code: .mailboxFull, circuit: 0), .watch, .presence([]),
+        .presence([
+            RelayPresenceChange(peer: RelayPeerEntry(peerID: peer, nickname: "bob"), online: true),
+            RelayPresenceChange(peer: RelayPeerEntry(peerID: peer, nickname: "👩‍💻"), online: false),
+        ]),
     ])
     func roundTrips(_ message: RelayMessage) throws {
         #expect(try RelayCodec.decode(RelayCodec.encode(message)) == message)
@@ -101,6 +105,44 @@ import Wire
         let mail = RelayCodec.encode(.mail(id: 1, sealed: atLimit))
         #expect(try RelayCodec.decode(mail) == .mail(id: 1, sealed: atLimit))
         #expect(throws: WireError.self) { try RelayCodec.decode(mail + [1]) }
+    }
+
+    /// `presence`: `count` u16, then per change `state` u8 (1 registered, 0 left), the peer ID
+    /// and a length-prefixed nickname.
+    @Test func presenceLayout() {
+        let change = RelayPresenceChange(peer: RelayPeerEntry(peerID: Self.peer, nickname: "ab"), online: true)
+        #expect(RelayCodec.encode(.presence([change])) == [1, 0x88, 0, 1, 1] + Self.peer + [2, 0x61, 0x62])
+        #expect(RelayCodec.encode(.watch) == [1, 0x0B])
+        #expect(RelayCodec.encodedCount(.presence([change])) == RelayCodec.encode(.presence([change])).count)
+    }
+
+    @Test func presenceChangesAtTheLimitAndOnePast() throws {
+        // The longest nickname in every entry: the biggest push still fits a relay message.
+        let nickname = String(repeating: "n", count: Limits.maxNicknameBytes)
+        let change = RelayPresenceChange(peer: RelayPeerEntry(peerID: Self.peer, nickname: nickname), online: false)
+        let full = Array(repeating: change, count: RelayLimits.maxPresenceChanges)
+        let encoded = RelayCodec.encode(.presence(full))
+        #expect(encoded.count <= RelayLimits.maxMessagePlaintext)
+        #expect(try RelayCodec.decode(encoded) == .presence(full))
+        var past = encoded
+        past[2] = UInt8((RelayLimits.maxPresenceChanges + 1) >> 8)
+        past[3] = UInt8((RelayLimits.maxPresenceChanges + 1) & 0xFF)
+        past += [0] + Self.peer + [1, 0x70]
+        #expect(throws: WireError.oversized(length: 257, limit: RelayLimits.maxPresenceChanges)) {
+            try RelayCodec.decode(past)
+        }
+    }
+
+    @Test func badPresenceEntriesThrow() {
+        // A state other than 0 or 1; a nickname past its bound; a truncated entry.
+        #expect(throws: WireError.malformed(what: "presence state")) {
+            try RelayCodec.decode([1, 0x88, 0, 1, 2] + Self.peer + [1, 0x61])
+        }
+        let long = [UInt8](repeating: 0x61, count: Limits.maxNicknameBytes + 1)
+        #expect(throws: WireError.malformed(what: "nickname")) {
+            try RelayCodec.decode([1, 0x88, 0, 1, 1] + Self.peer + [UInt8(long.count)] + long)
+        }
+        #expect(throws: WireError.self) { try RelayCodec.decode([1, 0x88, 0, 2, 1] + Self.peer + [1, 0x61]) }
     }
 
     @Test func unknownErrorCodesReadAsOther() throws {

@@ -98,7 +98,7 @@ import Wire
     @Test func disconnectClosesTheOtherEndsOfItsCircuits() {
         var core = Self.core()
         _ = core.received(.open(circuit: 1, peer: Self.bob.peerID.bytes), from: 1, size: 24, now: origin)
-        #expect(core.disconnected(2) == [.send(1, .close(circuit: 1))])
+        #expect(core.disconnected(2, now: origin) == [.send(1, .close(circuit: 1))])
         #expect(core.received(.list, from: 1, size: 24, now: origin) == [.send(1, .peers([]))])
     }
 
@@ -149,7 +149,7 @@ import Wire
         var core = RelayCore(config: RelayConfig(maxClients: 3))
         for id in 1...3 { #expect(core.connected(UInt64(id), now: origin).isEmpty) }
         #expect(core.connected(4, now: origin) == [.disconnect(4, .relayFull)])
-        _ = core.disconnected(1)
+        _ = core.disconnected(1, now: origin)
         #expect(core.connected(5, now: origin).isEmpty)
     }
 

@@ -33,7 +33,7 @@ import Wire
     static func coreWithBobAway(_ config: RelayConfig = RelayConfig(messageBurst: 100_000)) -> RelayCore {
         var core = RelayCore(config: config)
         register(&core, 9, People.bob)
-        _ = core.disconnected(9)
+        _ = core.disconnected(9, now: origin)
         register(&core, 1, People.alice)
         _ = core.takeWrites()
         return core
@@ -170,7 +170,7 @@ import Wire
         config.mailbox = .init(perRecipient: 100, perSender: 3)
         var core = T.coreWithBobAway(config)
         T.register(&core, 8, People.carol)
-        _ = core.disconnected(8)
+        _ = core.disconnected(8, now: origin)
         Self.fill(&core, 2, from: 1, to: People.bob)
         Self.fill(&core, 1, from: 1, to: People.carol)
         #expect(Self.refusal(T.store(&core, from: 1, to: People.carol)) == .senderQuota)
@@ -191,7 +191,7 @@ import Wire
         // The finding: one client filled the relay-wide cap and every network's offline mail
         // failed. Here "other" still takes mail.
         T.register(&core, 5, People.carol, in: T.other)
-        _ = core.disconnected(5)
+        _ = core.disconnected(5, now: origin)
         T.register(&core, 6, People.mallory, in: T.other)
         Self.fill(&core, 1, from: 6, to: People.carol)
         #expect(core.storedCount == 4)
@@ -206,7 +206,7 @@ import Wire
         #expect(Self.refusal(T.store(&core, from: 1, to: People.bob)) == .storageFull)
         _ = T.register(&core, 2, People.bob)
         _ = core.received(.mailAck(id: 1), from: 2, size: 32, now: origin)
-        _ = core.disconnected(2)
+        _ = core.disconnected(2, now: origin)
         Self.fill(&core, 3, from: 1, to: People.bob, size: 1)
         #expect(core.storedCount == 4)
         #expect(Self.refusal(T.store(&core, from: 1, to: People.bob)) == .storageFull)

@@ -6,6 +6,8 @@
 // Targets are checked by ../../run.sh.
 
 import Benchmark
+import Calls
+import ChatModel
 import Foundation
 import ParleyApp
 import Store

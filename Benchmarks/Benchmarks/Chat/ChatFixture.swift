@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 import Identity
 import Store
@@ -140,7 +141,7 @@ struct SplitMix {
 /// messages, turned into the screen's messages, put into the model, and the first frame drawn.
 enum OpenConversation {
     static func screenMessage(_ stored: StoredMessage) -> ChatMessage {
-        let delivery: TUI.DeliveryState? =
+        let delivery: ChatModel.DeliveryState? =
             stored.delivery.map { delivery in
                 switch delivery.state {
                 case .queued: .queued

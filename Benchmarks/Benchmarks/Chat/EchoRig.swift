@@ -1,3 +1,5 @@
+import Calls
+import ChatModel
 import Foundation
 import ParleyApp
 import Store

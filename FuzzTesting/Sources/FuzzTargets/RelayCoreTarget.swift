@@ -40,11 +40,15 @@ public enum RelayCoreTarget {
             .register(network: Array("home".utf8)), .list, .open(circuit: 1, peer: bob),
             .data(circuit: 1, payload: Array("stream bytes".utf8)), .close(circuit: 1), .ping(token: 7),
             .pong(token: 7), .lookup(peer: bob), .store(peer: bob, sealed: [UInt8](repeating: 0xAB, count: 96)),
-            .mailAck(id: 1), .registered, .peers([RelayPeerEntry(peerID: bob, nickname: "bob")]),
+            .mailAck(id: 1), .watch, .registered, .peers([RelayPeerEntry(peerID: bob, nickname: "bob")]),
             .incoming(circuit: RelayCodec.relayCircuitBase, peer: bob, nickname: "bob"),
             .identity(peer: bob, staticKey: Array(Fixtures.bob.staticKey.publicKey.rawRepresentation),
                       payload: try! Fixtures.bob.handshakePayload().encode()),
             .stored, .mail(id: 1, sealed: [1, 2, 3]), .error(code: .peerUnavailable, circuit: 0),
+            .presence([
+                RelayPresenceChange(peer: RelayPeerEntry(peerID: bob, nickname: "bob"), online: true),
+                RelayPresenceChange(peer: RelayPeerEntry(peerID: bob, nickname: "bob"), online: false),
+            ]),
         ]
     }
 
@@ -62,6 +66,8 @@ public enum RelayCoreTarget {
             [0, 1, 0, 0, 5, 0, 0, UInt8(register.count)] + register,
             // Registration times out.
             [0, 1, 0, 2, 3, 0, 6, 0xFF, 0xFF, 0, 3, 0],
+            // alice watches; bob joins, leaves and joins again within the push interval; time passes.
+            join(0, 0) + [4, 0, 0, 9] + join(1, 1) + [2, 1] + join(1, 1) + [6, 0x01, 0x2C, 1],
         ]
     }
 }
@@ -115,6 +121,7 @@ struct RelayRun {
             let step = Int64(input.uint16())
             now = now + (input.bool() ? .milliseconds(step) : .seconds(Int64(step) * 16))
             carryOut(core.expireMail(now: now))
+            carryOut(core.flushPresence(now: now))
         case 7:
             let id = client(&input)
             let count = Int(input.uint16())
@@ -132,7 +139,7 @@ struct RelayRun {
 
     mutating func buildMessage(_ input: inout FuzzInput) -> RelayMessage {
         let peer = RelayCoreTarget.identities[Int(input.byte()) % RelayCoreTarget.identities.count].peerID.bytes
-        switch input.byte() % 10 {
+        switch input.byte() % 11 {
         case 0: return .register(network: RelayCoreTarget.networks[Int(input.byte()) % 3])
         case 1: return .list
         case 2: return .open(circuit: UInt32(input.byte() % 4), peer: peer)
@@ -142,12 +149,13 @@ struct RelayRun {
         case 6: return .store(peer: peer, sealed: input.chunk(long: true).prefix(RelayLimits.maxSealedMessage).map { $0 })
         case 7: return .mailAck(id: UInt64(input.byte() % 8))
         case 8: return .ping(token: 1)
-        default: return RelayCoreTarget.sampleMessages()[10 + Int(input.byte()) % 7]  // relay-only types
+        case 9: return .watch
+        default: return RelayCoreTarget.sampleMessages()[11 + Int(input.byte()) % 8]  // relay-only types
         }
     }
 
     mutating func disconnect(_ id: RelayCore.ClientID, reason: RelayDropReason?) {
-        let actions = core.disconnected(id, reason: reason)
+        let actions = core.disconnected(id, reason: reason, now: now)
         connected.removeAll { $0 == id }
         carryOut(actions)
     }
@@ -182,5 +190,8 @@ struct RelayRun {
         fuzzCheck(core.registeredCount <= core.clientCount, "more registrations than clients")
         fuzzCheck(core.circuitCount * 2 <= core.clientCount * config.maxCircuitsPerClient, "\(core.circuitCount) circuits")
         fuzzCheck(core.storedCount <= RelayLimits.maxStoredTotal, "\(core.storedCount) stored")
+        for id in connected {
+            fuzzCheck(core.pendingPresence(of: id) <= core.config.maxPendingPresence, "presence queue over its bound")
+        }
     }
 }

@@ -100,7 +100,7 @@ struct RelayLinkRun {
             let plaintext = Array(input.chunk(long: true).prefix(RelayLimits.maxMessagePlaintext + 64))
             receive(seal(plaintext), limit: .max)
         case 1:
-            let types: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0x0A, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x7F]
+            let types: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0x0A, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x7F, 0x0B, 0x88]
             receive(seal([RelayMessage.formatVersion, types[Int(input.byte()) % types.count]] + input.chunk()), limit: .max)
         case 2:
             receive(seal(RelayCodec.encode(samples[Int(input.byte()) % samples.count])), limit: .max)

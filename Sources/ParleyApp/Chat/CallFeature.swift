@@ -1,8 +1,9 @@
+import Calls
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
-import TUI
 import Voice
 
 /// Voice calls in `parley chat`: owns a `CallEngine`, gives it every ready session, and carries
@@ -17,12 +18,13 @@ actor CallFeature: CallCommands {
     let statsLineInterval: Duration
 
     private weak var chat: ChatController?
-    /// The task showing the engine's events (a task of the chat run).
+    /// The task showing the engine's events, with the engine's own tasks as its children (a task
+    /// of the chat run).
     private var consumer: Completion?
     /// The meter running now, by number: a meter whose number is no longer this one stops.
     private var meter: Int?
     private var meters = 0
-    private var status: TUI.CallStatus?
+    private var status: ChatModel.CallStatus?
     private var lastStatsLine: String?
     private var lastStatsLineAt: ContinuousClock.Instant?
 
@@ -39,11 +41,16 @@ actor CallFeature: CallCommands {
     func start(chat: ChatController) {
         self.chat = chat
         guard consumer == nil else { return }
-        let events = engine.events
+        let (engine, events) = (engine, engine.events)
         consumer = chat.tasks.spawn { [weak self] in
-            for await event in events {
-                guard let self, !Task.isCancelled else { return }
-                await self.show(event)
+            // The engine's timers and media run as children of this task, until `stop()`.
+            await withDiscardingTaskGroup { group in
+                group.addTask { await engine.run() }
+                for await event in events {
+                    guard let self, !Task.isCancelled else { break }
+                    await self.show(event)
+                }
+                group.cancelAll()
             }
         }
     }
@@ -148,13 +155,13 @@ actor CallFeature: CallCommands {
         switch event {
         case .calling(let peer, _):
             let nick = await name(of: peer, chat: chat)
-            status = TUI.CallStatus(peerNickname: nick, phase: .dialing, muted: await engine.isMuted)
+            status = ChatModel.CallStatus(peerNickname: nick, phase: .dialing, muted: await engine.isMuted)
             await chat.show(ChatOutput([.call(status)], line: "* calling \(nick)"))
         case .ringing(let peer, _):
             await chat.show(.notice("ringing at \(await name(of: peer, chat: chat))"))
         case .incoming(let peer, _, let offer):
             let nick = await name(of: peer, chat: chat)
-            status = TUI.CallStatus(peerNickname: nick, phase: .ringing, muted: await engine.isMuted)
+            status = ChatModel.CallStatus(peerNickname: nick, phase: .ringing, muted: await engine.isMuted)
             let text =
                 engine.options.autoAnswer == .answer
                 ? "\(nick) is calling (\(offer.summaryText)): answering"
@@ -162,7 +169,8 @@ actor CallFeature: CallCommands {
             await chat.show(ChatOutput([.call(status), .notice(text, in: nil), .bell], line: "* " + text))
         case .active(let call):
             let nick = await name(of: call.peer, chat: chat)
-            status = TUI.CallStatus(peerNickname: nick, phase: .active(since: Date()), muted: await engine.isMuted)
+            status = ChatModel.CallStatus(
+                peerNickname: nick, phase: .active(since: Date()), muted: await engine.isMuted)
             await chat.setCallPeer(call.peer)
             await chat.show(
                 ChatOutput(
@@ -217,8 +225,8 @@ actor CallFeature: CallCommands {
 
 extension Voice.CallStats {
     /// The figures the status bar shows.
-    var barStats: TUI.CallStats {
-        TUI.CallStats(
+    var barStats: ChatModel.CallStats {
+        ChatModel.CallStats(
             roundTripMilliseconds: roundTripMs, lossPercent: lossPercent, jitterMilliseconds: jitterMs,
             bitrateKilobits: receiveKbps)
     }

@@ -1,7 +1,7 @@
+import ChatModel
 import Foundation
 import Identity
 import Store
-import TUI
 import Wire
 
 /// What the user typed, from either client: the same `UserCommand`s, parsed by `CommandParser`.

@@ -1,10 +1,10 @@
 import ChatCore
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 /// The actor's half of the chat core (`ChatCore`): events go in through `apply`, and the actions
@@ -84,7 +84,7 @@ extension ChatController {
         link.sendNow(message.text, id: message.id, sentAt: message.sentAt)
         let conversation = Self.conversation(of: message.id, from: peer)
         tasks.serially { [store, me] in
-            let state = try? await store.perform { store -> TUI.DeliveryState? in
+            let state = try? await store.perform { store -> ChatModel.DeliveryState? in
                 try store.markSent(messageID: message.id, to: peer)
                 return try store.message(in: conversation, from: me, messageID: message.id).flatMap(Self.screenDelivery)
             }

@@ -1,10 +1,10 @@
 import ChatCore
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 /// Acknowledgements and failed sends: the chat core hears of them at once, the store records
@@ -28,7 +28,7 @@ extension ChatController {
             finishIfIdle()
         }
         let conversation = Self.conversation(of: id, from: peer.peerID)
-        let state: TUI.DeliveryState
+        let state: ChatModel.DeliveryState
         // The line is shown for the first acknowledgement only: a message resent on another
         // session (a move to the direct path) may be acknowledged on both.
         let number: Int?

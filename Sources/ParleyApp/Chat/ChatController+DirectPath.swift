@@ -1,10 +1,10 @@
 import ChatCore
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 
 /// What the chat core knows of moving relayed sessions to the direct path.
 struct DirectPathState {

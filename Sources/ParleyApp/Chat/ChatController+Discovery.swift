@@ -1,4 +1,5 @@
 import ChatCore
+import ChatModel
 import Foundation
 import Identity
 import Net

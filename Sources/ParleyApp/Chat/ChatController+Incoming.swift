@@ -1,9 +1,9 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 /// Received texts waiting to be committed to the store; nothing is acknowledged before its

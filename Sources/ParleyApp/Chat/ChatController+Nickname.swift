@@ -1,8 +1,8 @@
+import ChatModel
 import Foundation
 import Identity
 import Session
 import Store
-import TUI
 import Wire
 
 /// Nicknames that change while sessions run: `/nick` tells every peer at once (a nickname frame,

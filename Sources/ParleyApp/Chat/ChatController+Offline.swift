@@ -1,10 +1,10 @@
 import ChatCore
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 // MARK: Offline messages
@@ -43,7 +43,7 @@ extension ChatController {
             apply(.leftOnRelay(peer, message.messageID))
             show(.notice("#\(number) left on the relay for \(nick), who is offline", in: window))
             let me = me
-            if let state = try? await store.perform({ store -> TUI.DeliveryState? in
+            if let state = try? await store.perform({ store -> ChatModel.DeliveryState? in
                 try store.markSent(messageID: message.messageID, to: peer)
                 return try store.message(in: message.conversation, from: me, messageID: message.messageID)
                     .flatMap(Self.screenDelivery)
@@ -136,7 +136,7 @@ extension ChatController {
         apply(.deliveredOffline(peer.peerID, id))
         let conversation = Self.conversation(of: id, from: peer.peerID)
         let me = me
-        let result = try? await store.perform { store -> (Bool, TUI.DeliveryState?) in
+        let result = try? await store.perform { store -> (Bool, ChatModel.DeliveryState?) in
             let acknowledged = try store.acknowledge(messageID: id, from: peer.peerID)
             return (
                 acknowledged, try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)

@@ -1,9 +1,9 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 
 /// The peer table as the screen and the commands see it: connected, discovered and known peers.
 extension ChatController {

@@ -1,10 +1,10 @@
 import ChatCore
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 /// What the chat core knows of its relay (`parley chat --relay`, `/relay HOST:PORT`).
@@ -76,6 +76,12 @@ extension ChatController {
             await self.relayEnded(client, reason: reason)
         }
         tasks.spawn { await self.refreshRelayPeers(announce: true) }
+        tasks.spawn {
+            for await change in client.presence {
+                guard !Task.isCancelled else { return }
+                await self.relayPresence(change, from: client)
+            }
+        }
     }
 
     /// Leaves the relay (quit, `/relay off`, `/relay HOST:PORT`); no reconnecting.

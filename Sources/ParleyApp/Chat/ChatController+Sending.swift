@@ -1,10 +1,10 @@
 import ChatCore
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
 import Store
-import TUI
 import Wire
 
 /// Own messages: written to the outbox before they are sent, resent with their original IDs
@@ -70,7 +70,7 @@ extension ChatController {
     }
 
     /// Nil for a message from someone else.
-    static func screenDelivery(_ stored: StoredMessage) -> TUI.DeliveryState? {
+    static func screenDelivery(_ stored: StoredMessage) -> ChatModel.DeliveryState? {
         guard let delivery = stored.delivery else { return nil }
         if case .room = stored.conversation, delivery.state != .failed {
             return .room(delivered: delivery.delivered, of: delivery.recipients)

@@ -1,5 +1,5 @@
+import ChatModel
 import Foundation
-import TUI
 
 /// One thing the chat core shows, in both of its forms: the full-screen client's model updates,
 /// and the line the plain (line-oriented) client prints. Either may be empty: the peers pane

@@ -1,7 +1,7 @@
+import ChatModel
 import Identity
 import Net
 import Session
-import TUI
 import Wire
 
 // MARK: - Extension points for voice calls and relays

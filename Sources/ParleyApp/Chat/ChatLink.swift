@@ -1,6 +1,6 @@
+import ChatModel
 import Net
 import Session
-import TUI
 import Wire
 
 /// A session with one peer, however it is carried, as the chat core uses it. A direct TCP

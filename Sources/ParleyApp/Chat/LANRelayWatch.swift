@@ -1,8 +1,8 @@
+import ChatModel
 import Foundation
 import Identity
 import Net
 import Session
-import TUI
 
 /// The chat's view of relays announced on the LAN (`parley relay --announce`): a notice for
 /// each relay heard, and for `--relay lan` / `/relay lan` the relay to use (`LANRelay.choose`),

@@ -1,7 +1,7 @@
+import ChatModel
 import Identity
 import Net
 import Session
-import TUI
 
 /// The relay integration of `parley chat`: connects to a relay (`--relay` at start, or
 /// `/relay HOST:PORT`), hands its client to the chat core with a way to reconnect, and carries
@@ -32,7 +32,8 @@ struct RelayFeature: RelayCommands {
             try await target.connect(
                 credentials: credentials, sessionConfig: sessionConfig,
                 onSession: { connection, _ in chat.tasks.spawn { await chat.attach(connection) } },
-                onMail: { id, sealed in chat.tasks.spawn { await chat.receivedMail(id: id, sealed: sealed) } })
+                onMail: { id, sealed in chat.tasks.spawn { await chat.receivedMail(id: id, sealed: sealed) } },
+                watchPresence: true)
         }
         let client = try await connect()
         await chat.useRelay(client, credentials: credentials, sessionConfig: sessionConfig, reconnect: connect)
@@ -169,6 +170,7 @@ extension RelayFeature {
         try await LANRelay.connect(
             relay, network: Array(network.utf8), credentials: credentials, sessionConfig: sessionConfig,
             onSession: { connection, _ in chat.tasks.spawn { await chat.attach(connection) } },
-            onMail: { id, sealed in chat.tasks.spawn { await chat.receivedMail(id: id, sealed: sealed) } })
+            onMail: { id, sealed in chat.tasks.spawn { await chat.receivedMail(id: id, sealed: sealed) } },
+            watchPresence: true)
     }
 }

@@ -14,6 +14,8 @@ final class ParleyProcess: Sendable {
     let process: Process
     private let stdinPipe = Pipe()
     private let stdoutLines = Locked<[String]>([])
+    /// When the reader thread took each line of `stdoutLines` from the pipe, index for index.
+    private let stdoutTimes = Locked<[Date]>([])
     private let stderrText = Locked<String>("")
     private let partialLine = Locked<String>("")
     private let stdoutReader: PipeReader
@@ -75,9 +77,12 @@ final class ParleyProcess: Sendable {
         process.standardOutput = out
         process.standardError = err
         let lines = stdoutLines
+        let times = stdoutTimes
         let errors = stderrText
         let partial = partialLine
-        stdoutReader = PipeReader(out, name: "parley stdout") { Self.append($0, to: partial, lines: lines) }
+        stdoutReader = PipeReader(out, name: "parley stdout") {
+            Self.append($0, to: partial, lines: lines, times: times)
+        }
         stderrReader = PipeReader(err, name: "parley stderr") { chunk in
             errors.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
         }
@@ -93,14 +98,20 @@ final class ParleyProcess: Sendable {
     }
 
     /// Splits `data` into lines, keeping an unfinished last line in `partial`.
-    private static func append(_ data: [UInt8], to partial: Locked<String>, lines: Locked<[String]>) {
+    /// Stamps each line with the time its last byte was read.
+    private static func append(
+        _ data: [UInt8], to partial: Locked<String>, lines: Locked<[String]>, times: Locked<[Date]>
+    ) {
         guard !data.isEmpty else { return }
         let chunk = String(decoding: data, as: UTF8.self)
+        let now = Date()
         partial.withLock { buffer in
             buffer += chunk
             while let newline = buffer.firstIndex(of: "\n") {
                 let line = String(buffer[..<newline])
                 buffer.removeSubrange(...newline)
+                // The time first: a reader that finds the line finds its time.
+                times.withLock { $0.append(now) }
                 lines.withLock { $0.append(line) }
             }
         }
@@ -108,6 +119,27 @@ final class ParleyProcess: Sendable {
 
     var lines: [String] { stdoutLines.withLock { $0 } }
     var stderr: String { stderrText.withLock { $0 } }
+
+    /// The first stdout line containing `text` and when it was read from the pipe (by the reader
+    /// thread, so not delayed by how often a test polls), or nil.
+    func stampedLine(containing text: String) -> (line: String, at: Date)? {
+        stdoutLines.withLock { lines in
+            guard let index = lines.firstIndex(where: { $0.contains(text) }) else { return nil }
+            return (lines[index], stdoutTimes.withLock { $0[index] })
+        }
+    }
+
+    /// Every stdout line with when it was read.
+    var stampedLines: [(line: String, at: Date)] {
+        stdoutLines.withLock { lines in stdoutTimes.withLock { Array(zip(lines, $0)) } }.map { ($0.0, $0.1) }
+    }
+
+    /// Waits as `waitForLine` does; returns when the line was read from the pipe.
+    func waitForStampedLine(containing text: String, within seconds: Double = 10) async throws -> Date {
+        try await waitForLine(containing: text, within: seconds)
+        guard let stamped = stampedLine(containing: text) else { throw E2EFailure("line \"\(text)\" vanished") }
+        return stamped.at
+    }
 
     func type(_ line: String) {
         try? stdinPipe.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
@@ -174,7 +206,10 @@ final class ParleyProcess: Sendable {
             !self.stdoutReader.running && !self.stderrReader.running
         }
         partialLine.withLock { rest in
-            if !rest.isEmpty { stdoutLines.withLock { $0.append(rest) } }
+            if !rest.isEmpty {
+                stdoutTimes.withLock { $0.append(Date()) }
+                stdoutLines.withLock { $0.append(rest) }
+            }
             rest = ""
         }
     }

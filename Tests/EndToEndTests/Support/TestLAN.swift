@@ -98,7 +98,20 @@ struct TestLAN {
         }
     }
 
+    /// Runs `command` and returns its standard output. The waiting is done on a thread of its
+    /// own: reading a pipe to its end and `waitUntilExit` block, and must not hold one of the
+    /// task pool's two threads.
     static func output(_ command: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<String, Error>) in
+            let thread = Thread {
+                do { done.resume(returning: try blockingOutput(command)) } catch { done.resume(throwing: error) }
+            }
+            thread.name = "TestLAN output"
+            thread.start()
+        }
+    }
+
+    private static func blockingOutput(_ command: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())

@@ -1,6 +1,9 @@
+import Calls
+import ChatModel
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 import Voice
 
@@ -22,8 +25,13 @@ struct CallDialer {
         }
         let engine = CallEngine(options: command.engineOptions(caller: true))
         await engine.attach(connection, peer: info)
-        let serving = Task { await engine.serve(connection) }
-        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { try? await engine.hangup() } }
+        // The call's tasks (the engine's timers and media, the session's events, a signal's
+        // hangup, the --duration limit) are children of `running` and end with the call.
+        let tasks = OwnedTasks()
+        async let running: Void = tasks.run()
+        tasks.start { await engine.run() }
+        tasks.start { await engine.serve(connection) }
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { tasks.start { try? await engine.hangup() } }
         defer { signals.cancel() }
 
         do {
@@ -33,7 +41,7 @@ struct CallDialer {
         }
         let who = "\(LineOutput.sanitize(info.nickname)) (\(info.fingerprint))"
         var summary: CallSummary?
-        var limit: Task<Void, Never>?
+        var limit: OwnedTask?
         for await event in engine.events {
             switch event {
             case .call(.calling): status.note("calling \(who) at \(connection.remoteAddressText)")
@@ -41,7 +49,7 @@ struct CallDialer {
             case .call(.active(let call)):
                 status.note("call active: \(call.params.summaryText)")
                 if let duration = command.durationLimit {
-                    limit = Task {
+                    limit = tasks.start {
                         try? await Task.sleep(for: duration)
                         if !Task.isCancelled { try? await engine.hangup() }
                     }
@@ -57,7 +65,8 @@ struct CallDialer {
         limit?.cancel()
         await engine.shutdown()
         await connection.close()
-        serving.cancel()
+        tasks.finish()
+        await running
         status.finish()
         guard let summary else { throw Failure(message: "the call ended without a result", code: .failure) }
         if command.json {
@@ -109,7 +118,18 @@ struct CallDialer {
         } catch let error as DiscoveryStartError {
             throw error.failure
         }
-        defer { Task { await service.stop() } }
+        let found: Result<DiscoveredPeer, any Error>
+        do {
+            found = .success(try await search(service))
+        } catch {
+            found = .failure(error)
+        }
+        await service.stop()
+        return try found.get()
+    }
+
+    /// Polls the LAN's peers until exactly one matches, or `--wait` has passed.
+    private func search(_ service: DiscoveryService) async throws -> DiscoveredPeer {
         let deadline = ContinuousClock.now + .milliseconds(Int64(command.wait * 1000))
         while true {
             let matches = await service.peers().filter(matches)

@@ -1,6 +1,9 @@
+import Calls
+import ChatModel
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 
 /// `parley call --listen`: an unattended host. Accepts sessions, lets the engine answer or
@@ -15,6 +18,12 @@ struct CallHost {
         let engine = CallEngine(options: command.engineOptions(caller: false))
         let output = LineOutput()
         let connections = ConnectionList()
+        // Every task of the host (the engine's timers and media, one per session, a signal's
+        // shutdown, the --duration limit) is a child of `running` and ends with it. As many may
+        // wait to start as the listener admits sessions.
+        let tasks = OwnedTasks(pendingLimit: ListenerLimits.maxConnections + OwnedTasks.defaultPendingLimit)
+        async let running: Void = tasks.run()
+        tasks.start { await engine.run() }
         let server: SessionServer
         do {
             server = try await SessionServer.bind(
@@ -22,7 +31,7 @@ struct CallHost {
                 config: command.sessionOptions.config
             ) { connection in
                 connections.add(connection)
-                Task { await engine.serve(connection) }
+                tasks.start { await engine.serve(connection) }
             }
         } catch {
             throw Failure(message: "cannot listen on \(endpoint): \(error)", code: .failure)
@@ -30,11 +39,11 @@ struct CallHost {
         output.line(
             "listening on \(server.localAddress?.displayText ?? endpoint.description) as \(identity.nickname) (\(identity.fingerprint))"
         )
-        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { Task { await engine.shutdown() } }
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { tasks.start { await engine.shutdown() } }
         defer { signals.cancel() }
 
         var answered = 0
-        var limit: Task<Void, Never>?
+        var limit: OwnedTask?
         for await event in engine.events {
             switch event {
             case .call(.incoming(let peer, _, let offer)):
@@ -44,7 +53,7 @@ struct CallHost {
                 output.line("call active with \(await describe(call.peer, engine)): \(call.params.summaryText)")
                 if let duration = command.durationLimit {
                     limit?.cancel()
-                    limit = Task {
+                    limit = tasks.start {
                         try? await Task.sleep(for: duration)
                         if !Task.isCancelled, await engine.current?.callID == call.callID { try? await engine.hangup() }
                     }
@@ -67,6 +76,8 @@ struct CallHost {
         limit?.cancel()
         await server.close()
         for connection in connections.all { await connection.close() }
+        tasks.finish()
+        await running
     }
 
     private func describe(_ peer: PeerID, _ engine: CallEngine) async -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 import Voice
 import Wire
@@ -10,7 +11,11 @@ import Wire
 /// every event of their connections through `handle(_:from:)` (or let `serve(_:)` do it); the
 /// user interface calls `place`, `answer`, `decline`, `hangup` and `setMuted`, and reads
 /// `events`. The protocol decisions are the machine's; this actor only carries them out.
-actor CallEngine {
+///
+/// Every task the engine starts (its timer, and the capture, input and playout tasks of a
+/// call's media) is a child of `run()`, which its owner runs in the task group of its own run
+/// (the call, the chat) until `shutdown()`.
+public actor CallEngine {
     struct Attached {
         let connection: PeerConnection
         let nickname: String
@@ -26,8 +31,8 @@ actor CallEngine {
         let recording: String?
     }
 
-    let options: CallEngineOptions
-    nonisolated let events: AsyncStream<CallEngineEvent>
+    public nonisolated let options: CallEngineOptions
+    public nonisolated let events: AsyncStream<CallEngineEvent>
     private let continuation: AsyncStream<CallEngineEvent>.Continuation
     let now: @Sendable () -> Instant
     var machine: CallMachine
@@ -37,22 +42,31 @@ actor CallEngine {
     var muted = false
     /// The level of the last frame sent during a call, 0 (silence, or muted) to 1, for a meter;
     /// nil without a call's media.
-    var inputLevel: Double?
+    public internal(set) var inputLevel: Double?
     /// Calls whose media started, for naming recordings.
     var callsStarted = 0
     var lastPeerReport: CallReport?
     var lossHint: LossHint
     /// Voice frames that matched no current call, dropped (over the engine's lifetime).
     var unknownCallFrames = 0
-    private var ticker: Task<Void, Never>?
+    /// The engine's tasks, run by `run()`.
+    let tasks = OwnedTasks()
+    private var ticker: OwnedTask?
     private var isShutDown = false
 
-    init(options: CallEngineOptions, now: @escaping @Sendable () -> Instant = { .now() }) {
+    public init(options: CallEngineOptions, now: @escaping @Sendable () -> Instant = { .now() }) {
         self.options = options
         self.now = now
         machine = CallMachine(config: options.callConfig)
         lossHint = LossHint(floor: options.voice.packetLossPercent)
         (events, continuation) = AsyncStream.makeStream(of: CallEngineEvent.self)
+    }
+
+    /// Runs the engine's timer and media tasks, each a child task of this call, until
+    /// `shutdown()` (or until the caller is cancelled); returns once all of them have ended.
+    /// Without it running, no timer fires and no audio flows.
+    public nonisolated func run() async {
+        await tasks.run()
     }
 
     // MARK: Sessions
@@ -62,7 +76,7 @@ actor CallEngine {
     /// replaced by a direct one): its voice frames and reports go out on it from now on, and
     /// the end of the session it leaves no longer ends it. Frames still arriving on that one
     /// count for the same call, ordered by the jitter buffer.
-    func attach(_ connection: PeerConnection, peer: PeerInfo) {
+    public func attach(_ connection: PeerConnection, peer: PeerInfo) {
         let same = peers[peer.peerID]?.connection === connection
         peers[peer.peerID] = Attached(
             connection: connection, nickname: peer.nickname, roundTrip: same ? peers[peer.peerID]?.roundTrip : nil)
@@ -72,7 +86,7 @@ actor CallEngine {
 
     /// An event of `connection`, the session with `peer`. Voice and call frames, round trips and
     /// the session's end matter here; the rest is ignored.
-    func handle(_ event: SessionEvent, from peer: PeerID, connection: PeerConnection) {
+    public func handle(_ event: SessionEvent, from peer: PeerID, connection: PeerConnection) {
         switch event {
         case .established(let info):
             attach(connection, peer: info)
@@ -98,7 +112,7 @@ actor CallEngine {
 
     /// Reads `connection`'s events until it closes, routing them here. For owners that need
     /// no other event of the session (`parley call`).
-    nonisolated func serve(_ connection: PeerConnection) async {
+    public nonisolated func serve(_ connection: PeerConnection) async {
         var peer: PeerID?
         for await event in connection.events {
             if case .established(let info) = event { peer = info.peerID }
@@ -109,12 +123,12 @@ actor CallEngine {
 
     // MARK: User commands
 
-    var phase: CallMachine.Phase { machine.phase }
-    var current: (peer: PeerID, callID: CallID)? { machine.current }
-    var isMuted: Bool { muted }
+    public var phase: CallMachine.Phase { machine.phase }
+    public var current: (peer: PeerID, callID: CallID)? { machine.current }
+    public var isMuted: Bool { muted }
 
     /// Calls `peer`, which must have an established session here.
-    func place(to peer: PeerID) throws(CallEngineError) {
+    public func place(to peer: PeerID) throws(CallEngineError) {
         guard peers[peer] != nil else { throw .notConnected }
         do {
             perform(try machine.place(to: peer, callID: .random(in: 1...CallID.max), now: now()))
@@ -124,39 +138,40 @@ actor CallEngine {
         startTicker()
     }
 
-    func answer() throws(CallEngineError) {
+    public func answer() throws(CallEngineError) {
         do { perform(try machine.answer(now: now())) } catch { throw .call(error) }
     }
 
-    func decline() throws(CallEngineError) {
+    public func decline() throws(CallEngineError) {
         do { perform(try machine.decline(now: now())) } catch { throw .call(error) }
     }
 
     /// Cancels, declines or hangs up, whatever the call's phase.
-    func hangup() throws(CallEngineError) {
+    public func hangup() throws(CallEngineError) {
         do { perform(try machine.hangup(now: now())) } catch { throw .call(error) }
     }
 
     /// While muted nothing is sent (reports still keep the call alive); the peer hears silence.
-    func setMuted(_ value: Bool) {
+    public func setMuted(_ value: Bool) {
         muted = value
     }
 
-    /// Hangs up whatever call there is, stops the timers and ends `events`.
-    func shutdown() {
+    /// Hangs up whatever call there is, stops the timers, ends `events` and ends `run()`.
+    public func shutdown() {
         if machine.current != nil { try? hangup() }
         if let media { stopMedia(media.call.callID) }
         ticker?.cancel()
         ticker = nil
         isShutDown = true
         continuation.finish()
+        tasks.finish()
     }
 
     // MARK: Timers
 
     private func startTicker() {
         guard ticker == nil, !isShutDown else { return }
-        ticker = Task { [weak self] in
+        ticker = tasks.start { [weak self] in
             while !Task.isCancelled {
                 guard let wait = await self?.tick() else { return }
                 try? await Task.sleep(for: wait)
@@ -226,15 +241,15 @@ actor CallEngine {
         continuation.yield(event)
     }
 
-    func nickname(of peer: PeerID) -> String? { peers[peer]?.nickname }
+    public func nickname(of peer: PeerID) -> String? { peers[peer]?.nickname }
 }
 
-enum CallEngineError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum CallEngineError: Error, Sendable, Equatable, CustomStringConvertible {
     case call(CallError)
     /// No established session with that peer.
     case notConnected
 
-    var description: String {
+    public var description: String {
         switch self {
         case .call(let error): error.description
         case .notConnected: "no session with that peer"

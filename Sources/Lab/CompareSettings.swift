@@ -1,8 +1,6 @@
-import ArgumentParser
-
 /// What `parley compare` runs: the settings of one invocation, recorded in results.json.
-struct CompareSettings: Codable, Sendable, Equatable {
-    enum Workload: String, Codable, Sendable, CaseIterable, ExpressibleByArgument {
+public struct CompareSettings: Codable, Sendable, Equatable {
+    public enum Workload: String, Codable, Sendable, CaseIterable {
         case text, voice, mixed
 
         var hasText: Bool { self != .voice }
@@ -24,11 +22,28 @@ struct CompareSettings: Codable, Sendable, Equatable {
     /// The speech sample the calls stream; nil when none was found.
     var voiceFile: String?
 
-    static let defaultPeers = 8
-    static let maxPeers = 64
-    static let defaultDuration = 10.0
-    static let defaultRate = 20.0
-    static let defaultMessageBytes = 100
+    public init(
+        peers: Int, duration: Double, workload: Workload, rate: Double, messageBytes: Int, netns: Bool, sweep: [Int],
+        seed: UInt64, faults: Bool, calls: Int = 0, voiceFile: String? = nil
+    ) {
+        self.peers = peers
+        self.duration = duration
+        self.workload = workload
+        self.rate = rate
+        self.messageBytes = messageBytes
+        self.netns = netns
+        self.sweep = sweep
+        self.seed = seed
+        self.faults = faults
+        self.calls = calls
+        self.voiceFile = voiceFile
+    }
+
+    public static let defaultPeers = 8
+    public static let maxPeers = 64
+    public static let defaultDuration = 10.0
+    public static let defaultRate = 20.0
+    public static let defaultMessageBytes = 100
 
     /// The default number of calls: half the peers, at most 4.
     static let defaultMaxCalls = 4

@@ -1,6 +1,7 @@
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 import Voice
 
@@ -13,18 +14,24 @@ public final class LoopbackCall: Sendable {
     private let callerConnection: PeerConnection
     private let calleeConnection: PeerConnection
     private let server: SessionServer
-    private let serving: [Task<Void, Never>]
+    /// Both engines' timers and media, and their sessions' events.
+    private let tasks: OwnedTasks
+    /// The rig's one root task: it runs `tasks`, and `stop()` ends it and waits for it (a
+    /// benchmark starts the rig in its setup and stops it in its teardown, so no caller's
+    /// scope spans the call).
+    private let running: Task<Void, Never>
 
     private init(
         caller: CallEngine, callee: CallEngine, callerConnection: PeerConnection, calleeConnection: PeerConnection,
-        server: SessionServer, serving: [Task<Void, Never>]
+        server: SessionServer, tasks: OwnedTasks, running: Task<Void, Never>
     ) {
         self.caller = caller
         self.callee = callee
         self.callerConnection = callerConnection
         self.calleeConnection = calleeConnection
         self.server = server
-        self.serving = serving
+        self.tasks = tasks
+        self.running = running
     }
 
     /// Opens the session and places the call; returns once the callee has answered.
@@ -50,16 +57,23 @@ public final class LoopbackCall: Sendable {
         let callee = CallEngine(options: calleeOptions)
         await caller.attach(callerConnection, peer: calleeInfo)
         await callee.attach(calleeConnection, peer: callerInfo)
-        let serving = [
-            Task { await caller.serve(callerConnection) }, Task { await callee.serve(calleeConnection) },
-        ]
+        let tasks = OwnedTasks()
+        tasks.start { await caller.run() }
+        tasks.start { await callee.run() }
+        tasks.start { await caller.serve(callerConnection) }
+        tasks.start { await callee.serve(calleeConnection) }
         let call = LoopbackCall(
             caller: caller, callee: callee, callerConnection: callerConnection, calleeConnection: calleeConnection,
-            server: server, serving: serving)
-        try await caller.place(to: calleeInfo.peerID)
-        for await event in caller.events {
-            if case .call(.active) = event { break }
-            if case .ended(let summary) = event { throw LoopbackCallFailure("the call ended: \(summary.reason)") }
+            server: server, tasks: tasks, running: Task { await tasks.run() })
+        do {
+            try await caller.place(to: calleeInfo.peerID)
+            for await event in caller.events {
+                if case .call(.active) = event { break }
+                if case .ended(let summary) = event { throw LoopbackCallFailure("the call ended: \(summary.reason)") }
+            }
+        } catch {
+            await call.stop()
+            throw error
         }
         return call
     }
@@ -75,7 +89,8 @@ public final class LoopbackCall: Sendable {
         await callerConnection.close()
         await calleeConnection.close()
         await server.close()
-        for task in serving { task.cancel() }
+        tasks.finish()
+        await running.value
     }
 }
 

@@ -5,7 +5,7 @@ import Voice
 import Wire
 
 /// Where a call's outgoing audio comes from.
-enum CallInput: Sendable, Equatable {
+public enum CallInput: Sendable, Equatable {
     /// Nothing is sent; reports keep the call alive.
     case none
     /// An audio file (WAV, FLAC, Ogg Opus, ...), paced like a microphone; `repeating` starts it
@@ -16,7 +16,7 @@ enum CallInput: Sendable, Equatable {
 }
 
 /// What an incoming call meets when nobody is there to answer it.
-enum AutoAnswer: Sendable, Equatable {
+public enum AutoAnswer: Sendable, Equatable {
     /// It rings until the user answers or declines (or the caller gives up).
     case off
     case answer
@@ -24,38 +24,40 @@ enum AutoAnswer: Sendable, Equatable {
 }
 
 /// How a `CallEngine` runs its calls.
-struct CallEngineOptions: Sendable {
+public struct CallEngineOptions: Sendable {
     /// Codec settings; the parameters offered and accepted come from it.
-    var voice = VoiceConfig()
+    public var voice = VoiceConfig()
     /// Ring timeout, media timeout and report interval.
-    var timers = CallConfig()
-    var input: CallInput = .none
+    public var timers = CallConfig()
+    public var input: CallInput = .none
     /// A live ALSA playback device, or nil for none.
-    var outputDevice: String?
+    public var outputDevice: String?
     /// Records what is heard to this Ogg Opus file; the second call of an engine records to
     /// `NAME-2.EXT`, and so on.
-    var recordPath: String?
+    public var recordPath: String?
     /// Speech processing for a live microphone (files are sent as they are).
-    var speech = SpeechProcessingOptions.liveMicrophone
+    public var speech = SpeechProcessingOptions.liveMicrophone
     /// Echo cancellation when both the microphone and the speaker are live devices.
-    var echoCancellation = true
-    var autoAnswer = AutoAnswer.off
+    public var echoCancellation = true
+    public var autoAnswer = AutoAnswer.off
     /// The call ends (hangup) when the input file ends.
-    var hangupAtEndOfInput = false
+    public var hangupAtEndOfInput = false
     /// ALSA configuration text defining private device names (tests).
-    var alsaConfiguration: String?
-    /// Called with every voice packet just handed to the session (the compare lab records
-    /// send times with it).
-    var packetSent: (@Sendable (VoicePacket) -> Void)?
+    public var alsaConfiguration: String?
+    /// Called with every voice packet just before it is handed to the session (the compare lab
+    /// records send times with it, so a send time never follows the frame's arrival).
+    public var packetSent: (@Sendable (VoicePacket) -> Void)?
     /// TEST ONLY: the fraction (0...1) of encoded voice frames thrown away before they are
     /// encrypted and sent, chosen by a generator seeded with `dropSeedForTestingOnly`, so a
     /// test can measure concealment and FEC over a real session (a Noise transport cannot lose
     /// frames on the wire: its nonces are sequential). Never set outside tests.
-    var dropOutgoingVoiceForTestingOnly: Double = 0
-    var dropSeedForTestingOnly: UInt64 = 1
+    public var dropOutgoingVoiceForTestingOnly: Double = 0
+    public var dropSeedForTestingOnly: UInt64 = 1
+
+    public init() {}
 
     /// The call machine's configuration: the timers with the codec's parameters.
-    var callConfig: CallConfig {
+    public var callConfig: CallConfig {
         var config = timers
         config.params = voice.callParams
         return config
@@ -63,7 +65,7 @@ struct CallEngineOptions: Sendable {
 }
 
 /// What a `CallEngine` tells its owner.
-enum CallEngineEvent: Sendable {
+public enum CallEngineEvent: Sendable {
     /// A step of the call (calling, ringing, incoming, active, rejected-busy, glare, report).
     /// The end of a call comes as `.ended` instead.
     case call(CallEvent)
@@ -76,27 +78,27 @@ enum CallEngineEvent: Sendable {
 }
 
 /// One finished call, as `parley call` prints it.
-struct CallSummary: Sendable {
-    let peer: PeerID
-    let nickname: String?
-    let callID: CallID
-    let reason: CallEndReason
+public struct CallSummary: Sendable {
+    public let peer: PeerID
+    public let nickname: String?
+    public let callID: CallID
+    public let reason: CallEndReason
     /// True when the call had been answered (media flowed).
-    let wasActive: Bool
+    public let wasActive: Bool
     /// From answer to end.
-    let duration: Duration
-    let stats: CallStats
+    public let duration: Duration
+    public let stats: CallStats
     /// The parameters in force, if the call was active.
-    let params: CallParams?
+    public let params: CallParams?
     /// The last report the peer sent about the audio it got from us.
-    let peerReport: CallReport?
+    public let peerReport: CallReport?
     /// The recording, if one was made.
-    let recording: String?
+    public let recording: String?
 }
 
 extension CallEndReason {
     /// A stable word for scripts (`endReason` in JSON).
-    var code: String {
+    public var code: String {
         switch self {
         case .hungUp: "hung-up"
         case .peerHungUp(.normal): "peer-hung-up"
@@ -118,7 +120,7 @@ extension CallEndReason {
 
 extension CallParams {
     /// "48 kHz mono, 20 ms, 24 kbit/s, FEC".
-    var summaryText: String {
+    public var summaryText: String {
         let rate = sampleRate % 1000 == 0 ? "\(sampleRate / 1000) kHz" : "\(Double(sampleRate) / 1000) kHz"
         let channels = channels == 1 ? "mono" : "stereo"
         let ms =
@@ -130,7 +132,7 @@ extension CallParams {
     }
 
     /// The PCM the pipeline handles for these parameters.
-    var pcmFormat: PCMFormat {
+    public var pcmFormat: PCMFormat {
         PCMFormat(sampleRate: Int(sampleRate), channels: Int(channels), frameSize: samplesPerFrame)
     }
 }

@@ -3,19 +3,19 @@ import Wire
 
 /// Writes whole lines to standard output and flushes each, so a pipe sees every line at once.
 /// Text from peers is made safe for a terminal first.
-final class LineOutput: Sendable {
+public final class LineOutput: Sendable {
     private let lock = NSLock()
 
-    init() {}
+    public init() {}
 
-    func line(_ text: String) {
+    public func line(_ text: String) {
         lock.withLock {
             FileHandle.standardOutput.write(Data((text + "\n").utf8))
         }
     }
 
     /// `[HH:MM:SS] <nick> text`; continuation lines of a multi-line message are indented.
-    static func messageLine(from nick: String, text: String, at date: Date = Date()) -> String {
+    public static func messageLine(from nick: String, text: String, at date: Date = Date()) -> String {
         let time = timeFormatter.withLock { $0.string(from: date) }
         let body = sanitize(text).replacingOccurrences(of: "\n", with: "\n           ")
         return "[\(time)] <\(sanitize(nick))> \(body)"
@@ -27,7 +27,7 @@ final class LineOutput: Sendable {
     /// U+FFFD, keeping newlines and tabs, and drops bidirectional controls (an override would
     /// turn the rest of the line around, so text could pass for something else), as the
     /// full-screen client does.
-    static func sanitize(_ text: String) -> String {
+    public static func sanitize(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if scalar == "\n" || scalar == "\t" {

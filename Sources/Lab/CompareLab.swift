@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -6,23 +7,32 @@ import Foundation
 
 /// One `parley compare` invocation: runs every model and fault, writes the outputs, and
 /// removes everything it created whatever happens.
-struct CompareLab {
+public struct CompareLab {
     let settings: CompareSettings
     let outDirectory: String
+    /// Recorded in results.json.
+    let parleyVersion: String
+    /// The exit status after Ctrl-C (130).
+    let interruptedStatus: Int32
     var models: [any CompareModel] = [PeerToPeerModel(), ClientServerModel()]
     /// Why the voice rows are n/a when no speech sample was found to stream.
     static let voiceUnavailableReason = "no speech sample found (give --voice-file)"
 
-    init(settings: CompareSettings, outDirectory: String) {
+    public init(settings: CompareSettings, outDirectory: String, parleyVersion: String, interruptedStatus: Int32) {
         self.settings = settings
         self.outDirectory = outDirectory
+        self.parleyVersion = parleyVersion
+        self.interruptedStatus = interruptedStatus
     }
 
-    func run() async throws(LabFailure) {
+    /// Why `--netns` cannot run here (not root, no `ip`), or nil.
+    public static var netnsUnavailableReason: String? { NetnsHosts.unavailableReason }
+
+    public func run() async throws(LabFailure) {
         signal(SIGPIPE, SIG_IGN)
         let cleanup = CleanupRegistry()
         let progress = CompareProgress()
-        let interruption = Interruption()
+        let interruption = Interruption(status: interruptedStatus)
         let trap = SignalTrap(signals: [SIGINT, SIGTERM]) {
             interruption.stop(cleanup: cleanup, progress: progress)
         }
@@ -80,7 +90,7 @@ struct CompareLab {
             sweep.append(point)
         }
         return CompareResults(
-            parleyVersion: Parley.version, config: settings, machine: .current(), models: modelResults, sweep: sweep,
+            parleyVersion: parleyVersion, config: settings, machine: .current(), models: modelResults, sweep: sweep,
             table: CompareRows.make(modelResults, settings: settings))
     }
 
@@ -159,7 +169,7 @@ struct CompareLab {
     }
 
     /// This very binary, to start the lab nodes with.
-    static func executablePath() throws(LabFailure) -> String {
+    public static func executablePath() throws(LabFailure) -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         if length > 0 {
@@ -176,9 +186,12 @@ struct CompareLab {
 /// Ctrl-C: stop everything once, say so, exit 130. Whoever comes second (the signal handler or
 /// the run failing because its peers were just killed) waits for the first to exit.
 final class Interruption: @unchecked Sendable {
+    private let status: Int32
     private let flag = NSLock()
     private let once = NSLock()
     private var set = false
+
+    init(status: Int32) { self.status = status }
 
     var isSet: Bool {
         flag.lock()
@@ -194,6 +207,6 @@ final class Interruption: @unchecked Sendable {
         progress.finish()
         cleanup.runAll()
         FileHandle.standardError.write(Data("parley compare: interrupted; every peer and namespace removed\n".utf8))
-        exit(ExitStatus.interrupted.rawValue)
+        exit(status)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -1,3 +1,4 @@
+import Calls
 import Foundation
 import Identity
 import Session
@@ -51,6 +52,8 @@ extension LabNode {
         options.autoAnswer = .answer
         options.packetSent = { recorder.sent($0) }
         let engine = CallEngine(options: options)
+        // The engine's timers and media, until its shutdown below.
+        async let engineRunning: Void = engine.run()
         voiceEngine = engine
         for (_, link) in sessions() where link.open {
             if let info = link.peerInfo { await engine.attach(link.session.peerConnection, peer: info) }
@@ -102,6 +105,7 @@ extension LabNode {
         hangup?.cancel()
         watchdog.cancel()
         await engine.shutdown()
+        await engineRunning
         voiceEngine = nil
         let frames = recorder.finish()
         await sampleCounts()

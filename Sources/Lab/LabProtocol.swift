@@ -90,9 +90,9 @@ enum LabCommand: Codable, Sendable, Equatable {
 }
 
 /// Why something could not be done, for the orchestrator to show.
-struct LabFailure: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+public struct LabFailure: Codable, Sendable, Equatable, Error, CustomStringConvertible {
     var message: String
-    var description: String { message }
+    public var description: String { message }
 }
 
 /// Counters of one node since it started.

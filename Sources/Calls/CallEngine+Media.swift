@@ -1,6 +1,7 @@
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 import Voice
 import Wire
@@ -56,8 +57,8 @@ extension CallEngine {
         return stats
     }
 
-    var currentStats: CallStats? { media.map(statistics) }
-    var currentLossHint: Int { lossHint.percent }
+    public var currentStats: CallStats? { media.map(statistics) }
+    public var currentLossHint: Int { lossHint.percent }
 
     func sendReport(_ callID: CallID, to peer: PeerID) {
         guard let media, media.call.callID == callID else { return }
@@ -83,8 +84,10 @@ extension CallEngine {
         do {
             guard let packet = try media.sender.send(frame) else { return }
             if media.dropperForTestingOnly?.shouldDrop() == true { return }
-            media.connection.sendFrameNoWait(.voice(packet))
+            // Before the handoff: the session's event loop may write the frame, and the peer
+            // receive it, before this task would get past `sendFrameNoWait`.
             options.packetSent?(packet)
+            media.connection.sendFrameNoWait(.voice(packet))
         } catch {
             emit(.warning("encoder: \(error)"))
         }
@@ -165,7 +168,7 @@ extension CallEngine {
                 return
             }
             media.tasks.append(
-                Task { [weak self] in
+                tasks.start { [weak self] in
                     do {
                         for try await frame in frames {
                             guard let self else { return }
@@ -194,7 +197,7 @@ extension CallEngine {
             let speech = processor
             let silence = media.format.silentFrame
             media.tasks.append(
-                Task { [weak self] in
+                tasks.start { [weak self] in
                     for await frame in capture.frames {
                         var frame = echo?.cancel(frame) ?? frame
                         // Voice activity gates the microphone: frames without speech go out
@@ -211,7 +214,7 @@ extension CallEngine {
         let callID = media.call.callID
         let frameDuration = media.format.frameDuration
         media.tasks.append(
-            Task { [weak self] in
+            tasks.start { [weak self] in
                 let clock = ContinuousClock()
                 var deadline = clock.now
                 while !Task.isCancelled {

@@ -1,5 +1,6 @@
 import Foundation
 import Net
+import RunSupport
 import Session
 import Voice
 import Wire
@@ -17,7 +18,8 @@ final class CallMedia {
     var recorder: OggOpusRecorder?
     var playback: ALSAPlayback?
     var capture: ALSACapture?
-    var tasks: [Task<Void, Never>] = []
+    /// The media's tasks, children of the engine's `run()`.
+    var tasks: [OwnedTask] = []
     /// TEST ONLY: drops outgoing frames (see `CallEngineOptions.dropOutgoingVoiceForTestingOnly`).
     var dropperForTestingOnly: FrameDropperForTestingOnly?
 

@@ -1,3 +1,4 @@
+import Calls
 import Foundation
 import Identity
 import Net
@@ -7,7 +8,7 @@ import Wire
 
 /// One lab node: its sessions, what it measured, and the commands the orchestrator sends.
 /// Lives as an actor; every reply goes out through `emit` as one JSON line.
-actor LabNode {
+public actor LabNode {
     /// A session and what the current run counted on it.
     final class Link {
         let session: any LabSession

@@ -1,3 +1,4 @@
+import ChatModel
 import Foundation
 import Identity
 import Voice
@@ -5,7 +6,7 @@ import Wire
 
 extension CallSummary {
     /// The lines `parley call` prints when a call ends.
-    var textLines: [String] {
+    public var textLines: [String] {
         let who = nickname.map { "\(LineOutput.sanitize($0)) (\(peer.fingerprint))" } ?? "\(peer.fingerprint)"
         var lines = ["call with \(who) ended: \(reason)"]
         guard wasActive else { return lines }
@@ -23,7 +24,7 @@ extension CallSummary {
     }
 
     /// One JSON object: the statistics' fields (`CallStats` keys) with the call's own.
-    var json: String {
+    public var json: String {
         var object: [String: Any] = [:]
         if let data = try? JSONEncoder().encode(stats),
             let fields = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
@@ -62,7 +63,7 @@ extension CallSummary {
     }
 }
 
-extension CallStats {
+extension Voice.CallStats {
     /// The live line on a terminal: short enough for 80 columns.
     var liveLine: String {
         let rtt = roundTripMs.map { String(format: "%.1f", $0) } ?? "?"
@@ -80,21 +81,21 @@ extension Duration {
 }
 
 /// Writes to standard error; the live statistics line rewrites itself on a terminal.
-final class CallStatusOutput: @unchecked Sendable {
+public final class CallStatusOutput: @unchecked Sendable {
     private let lock = NSLock()
     private let live: Bool
     private var lineShown = false
 
-    init(live: Bool = isatty(STDERR_FILENO) == 1) { self.live = live }
+    public init(live: Bool = isatty(STDERR_FILENO) == 1) { self.live = live }
 
-    func note(_ text: String) {
+    public func note(_ text: String) {
         lock.withLock {
             clearLive()
             FileHandle.standardError.write(Data("parley: \(text)\n".utf8))
         }
     }
 
-    func stats(_ stats: CallStats) {
+    public func stats(_ stats: Voice.CallStats) {
         guard live else { return }
         lock.withLock {
             FileHandle.standardError.write(Data("\r\u{1B}[K\(stats.liveLine)".utf8))
@@ -102,7 +103,7 @@ final class CallStatusOutput: @unchecked Sendable {
         }
     }
 
-    func finish() { lock.withLock { clearLive() } }
+    public func finish() { lock.withLock { clearLive() } }
 
     private func clearLive() {
         guard lineShown else { return }

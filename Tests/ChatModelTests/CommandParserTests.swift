@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TUI
+@testable import ChatModel
 
 @Suite struct CommandParserTests {
     private func parse(_ line: String) -> UserCommand? { try? CommandParser.parse(line).get() }
