@@ -87,9 +87,11 @@ struct HandshakeTranscriptTests {
         try #require(initiator.isEstablished && responder.isEstablished)
 
         now = now + .milliseconds(3)
-        toResponder(sends(try initiator.sendText("hello, bob", id: 0x0102_0304_0506_0708, sentAt: 1_767_225_600_000, now: now)))
+        toResponder(
+            sends(try initiator.sendText("hello, bob", id: 0x0102_0304_0506_0708, sentAt: 1_767_225_600_000, now: now)))
         now = now + .milliseconds(5)
-        toInitiator(sends(try responder.sendText("hi alice", id: 0x1112_1314_1516_1718, sentAt: 1_767_225_600_005, now: now)))
+        toInitiator(
+            sends(try responder.sendText("hi alice", id: 0x1112_1314_1516_1718, sentAt: 1_767_225_600_005, now: now)))
         now = origin + SessionConfig().keepaliveInterval
         toResponder(sends(initiator.tick(now: now)))
         now = now + .milliseconds(8)
