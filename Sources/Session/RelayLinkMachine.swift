@@ -3,11 +3,14 @@ import Noise
 import Wire
 
 /// The encrypted link between a client and a relay, as a pure state machine: bytes and time in,
-/// actions out. Noise XX with the relay prologue and the same identity binding as a peer
-/// session, so the relay learns each client's proven peer ID and a client can pin the relay's.
+/// actions out. The handshake is a peer session's (`SecureLinkHandshake`: Noise XX, identity
+/// binding, bindings met before taken from the credentials' cache) with the relay prologue, so
+/// the relay learns each client's proven peer ID and a client can pin the relay's. The client
+/// checks the relay's identity before it writes message 3.
 ///
 /// The client pings every `keepaliveInterval`; both sides answer pings and drop a link silent for
-/// `idleTimeout`. Everything else (`RelayMessage`s) goes up to the owner as `.message`.
+/// `idleTimeout` (`LinkKeepalive`, shared with peer sessions). Everything else (`RelayMessage`s)
+/// goes up to the owner as `.message`.
 public struct RelayLinkMachine: Sendable {
     public enum Role: Sendable { case client, relay }
 
@@ -32,7 +35,8 @@ public struct RelayLinkMachine: Sendable {
 
     enum State: Sendable {
         case idle
-        case handshaking(noise: HandshakeState, deadline: Instant)
+        /// The XX handshake and identity check, shared with peer sessions.
+        case handshaking(SecureLinkHandshake)
         /// The transport is in `live`, outside the enum, so that every message updates it in
         /// place instead of copying it out and back.
         case established
@@ -42,10 +46,8 @@ public struct RelayLinkMachine: Sendable {
     struct Established: Sendable {
         var transport: TransportState
         let peer: PeerInfo
-        var lastReceived: Instant
-        var lastPingSent: Instant
-        var outstandingPing: UInt64?
-        var roundTrip: Duration?
+        /// Keepalive pings (the client's) and the idle timeout, shared with peer sessions.
+        var keepalive: LinkKeepalive
     }
 
     public let role: Role
@@ -59,8 +61,6 @@ public struct RelayLinkMachine: Sendable {
     /// The other side's identity payload as it arrived in the handshake (the relay keeps it so
     /// that senders of offline messages can check the recipient's key themselves).
     public internal(set) var peerPayload: [UInt8]?
-    private let idleTimeoutNanoseconds: UInt64
-    private let keepaliveNanoseconds: UInt64
     /// Messages decoded and skipped because their type or version is unknown.
     public internal(set) var unknownMessagesSkipped = 0
     /// Bytes of transport messages taken once the link is established, length prefixes included:
@@ -75,8 +75,6 @@ public struct RelayLinkMachine: Sendable {
         self.credentials = credentials
         self.config = config
         self.keyGenerator = keyGenerator
-        idleTimeoutNanoseconds = UInt64(clamping: config.idleTimeout.nanoseconds)
-        keepaliveNanoseconds = UInt64(clamping: config.keepaliveInterval.nanoseconds)
     }
 
     public var peer: PeerInfo? { live?.peer }
@@ -88,7 +86,7 @@ public struct RelayLinkMachine: Sendable {
         return false
     }
 
-    public var roundTrip: Duration? { live?.roundTrip }
+    public var roundTrip: Duration? { live?.keepalive.roundTrip }
 
     /// When `tick` must next run. Stored, and refreshed by every event, so that an owner keeping
     /// the machine in a class reads it without copying the whole machine.
@@ -97,16 +95,12 @@ public struct RelayLinkMachine: Sendable {
     private mutating func refreshDeadline() {
         // `live` is set exactly while established: checked first, the state (whose handshake
         // payload is large) need not be looked into for every message.
-        if let lastReceived = live?.lastReceived, let lastPingSent = live?.lastPingSent {
-            // In nanoseconds worked out once: `Duration` arithmetic is 128-bit.
-            let idle = Instant(nanoseconds: lastReceived.nanoseconds &+ idleTimeoutNanoseconds)
-            nextDeadline =
-                role == .client
-                ? min(Instant(nanoseconds: lastPingSent.nanoseconds &+ keepaliveNanoseconds), idle) : idle
+        if let deadline = live?.keepalive.nextDeadline {
+            nextDeadline = deadline
             return
         }
-        if case .handshaking(_, let deadline) = state {
-            nextDeadline = deadline
+        if case .handshaking(let handshake) = state {
+            nextDeadline = handshake.deadline
         } else {
             nextDeadline = nil
         }
@@ -117,15 +111,18 @@ public struct RelayLinkMachine: Sendable {
     public mutating func start(now: Instant) -> [RelayLinkAction] {
         defer { refreshDeadline() }
         guard case .idle = state else { return [] }
+        var handshake: SecureLinkHandshake
         do {
-            let noise = try HandshakeState(
-                pattern: .XX, initiator: role == .client, prologue: ProtocolVersion.relayPrologue,
-                staticKey: credentials.identity.staticKey, keyGenerator: keyGenerator)
-            state = .handshaking(noise: noise, deadline: now + config.handshakeTimeout)
+            handshake = try SecureLinkHandshake(
+                role: role == .client ? .initiator : .responder, prologue: ProtocolVersion.relayPrologue,
+                credentials: credentials, expectedPeer: config.expectedPeer, checkOrder: .beforeReplying,
+                keyGenerator: keyGenerator, timeout: config.handshakeTimeout, now: now)
         } catch {
-            return finish(.handshakeFailed)
+            return finish(error)
         }
-        return role == .client ? writeHandshake(payload: []) : []
+        let step = handshake.start()
+        state = .handshaking(handshake)
+        return carryOut(step, now: now)
     }
 
     /// Bytes from the connection, in any segmentation; then at most `limit` whole messages are
@@ -223,15 +220,13 @@ public struct RelayLinkMachine: Sendable {
         switch state {
         case .idle, .closed:
             return []
-        case .handshaking(_, let deadline):
-            return now >= deadline ? finish(.handshakeTimedOut) : []
+        case .handshaking(let handshake):
+            return handshake.hasTimedOut(now: now) ? finish(.handshakeTimedOut) : []
         case .established:
-            guard let e = live else { return [] }
-            if now >= e.lastReceived + config.idleTimeout { return finish(.peerTimedOut) }
-            guard role == .client, now >= e.lastPingSent + config.keepaliveInterval else { return [] }
-            live!.lastPingSent = now
-            live!.outstandingPing = now.nanoseconds
-            return send(.ping(token: now.nanoseconds))
+            guard live != nil else { return [] }
+            if live!.keepalive.hasTimedOut(now: now) { return finish(.peerTimedOut) }
+            guard let token = live!.keepalive.pingIfDue(now: now) else { return [] }
+            return send(.ping(token: token))
         }
     }
 

@@ -8,9 +8,8 @@ extension SessionMachine {
             if case .closed = state { throw .closed }
             throw .notEstablished
         }
-        e.lastPingSent = now
-        e.outstandingPing = now.nanoseconds
+        let token = e.keepalive.ping(now: now)
         state = .established(e)
-        return sendFrame(.ping(token: now.nanoseconds))
+        return sendFrame(.ping(token: token))
     }
 }

@@ -47,7 +47,7 @@ extension SessionMachine {
         } catch {
             return fail(.decryptionFailed)
         }
-        e.lastReceived = now
+        e.keepalive.received(now: now)
         state = .established(e)
 
         let decoded: DecodedFrame
@@ -85,16 +85,13 @@ extension SessionMachine {
             }
             textBytesInFlight -= sent.bytes
             let rtt = now - sent.sentAt
-            e.roundTrip = rtt
+            e.keepalive.roundTrip = rtt
             state = .established(e)
             return [.deliver(.delivered(id, roundTrip: rtt))] + releaseHeldTexts(now: now, all: false)
         case .ping(let token):
             return sendFrame(.pong(token: token))
         case .pong(let token):
-            guard e.outstandingPing == token else { return [] }
-            let rtt = now - Instant(nanoseconds: token)
-            e.outstandingPing = nil
-            e.roundTrip = rtt
+            guard let rtt = e.keepalive.pong(token: token, now: now) else { return [] }
             state = .established(e)
             return [.deliver(.roundTrip(rtt))]
         case .bye(let reason):

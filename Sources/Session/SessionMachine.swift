@@ -17,22 +17,14 @@ public struct SessionMachine: Sendable {
         case closed(CloseReason)
     }
 
-    struct Handshaking: Sendable {
-        var noise: HandshakeState
-        let startedAt: Instant
-        let deadline: Instant
-        /// The responder's identity payload, read from message 2, when the initiator wrote
-        /// message 3 before checking it (see `awaitsIdentityCheck`).
-        var identityToCheck: [UInt8]?
-    }
+    /// The XX handshake and identity check, shared with the relay link.
+    typealias Handshaking = SecureLinkHandshake
 
     struct Established: Sendable {
         var transport: TransportState
         var peer: PeerInfo
-        var lastReceived: Instant
-        var lastPingSent: Instant
-        var outstandingPing: UInt64?
-        var roundTrip: Duration?
+        /// Keepalive pings and the dead-peer timeout, shared with the relay link.
+        var keepalive: LinkKeepalive
     }
 
     public let role: Role
@@ -91,7 +83,7 @@ public struct SessionMachine: Sendable {
 
     /// The latest measured round trip (keepalive ping or acknowledgement).
     public var roundTrip: Duration? {
-        if case .established(let e) = state { return e.roundTrip }
+        if case .established(let e) = state { return e.keepalive.roundTrip }
         return nil
     }
 
@@ -105,8 +97,7 @@ public struct SessionMachine: Sendable {
         switch state {
         case .idle, .closed: nil
         case .handshaking(let h): h.deadline
-        case .established(let e):
-            min(e.lastPingSent + config.keepaliveInterval, e.lastReceived + config.peerTimeout)
+        case .established(let e): e.keepalive.nextDeadline
         }
     }
 
@@ -116,17 +107,18 @@ public struct SessionMachine: Sendable {
     /// the handshake timer.
     public mutating func start(now: Instant) -> [SessionAction] {
         guard case .idle = state else { return [] }
-        let noise: HandshakeState
+        var handshake: Handshaking
         do {
-            noise = try HandshakeState(
-                pattern: .XX, initiator: role == .initiator, prologue: ProtocolVersion.prologue,
-                staticKey: credentials.identity.staticKey, keyGenerator: keyGenerator)
+            handshake = try Handshaking(
+                role: role == .initiator ? .initiator : .responder, prologue: ProtocolVersion.prologue,
+                credentials: credentials, expectedPeer: config.expectedPeer, checkOrder: .afterReplyingUnlessExpected,
+                keyGenerator: keyGenerator, timeout: config.handshakeTimeout, now: now)
         } catch {
-            return fail(.handshakeFailed)
+            return fail(error)
         }
-        state = .handshaking(Handshaking(noise: noise, startedAt: now, deadline: now + config.handshakeTimeout))
-        guard role == .initiator else { return [] }
-        return writeHandshake(payload: [], now: now)
+        let step = handshake.start()
+        state = .handshaking(handshake)
+        return carryOut(step, now: now)
     }
 
     /// Bytes from the connection, in any segmentation.
@@ -179,17 +171,18 @@ public struct SessionMachine: Sendable {
         case .idle, .closed:
             return []
         case .handshaking(let h):
-            if h.identityToCheck != nil { return checkPeerIdentity(now: now) }
-            return now >= h.deadline ? fail(.handshakeTimedOut) : []
-        case .established(var e):
-            if now >= e.lastReceived + config.peerTimeout { return fail(.peerTimedOut) }
+            if h.awaitsIdentityCheck { return checkPeerIdentity(now: now) }
+            return h.hasTimedOut(now: now) ? fail(.handshakeTimedOut) : []
+        case .established(let e):
+            if e.keepalive.hasTimedOut(now: now) { return fail(.peerTimedOut) }
             let released =
                 heldTextCount > 0 && !textWindowApplies(now: now) ? releaseHeldTexts(now: now, all: true) : []
-            guard now >= e.lastPingSent + config.keepaliveInterval else { return released }
-            e.lastPingSent = now
-            e.outstandingPing = now.nanoseconds
-            state = .established(e)
-            return released + sendFrame(.ping(token: now.nanoseconds))
+            // Read again: sending the held texts moved the transport's nonce on. (A copy taken
+            // before them and written back would seal the ping with a nonce already used.)
+            guard case .established(var current) = state, let token = current.keepalive.pingIfDue(now: now)
+            else { return released }
+            state = .established(current)
+            return released + sendFrame(.ping(token: token))
         }
     }
 

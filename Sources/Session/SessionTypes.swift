@@ -1,7 +1,8 @@
 import Identity
 import Wire
 
-/// Timers of one session. Defaults: a ping every second, a peer silent for 5 seconds is gone.
+/// Timers of one session. Defaults: a ping every second, a peer silent for 5 seconds is gone
+/// (`LinkKeepalive` runs them, as it does the relay link's).
 public struct SessionConfig: Sendable, Equatable {
     /// How often a keepalive ping goes out (it also measures the round trip).
     public var keepaliveInterval: Duration
@@ -16,6 +17,13 @@ public struct SessionConfig: Sendable, Equatable {
     /// text always fits.
     public var maxTextBytesInFlight: Int = SessionConfig.defaultTextBytesInFlight
 
+    /// 1 s (PROTOCOL.md §5.2): a ping and its pong are 28 bytes each on the wire, and the round
+    /// trip stays measured to the second.
+    public static let defaultKeepaliveInterval: Duration = .seconds(1)
+    /// 5 s (§5.2): five keepalive intervals, so one late pong never ends a session, yet a pulled
+    /// cable or a frozen peer is noticed in seconds, long before TCP's own timeouts.
+    public static let defaultPeerTimeout: Duration = .seconds(5)
+
     /// 32 KiB: behind it a voice frame waits at most 2.6 ms on 100 Mbit/s, 13 ms on 20 Mbit/s
     /// Wi-Fi; text still flows at 32 KiB per round trip (32 MB/s at a 1 ms LAN round trip).
     public static let defaultTextBytesInFlight = 32 * 1024
@@ -28,7 +36,8 @@ public struct SessionConfig: Sendable, Equatable {
     public var acknowledgesOnDelivery = true
 
     public init(
-        keepaliveInterval: Duration = .seconds(1), peerTimeout: Duration = .seconds(5),
+        keepaliveInterval: Duration = SessionConfig.defaultKeepaliveInterval,
+        peerTimeout: Duration = SessionConfig.defaultPeerTimeout,
         handshakeTimeout: Duration = Limits.handshakeTimeout, expectedPeer: ExpectedPeer? = nil,
         maxBufferedOutbound: Int = Limits.maxBufferedOutbound
     ) {
