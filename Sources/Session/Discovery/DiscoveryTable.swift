@@ -9,6 +9,9 @@ struct InstanceEntry: Sendable {
     var ports: [UInt16]
     var validity: Duration
     let firstHeard: Instant
+    /// The sender's wall clock in the first packet heard from this instance: orders the
+    /// instances of one identity (`PeerEntry.primary`). Never changed by later packets.
+    let firstTimestamp: UInt64
     var lastHeard: Instant
     /// One address per link; a new address on the same link replaces the old one.
     var addresses: [DiscoveryLink: (host: String, lastHeard: Instant)] = [:]
@@ -23,6 +26,7 @@ struct InstanceEntry: Sendable {
         ports = packet.ports
         validity = min(.milliseconds(Int64(packet.validity)), DiscoveryLimits.maxValidity)
         firstHeard = now
+        firstTimestamp = packet.timestamp
         lastHeard = now
         heard(from: source, now: now)
     }
@@ -108,11 +112,24 @@ struct PeerEntry: Sendable {
 
     var lastSeen: Instant { instances.values.map(\.lastHeard).max() ?? .zero }
 
-    /// The listing: the instance heard first speaks for the peer, so that two running
-    /// instances do not make the listing flap between them.
+    /// The instance that speaks for the peer (nickname, ports, addresses): the newest, judged by
+    /// the sender's clock in the first packet heard from each instance; on a tie, the one heard
+    /// first. A restarted peer (a new instance) thus replaces its dead predecessor as soon as
+    /// its first valid packet arrives. The order of two instances is fixed once both are known,
+    /// so two live instances announcing in turn do not make the listing flap, and a recording of
+    /// a dead instance cannot win back the listing: its timestamps predate its successor's.
+    var primary: InstanceEntry? {
+        instances.max { a, b in
+            if a.value.firstTimestamp != b.value.firstTimestamp {
+                return a.value.firstTimestamp < b.value.firstTimestamp
+            }
+            return (b.value.firstHeard, b.key) < (a.value.firstHeard, a.key)
+        }?.value
+    }
+
+    /// The listing, as the primary instance tells it.
     var listing: DiscoveredPeer? {
-        guard let primary = instances.min(by: { ($0.value.firstHeard, $0.key) < ($1.value.firstHeard, $1.key) })?.value
-        else { return nil }
+        guard let primary else { return nil }
         let addresses = primary.sortedAddresses
         guard let address = addresses.first, !primary.ports.isEmpty else { return nil }
         return DiscoveredPeer(
