@@ -63,27 +63,12 @@ struct ChaosTests {
         case .auto: break
         }
         #expect(report.duplicated.count == 0, "duplicated: \(report.duplicated.prefix(20))")
-        // Known today (issue 13), to be unmarked once the chat core and relay presence fixes
-        // are merged. Scenario 1: bob killed with kill -9 and back at a new port, alice's outbox
-        // is not sent on the news (and discovery keeps listing the dead instance, the one heard
-        // first, until it expires: alice dials its port again and again; with the direct path
-        // nothing after the first kill arrives in the run). Scenario 2: after a relay restart,
-        // or bob's, alice never hears that bob registered again; the outbox waits until the
-        // next line typed. Scenario 3: lines typed while alice sends her queue are not sent on
-        // the working session but after the next reconnect, out of order (or never, when
-        // that reconnect is the last).
-        withKnownIssue("issue 13 scenarios 1-3: the outbox is not sent when a path returns", isIntermittent: true) {
-            #expect(report.lost.count == 0, "lost: \(report.lost.prefix(20)) of \(report.lost.count)")
-            #expect(
-                report.overBound.count == 0,
-                "over \(ChaosRun.bound) s: \(report.overBound.prefix(20).map { "chaos \($0.number): \(String(format: "%.2f", $0.wait)) s" })"
-            )
-        }
-        withKnownIssue(
-            "issue 13 scenario 3: a line typed while the queue goes out waits, out of order", isIntermittent: true
-        ) {
-            #expect(report.outOfOrder.count == 0, "out of order: \(report.outOfOrder.prefix(20))")
-        }
+        #expect(report.lost.count == 0, "lost: \(report.lost.prefix(20)) of \(report.lost.count)")
+        #expect(
+            report.overBound.count == 0,
+            "over \(ChaosRun.bound) s: \(report.overBound.prefix(20).map { "chaos \($0.number): \(String(format: "%.2f", $0.wait)) s" })"
+        )
+        #expect(report.outOfOrder.count == 0, "out of order: \(report.outOfOrder.prefix(20))")
     }
 }
 
