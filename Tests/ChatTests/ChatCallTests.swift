@@ -104,7 +104,7 @@ struct ChatCallTests {
                 && Self.hasLine(pair.bob, "* in a call with alice: 48 kHz mono, 20 ms")
         }
         // Live figures: the status bar's stats and plain mode's line, and the level meter.
-        try await eventually("stats lines and bar figures", within: 10) {
+        try await eventually("stats lines and bar figures", within: 30) {
             Self.hasLine(pair.alice, "* call: rtt ") && Self.hasLine(pair.bob, "* call: rtt ")
                 && Self.callStatus(pair.alice).contains { ($0?.stats.bitrateKilobits ?? 0) > 5 }
         }

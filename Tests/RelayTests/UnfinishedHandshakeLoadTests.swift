@@ -25,7 +25,9 @@ struct UnfinishedHandshakeLoadTests {
         // All from one loopback address, and more than the default per-address cap: this test is
         // about the handshake timer, not the caps (RelayAddressCapTests).
         var config = RelayConfig(maxPerAddress: 1000, maxHandshaking: 1000)
-        let timeout = Duration.seconds(8)
+        // Long enough for the pair below to register and chat while all 200 still hang, also with
+        // the whole suite on two cores (8 s was once too short: 33 timers had fired by then).
+        let timeout = Duration.seconds(12)
         config.link.handshakeTimeout = timeout
         // Event loops of its own, for the relay and for the pair: the shared ones may be busy
         // with other tests' work for seconds, and the timers measured here are the relay's.
