@@ -169,7 +169,7 @@ public struct HandshakeState: Sendable {
         let tokens = pattern.messages[messageIndex]
         // Checked before anything changes, so an oversized payload leaves the state intact.
         guard payload.count <= NoiseSuite.maxMessageLength,
-            minimumLength(of: tokens) + payload.count <= NoiseSuite.maxMessageLength
+            pattern.minimumLength(of: tokens, keyed: symmetric.cipher.hasKey) + payload.count <= NoiseSuite.maxMessageLength
         else { throw .messageTooLong }
 
         var message: [UInt8] = []
@@ -200,7 +200,9 @@ public struct HandshakeState: Sendable {
         guard !isMyTurnToWrite else { throw .wrongTurn }
         guard message.count <= NoiseSuite.maxMessageLength else { throw .messageTooLong }
         let tokens = pattern.messages[messageIndex]
-        guard message.count >= minimumLength(of: tokens) else { throw .messageTooShort }
+        guard message.count >= pattern.minimumLength(of: tokens, keyed: symmetric.cipher.hasKey) else {
+            throw .messageTooShort
+        }
 
         // The length check above guarantees every slice below is complete.
         var rest = message[...]
@@ -227,25 +229,6 @@ public struct HandshakeState: Sendable {
         let payload = try symmetric.decryptAndHash(rest)
         advance()
         return payload
-    }
-
-    /// The exact size of the next message with an empty payload: public keys, plus
-    /// a tag on each encrypted field once a key has been mixed in.
-    private func minimumLength(of tokens: [HandshakePattern.Token]) -> Int {
-        var keyed = symmetric.cipher.hasKey
-        var length = 0
-        for token in tokens {
-            switch token {
-            case .e:
-                length += NoiseSuite.dhLength
-                if pattern.isPSK { keyed = true }
-            case .s:
-                length += NoiseSuite.dhLength + (keyed ? NoiseSuite.tagLength : 0)
-            case .ee, .es, .se, .ss, .psk:
-                keyed = true
-            }
-        }
-        return length + (keyed ? NoiseSuite.tagLength : 0)
     }
 
     /// MixHash(e.public_key), and in a PSK handshake MixKey(e.public_key) too (spec §9.2).
