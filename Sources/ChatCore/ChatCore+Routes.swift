@@ -12,6 +12,8 @@ extension ChatCore {
     mutating func open(_ peer: PeerID) -> Bool {
         guard let state = peers[peer] else { return false }
         if state.opening { return true }
+        // The last open failed and no new route came since: the retry timer opens the next.
+        if let due = state.backoff?.retryAt, now < due { return true }
         let route: ChatRoute
         if state.lanAddress != nil {
             route = .lan
@@ -21,6 +23,7 @@ extension ChatCore {
             return false
         }
         peers[peer]?.opening = true
+        peers[peer]?.backoff?.retryAt = nil
         actions.append(.openSession(peer, route))
         return true
     }
@@ -28,6 +31,8 @@ extension ChatCore {
     /// A route to the peer became usable: its outbox goes out now (on the session it has, or on
     /// one opened for it). An open already out is followed by another if it fails.
     mutating func routeBecameUsable(_ peer: PeerID) {
+        // A new route is worth a try at once, whatever failed before.
+        peers[peer]?.backoff = nil
         guard hasQueued(peer) else { return }
         if preferredSession(of: peer) != nil {
             flush(peer)
@@ -43,9 +48,20 @@ extension ChatCore {
         let retry = peers[peer]?.routeChangedWhileOpening == true
         peers[peer]?.opening = false
         peers[peer]?.routeChangedWhileOpening = false
+        guard failed else {
+            peers[peer]?.backoff = nil
+            return
+        }
+        guard preferredSession(of: peer) == nil, hasQueued(peer) else { return }
         // The attempt went to the route as it was; a newer one (the peer restarted at another
-        // port while we dialed the old one) gets its own attempt.
-        if failed, retry, preferredSession(of: peer) == nil, hasQueued(peer) { open(peer) }
+        // port while we dialed the old one) gets its own attempt at once. Otherwise the same
+        // route is tried again after a growing wait, not on every typed line.
+        if retry {
+            peers[peer]?.backoff = nil
+            open(peer)
+        } else {
+            scheduleRetry(peer)
+        }
     }
 
     /// Discovery saw the peer. At a new address (a peer restarted, perhaps at another port), the

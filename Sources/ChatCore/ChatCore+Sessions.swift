@@ -33,6 +33,7 @@ extension ChatCore {
         peers[peer, default: PeerState()].nickname = nickname
         peers[peer]?.opening = false
         peers[peer]?.routeChangedWhileOpening = false
+        peers[peer]?.backoff = nil
         let backlog = peers[peer]?.outbox.entries.count(where: { $0.state != .writing }) ?? 0
         if !beside, backlog > 0, preferredSession(of: peer) == id {
             let count = min(backlog, Self.maxInFlightPerSession)

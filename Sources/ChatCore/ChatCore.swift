@@ -33,6 +33,8 @@ public struct ChatCore: Sendable {
         var opening = false
         /// A route became usable while that open was out: if it fails, open again.
         var routeChangedWhileOpening = false
+        /// Failed opens since the last new route, and when the next is due (nil: none failed).
+        var backoff: DialBackoff?
         var outbox = PeerOutbox()
     }
 
@@ -58,12 +60,19 @@ public struct ChatCore: Sendable {
     var nextNumber = 1
     /// The actions of the event being handled.
     var actions: [ChatAction] = []
+    /// The instant of the event being handled.
+    var now = Instant(nanoseconds: 0)
+    /// Draws the jitter of dial retries (`DialBackoff`); a fixed one in tests.
+    let random: any RandomNumberGenerator & Sendable
 
-    public init() {}
+    public init(random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
+        self.random = random
+    }
 
     /// Takes one event at `now`; returns what to do, in order.
     public mutating func handle(_ event: ChatEvent, now: Instant) -> [ChatAction] {
         actions.removeAll()
+        self.now = now
         switch event {
         case .outboxLoaded(let peer, let messages):
             for message in messages { peers[peer, default: PeerState()].outbox.append(message, state: .queued) }
@@ -101,6 +110,7 @@ public struct ChatCore: Sendable {
                 show(text, in: .peer(peer), isError: true)
             }
         case .timer(.relayPresencePoll): pollTimer(now: now)
+        case .timer(.dialRetry(let peer)): retryTimer(peer)
         }
         schedulePollIfNeeded(now: now)
         return actions

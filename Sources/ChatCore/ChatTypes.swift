@@ -67,6 +67,8 @@ public enum ChatTimer: Hashable, Sendable {
     /// Asks the relay who is registered while messages wait for a peer the relay might reach
     /// (until the relay tells clients of peers coming and going by itself).
     case relayPresencePoll
+    /// The next attempt to open a session to a peer whose last one failed (`DialBackoff`).
+    case dialRetry(PeerID)
 }
 
 /// A line for the user, in the window it belongs to.

@@ -97,9 +97,28 @@ extension ChatController {
     /// Opens a session by the route the core chose; one that cannot start says so at once.
     private func open(_ peer: PeerID, by route: ChatRoute) {
         let started: Bool
-        switch route {
-        case .lan: started = discovered[peer].map { dial($0) } ?? false
-        case .relay: started = relayReaches(peer) && dialThroughRelay(peer)
+        if SessionOpening(pathChoice(for: peer), relayUp: relayState.client != nil) == .waitForRelay {
+            // Pinned to the relay, which is down: no direct dial; the messages wait for it.
+            if core.failedOpens(of: peer) == 0 {
+                let nick = LineOutput.sanitize(nickname(of: peer))
+                show(
+                    .notice(
+                        "messages for \(nick) wait for the relay: \(RelayPinnedError())", in: .peer(peer.description)))
+            }
+            started = false
+        } else {
+            switch route {
+            case .lan: started = discovered[peer].map { dial($0) } ?? false
+            case .relay:
+                started = relayReaches(peer) && dialThroughRelay(peer)
+                if pathChoice(for: peer) == .direct, core.failedOpens(of: peer) == 0 {
+                    let nick = LineOutput.sanitize(nickname(of: peer))
+                    show(
+                        .notice(
+                            "messages for \(nick) wait for a direct route: the path is pinned direct",
+                            in: .peer(peer.description)))
+                }
+            }
         }
         if !started { apply(.openEnded(peer, failed: true)) }
     }

@@ -115,7 +115,10 @@ extension ChatController {
         provingDials.formIntersection(dialing)
         if proving { provingDials.insert(peer.peerID) }
         dialing.insert(peer.peerID)
-        show(.notice("connecting to \(describe(peer)) at \(peer.endpointText)", in: .peer(peer.peerID.description)))
+        // A retry after failed ones (the core's backoff) is quiet: its failures were summarised.
+        if core.failedOpens(of: peer.peerID) == 0 {
+            show(.notice("connecting to \(describe(peer)) at \(peer.endpointText)", in: .peer(peer.peerID.description)))
+        }
         guard let connector else { return false }
         tasks.spawn {
             do {
@@ -157,6 +160,9 @@ extension ChatController {
             show(.notice("\(reason); nothing was waiting for it", in: .peer(id.description)))
             return
         }
+        // Only the first failure since the last new route is told (and counted): the core
+        // retries with a growing wait and says once when the waits stop growing.
+        guard core.failedOpens(of: id) == 0 else { return }
         failures += 1
         show(
             .error(

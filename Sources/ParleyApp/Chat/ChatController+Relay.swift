@@ -177,12 +177,18 @@ extension ChatController {
     func openSession(
         to peer: PeerID, config: SessionConfig, direct: @escaping @Sendable () async throws -> PeerConnection
     ) async throws -> PeerConnection {
-        let choice = pathChoice(for: peer)
-        guard let client = relayState.client, choice != .direct else { return try await direct() }
-        let relayed: @Sendable () async throws -> PeerConnection = { try await client.open(to: peer, config: config) }
-        if choice == .relay { return try await relayed() }
-        let headStart = relayState.headStart
-        return try await PathSelection.race(directHeadStart: headStart, direct: direct, relay: relayed).connection
+        let client = relayState.client
+        switch (SessionOpening(pathChoice(for: peer), relayUp: client != nil), client) {
+        case (.waitForRelay, _): throw RelayPinnedError()
+        case (.relay, let client?): return try await client.open(to: peer, config: config)
+        case (.race, let client?):
+            let relayed: @Sendable () async throws -> PeerConnection = {
+                try await client.open(to: peer, config: config)
+            }
+            let headStart = relayState.headStart
+            return try await PathSelection.race(directHeadStart: headStart, direct: direct, relay: relayed).connection
+        default: return try await direct()
+        }
     }
 
     /// Opens a session through the relay to a peer it listed or we know; when the relay says
@@ -197,7 +203,10 @@ extension ChatController {
         dialing.insert(peer)
         let nick = LineOutput.sanitize(relayState.known[peer] ?? nickname(of: peer))
         let label = relayLabel
-        show(.notice("connecting to \(nick) \(peer.fingerprint) via \(label)", in: .peer(peer.description)))
+        // A retry after failed ones (the core's backoff) is quiet: its failures were summarised.
+        if core.failedOpens(of: peer) == 0 {
+            show(.notice("connecting to \(nick) \(peer.fingerprint) via \(label)", in: .peer(peer.description)))
+        }
         let config = relayState.sessionConfig
         tasks.spawn {
             do {
