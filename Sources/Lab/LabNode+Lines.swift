@@ -14,26 +14,30 @@ extension LabNode {
             output.write(LabLines.encode(event))
         }
         output.write(LabLines.encode(LabEvent.hello(peerID: await node.peerID, version: LabProtocol.version)))
-        let sampler = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
-                await node.sampleCounts()
+        // The sampler and every command are children of one group: commands run side by side
+        // (`counters` must be answered while a run goes on), and none outlives the node.
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    await node.sampleCounts()
+                }
             }
-        }
-        for await line in LineStream.lines(from: STDIN_FILENO) {
-            let command: LabCommand
-            do {
-                command = try LabLines.decode(LabCommand.self, from: line)
-            } catch {
-                output.write(LabLines.encode(LabEvent.error(error)))
-                continue
+            for await line in LineStream.lines(from: STDIN_FILENO) {
+                let command: LabCommand
+                do throws(LabFailure) {
+                    command = try LabLines.decode(LabCommand.self, from: line)
+                } catch {
+                    output.write(LabLines.encode(LabEvent.error(error)))
+                    continue
+                }
+                if command == .stop { break }
+                group.addTask { await node.handle(command) }
             }
-            if command == .stop { break }
-            // Commands run side by side: `counters` must be answered while a run goes on.
-            Task { await node.handle(command) }
+            // Closing the sessions ends the commands still waiting on them.
+            group.cancelAll()
+            await node.closeAll()
         }
-        sampler.cancel()
-        await node.closeAll()
         output.write(LabLines.encode(LabEvent.stopped))
     }
 }

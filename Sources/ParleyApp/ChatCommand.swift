@@ -172,8 +172,7 @@ struct ChatCommand: AsyncParsableCommand {
             display.show(.notice("listening on \(bound)", in: .room))
         }
         // Connections the listener's caps turn away are counted and shown (ListenerLimits).
-        let listenerWatch = server.map { ListenerWatch.start(server: $0, display: display) }
-        defer { listenerWatch?.cancel() }
+        if let server { chat.tasks.spawn { await ListenerWatch.run(server: server, display: display) } }
         if discovers, let port = server?.localAddress?.port {
             let service = try await startDiscovery(
                 identity: identity, credentials: credentials, port: port, chat: chat, display: display)
@@ -186,11 +185,12 @@ struct ChatCommand: AsyncParsableCommand {
         } else if relayOptions.usesLAN {
             await relay.useLAN(chat: chat)
         }
-        // The --connect target: connected, and reconnected whenever lost, until the chat ends.
-        let target = connect.map { endpoint in
+        // The --connect target: connected, and reconnected whenever lost, until the chat ends
+        // (a job of the chat's run, cancelled with it).
+        if let connect {
             let target = ConnectTarget(
-                endpoint: endpoint, credentials: credentials, config: sessionOptions.chatConfig, chat: chat)
-            return Task { await target.run() }
+                endpoint: connect, credentials: credentials, config: sessionOptions.chatConfig, chat: chat)
+            chat.tasks.spawn { await target.run() }
         }
         started.set()
 
@@ -205,7 +205,6 @@ struct ChatCommand: AsyncParsableCommand {
         }
 
         let status = await chat.finished()
-        target?.cancel()
         updateSink.finish()
         await server?.close()
         await running

@@ -8,17 +8,15 @@ enum ListenerWatch {
     /// seldom enough that an attack yields a line every few seconds, not thousands.
     static let interval: Duration = .seconds(2)
 
-    /// Runs until cancelled (the chat cancels it when it ends).
-    static func start(server: SessionServer, display: any ChatDisplay) -> Task<Void, Never> {
-        Task {
-            var shown = ListenerStats()
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                let stats = server.stats
-                guard stats.refused > shown.refused || stats.acceptErrors > shown.acceptErrors else { continue }
-                shown = stats
-                display.show(.notice("listener: \(stats.summary)", in: .room))
-            }
+    /// Runs until cancelled (a job of the chat's run: it ends with the chat).
+    static func run(server: SessionServer, display: any ChatDisplay) async {
+        var shown = ListenerStats()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            let stats = server.stats
+            guard stats.refused > shown.refused || stats.acceptErrors > shown.acceptErrors else { continue }
+            shown = stats
+            display.show(.notice("listener: \(stats.summary)", in: .room))
         }
     }
 }
