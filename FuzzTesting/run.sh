@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds parley's fuzzers with libFuzzer and AddressSanitizer, and runs them one after another.
 #
-#   FuzzTesting/run.sh [TARGET...] [--seconds N | --runs N] [--build-only] [--write-seeds] [--jobs N]
+#   FuzzTesting/run.sh [TARGET...] [--seconds N] [--runs N] [--build-only] [--write-seeds] [--jobs N]
 #
 # TARGET is a fuzzer name (LengthPrefixFuzzer ...) or its short form (LengthPrefix); none means
-# all of them. Each runs for N seconds (default 30) or N inputs, starting from its seed corpus
+# all of them. Each runs for N seconds (default 30) or N inputs, whichever ends first when both are
+# given, starting from its seed corpus
 # (Corpus/TARGET) and the inputs that once broke it (Regressions/TARGET); what it learns is kept in
 # .build/fuzz-corpus/TARGET for the next run, crashes go to .build/fuzz-crashes/TARGET/. At the end
 # a line per target: executions, executions per second, crashes. Exit status 1 if any crashed.
@@ -17,14 +18,14 @@ ALL=(LengthPrefixFuzzer FrameCodecFuzzer HandshakePayloadFuzzer DiscoveryPacketF
     RelayCoreFuzzer)
 
 targets=()
-limit=(-max_total_time=30)
+limit=()
 build_only=0
 write_seeds=0
 jobs=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
-    --seconds) limit=(-max_total_time="$2"); shift 2 ;;
-    --runs) limit=(-runs="$2"); shift 2 ;;
+    --seconds) limit+=(-max_total_time="$2"); shift 2 ;;
+    --runs) limit+=(-runs="$2"); shift 2 ;;
     --build-only) build_only=1; shift ;;
     --write-seeds) write_seeds=1; shift ;;
     --jobs) jobs=(--jobs "$2"); shift 2 ;;
@@ -40,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ ${#targets[@]} -gt 0 ]] || targets=("${ALL[@]}")
+[[ ${#limit[@]} -gt 0 ]] || limit=(-max_total_time=30)
 
 # Every module (parley's and its dependencies' Swift code) is built with coverage for libFuzzer and
 # with AddressSanitizer; -parse-as-library because each fuzzer's main.swift has no top-level code
@@ -69,6 +71,10 @@ fi
 # A trap is reported by libFuzzer alone: Swift's own backtracer, reading the crashed process's
 # memory, trips AddressSanitizer and buries the message.
 export SWIFT_BACKTRACE=enable=no
+# AddressSanitizer records a stack for every allocation, 30 frames deep by default: a tenth of a
+# structured target's time. Two frames still name the allocating function; a crash input replayed
+# by hand (or in the suite's FuzzReplayTests) gives the whole story.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=2}"
 summary=()
 failed=0
 for t in "${targets[@]}"; do

@@ -15,6 +15,13 @@ public enum DiscoveryMachineTarget {
     static let links = [DiscoveryLink(interface: "eth0", family: .ipv4), DiscoveryLink(interface: "wlan0", family: .ipv6)]
     static let hosts = ["192.0.2.1", "192.0.2.2", "2001:db8::3", "192.0.2.4"]
     static let nicknames = ["alice", "carol", "dave", "bob", "Zoë🦊"]
+    /// Derived once: each is a public key computed from a private one.
+    static let otherIDs = others.map(\.peerID)
+    static let bobID = Fixtures.bob.peerID.bytes
+    /// Datagrams signed by each of `others`, by sender index and body.
+    static let signed = Memo<[UInt8], [UInt8]>()
+    /// Whether a datagram bob sent verifies.
+    static let verified = Memo<[UInt8], Bool>()
 
     public static func run(_ data: [UInt8]) {
         var input = FuzzInput(data)
@@ -99,7 +106,7 @@ struct DiscoveryRun {
             if input.bool() {
                 carryOut(machine.stop(now: now, wallClock: wallClock), wasStopped: wasStopped)
             } else {
-                machine.confirm(DiscoveryMachineTarget.others[Int(input.byte()) % 4].peerID)
+                machine.confirm(DiscoveryMachineTarget.otherIDs[Int(input.byte()) % 4])
             }
         default:
             let nickname = DiscoveryMachineTarget.nicknames[Int(input.byte()) % DiscoveryMachineTarget.nicknames.count]
@@ -111,7 +118,8 @@ struct DiscoveryRun {
 
     /// A packet from one of the four identities, every field from the input, properly signed.
     mutating func signedPacket(_ input: inout FuzzInput) -> [UInt8] {
-        let sender = DiscoveryMachineTarget.others[Int(input.byte()) % 4]
+        let index = Int(input.byte()) % 4
+        let sender = DiscoveryMachineTarget.others[index]
         let kind = DiscoveryPacket.Kind(rawValue: 1 + input.byte() % 5)!
         let ports = (0..<Int(input.byte() % 5)).map { _ in UInt16(7000 + Int(input.byte())) }
         var nonces = (0..<Int(input.byte() % 4)).map { _ in UInt64(input.byte()) }
@@ -119,11 +127,13 @@ struct DiscoveryRun {
         let skew = Int64(Int16(bitPattern: input.uint16())) * 10
         let nicknames = DiscoveryMachineTarget.nicknames
         let packet = DiscoveryPacket(
-            kind: kind, peerID: sender.peerID.bytes, instance: UInt64(input.byte() % 6),
+            kind: kind, peerID: DiscoveryMachineTarget.otherIDs[index].bytes, instance: UInt64(input.byte() % 6),
             counter: UInt64(input.uint16()), timestamp: UInt64(Int64(wallClock) + skew * 1000),
             validity: UInt32(input.uint16()) * 10, capabilities: Capabilities(rawValue: UInt32(input.byte())),
             ports: ports, nickname: nicknames[Int(input.byte()) % nicknames.count], nonces: nonces)
-        return (try? sender.signedDatagram(packet)) ?? []
+        return DiscoveryMachineTarget.signed.value(for: [UInt8(index)] + packet.encodeBody()) {
+            (try? sender.signedDatagram(packet)) ?? []
+        }
     }
 
     mutating func receive(_ datagram: [UInt8], from source: DiscoverySource, wasStopped: Bool) {
@@ -140,8 +150,9 @@ struct DiscoveryRun {
                 guard let received = try? DiscoveryPacket.decode(datagram) else {
                     fatalError("invariant broken: bob sent a datagram that does not decode")
                 }
-                fuzzCheck(received.packet.peerID == Fixtures.bob.peerID.bytes, "sent under another peer ID")
-                fuzzCheck(DiscoverySignature.isValid(received), "sent a datagram with a bad signature")
+                fuzzCheck(received.packet.peerID == DiscoveryMachineTarget.bobID, "sent under another peer ID")
+                let valid = DiscoveryMachineTarget.verified.value(for: datagram) { DiscoverySignature.isValid(received) }
+                fuzzCheck(valid, "sent a datagram with a bad signature")
                 if received.packet.kind == .query { queryNonces += received.packet.nonces }
             case .peerAdded(let peer):
                 fuzzCheck(listedPeers.insert(peer.peerID).inserted, "peer added twice")

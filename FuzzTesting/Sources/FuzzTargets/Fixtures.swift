@@ -22,6 +22,8 @@ public enum Fixtures {
     public static let alice = identity(1, nickname: "alice")
     public static let bob = identity(2, nickname: "bob")
     public static let carol = identity(3, nickname: "carol")
+    /// alice's peer ID, derived once (a public key computed from a private one).
+    public static let aliceID = alice.peerID
 
     public static func credentials(_ identity: LocalIdentity) -> SessionCredentials {
         try! SessionCredentials(identity: identity)

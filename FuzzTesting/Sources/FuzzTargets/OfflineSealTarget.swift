@@ -12,6 +12,9 @@ public enum OfflineSealTarget {
     static let recipient = Fixtures.bob
     static let sender = Fixtures.alice
     static let senderPayload = try! Fixtures.alice.handshakePayload().encode()
+    /// Derived once (public keys computed from private ones).
+    static let senderID = sender.peerID
+    static let senderStatic = Array(sender.staticKey.publicKey.rawRepresentation)
 
     public static func run(_ data: [UInt8]) {
         var input = FuzzInput(data)
@@ -57,8 +60,8 @@ public enum OfflineSealTarget {
     static func open(_ sealed: [UInt8], expectFrame: Frame??) {
         let opened = try? OfflineSeal.open(sealed, with: recipient)
         if let peer = opened?.0 {
-            fuzzCheck(peer.peerID == sender.peerID, "opened as someone other than the only signer, alice")
-            fuzzCheck(peer.staticKey == Array(sender.staticKey.publicKey.rawRepresentation), "wrong static key")
+            fuzzCheck(peer.peerID == senderID, "opened as someone other than the only signer, alice")
+            fuzzCheck(peer.staticKey == senderStatic, "wrong static key")
         }
         if case .some(let expected) = expectFrame {
             fuzzCheck(opened?.1 == expected, "opened \(String(describing: opened?.1)), expected \(String(describing: expected))")

@@ -22,6 +22,8 @@ public enum RelayCoreTarget {
         return try! OfflineSeal.open(sealed, with: Fixtures.bob).0
     }
     static let payloads = identities.map { try! $0.handshakePayload().encode() }
+    /// Derived once (each is a public key computed from a private one).
+    static let identityIDs = identities.map(\.peerID.bytes)
     static let networks: [[UInt8]] = [[], Array("home".utf8), Array("work".utf8)]
     static let config = RelayConfig(
         maxClients: 6, maxCircuitsPerClient: 3, messageRate: 50, messageBurst: 100, byteRate: 64 * 1024,
@@ -33,8 +35,11 @@ public enum RelayCoreTarget {
         while !input.isAtEnd { run.step(&input) }
     }
 
-    /// One message of every type, with plausible fields.
-    public static func sampleMessages() -> [RelayMessage] {
+    /// One message of every type, with plausible fields. Built once: the identity message holds
+    /// a signature, which would cost more than the rest of a step.
+    public static func sampleMessages() -> [RelayMessage] { samples }
+
+    static let samples: [RelayMessage] = {
         let bob = Fixtures.bob.peerID.bytes
         return [
             .register(network: Array("home".utf8)), .list, .open(circuit: 1, peer: bob),
@@ -50,7 +55,7 @@ public enum RelayCoreTarget {
                 RelayPresenceChange(peer: RelayPeerEntry(peerID: bob, nickname: "bob"), online: false),
             ]),
         ]
-    }
+    }()
 
     public static func seeds() -> [[UInt8]] {
         // Per step the event and its fields (see `RelayRun.step`): connect, authenticate as an
@@ -138,7 +143,7 @@ struct RelayRun {
     }
 
     mutating func buildMessage(_ input: inout FuzzInput) -> RelayMessage {
-        let peer = RelayCoreTarget.identities[Int(input.byte()) % RelayCoreTarget.identities.count].peerID.bytes
+        let peer = RelayCoreTarget.identityIDs[Int(input.byte()) % RelayCoreTarget.identityIDs.count]
         switch input.byte() % 11 {
         case 0: return .register(network: RelayCoreTarget.networks[Int(input.byte()) % 3])
         case 1: return .list

@@ -158,7 +158,7 @@ struct RelayLinkRun {
                 alice = peer
                 fuzzCheck((try? RelayCodec.decode(plaintext)) != nil, "the link sent a message that does not decode")
             case .established(let info):
-                fuzzCheck(info.peerID == Fixtures.alice.peerID, "established with someone other than alice")
+                fuzzCheck(info.peerID == Fixtures.aliceID, "established with someone other than alice")
             case .message:
                 messages += 1
             case .closed:

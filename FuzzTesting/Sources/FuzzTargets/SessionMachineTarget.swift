@@ -187,7 +187,7 @@ struct SessionRun {
                 if case .text(let id, _, _) = frame { sentTexts.append(id) }
                 if case .ping(let token) = frame { lastPing = token }
             case .deliver(.established(let info)):
-                fuzzCheck(info.peerID == Fixtures.alice.peerID, "established with someone other than alice")
+                fuzzCheck(info.peerID == Fixtures.aliceID, "established with someone other than alice")
             case .deliver(.message(let message)):
                 fuzzCheck(message.text.utf8.count <= Limits.maxTextBytes, "delivered a text over the limit")
             case .deliver(.closed):
