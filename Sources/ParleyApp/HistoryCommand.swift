@@ -2,6 +2,7 @@ import ArgumentParser
 import ChatModel
 import Foundation
 import Identity
+import RunSupport
 import Store
 
 struct HistoryCommand: ParsableCommand {
