@@ -2,8 +2,8 @@
 // parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
 //
 // Dependencies point one way:
-//   parley → ParleyApp → ChatClient → ChatCore, Calls, Store, ChatModel, Net (the chat, send, peers
-//                                     and call runtimes: argument parsing stays in ParleyApp)
+//   parley → ParleyApp → ChatClient → ChatCore, Calls, Store, ChatModel, Net (the chat, send, peers,
+//                                     call and history runtimes: argument parsing stays in ParleyApp)
 //                      → Lab → Calls (parley compare: real processes measured; lab-node)
 //                      → Calls → Net, Voice, ChatModel, RunSupport (the call engine)
 //                      → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
@@ -138,8 +138,8 @@ let package = Package(
         ),
         // The chat client at run time: the chat controller that carries out ChatCore's actions over
         // real sessions, discovery, the relay link and calls, for both clients (no terminal library:
-        // the full-screen client's screen is fed through a stream); and what `send`, `peers` and
-        // `call` do once their arguments are parsed.
+        // the full-screen client's screen is fed through a stream); and what `send`, `peers`, `call`
+        // and `history` do once their arguments are parsed.
         .target(
             name: "ChatClient",
             dependencies: [
