@@ -2,7 +2,9 @@
 // parley: LAN chat and voice for the terminal, peer-to-peer and through a blind relay.
 //
 // Dependencies point one way:
-//   parley → ParleyApp → Lab → Calls (parley compare: real processes measured; lab-node)
+//   parley → ParleyApp → ChatClient → ChatCore, Calls, Store, ChatModel, Net (the chat, send, peers,
+//                                     call and history runtimes: argument parsing stays in ParleyApp)
+//                      → Lab → Calls (parley compare: real processes measured; lab-node)
 //                      → Calls → Net, Voice, ChatModel, RunSupport (the call engine)
 //                      → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
 //                                     GRDB for its durable mailbox)
@@ -12,9 +14,10 @@
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
-//                      → RunSupport (owned task groups, signal traps; depends on nothing)
+//                      → RunSupport (owned task groups, signal traps, failures and exit statuses;
+//                                    depends on nothing)
 // Nothing below Net imports NIOPosix or touches a socket. Only TUI imports ncursesw: the chat's
-// core and the line client import ChatModel, not TUI.
+// core, its runtime (ChatClient) and the line client import ChatModel, not TUI.
 import PackageDescription
 
 let package = Package(
@@ -27,7 +30,7 @@ let package = Package(
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
         // The chat client's parts (store, view types, full-screen TUI, call engine, commands), for Benchmarks/.
-        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "Calls", "ParleyApp"]),
+        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "Calls", "ChatClient", "ParleyApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -59,7 +62,7 @@ let package = Package(
         // ChaChaPoly spends ten times the cipher's own time around it), and Ed25519 verification (40 µs
         // against swift-crypto's 57 here; two per first contact). Noise and Identity import it.
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
-        // The plumbing of a run: signal traps and owned task groups.
+        // The plumbing of a run: signal traps, owned task groups, failures and exit statuses.
         .target(name: "RunSupport"),
         // Byte layouts, frame codecs and limits. No crypto, no sockets.
         .target(name: "Wire"),
@@ -133,16 +136,25 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // The chat client at run time: the chat controller that carries out ChatCore's actions over
+        // real sessions, discovery, the relay link and calls, for both clients (no terminal library:
+        // the full-screen client's screen is fed through a stream); and what `send`, `peers`, `call`
+        // and `history` do once their arguments are parsed.
+        .target(
+            name: "ChatClient",
+            dependencies: [
+                "ChatCore", "Calls", "Net", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "RunSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // Commands: argument parsing and wiring.
         .target(
             name: "ParleyApp",
             dependencies: [
-                "ChatCore", "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI", "Calls",
-                "Lab", "RunSupport",
+                "ChatClient", "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI",
+                "Calls", "Lab", "RunSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "parley", dependencies: ["ParleyApp"]),
@@ -192,12 +204,12 @@ let package = Package(
             ]
         ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
-        .testTarget(name: "AppTests", dependencies: ["ParleyApp", "Identity"]),
+        .testTarget(name: "AppTests", dependencies: ["ParleyApp", "RunSupport", "Identity"]),
         // The chat client's core without a terminal: real loopback sessions and a real store.
         .testTarget(
             name: "ChatTests",
             dependencies: [
-                "ParleyApp", "Calls", "Net", "Session", "Identity", "Store", "ChatModel", "TUI", "Wire", "Relay",
+                "ChatClient", "Calls", "Net", "Session", "Identity", "Store", "ChatModel", "TUI", "Wire", "Relay",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -206,7 +218,9 @@ let package = Package(
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
         .testTarget(
             name: "CallTests",
-            dependencies: ["Calls", "ParleyApp", "Net", "Session", "Voice", "Wire", "Identity"]),
+            dependencies: [
+                "Calls", "ChatClient", "ParleyApp", "Net", "Session", "Voice", "Wire", "Identity", "RunSupport",
+            ]),
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
         .testTarget(

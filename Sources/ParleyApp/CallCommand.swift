@@ -1,7 +1,9 @@
 import ArgumentParser
 import Calls
+import ChatClient
 import Foundation
 import Identity
+import RunSupport
 import Session
 
 struct CallCommand: AsyncParsableCommand {
@@ -93,9 +95,9 @@ struct CallCommand: AsyncParsableCommand {
         try await Failure.exitingOnFailure {
             try audio.checkInputFile()
             if let listen {
-                try await CallHost(command: self, endpoint: listen).run()
+                try await CallHost(settings: settings(caller: false), endpoint: listen).run()
             } else if let peer {
-                try await CallDialer(command: self, target: CallTarget(peer)).run()
+                try await CallDialer(settings: settings(caller: true), target: CallTarget(peer)).run()
             }
         }
     }
@@ -108,35 +110,12 @@ struct CallCommand: AsyncParsableCommand {
     }
 
     var durationLimit: Duration? { duration.map { .milliseconds(Int64($0 * 1000)) } }
-}
 
-/// What `parley call PEER` was given.
-enum CallTarget: Equatable {
-    case address(Endpoint)
-    case identity(ExpectedPeer)
-    case nickname(String)
-
-    init(_ text: String) {
-        if text.contains(":"), let endpoint = Endpoint(argument: text), !text.hasPrefix(":") {
-            self = .address(endpoint)
-        } else if let expected = ExpectedPeer(text) {
-            self = .identity(expected)
-        } else {
-            self = .nickname(text)
-        }
-    }
-}
-
-extension ExitStatus {
-    /// How `parley call` ends for a call that ended this way.
-    static func of(_ summary: CallSummary) -> ExitStatus {
-        switch summary.reason {
-        case .hungUp, .peerHungUp(.normal), .peerHungUp(.other): summary.wasActive ? .success : .callFailed
-        case .peerDeclined, .declined: .declined
-        case .peerBusy: .busy
-        case .noAnswer: .timedOut
-        case .cancelled, .peerCancelled: .interrupted
-        case .mediaTimeout, .connectionLost, .incompatible, .peerHungUp: .callFailed
-        }
+    /// What the host or the dialer needs of the command line; loads (or creates) the identity.
+    func settings(caller: Bool) throws -> CallSettings {
+        CallSettings(
+            identity: try homeOptions.loadIdentity(), sessionConfig: sessionOptions.config,
+            engine: engineOptions(caller: caller), durationLimit: durationLimit, json: json, maxCalls: maxCalls,
+            wait: wait, interfaces: interfaceOptions.selection)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Calls
 import Foundation
+import RunSupport
 import Voice
 
 /// Codec options of a call; each is checked against what libopus accepts.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import RunSupport
 
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

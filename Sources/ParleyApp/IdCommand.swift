@@ -2,6 +2,7 @@ import ArgumentParser
 import ChatModel
 import Foundation
 import Identity
+import RunSupport
 import Wire
 
 struct IdCommand: AsyncParsableCommand {

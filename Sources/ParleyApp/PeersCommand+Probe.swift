@@ -1,7 +1,9 @@
 import ArgumentParser
+import ChatClient
 import Foundation
 import Identity
 import Net
+import RunSupport
 import Session
 import Wire
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatClient
 import ChatModel
 import Identity
 import Net
@@ -100,28 +101,6 @@ enum RelayChoice: ExpressibleByArgument, Equatable, CustomStringConvertible {
     static var defaultCompletionKind: CompletionKind { .default }
 }
 
-struct RelayTarget: Sendable {
-    let host: String
-    let port: Int
-    let network: [UInt8]
-    let expected: ExpectedPeer?
-
-    func connect(
-        credentials: SessionCredentials, sessionConfig: SessionConfig,
-        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void,
-        onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void = { _, _ in }, watchPresence: Bool = false
-    ) async throws -> RelayClient {
-        do throws(RelayClientError) {
-            return try await RelayClient.connect(
-                host: host, port: port, credentials: credentials, network: network,
-                linkConfig: RelayLinkMachine.Config(expectedPeer: expected), sessionConfig: sessionConfig,
-                onSession: onSession, onMail: onMail, watchPresence: watchPresence)
-        } catch {
-            throw Failure(message: error.description, code: error.exitStatus)
-        }
-    }
-}
-
 /// Which path sessions take when a relay is known; shared by `chat` and `send`.
 struct PathOptions: ParsableArguments {
     @Option(
@@ -149,66 +128,3 @@ struct PathOptions: ParsableArguments {
 }
 
 extension SessionPath: ExpressibleByArgument {}
-
-extension RelayClientError {
-    var exitStatus: ExitStatus {
-        switch self {
-        case .connect(let error): error.exitStatus
-        case .refused(.peerUnavailable): .unreachable
-        case .refused: .failure
-        case .relayClosed(let reason): reason.exitStatus
-        }
-    }
-}
-
-extension RelayClient {
-    /// Resolves what a user typed (peer ID, fingerprint, or nickname) among the relay's peers.
-    func resolve(_ name: String) async throws -> PeerID {
-        if let id = PeerID(name) { return id }
-        let peers = try await self.peers()
-        let expected = ExpectedPeer(name)
-        let matches = peers.filter { entry in
-            guard let id = PeerID(bytes: entry.peerID) else { return false }
-            return expected?.matches(id) ?? (entry.nickname == name)
-        }
-        guard matches.count == 1, let id = PeerID(bytes: matches[0].peerID) else {
-            throw Failure(
-                message: matches.isEmpty
-                    ? "no peer \(LineOutput.sanitize(name)) on the relay" : "\(matches.count) peers match \(name)",
-                code: .unreachable)
-        }
-        return id
-    }
-}
-
-extension RelayClient {
-    /// `open`, with the relay's refusals turned into messages and exit codes for the user.
-    func openSession(to peer: PeerID, config: SessionConfig) async throws -> PeerConnection {
-        do {
-            return try await open(to: peer, config: config)
-        } catch let error as RelayClientError {
-            throw Failure(message: "\(peer.fingerprint): \(error)", code: error.exitStatus)
-        } catch let closed as SessionClosedError {
-            throw Failure(message: closed.reason.description, code: closed.reason.exitStatus)
-        }
-    }
-}
-
-/// `send --offline`: the peer is not on the relay now, so the message is left there sealed.
-struct PeerOffline: Error {
-    let relay: RelayClient
-    let peer: PeerID
-
-    func leave(_ text: String, id: MessageID, sentAt: UInt64, credentials: SessionCredentials) async throws {
-        let frame = Frame.text(id: id, sentAt: sentAt, text: text)
-        do {
-            try await relay.sendOffline(frame, to: peer, credentials: credentials)
-        } catch let error as RelayClientError {
-            throw Failure(
-                message: "\(peer.fingerprint) is offline and the relay did not keep the message: \(error)",
-                code: error.exitStatus)
-        }
-        await relay.close()
-        print("left on the relay for \(peer.fingerprint), who is offline")
-    }
-}

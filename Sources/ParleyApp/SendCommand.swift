@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatClient
 import Foundation
 import Net
 import RunSupport
@@ -202,39 +203,5 @@ struct SendCommand: AsyncParsableCommand {
                 message: "message is \(message.utf8.count) bytes; the limit is \(Limits.maxTextBytes)", code: .failure)
         }
         return message
-    }
-}
-
-/// Runs `body`, failing with exit status 4 when it takes longer than `limit`.
-func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw Failure(message: "timed out after \(limit.secondsText)", code: .timedOut)
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw CancellationError() }
-        return first
-    }
-}
-
-extension ConnectError {
-    var exitStatus: ExitStatus {
-        switch self {
-        case .refused, .unresolved: .unreachable
-        case .timedOut: .timedOut
-        case .failed: .failure
-        }
-    }
-}
-
-extension CloseReason {
-    var exitStatus: ExitStatus {
-        switch self {
-        case .unexpectedPeer, .authenticationFailed: .wrongKey
-        case .handshakeTimedOut, .peerTimedOut: .timedOut
-        default: .failure
-        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Identity
+import RunSupport
 import Testing
 
 @testable import ParleyApp

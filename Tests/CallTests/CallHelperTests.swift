@@ -1,10 +1,12 @@
 import Identity
+import RunSupport
 import Session
 import Testing
 import Voice
 import Wire
 
 @testable import Calls
+@testable import ChatClient
 @testable import ParleyApp
 
 @Suite struct LossHintTests {

@@ -8,7 +8,7 @@ import Store
 import TUI
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// Calls in the chat core: two controllers over a real loopback session, each with a
 /// `CallFeature` (a real call engine, libopus, file input, no output device).

@@ -6,7 +6,7 @@ import Session
 import Store
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// Issue 13, scenario 3, over a real loopback session and real stores: a line typed just after
 /// `sending 120 queued messages` goes out on the same session, after the backlog, once (the old

@@ -7,7 +7,7 @@ import Store
 import TUI
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// The chat core over real loopback sessions and real SQLite stores, without a terminal.
 @Suite("Chat core", .timeLimit(.minutes(1)))

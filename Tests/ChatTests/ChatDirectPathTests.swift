@@ -9,7 +9,7 @@ import TUI
 import Testing
 import Wire
 
-@testable import ParleyApp
+@testable import ChatClient
 @testable import Session
 
 /// A relayed session moving to the direct path once it works (docs/PROTOCOL.md §14.11): real

@@ -6,7 +6,7 @@ import Session
 import Testing
 import Wire
 
-@testable import ParleyApp
+@testable import ChatClient
 @testable import Store
 
 /// Offline mail is acknowledged to the relay (and sealed back to its sender) only once the

@@ -5,7 +5,7 @@ import Session
 import Testing
 import Wire
 
-@testable import ParleyApp
+@testable import ChatClient
 @testable import Store
 
 /// The chat acknowledges a text only once it is committed to its store (docs/PROTOCOL.md §5.1),

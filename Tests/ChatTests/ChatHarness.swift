@@ -7,7 +7,7 @@ import Store
 import TUI
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// Everything a chat core showed, for assertions.
 final class RecordingDisplay: ChatDisplay, @unchecked Sendable {

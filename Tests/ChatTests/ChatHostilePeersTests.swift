@@ -6,7 +6,7 @@ import Store
 import Testing
 import Wire
 
-@testable import ParleyApp
+@testable import ChatClient
 @testable import Session
 
 /// Issue 14, items 10 and 11, against the chat core over real loopback sessions and real

@@ -7,7 +7,7 @@ import Session
 import Testing
 import Wire
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// Relays announced on the LAN in the chat core, with real relays on loopback. The
 /// announcements are fed in as discovery would hand them over (the multicast itself is

@@ -7,7 +7,7 @@ import Store
 import TUI
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// `/nick` over real loopback sessions: the peer hears of the new nickname at once, under the
 /// same pinning rule as a handshake's.

@@ -3,7 +3,7 @@ import Identity
 import Store
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// A known peer the relay does not list (it never registered there, or the relay restarted):
 /// each typed line retries the outbox and the relay refuses every message. The chat says so in

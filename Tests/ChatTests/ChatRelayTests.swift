@@ -10,7 +10,7 @@ import TUI
 import Testing
 import Wire
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// The chat core with a real relay on loopback: relayed sessions, the relay's peers, offline
 /// messages recorded once, `/relay` and `/path`.

@@ -3,7 +3,7 @@ import Identity
 import Net
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// A pinned path holds whatever is down: `--path relay` never dials the peer directly while the
 /// relay is down (the messages wait for it), and `--path direct` never opens a relayed session.

@@ -6,7 +6,7 @@ import Session
 import Testing
 import Wire
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// Which path each session takes and its round trip, as the user sees them: `/peers` in the chat
 /// core, and `PeerProbe` (`parley peers --rtt`) against real sessions and a real relay on

@@ -2,7 +2,7 @@ import Identity
 import Net
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 @testable import Session
 
 /// `parley peers --watch`: which events print a line after the table.

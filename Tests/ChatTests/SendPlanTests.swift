@@ -1,7 +1,7 @@
 import Net
 import Testing
 
-@testable import ParleyApp
+@testable import ChatClient
 
 /// Which paths `parley send` tries, from its options.
 @Suite struct SendPlanTests {

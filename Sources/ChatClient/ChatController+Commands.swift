@@ -1,0 +1,206 @@
+import ChatModel
+import Foundation
+import Identity
+import Store
+import Wire
+
+/// What the user typed, from either client: the same `UserCommand`s, parsed by `CommandParser`.
+extension ChatController {
+    /// A line from the line-oriented client. Text goes to the room; `/win` and `/clear` need
+    /// the full screen.
+    public func handle(line rawLine: String) async {
+        let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
+        switch CommandParser.parse(line) {
+        case .failure(let error):
+            show(.error(error.description))
+        case .success(.help(let topic)):
+            let lines = topic.flatMap(CommandHelp.entry)?.text ?? CommandHelp.overview
+            for line in lines { show(.notice(line)) }
+        case .success(.msg(_, nil)):
+            show(.error("usage: /msg NICK TEXT"))
+        case .success(let command) where command == .clear || command.name == "win":
+            show(.error("/\(command.name) works in the full-screen client only"))
+        case .success(.quit):
+            tasks.spawn { await self.quit() }
+        case .success(let command):
+            await perform(command, in: .room)
+        }
+    }
+
+    /// Carries out a command typed in `conversation` (the full-screen client's window on screen).
+    public func perform(_ command: UserCommand, in conversation: ConversationID) async {
+        if command.isCallCommand {
+            if let calls = options.features.calls {
+                await calls.handle(command, in: conversation, chat: self)
+            } else {
+                show(.error(ChatFeatures.unavailable(command.name), in: conversation))
+            }
+            return
+        }
+        if command.isRelayCommand {
+            if let relay = options.features.relay {
+                await relay.handle(command, in: conversation, chat: self)
+            } else {
+                show(.error(ChatFeatures.unavailable(command.name), in: conversation))
+            }
+            return
+        }
+        switch command {
+        case .text(let text):
+            await submit(text, to: conversation)
+        case .msg(let nickname, let text):
+            await directMessage(to: nickname, text: text, from: conversation)
+        case .peers:
+            await listPeers(in: conversation)
+        case .verify(let nickname, let accept):
+            await verify(nickname, accept: accept, in: conversation)
+        case .nick(let name):
+            await changeNickname(to: name, in: conversation)
+        case .history(let search):
+            await history(search: search, in: conversation)
+        case .help(let topic):
+            let lines = topic.flatMap(CommandHelp.entry)?.text ?? CommandHelp.overview
+            for line in lines { show(.notice(line, in: conversation)) }
+        case .quit:
+            await quit()
+        case .clear, .win, .call, .answer, .decline, .hangup, .mute, .relay, .path:
+            break  // the screen's own, or routed above
+        }
+    }
+
+    /// The peer a command names, or the peer of the conversation on screen.
+    func peer(named nickname: String?, in conversation: ConversationID) -> PeerID? {
+        if let nickname {
+            switch resolve(nickname) {
+            case .success(let id): return id
+            case .failure(let problem):
+                show(.error(problem.text, in: conversation))
+                return nil
+            }
+        }
+        if case .peer(let text) = conversation, let id = PeerID(text) { return id }
+        show(.error("name a peer, or use the command in that peer's window", in: conversation))
+        return nil
+    }
+
+    // MARK: /msg
+
+    private func directMessage(to nickname: String, text: String?, from conversation: ConversationID) async {
+        // The relay's list may be older than the peer: ask it again before giving up.
+        if relayState.client != nil, case .failure(.unknown) = resolve(nickname) { await refreshRelayPeers() }
+        guard let id = peer(named: nickname, in: conversation) else { return }
+        let window = ConversationID.peer(id.description)
+        show(ChatOutput([.activate(window)]))
+        await showRecentHistory(of: window)
+        if let text { await submit(text, to: window) }
+    }
+
+    // MARK: /verify
+
+    private func verify(_ nickname: String?, accept: Bool, in conversation: ConversationID) async {
+        if accept {
+            await acceptNewKey(nickname, in: conversation)
+            return
+        }
+        guard let id = peer(named: nickname, in: conversation) else { return }
+        let nick = LineOutput.sanitize(self.nickname(of: id))
+        guard known[id] != nil else {
+            show(.error("\(nick) has not completed a session with you yet: nothing to verify", in: conversation))
+            return
+        }
+        let number = SafetyNumber(me, id)
+        show(.notice("safety number with \(nick) (\(id.fingerprint)):", in: conversation))
+        for line in number.lines { show(.notice("    " + line, in: conversation)) }
+        show(
+            .notice(
+                "compare it with \(nick)'s (they see the same with /verify \(LineOutput.sanitize(ownNick))), aloud or in person",
+                in: conversation))
+        do {
+            _ = try await store.perform { try $0.markVerified(peerID: id) }
+            if let peer = try await store.perform({ try $0.knownPeer(id) }) { known[id] = peer }
+            show(.notice("\(nick) is marked verified", in: conversation))
+            publishPeers()
+        } catch {
+            show(.error("could not mark \(nick) verified: \(error)", in: conversation))
+        }
+    }
+
+    /// `/verify NICK accept`: the user accepts the new key a known nickname presented.
+    private func acceptNewKey(_ nickname: String?, in conversation: ConversationID) async {
+        let refusal: Refusal?
+        if let nickname {
+            refusal = refusals[Self.fold(nickname)]
+        } else {
+            refusal = refusals.count == 1 ? refusals.values.first : nil
+        }
+        guard let refusal else {
+            let who = nickname.map { "\(LineOutput.sanitize($0)) has" } ?? "no peer has"
+            show(.error("\(who) not presented a new key: nothing to accept", in: conversation))
+            return
+        }
+        let nick = LineOutput.sanitize(refusal.nickname)
+        do {
+            let peer = try await store.perform {
+                try $0.acceptNewKey(peerID: refusal.presented, nickname: refusal.nickname)
+            }
+            known[peer.peerID] = peer
+            refusals[Self.fold(refusal.nickname)] = nil
+        } catch {
+            show(.error("could not accept the new key of \(nick): \(error)", in: conversation))
+            return
+        }
+        show(
+            .notice(
+                "accepted the new key \(refusal.presented.fingerprint) for \(nick); its next session is allowed "
+                    + "and brings what it sent meanwhile",
+                in: conversation))
+        publishPeers()
+    }
+
+    // MARK: /history
+
+    private func history(search: String?, in conversation: ConversationID) async {
+        if let search {
+            do {
+                let found = try await store.perform { try $0.search(text: search, limit: 20) }
+                if found.isEmpty {
+                    show(.notice("no stored message contains \"\(LineOutput.sanitize(search))\"", in: conversation))
+                }
+                for message in found { show(.notice(historyLine(message), in: conversation)) }
+            } catch {
+                show(.error("cannot search the history: \(error)", in: conversation))
+            }
+            return
+        }
+        let before = oldestShown[conversation]
+        let limit = options.recentHistory
+        do {
+            let older = try await store.perform {
+                try $0.messages(in: conversation.stored, before: before, limit: limit)
+            }
+            guard let first = older.first else {
+                show(.notice("no older messages", in: conversation))
+                return
+            }
+            oldestShown[conversation] = first.id
+            // On screen, before what is shown; in plain mode, as lines.
+            show(ChatOutput([.history(older.map(Self.screenMessage), in: conversation)]))
+            for message in older { show(ChatOutput(line: "* " + historyLine(message))) }
+        } catch {
+            show(.error("cannot read the history: \(error)", in: conversation))
+        }
+    }
+
+    private func historyLine(_ message: StoredMessage) -> String {
+        let date = Date(timeIntervalSince1970: Double(message.receivedAt ?? message.sentAt) / 1000)
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        let place: String
+        switch message.conversation {
+        case .room(let name): place = name
+        case .direct(let id): place = "with " + LineOutput.sanitize(nickname(of: id))
+        }
+        let text = LineOutput.sanitize(message.text).replacingOccurrences(of: "\n", with: " ")
+        return "[\(formatter.string(from: date))] <\(LineOutput.sanitize(message.senderNickname))> \(text) (\(place))"
+    }
+}

@@ -1,0 +1,206 @@
+import ChatCore
+import ChatModel
+import Foundation
+import Identity
+import Net
+import RunSupport
+import Session
+import Store
+import Wire
+
+/// The actor's half of the chat core (`ChatCore`): events go in through `apply`, and the actions
+/// that come out are carried out here, the sends at once and in order (no `await` between the
+/// core's decision and the session's `sendNow`), the store writes one after another on the run's
+/// ordered queue, each reporting back to the core.
+extension ChatController {
+    /// Feeds one event to the core and carries out what it decides. Returns the store writes it
+    /// asked for, which fire once written and reported back (a typed line waits for its own).
+    @discardableResult
+    func apply(_ event: ChatEvent) -> [Completion] {
+        perform(core.handle(event, now: .now()))
+    }
+
+    private func perform(_ actions: [ChatAction]) -> [Completion] {
+        var writes: [Completion] = []
+        for action in actions {
+            switch action {
+            case .send(let message, let peer, let session): send(message, to: peer, on: session)
+            case .openSession(let peer, let route): open(peer, by: route)
+            case .show(let notice):
+                if notice.isFailure { failures += 1 }
+                let window = notice.window.screenID
+                show(notice.isError ? .error(notice.text, in: window) : .notice(notice.text, in: window))
+            case .writeOutbox(let message, let window, let recipients):
+                writes.append(writeOutbox(message, in: window.screenID, recipients: recipients))
+            case .addRecipient(let peer, let id): writes.append(addRecipient(peer, to: id))
+            case .refreshRelayPresence: tasks.spawn { await self.refreshRelayPeers() }
+            case .schedule(let timer, let at):
+                tasks.spawn {
+                    let wait = at - .now()
+                    if wait > .zero { try? await Task.sleep(for: wait) }
+                    guard !Task.isCancelled else { return }
+                    await self.apply(.timer(timer))
+                }
+            }
+        }
+        return writes
+    }
+
+    /// What the outbox holds, per peer and oldest first, for the core: it goes out when a route
+    /// to the peer is usable.
+    func loadOutbox() async {
+        do {
+            let outbox = try await store.perform { store in
+                try store.peersWithPendingMessages().map { peer in
+                    (peer, try store.pendingOutbox(for: peer))
+                }
+            }
+            for (peer, pending) in outbox {
+                apply(.outboxLoaded(peer, pending.map(Self.outgoing)))
+            }
+        } catch {
+            show(.error("cannot read the outbox: \(error)"))
+        }
+    }
+
+    /// A stored outbox entry as the core holds it: numbered when it first goes out.
+    static func outgoing(_ pending: PendingMessage) -> OutgoingMessage {
+        OutgoingMessage(id: pending.messageID, number: 0, sentAt: pending.sentAt, text: pending.text)
+    }
+
+    /// The core's number for a session: the order it was taken on in.
+    func sessionID(_ key: ObjectIdentifier) -> ChatSessionID? {
+        sessions[key].map { ChatSessionID($0.order) }
+    }
+
+    private func sessionKey(_ id: ChatSessionID) -> ObjectIdentifier? {
+        sessions.first { $0.value.order == id.rawValue }?.key
+    }
+
+    /// Hands the message to the session now; records it as sent afterwards, in order.
+    private func send(_ message: OutgoingMessage, to peer: PeerID, on session: ChatSessionID) {
+        guard let key = sessionKey(session), let link = sessions[key]?.link else { return }
+        sessions[key]?.pending[message.id] = message.number
+        // A failure comes back as `.sendFailed` (see ChatController+Sessions).
+        link.sendNow(message.text, id: message.id, sentAt: message.sentAt)
+        let conversation = Self.conversation(of: message.id, from: peer)
+        tasks.serially { [store, me] in
+            let state = try? await store.perform { store -> ChatModel.DeliveryState? in
+                try store.markSent(messageID: message.id, to: peer)
+                return try store.message(in: conversation, from: me, messageID: message.id).flatMap(Self.screenDelivery)
+            }
+            guard let state = state ?? nil else { return }
+            await self.show(
+                ChatOutput([.delivery(messageID: Self.messageKey(me, message.id), in: conversation.screenID, state)]))
+        }
+    }
+
+    /// Opens a session by the route the core chose; one that cannot start says so at once.
+    private func open(_ peer: PeerID, by route: ChatRoute) {
+        let started: Bool
+        if SessionOpening(pathChoice(for: peer), relayUp: relayState.client != nil) == .waitForRelay {
+            // Pinned to the relay, which is down: no direct dial; the messages wait for it.
+            if core.failedOpens(of: peer) == 0 {
+                let nick = LineOutput.sanitize(nickname(of: peer))
+                show(
+                    .notice(
+                        "messages for \(nick) wait for the relay: \(RelayPinnedError())", in: .peer(peer.description)))
+            }
+            started = false
+        } else {
+            switch route {
+            case .lan: started = discovered[peer].map { dial($0) } ?? false
+            case .relay:
+                started = relayReaches(peer) && dialThroughRelay(peer)
+                if pathChoice(for: peer) == .direct, core.failedOpens(of: peer) == 0 {
+                    let nick = LineOutput.sanitize(nickname(of: peer))
+                    show(
+                        .notice(
+                            "messages for \(nick) wait for a direct route: the path is pinned direct",
+                            in: .peer(peer.description)))
+                }
+            }
+        }
+        if !started { apply(.openEnded(peer, failed: true)) }
+    }
+
+    /// A typed line: into the history and its recipients' outboxes, then shown; then the core
+    /// sends it.
+    private func writeOutbox(_ message: OutgoingMessage, in window: ConversationID, recipients: [PeerID])
+        -> Completion
+    {
+        writesInFlight += 1
+        return tasks.serially { [store, me, ownNick] in
+            let result = await Result.awaiting {
+                try await store.perform { store in
+                    try store.enqueue(
+                        conversation: window.stored, sender: me, senderNickname: ownNick, messageID: message.id,
+                        sentAt: message.sentAt, text: message.text, recipients: recipients)
+                }
+            }
+            await self.written(message, in: window, waits: recipients.isEmpty, result)
+        }
+    }
+
+    private func written(
+        _ message: OutgoingMessage, in window: ConversationID, waits: Bool, _ result: Result<StoredMessage, any Error>
+    ) {
+        writesInFlight -= 1
+        switch result {
+        case .success(let stored):
+            if waits {
+                var shown = Self.screenMessage(stored)
+                shown.delivery = .queued
+                show(ChatOutput([.message(shown, in: window)], line: "* #\(message.number) waits for a peer"))
+            } else {
+                show(ChatOutput([.message(Self.screenMessage(stored), in: window)]))
+            }
+            apply(.written(message.id, ok: true))
+        case .failure(let error):
+            failures += 1
+            let what = waits ? "the history" : "the outbox"
+            show(.error("#\(message.number) not sent: it could not be written to \(what): \(error)", in: window))
+            apply(.written(message.id, ok: false))
+        }
+        finishIfIdle()
+    }
+
+    /// A room line that waited for a peer goes into the outbox of the one that came.
+    private func addRecipient(_ peer: PeerID, to id: MessageID) -> Completion {
+        writesInFlight += 1
+        return tasks.serially { [store, me] in
+            let result = await Result.awaiting {
+                try await store.perform { store in try store.addRecipients([peer], toMessage: id, from: me) }
+            }
+            await self.recipientAdded(peer, to: id, result)
+        }
+    }
+
+    private func recipientAdded(_ peer: PeerID, to id: MessageID, _ result: Result<StoredMessage?, any Error>) {
+        writesInFlight -= 1
+        if case .failure(let error) = result {
+            failures += 1
+            let number = givenNumber(id).map { "#\($0)" } ?? "a message"
+            show(.error("\(number) not sent: it could not be written to the outbox: \(error)", in: .room))
+        }
+        apply(.recipientAdded(peer, id, ok: (try? result.get()) != nil))
+        finishIfIdle()
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The result of an async throwing body.
+    static func awaiting(_ body: () async throws -> Success) async -> Self {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+}
+
+extension ChatWindow {
+    /// The screen's window.
+    var screenID: ConversationID {
+        switch self {
+        case .room: .room
+        case .peer(let peer): .peer(peer.description)
+        }
+    }
+}
