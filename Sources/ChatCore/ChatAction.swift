@@ -16,6 +16,16 @@ public enum ChatAction: Hashable, Sendable {
     case openSession(PeerID, ChatRoute)
     /// Ask the relay who is registered now (answered with `.relayPresence` for each change).
     case refreshRelayPresence
+    /// The session's key check passed: it may come up (`.sessionUp`); its texts are taken.
+    case trustSession(ChatSessionID)
+    /// The session's key is refused: nothing it sends is taken; close it.
+    case refuseSession(ChatSessionID)
+    /// Commit a received text to the store, then acknowledge it on its session.
+    case takeText(ReceivedText, from: PeerID, on: ChatSessionID)
+    /// Pin the refused key to its nickname in the store; then report `.keyAccepted`.
+    case acceptKey(KeyRefusal, in: ChatWindow)
+    /// Ring the terminal bell (a pinned nickname presented a new key).
+    case bell
     /// Show a line in its window.
     case show(ChatNotice)
     /// Report `.timer(timer)` once `at` has come.

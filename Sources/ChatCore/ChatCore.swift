@@ -55,6 +55,8 @@ public struct ChatCore: Sendable {
     /// When the relay presence poll is due; nil when none is scheduled.
     var pollDue: Instant?
     var queuedNotices = QueuedNotices()
+    /// Key checks of sessions and keys refused for a pinned nickname (ChatCore+Trust).
+    var trust = TrustBook()
     /// The `#N` shown for each own message in this run, given on first use.
     public internal(set) var numbers: [MessageID: Int] = [:]
     var nextNumber = 1
@@ -86,7 +88,18 @@ public struct ChatCore: Sendable {
         case .userSend(let message, let window): userSend(message, to: window)
         case .sessionUp(let id, let peer, let nickname, let candidate):
             sessionUp(id, peer: peer, nickname: nickname, candidate: candidate)
-        case .sessionDown(let id, let end): sessionDown(id, end)
+        case .keyChecked(let id, let peer, let nickname, let check):
+            keyChecked(id, peer: peer, nickname: nickname, check)
+        case .textReceived(let id, let text): textReceived(text, on: id)
+        case .renameChecked(let peer, let old, let nickname, let check):
+            renameChecked(peer, from: old, to: nickname, check)
+        case .senderChecked(let peer, let nickname, let check): senderChecked(peer, nickname: nickname, check)
+        case .acceptKeyTyped(let nickname, let shown, let window): acceptTyped(nickname, shown: shown, in: window)
+        case .keyAccepted(let refusal, let window, let error): keyAccepted(refusal, in: window, error: error)
+        case .sessionDown(let id, let end):
+            trust.sessions[id] = nil
+            sessionDown(id, end)
+        case .sessionClosed(let id): trust.sessions[id] = nil
         case .delivered(let id, let message): delivered(message, on: id)
         case .sendFailed(let id, let message):
             if let peer = sessions[id]?.peer { peers[peer]?.outbox.set(message, to: .failed(id)) }

@@ -25,6 +25,26 @@ public enum ChatEvent: Sendable {
     /// A line typed in a window: to one peer, or to the room.
     case userSend(OutgoingMessage, to: ChatWindow)
 
+    // MARK: Trust on first use (ChatCore+Trust)
+
+    /// A session's handshake finished and the store checked its key against the nickname it
+    /// presented (ready for display). Comes before its `.sessionUp`.
+    case keyChecked(ChatSessionID, peer: PeerID, nickname: String, KeyCheck)
+    /// A text arrived on a session: taken (`.takeText`) only when its key check passed.
+    case textReceived(ChatSessionID, ReceivedText)
+    /// The peer asked to be called `to` (a nickname frame, §5.4) and the store checked it; `from`
+    /// is the name it keeps when refused. Both ready for display.
+    case renameChecked(PeerID, from: String, to: String, KeyCheck)
+    /// The sender of a sealed message from the relay, checked.
+    case senderChecked(PeerID, nickname: String, KeyCheck)
+    /// `/verify [NICK] accept` typed in a window: the nickname as typed, and ready for display.
+    case acceptKeyTyped(nickname: String?, shown: String?, in: ChatWindow)
+    /// The store's accept of a refused key ended (`error` nil: it is pinned now).
+    case keyAccepted(KeyRefusal, in: ChatWindow, error: String?)
+    /// A session that never came up in the core (refused, or closed before its key check
+    /// finished) ended: its key check is forgotten.
+    case sessionClosed(ChatSessionID)
+
     // MARK: Sessions
 
     /// A session's handshake finished and its key check passed: messages may go on it.

@@ -33,6 +33,11 @@ extension ChatController {
                 writes.append(writeOutbox(message, in: window.screenID, recipients: recipients))
             case .addRecipient(let peer, let id): writes.append(addRecipient(peer, to: id))
             case .refreshRelayPresence: tasks.spawn { await self.refreshRelayPeers() }
+            case .trustSession(let session): sessionKey(session).map { sessions[$0]?.trusted = true }
+            case .refuseSession(let session): sessionKey(session).map { sessions[$0]?.refused = true }
+            case .takeText(let text, _, let session): take(text, on: session)
+            case .acceptKey(let refusal, let window): writes.append(accept(refusal, in: window))
+            case .bell: show(ChatOutput([.bell]))
             case .schedule(let timer, let at):
                 tasks.spawn {
                     let wait = at - .now()
@@ -72,7 +77,7 @@ extension ChatController {
         sessions[key].map { ChatSessionID($0.order) }
     }
 
-    private func sessionKey(_ id: ChatSessionID) -> ObjectIdentifier? {
+    func sessionKey(_ id: ChatSessionID) -> ObjectIdentifier? {
         sessions.first { $0.value.order == id.rawValue }?.key
     }
 
@@ -200,6 +205,16 @@ extension ChatWindow {
         switch self {
         case .room: .room
         case .peer(let peer): .peer(peer.description)
+        }
+    }
+
+    /// The core's window for a screen's (nil: a peer window whose ID does not parse).
+    init?(_ conversation: ConversationID) {
+        switch conversation {
+        case .room: self = .room
+        case .peer(let text):
+            guard let peer = PeerID(text) else { return nil }
+            self = .peer(peer)
         }
     }
 }

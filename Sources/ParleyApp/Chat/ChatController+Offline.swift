@@ -98,36 +98,17 @@ extension ChatController {
 
     /// Trust on first use for the sender of an offline message, as for a session.
     private func trustOffline(_ sender: PeerInfo) async -> Bool {
-        let nick = LineOutput.sanitize(sender.nickname)
-        let decision: TrustDecision
+        let check: KeyCheck
         do {
-            decision = try await store.perform { try $0.check(peerID: sender.peerID, nickname: sender.nickname) }
+            let decision = try await store.perform { try $0.check(peerID: sender.peerID, nickname: sender.nickname) }
+            check = keyCheck(decision, of: sender.peerID)
         } catch {
-            show(
-                .error(
-                    "cannot check \(nick)'s key against the known keys (\(error)): offline message kept on the relay"))
-            return false
+            check = .failed("\(error)")
         }
-        switch decision {
-        case .keyChanged(let nickname, _, let presented):
-            let fold = Self.fold(nickname)
-            if refusals[fold]?.presented != presented {
-                refusals[fold] = Refusal(presented: presented, nickname: nickname)
-            }
-            show(.error(LineOutput.sanitize(decision.warning ?? ""), in: .room))
-            show(.error("to accept the new key: /verify \(nick) accept", in: .room))
-            return false
-        case .new(let peer):
-            known[sender.peerID] = peer
-            show(
-                .notice(
-                    "first message from \(nick): key \(sender.fingerprint) pinned; compare safety numbers with /verify \(nick)",
-                    in: .peer(sender.peerID.description)))
-            publishPeers()
-        case .known(let peer, _):
-            known[sender.peerID] = peer
-        }
-        return true
+        // What it means, and what the user is told, is the chat core's (ChatCore+Trust).
+        apply(.senderChecked(sender.peerID, nickname: LineOutput.sanitize(sender.nickname), check))
+        if check == .new { publishPeers() }
+        return check.isTrusted
     }
 
     /// The sealed acknowledgement of a message we left on the relay.
