@@ -26,6 +26,9 @@ public enum ChatAction: Hashable, Sendable {
     case acceptKey(KeyRefusal, in: ChatWindow)
     /// Ring the terminal bell (a pinned nickname presented a new key).
     case bell
+    /// Show an own message's new mark on its line (and, when given, a line saying who it was
+    /// delivered to).
+    case showDelivery(MessageID, in: ChatWindow, DeliveryMark, line: String?)
     /// Show a line in its window.
     case show(ChatNotice)
     /// Report `.timer(timer)` once `at` has come.

@@ -57,6 +57,10 @@ public struct ChatCore: Sendable {
     var queuedNotices = QueuedNotices()
     /// Key checks of sessions and keys refused for a pinned nickname (ChatCore+Trust).
     var trust = TrustBook()
+    /// Own messages' delivered-to counts (ChatCore+Delivered). Kept once complete, like
+    /// `numbers`: a late copy's acknowledgement, or a stale outbox read that brings a message
+    /// back, must find that it was counted already.
+    var tallies: [MessageID: DeliveryTally] = [:]
     /// The `#N` shown for each own message in this run, given on first use.
     public internal(set) var numbers: [MessageID: Int] = [:]
     var nextNumber = 1
@@ -83,8 +87,13 @@ public struct ChatCore: Sendable {
             proven.insert(peer)
             peers[peer, default: PeerState()].nickname = nickname
         case .named(let peer, let nickname): peers[peer, default: PeerState()].nickname = nickname
-        case .written(let id, let ok): written(id, ok: ok)
-        case .recipientAdded(let peer, let id, let ok): written(id, for: peer, ok: ok)
+        case .deliveriesLoaded(let counts): deliveriesLoaded(counts)
+        case .written(let id, let ok):
+            if !ok { tallies[id] = nil }
+            written(id, ok: ok)
+        case .recipientAdded(let peer, let id, let ok):
+            if !ok { recipientChanged(id, added: false) }
+            written(id, for: peer, ok: ok)
         case .userSend(let message, let window): userSend(message, to: window)
         case .sessionUp(let id, let peer, let nickname, let candidate):
             sessionUp(id, peer: peer, nickname: nickname, candidate: candidate)
@@ -101,6 +110,8 @@ public struct ChatCore: Sendable {
             sessionDown(id, end)
         case .sessionClosed(let id): trust.sessions[id] = nil
         case .delivered(let id, let message): delivered(message, on: id)
+        case .acknowledged(let peer, let id, let roundTrip):
+            acknowledged(id, by: peer, how: roundTrip.millisecondsText)
         case .sendFailed(let id, let message):
             if let peer = sessions[id]?.peer { peers[peer]?.outbox.set(message, to: .failed(id)) }
         case .openEnded(let peer, let failed): openEnded(peer, failed: failed)
@@ -114,7 +125,9 @@ public struct ChatCore: Sendable {
             if let entry = peers[peer]?.outbox.entries.first(where: { $0.message.id == id }), entry.state == .queued {
                 peers[peer]?.outbox.set(id, to: .mailed)
             }
+            markSent(id, to: peer)
         case .deliveredOffline(let peer, let id):
+            acknowledged(id, by: peer, how: "offline")
             peers[peer]?.outbox.remove(id)
             forgetIfIdle(peer)
         case .relayRefused(let peer, let refused, let reason):

@@ -15,6 +15,8 @@ public enum ChatEvent: Sendable {
     /// The name to show for a peer the core may not have met (known only to the store or the
     /// relay).
     case named(PeerID, String)
+    /// With `.outboxLoaded`: how far those messages got before (ChatCore+Delivered).
+    case deliveriesLoaded([DeliveryCount])
     /// The write a `.writeOutbox` asked for is done (`ok` false: it failed and nothing was kept).
     case written(MessageID, ok: Bool)
     /// The write an `.addRecipient` asked for is done.
@@ -52,8 +54,12 @@ public enum ChatEvent: Sendable {
     case sessionUp(ChatSessionID, peer: PeerID, nickname: String, candidate: SessionPreference.Candidate)
     /// A session that was up ended (or was replaced and is closing).
     case sessionDown(ChatSessionID, SessionEnd)
-    /// The peer acknowledged one of our messages on this session.
+    /// The peer acknowledged one of our messages on this session: it leaves the outbox (the
+    /// count and line come with `.acknowledged`).
     case delivered(ChatSessionID, MessageID)
+    /// The peer acknowledged one of our messages (on any session, also one the core no longer
+    /// counts as up), after this round trip: the delivered-to count and line.
+    case acknowledged(PeerID, MessageID, roundTrip: Duration)
     /// The session could not send the message: not again on it, but on the peer's next one.
     case sendFailed(ChatSessionID, MessageID)
     /// An attempt to open a session to the peer (an `.openSession`, or one the actor started

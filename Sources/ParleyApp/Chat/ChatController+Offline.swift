@@ -40,16 +40,11 @@ extension ChatController {
                 continue
             }
             relayState.leftOnRelay.insert(key)
+            tasks.serially { [store] in
+                _ = try? await store.perform { try $0.markSent(messageID: message.messageID, to: peer) }
+            }
             apply(.leftOnRelay(peer, message.messageID))
             show(.notice("#\(number) left on the relay for \(nick), who is offline", in: window))
-            let me = me
-            if let state = try? await store.perform({ store -> ChatModel.DeliveryState? in
-                try store.markSent(messageID: message.messageID, to: peer)
-                return try store.message(in: message.conversation, from: me, messageID: message.messageID)
-                    .flatMap(Self.screenDelivery)
-            }) {
-                show(ChatOutput([.delivery(messageID: Self.messageKey(me, message.messageID), in: window, state)]))
-            }
         }
         // Said once per change, in the peer's window (the chat core's `QueuedNotices`).
         apply(.named(peer, nick))
@@ -111,24 +106,12 @@ extension ChatController {
         return check.isTrusted
     }
 
-    /// The sealed acknowledgement of a message we left on the relay.
+    /// The sealed acknowledgement of a message we left on the relay: counted and said by the
+    /// chat core (ChatCore+Delivered), recorded by the store.
     private func offlineDelivered(_ id: MessageID, to peer: PeerInfo) async {
         relayState.leftOnRelay.remove(RelayChatState.OfflineKey(peer: peer.peerID, id: id))
+        writesInFlight += 1
+        tasks.serially { await self.recordDelivery(id, from: peer) }
         apply(.deliveredOffline(peer.peerID, id))
-        let conversation = Self.conversation(of: id, from: peer.peerID)
-        let me = me
-        let result = try? await store.perform { store -> (Bool, ChatModel.DeliveryState?) in
-            let acknowledged = try store.acknowledge(messageID: id, from: peer.peerID)
-            return (
-                acknowledged, try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
-            )
-        }
-        guard let (acknowledged, state) = result, acknowledged else { return }
-        let number = givenNumber(id).map { "#\($0) " } ?? ""
-        show(
-            ChatOutput(
-                [.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state ?? .delivered)],
-                line: "* \(number)delivered to \(LineOutput.sanitize(peer.nickname)) (offline)"))
-        finishIfIdle()
     }
 }

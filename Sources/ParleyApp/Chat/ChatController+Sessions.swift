@@ -107,12 +107,18 @@ extension ChatController {
         let nick = LineOutput.sanitize(peer.nickname)
         let check: KeyCheck
         var outbox: [PendingMessage] = []
+        var counts: [DeliveryCount] = []
+        let me = me
         do {
             // With what the store's outbox holds for the peer: the core knows what this run
             // queued, the store also what another process (`parley send`) left there.
             let decision: TrustDecision
-            (decision, outbox) = try await store.perform {
-                (try $0.check(peerID: peer.peerID, nickname: peer.nickname), try $0.pendingOutbox(for: peer.peerID))
+            (decision, outbox, counts) = try await store.perform {
+                let pending = try $0.pendingOutbox(for: peer.peerID)
+                return (
+                    try $0.check(peerID: peer.peerID, nickname: peer.nickname), pending,
+                    try Self.deliveryCounts(of: pending, in: $0, me: me)
+                )
             }
             check = keyCheck(decision, of: peer.peerID)
         } catch {
@@ -143,6 +149,7 @@ extension ChatController {
         // Up in the chat core: it sends the outbox at once, oldest first, and what is typed from
         // now on (ChatController+Core).
         if let candidate = candidate(entry) {
+            apply(.deliveriesLoaded(counts))
             apply(.outboxLoaded(peer.peerID, outbox.map(Self.outgoing)))
             sessions[key]?.inCore = true
             apply(.sessionUp(ChatSessionID(entry.order), peer: peer.peerID, nickname: nick, candidate: candidate))
