@@ -14,6 +14,9 @@ public enum ChatAction: Hashable, Sendable {
     case send(OutgoingMessage, to: PeerID, on: ChatSessionID)
     /// Open a session to the peer by this route; report `.openEnded` when it is up or failed.
     case openSession(PeerID, ChatRoute)
+    /// Try the direct path to the peer beside its relayed session (to the address discovery
+    /// saw); report `.directPathEnded` when it brought a session or failed.
+    case attemptDirectPath(PeerID)
     /// Ask the relay who is registered now (answered with `.relayPresence` for each change).
     case refreshRelayPresence
     /// The session's key check passed: it may come up (`.sessionUp`); its texts are taken.

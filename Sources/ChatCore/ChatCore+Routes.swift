@@ -71,6 +71,8 @@ extension ChatCore {
         peers[peer, default: PeerState()].lanAddress = address
         if peers[peer]?.nickname == nil || !proven.contains(peer) { peers[peer]?.nickname = nickname }
         if before != address { routeBecameUsable(peer) }
+        // Seen (again): a relayed session tries the direct path.
+        considerDirectPath(peer, .routeChanged)
     }
 
     mutating func relayLink(up: Bool) {

@@ -61,6 +61,8 @@ public struct ChatCore: Sendable {
     /// `numbers`: a late copy's acknowledgement, or a stale outbox read that brings a message
     /// back, must find that it was counted already.
     var tallies: [MessageID: DeliveryTally] = [:]
+    /// Trying the direct path beside relayed sessions (ChatCore+DirectPath).
+    var directPaths = DirectPaths()
     /// The `#N` shown for each own message in this run, given on first use.
     public internal(set) var numbers: [MessageID: Int] = [:]
     var nextNumber = 1
@@ -137,6 +139,11 @@ public struct ChatCore: Sendable {
             }
         case .timer(.relayPresencePoll): pollTimer(now: now)
         case .timer(.dialRetry(let peer)): retryTimer(peer)
+        case .timer(.directPath(let peer)): directPathTimer(peer)
+        case .directPathEnabled(let enabled): directPathEnabled(enabled)
+        case .directPathTemplate(let template): directPaths.template = template
+        case .pathChosen(let peer, let relayOnly): pathChosen(peer, relayOnly: relayOnly)
+        case .directPathEnded(let peer, let failure): directPathEnded(peer, failure: failure)
         }
         schedulePollIfNeeded(now: now)
         return actions

@@ -84,6 +84,18 @@ public enum ChatEvent: Sendable {
     /// (empty set: it kept them all).
     case relayRefused(PeerID, Set<MessageID>, reason: String)
 
+    // MARK: The direct path (ChatCore+DirectPath)
+
+    /// Discovery can dial peers directly (a relayed session may move), or no longer.
+    case directPathEnabled(Bool)
+    /// The schedule of direct attempts beside a relayed session (tests shorten it).
+    case directPathTemplate(DirectPathSchedule)
+    /// The path new sessions take changed, for one peer or (nil) by default: relay only, or not.
+    case pathChosen(PeerID?, relayOnly: Bool)
+    /// An `.attemptDirectPath` brought a session (`failure` nil), or failed for this reason
+    /// (ready for display); also a session it brought that ended before it took over.
+    case directPathEnded(PeerID, failure: String?)
+
     // MARK: Time
 
     case timer(ChatTimer)

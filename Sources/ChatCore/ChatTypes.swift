@@ -69,6 +69,8 @@ public enum ChatTimer: Hashable, Sendable {
     case relayPresencePoll
     /// The next attempt to open a session to a peer whose last one failed (`DialBackoff`).
     case dialRetry(PeerID)
+    /// The next attempt at the direct path beside a relayed session (`DirectPathSchedule`).
+    case directPath(PeerID)
 }
 
 /// A line for the user, in the window it belongs to.

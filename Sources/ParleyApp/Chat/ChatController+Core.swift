@@ -33,6 +33,7 @@ extension ChatController {
                 writes.append(writeOutbox(message, in: window.screenID, recipients: recipients))
             case .addRecipient(let peer, let id): writes.append(addRecipient(peer, to: id))
             case .refreshRelayPresence: tasks.spawn { await self.refreshRelayPeers() }
+            case .attemptDirectPath(let peer): attemptDirectPath(to: peer)
             case .trustSession(let session): sessionKey(session).map { sessions[$0]?.trusted = true }
             case .refuseSession(let session): sessionKey(session).map { sessions[$0]?.refused = true }
             case .takeText(let text, _, let session): take(text, on: session)

@@ -49,6 +49,7 @@ extension ChatController {
     func configurePaths(_ path: SessionPath, headStart: Duration) {
         relayState.path = path
         relayState.headStart = headStart
+        apply(.pathChosen(nil, relayOnly: path == .relay))
     }
 
     func pathChoice(for peer: PeerID) -> SessionPath {
@@ -251,7 +252,7 @@ extension ChatController {
         if nickname == nil, conversation == .room {
             if let path {
                 relayState.path = path
-                for peer in connectedPeers { considerDirectPath(to: peer, .routeChanged) }
+                apply(.pathChosen(nil, relayOnly: path == .relay))
             }
             let verb = path == nil ? "take" : "now take"
             show(.notice("new sessions \(verb) the path \(describePath(relayState.path))", in: conversation))
@@ -264,7 +265,7 @@ extension ChatController {
         let nick = LineOutput.sanitize(self.nickname(of: peer))
         if let path {
             relayState.choices[peer] = path
-            considerDirectPath(to: peer, .routeChanged)  // `relay` stops trying the direct path
+            apply(.pathChosen(peer, relayOnly: path == .relay))  // `relay` stops trying the direct path
             show(
                 .notice("sessions with \(nick) take the path \(describePath(path)) from the next one", in: conversation)
             )
