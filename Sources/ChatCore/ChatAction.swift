@@ -17,6 +17,9 @@ public enum ChatAction: Hashable, Sendable {
     /// Try the direct path to the peer beside its relayed session (to the address discovery
     /// saw); report `.directPathEnded` when it brought a session or failed.
     case attemptDirectPath(PeerID)
+    /// Connect and register to the lost relay again; report `.relayRegistered` or
+    /// `.relayConnectFailed`.
+    case connectRelay
     /// Ask the relay who is registered now (answered with `.relayPresence` for each change).
     case refreshRelayPresence
     /// The session's key check passed: it may come up (`.sessionUp`); its texts are taken.

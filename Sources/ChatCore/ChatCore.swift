@@ -63,6 +63,8 @@ public struct ChatCore: Sendable {
     var tallies: [MessageID: DeliveryTally] = [:]
     /// Trying the direct path beside relayed sessions (ChatCore+DirectPath).
     var directPaths = DirectPaths()
+    /// The relay link and its reconnecting (ChatCore+RelayLogin).
+    var relayLogin = RelayLogin()
     /// The `#N` shown for each own message in this run, given on first use.
     public internal(set) var numbers: [MessageID: Int] = [:]
     var nextNumber = 1
@@ -140,6 +142,11 @@ public struct ChatCore: Sendable {
         case .timer(.relayPresencePoll): pollTimer(now: now)
         case .timer(.dialRetry(let peer)): retryTimer(peer)
         case .timer(.directPath(let peer)): directPathTimer(peer)
+        case .timer(.relayReconnect): relayAttemptDue()
+        case .relayRegistered(let address): relayRegistered(address)
+        case .relayLost(let address, let reason): relayLost(address, reason: reason)
+        case .relayStopped: relayStopped()
+        case .relayConnectFailed: relayAttemptFailed()
         case .directPathEnabled(let enabled): directPathEnabled(enabled)
         case .directPathTemplate(let template): directPaths.template = template
         case .pathChosen(let peer, let relayOnly): pathChosen(peer, relayOnly: relayOnly)

@@ -74,6 +74,15 @@ public enum ChatEvent: Sendable {
     case discoveryLost(PeerID)
     /// The relay link is up (registered) or lost.
     case relayLink(up: Bool)
+    /// Registered on the relay at this address (at start, `/relay`, or a reconnect attempt).
+    case relayRegistered(address: String)
+    /// The link to the relay at this address was lost (the reason, ready for display): it is
+    /// tried again with backoff (ChatCore+RelayLogin).
+    case relayLost(address: String, reason: String)
+    /// The user left the relay (quit, `/relay off`, another relay): no reconnecting.
+    case relayStopped
+    /// A `.connectRelay` attempt did not answer.
+    case relayConnectFailed
     /// The relay says the peer registered (online) or left.
     case relayPresence(PeerID, online: Bool)
     /// The message was sealed and left on the relay for the offline peer.

@@ -71,6 +71,8 @@ public enum ChatTimer: Hashable, Sendable {
     case dialRetry(PeerID)
     /// The next attempt at the direct path beside a relayed session (`DirectPathSchedule`).
     case directPath(PeerID)
+    /// The next attempt at a lost relay (`RelayBackoff`).
+    case relayReconnect
 }
 
 /// A line for the user, in the window it belongs to.

@@ -34,6 +34,7 @@ extension ChatController {
             case .addRecipient(let peer, let id): writes.append(addRecipient(peer, to: id))
             case .refreshRelayPresence: tasks.spawn { await self.refreshRelayPeers() }
             case .attemptDirectPath(let peer): attemptDirectPath(to: peer)
+            case .connectRelay: tasks.spawn { await self.reconnectRelay() }
             case .trustSession(let session): sessionKey(session).map { sessions[$0]?.trusted = true }
             case .refuseSession(let session): sessionKey(session).map { sessions[$0]?.refused = true }
             case .takeText(let text, _, let session): take(text, on: session)
