@@ -3,8 +3,10 @@ import Session
 import Wire
 
 /// The chat's decisions as one value: which sessions each peer has and which one carries its
-/// messages, what waits in each peer's outbox and when it goes out, when to open a session, and
-/// which window each notice belongs to. Events in, actions out, time a parameter; no I/O. The
+/// messages, what waits in each peer's outbox and when it goes out, when to open a session,
+/// the relay link and its reconnecting (+RelayLogin), when to try the direct path
+/// (+DirectPath), trust on first use (+Trust), delivered-to counts (+Delivered), and which
+/// window each notice belongs to. Events in, actions out, time a parameter; no I/O. The
 /// `ChatController` actor feeds it and carries out its actions.
 ///
 /// The delivery rule (docs/PROTOCOL.md, "Client behaviour"): whenever a route to a peer becomes
