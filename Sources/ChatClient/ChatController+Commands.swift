@@ -1,3 +1,4 @@
+import ChatCore
 import ChatModel
 import Foundation
 import Identity
@@ -127,34 +128,31 @@ extension ChatController {
 
     /// `/verify NICK accept`: the user accepts the new key a known nickname presented.
     private func acceptNewKey(_ nickname: String?, in conversation: ConversationID) async {
-        let refusal: Refusal?
-        if let nickname {
-            refusal = refusals[Self.fold(nickname)]
-        } else {
-            refusal = refusals.count == 1 ? refusals.values.first : nil
-        }
-        guard let refusal else {
-            let who = nickname.map { "\(LineOutput.sanitize($0)) has" } ?? "no peer has"
-            show(.error("\(who) not presented a new key: nothing to accept", in: conversation))
-            return
-        }
-        let nick = LineOutput.sanitize(refusal.nickname)
-        do {
-            let peer = try await store.perform {
-                try $0.acceptNewKey(peerID: refusal.presented, nickname: refusal.nickname)
+        // Which refusal it means is the chat core's (ChatCore+Trust); it reports when accepted.
+        let typed = ChatEvent.acceptKeyTyped(
+            nickname: nickname, shown: nickname.map(LineOutput.sanitize), in: ChatWindow(conversation) ?? .room)
+        for write in apply(typed) { await write.wait() }
+    }
+
+    /// Pins the refused key to its nickname in the store, after the writes before it.
+    func accept(_ refusal: KeyRefusal, in window: ChatWindow) -> Completion {
+        tasks.serially { [store] in
+            let result = await Result.awaiting {
+                try await store.perform { try $0.acceptNewKey(peerID: refusal.presented, nickname: refusal.nickname) }
             }
-            known[peer.peerID] = peer
-            refusals[Self.fold(refusal.nickname)] = nil
-        } catch {
-            show(.error("could not accept the new key of \(nick): \(error)", in: conversation))
-            return
+            await self.accepted(refusal, in: window, result)
         }
-        show(
-            .notice(
-                "accepted the new key \(refusal.presented.fingerprint) for \(nick); its next session is allowed "
-                    + "and brings what it sent meanwhile",
-                in: conversation))
-        publishPeers()
+    }
+
+    private func accepted(_ refusal: KeyRefusal, in window: ChatWindow, _ result: Result<KnownPeer, any Error>) {
+        switch result {
+        case .success(let peer):
+            known[peer.peerID] = peer
+            apply(.keyAccepted(refusal, in: window, error: nil))
+            publishPeers()
+        case .failure(let error):
+            apply(.keyAccepted(refusal, in: window, error: "\(error)"))
+        }
     }
 
     // MARK: /history

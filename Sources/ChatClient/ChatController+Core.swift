@@ -34,6 +34,19 @@ extension ChatController {
                 writes.append(writeOutbox(message, in: window.screenID, recipients: recipients))
             case .addRecipient(let peer, let id): writes.append(addRecipient(peer, to: id))
             case .refreshRelayPresence: tasks.spawn { await self.refreshRelayPeers() }
+            case .attemptDirectPath(let peer): attemptDirectPath(to: peer)
+            case .connectRelay: tasks.spawn { await self.reconnectRelay() }
+            case .trustSession(let session): sessionKey(session).map { sessions[$0]?.trusted = true }
+            case .refuseSession(let session): sessionKey(session).map { sessions[$0]?.refused = true }
+            case .takeText(let text, _, let session): take(text, on: session)
+            case .acceptKey(let refusal, let window): writes.append(accept(refusal, in: window))
+            case .bell: show(ChatOutput([.bell]))
+            case .showDelivery(let id, let window, let mark, let line):
+                let update = ModelUpdate.delivery(
+                    messageID: Self.messageKey(me, id), in: window.screenID, Self.screenMark(mark))
+                let output = ChatOutput([update], line: line.map { "* " + $0 })
+                // After the store writes asked for before it (the mark never runs ahead of them).
+                tasks.serially { await self.show(output) }
             case .schedule(let timer, let at):
                 tasks.spawn {
                     let wait = at - .now()
@@ -50,16 +63,46 @@ extension ChatController {
     /// to the peer is usable.
     func loadOutbox() async {
         do {
+            let me = me
             let outbox = try await store.perform { store in
                 try store.peersWithPendingMessages().map { peer in
-                    (peer, try store.pendingOutbox(for: peer))
+                    let pending = try store.pendingOutbox(for: peer)
+                    return (peer, pending, try Self.deliveryCounts(of: pending, in: store, me: me))
                 }
             }
-            for (peer, pending) in outbox {
+            for (peer, pending, counts) in outbox {
+                apply(.deliveriesLoaded(counts))
                 apply(.outboxLoaded(peer, pending.map(Self.outgoing)))
             }
         } catch {
             show(.error("cannot read the outbox: \(error)"))
+        }
+    }
+
+    /// How far the store says each pending message got, for the core's delivered-to counts.
+    static func deliveryCounts(of pending: [PendingMessage], in store: ParleyStore, me: PeerID) throws
+        -> [DeliveryCount]
+    {
+        try pending.map { message in
+            let delivery = try store.message(in: message.conversation, from: me, messageID: message.messageID)?.delivery
+            let window: ChatWindow =
+                switch message.conversation {
+                case .direct(let peer): .peer(peer)
+                case .room: .room
+                }
+            return DeliveryCount(
+                id: message.messageID, window: window, delivered: delivery?.delivered ?? 0,
+                recipients: delivery?.recipients ?? 1)
+        }
+    }
+
+    /// The screen's mark for the core's.
+    static func screenMark(_ mark: DeliveryMark) -> ChatModel.DeliveryState {
+        switch mark {
+        case .queued: .queued
+        case .sent: .sent
+        case .delivered: .delivered
+        case .room(let delivered, let of): .room(delivered: delivered, of: of)
         }
     }
 
@@ -73,25 +116,19 @@ extension ChatController {
         sessions[key].map { ChatSessionID($0.order) }
     }
 
-    private func sessionKey(_ id: ChatSessionID) -> ObjectIdentifier? {
+    func sessionKey(_ id: ChatSessionID) -> ObjectIdentifier? {
         sessions.first { $0.value.order == id.rawValue }?.key
     }
 
-    /// Hands the message to the session now; records it as sent afterwards, in order.
+    /// Hands the message to the session now; records it as sent afterwards, in order (the core
+    /// shows the mark).
     private func send(_ message: OutgoingMessage, to peer: PeerID, on session: ChatSessionID) {
         guard let key = sessionKey(session), let link = sessions[key]?.link else { return }
         sessions[key]?.pending[message.id] = message.number
         // A failure comes back as `.sendFailed` (see ChatController+Sessions).
         link.sendNow(message.text, id: message.id, sentAt: message.sentAt)
-        let conversation = Self.conversation(of: message.id, from: peer)
-        tasks.serially { [store, me] in
-            let state = try? await store.perform { store -> ChatModel.DeliveryState? in
-                try store.markSent(messageID: message.id, to: peer)
-                return try store.message(in: conversation, from: me, messageID: message.id).flatMap(Self.screenDelivery)
-            }
-            guard let state = state ?? nil else { return }
-            await self.show(
-                ChatOutput([.delivery(messageID: Self.messageKey(me, message.id), in: conversation.screenID, state)]))
+        tasks.serially { [store] in
+            _ = try? await store.perform { try $0.markSent(messageID: message.id, to: peer) }
         }
     }
 
@@ -201,6 +238,16 @@ extension ChatWindow {
         switch self {
         case .room: .room
         case .peer(let peer): .peer(peer.description)
+        }
+    }
+
+    /// The core's window for a screen's (nil: a peer window whose ID does not parse).
+    init?(_ conversation: ConversationID) {
+        switch conversation {
+        case .room: self = .room
+        case .peer(let text):
+            guard let peer = PeerID(text) else { return nil }
+            self = .peer(peer)
         }
     }
 }

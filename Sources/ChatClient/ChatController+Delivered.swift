@@ -12,50 +12,30 @@ import Wire
 extension ChatController {
     // MARK: Acknowledged
 
-    /// The core hears of it at once (room for the next message); the store records it after
-    /// the writes before it, and the line says so.
+    /// The core hears of it at once (room for the next message; the delivered-to count, mark
+    /// and line, said once per recipient); the store records it after the writes before it.
     func delivered(_ id: MessageID, roundTrip: Duration, on key: ObjectIdentifier) {
         guard let entry = sessions[key], let peer = entry.peer else { return }
-        let pending = sessions[key]?.pending.removeValue(forKey: id)
+        sessions[key]?.pending.removeValue(forKey: id)
         if entry.inCore { apply(.delivered(ChatSessionID(entry.order), id)) }
         writesInFlight += 1
-        tasks.serially { await self.recordDelivery(id, roundTrip: roundTrip, from: peer, pending: pending) }
+        tasks.serially { await self.recordDelivery(id, from: peer) }
+        apply(.acknowledged(peer.peerID, id, roundTrip: roundTrip))
     }
 
-    private func recordDelivery(_ id: MessageID, roundTrip: Duration, from peer: PeerInfo, pending: Int?) async {
+    func recordDelivery(_ id: MessageID, from peer: PeerInfo) async {
         defer {
             writesInFlight -= 1
             finishIfIdle()
         }
-        let conversation = Self.conversation(of: id, from: peer.peerID)
-        let state: ChatModel.DeliveryState
-        // The line is shown for the first acknowledgement only: a message resent on another
-        // session (a move to the direct path) may be acknowledged on both.
-        let number: Int?
         do {
-            let me = me
-            let (first, stored) = try await store.perform { store in
-                let first = try store.acknowledge(messageID: id, from: peer.peerID)
-                return (
-                    first,
-                    try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
-                        ?? .delivered
-                )
-            }
-            state = stored
-            number = first ? pending ?? givenNumber(id) : nil
+            _ = try await store.perform { try $0.acknowledge(messageID: id, from: peer.peerID) }
         } catch {
             show(
                 .error(
                     "could not record the delivery to \(LineOutput.sanitize(peer.nickname)): \(error)",
                     in: .peer(peer.peerID.description)))
-            state = .delivered
-            number = pending
         }
-        let line = number.map {
-            "* #\($0) delivered to \(LineOutput.sanitize(peer.nickname)) (\(roundTrip.millisecondsText))"
-        }
-        show(ChatOutput([.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state)], line: line))
     }
 
     // MARK: Not sent

@@ -6,18 +6,11 @@ import Net
 import Session
 import Store
 
-/// What the chat core knows of moving relayed sessions to the direct path.
+/// What the actor keeps of moving relayed sessions to the direct path (when to try it is the
+/// chat core's, ChatCore+DirectPath).
 struct DirectPathState {
     /// Opens a direct session to a discovered peer (set with discovery); nil: no attempts.
     var connector: (@Sendable (DiscoveredPeer) async throws -> PeerConnection)?
-    /// Per peer whose session is relayed: when to try the direct path.
-    var schedules: [PeerID: DirectPathSchedule] = [:]
-    /// Per peer, the timer armed last (a task of the chat run that sleeps until it is due; one
-    /// replaced or stopped finds its token gone and does nothing).
-    var timers: [PeerID: Int] = [:]
-    var timerTokens = 0
-    /// The schedule a relayed session starts with (tests shorten it).
-    var template = DirectPathSchedule()
     /// Whether the session carrying each peer's conversation was relayed, when last settled
     /// (a change to direct is announced); none once the last session with the peer ended.
     var carriedByRelay: [PeerID: Bool] = [:]
@@ -87,7 +80,6 @@ extension ChatController {
         // A notice still waiting for a round trip on a session closed now is said on this one.
         var announce = false
         if !keptCandidate.relayed {
-            stopDirectPath(to: id)
             for (key, entry) in sessions where key != best && entry.peer?.peerID == id && !entry.moved && !entry.refused
             {
                 guard let other = candidate(entry), SessionPreference.closes(keptCandidate, other) else { continue }
@@ -106,7 +98,6 @@ extension ChatController {
         for link in closing { tasks.spawn { await link.close(reason: .moved) } }
         publishPeers()
         if moved || announce { await announceMove(of: peer, on: best) }
-        if keptCandidate.relayed { considerDirectPath(to: id, .relayedReady) }
     }
 
     /// `entry` ended while the peer has another live session (it was replaced, or the peer
@@ -121,9 +112,9 @@ extension ChatController {
             // here yet: nothing is lost (the outbox goes out on that session), nobody left.
             return reason == .peerClosed(.moved)
         }
-        if entry.path == .direct, entry.isOutgoing, !entry.ready, directPath.schedules[peer.peerID] != nil {
+        if entry.path == .direct, entry.isOutgoing, !entry.ready, core.directPathPeers.contains(peer.peerID) {
             // Our direct attempt got a session that never took over: try again later.
-            directPathFailed(to: peer.peerID, reason: reason.description)
+            apply(.directPathEnded(peer.peerID, failure: LineOutput.sanitize(reason.description)))
         }
         if entry.announceMove { sessions[next]?.announceMove = true }
         if kept.ready { tasks.spawn { await self.settleSessions(with: peer) } }
@@ -156,43 +147,20 @@ extension ChatController {
 
     // MARK: Trying the direct path
 
-    /// Whether to keep trying the direct path to `peer`: discovery runs, the session in use
-    /// with it is relayed, and its path choice is not `relay`.
-    func directPathWanted(to peer: PeerID) -> Bool {
-        guard directPath.connector != nil, pathChoice(for: peer) != .relay, let key = readySession(with: peer) else {
-            return false
-        }
-        return sessions[key]?.path == .relay
-    }
-
-    /// Starts an attempt, or sets the timer for the next, as the peer's schedule says, when
-    /// discovery knows where the peer is and no direct session with it is up or coming up;
-    /// forgets the schedule when the direct path is no longer wanted.
-    func considerDirectPath(to peer: PeerID, _ trigger: DirectPathSchedule.Trigger) {
-        guard directPathWanted(to: peer) else {
-            stopDirectPath(to: peer)
-            return
-        }
-        guard let route = discovered[peer],
-            !sessions.values.contains(where: { $0.peer?.peerID == peer && !$0.moved && $0.path == .direct })
-        else { return }
-        var schedule = directPath.schedules[peer] ?? directPath.template
-        let decision = schedule.decide(trigger, now: .now())
-        directPath.schedules[peer] = schedule
-        switch decision {
-        case .attempt: attemptDirectPath(to: route)
-        case .wait(let deadline): armDirectPathTimer(for: peer, at: deadline)
-        case .none: break
-        }
-    }
-
     /// Connects and runs the handshake beside the relayed session, which nothing here
     /// disturbs; a session established is taken on like any other (and replaces the relayed
-    /// one once ready).
-    private func attemptDirectPath(to route: DiscoveredPeer) {
-        guard let connect = directPath.connector else { return }
+    /// one once ready). The chat core chose the moment; the route is discovery's.
+    func attemptDirectPath(to peer: PeerID) {
+        guard let connect = directPath.connector, let route = discovered[peer] else {
+            apply(.directPathEnded(peer, failure: "not discovered"))
+            return
+        }
+        // A direct session with the peer is already coming up (it opened one): wait for it.
+        if sessions.values.contains(where: { $0.peer?.peerID == peer && !$0.moved && $0.path == .direct }) {
+            apply(.directPathEnded(peer, failure: nil))
+            return
+        }
         directPath.attempts += 1
-        let peer = route.peerID
         tasks.spawn {
             do {
                 let connection = try await connect(route)
@@ -204,13 +172,13 @@ extension ChatController {
                 }
                 await self.directPathOpened(connection, to: peer)
             } catch {
-                await self.directPathFailed(to: peer, reason: "\(error)")
+                await self.apply(.directPathEnded(peer, failure: LineOutput.sanitize("\(error)")))
             }
         }
     }
 
     private func directPathOpened(_ connection: PeerConnection, to peer: PeerID) async {
-        directPath.schedules[peer]?.opened()
+        apply(.directPathEnded(peer, failure: nil))
         guard directPath.connector != nil else {  // quitting
             await connection.close()
             return
@@ -218,61 +186,22 @@ extension ChatController {
         attach(connection, isOutgoing: true, dialed: peer)
     }
 
-    /// An attempt failed: quietly (one notice per relayed session), the next after backoff.
-    private func directPathFailed(to peer: PeerID, reason: String) {
-        var schedule = directPath.schedules[peer] ?? directPath.template
-        let next = schedule.failed(now: .now(), unit: Double.random(in: 0..<1))
-        directPath.schedules[peer] = schedule
-        guard directPathWanted(to: peer) else { return }
-        if schedule.failures == 1 {
-            let nick = LineOutput.sanitize(nickname(of: peer))
-            show(
-                .notice(
-                    "direct path to \(nick) not up (\(LineOutput.sanitize(reason))); staying on the relay, trying again in the background",
-                    in: .peer(peer.description)))
-        }
-        armDirectPathTimer(for: peer, at: next)
-    }
-
-    private func armDirectPathTimer(for peer: PeerID, at deadline: Instant) {
-        let delay = max(deadline - .now(), .zero)
-        directPath.timerTokens += 1
-        let token = directPath.timerTokens
-        directPath.timers[peer] = token
-        tasks.spawn {
-            try? await Task.sleep(for: delay)
-            guard !Task.isCancelled else { return }
-            await self.directPathDue(peer, token: token)
-        }
-    }
-
-    private func directPathDue(_ peer: PeerID, token: Int) {
-        guard directPath.timers[peer] == token else { return }
-        directPath.timers[peer] = nil
-        considerDirectPath(to: peer, .due)
-    }
-
-    func stopDirectPath(to peer: PeerID) {
-        directPath.timers.removeValue(forKey: peer)
-        directPath.schedules[peer] = nil
-    }
-
     /// The last session with `peer` ended: nothing to move any more.
     func forgetDirectPath(to peer: PeerID) {
         guard liveSession(with: peer) == nil else { return }
-        stopDirectPath(to: peer)
         directPath.carriedByRelay[peer] = nil
     }
 
     /// Quitting: no more attempts.
     func stopDirectPaths() {
         directPath.connector = nil
-        directPath.timers.removeAll()
-        directPath.schedules.removeAll()
+        apply(.directPathEnabled(false))
     }
 
     /// Shorter backoff for tests (the protocol's defaults: 5 s doubling to 60 s).
     func configureDirectPathForTestingOnly(initial: Duration, maximum: Duration, routeChangeGap: Duration) {
-        directPath.template = DirectPathSchedule(initial: initial, maximum: maximum, routeChangeGap: routeChangeGap)
+        apply(
+            .directPathTemplate(
+                DirectPathSchedule(initial: initial, maximum: maximum, routeChangeGap: routeChangeGap)))
     }
 }

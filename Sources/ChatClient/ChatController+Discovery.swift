@@ -27,6 +27,7 @@ extension ChatController {
             return try await self.openSession(to: peer.peerID, config: config) { try await dialer.connect(to: peer) }
         }
         directPath.connector = { try await dialer.connect(to: $0) }
+        apply(.directPathEnabled(true))
         tasks.spawn {
             // A stream's backlog (a flood of announcements) is not worked through once the
             // chat has ended: the run's cancellation stops the loop.
@@ -53,14 +54,12 @@ extension ChatController {
             publishPeers()
             // A new route: messages that waited for this peer go out now (the chat core).
             apply(.discovered(peer.peerID, nickname: LineOutput.sanitize(peer.nickname), address: peer.endpointText))
-            considerDirectPath(to: peer.peerID, .routeChanged)
         case .updated(let peer):
             let before = discovered[peer.peerID]
             discovered[peer.peerID] = peer
             // Perhaps a new address or port (a peer restarted): what waits for it goes out now,
-            // and a relayed session tries the direct path again.
+            // and a relayed session tries the direct path again (the chat core).
             apply(.discovered(peer.peerID, nickname: LineOutput.sanitize(peer.nickname), address: peer.endpointText))
-            considerDirectPath(to: peer.peerID, .routeChanged)
             guard before?.nickname != peer.nickname || before?.endpointText != peer.endpointText else { return }
             show(.notice("updated: \(describe(peer)) at \(peer.endpointText)", in: .room))
             publishPeers()

@@ -1,3 +1,4 @@
+import ChatCore
 import ChatModel
 import Foundation
 import Identity
@@ -78,7 +79,7 @@ extension ChatController {
         let old = LineOutput.sanitize(peer.nickname)
         let nick = LineOutput.sanitize(nickname)
         // Already refused for this peer (the same frame on its other session): warned once.
-        if refusals[Self.fold(nickname)]?.presented == peer.peerID { return }
+        if core.refuses(nickname, presentedBy: peer.peerID) { return }
         // Renames past the allowance are ignored, counted, and said once per session.
         guard sessions[key]?.renames.take(now: Instant.now()) == true else {
             renamesIgnored += 1
@@ -91,31 +92,35 @@ extension ChatController {
             }
             return
         }
-        let decision: TrustDecision
+        let check: KeyCheck
         do {
-            decision = try await store.perform { try $0.check(peerID: peer.peerID, nickname: nickname) }
+            let decision = try await store.perform { try $0.check(peerID: peer.peerID, nickname: nickname) }
+            check = keyCheck(decision, of: peer.peerID)
         } catch {
-            show(
-                .error(
-                    "cannot check \(old)'s new nickname \(nick) against the known keys (\(error)): not taken",
-                    in: .peer(peer.peerID.description)))
-            return
+            check = .failed("\(error)")
         }
+        // Taken, or refused with a warning, by the chat core (ChatCore+Trust).
+        apply(.renameChecked(peer.peerID, from: old, to: nick, check))
+        guard check.isTrusted else { return }
+        // Its every session, and whatever else names it (the peers pane, window labels).
+        for (other, value) in sessions where value.peer?.peerID == peer.peerID {
+            sessions[other]?.peer?.nickname = nickname
+        }
+        publishPeers()
+    }
+
+    /// The store's trust decision as the chat core takes it (`KeyCheck`); a trusted peer's
+    /// record is kept for the peers pane.
+    func keyCheck(_ decision: TrustDecision, of peer: PeerID) -> KeyCheck {
         switch decision {
-        case .keyChanged(let pinnedName, _, let presented):
-            refusals[Self.fold(pinnedName)] = Refusal(presented: presented, nickname: pinnedName)
-            show(.error(LineOutput.sanitize(decision.warning ?? ""), in: .room))
-            show(.error("\(old) stays \(old) here; to accept the new key: /verify \(nick) accept", in: .room))
-            show(ChatOutput([.bell]))
-        case .new(let knownPeer), .known(let knownPeer, _):
-            known[peer.peerID] = knownPeer
-            // Its every session, and whatever else names it (the peers pane, window labels).
-            for (other, value) in sessions where value.peer?.peerID == peer.peerID {
-                sessions[other]?.peer?.nickname = nickname
-            }
-            show(.notice("\(old) is now \(nick)", in: .peer(peer.peerID.description)))
-            apply(.named(peer.peerID, nick))
-            publishPeers()
+        case .keyChanged(let nickname, _, _):
+            return .changed(nickname: nickname, warning: LineOutput.sanitize(decision.warning ?? ""))
+        case .new(let knownPeer):
+            known[peer] = knownPeer
+            return .new
+        case .known(let knownPeer, let previous):
+            known[peer] = knownPeer
+            return .known(previousNickname: previous.map(LineOutput.sanitize))
         }
     }
 }

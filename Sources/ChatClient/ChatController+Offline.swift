@@ -40,16 +40,11 @@ extension ChatController {
                 continue
             }
             relayState.leftOnRelay.insert(key)
+            tasks.serially { [store] in
+                _ = try? await store.perform { try $0.markSent(messageID: message.messageID, to: peer) }
+            }
             apply(.leftOnRelay(peer, message.messageID))
             show(.notice("#\(number) left on the relay for \(nick), who is offline", in: window))
-            let me = me
-            if let state = try? await store.perform({ store -> ChatModel.DeliveryState? in
-                try store.markSent(messageID: message.messageID, to: peer)
-                return try store.message(in: message.conversation, from: me, messageID: message.messageID)
-                    .flatMap(Self.screenDelivery)
-            }) {
-                show(ChatOutput([.delivery(messageID: Self.messageKey(me, message.messageID), in: window, state)]))
-            }
         }
         // Said once per change, in the peer's window (the chat core's `QueuedNotices`).
         apply(.named(peer, nick))
@@ -98,56 +93,25 @@ extension ChatController {
 
     /// Trust on first use for the sender of an offline message, as for a session.
     private func trustOffline(_ sender: PeerInfo) async -> Bool {
-        let nick = LineOutput.sanitize(sender.nickname)
-        let decision: TrustDecision
+        let check: KeyCheck
         do {
-            decision = try await store.perform { try $0.check(peerID: sender.peerID, nickname: sender.nickname) }
+            let decision = try await store.perform { try $0.check(peerID: sender.peerID, nickname: sender.nickname) }
+            check = keyCheck(decision, of: sender.peerID)
         } catch {
-            show(
-                .error(
-                    "cannot check \(nick)'s key against the known keys (\(error)): offline message kept on the relay"))
-            return false
+            check = .failed("\(error)")
         }
-        switch decision {
-        case .keyChanged(let nickname, _, let presented):
-            let fold = Self.fold(nickname)
-            if refusals[fold]?.presented != presented {
-                refusals[fold] = Refusal(presented: presented, nickname: nickname)
-            }
-            show(.error(LineOutput.sanitize(decision.warning ?? ""), in: .room))
-            show(.error("to accept the new key: /verify \(nick) accept", in: .room))
-            return false
-        case .new(let peer):
-            known[sender.peerID] = peer
-            show(
-                .notice(
-                    "first message from \(nick): key \(sender.fingerprint) pinned; compare safety numbers with /verify \(nick)",
-                    in: .peer(sender.peerID.description)))
-            publishPeers()
-        case .known(let peer, _):
-            known[sender.peerID] = peer
-        }
-        return true
+        // What it means, and what the user is told, is the chat core's (ChatCore+Trust).
+        apply(.senderChecked(sender.peerID, nickname: LineOutput.sanitize(sender.nickname), check))
+        if check == .new { publishPeers() }
+        return check.isTrusted
     }
 
-    /// The sealed acknowledgement of a message we left on the relay.
+    /// The sealed acknowledgement of a message we left on the relay: counted and said by the
+    /// chat core (ChatCore+Delivered), recorded by the store.
     private func offlineDelivered(_ id: MessageID, to peer: PeerInfo) async {
         relayState.leftOnRelay.remove(RelayChatState.OfflineKey(peer: peer.peerID, id: id))
+        writesInFlight += 1
+        tasks.serially { await self.recordDelivery(id, from: peer) }
         apply(.deliveredOffline(peer.peerID, id))
-        let conversation = Self.conversation(of: id, from: peer.peerID)
-        let me = me
-        let result = try? await store.perform { store -> (Bool, ChatModel.DeliveryState?) in
-            let acknowledged = try store.acknowledge(messageID: id, from: peer.peerID)
-            return (
-                acknowledged, try store.message(in: conversation, from: me, messageID: id).flatMap(Self.screenDelivery)
-            )
-        }
-        guard let (acknowledged, state) = result, acknowledged else { return }
-        let number = givenNumber(id).map { "#\($0) " } ?? ""
-        show(
-            ChatOutput(
-                [.delivery(messageID: Self.messageKey(me, id), in: conversation.screenID, state ?? .delivered)],
-                line: "* \(number)delivered to \(LineOutput.sanitize(peer.nickname)) (offline)"))
-        finishIfIdle()
     }
 }

@@ -10,8 +10,6 @@ import Wire
 /// What the chat core knows of its relay (`parley chat --relay`, `/relay HOST:PORT`).
 struct RelayChatState {
     var client: RelayClient?
-    /// The relay's address while it is lost and being reconnected.
-    var lost: String?
     /// The relay's peers in our network, as last listed.
     var peers: [PeerID: String] = [:]
     /// Every peer the relay listed since the chat started: `/msg` reaches those gone offline
@@ -43,12 +41,13 @@ struct RelayChatState {
 /// recorded once, and reconnecting to a lost relay with backoff. A relayed session is an
 /// ordinary `PeerConnection` (`path` `.relay`); its address reads "relay HOST:PORT".
 extension ChatController {
-    var relayLabel: String { "relay \(relayState.client?.address ?? relayState.lost ?? "?")" }
+    var relayLabel: String { "relay \(relayState.client?.address ?? core.relayLost ?? "?")" }
 
     /// The path new sessions take, and the direct path's head start with `auto`.
     public func configurePaths(_ path: SessionPath, headStart: Duration) {
         relayState.path = path
         relayState.headStart = headStart
+        apply(.pathChosen(nil, relayOnly: path == .relay))
     }
 
     func pathChoice(for peer: PeerID) -> SessionPath {
@@ -61,13 +60,13 @@ extension ChatController {
         reconnect: @escaping @Sendable () async throws -> RelayClient
     ) {
         relayState.client = client
-        relayState.lost = nil
         relayState.credentials = credentials
         relayState.sessionConfig = sessionConfig
         relayState.reconnect = reconnect
         let early = relayState.earlyMail
         relayState.earlyMail.removeAll()
-        apply(.relayLink(up: true))
+        // Registered (back, if it was lost and reconnected: the chat core says so).
+        apply(.relayRegistered(address: client.address))
         tasks.spawn {
             for mail in early { await self.receivedMail(id: mail.id, sealed: mail.sealed) }
         }
@@ -87,9 +86,8 @@ extension ChatController {
     /// Leaves the relay (quit, `/relay off`, `/relay HOST:PORT`); no reconnecting.
     func stopRelay() async {
         relayState.reconnect = nil
-        relayState.lost = nil
         relayState.peers.removeAll()
-        apply(.relayLink(up: false))
+        apply(.relayStopped)
         guard let client = relayState.client else { return }
         relayState.client = nil
         await client.close()
@@ -99,32 +97,27 @@ extension ChatController {
     private func relayEnded(_ client: RelayClient, reason: CloseReason) {
         guard relayState.client === client else { return }
         relayState.client = nil
-        relayState.lost = client.address
         relayState.peers.removeAll()
-        apply(.relayLink(up: false))
-        show(.error("relay \(client.address) lost: \(reason); reconnecting", in: .room))
+        // The chat core says so and tries it again with backoff (`.connectRelay`).
+        apply(.relayLost(address: client.address, reason: "\(reason)"))
         publishPeers()
-        tasks.spawn { await self.reconnectRelay(address: client.address) }
     }
 
-    /// Tries the relay again with exponential backoff and jitter until it answers or the relay
-    /// is given up. Direct sessions carry on meanwhile.
-    private func reconnectRelay(address: String) async {
-        var backoff = RelayBackoff()
-        while let reconnect = relayState.reconnect, relayState.client == nil {
-            try? await Task.sleep(for: backoff.next())
-            guard relayState.reconnect != nil, relayState.client == nil else { return }
-            guard let client = try? await reconnect() else { continue }
-            guard relayState.reconnect != nil, relayState.client == nil, let credentials = relayState.credentials
-            else {
-                await client.close()
-                return
-            }
-            useRelay(client, credentials: credentials, sessionConfig: relayState.sessionConfig, reconnect: reconnect)
-            // A relay announced on the LAN may come back as another relay: name the one in use.
-            show(.notice("relay \(client.address) is back", in: .room))
+    /// One attempt at the lost relay, when the chat core says it is due. Direct sessions carry
+    /// on meanwhile.
+    func reconnectRelay() async {
+        guard let reconnect = relayState.reconnect, relayState.client == nil else { return }
+        guard let client = try? await reconnect() else {
+            apply(.relayConnectFailed)
             return
         }
+        guard relayState.reconnect != nil, relayState.client == nil, let credentials = relayState.credentials else {
+            await client.close()
+            return
+        }
+        // A relay announced on the LAN may come back as another relay: the core names the one
+        // in use ("relay HOST:PORT is back").
+        useRelay(client, credentials: credentials, sessionConfig: relayState.sessionConfig, reconnect: reconnect)
     }
 
     /// Lists the relay's peers afresh; the chat core hears who registered and who left (and
@@ -156,7 +149,7 @@ extension ChatController {
     /// `/peers`, the relay's part: its peers without a session, fetched afresh.
     func listRelayPeers(excluding connected: Set<PeerID>, in conversation: ConversationID) async {
         guard relayState.client != nil else {
-            if let lost = relayState.lost { show(.notice("relay \(lost) lost; reconnecting", in: conversation)) }
+            if let lost = core.relayLost { show(.notice(relayLostText(lost), in: conversation)) }
             return
         }
         await refreshRelayPeers()
@@ -226,11 +219,19 @@ extension ChatController {
 // MARK: /relay, /path
 
 extension ChatController {
+    /// "relay HOST:PORT lost; reconnecting in 4 s" (or "now", while an attempt runs).
+    func relayLostText(_ address: String) -> String {
+        guard let due = core.relayReconnectDue else { return "relay \(address) lost; reconnecting now" }
+        let wait = due - .now()
+        let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+        return "relay \(address) lost; reconnecting in \(max(1, Int(seconds.rounded(.up)))) s"
+    }
+
     /// `/relay`: the relay in use, or why there is none.
     func showRelay(network: String, in conversation: ConversationID) async {
         guard let client = relayState.client else {
-            if let lost = relayState.lost {
-                show(.notice("relay \(lost) lost; reconnecting", in: conversation))
+            if let lost = core.relayLost {
+                show(.notice(relayLostText(lost), in: conversation))
             } else {
                 show(.notice("no relay; /relay HOST:PORT or parley chat --relay HOST:PORT uses one", in: conversation))
             }
@@ -251,11 +252,11 @@ extension ChatController {
         if nickname == nil, conversation == .room {
             if let path {
                 relayState.path = path
-                for peer in connectedPeers { considerDirectPath(to: peer, .routeChanged) }
+                apply(.pathChosen(nil, relayOnly: path == .relay))
             }
             let verb = path == nil ? "take" : "now take"
             show(.notice("new sessions \(verb) the path \(describePath(relayState.path))", in: conversation))
-            if relayState.path == .relay, relayState.client == nil, relayState.lost == nil {
+            if relayState.path == .relay, relayState.client == nil, core.relayLost == nil {
                 show(.error("no relay in use: /relay HOST:PORT", in: conversation))
             }
             return
@@ -264,7 +265,7 @@ extension ChatController {
         let nick = LineOutput.sanitize(self.nickname(of: peer))
         if let path {
             relayState.choices[peer] = path
-            considerDirectPath(to: peer, .routeChanged)  // `relay` stops trying the direct path
+            apply(.pathChosen(peer, relayOnly: path == .relay))  // `relay` stops trying the direct path
             show(
                 .notice("sessions with \(nick) take the path \(describePath(path)) from the next one", in: conversation)
             )

@@ -106,51 +106,36 @@ extension ChatController {
     private func established(_ peer: PeerInfo, on key: ObjectIdentifier) async {
         sessions[key]?.peer = peer
         let nick = LineOutput.sanitize(peer.nickname)
-        let decision: TrustDecision
-        let outbox: [PendingMessage]
+        let check: KeyCheck
+        var outbox: [PendingMessage] = []
+        var counts: [DeliveryCount] = []
+        let me = me
         do {
             // With what the store's outbox holds for the peer: the core knows what this run
             // queued, the store also what another process (`parley send`) left there.
-            (decision, outbox) = try await store.perform {
-                (try $0.check(peerID: peer.peerID, nickname: peer.nickname), try $0.pendingOutbox(for: peer.peerID))
+            let decision: TrustDecision
+            (decision, outbox, counts) = try await store.perform {
+                let pending = try $0.pendingOutbox(for: peer.peerID)
+                return (
+                    try $0.check(peerID: peer.peerID, nickname: peer.nickname), pending,
+                    try Self.deliveryCounts(of: pending, in: $0, me: me)
+                )
             }
+            check = keyCheck(decision, of: peer.peerID)
         } catch {
-            show(
-                .error(
-                    "cannot check \(nick)'s key against the known keys (\(error)): session refused",
-                    in: .peer(peer.peerID.description)))
-            await refuse(key)
-            return
+            check = .failed("\(error)")
         }
         guard let entry = sessions[key] else { return }
         // A second session with a peer already connected (a move to the direct path, or both
         // sides connecting at once) shows no "connected" line and resends without notice.
         let beside = carriesConversation(with: peer.peerID, besides: key)
-        switch decision {
-        case .keyChanged(let nickname, _, let presented):
-            refusals[Self.fold(nickname)] = Refusal(presented: presented, nickname: nickname)
-            sessions[key]?.refused = true
-            let warning = LineOutput.sanitize(decision.warning ?? "")
-            show(.error(warning, in: .room))
-            show(.error("to accept the new key: /verify \(nick) accept", in: .room))
-            show(ChatOutput([.bell]))
+        // Trust on first use is the chat core's (ChatCore+Trust): it marks the session trusted,
+        // or refused (it takes nothing from it, and warns when a pinned nickname has a new key).
+        apply(.keyChecked(ChatSessionID(entry.order), peer: peer.peerID, nickname: nick, check))
+        guard sessions[key]?.trusted == true else {
             await refuse(key)
             return
-        case .new(let knownPeer):
-            known[peer.peerID] = knownPeer
-            show(
-                .notice(
-                    "first session with \(nick): key \(peer.fingerprint) pinned; compare safety numbers with /verify \(nick)",
-                    in: .peer(peer.peerID.description)))
-        case .known(let knownPeer, let previous):
-            known[peer.peerID] = knownPeer
-            if let previous {
-                show(
-                    .notice(
-                        "\(LineOutput.sanitize(previous)) is now known as \(nick)", in: .peer(peer.peerID.description)))
-            }
         }
-        sessions[key]?.trusted = true
         if !beside {
             show(
                 ChatOutput(
@@ -165,6 +150,7 @@ extension ChatController {
         // Up in the chat core: it sends the outbox at once, oldest first, and what is typed from
         // now on (ChatController+Core).
         if let candidate = candidate(entry) {
+            apply(.deliveriesLoaded(counts))
             apply(.outboxLoaded(peer.peerID, outbox.map(Self.outgoing)))
             sessions[key]?.inCore = true
             apply(.sessionUp(ChatSessionID(entry.order), peer: peer.peerID, nickname: nick, candidate: candidate))
@@ -190,13 +176,20 @@ extension ChatController {
 
     // MARK: Incoming
 
-    /// A text from the peer: committed to the store, then acknowledged (ChatController+Incoming).
-    /// A refused session (its key is not the one pinned) acknowledges nothing: the sender keeps
-    /// the message and sends it again once the user accepts the key and a session comes up.
+    /// A text from the peer: committed to the store, then acknowledged (ChatController+Incoming),
+    /// when the chat core takes it. A refused session (its key is not the one pinned) or one not
+    /// checked yet acknowledges nothing: the sender keeps the message and sends it again once
+    /// the user accepts the key and a session comes up.
     private func received(_ message: IncomingMessage, on key: ObjectIdentifier) {
-        guard let entry = sessions[key], let peer = entry.peer, !entry.refused else { return }
+        guard let id = sessionID(key) else { return }
+        apply(.textReceived(id, ReceivedText(id: message.id, sentAt: message.sentAt, text: message.text)))
+    }
+
+    /// The core took the text (its session's key check passed): committed, then acknowledged.
+    func take(_ text: ReceivedText, on session: ChatSessionID) {
+        guard let key = sessionKey(session), let entry = sessions[key], let peer = entry.peer else { return }
         let record = Self.incomingRecord(
-            id: message.id, sentAt: message.sentAt, text: message.text, from: peer.peerID, nickname: peer.nickname)
+            id: text.id, sentAt: text.sentAt, text: text.text, from: peer.peerID, nickname: peer.nickname)
         commitLater(.init(record: record, note: nil, source: .session(key, entry.link)))
     }
 
@@ -208,6 +201,7 @@ extension ChatController {
 
     private func closed(_ reason: CloseReason, on key: ObjectIdentifier) {
         guard let entry = sessions.removeValue(forKey: key) else { return }
+        apply(.sessionClosed(ChatSessionID(entry.order)))
         // Replaced by, or ended beside, another session with the peer: nothing was lost.
         let beside = endedBeside(entry, reason: reason)
         if entry.inCore {

@@ -51,7 +51,7 @@ public actor ChatController {
         var ready = false
         /// Up in the chat core (`sessionUp`): the core sends on it and hears of its end.
         var inCore = false
-        /// Refused: the nickname is pinned to another key.
+        /// Refused by the chat core's key check (a nickname pinned to another key, or no check).
         var refused = false
         /// Our messages this peer has not acknowledged in this session: message ID → number.
         var pending: [MessageID: Int] = [:]
@@ -70,13 +70,6 @@ public actor ChatController {
         var renames = NicknameChangeAllowance()
         /// The user was told that this session's renames are being ignored.
         var renamesIgnoredShown = false
-    }
-
-    /// A peer refused because its nickname is pinned to another key, until `/verify NICK accept`.
-    /// Nothing it sent meanwhile was acknowledged: it sends it again after the accept.
-    struct Refusal {
-        let presented: PeerID
-        let nickname: String
     }
 
     let display: any ChatDisplay
@@ -106,7 +99,6 @@ public actor ChatController {
     var roundTrips: [PeerID: Duration] = [:]
     /// The peer of the call in progress (answered), marked ☎ in the peers pane and title.
     var callPeer: PeerID?
-    var refusals: [String: Refusal] = [:]
     /// Received texts waiting for their commit (ChatController+Incoming).
     var incoming = IncomingCommits()
     /// Conversations whose recent history was sent to the screen.

@@ -14,8 +14,27 @@ public enum ChatAction: Hashable, Sendable {
     case send(OutgoingMessage, to: PeerID, on: ChatSessionID)
     /// Open a session to the peer by this route; report `.openEnded` when it is up or failed.
     case openSession(PeerID, ChatRoute)
+    /// Try the direct path to the peer beside its relayed session (to the address discovery
+    /// saw); report `.directPathEnded` when it brought a session or failed.
+    case attemptDirectPath(PeerID)
+    /// Connect and register to the lost relay again; report `.relayRegistered` or
+    /// `.relayConnectFailed`.
+    case connectRelay
     /// Ask the relay who is registered now (answered with `.relayPresence` for each change).
     case refreshRelayPresence
+    /// The session's key check passed: it may come up (`.sessionUp`); its texts are taken.
+    case trustSession(ChatSessionID)
+    /// The session's key is refused: nothing it sends is taken; close it.
+    case refuseSession(ChatSessionID)
+    /// Commit a received text to the store, then acknowledge it on its session.
+    case takeText(ReceivedText, from: PeerID, on: ChatSessionID)
+    /// Pin the refused key to its nickname in the store; then report `.keyAccepted`.
+    case acceptKey(KeyRefusal, in: ChatWindow)
+    /// Ring the terminal bell (a pinned nickname presented a new key).
+    case bell
+    /// Show an own message's new mark on its line (and, when given, a line saying who it was
+    /// delivered to).
+    case showDelivery(MessageID, in: ChatWindow, DeliveryMark, line: String?)
     /// Show a line in its window.
     case show(ChatNotice)
     /// Report `.timer(timer)` once `at` has come.

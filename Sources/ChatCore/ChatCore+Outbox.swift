@@ -18,6 +18,7 @@ extension ChatCore {
             recipients = connected.union(discovered).sorted { $0.description < $1.description }
         }
         actions.append(.writeOutbox(message, window: window, recipients: recipients))
+        tally(message, in: window, recipients: recipients.count)
         if recipients.isEmpty {
             waiting.append(message)
             return
@@ -64,6 +65,7 @@ extension ChatCore {
                 state.outbox.setNumber(message.id, sent.number)
             }
             actions.append(.send(sent, to: peer, on: session))
+            markSent(sent.id, to: peer, number: sent.number)
         }
         peers[peer] = state
         return taken.count
@@ -83,6 +85,7 @@ extension ChatCore {
         for message in waiting {
             peers[peer, default: PeerState()].outbox.append(message, state: .writing)
             actions.append(.addRecipient(peer, message.id))
+            recipientChanged(message.id, added: true)
         }
         waiting.removeAll()
     }

@@ -71,6 +71,8 @@ extension ChatCore {
         peers[peer, default: PeerState()].lanAddress = address
         if peers[peer]?.nickname == nil || !proven.contains(peer) { peers[peer]?.nickname = nickname }
         if before != address { routeBecameUsable(peer) }
+        // Seen (again): a relayed session tries the direct path.
+        considerDirectPath(peer, .routeChanged)
     }
 
     mutating func relayLink(up: Bool) {
@@ -80,6 +82,9 @@ extension ChatCore {
     }
 
     mutating func relayPresence(_ peer: PeerID, online: Bool) {
+        // Stale while the link is down: a peer marked listed then would not count as newly
+        // registered when the relay lists it again once back, and its outbox would wait.
+        guard relayUp else { return }
         let before = peers[peer]?.relayListed ?? false
         peers[peer, default: PeerState()].relayListed = online
         if online { peers[peer]?.relayKnown = true }

@@ -41,6 +41,7 @@ extension ChatCore {
         }
         flush(peer)
         giveWaiting(to: peer)
+        settleDirectPath(peer)
     }
 
     mutating func sessionDown(_ id: ChatSessionID, _ end: SessionEnd) {
@@ -70,5 +71,6 @@ extension ChatCore {
         }
         // What it had not got acknowledged goes out on the session that carries on.
         flush(peer)
+        settleDirectPath(peer)
     }
 }

@@ -3,8 +3,10 @@ import Session
 import Wire
 
 /// The chat's decisions as one value: which sessions each peer has and which one carries its
-/// messages, what waits in each peer's outbox and when it goes out, when to open a session, and
-/// which window each notice belongs to. Events in, actions out, time a parameter; no I/O. The
+/// messages, what waits in each peer's outbox and when it goes out, when to open a session,
+/// the relay link and its reconnecting (+RelayLogin), when to try the direct path
+/// (+DirectPath), trust on first use (+Trust), delivered-to counts (+Delivered), and which
+/// window each notice belongs to. Events in, actions out, time a parameter; no I/O. The
 /// `ChatController` actor feeds it and carries out its actions.
 ///
 /// The delivery rule (docs/PROTOCOL.md, "Client behaviour"): whenever a route to a peer becomes
@@ -55,6 +57,16 @@ public struct ChatCore: Sendable {
     /// When the relay presence poll is due; nil when none is scheduled.
     var pollDue: Instant?
     var queuedNotices = QueuedNotices()
+    /// Key checks of sessions and keys refused for a pinned nickname (ChatCore+Trust).
+    var trust = TrustBook()
+    /// Own messages' delivered-to counts (ChatCore+Delivered). Kept once complete, like
+    /// `numbers`: a late copy's acknowledgement, or a stale outbox read that brings a message
+    /// back, must find that it was counted already.
+    var tallies: [MessageID: DeliveryTally] = [:]
+    /// Trying the direct path beside relayed sessions (ChatCore+DirectPath).
+    var directPaths = DirectPaths()
+    /// The relay link and its reconnecting (ChatCore+RelayLogin).
+    var relayLogin = RelayLogin()
     /// The `#N` shown for each own message in this run, given on first use.
     public internal(set) var numbers: [MessageID: Int] = [:]
     var nextNumber = 1
@@ -81,13 +93,31 @@ public struct ChatCore: Sendable {
             proven.insert(peer)
             peers[peer, default: PeerState()].nickname = nickname
         case .named(let peer, let nickname): peers[peer, default: PeerState()].nickname = nickname
-        case .written(let id, let ok): written(id, ok: ok)
-        case .recipientAdded(let peer, let id, let ok): written(id, for: peer, ok: ok)
+        case .deliveriesLoaded(let counts): deliveriesLoaded(counts)
+        case .written(let id, let ok):
+            if !ok { tallies[id] = nil }
+            written(id, ok: ok)
+        case .recipientAdded(let peer, let id, let ok):
+            if !ok { recipientChanged(id, added: false) }
+            written(id, for: peer, ok: ok)
         case .userSend(let message, let window): userSend(message, to: window)
         case .sessionUp(let id, let peer, let nickname, let candidate):
             sessionUp(id, peer: peer, nickname: nickname, candidate: candidate)
-        case .sessionDown(let id, let end): sessionDown(id, end)
+        case .keyChecked(let id, let peer, let nickname, let check):
+            keyChecked(id, peer: peer, nickname: nickname, check)
+        case .textReceived(let id, let text): textReceived(text, on: id)
+        case .renameChecked(let peer, let old, let nickname, let check):
+            renameChecked(peer, from: old, to: nickname, check)
+        case .senderChecked(let peer, let nickname, let check): senderChecked(peer, nickname: nickname, check)
+        case .acceptKeyTyped(let nickname, let shown, let window): acceptTyped(nickname, shown: shown, in: window)
+        case .keyAccepted(let refusal, let window, let error): keyAccepted(refusal, in: window, error: error)
+        case .sessionDown(let id, let end):
+            trust.sessions[id] = nil
+            sessionDown(id, end)
+        case .sessionClosed(let id): trust.sessions[id] = nil
         case .delivered(let id, let message): delivered(message, on: id)
+        case .acknowledged(let peer, let id, let roundTrip):
+            acknowledged(id, by: peer, how: roundTrip.millisecondsText)
         case .sendFailed(let id, let message):
             if let peer = sessions[id]?.peer { peers[peer]?.outbox.set(message, to: .failed(id)) }
         case .openEnded(let peer, let failed): openEnded(peer, failed: failed)
@@ -101,7 +131,9 @@ public struct ChatCore: Sendable {
             if let entry = peers[peer]?.outbox.entries.first(where: { $0.message.id == id }), entry.state == .queued {
                 peers[peer]?.outbox.set(id, to: .mailed)
             }
+            markSent(id, to: peer)
         case .deliveredOffline(let peer, let id):
+            acknowledged(id, by: peer, how: "offline")
             peers[peer]?.outbox.remove(id)
             forgetIfIdle(peer)
         case .relayRefused(let peer, let refused, let reason):
@@ -111,6 +143,16 @@ public struct ChatCore: Sendable {
             }
         case .timer(.relayPresencePoll): pollTimer(now: now)
         case .timer(.dialRetry(let peer)): retryTimer(peer)
+        case .timer(.directPath(let peer)): directPathTimer(peer)
+        case .timer(.relayReconnect): relayAttemptDue()
+        case .relayRegistered(let address): relayRegistered(address)
+        case .relayLost(let address, let reason): relayLost(address, reason: reason)
+        case .relayStopped: relayStopped()
+        case .relayConnectFailed: relayAttemptFailed()
+        case .directPathEnabled(let enabled): directPathEnabled(enabled)
+        case .directPathTemplate(let template): directPaths.template = template
+        case .pathChosen(let peer, let relayOnly): pathChosen(peer, relayOnly: relayOnly)
+        case .directPathEnded(let peer, let failure): directPathEnded(peer, failure: failure)
         }
         schedulePollIfNeeded(now: now)
         return actions

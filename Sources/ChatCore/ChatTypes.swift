@@ -69,6 +69,10 @@ public enum ChatTimer: Hashable, Sendable {
     case relayPresencePoll
     /// The next attempt to open a session to a peer whose last one failed (`DialBackoff`).
     case dialRetry(PeerID)
+    /// The next attempt at the direct path beside a relayed session (`DirectPathSchedule`).
+    case directPath(PeerID)
+    /// The next attempt at a lost relay (`RelayBackoff`).
+    case relayReconnect
 }
 
 /// A line for the user, in the window it belongs to.

@@ -167,7 +167,7 @@ struct ChatDirectPathTests {
         try await eventually("the relay's circuit is closed") { try await relay.snapshot().circuits == 0 }
         await alice.chat.handle(line: "/peers")
         try await eventually("/peers shows bob direct") { alice.lines(containing: "127.0.0.1:\(bobPort) rtt") == 1 }
-        #expect(await alice.chat.directPath.schedules.isEmpty, "no more attempts")
+        #expect(await alice.chat.core.directPathPeers.isEmpty, "no more attempts")
 
         await alice.chat.quit()
         await bob.chat.quit()
