@@ -30,7 +30,7 @@ let package = Package(
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
         // The chat client's parts (store, view types, full-screen TUI, call engine, commands), for Benchmarks/.
-        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "Calls", "ChatClient", "ParleyApp"]),
+        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "Calls", "ChatClient", "ParleyApp", "RunSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

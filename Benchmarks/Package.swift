@@ -81,6 +81,7 @@ let package = Package(
             name: "ChatBenchmarks",
             dependencies: [
                 .product(name: "ParleyCore", package: "parley"),
+                .product(name: "ParleyVoice", package: "parley"),
                 .product(name: "ParleyClient", package: "parley"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],

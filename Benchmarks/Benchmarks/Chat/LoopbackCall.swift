@@ -1,3 +1,4 @@
+import Calls
 import Foundation
 import Identity
 import Net
@@ -6,9 +7,10 @@ import Session
 import Voice
 
 /// A real call running in this process, for benchmarks that measure something else while a
-/// call goes on: two `CallEngine`s over one encrypted session on 127.0.0.1, the caller streaming
+/// call goes on (kept with the benchmarks, not in the Calls module: its root task outlives the
+/// setup that starts it): two `CallEngine`s over one encrypted session on 127.0.0.1, the caller streaming
 /// an audio file (over and over), the callee answering by itself and decoding what arrives.
-public final class LoopbackCall: Sendable {
+final class LoopbackCall: Sendable {
     private let caller: CallEngine
     private let callee: CallEngine
     private let callerConnection: PeerConnection
@@ -35,7 +37,7 @@ public final class LoopbackCall: Sendable {
     }
 
     /// Opens the session and places the call; returns once the callee has answered.
-    public static func start(streaming file: String) async throws -> LoopbackCall {
+    static func start(streaming file: String) async throws -> LoopbackCall {
         let callerIdentity = LocalIdentity.generate(nickname: "caller")
         let calleeIdentity = LocalIdentity.generate(nickname: "callee")
         let (accepted, arrivals) = AsyncStream.makeStream(of: PeerConnection.self)
@@ -79,11 +81,11 @@ public final class LoopbackCall: Sendable {
     }
 
     /// Voice frames the callee has received so far.
-    public var framesReceived: Int {
+    var framesReceived: Int {
         get async { await callee.currentStats?.framesReceived ?? 0 }
     }
 
-    public func stop() async {
+    func stop() async {
         await caller.shutdown()
         await callee.shutdown()
         await callerConnection.close()
