@@ -75,7 +75,7 @@ extension ChatCore {
             return
         }
         var schedule = directPaths.schedules[peer] ?? directPaths.template
-        var random = random
+        // Drawn from the core's own generator (a copy would repeat the same draw each time).
         let unit = Double(random.next() >> 11) / Double(UInt64(1) << 53)
         let next = schedule.failed(now: now, unit: unit)
         directPaths.schedules[peer] = schedule

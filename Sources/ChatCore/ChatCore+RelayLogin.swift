@@ -70,7 +70,7 @@ extension ChatCore {
     }
 
     private mutating func scheduleRelayAttempt() {
-        var random = random
+        // Drawn from the core's own generator (a copy would repeat the same draw each time).
         let unit = Double(random.next() >> 11) / Double(UInt64(1) << 53)
         let due = now + relayLogin.backoff.next(unit: unit)
         relayLogin.due = due

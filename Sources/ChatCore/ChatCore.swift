@@ -75,7 +75,7 @@ public struct ChatCore: Sendable {
     /// The instant of the event being handled.
     var now = Instant(nanoseconds: 0)
     /// Draws the jitter of dial retries (`DialBackoff`); a fixed one in tests.
-    let random: any RandomNumberGenerator & Sendable
+    var random: any RandomNumberGenerator & Sendable
 
     public init(random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()) {
         self.random = random

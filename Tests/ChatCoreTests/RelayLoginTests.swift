@@ -51,6 +51,34 @@ import Wire
         #expect(nominal == .seconds(30), "the waits reached their maximum")
     }
 
+    /// Counts up: each draw differs from the last, as long as the core draws from its own
+    /// generator rather than from a copy.
+    struct Counting: RandomNumberGenerator, Sendable {
+        var value: UInt64 = 0
+        mutating func next() -> UInt64 {
+            value &+= UInt64(1) << 62
+            return value
+        }
+    }
+
+    @Test func eachRetryDrawsItsOwnJitter() throws {
+        var h = CoreHarness()
+        h.core = ChatCore(random: Counting())
+        var next = try #require(due(lost(&h)))
+        var fractions: [Double] = []
+        var nominal = Duration.milliseconds(500)
+        for _ in 1...3 {
+            h.now = next
+            h.feed(.timer(.relayReconnect))
+            nominal = min(nominal * 2, .seconds(30))
+            next = try #require(due(h.feed(.relayConnectFailed)))
+            fractions.append((next - h.now) / nominal)
+        }
+        // Draws 2, 3 and 4 of the counter (units 0.5, 0.75 and 0): three different waits, not one
+        // draw repeated.
+        #expect(Set(fractions.map { ($0 * 8).rounded() }).count == 3, "\(fractions)")
+    }
+
     @Test func anAttemptThatAnswersIsBackAndSaysSo() throws {
         var h = CoreHarness()
         h.now = try #require(due(lost(&h)))
