@@ -12,8 +12,6 @@ import Voice
 /// microphone's level meter, and the end-of-call summary.
 public actor CallFeature: CallCommands {
     let engine: CallEngine
-    /// How long `/call` waits for a session with a peer it had to connect to first.
-    let connectTimeout: Duration
     /// How often plain mode may print a statistics line (only when the figures changed).
     let statsLineInterval: Duration
 
@@ -29,11 +27,9 @@ public actor CallFeature: CallCommands {
     private var lastStatsLineAt: ContinuousClock.Instant?
 
     public init(
-        options: CallEngineOptions, connectTimeout: Duration = .seconds(10),
-        statsLineInterval: Duration = .seconds(5)
+        options: CallEngineOptions, statsLineInterval: Duration = .seconds(5)
     ) {
         engine = CallEngine(options: options)
-        self.connectTimeout = connectTimeout
         self.statsLineInterval = statsLineInterval
     }
 
@@ -105,25 +101,18 @@ public actor CallFeature: CallCommands {
         }
     }
 
-    /// `/call NICK`: over the peer's ready session, or after connecting to a peer only
-    /// discovered or reachable through the relay.
+    /// `/call NICK`: where and when the call goes is the chat core's (ChatCore+Calls): over the
+    /// peer's ready session at once, or once a session opened for it is up.
     private func call(_ nickname: String?, in conversation: ConversationID, chat: ChatController) async {
         guard let peer = await chat.peer(named: nickname, in: conversation) else { return }
-        let nick = LineOutput.sanitize(await chat.nickname(of: peer))
-        if await chat.readySession(with: peer) == nil {
-            guard await chat.connect(to: peer) else {
-                await chat.show(.error("/call: \(nick) is not connected and cannot be reached", in: conversation))
-                return
-            }
-            await chat.show(.notice("connecting to \(nick) to call", in: conversation))
-            let deadline = ContinuousClock.now + connectTimeout
-            while await chat.readySession(with: peer) == nil, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        await chat.routeCall(to: peer, in: conversation)
+    }
+
+    func place(_ peer: PeerID, in conversation: ConversationID, chat: ChatController) async {
         do throws(CallEngineError) {
             try await engine.place(to: peer)
         } catch {
+            let nick = LineOutput.sanitize(await chat.nickname(of: peer))
             await chat.show(.error("/call \(nick): \(error.description)", in: conversation))
         }
     }

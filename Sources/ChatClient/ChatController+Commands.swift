@@ -126,6 +126,15 @@ extension ChatController {
         }
     }
 
+    /// `/call` for `peer`: the chat core places it now or once a session is up (ChatCore+Calls).
+    func routeCall(to peer: PeerID, in conversation: ConversationID) {
+        let nick = LineOutput.sanitize(nickname(of: peer))
+        apply(
+            .callTyped(
+                peer, nickname: nick, window: ChatWindow(conversation) ?? .room,
+                ready: readySession(with: peer) != nil))
+    }
+
     /// `/verify NICK accept`: the user accepts the new key a known nickname presented.
     private func acceptNewKey(_ nickname: String?, in conversation: ConversationID) async {
         // Which refusal it means is the chat core's (ChatCore+Trust); it reports when accepted.

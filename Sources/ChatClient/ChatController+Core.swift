@@ -41,6 +41,9 @@ extension ChatController {
             case .takeText(let text, _, let session): take(text, on: session)
             case .acceptKey(let refusal, let window): writes.append(accept(refusal, in: window))
             case .bell: show(ChatOutput([.bell]))
+            case .placeCall(let peer, let window):
+                guard let calls = options.features.calls else { break }
+                tasks.spawn { await calls.place(peer, in: window.screenID, chat: self) }
             case .showDelivery(let id, let window, let mark, let line):
                 let update = ModelUpdate.delivery(
                     messageID: Self.messageKey(me, id), in: window.screenID, Self.screenMark(mark))

@@ -92,6 +92,7 @@ extension ChatController {
                 if let next = liveSession(with: peer.peerID, except: key), let link = sessions[next]?.link {
                     // Another session with the peer carries on: so does a call on this one.
                     await calls.sessionReady(link, peer: peer, chat: self)
+                    apply(.callReady(peer.peerID))
                 } else if reason != .peerClosed(.moved) {
                     // (Moved: the call waits for the session the peer moved to.)
                     await calls.sessionEvent(event, on: entry.link, peer: peer.peerID, chat: self)
@@ -161,8 +162,10 @@ extension ChatController {
         guard let current = sessions[key], !current.moved else { return }
         sessions[key]?.ready = true
         publishPeers()  // now connected, with its path
-        if readySession(with: peer.peerID) == key {
-            await options.features.calls?.sessionReady(current.link, peer: peer, chat: self)
+        if readySession(with: peer.peerID) == key, let calls = options.features.calls {
+            await calls.sessionReady(current.link, peer: peer, chat: self)
+            // A call waiting for this session is placed now (ChatCore+Calls).
+            apply(.callReady(peer.peerID))
         }
         // Close what this session makes redundant, or try the direct path beside a relayed one.
         await settleSessions(with: peer)

@@ -20,11 +20,15 @@ protocol CallCommands: Sendable {
     /// An event of a session with a known peer that matters to calls: a frame (voice or call
     /// signalling) or round trip of a ready session, and the `.closed` of any session.
     func sessionEvent(_ event: SessionEvent, on link: any ChatLink, peer: PeerID, chat: ChatController) async
+    /// Places a call to `peer`, whose session the engine has (the chat core routed `/call`
+    /// here, at once or once the session came up); a failure is said in `conversation`.
+    func place(_ peer: PeerID, in conversation: ConversationID, chat: ChatController) async
     /// The chat is quitting: end any call (its closing lines shown) before sessions close.
     func stop() async
 }
 
 extension CallCommands {
+    func place(_ peer: PeerID, in conversation: ConversationID, chat: ChatController) async {}
     func sessionReady(_ link: any ChatLink, peer: PeerInfo, chat: ChatController) async {}
     func sessionEvent(_ event: SessionEvent, on link: any ChatLink, peer: PeerID, chat: ChatController) async {}
     func stop() async {}

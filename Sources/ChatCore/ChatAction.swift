@@ -37,6 +37,9 @@ public enum ChatAction: Hashable, Sendable {
     case showDelivery(MessageID, in: ChatWindow, DeliveryMark, line: String?)
     /// Show a line in its window.
     case show(ChatNotice)
+    /// Place the call to the peer (the call engine has a session to it); a failure is said in
+    /// the window.
+    case placeCall(PeerID, window: ChatWindow)
     /// Report `.timer(timer)` once `at` has come.
     case schedule(ChatTimer, at: Instant)
 }

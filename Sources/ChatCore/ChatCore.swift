@@ -5,8 +5,8 @@ import Wire
 /// The chat's decisions as one value: which sessions each peer has and which one carries its
 /// messages, what waits in each peer's outbox and when it goes out, when to open a session,
 /// the relay link and its reconnecting (+RelayLogin), when to try the direct path
-/// (+DirectPath), trust on first use (+Trust), delivered-to counts (+Delivered), and which
-/// window each notice belongs to. Events in, actions out, time a parameter; no I/O. The
+/// (+DirectPath), trust on first use (+Trust), delivered-to counts (+Delivered), where a
+/// `/call` goes and when (+Calls), and which window each notice belongs to. Events in, actions out, time a parameter; no I/O. The
 /// `ChatController` actor feeds it and carries out its actions.
 ///
 /// The delivery rule (docs/PROTOCOL.md, "Client behaviour"): whenever a route to a peer becomes
@@ -67,6 +67,8 @@ public struct ChatCore: Sendable {
     var directPaths = DirectPaths()
     /// The relay link and its reconnecting (ChatCore+RelayLogin).
     var relayLogin = RelayLogin()
+    /// Calls waiting for a session with their peer (ChatCore+Calls).
+    var calls = CallRouting()
     /// The `#N` shown for each own message in this run, given on first use.
     public internal(set) var numbers: [MessageID: Int] = [:]
     var nextNumber = 1
@@ -120,7 +122,9 @@ public struct ChatCore: Sendable {
             acknowledged(id, by: peer, how: roundTrip.millisecondsText)
         case .sendFailed(let id, let message):
             if let peer = sessions[id]?.peer { peers[peer]?.outbox.set(message, to: .failed(id)) }
-        case .openEnded(let peer, let failed): openEnded(peer, failed: failed)
+        case .openEnded(let peer, let failed):
+            openEnded(peer, failed: failed)
+            if failed { callOpenFailed(peer) }
         case .discovered(let peer, let nickname, let address): discovered(peer, nickname: nickname, address: address)
         case .discoveryLost(let peer):
             peers[peer]?.lanAddress = nil
@@ -145,6 +149,10 @@ public struct ChatCore: Sendable {
         case .timer(.dialRetry(let peer)): retryTimer(peer)
         case .timer(.directPath(let peer)): directPathTimer(peer)
         case .timer(.relayReconnect): relayAttemptDue()
+        case .timer(.callConnect(let peer)): callTimer(peer)
+        case .callTyped(let peer, let nickname, let window, let ready):
+            callTyped(peer, nickname: nickname, in: window, ready: ready)
+        case .callReady(let peer): callReady(peer)
         case .relayRegistered(let address): relayRegistered(address)
         case .relayLost(let address, let reason): relayLost(address, reason: reason)
         case .relayStopped: relayStopped()

@@ -105,6 +105,13 @@ public enum ChatEvent: Sendable {
     /// (ready for display); also a session it brought that ended before it took over.
     case directPathEnded(PeerID, failure: String?)
 
+    // MARK: Calls
+
+    /// `/call` typed for the peer in a window; `ready`: the call engine has a session to it.
+    case callTyped(PeerID, nickname: String, window: ChatWindow, ready: Bool)
+    /// The call engine was given a session to the peer (a call may be placed on it).
+    case callReady(PeerID)
+
     // MARK: Time
 
     case timer(ChatTimer)

@@ -73,6 +73,8 @@ public enum ChatTimer: Hashable, Sendable {
     case directPath(PeerID)
     /// The next attempt at a lost relay (`RelayBackoff`).
     case relayReconnect
+    /// A call waiting for a session with the peer gives up (`ChatCore.callConnectTimeout`).
+    case callConnect(PeerID)
 }
 
 /// A line for the user, in the window it belongs to.
