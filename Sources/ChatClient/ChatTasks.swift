@@ -19,24 +19,44 @@ public final class ChatTasks: @unchecked Sendable {
     private let lock = NSLock()
     /// Completions of jobs given and not run yet: fired when the run ends.
     private var outstanding: [ObjectIdentifier: Completion] = [:]
+    private var backlog = Backlog()
+
+    /// Jobs given and not begun yet, per queue, and the most there ever were.
+    struct Backlog: Equatable {
+        var spawned = 0
+        var ordered = 0
+        var spawnedHighWater = 0
+        var orderedHighWater = 0
+    }
 
     init() {
-        // Unbounded, but `spawn`'s buffer only holds jobs between two turns of the loop that
-        // starts them, and `serially`'s the store writes of what the chat holds in memory.
+        // Neither queue has a cap of its own, and neither drops: a dropped store write would
+        // lose a message or its state, and a queue that blocked would block the chat's actor.
+        // They are bounded by what feeds them instead (`highWater` shows how far they went):
+        // - `spawn`'s holds jobs only between two turns of the loop that starts them;
+        // - `serially`'s holds the store writes of what the chat holds in memory: the outbox
+        //   writes of lines typed (in line mode one at a time: the next line is read once the
+        //   write of the one before is done), and per message in the outbox at most its sent mark, its acknowledgements (one per session
+        //   it went out on) and a recipient added to a room line that waited for a peer. So it
+        //   is bounded by the outbox (the store's rows, loaded in memory) and cannot outgrow it
+        //   by more than a small factor.
         (jobs, sink) = AsyncStream.makeStream(of: Job.self)
         (ordered, orderedSink) = AsyncStream.makeStream(of: Job.self)
     }
 
+    /// The queues' backlog so far (for tests and diagnostics).
+    var highWater: Backlog { lock.withLock { backlog } }
+
     /// Starts `job` as a child of the run's group.
     @discardableResult
     public func spawn(_ job: @escaping Job) -> Completion {
-        give(job, to: sink)
+        give(job, to: sink, ordered: false)
     }
 
     /// Runs `job` after every job given to `serially` before it.
     @discardableResult
     func serially(_ job: @escaping Job) -> Completion {
-        give(job, to: orderedSink)
+        give(job, to: orderedSink, ordered: true)
     }
 
     /// Returns once every job given to `serially` so far has run (at once when the run is over).
@@ -44,17 +64,24 @@ public final class ChatTasks: @unchecked Sendable {
         await serially {}.wait()
     }
 
-    private func give(_ job: @escaping Job, to sink: AsyncStream<Job>.Continuation) -> Completion {
+    private func give(_ job: @escaping Job, to sink: AsyncStream<Job>.Continuation, ordered: Bool) -> Completion {
         let done = Completion()
         let key = ObjectIdentifier(done)
-        lock.withLock { outstanding[key] = done }
+        lock.withLock {
+            outstanding[key] = done
+            backlog.count(ordered, by: 1)
+        }
         let result = sink.yield { [self] in
+            lock.withLock { backlog.count(ordered, by: -1) }
             await job()
             lock.withLock { _ = outstanding.removeValue(forKey: key) }
             done.fire()
         }
         if case .terminated = result {
-            lock.withLock { _ = outstanding.removeValue(forKey: key) }
+            lock.withLock {
+                _ = outstanding.removeValue(forKey: key)
+                backlog.count(ordered, by: -1)
+            }
             done.fire()
         }
         return done
@@ -82,6 +109,18 @@ public final class ChatTasks: @unchecked Sendable {
     func end() {
         sink.finish()
         orderedSink.finish()
+    }
+}
+
+extension ChatTasks.Backlog {
+    mutating func count(_ ordered: Bool, by change: Int) {
+        if ordered {
+            self.ordered += change
+            orderedHighWater = max(orderedHighWater, self.ordered)
+        } else {
+            spawned += change
+            spawnedHighWater = max(spawnedHighWater, spawned)
+        }
     }
 }
 

@@ -84,10 +84,12 @@ public enum LANRelay {
 
     /// Connects to an announced relay, expecting the identity it announced: each of its
     /// addresses in turn until one answers. A relay proving another identity is refused with a
-    /// clear error (exit 5): the announcement was not that relay's.
+    /// clear error (exit 5): the announcement was not that relay's. Sessions peers open to us
+    /// through it go to `onSession`; by default each is closed at once (the peer sees it end),
+    /// handed to the session's event loop rather than to a task of its own.
     static func connect(
         _ relay: DiscoveredRelay, network: [UInt8], credentials: SessionCredentials, sessionConfig: SessionConfig,
-        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in Task { await c.close() } },
+        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in c.closeNoWait() },
         onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void = { _, _ in }, watchPresence: Bool = false
     ) async throws -> RelayClient {
         var lastError = RelayClientError.connect(.failed("no address"))
@@ -111,7 +113,7 @@ public enum LANRelay {
     public static func connect(
         first relays: [DiscoveredRelay], network: [UInt8], credentials: SessionCredentials,
         sessionConfig: SessionConfig,
-        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in Task { await c.close() } }
+        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in c.closeNoWait() }
     ) async throws -> RelayClient {
         var firstError: (any Error)?
         for relay in relays {

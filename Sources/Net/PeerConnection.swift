@@ -147,6 +147,14 @@ public final class PeerConnection: Sendable {
         try? await transportClosed.get()
     }
 
+    /// The same without waiting, for callers that must not start a task to close (a session
+    /// nobody asked for, handed over on the relay link's event loop): the close is handed to
+    /// the session's event loop, which says bye and closes the transport as `close` does. Never
+    /// runs inside the caller, even on that loop.
+    public func closeNoWait(reason: ByeReason = .normal) {
+        eventLoop.execute { self.driver.value.close(reason: reason) }
+    }
+
     /// The session's counters. On the session's event loop only; for tests.
     var handlerStats: SessionStats { driver.value.stats }
 

@@ -43,7 +43,7 @@ public final class RelayClient: Sendable {
         linkConfig: RelayLinkMachine.Config = RelayLinkMachine.Config(), sessionConfig: SessionConfig = SessionConfig(),
         connectTimeout: Duration = .seconds(5), group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { connection, _ in
-            Task { await connection.close() }
+            connection.closeNoWait()
         },
         onMail: @escaping @Sendable (_ id: UInt64, _ sealed: [UInt8]) -> Void = { _, _ in },
         watchPresence: Bool = false

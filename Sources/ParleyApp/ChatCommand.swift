@@ -198,10 +198,14 @@ struct ChatCommand: AsyncParsableCommand {
         if fullScreen {
             await runScreen(identity: identity, chat: chat, updates: updates)
         } else {
-            InputReader.start { line in
-                await chat.handle(line: line)
-            } onEnd: {
-                await chat.inputEnded()
+            // Standard input, line by line: a job of the chat's run, so its consumer ends with
+            // the chat (a signal, /quit) even while input stays open.
+            chat.tasks.spawn {
+                await InputReader.run { line in
+                    await chat.handle(line: line)
+                } onEnd: {
+                    await chat.inputEnded()
+                }
             }
         }
 

@@ -63,7 +63,7 @@ struct RelayOptions: ParsableArguments {
     /// `--relay lan`, first listens on `interfaces` for a relay announcement (`LANRelay.find`).
     func connect(
         credentials: SessionCredentials, sessionConfig: SessionConfig, interfaces: InterfaceSelection = .all,
-        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in Task { await c.close() } }
+        onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void = { c, _ in c.closeNoWait() }
     ) async throws -> RelayClient? {
         if usesLAN {
             let relays = try await LANRelay.find(

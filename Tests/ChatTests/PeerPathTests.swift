@@ -140,3 +140,45 @@ struct PeerPathTests {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+/// `PeerProbe.attempt`: the open and the deadline are children of the probe's own group; a
+/// session that opens after the deadline is handed back (closed) before the probe returns.
+@Suite("Peer probe deadline", .timeLimit(.minutes(1)))
+struct PeerProbeAttemptTests {
+    struct Opened: Error, Equatable {}
+
+    @Test func anOpenAfterTheDeadlineTimesOutAndIsHandedBackBeforeTheProbeEnds() async {
+        let late = Locked<[Int]>([])
+        // The deadline has passed already; the open ends well after the timer's turn.
+        let result = await PeerProbe.attempt(until: .now, timeout: .seconds(2)) { () async throws -> Int in
+            try? await Task.sleep(for: .milliseconds(200))
+            return 7
+        } late: { value in
+            late.withLock { $0.append(value) }
+        }
+        guard case .failure(let error) = result else {
+            Issue.record("a late open must not count: \(result)")
+            return
+        }
+        #expect(PeerProbe.reason(error) == "timed out after 2 s")
+        #expect(late.withLock { $0 } == [7])
+    }
+
+    @Test func anOpenBeforeTheDeadlineDecidesAtOnce() async {
+        let late = Locked<[Int]>([])
+        // A deadline a minute away (the suite's limit): the timer must not be waited for.
+        let opened = await PeerProbe.attempt(until: .now + .seconds(60), timeout: .seconds(60)) {
+            5
+        } late: { value in
+            late.withLock { $0.append(value) }
+        }
+        #expect((try? opened.get()) == 5)
+        let failed = await PeerProbe.attempt(until: .now + .seconds(60), timeout: .seconds(60)) {
+            () async throws -> Int in
+            throw Opened()
+        } late: { _ in
+        }
+        #expect(throws: Opened.self) { try failed.get() }
+        #expect(late.withLock { $0 }.isEmpty)
+    }
+}

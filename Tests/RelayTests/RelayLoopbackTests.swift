@@ -131,6 +131,39 @@ import Wire
         try await task.value
     }
 
+    /// A client that takes no sessions (`onSession` left as it is) closes one opened to it at
+    /// once: the opener hears the session end long before a timeout would end it.
+    @Test func aSessionNobodyTakesIsClosedAtOnce() async throws {
+        let (server, port, task) = try await Self.startRelay()
+        // No timeout on either side would end it for 40 s.
+        let patient = SessionConfig(
+            keepaliveInterval: .seconds(20), peerTimeout: .seconds(40), handshakeTimeout: .seconds(40))
+        let bob = try await RelayClient.connect(
+            host: "127.0.0.1", port: port, credentials: People.credentials(People.bob), network: Self.lab,
+            sessionConfig: patient)
+        let alice = try await Self.client(People.alice, port: port)
+        // The initiator may finish its handshake before the close reaches it; then it ends.
+        // (Its events, not `closed()`, are watched: a wait on them ends when the test gives up.)
+        let ended = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                guard let opened = try? await alice.open(to: People.bob.peerID, config: patient) else { return true }
+                for await event in opened.events { if case .closed = event { return true } }
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(20))
+                return false
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? false
+        }
+        #expect(ended, "closed at once, not left to a timeout")
+        await alice.close()
+        await bob.close()
+        await server.shutdown()
+        try await task.value
+    }
+
     @Test func wrongRelayFingerprintIsRefused() async throws {
         let (server, port, task) = try await Self.startRelay()
         await #expect(throws: RelayClientError.relayClosed(.unexpectedPeer(People.relay.peerID))) {

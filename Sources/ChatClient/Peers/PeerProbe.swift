@@ -85,25 +85,37 @@ public struct PeerProbe: Sendable {
         }
     }
 
+    /// Opens a session to `target` and pings it, all within `timeout`. The attempt to open runs
+    /// in a task group the probe owns (`attempt`) and the probe ends only once it has: a connect
+    /// or handshake cannot be cancelled, so every step is given only what is left of the
+    /// deadline (`open`), and a session that still opens after the deadline is closed there.
+    ///
+    /// Worst case: each TCP connect gets what is left of the deadline and each handshake what is
+    /// left when its step began, so the probe ends within milliseconds of its deadline, except
+    /// when a connect completes just before the deadline and the peer then stays silent: its
+    /// handshake may run for up to what was left when that connect began, so the probe ends by
+    /// the deadline plus that connect's duration (under `timeout`, and only for a peer that
+    /// accepts TCP late and never answers). Before, each blackholed address cost a full
+    /// `timeout` (k addresses: k × `timeout`, plus the handshake) while the probe waited.
     func probe(_ target: PeerProbeTarget) async -> PeerProbeOutcome {
-        let started = ContinuousClock.now
+        let deadline = ContinuousClock.now + timeout
+        let opened = await Self.attempt(until: deadline, timeout: timeout) {
+            try await open(target, by: deadline)
+        } late: { late in
+            // Opened after the deadline: closed, so the peer sees the session end.
+            await late.0.close()
+        }
         let connection: PeerConnection
         let chosen: SessionPath
-        // The attempt goes on when the deadline passes (a connect is not cancelled); a session
-        // it still opens is closed at once, so the peer sees it end rather than linger.
-        let attempt = Task { try await open(target) }
-        do {
-            (connection, chosen) = try await withDeadline(timeout) { try await attempt.value }
-        } catch {
-            Task { if let (late, _) = try? await attempt.value { await late.close() } }
-            return .unreachable(Self.reason(error))
+        switch opened {
+        case .success(let session): (connection, chosen) = session
+        case .failure(let error): return .unreachable(Self.reason(error))
         }
         // Taken now: a closed channel no longer knows its peer's address.
         let via = chosen == .relay ? "relay \(relay?.address ?? "?")" : connection.remoteAddressText
         let samples = NIOLockedValueBox<[Duration]>([])
-        let remaining = timeout - (ContinuousClock.now - started)
         let ended = NIOLockedValueBox<String?>(nil)
-        _ = try? await withDeadline(max(remaining, .milliseconds(1))) {
+        _ = try? await withDeadline(Self.left(until: deadline)) {
             var events = connection.events.makeAsyncIterator()
             for _ in 0..<Self.pings {
                 do {
@@ -131,22 +143,77 @@ public struct PeerProbe: Sendable {
         return .reached(path: chosen, via: via, roundTrips: measured)
     }
 
-    /// A session by the path the target and `path` allow, established.
-    private func open(_ target: PeerProbeTarget) async throws -> (PeerConnection, SessionPath) {
-        var config = SessionConfig(
-            keepaliveInterval: .seconds(60), peerTimeout: .seconds(120),
-            handshakeTimeout: min(timeout, SessionConfig().handshakeTimeout))
-        config.expectedPeer = .peerID(target.peerID)
+    private enum Step<T: Sendable>: Sendable {
+        case opened(T)
+        case failed(any Error)
+        case deadline
+    }
+
+    /// Runs `open` beside a timer for `deadline`, both children of a task group this call owns;
+    /// the first to end decides: what `open` gave or threw, or "timed out after `timeout`".
+    /// Returns once `open` has ended too (it is not cancelled: it must end by its own
+    /// timeouts); a value it gives after the deadline goes to `late`, before this returns.
+    static func attempt<T: Sendable>(
+        until deadline: ContinuousClock.Instant, timeout: Duration,
+        _ open: @escaping @Sendable () async throws -> T, late: @escaping @Sendable (T) async -> Void
+    ) async -> Result<T, any Error> {
+        await withTaskGroup(of: Step<T>.self) { group in
+            group.addTask {
+                do { return .opened(try await open()) } catch { return .failed(error) }
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return .deadline
+            }
+            var decided: Result<T, any Error>?
+            for await step in group {
+                switch (step, decided) {
+                case (.opened(let value), nil):
+                    decided = .success(value)
+                    group.cancelAll()  // the timer
+                case (.failed(let error), nil):
+                    decided = .failure(error)
+                    group.cancelAll()
+                case (.deadline, nil):
+                    decided = .failure(Failure(message: "timed out after \(timeout.secondsText)", code: .timedOut))
+                case (.opened(let value), _?):
+                    await late(value)
+                case (.failed, _?), (.deadline, _?):
+                    break
+                }
+            }
+            return decided ?? .failure(CancellationError())
+        }
+    }
+
+    /// What is left until `deadline` for a step starting now (a millisecond at least: a zero
+    /// timeout would mean none).
+    static func left(until deadline: ContinuousClock.Instant) -> Duration {
+        max(deadline - .now, .milliseconds(1))
+    }
+
+    /// A session by the path the target and `path` allow, established. Each step (a TCP
+    /// connect, a handshake) is given what is left until `deadline` when it starts.
+    private func open(_ target: PeerProbeTarget, by deadline: ContinuousClock.Instant) async throws -> (
+        PeerConnection, SessionPath
+    ) {
+        @Sendable func config() -> SessionConfig {
+            var config = SessionConfig(
+                keepaliveInterval: .seconds(60), peerTimeout: .seconds(120),
+                handshakeTimeout: min(Self.left(until: deadline), SessionConfig().handshakeTimeout))
+            config.expectedPeer = .peerID(target.peerID)
+            return config
+        }
         let viaRelay = relay.flatMap { relay in target.onRelay ? relay : nil }
         let useDirect = path != .relay && !target.direct.isEmpty
         let useRelay = path != .direct && viaRelay != nil
-        let direct: @Sendable () async throws -> PeerConnection = { [config, timeout, credentials] in
+        let direct: @Sendable () async throws -> PeerConnection = { [credentials] in
             var lastError = ConnectError.failed("no address")
-            for address in target.direct {
+            for address in target.direct where ContinuousClock.now < deadline {
                 do throws(ConnectError) {
                     return try await SessionConnector.connect(
-                        host: address.host, port: address.port, credentials: credentials, config: config,
-                        connectTimeout: timeout)
+                        host: address.host, port: address.port, credentials: credentials, config: config(),
+                        connectTimeout: Self.left(until: deadline))
                 } catch {
                     lastError = error
                 }
@@ -157,14 +224,14 @@ public struct PeerProbe: Sendable {
         case (true, let relay?) where useRelay:
             let winner = try await PathSelection.race(
                 directHeadStart: headStart, direct: direct,
-                relay: { [config] in try await relay.open(to: target.peerID, config: config) })
+                relay: { try await relay.open(to: target.peerID, config: config()) })
             return (winner.connection, winner.path)
         case (true, _):
             let connection = try await direct()
             _ = try await connection.established()
             return (connection, .direct)
         case (false, let relay?) where useRelay:
-            return (try await relay.open(to: target.peerID, config: config), .relay)
+            return (try await relay.open(to: target.peerID, config: config()), .relay)
         default:
             throw Failure(message: Self.noPath(target, path: path, relay: relay != nil), code: .unreachable)
         }
