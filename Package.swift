@@ -14,8 +14,8 @@
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
-//                      → RunSupport (owned task groups, signal traps, failures and exit statuses;
-//                                    depends on nothing)
+//                      → RunSupport (owned task groups, signal traps, failures and exit statuses,
+//                                    child processes; depends on nothing)
 // Nothing below Net imports NIOPosix or touches a socket. Only TUI imports ncursesw: the chat's
 // core, its runtime (ChatClient) and the line client import ChatModel, not TUI.
 import PackageDescription
@@ -177,7 +177,7 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["Store", "Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Owned task groups: started, cancelled one by one, ended with their run.
+        // Owned task groups: started, cancelled one by one, ended with their run. Child processes.
         .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
         // Layout, wrapping and line editing as values; no terminal needed.
         .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel"]),
