@@ -171,7 +171,7 @@ let package = Package(
         // The chat core with a fake clock: issue 13's scenarios, no sockets.
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "Session", "Identity", "Wire"]),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
-        .testTarget(name: "VoiceTests", dependencies: ["Voice", "Wire"]),
+        .testTarget(name: "VoiceTests", dependencies: ["Voice", "Wire", "RunSupport"]),
         // A real SQLite database in a temporary directory.
         .testTarget(
             name: "StoreTests",
@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "NetTests",
             dependencies: [
-                "Net", "Session", "Identity", "Wire",
+                "Net", "Session", "Identity", "Wire", "RunSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "RelayTests",
             dependencies: [
-                "Relay", "Net", "Session", "Identity", "Wire", "Noise",
+                "Relay", "Net", "Session", "Identity", "Wire", "Noise", "RunSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -224,7 +224,7 @@ let package = Package(
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
         .testTarget(
-            name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session"],
+            name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session", "RunSupport"],
             exclude: ["Support/silent-attack.py"]),
         // The fuzz targets of FuzzTesting/ (a package of its own, for libFuzzer) run here in plain
         // Swift: their seed and regression corpora replayed and the seeds mutated, every invariant
