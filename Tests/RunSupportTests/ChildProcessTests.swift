@@ -101,7 +101,7 @@ private func exit(of child: ChildProcess) async {
         try input.fileHandleForWriting.close()
         let outFD = out.fileHandleForReading.fileDescriptor
         let errFD = err.fileHandleForReading.fileDescriptor
-        let (stdout, stderr) = await onThread { (readToEnd(outFD, within: 20), readToEnd(errFD, within: 20)) }
+        let (stdout, stderr) = await onThread { (readToEnd(outFD, within: 60), readToEnd(errFD, within: 60)) }
         #expect(stdout == "out hello\n")
         #expect(stderr == "err hello\n")
         await exit(of: child)
@@ -111,7 +111,7 @@ private func exit(of child: ChildProcess) async {
     @Test func givesTheChildExactlyTheEnvironmentSet() async throws {
         let (child, out, _) = try shell("echo \"$PARLEY_CHILD_TEST ${HOME-unset}\"", environment: ["PARLEY_CHILD_TEST": "42"])
         let fd = out.fileHandleForReading.fileDescriptor
-        #expect(await onThread { readToEnd(fd, within: 20) } == "42 unset\n")
+        #expect(await onThread { readToEnd(fd, within: 60) } == "42 unset\n")
         await exit(of: child)
     }
 
@@ -120,7 +120,7 @@ private func exit(of child: ChildProcess) async {
         let home = try #require(ProcessInfo.processInfo.environment["HOME"])
         let (child, out, _) = try shell("echo \"${HOME-unset}\"")
         let fd = out.fileHandleForReading.fileDescriptor
-        #expect(await onThread { readToEnd(fd, within: 20) } == home + "\n")
+        #expect(await onThread { readToEnd(fd, within: 60) } == home + "\n")
         await exit(of: child)
     }
 
@@ -133,7 +133,7 @@ private func exit(of child: ChildProcess) async {
         child.standardError = FileHandle.nullDevice
         try child.run()
         let fd = out.fileHandleForReading.fileDescriptor
-        #expect(await onThread { readToEnd(fd, within: 20) } == "")
+        #expect(await onThread { readToEnd(fd, within: 60) } == "")
         await exit(of: child)
         #expect(child.terminationStatus == 0)
     }
@@ -161,7 +161,7 @@ private func exit(of child: ChildProcess) async {
         writer.standardOutput = out
         try writer.run()
         let fd = out.fileHandleForReading.fileDescriptor
-        #expect(await onThread { readToEnd(fd, within: 20) } == "done\n")
+        #expect(await onThread { readToEnd(fd, within: 60) } == "done\n")
         await exit(of: writer)
         #expect(other.isRunning)
     }
