@@ -14,8 +14,8 @@
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
-//                      → RunSupport (owned task groups, signal traps, failures and exit statuses;
-//                                    depends on nothing)
+//                      → RunSupport (owned task groups, signal traps, failures and exit statuses,
+//                                    child processes; depends on nothing)
 // Nothing below Net imports NIOPosix or touches a socket. Only TUI imports ncursesw: the chat's
 // core, its runtime (ChatClient) and the line client import ChatModel, not TUI.
 import PackageDescription
@@ -171,13 +171,13 @@ let package = Package(
         // The chat core with a fake clock: issue 13's scenarios, no sockets.
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "Session", "Identity", "Wire"]),
         .testTarget(name: "SessionTests", dependencies: ["Session", "Noise", "Identity", "Wire"]),
-        .testTarget(name: "VoiceTests", dependencies: ["Voice", "Wire"]),
+        .testTarget(name: "VoiceTests", dependencies: ["Voice", "Wire", "RunSupport"]),
         // A real SQLite database in a temporary directory.
         .testTarget(
             name: "StoreTests",
             dependencies: ["Store", "Identity", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Owned task groups: started, cancelled one by one, ended with their run.
+        // Owned task groups: started, cancelled one by one, ended with their run. Child processes.
         .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
         // Layout, wrapping and line editing as values; no terminal needed.
         .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel"]),
@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "NetTests",
             dependencies: [
-                "Net", "Session", "Identity", "Wire",
+                "Net", "Session", "Identity", "Wire", "RunSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "RelayTests",
             dependencies: [
-                "Relay", "Net", "Session", "Identity", "Wire", "Noise",
+                "Relay", "Net", "Session", "Identity", "Wire", "Noise", "RunSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -224,7 +224,7 @@ let package = Package(
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
         .testTarget(
-            name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session"],
+            name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session", "RunSupport"],
             exclude: ["Support/silent-attack.py"]),
         // The fuzz targets of FuzzTesting/ (a package of its own, for libFuzzer) run here in plain
         // Swift: their seed and regression corpora replayed and the seeds mutated, every invariant

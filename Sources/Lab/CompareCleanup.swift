@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -68,7 +69,7 @@ enum Tool {
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) -> Result {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let errors = Pipe()

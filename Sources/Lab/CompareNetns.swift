@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -131,7 +132,7 @@ final class NetnsHosts: LabHosts, @unchecked Sendable {
     /// The lab's namespaces that exist now (for tests and for a final check).
     static func leftovers(prefix: String = namePrefix) -> [String] {
         guard let ip = Tool.find("ip") else { return [] }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: ip)
         process.arguments = ["netns", "list"]
         let out = Pipe()

@@ -10,7 +10,7 @@ import RunSupport
 final class LabProcess: @unchecked Sendable {
     let label: String
     let pid: Int32
-    private let process: Process
+    private let process: ChildProcess
     private let input: LineWriter
     private let inbox: LabInbox
     private let stderrTail: StderrTail
@@ -22,7 +22,7 @@ final class LabProcess: @unchecked Sendable {
     /// last lines, kept for messages.
     init(label: String, executable: String, arguments: [String]) throws(LabFailure) {
         self.label = label
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let stdin = Pipe()
@@ -93,16 +93,15 @@ final class LabProcess: @unchecked Sendable {
 
     /// Sends `signal`, unless the process has exited (its ID may belong to another by now).
     func kill(_ signal: Int32 = SIGKILL) {
-        guard process.isRunning else { return }
-        _ = Glibc.kill(pid, signal)
+        process.signal(signal)
     }
 
     /// Waits for the exit, killing the process when it takes longer than `grace`.
     @discardableResult
     func waitForExit(grace: Duration) async -> Int32 {
-        let killer = Task { [pid] in
+        let killer = Task { [process] in
             try await Task.sleep(for: grace)
-            _ = Glibc.kill(pid, SIGKILL)
+            process.kill()
         }
         let status = await exited.value
         killer.cancel()

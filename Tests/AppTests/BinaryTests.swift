@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import Testing
 
 @testable import ParleyApp
@@ -45,7 +46,7 @@ import Testing
         environment["PARLEY_HOME"] = nil
 
         // Alice listens on a port the kernel picks.
-        let listener = Process()
+        let listener = ChildProcess()
         listener.executableURL = parley
         listener.arguments = ["chat", "--home", base.appendingPathComponent("alice").path, "--listen", "127.0.0.1:0"]
         environment["USER"] = "alice"
@@ -59,7 +60,7 @@ import Testing
         try listener.run()
         listenerOutput.start()
         listenerErrors.start()
-        defer { if listener.isRunning { kill(listener.processIdentifier, SIGKILL) } }
+        defer { listener.kill() }
 
         let listening = try #require(
             try await listenerOutput.waitForLine { $0.hasPrefix("* listening on 127.0.0.1:") },

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunSupport
 import Testing
 
 @testable import ParleyApp
@@ -322,7 +323,7 @@ enum Programs {
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, stdin: String = "",
         timeout: Double = 20
     ) async throws -> ProgramRun {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         if let environment { process.environment = environment }
@@ -343,11 +344,11 @@ enum Programs {
     }
 
     /// Waits for `process` to exit; kills it and throws after `timeout` seconds.
-    static func waitForExit(_ process: Process, timeout: Double) async throws {
+    static func waitForExit(_ process: ChildProcess, timeout: Double) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         while process.isRunning {
             if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
+                process.signal(SIGKILL)
                 throw TimedOut(what: "\(process.executableURL?.lastPathComponent ?? "?") \(process.arguments ?? [])")
             }
             try await Task.sleep(for: .milliseconds(10))

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import Session
 import Testing
 import Voice
@@ -197,7 +198,7 @@ struct Alignment: CustomStringConvertible {
 /// `opusinfo` (Debian opus-tools) on a file.
 enum CallFixturesLite {
     static func opusinfo(_ path: String) throws -> (status: Int32, output: String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/opusinfo")
         process.arguments = [path]
         let pipe = Pipe()

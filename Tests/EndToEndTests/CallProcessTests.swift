@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import Testing
 
 #if canImport(Glibc)
@@ -195,7 +196,7 @@ enum CallFixtures {
 
     /// Runs `opusinfo` (Debian opus-tools) on `path`.
     static func opusinfo(_ path: String) throws -> (status: Int32, output: String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/opusinfo")
         process.arguments = [path]
         let pipe = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import Identity
 import Store
 import Testing
@@ -242,7 +243,7 @@ struct SmallDisk {
 
     @discardableResult
     static func run(_ tool: String, _ arguments: [String]) -> Int32 {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
         do {

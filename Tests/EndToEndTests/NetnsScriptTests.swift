@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import Testing
 
 /// Tests/netns/discovery.sh: four hosts in network namespaces, three on one bridge that find
@@ -32,7 +33,7 @@ struct NetnsScriptTests {
 
     /// Runs bash with `arguments`; returns its status and everything it printed.
     static func bash(_ arguments: [String], environment: [String: String]? = nil) async throws -> (Int32, String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = arguments
         if let environment { process.environment = environment }

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import NIOConcurrencyHelpers
 /// that a load test's clients and the relay do not share a process: the relay's event loop then
 /// competes with the clients only for the CPU, as it would in use.
 final class RelayProcess: @unchecked Sendable {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     let metricsPort: Int
     let fingerprint: String
@@ -24,7 +25,7 @@ final class RelayProcess: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug/parley")
     }
 
-    private init(process: Process, port: Int, metricsPort: Int, fingerprint: String, home: String) {
+    private init(process: ChildProcess, port: Int, metricsPort: Int, fingerprint: String, home: String) {
         self.process = process
         self.port = port
         self.metricsPort = metricsPort
@@ -40,7 +41,7 @@ final class RelayProcess: @unchecked Sendable {
         }
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("parley-relay-\(UUID().uuidString)")
             .path
-        let process = Process()
+        let process = ChildProcess()
         let arguments = [
             "relay", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0", "--log-level", "error", "--home", home,
         ] + extraArguments
@@ -90,16 +91,16 @@ final class RelayProcess: @unchecked Sendable {
 
     /// SIGKILL at once, if it still runs (for a test that ends early); removes its home.
     func kill() {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         try? FileManager.default.removeItem(atPath: home)
     }
 
     /// SIGTERM, then waits for the exit (SIGKILL after 5 s); removes the relay's home.
     func stop() async {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGTERM) }
+        process.signal(SIGTERM)
         let end = ContinuousClock.now + .seconds(5)
         while process.isRunning && ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.signal(SIGKILL)
         try? FileManager.default.removeItem(atPath: home)
     }
 }

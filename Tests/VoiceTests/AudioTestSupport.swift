@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 @testable import Voice
 
@@ -90,7 +91,7 @@ func writeAudioFile(_ path: String, _ samples: [Int16], sampleRate: Int, channel
 /// Runs a program, returning its exit status and standard output and error together.
 @discardableResult
 func runTool(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-    let process = Process()
+    let process = ChildProcess()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
     if let environment { process.environment = environment }

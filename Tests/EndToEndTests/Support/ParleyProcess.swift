@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import Testing
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import Testing
 /// thread: waiting for the exit and for the output's end only polls, so a child that never exits
 /// or a grandchild that keeps a pipe open cannot hold a task-pool thread.
 final class ParleyProcess: Sendable {
-    let process: Process
+    let process: ChildProcess
     private let stdinPipe = Pipe()
     private let stdoutLines = Locked<[String]>([])
     /// When the reader thread took each line of `stdoutLines` from the pipe, index for index.
@@ -57,7 +58,7 @@ final class ParleyProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             throw E2EFailure("parley binary not found at \(Self.binary.path); run swift build first")
         }
-        process = Process()
+        process = ChildProcess()
         let command = arguments + (home.map { ["--home", $0] } ?? [])
         if let tool = launcher.first {
             process.executableURL = URL(fileURLWithPath: tool)
@@ -150,7 +151,7 @@ final class ParleyProcess: Sendable {
     }
 
     func signal(_ number: Int32) {
-        kill(process.processIdentifier, number)
+        process.signal(number)
     }
 
     /// Waits until a stdout line contains `text`; returns it, or throws with what was printed.
@@ -176,7 +177,7 @@ final class ParleyProcess: Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
             if Date() > deadline {
-                kill(process.processIdentifier, SIGKILL)
+                process.signal(SIGKILL)
                 let killed = await Self.poll(until: Date().addingTimeInterval(Self.killGrace)) {
                     !self.process.isRunning
                 }
@@ -236,7 +237,7 @@ final class ParleyProcess: Sendable {
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
         }
         stdoutReader.stop()
         stderrReader.stop()

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 /// Support/silent-attack.py run as a child process at load priority: silent connections held
 /// against a listener and reopened whenever it closes them. The test process itself opens none,
@@ -15,15 +16,15 @@ final class SilentAttack: Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("silent-attack.py")
 
-    private let process: Process
+    private let process: ChildProcess
     private let output = Locked<[UInt8]>([])
     private let finished = Locked(false)
 
-    private init(process: Process) { self.process = process }
+    private init(process: ChildProcess) { self.process = process }
 
     /// Starts `count` connections to 127.0.0.1:`port` from `sources`, kept up for `seconds`.
     static func start(port: Int, count: Int, seconds: Double, sources: [String]) throws -> SilentAttack {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: ParleyProcess.loadPriority[0])
         process.arguments =
             Array(ParleyProcess.loadPriority.dropFirst()) + [

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -112,7 +113,7 @@ struct TestLAN {
     }
 
     private static func blockingOutput(_ command: [String]) throws -> String {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         let out = Pipe()

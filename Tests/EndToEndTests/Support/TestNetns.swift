@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 /// A named network namespace for processes that must find each other over multicast without
 /// touching the host's interfaces: its loopback is up and multicast-capable, and nothing else
@@ -52,7 +53,7 @@ struct TestNetns {
     }
 
     static func run(_ arguments: [String]) async throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: ip!)
         process.arguments = arguments
         let errors = Pipe()

@@ -5,9 +5,11 @@ Opens COUNT connections to 127.0.0.1:PORT, spread over the SOURCES addresses, se
 and for SECONDS reopens every connection the listener closes. Prints one JSON line at the end:
 opened (at first), failedAtFirst, reopened, heldAtEnd, failedConnects.
 
-It runs apart from the test process because that process must stay under 1,024 open
-descriptors: Foundation's Process.run watches its child through select(), whose fd_set cannot
-hold a descriptor numbered 1,024 or more (the test runner crashed in memcpy when it did).
+It runs apart from the test process, which was kept under 1,024 open descriptors while it
+started children with Foundation's Process: its run() watched the child through select(), whose
+fd_set cannot hold a descriptor numbered 1,024 or more (the test runner crashed in memcpy when
+it did). Children now start with RunSupport's ChildProcess, which has no such limit; the
+connections stay in a process of their own all the same, apart from the test's own descriptors.
 """
 import json, resource, select, socket, sys, time
 

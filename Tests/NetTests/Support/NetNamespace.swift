@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -88,7 +89,7 @@ final class NetNamespace: @unchecked Sendable {
 
     /// A shell command inside the namespace (network only; the file system is the host's).
     func shell(_ command: String) async throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
         process.arguments = ["--net=\(path)", "/bin/sh", "-c", command]
         let errors = Pipe()
