@@ -94,7 +94,8 @@ import Testing
         #expect(error("/quit\nbye") == .multiLineCommand("quit"))
         #expect(error("/QUIT\nbye")?.description.hasPrefix("/quit takes one line: not sent") == true)
         #expect(error("/nosuch\nx") == .unknownCommand("nosuch"))
-        #expect(LineOutput.messageLine(from: "bob", text: "one\n/two", at: .init(timeIntervalSince1970: 0))
-            .hasSuffix("<bob> one\n           /two"))
+        #expect(
+            LineOutput.messageLine(from: "bob", text: "one\n/two", at: .init(timeIntervalSince1970: 0))
+                .hasSuffix("<bob> one\n           /two"))
     }
 }

@@ -107,7 +107,9 @@ import Testing
         #expect(screen.handle(.character("y"), now: F.at(12)) == [.bell])
         #expect(screen.handle(.character("y"), now: F.at(12)) == [.bell])
         #expect(screen.model.active.messages.count == notices + 1)
-        #expect(screen.model.active.messages.last?.text.hasPrefix("the input is full: a message is at most 8192 bytes") == true)
+        #expect(
+            screen.model.active.messages.last?.text.hasPrefix("the input is full: a message is at most 8192 bytes")
+                == true)
         var cut = self.screen()
         #expect(cut.handle(.paste("abc", cut: true), now: F.at(12)) == [.bell])
         #expect(cut.model.active.messages.last?.text.contains("only its first 8192 bytes were kept") == true)
