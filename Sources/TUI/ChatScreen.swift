@@ -50,7 +50,7 @@ public struct ChatScreen: Sendable {
         if case .paste(_, cut: true) = key {
             effects.append(.bell)
             model.addNotice(
-                "the paste was longer than the input allows: only its first \(LineEditor.maximumBytes) bytes were kept",
+                "the paste was longer than a message may be (\(LineEditor.maximumBytes) bytes): the rest was dropped",
                 kind: .error, at: now)
         }
         let candidates = CompletionCandidates(nicknames: model.nicknames)
