@@ -82,6 +82,8 @@ public struct KeyDecoder: Equatable, Sendable {
         switch input {
         case .scalar(let scalar):
             guard paste!.take(scalar) else { return [] }
+        case .key(.resize):
+            return [.resize]  // the screen still follows the terminal's size
         case .key(let key):
             paste!.take(key)
             return []

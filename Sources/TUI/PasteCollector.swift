@@ -47,7 +47,8 @@ struct PasteCollector: Equatable, Sendable {
         return false
     }
 
-    /// A key curses decoded inside the paste: Enter is a line break, anything else is dropped.
+    /// A key curses decoded inside the paste: Enter is a line break, anything else is dropped
+    /// (the decoder passes a resize on).
     mutating func take(_ key: Key) {
         idle = 0
         if key == .enter { append("\n") }

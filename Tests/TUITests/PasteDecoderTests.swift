@@ -50,6 +50,8 @@ import Testing
         #expect(!decoder.isPending)
         #expect(decoder.feed(.key(.enter)).isEmpty)
         #expect(decoder.feed(.key(.up)).isEmpty)
+        #expect(decoder.feed(.key(.resize)) == [.resize])
+        #expect(decoder.isInPaste)
         #expect(feed("c" + end, into: &decoder) == [.paste("ab\nc", cut: false)])
         #expect(!decoder.isInPaste)
     }
