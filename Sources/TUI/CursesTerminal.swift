@@ -59,7 +59,12 @@ final class CursesTerminal {
             }
         }
         functionKeys = Self.functionKeyTable()
-        atexit { if !isendwin() { endwin() } }
+        atexit {
+            guard !isendwin() else { return }
+            // Leaving without close(): the shell must not be left with pastes marked.
+            _ = "\u{1B}[?2004l".withCString { Glibc.write(1, $0, strlen($0)) }
+            endwin()
+        }
         write(Self.bracketedPasteOn)
     }
 
