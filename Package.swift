@@ -95,7 +95,7 @@ let package = Package(
         // client's output.
         .target(name: "ChatModel", dependencies: ["Wire"]),
         // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
-        .target(name: "TUI", dependencies: ["ChatModel", "CNcursesw"]),
+        .target(name: "TUI", dependencies: ["ChatModel", "Wire", "CNcursesw"]),
         // The chat's decisions as one pure state machine: sessions per peer, the outbox and when it
         // goes out, routes (discovery, relay presence), and which window each notice belongs to.
         // No sockets, no terminal, no store I/O: events in, actions out, time a parameter.
@@ -180,7 +180,7 @@ let package = Package(
         // Owned task groups: started, cancelled one by one, ended with their run. Child processes.
         .testTarget(name: "RunSupportTests", dependencies: ["RunSupport"]),
         // Layout, wrapping and line editing as values; no terminal needed.
-        .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel"]),
+        .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel", "Wire"]),
         // The command parser and the view types, without a terminal.
         .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
         // Real loopback sockets; binds port 0 only.

@@ -1,11 +1,19 @@
 /// Parses an input line into a `UserCommand`. A line starting with "/" is a command; "//" at
 /// the start sends a line that begins with a slash; anything else is text for the conversation.
+///
+/// Input of several lines (a paste) is a message, never a run of commands: only its first line
+/// can be a command, and only `/msg NICK text…` takes the other lines (as the message's); any
+/// other command on a first line is an error, so a pasted block is not sent somewhere unexpected.
+/// A line starting with "/" further down is text.
 public enum CommandParser {
     /// Highest window number `/win` accepts.
     public static let maximumWindow = 999
 
     public static func parse(_ line: String) -> Result<UserCommand, CommandError> {
         guard line.hasPrefix("/") else { return .success(.text(line)) }
+        if let lineBreak = line.firstIndex(of: "\n"), !line.hasPrefix("//") {
+            return parseMultiLine(first: String(line[..<lineBreak]), rest: String(line[lineBreak...]))
+        }
         if line.hasPrefix("//") { return .success(.text(String(line.dropFirst()))) }
         let body = line.dropFirst()
         let name = String(body.prefix { !$0.isWhitespace }).lowercased()
@@ -17,6 +25,19 @@ public enum CommandParser {
             return .failure(error)
         } catch {
             return .failure(.unknownCommand(name))
+        }
+    }
+
+    /// A command on the first line of several: `/msg NICK [text]` with the rest as its text.
+    private static func parseMultiLine(first: String, rest: String) -> Result<UserCommand, CommandError> {
+        switch parse(first) {
+        case .success(.msg(let nickname, let text)):
+            let body = (text ?? "") + rest
+            return .success(.msg(nickname: nickname, text: text == nil ? String(body.dropFirst()) : body))
+        case .success:
+            let name = String(first.dropFirst().prefix { !$0.isWhitespace }).lowercased()
+            return .failure(.multiLineCommand(name))
+        case .failure(let error): return .failure(error)
         }
     }
 

@@ -53,6 +53,8 @@ public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidArgument(command: String, value: String, expected: String)
     case unexpectedArgument(command: String, value: String)
     case unknownHelpTopic(String)
+    /// A command other than `/msg` on the first of several lines.
+    case multiLineCommand(String)
 
     public var description: String {
         switch self {
@@ -64,6 +66,9 @@ public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
             return "/\(command): \"\(value)\" is not \(expected); usage: \(CommandHelp.usage(of: command))"
         case .unexpectedArgument(let command, let value):
             return "/\(command): unexpected \"\(value)\"; usage: \(CommandHelp.usage(of: command))"
+        case .multiLineCommand(let command):
+            return "/\(command) takes one line: not sent (a message of several lines is text; "
+                + "begin it with // to start it with a slash)"
         case .unknownHelpTopic(let topic):
             return "no help for \"\(topic)\": there is no such command; /help lists the commands"
         }

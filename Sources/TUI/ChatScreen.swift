@@ -20,21 +20,56 @@ public struct ChatScreen: Sendable {
     public var renderer: ScreenRenderer
     /// Rows of the conversation pane at the last render: one page for PgUp/PgDn.
     public private(set) var pageRows = 10
+    /// The "input is full" notice was shown and the input has not changed since: bell only.
+    private var inputFullNoticed = false
 
     public init(model: ChatScreenModel, renderer: ScreenRenderer) {
         self.model = model
         self.renderer = renderer
     }
 
+    /// The keys of one read of the terminal, a paste in them made one `.paste` key first
+    /// (`PasteDetector`); the caller draws once after the whole batch.
+    public mutating func handle(batch keys: [Key], now: Date) -> [ScreenEffect] {
+        var effects: [ScreenEffect] = []
+        for key in PasteDetector.coalesce(keys) {
+            effects += handle(key, now: now)
+            if effects.last == .quit { break }
+        }
+        return effects
+    }
+
     public mutating func handle(_ key: Key, now: Date) -> [ScreenEffect] {
-        if let action = KeyBindings.action(for: key, inputIsEmpty: model.editor.isEmpty) {
+        let confirming = model.editor.isConfirmingPaste
+        if !confirming || key == .resize || key == .control("l"),
+            let action = KeyBindings.action(for: key, inputIsEmpty: model.editor.isEmpty)
+        {
             return perform(action)
+        }
+        var effects: [ScreenEffect] = []
+        if case .paste(_, cut: true) = key {
+            effects.append(.bell)
+            model.addNotice(
+                "the paste was longer than a message may be (\(LineEditor.maximumBytes) bytes): the rest was dropped",
+                kind: .error, at: now)
         }
         let candidates = CompletionCandidates(nicknames: model.nicknames)
         switch model.editor.handle(key, completing: candidates) {
-        case .submitted(let line): return submit(line, now: now)
-        case .bell: return [.bell]
-        case .edited, .unhandled: return []
+        case .submitted(let line):
+            inputFullNoticed = false
+            return effects + submit(line, now: now)
+        case .bell: return effects + [.bell]
+        case .full:
+            guard !inputFullNoticed, effects.isEmpty else { return effects.isEmpty ? [.bell] : effects }
+            inputFullNoticed = true
+            model.addNotice(
+                "the input is full: a message is at most \(LineEditor.maximumBytes) bytes; the rest was not taken",
+                kind: .error, at: now)
+            return [.bell]
+        case .edited, .unhandled:
+            inputFullNoticed = false
+            if !confirming && model.editor.isConfirmingPaste { model.scrollToBottom() }
+            return effects
         }
     }
 

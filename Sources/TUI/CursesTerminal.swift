@@ -22,6 +22,7 @@ final class CursesTerminal {
 
     private let window: UnsafeMutablePointer<WINDOW>
     private let screen: OpaquePointer
+    private let output: UnsafeMutablePointer<FILE>
     private let colors: Bool
     private var last: Frame?
     private var closed = false
@@ -39,6 +40,7 @@ final class CursesTerminal {
             throw Failure.cannotStart(getenv("TERM").map { String(cString: $0) } ?? "unset")
         }
         self.screen = screen
+        self.output = output
         set_term(screen)
         guard let window = parley_stdscr() else { throw Failure.cannotStart("no standard screen") }
         self.window = window
@@ -57,7 +59,23 @@ final class CursesTerminal {
             }
         }
         functionKeys = Self.functionKeyTable()
-        atexit { if !isendwin() { endwin() } }
+        atexit {
+            guard !isendwin() else { return }
+            // Leaving without close(): the shell must not be left with pastes marked.
+            _ = "\u{1B}[?2004l".withCString { Glibc.write(1, $0, strlen($0)) }
+            endwin()
+        }
+        write(Self.bracketedPasteOn)
+    }
+
+    /// Asks the terminal to mark pastes (`ESC [ 200 ~` … `ESC [ 201 ~`); terminals that do not
+    /// know the mode ignore it, and `PasteDetector` stands in.
+    static let bracketedPasteOn = "\u{1B}[?2004h"
+    static let bracketedPasteOff = "\u{1B}[?2004l"
+
+    private func write(_ sequence: String) {
+        fputs(sequence, output)
+        fflush(output)
     }
 
     deinit { close() }
@@ -66,6 +84,7 @@ final class CursesTerminal {
     func close() {
         guard !closed else { return }
         closed = true
+        write(Self.bracketedPasteOff)
         endwin()
         delscreen(screen)
     }

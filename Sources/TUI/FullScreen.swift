@@ -76,14 +76,16 @@ public enum FullScreen {
         for await event in events {
             switch event {
             case .input, .tick:
-                var keys: [Key] = []
-                while let input = terminal.read() { keys += decoder.feed(input) }
-                if decoder.isPending { keys += decoder.feed(.timeout) }
+                var inputs: [RawInput] = []
+                while let input = terminal.read() { inputs.append(input) }
                 if case .input = event { watcher.resume() }
-                for key in keys {
-                    if let exit = perform(screen.handle(key, now: Date())) { return exit }
-                }
-                if keys.isEmpty, case .tick = event, screen.model.status.call == nil { continue }
+                var idle = false
+                if case .tick = event { idle = inputs.isEmpty }
+                let (effects, draw) = InputBatch.handle(
+                    inputs, idle: idle, decoder: &decoder, screen: &screen, now: Date())
+                if let exit = perform(effects) { return exit }
+                // One frame per batch; an idle tick draws only for a running call's clock.
+                if !draw && !(idle && screen.model.status.call != nil) { continue }
             case .update(let update):
                 if let exit = perform(screen.apply(update, now: Date())) { return exit }
             case .updatesEnded:

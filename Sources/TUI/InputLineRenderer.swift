@@ -1,6 +1,11 @@
 /// The input line: a prompt naming the window, then the text, scrolled sideways in steps of
 /// half the visible width so the cursor always shows; "<" marks text hidden on the left.
+/// A line break in the input shows as "↵"; while a long paste waits, its question takes the
+/// place of the text.
 struct InputLineRenderer {
+    /// How a line break in the input is drawn.
+    static let lineBreak: Character = "↵"
+
     let width: Int
 
     /// The line and the cursor's column within it.
@@ -11,7 +16,13 @@ struct InputLineRenderer {
         guard room > 1 else {
             return (StyledLine([StyledRun(promptText)]), min(width - 1, DisplayWidth.of(promptText)))
         }
-        let widths = editor.characters.map(DisplayWidth.of)
+        if let question = editor.confirmationQuestion {
+            let text = String(DisplayWidth.prefix(of: question, fitting: room - 1))
+            let runs = [StyledRun(promptText, CellStyle(bold: true)), StyledRun(text, CellStyle(reverse: true))]
+            return (StyledLine(runs), min(width - 1, DisplayWidth.of(promptText) + DisplayWidth.of(text)))
+        }
+        let characters = editor.characters.map { $0 == "\n" ? Self.lineBreak : $0 }
+        let widths = characters.map(DisplayWidth.of)
         let cursorColumn = widths[..<editor.cursor].reduce(0, +)
         // Leave the last column for the cursor at the end of the line.
         let step = max(1, room / 2)
@@ -29,7 +40,7 @@ struct InputLineRenderer {
         var index = first
         let visibleRoom = start > 0 ? room - 1 : room
         while index < widths.count && used + widths[index] <= visibleRoom {
-            text.append(editor.characters[index])
+            text.append(characters[index])
             used += widths[index]
             index += 1
         }

@@ -13,6 +13,9 @@ public enum Key: Hashable, Sendable {
     case function(Int)
     /// The terminal changed size.
     case resize
+    /// Text pasted in one piece (between bracketed-paste markers, or detected by `PasteDetector`),
+    /// line breaks as "\n"; `cut` when it was longer than the decoder's limit and the rest dropped.
+    case paste(String, cut: Bool)
     /// A sequence the decoder did not recognise; ignored.
     case unknown
 }

@@ -1,6 +1,8 @@
 /// Turns raw terminal input into keys: control characters into `.control`, Escape followed by a
 /// key into `.alt`, and the ANSI sequences curses left undecoded (CSI and SS3, such as
-/// `ESC [ 1 ; 5 H` for Ctrl-Home) into their keys. A value: feed it input, get keys.
+/// `ESC [ 1 ; 5 H` for Ctrl-Home) into their keys, and a bracketed paste (`ESC [ 200 ~` text
+/// `ESC [ 201 ~`) into one `.paste` key, however many reads it spans (see `PasteCollector`).
+/// A value: feed it input, get keys.
 public struct KeyDecoder: Equatable, Sendable {
     /// Parameter and intermediate bytes kept for one CSI sequence before it is dropped as garbage.
     public static let maximumSequenceLength = 16
@@ -13,13 +15,23 @@ public struct KeyDecoder: Equatable, Sendable {
     }
 
     private var state = State.ground
+    /// The paste being read, outside `state` so its text grows in place.
+    private var paste: PasteCollector?
+    /// Most UTF-8 bytes a paste keeps; the rest is dropped and the paste marked cut.
+    public let pasteLimit: Int
 
-    public init() {}
+    public init(pasteLimit: Int = LineEditor.maximumBytes) {
+        self.pasteLimit = pasteLimit
+    }
 
     /// True while an Escape waits for the next key: the adapter feeds `.timeout` when none comes.
     public var isPending: Bool { state != .ground }
+    /// True inside a bracketed paste: the adapter feeds `.timeout` on idle ticks only (a paste
+    /// may pause between reads; a lost end marker ends it after `PasteCollector.idleLimit`).
+    public var isInPaste: Bool { paste != nil }
 
     public mutating func feed(_ input: RawInput) -> [Key] {
+        if paste != nil { return feedPaste(input) }
         switch (state, input) {
         case (_, .key(let key)):
             let flushed = flush()
@@ -55,11 +67,31 @@ public struct KeyDecoder: Equatable, Sendable {
                 return []
             }
             state = .ground
+            if introducer == "[" && bytes == "200" && scalar == "~" {
+                paste = PasteCollector(limit: pasteLimit)
+                return []
+            }
             if (0x40...0x7E).contains(value) {
                 return [Self.sequence(introducer: introducer, bytes, final: Character(scalar))]
             }
             return [.unknown]
         }
+    }
+
+    private mutating func feedPaste(_ input: RawInput) -> [Key] {
+        switch input {
+        case .scalar(let scalar):
+            guard paste!.take(scalar) else { return [] }
+        case .key(.resize):
+            return [.resize]  // the screen still follows the terminal's size
+        case .key(let key):
+            paste!.take(key)
+            return []
+        case .timeout:
+            guard paste!.timeout() else { return [] }
+        }
+        defer { paste = nil }
+        return [paste!.key]
     }
 
     /// Ends whatever is pending: a lone Escape is the Escape key; an unfinished sequence is dropped.
@@ -108,7 +140,7 @@ public struct KeyDecoder: Equatable, Sendable {
             case "3": return .delete
             case "5": return .pageUp
             case "6": return .pageDown
-            default: return .unknown  // bracketed paste markers and function keys we do not bind
+            default: return .unknown  // a stray paste end marker, function keys we do not bind
             }
         default: return .unknown
         }

@@ -1,3 +1,5 @@
+import Wire
+
 /// The input line as a value: text, a cursor counted in grapheme clusters, a kill buffer,
 /// history and Tab completion, driven by Emacs keys.
 ///
@@ -6,19 +8,25 @@
 /// delete forward, Ctrl-K kill to end, Ctrl-U kill to start, Ctrl-W and Alt-Backspace kill the
 /// word before, Alt-D the word after, Ctrl-Y yank, Up/Down (Ctrl-P/N belong to the screen)
 /// browse history keeping the line being written, Tab completes, Shift-Tab cycles back.
+/// A paste (`.paste`) is inserted whole, line breaks kept; one of more than `confirmLines` lines
+/// waits for Enter (send) or Esc/Ctrl-C/Ctrl-G (drop) first (LineEditor+Paste.swift).
 public struct LineEditor: Equatable, Sendable {
     /// Lines kept in the history; the oldest go first.
     public static let historyLimit = 500
-    /// Longest input line, in grapheme clusters; typing past it rings the bell.
-    public static let maximumLength = 4096
+    /// Longest input, in UTF-8 bytes: the largest text a message frame carries
+    /// (`Limits.maxTextBytes`), so whatever fits in the input can be sent. Typing past it and the
+    /// part of a paste past it are refused with `.full`.
+    public static let maximumBytes = Limits.maxTextBytes
 
     public enum Outcome: Equatable, Sendable {
         /// The key changed the line or the cursor (or did nothing worth a bell).
         case edited
         /// Enter on a line that is not blank: the line, now in history; the editor is empty.
         case submitted(String)
-        /// The key cannot do anything here (no completion, start of history, line full).
+        /// The key cannot do anything here (no completion, start of history).
         case bell
+        /// The input is at `maximumBytes`: the key, or the part of a paste past the limit, was dropped.
+        case full
         /// Not an editing key; the screen may bind it.
         case unhandled
     }
@@ -33,6 +41,8 @@ public struct LineEditor: Equatable, Sendable {
     /// The line being written, kept while the user looks through history.
     private var draft: [Character] = []
     var completion: Completion?
+    /// A paste of more than `confirmLines` lines waiting for Enter or Esc.
+    public internal(set) var pendingPaste: String?
 
     public init() {}
 
@@ -41,15 +51,17 @@ public struct LineEditor: Equatable, Sendable {
 
     /// Replaces the line (for tests and for commands that prefill it); the cursor goes to the end.
     public mutating func setText(_ text: String) {
-        characters = Array(DisplayWidth.sanitized(text))
+        characters = Self.cleaned(text)
         cursor = characters.count
         completion = nil
     }
 
     public mutating func handle(_ key: Key, completing candidates: CompletionCandidates = .init()) -> Outcome {
         if key != .tab && key != .backTab { completion = nil }
+        if pendingPaste != nil { return confirm(key) }
         switch key {
         case .character(let character): return insert(String(character))
+        case .paste(let text, _): return paste(text)
         case .control("a"), .home: cursor = 0
         case .control("e"), .end: cursor = characters.count
         case .control("b"), .left: cursor = max(0, cursor - 1)
@@ -81,16 +93,29 @@ public struct LineEditor: Equatable, Sendable {
     // MARK: Editing
 
     /// Inserts text at the cursor, re-joining grapheme clusters across the seam (a combining
-    /// accent typed after a letter becomes part of it).
-    private mutating func insert(_ text: String) -> Outcome {
-        let clean = DisplayWidth.replacingControls(text)
+    /// accent typed after a letter becomes part of it). Only the seam is re-read, so a long paste
+    /// costs its own length, not the line's per character. What would pass `maximumBytes` is
+    /// dropped (`.full`).
+    mutating func insert(_ text: String) -> Outcome {
+        var clean = Self.controlsReplaced(text)
         guard !clean.isEmpty else { return .edited }
-        let before = DisplayWidth.fixingGraphemes(String(characters[..<cursor]) + clean)
-        let joined = Array(DisplayWidth.fixingGraphemes(before + String(characters[cursor...])))
-        guard joined.count <= Self.maximumLength else { return .bell }
+        let room = Self.maximumBytes - Self.bytes(characters)
+        var outcome = Outcome.edited
+        if Self.bytes(clean) > room {
+            outcome = .full
+            clean = Self.prefix(of: clean, fittingBytes: room)
+            guard !clean.isEmpty else { return .full }
+        }
+        let lower = max(0, cursor - 1)
+        let upper = min(characters.count, cursor + 1)
+        let left = Self.cleaned(String(characters[lower..<cursor]) + String(clean))
+        let seam = Self.cleaned(String(left) + String(characters[cursor..<upper]))
+        var joined = characters
+        joined.replaceSubrange(lower..<upper, with: seam)
+        guard Self.bytes(joined) <= Self.maximumBytes else { return .full }
         characters = joined
-        cursor = min(before.count, characters.count)
-        return .edited
+        cursor = min(lower + left.count, characters.count)
+        return outcome
     }
 
     private mutating func kill(_ range: Range<Int>) {
@@ -130,8 +155,9 @@ public struct LineEditor: Equatable, Sendable {
 
     // MARK: History
 
-    private mutating func submit() -> Outcome {
-        let line = text
+    mutating func submit() -> Outcome {
+        var line = text
+        while line.last == "\n" { line.removeLast() }
         characters = []
         cursor = 0
         historyIndex = nil

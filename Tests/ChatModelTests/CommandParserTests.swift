@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import ChatModel
@@ -82,5 +83,19 @@ import Testing
         #expect(error("/path bob sideways") != nil)
         #expect(error("/help nosuch") == .unknownHelpTopic("nosuch"))
         #expect(error("/help nosuch")?.description.contains("/help lists the commands") == true)
+    }
+
+    @Test func severalLinesAreAMessageNeverCommands() {
+        #expect(parse("hello\n/quit\n/nick eve") == .text("hello\n/quit\n/nick eve"))
+        #expect(parse("//etc\n/x") == .text("/etc\n/x"))
+        #expect(parse("/msg bob first\n/second") == .msg(nickname: "bob", text: "first\n/second"))
+        #expect(parse("/msg bob\nonly\nlines") == .msg(nickname: "bob", text: "only\nlines"))
+        #expect(error("/nick eve\nmore") == .multiLineCommand("nick"))
+        #expect(error("/quit\nbye") == .multiLineCommand("quit"))
+        #expect(error("/QUIT\nbye")?.description.hasPrefix("/quit takes one line: not sent") == true)
+        #expect(error("/nosuch\nx") == .unknownCommand("nosuch"))
+        #expect(
+            LineOutput.messageLine(from: "bob", text: "one\n/two", at: .init(timeIntervalSince1970: 0))
+                .hasSuffix("<bob> one\n           /two"))
     }
 }

@@ -36,7 +36,6 @@ struct FullScreenTests {
         // A conversation in the room, with wide characters.
         try tmux.type("alice", "hello bob, 世界 🎉")
         try await tmux.waitFor("<alice> hello bob, 世界 🎉", in: "bob")
-        try await tmux.waitFor("✓1/1", in: "alice")
         try tmux.type("bob", "hi alice")
         try await tmux.waitFor("<bob> hi alice", in: "alice")
 
@@ -77,5 +76,49 @@ struct FullScreenTests {
         try tmux.keys("bob", "C-c")
         try await Task.sleep(for: .milliseconds(500))
         #expect(!tmux.has("bob"))
+    }
+
+    /// A 3-line paste through tmux's bracketed `paste-buffer -p` is one 3-line message at the
+    /// peer, its "/quit" line text; the sender stays.
+    @Test func aThreeLinePasteIsOneMessage() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let tmux = Tmux()
+        defer { tmux.killServer() }
+        let binary = ParleyProcess.binary.path
+        func command(_ name: String, _ arguments: String) -> String {
+            "env -u PARLEY_HOME NO_COLOR=1 '\(binary)' chat --home '\(scratch.home(name))' \(arguments)"
+        }
+        for name in ["alice", "bob"] {
+            _ = try await ParleyProcess.run(["id", "--nick", name], home: scratch.home(name))
+        }
+        try tmux.start("bob", columns: 100, rows: 30, command: command("bob", "--listen 127.0.0.1:0"))
+        let screen = try await tmux.waitFor("listening on 127.0.0.1:", in: "bob")
+        let port = try #require(
+            screen.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/).map { String($0.output.1) })
+        try tmux.start("alice", columns: 100, rows: 30, command: command("alice", "--connect 127.0.0.1:\(port)"))
+        try await tmux.waitFor("1 online", in: "alice")
+
+        try tmux.run(["set-buffer", "-b", "three", "first pasted line\n/quit is text here\nthird pasted line"])
+        try tmux.run(["paste-buffer", "-p", "-b", "three", "-t", "alice"])
+        try await tmux.waitFor("first pasted line↵/quit is text here↵third pasted line", in: "alice")
+        try tmux.keys("alice", "Enter")
+        let shown = try await tmux.waitFor("third pasted line", in: "bob")
+        let lines = shown.split(separator: "\n").map(String.init)
+        let first = try #require(lines.firstIndex { $0.contains("<alice> first pasted line") }, "\(shown)")
+        #expect(lines.count > first + 2, "\(shown)")
+        #expect(lines[first + 1].hasSuffix("/quit is text here") || lines[first + 1].contains("/quit is text here"))
+        #expect(lines[first + 2].contains("third pasted line"), "\(shown)")
+        #expect(!lines[first + 1].contains("<alice>") && !lines[first + 2].contains("<alice>"), "\(shown)")
+        try await tmux.waitFor("third pasted line ✓1/1", in: "alice")
+        #expect(tmux.has("alice"))
+
+        // 5,000 characters on 50 lines: the input asks first; Enter sends them as one message.
+        let long = (1...50).map { "line \(String(format: "%02d", $0)) " + String(repeating: "x", count: 91) }
+        try tmux.run(["set-buffer", "-b", "long", long.joined(separator: "\n")])
+        try tmux.run(["paste-buffer", "-p", "-b", "long", "-t", "alice"])
+        try await tmux.waitFor("paste 50 lines (4999 characters)? Enter sends, Esc cancels", in: "alice")
+        try tmux.keys("alice", "Enter")
+        try await tmux.waitFor("  line 50", in: "bob")  // the line wraps before its x run
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import Wire
 
 @testable import TUI
 
@@ -125,11 +126,21 @@ import Testing
 
     @Test func lineLengthIsBoundedAtTheLimit() {
         var line = LineEditor()
-        line.setText(String(repeating: "x", count: LineEditor.maximumLength - 1))
+        line.setText(String(repeating: "x", count: LineEditor.maximumBytes - 1))
         #expect(line.handle(.character("y")) == .edited)
-        #expect(line.characters.count == LineEditor.maximumLength)
-        #expect(line.handle(.character("z")) == .bell)
-        #expect(line.characters.count == LineEditor.maximumLength)
+        #expect(line.characters.count == LineEditor.maximumBytes)
+        #expect(line.handle(.character("z")) == .full)
+        #expect(line.characters.count == LineEditor.maximumBytes)
+    }
+
+    @Test func theLimitIsTheWiresInBytesNotCharacters() {
+        #expect(LineEditor.maximumBytes == Limits.maxTextBytes)
+        var line = LineEditor()
+        line.setText(String(repeating: "🎉", count: LineEditor.maximumBytes / 4 - 1))
+        #expect(line.handle(.character("é")) == .edited)  // 2 bytes: 2 left
+        #expect(line.handle(.character("🎉")) == .full)  // 4 bytes do not fit
+        #expect(line.handle(.character("a")) == .edited)
+        #expect(line.text.utf8.count == LineEditor.maximumBytes - 1)
     }
 
     @Test func tabCompletesNicknamesAndCycles() {
