@@ -138,12 +138,17 @@ public final class RelayClient: Sendable {
 
     /// Opens a relayed session to `peer` and returns it once its handshake has proven `peer`;
     /// throws `.refused(.peerUnavailable)` when the relay has no such peer in our network.
+    /// Cancelled, it closes the circuit and ends at once.
     public func open(to peer: PeerID, config: SessionConfig = SessionConfig()) async throws -> PeerConnection {
         let (connection, circuit) = try await channel.eventLoop.flatSubmit {
             self.handler.value.open(to: peer, config: config)
         }.get()
         do {
-            _ = try await connection.established()
+            _ = try await withTaskCancellationHandler {
+                try await connection.established()
+            } onCancel: {
+                connection.closeNoWait()
+            }
             return connection
         } catch {
             let code = try? await channel.eventLoop.submit { self.handler.value.takeCircuitError(circuit) }.get()

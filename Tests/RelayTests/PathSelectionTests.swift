@@ -125,6 +125,65 @@ import Wire
         try await task.value
     }
 
+    /// The direct path's handshake would wait two minutes for an answer; once the relay has won,
+    /// the race cancels it (closing its session) instead of waiting for it.
+    @Test func theLosingAttemptIsCancelledNotWaitedFor() async throws {
+        let (server, task, alice, bob, _) = try await Self.setUp()
+        let silent = try SilentListener()
+        let port = silent.port
+        let opened = OpenedBox()
+        let start = ContinuousClock.now
+        let winner = try await PathSelection.race(
+            directHeadStart: .milliseconds(100),
+            direct: {
+                let connection = try await SessionConnector.connect(
+                    host: "127.0.0.1", port: port, credentials: People.credentials(People.alice),
+                    config: SessionConfig(handshakeTimeout: .seconds(120), expectedPeer: .peerID(People.bob.peerID)))
+                opened.set(connection)
+                return connection
+            },
+            relay: Self.relayed(alice))
+        #expect(winner.path == .relay)
+        #expect(ContinuousClock.now - start < .seconds(30))
+        // The loser's session is closed, not left handshaking.
+        let loser = try #require(opened.get())
+        withExtendedLifetime(silent) {}
+        _ = await loser.closed()
+        await #expect(throws: (any Error).self) { try await loser.established() }
+        await winner.connection.close()
+        await alice.close()
+        await bob.close()
+        await server.shutdown()
+        try await task.value
+    }
+
+    /// A loser whose open ends only after the winner's (it ignores the race's cancellation):
+    /// the session it brings is closed before the race returns.
+    @Test func aSessionTheLoserOpensLateIsClosed() async throws {
+        let (server, task, alice, bob, _) = try await Self.setUp()
+        let late = try await alice.open(to: People.bob.peerID)
+        let direct = try await SessionServer.bind(
+            host: "127.0.0.1", port: 0, credentials: People.credentials(People.bob)
+        ) { _ in }
+        let start = ContinuousClock.now
+        let winner = try await PathSelection.race(
+            directHeadStart: .zero, direct: Self.direct(port: direct.localAddress!.port!),
+            relay: {
+                try? await Task.sleep(for: .seconds(600))  // ends when the race cancels it
+                return late
+            })
+        #expect(winner.path == .direct)
+        #expect(ContinuousClock.now - start < .seconds(30))
+        _ = await late.closed()
+        await #expect(throws: (any Error).self) { try await late.send("after the race") }
+        await winner.connection.close()
+        await direct.close()
+        await alice.close()
+        await bob.close()
+        await server.shutdown()
+        try await task.value
+    }
+
     @Test func bothPathsFailingReportsAnError() async throws {
         let (server, task, alice, bob, _) = try await Self.setUp()
         await #expect(throws: (any Error).self) {
@@ -137,4 +196,13 @@ import Wire
         await server.shutdown()
         try await task.value
     }
+}
+
+/// The connection an opener made, for the test to look at afterwards.
+final class OpenedBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var connection: PeerConnection?
+
+    func set(_ connection: PeerConnection) { lock.withLock { self.connection = connection } }
+    func get() -> PeerConnection? { lock.withLock { connection } }
 }
