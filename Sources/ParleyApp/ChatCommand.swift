@@ -221,20 +221,26 @@ struct ChatCommand: AsyncParsableCommand {
         let model = ChatScreenModel(
             ownNickname: identity.nickname, ownFingerprint: identity.fingerprint.description,
             bellOnBackgroundMessage: !noBell)
-        let screen = Task {
-            try await FullScreen.run(model: model, updates: updates) { command, conversation in
-                chat.tasks.spawn { await chat.perform(command, in: conversation) }
-            }
-        }
-        // The chat may end first (a signal): the screen then ends with it.
+        // The chat may end first (a signal): the screen then ends with it. `chatEnded` finishes
+        // then; a child waiting on it is cancelled, like the screen, when the other ends first.
+        let (chatEnded, ended) = AsyncStream.makeStream(of: Never.self)
         chat.tasks.spawn {
             _ = await chat.finished()
-            screen.cancel()
+            ended.finish()
         }
-        do {
-            _ = try await screen.value
-        } catch {
-            FileHandle.standardError.write(Data("parley: \(error)\n".utf8))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    _ = try await FullScreen.run(model: model, updates: updates) { command, conversation in
+                        chat.tasks.spawn { await chat.perform(command, in: conversation) }
+                    }
+                } catch {
+                    FileHandle.standardError.write(Data("parley: \(error)\n".utf8))
+                }
+            }
+            group.addTask { for await _ in chatEnded {} }
+            await group.next()
+            group.cancelAll()
         }
         await chat.quit()
     }

@@ -44,13 +44,8 @@ public enum FullScreen {
         var decoder = KeyDecoder()
 
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
-        let forwarder = Task {
-            for await update in updates { continuation.yield(.update(update)) }
-            continuation.yield(.updatesEnded)
-        }
         let watcher = InputWatcher(descriptor: 0, events: continuation)
         defer {
-            forwarder.cancel()
             watcher.stop()
             continuation.finish()
         }
@@ -72,30 +67,39 @@ public enum FullScreen {
             return nil
         }
 
-        redraw()
-        for await event in events {
-            switch event {
-            case .input, .tick:
-                var inputs: [RawInput] = []
-                while let input = terminal.read() { inputs.append(input) }
-                if case .input = event { watcher.resume() }
-                var idle = false
-                if case .tick = event { idle = inputs.isEmpty }
-                let (effects, draw) = InputBatch.handle(
-                    inputs, idle: idle, decoder: &decoder, screen: &screen, now: Date())
-                if let exit = perform(effects) { return exit }
-                // One frame per batch; an idle tick draws only for a running call's clock.
-                if !draw && !(idle && screen.model.status.call != nil) { continue }
-            case .update(let update):
-                if let exit = perform(screen.apply(update, now: Date())) { return exit }
-            case .updatesEnded:
-                return .updatesEnded
-            case .hangup:
-                return .terminalLost
+        // The forwarder of updates is a child of this run: cancelled when the screen ends, and
+        // ended before `run` returns.
+        return await withTaskGroup(of: Void.self) { group -> Exit in
+            group.addTask {
+                for await update in updates { continuation.yield(.update(update)) }
+                continuation.yield(.updatesEnded)
             }
+            defer { group.cancelAll() }
             redraw()
+            for await event in events {
+                switch event {
+                case .input, .tick:
+                    var inputs: [RawInput] = []
+                    while let input = terminal.read() { inputs.append(input) }
+                    if case .input = event { watcher.resume() }
+                    var idle = false
+                    if case .tick = event { idle = inputs.isEmpty }
+                    let (effects, draw) = InputBatch.handle(
+                        inputs, idle: idle, decoder: &decoder, screen: &screen, now: Date())
+                    if let exit = perform(effects) { return exit }
+                    // One frame per batch; an idle tick draws only for a running call's clock.
+                    if !draw && !(idle && screen.model.status.call != nil) { continue }
+                case .update(let update):
+                    if let exit = perform(screen.apply(update, now: Date())) { return exit }
+                case .updatesEnded:
+                    return .updatesEnded
+                case .hangup:
+                    return .terminalLost
+                }
+                redraw()
+            }
+            return .cancelled
         }
-        return .cancelled
     }
 
     enum Event: Sendable {

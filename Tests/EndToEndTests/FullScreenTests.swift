@@ -121,4 +121,27 @@ struct FullScreenTests {
         try tmux.keys("alice", "Enter")
         try await tmux.waitFor("  line 50", in: "bob")  // the line wraps before its x run
     }
+
+    /// A signal ends the chat first: the screen, waiting on the terminal, ends with it and the
+    /// process exits (the terminal restored) instead of hanging on the screen.
+    @Test func aSignalEndsTheScreenWithTheChat() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "carol"], home: scratch.home("carol"))
+        let tmux = Tmux()
+        defer { tmux.killServer() }
+        let binary = ParleyProcess.binary.path
+        // `exec`: the pane's process is parley itself, to signal it.
+        let home = scratch.home("carol")
+        try tmux.start(
+            "carol", columns: 100, rows: 30,
+            command: "exec env -u PARLEY_HOME NO_COLOR=1 '\(binary)' chat --home '\(home)' --listen 127.0.0.1:0")
+        try await tmux.waitFor("listening on 127.0.0.1:", in: "carol")
+        let pane = try tmux.run(["list-panes", "-t", "carol", "-F", "#{pane_pid}"])
+        let pid = try #require(pid_t(pane.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, SIGTERM) == 0)
+        let exited = ContinuousClock.now + .seconds(10)
+        while tmux.has("carol"), ContinuousClock.now < exited { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!tmux.has("carol"))
+    }
 }
