@@ -31,18 +31,15 @@ extension PeersCommand {
 
 extension PeersCommand {
     /// With --watch: prints each change of the relays announced, skipping those the listing
-    /// already showed, until `stop` is set.
-    func printRelayChanges(of service: DiscoveryService, from watch: RelayWatch) -> Task<Void, Never> {
-        let json = json
-        return Task {
-            var watch = watch
-            for await event in service.relayEvents {
-                guard let change = watch.change(for: event) else { continue }
-                emitLine(
-                    json
-                        ? PeerListing.json(LANRelayListing.object(change, now: .now()))
-                        : LANRelayListing.change(change))
-            }
+    /// already showed, until the stream ends or the calling task is cancelled.
+    static func printRelayChanges(of service: DiscoveryService, from watch: RelayWatch, json: Bool) async {
+        var watch = watch
+        for await event in service.relayEvents {
+            guard let change = watch.change(for: event) else { continue }
+            emitLine(
+                json
+                    ? PeerListing.json(LANRelayListing.object(change, now: .now()))
+                    : LANRelayListing.change(change))
         }
     }
 }

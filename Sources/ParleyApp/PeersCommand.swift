@@ -110,9 +110,19 @@ struct PeersCommand: AsyncParsableCommand {
         }
         if !json { for line in LANRelayListing.table(relays, now: now) { emit(line) } }
         if watch && !interrupted.isSet {
-            let relayWatcher = printRelayChanges(of: service, from: RelayWatch(listed: relays, listedAt: listedAt))
-            await printChanges(of: service, from: PeerWatch(listed: peers, listedAt: listedAt), until: interrupted)
-            relayWatcher.cancel()
+            // Both watchers are children of this run, cancelled once a signal comes.
+            let json = json
+            await withDiscardingTaskGroup { group in
+                group.addTask {
+                    await Self.printChanges(of: service, from: PeerWatch(listed: peers, listedAt: listedAt), json: json)
+                }
+                group.addTask {
+                    await Self.printRelayChanges(
+                        of: service, from: RelayWatch(listed: relays, listedAt: listedAt), json: json)
+                }
+                while !interrupted.isSet { try? await Task.sleep(for: .milliseconds(50)) }
+                group.cancelAll()
+            }
         }
         if stats {
             let stats = await service.stats()
@@ -125,18 +135,14 @@ struct PeersCommand: AsyncParsableCommand {
         await service.stop()
     }
 
-    /// Prints changes from the event stream, skipping those the listing already showed.
-    private func printChanges(of service: DiscoveryService, from watch: PeerWatch, until stop: ManagedFlag) async {
-        let json = json
-        let watcher = Task {
-            var watch = watch
-            for await event in service.events {
-                guard let change = watch.change(for: event) else { continue }
-                emit(json ? PeerListing.json(PeerListing.object(change, now: .now())) : PeerListing.change(change))
-            }
+    /// Prints changes from the event stream, skipping those the listing already showed, until
+    /// the stream ends or the calling task is cancelled.
+    private static func printChanges(of service: DiscoveryService, from watch: PeerWatch, json: Bool) async {
+        var watch = watch
+        for await event in service.events {
+            guard let change = watch.change(for: event) else { continue }
+            emit(json ? PeerListing.json(PeerListing.object(change, now: .now())) : PeerListing.change(change))
         }
-        while !stop.isSet { try? await Task.sleep(for: .milliseconds(50)) }
-        watcher.cancel()
     }
 }
 

@@ -84,6 +84,34 @@ struct DiscoveryProcessTests {
         }
     }
 
+    /// `peers --watch`: a peer that arrives after the listing is printed as it comes, with --stats
+    /// after the watch; a signal ends the watch and the command exits cleanly.
+    @Test(.timeLimit(.minutes(1)))
+    func peersWatchPrintsAnArrivalAndEndsOnASignal() async throws {
+        try await TestNetns.with { netns in
+            let scratch = try Scratch()
+            defer { scratch.cleanup() }
+            _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+            let watcher = try ParleyProcess(
+                ["peers", "--interface", "lo", "--wait", "0.2", "--watch", "--stats"], home: scratch.home("carol"),
+                launcher: netns.launcher)
+            defer { if watcher.process.isRunning { kill(watcher.process.processIdentifier, SIGKILL) } }
+            try await watcher.waitForLine(containing: "no peers heard on lo/IPv4")
+            let bob = try ParleyProcess(
+                ["chat", "--interface", "lo"], home: scratch.home("bob"), launcher: netns.launcher)
+            defer { if bob.process.isRunning { kill(bob.process.processIdentifier, SIGKILL) } }
+            let added = try await watcher.waitForLine(containing: "+ bob ", within: 5)
+            #expect(added.contains("127.0.0.1:"), "\(added)")
+            let stopped = Date()
+            watcher.signal(SIGINT)
+            #expect(try await watcher.exitStatus() == 0)
+            #expect(Date().timeIntervalSince(stopped) < 5)
+            #expect(watcher.lines.contains { $0.hasPrefix("stats: ") }, "\(watcher.lines)")
+            bob.signal(SIGTERM)
+            #expect(try await bob.exitStatus() == 0)
+        }
+    }
+
     @Test func aMissingOrUnusableInterfaceIsAClearError() async throws {
         try await TestNetns.with { netns in
             let scratch = try Scratch()
