@@ -138,13 +138,9 @@ struct RelayCommand: AsyncParsableCommand {
         }
         let announcer = try await startAnnouncing(identity: identity, server: server, logger: logger)
         if let announcer { server.report(announcer) }
-        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) {
-            Task {
-                // The goodbye first: clients drop the relay at once instead of after its validity.
-                await announcer?.stop()
-                await server.shutdown()
-            }
-        }
+        // A signal asks the stopper (a child of the group below) to shut the server down.
+        let (stops, stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { stop.yield() }
         defer { signals.cancel() }
         var lines = [
             "relay \(identity.peerID)", "fingerprint \(identity.fingerprint)",
@@ -156,7 +152,19 @@ struct RelayCommand: AsyncParsableCommand {
         if let announcer { lines.append("announcing on \(announcer.links.map(\.description).joined(separator: ", "))") }
         FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
         logger.info("relay started", metadata: ["fingerprint": "\(identity.fingerprint)"])
-        try await server.run()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in stops {
+                    // The goodbye first: clients drop the relay at once instead of after its validity.
+                    await announcer?.stop()
+                    await server.shutdown()
+                    return
+                }
+            }
+            try await server.run()
+            // Without a signal the stopper ends here; after one, its shutdown is finished first.
+            stop.finish()
+        }
         await server.finishWrites()
         store.close()
         logger.info("relay stopped")
