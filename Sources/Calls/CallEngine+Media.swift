@@ -159,7 +159,7 @@ extension CallEngine {
         case .none:
             return
         case .file(let path, let repeating):
-            let frames: AsyncThrowingStream<[Int16], any Error>
+            let frames: PacedFrames<ContinuousClock>
             do {
                 frames = try AudioFileReader.pacedFrames(path: path, format: media.format, repeating: repeating)
             } catch {

@@ -1,37 +1,113 @@
+import Foundation
+
 extension AudioFileReader {
-    /// The frames of the file at `path` as a stream paced like a microphone: one frame per
-    /// frame duration of `clock`, so a file and a live device feed a call the same way. With
-    /// `repeating`, the file starts over at its end; otherwise the stream then finishes.
-    /// Opening errors are thrown here; read errors end the stream with the error. Cancelling the
-    /// consumer stops the reading task.
+    /// The frames of the file at `path` paced like a microphone: one frame per frame duration of
+    /// `clock`, so a file and a live device feed a call the same way. With `repeating`, the file
+    /// starts over at its end; otherwise the sequence then ends. Opening errors are thrown here;
+    /// read errors are thrown by the iteration. The frames are read in the task that iterates
+    /// (no task of their own), and cancelling that task ends the sequence.
     public static func pacedFrames<C: Clock>(
         path: String, format: PCMFormat = .voice, repeating: Bool = false, clock: C = ContinuousClock()
-    ) throws(AudioFileError) -> AsyncThrowingStream<[Int16], any Error> where C.Duration == Duration {
+    ) throws(AudioFileError) -> PacedFrames<C> where C.Duration == Duration {
         let first = try AudioFileReader(path: path, format: format)
-        let (stream, continuation) = AsyncThrowingStream.makeStream(
-            of: [Int16].self, bufferingPolicy: .bufferingNewest(50))
-        let task = Task {
-            var reader = first
-            var deadline = clock.now
+        return PacedFrames(path: path, format: format, repeating: repeating, clock: clock, first: first)
+    }
+}
+
+/// `AudioFileReader.pacedFrames`: the first frame at once, each next one a frame duration after
+/// the one before. A consumer that falls behind gets what it missed at once, at most
+/// `backlog` frames; older ones are skipped, as a microphone's buffer overruns.
+public struct PacedFrames<C: Clock>: AsyncSequence, Sendable where C.Duration == Duration {
+    public typealias Element = [Int16]
+
+    /// Frames kept for a consumer that falls behind (a second of 20 ms frames).
+    public static var backlog: Int { 50 }
+
+    let path: String
+    let format: PCMFormat
+    let repeating: Bool
+    let clock: C
+    private let first: FirstReader
+
+    init(path: String, format: PCMFormat, repeating: Bool, clock: C, first: AudioFileReader) {
+        self.path = path
+        self.format = format
+        self.repeating = repeating
+        self.clock = clock
+        self.first = FirstReader(first)
+    }
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(frames: self, reader: first.take())
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let frames: PacedFrames
+        var reader: AudioFileReader?
+        var deadline: C.Instant?
+        var ended = false
+
+        public mutating func next() async throws -> [Int16]? {
+            guard !ended else { return nil }
             do {
-                while !Task.isCancelled {
-                    guard let frame = try reader.nextFrame() else {
-                        guard repeating else { break }
-                        reader = try AudioFileReader(path: path, format: format)
-                        continue
-                    }
-                    continuation.yield(frame)
-                    deadline = deadline.advanced(by: format.frameDuration)
-                    try await clock.sleep(until: deadline, tolerance: nil)
+                if let due = deadline {
+                    let next = due.advanced(by: frames.format.frameDuration)
+                    try await frames.clock.sleep(until: next, tolerance: nil)
+                    deadline = next
+                    try skipMissed()
+                } else {
+                    deadline = frames.clock.now
                 }
-                continuation.finish()
+                guard let frame = try read() else {
+                    ended = true
+                    return nil
+                }
+                return frame
             } catch is CancellationError {
-                continuation.finish()
+                ended = true
+                return nil
             } catch {
-                continuation.finish(throwing: error)
+                ended = true
+                throw error
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+
+        /// The next frame of the file, starting over at its end when repeating.
+        private mutating func read() throws(AudioFileError) -> [Int16]? {
+            if reader == nil { reader = try AudioFileReader(path: frames.path, format: frames.format) }
+            if let frame = try reader?.nextFrame() { return frame }
+            guard frames.repeating else { return nil }
+            reader = try AudioFileReader(path: frames.path, format: frames.format)
+            return try reader?.nextFrame()
+        }
+
+        /// Frames due more than `backlog` frames ago are skipped (read and dropped), so the
+        /// consumer gets at most the newest `backlog` it missed.
+        private mutating func skipMissed() throws {
+            guard let due = deadline else { return }
+            let behind = due.duration(to: frames.clock.now)
+            let missed = Int(behind / frames.format.frameDuration)
+            guard missed >= PacedFrames.backlog else { return }
+            for _ in 0..<(missed - PacedFrames.backlog + 1) {
+                guard try read() != nil else { return }
+                deadline = deadline?.advanced(by: frames.format.frameDuration)
+            }
+        }
+    }
+
+    /// The reader opened to check the file, for the first iterator to take; a later iterator
+    /// opens the file again.
+    private final class FirstReader: @unchecked Sendable {
+        private let lock = NSLock()
+        private var reader: AudioFileReader?
+
+        init(_ reader: AudioFileReader) { self.reader = reader }
+
+        func take() -> AudioFileReader? {
+            lock.withLock {
+                defer { reader = nil }
+                return reader
+            }
+        }
     }
 }

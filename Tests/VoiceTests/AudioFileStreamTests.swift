@@ -31,6 +31,54 @@ import Testing
         #expect(count == 5)
     }
 
+    /// The frames are read in the consuming task: cancelling it ends the sequence, without an
+    /// error, even a repeating one that never ends by itself.
+    @Test func cancellingTheConsumerEndsTheSequence() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("loop.wav")
+        try writeAudioFile(path, [Int16](repeating: 500, count: 960 * 2), sampleRate: 48_000)
+        let frames = try AudioFileReader.pacedFrames(path: path, repeating: true)
+        let (started, didStart) = AsyncStream.makeStream(of: Void.self)
+        let outcome = await withTaskGroup(of: Result<Int, any Error>.self) { group in
+            group.addTask {
+                var count = 0
+                do {
+                    for try await _ in frames {
+                        count += 1
+                        if count == 2 { didStart.finish() }
+                    }
+                    return .success(count)
+                } catch {
+                    return .failure(error)
+                }
+            }
+            for await _ in started {}
+            group.cancelAll()
+            return await group.next()
+        }
+        let count = try #require(try outcome?.get())
+        #expect(count >= 2)
+    }
+
+    /// A consumer that falls behind gets at most `backlog` frames it missed; older ones are
+    /// skipped, as a microphone's buffer overruns.
+    @Test func aConsumerFarBehindSkipsAllButTheBacklog() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("numbered.wav")
+        // Frame k holds the value k: 150 frames of 20 ms at 48 kHz.
+        let samples = (0..<150).flatMap { [Int16](repeating: Int16($0), count: 960) }
+        try writeAudioFile(path, samples, sampleRate: 48_000)
+        var iterator = try AudioFileReader.pacedFrames(path: path).makeAsyncIterator()
+        #expect(try await iterator.next()?.first == 0)
+        // 1.5 s late: 75 frames were due; the oldest 26 of them are gone.
+        try await Task.sleep(for: .milliseconds(1500))
+        let next = try #require(try await iterator.next()?.first)
+        #expect(next >= 75 - PacedFrames<ContinuousClock>.backlog + 1, "frame \(next)")
+        // The frames after it follow in order, none skipped while the consumer keeps up.
+        let after = try #require(try await iterator.next()?.first)
+        #expect(after == next + 1)
+    }
+
     @Test func openingErrorsAreThrownAtOnce() {
         #expect(throws: AudioFileError.notFound(path: "/nonexistent/x.wav")) {
             try AudioFileReader.pacedFrames(path: "/nonexistent/x.wav")
