@@ -58,6 +58,8 @@ public struct ConnectTarget: Sendable {
                     try? await Task.sleep(for: .milliseconds(10))
                 }
             } catch {
+                // Cancelled (the chat ended): the connect was cut short, nothing to report.
+                if Task.isCancelled { return }
                 status = error.exitStatus
                 failure = error.description
                 if error.description != lastProblem {
