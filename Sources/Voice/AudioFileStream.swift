@@ -15,8 +15,9 @@ extension AudioFileReader {
 }
 
 /// `AudioFileReader.pacedFrames`: the first frame at once, each next one a frame duration after
-/// the one before. A consumer that falls behind gets what it missed at once, at most
-/// `backlog` frames; older ones are skipped, as a microphone's buffer overruns.
+/// the one before. A consumer that falls behind gets what it missed at once, at most the newest
+/// `backlog` frames due; older ones are skipped, as a microphone's buffer overruns (and as the
+/// stream this replaced did: it buffered the newest 50).
 public struct PacedFrames<C: Clock>: AsyncSequence, Sendable where C.Duration == Duration {
     public typealias Element = [Int16]
 
@@ -44,17 +45,24 @@ public struct PacedFrames<C: Clock>: AsyncSequence, Sendable where C.Duration ==
     public struct Iterator: AsyncIteratorProtocol {
         let frames: PacedFrames
         var reader: AudioFileReader?
+        /// When the last frame read was due.
         var deadline: C.Instant?
+        /// Frames read at once for a consumer far behind, oldest first, at most `backlog`.
+        var missed: [[Int16]] = []
         var ended = false
 
         public mutating func next() async throws -> [Int16]? {
+            if !missed.isEmpty { return missed.removeFirst() }
             guard !ended else { return nil }
             do {
+                let frameDuration = frames.format.frameDuration
                 if let due = deadline {
-                    let next = due.advanced(by: frames.format.frameDuration)
+                    let next = due.advanced(by: frameDuration)
                     try await frames.clock.sleep(until: next, tolerance: nil)
                     deadline = next
-                    try skipMissed()
+                    // Frames due by now beside this one; a paced source would have produced them.
+                    let late = Int(next.duration(to: frames.clock.now) / frameDuration)
+                    if late >= PacedFrames.backlog { return try catchUp(late + 1) }
                 } else {
                     deadline = frames.clock.now
                 }
@@ -72,6 +80,23 @@ public struct PacedFrames<C: Clock>: AsyncSequence, Sendable where C.Duration ==
             }
         }
 
+        /// Reads the `due` frames due by now (fewer at the end of the file), keeps the newest
+        /// `backlog` of them and returns the oldest of those.
+        private mutating func catchUp(_ due: Int) throws -> [Int16]? {
+            var read = 0
+            while read < due, let frame = try self.read() {
+                read += 1
+                missed.append(frame)
+                if missed.count > PacedFrames.backlog { missed.removeFirst() }
+            }
+            if read > 1 { deadline = deadline?.advanced(by: frames.format.frameDuration * (read - 1)) }
+            guard !missed.isEmpty else {
+                ended = true
+                return nil
+            }
+            return missed.removeFirst()
+        }
+
         /// The next frame of the file, starting over at its end when repeating.
         private mutating func read() throws(AudioFileError) -> [Int16]? {
             if reader == nil { reader = try AudioFileReader(path: frames.path, format: frames.format) }
@@ -79,19 +104,6 @@ public struct PacedFrames<C: Clock>: AsyncSequence, Sendable where C.Duration ==
             guard frames.repeating else { return nil }
             reader = try AudioFileReader(path: frames.path, format: frames.format)
             return try reader?.nextFrame()
-        }
-
-        /// Frames due more than `backlog` frames ago are skipped (read and dropped), so the
-        /// consumer gets at most the newest `backlog` it missed.
-        private mutating func skipMissed() throws {
-            guard let due = deadline else { return }
-            let behind = due.duration(to: frames.clock.now)
-            let missed = Int(behind / frames.format.frameDuration)
-            guard missed >= PacedFrames.backlog else { return }
-            for _ in 0..<(missed - PacedFrames.backlog + 1) {
-                guard try read() != nil else { return }
-                deadline = deadline?.advanced(by: frames.format.frameDuration)
-            }
         }
     }
 

@@ -79,6 +79,21 @@ import Testing
         #expect(after == next + 1)
     }
 
+    /// Far behind near the end of a file: the frames left (fewer than the backlog) all come, at
+    /// once, then the end.
+    @Test func aConsumerFarBehindNearTheEndGetsEveryFrameLeft() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ten.wav")
+        let samples = (0..<10).flatMap { [Int16](repeating: Int16($0), count: 960) }
+        try writeAudioFile(path, samples, sampleRate: 48_000)
+        var iterator = try AudioFileReader.pacedFrames(path: path).makeAsyncIterator()
+        #expect(try await iterator.next()?.first == 0)
+        try await Task.sleep(for: .milliseconds(1500))
+        var rest: [Int16] = []
+        while let frame = try await iterator.next() { rest.append(frame[0]) }
+        #expect(rest == Array(1..<10))
+    }
+
     @Test func openingErrorsAreThrownAtOnce() {
         #expect(throws: AudioFileError.notFound(path: "/nonexistent/x.wav")) {
             try AudioFileReader.pacedFrames(path: "/nonexistent/x.wav")
