@@ -95,11 +95,11 @@ struct DiscoveryProcessTests {
             let watcher = try ParleyProcess(
                 ["peers", "--interface", "lo", "--wait", "0.2", "--watch", "--stats"], home: scratch.home("carol"),
                 launcher: netns.launcher)
-            defer { if watcher.process.isRunning { kill(watcher.process.processIdentifier, SIGKILL) } }
+            defer { watcher.signal(SIGKILL) }
             try await watcher.waitForLine(containing: "no peers heard on lo/IPv4")
             let bob = try ParleyProcess(
                 ["chat", "--interface", "lo"], home: scratch.home("bob"), launcher: netns.launcher)
-            defer { if bob.process.isRunning { kill(bob.process.processIdentifier, SIGKILL) } }
+            defer { bob.signal(SIGKILL) }
             let added = try await watcher.waitForLine(containing: "+ bob ", within: 5)
             #expect(added.contains("127.0.0.1:"), "\(added)")
             let stopped = Date()
