@@ -193,11 +193,14 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        // What several test modules share: the gate through which load tests and real-time tests
+        // take turns (LoadGate).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The relay's pure core, and a real relay with real clients on loopback.
         .testTarget(
             name: "RelayTests",
             dependencies: [
-                "Relay", "Net", "Session", "Identity", "Wire", "Noise", "RunSupport",
+                "Relay", "Net", "Session", "Identity", "Wire", "Noise", "RunSupport", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -220,11 +223,13 @@ let package = Package(
             name: "CallTests",
             dependencies: [
                 "Calls", "ChatClient", "ParleyApp", "Net", "Session", "Voice", "Wire", "Identity", "RunSupport",
+                "TestSupport",
             ]),
         // The real `parley` binary run as separate processes over loopback.
         // (Wire: discovery packets a test sends into a namespace, such as a spoofed relay announcement.)
         .testTarget(
-            name: "EndToEndTests", dependencies: ["parley", "Identity", "Store", "Wire", "Session", "RunSupport"],
+            name: "EndToEndTests",
+            dependencies: ["parley", "Identity", "Store", "Wire", "Session", "RunSupport", "TestSupport"],
             exclude: ["Support/silent-attack.py"]),
         // The fuzz targets of FuzzTesting/ (a package of its own, for libFuzzer) run here in plain
         // Swift: their seed and regression corpora replayed and the seeds mutated, every invariant
