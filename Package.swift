@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "NetTests",
             dependencies: [
-                "Net", "Session", "Identity", "Wire", "RunSupport",
+                "Net", "Session", "Identity", "Wire", "RunSupport", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import Net
 import Session
+import TestSupport
 import Testing
 import Voice
 import Wire
@@ -9,7 +10,9 @@ import Wire
 @testable import Calls
 
 /// Two `CallEngine`s over a real loopback session.
-@Suite("CallEngine over loopback", .serialized, .timeLimit(.minutes(1)))
+/// Real time: each test takes its turn with the load tests (a CI dry run lost 25 frames of the
+/// glare test beside the chaos test), so the suite has minutes.
+@Suite("CallEngine over loopback", .serialized, .takesTurns, .timeLimit(.minutes(6)))
 struct CallEngineTests {
     static let speech = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Assets/audio/speech.wav").path

@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import NIOCore
 import Session
+import TestSupport
 import Testing
 import Wire
 
@@ -15,7 +16,9 @@ import Wire
 /// `NetNamespace`), so that no multicast ever reaches the host's interfaces.
 @Suite(
     "Discovery on real sockets in a private network namespace",
-    .enabled(if: NetNamespace.isAvailable, "skipped: \(NetNamespace.unavailableReason ?? "")"))
+    .enabled(if: NetNamespace.isAvailable, "skipped: \(NetNamespace.unavailableReason ?? "")"),
+    // Windows of a few seconds: never beside a load test (a CI dry run missed one beside the chaos test).
+    .takesTurns, .timeLimit(.minutes(6)))
 struct DiscoveryNamespaceTests {
     /// Starts one discovery instance on `interfaces`, its sockets opened inside `namespace`.
     static func instance(

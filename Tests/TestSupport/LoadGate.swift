@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
     import Glibc
@@ -22,4 +23,28 @@ public enum LoadGate {
         while flock(fd, LOCK_EX | LOCK_NB) != 0 { try await Task.sleep(for: .milliseconds(50)) }
         return try await body()
     }
+}
+
+/// A suite's tests each take their turn through `LoadGate` (`@Suite(.takesTurns)`): for suites
+/// whose tests keep real time in this process (calls over loopback, discovery within a window).
+/// Never on a suite whose tests call `LoadGate.exclusive` themselves: the lock is not reentrant.
+public struct TakesTurns: SuiteTrait, TestTrait, TestScoping {
+    public var isRecursive: Bool { true }
+
+    /// Each test case is gated on its own; the suite itself is not (it would hold the gate for
+    /// all of its tests at once, and they would wait for it).
+    public func scopeProvider(for test: Test, testCase: Test.Case?) -> Self? {
+        !test.isSuite && testCase != nil ? self : nil
+    }
+
+    public func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await LoadGate.exclusive { try await function() }
+    }
+}
+
+extension Trait where Self == TakesTurns {
+    /// Each test takes its turn with the load tests (`LoadGate`).
+    public static var takesTurns: Self { TakesTurns() }
 }
