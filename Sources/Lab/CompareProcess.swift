@@ -99,13 +99,23 @@ final class LabProcess: @unchecked Sendable {
     /// Waits for the exit, killing the process when it takes longer than `grace`.
     @discardableResult
     func waitForExit(grace: Duration) async -> Int32 {
-        let killer = Task { [process] in
-            try await Task.sleep(for: grace)
-            process.kill()
+        // The exit and the grace timer are children of this call: the exit comes either way (by
+        // itself, or after the kill), and it ends the timer.
+        await withTaskGroup(of: Int32?.self) { [exited, process] group in
+            group.addTask { await exited.value }
+            group.addTask {
+                guard (try? await Task.sleep(for: grace)) != nil else { return nil }
+                process.kill()
+                return nil
+            }
+            var status: Int32 = -1
+            for await result in group {
+                guard let result else { continue }
+                status = result
+                group.cancelAll()
+            }
+            return status
         }
-        let status = await exited.value
-        killer.cancel()
-        return status
     }
 
     /// Asks a lab node to stop and waits for it; kills it after `grace`.
