@@ -36,25 +36,6 @@ extension ChatController {
         preferredSession(with: peer) { $0.ready }
     }
 
-    /// Opens a session to a peer that has none yet: discovered on the LAN, or reachable through
-    /// the relay. False when neither (or a session is already coming up: true then too).
-    func connect(to peer: PeerID) -> Bool {
-        if readySession(with: peer) != nil || dialing.contains(peer)
-            || sessions.values.contains(where: { $0.peer?.peerID == peer || $0.dialed == peer })
-        {
-            return true
-        }
-        if let found = discovered[peer] {
-            dial(found)
-            return true
-        }
-        if relayReaches(peer) {
-            dialThroughRelay(peer)
-            return true
-        }
-        return false
-    }
-
     /// Peers with a ready session.
     var connectedPeers: Set<PeerID> {
         Set(sessions.values.compactMap { $0.ready ? $0.peer?.peerID : nil })
