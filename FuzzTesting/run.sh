@@ -89,8 +89,12 @@ for t in "${targets[@]}"; do
     # Decoders of up to 17 KiB messages get inputs that large; the rest stay at libFuzzer's default.
     max_len=()
     case "$t" in FrameCodecFuzzer | RelayCodecFuzzer | OfflineSealFuzzer) max_len=(-max_len=18000) ;; esac
+    # -detect_leaks=0: LeakSanitizer calls the targets' module-lifetime caches (sample messages
+    # built once) leaked, because Swift keeps the payload pointers of multi-payload enums with
+    # tag bits set, where the leak scanner does not recognise them; the first input that fills a
+    # cache would be reported as a crash. AddressSanitizer's memory errors are still caught.
     "$bin/$t" "$work" "Corpus/$t" "Regressions/$t" "${limit[@]}" "${max_len[@]}" -print_final_stats=1 \
-        -artifact_prefix="$crashes" -rss_limit_mb=2048 >"$log" 2>&1 || status=$?
+        -artifact_prefix="$crashes" -rss_limit_mb=2048 -detect_leaks=0 >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     found=$(find "$crashes" -type f | wc -l)
