@@ -53,8 +53,8 @@ extension ChatController {
             await directMessage(to: nickname, text: text, from: conversation)
         case .peers:
             await listPeers(in: conversation)
-        case .verify(let nickname, let accept):
-            await verify(nickname, accept: accept, in: conversation)
+        case .verify(let nickname, let action):
+            await verify(nickname, action: action, in: conversation)
         case .nick(let name):
             await changeNickname(to: name, in: conversation)
         case .history(let search):
@@ -98,8 +98,10 @@ extension ChatController {
 
     // MARK: /verify
 
-    private func verify(_ nickname: String?, accept: Bool, in conversation: ConversationID) async {
-        if accept {
+    /// `/verify`: shows the safety number and asks the user to compare it; only `confirm` marks
+    /// the peer verified (a number merely shown proves nothing), and `reset` takes it back.
+    private func verify(_ nickname: String?, action: VerifyAction, in conversation: ConversationID) async {
+        if action == .accept {
             await acceptNewKey(nickname, in: conversation)
             return
         }
@@ -109,20 +111,32 @@ extension ChatController {
             show(.error("\(nick) has not completed a session with you yet: nothing to verify", in: conversation))
             return
         }
-        let number = SafetyNumber(me, id)
-        show(.notice("safety number with \(nick) (\(id.fingerprint)):", in: conversation))
-        for line in number.lines { show(.notice("    " + line, in: conversation)) }
-        show(
-            .notice(
-                "compare it with \(nick)'s (they see the same with /verify \(LineOutput.sanitize(ownNick))), aloud or in person",
-                in: conversation))
-        do {
-            _ = try await store.perform { try $0.markVerified(peerID: id) }
-            if let peer = try await store.perform({ try $0.knownPeer(id) }) { known[id] = peer }
-            show(.notice("\(nick) is marked verified", in: conversation))
-            publishPeers()
-        } catch {
-            show(.error("could not mark \(nick) verified: \(error)", in: conversation))
+        switch action {
+        case .show, .accept:
+            let number = SafetyNumber(me, id)
+            show(.notice("safety number with \(nick) (\(id.fingerprint)):", in: conversation))
+            for line in number.lines { show(.notice("    " + line, in: conversation)) }
+            show(
+                .notice(
+                    "compare it with \(nick)'s (they see the same with /verify \(LineOutput.sanitize(ownNick))), aloud or in person",
+                    in: conversation))
+            show(
+                .notice(
+                    known[id]?.verified == true
+                        ? "\(nick) is marked verified; /verify \(nick) reset takes the mark back"
+                        : "if every digit matches: /verify \(nick) confirm",
+                    in: conversation))
+        case .confirm, .reset:
+            let verified = action == .confirm
+            do {
+                _ = try await store.perform { try $0.markVerified(peerID: id, verified) }
+                if let peer = try await store.perform({ try $0.knownPeer(id) }) { known[id] = peer }
+                show(
+                    .notice(verified ? "\(nick) is marked verified" : "\(nick) is no longer marked verified", in: conversation))
+                publishPeers()
+            } catch {
+                show(.error("could not change \(nick)'s verified mark: \(error)", in: conversation))
+            }
         }
     }
 

@@ -34,9 +34,10 @@ public struct CommandHelp: Equatable, Sendable {
             name: "mute", usage: "/mute [on|off]", summary: "mute or unmute the microphone",
             details: "Without an argument, toggles; the status bar shows MUTED while muted."),
         CommandHelp(
-            name: "verify", usage: "/verify [NICK] [accept]", summary: "show the safety number and mark verified",
+            name: "verify", usage: "/verify [NICK] [confirm|reset|accept]",
+            summary: "compare the safety number, then confirm it",
             details:
-                "Shows the safety number of NICK (or the peer on screen) to compare with theirs by voice or in person, and marks the peer verified. With accept, accepts the new key a known peer presented after a refusal."
+                "Shows the safety number of NICK (or the peer on screen) to compare with theirs by voice or in person. When the numbers match, /verify NICK confirm marks the peer verified (✓); /verify NICK reset takes the mark back. With accept, accepts the new key a known peer presented after a refusal."
         ),
         CommandHelp(
             name: "nick", usage: "/nick NAME", summary: "change your nickname",

@@ -64,10 +64,11 @@ public enum CommandParser {
             }
         case "verify":
             try atMost(2, name, words)
-            if words.count == 2 && words[1].lowercased() != "accept" {
-                throw CommandError.invalidArgument(command: name, value: words[1], expected: "accept")
+            guard words.count == 2 else { return .verify(nickname: words.first, action: .show) }
+            guard let action = VerifyAction(rawValue: words[1].lowercased()), action != .show else {
+                throw CommandError.invalidArgument(command: name, value: words[1], expected: "confirm, reset or accept")
             }
-            return .verify(nickname: words.first, acceptNewKey: words.count == 2)
+            return .verify(nickname: words[0], action: action)
         case "nick":
             guard !rest.isEmpty else { throw CommandError.missingArgument(command: name, argument: "NAME") }
             return .nick(rest)

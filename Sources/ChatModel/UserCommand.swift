@@ -14,9 +14,10 @@ public enum UserCommand: Equatable, Sendable {
     case hangup
     /// `/mute [on|off]`: nil toggles.
     case mute(Bool?)
-    /// `/verify [NICK] [accept]`: show the safety number and mark the peer verified; with
-    /// `accept`, accept the new key a known peer presented.
-    case verify(nickname: String?, acceptNewKey: Bool)
+    /// `/verify [NICK] [confirm|reset|accept]`: show the safety number to compare; `confirm`
+    /// marks the peer verified once the numbers matched, `reset` takes the mark back, `accept`
+    /// accepts the new key a known peer presented.
+    case verify(nickname: String?, action: VerifyAction)
     /// `/nick NAME`: change our nickname.
     case nick(String)
     case relay(RelayRequest)
@@ -73,4 +74,16 @@ public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no help for \"\(topic)\": there is no such command; /help lists the commands"
         }
     }
+}
+
+/// What `/verify` does besides showing the safety number.
+public enum VerifyAction: String, Sendable, Equatable, CaseIterable {
+    /// Show the number and ask the user to compare it.
+    case show
+    /// The numbers matched: mark the peer verified.
+    case confirm
+    /// Take the verified mark back.
+    case reset
+    /// Accept the new key a known nickname presented after a refusal.
+    case accept
 }

@@ -98,9 +98,11 @@ extension ParleyStore {
     /// Marks a known peer verified (after the user compared safety numbers). False when the
     /// peer is not known.
     @discardableResult
-    public func markVerified(peerID: PeerID) throws(StoreError) -> Bool {
+    /// Sets (or with `false` clears) the peer's verified mark; false when the peer is unknown.
+    public func markVerified(peerID: PeerID, _ verified: Bool = true) throws(StoreError) -> Bool {
         try write { db -> Bool in
-            try db.execute(sql: "UPDATE peer SET verified = 1 WHERE id = ?", arguments: [peerID.description])
+            try db.execute(
+                sql: "UPDATE peer SET verified = ? WHERE id = ?", arguments: [verified ? 1 : 0, peerID.description])
             return db.changesCount == 1
         }
     }

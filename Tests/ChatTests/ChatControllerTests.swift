@@ -85,7 +85,7 @@ struct ChatControllerTests {
         #expect(bob.display.shownMessages(containing: "it is me").isEmpty)
         #expect(try bob.store.knownPeer(nickname: "alice")?.peerID == realAlice.peerID)
 
-        await bob.chat.perform(.verify(nickname: "alice", acceptNewKey: true), in: .room)
+        await bob.chat.perform(.verify(nickname: "alice", action: .accept), in: .room)
         #expect(try bob.store.knownPeer(nickname: "alice")?.peerID == impostor.peerID)
         #expect(bob.display.lines.contains { $0.contains("accepted the new key") })
 
@@ -128,7 +128,8 @@ struct ChatControllerTests {
         for peer in [alice, bob, carol] { await peer.chat.quit() }
     }
 
-    @Test func verifyShowsTheSafetyNumberAndMarksThePeerVerified() async throws {
+    /// Showing the number marks nothing; confirm marks the peer verified, reset takes it back.
+    @Test func verifyShowsTheSafetyNumberAndOnlyConfirmMarksThePeerVerified() async throws {
         let temp = TempDirectory()
         defer { temp.cleanup() }
         let alice = try await ChatPeer("alice", in: temp.path)
@@ -138,15 +139,26 @@ struct ChatControllerTests {
         _ = try await bob.connect(to: port)
         try await eventually("connected") { await alice.chat.connectedPeers.count == 1 }
 
-        await alice.chat.perform(.verify(nickname: "bob", acceptNewKey: false), in: .room)
+        await alice.chat.perform(.verify(nickname: "bob", action: .show), in: .room)
         let number = SafetyNumber(alice.peerID, bob.peerID)
         for line in number.lines { #expect(alice.display.lines.contains("*     " + line)) }
-        #expect(try alice.store.knownPeer(bob.peerID)?.verified == true)
-        let rows = alice.display.updates.compactMap { update -> [PeerRow]? in
-            if case .peers(let rows) = update { return rows }
-            return nil
+        #expect(alice.display.lines.contains("* if every digit matches: /verify bob confirm"))
+        #expect(try alice.store.knownPeer(bob.peerID)?.verified == false)
+        func shownVerified() -> Bool? {
+            let rows = alice.display.updates.compactMap { update -> [PeerRow]? in
+                if case .peers(let rows) = update { return rows }
+                return nil
+            }
+            return rows.last?.first { $0.nickname == "bob" }?.verified
         }
-        #expect(rows.last?.first { $0.nickname == "bob" }?.verified == true)
+        await alice.chat.perform(.verify(nickname: "bob", action: .confirm), in: .room)
+        #expect(alice.display.lines.contains("* bob is marked verified"))
+        #expect(try alice.store.knownPeer(bob.peerID)?.verified == true)
+        #expect(shownVerified() == true)
+        await alice.chat.perform(.verify(nickname: "bob", action: .reset), in: .room)
+        #expect(alice.display.lines.contains("* bob is no longer marked verified"))
+        #expect(try alice.store.knownPeer(bob.peerID)?.verified == false)
+        #expect(shownVerified() == false)
         await alice.chat.quit()
         await bob.chat.quit()
     }

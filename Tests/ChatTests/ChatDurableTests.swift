@@ -135,7 +135,7 @@ struct ChatDurableTests {
         #expect(bob.display.shownMessages(containing: "held, not").isEmpty)
         #expect(try bob.store.messageCount() == 0)
 
-        await bob.chat.perform(.verify(nickname: "alice", acceptNewKey: true), in: .room)
+        await bob.chat.perform(.verify(nickname: "alice", action: .accept), in: .room)
         let second = try await Self.sender(impostor, to: port)
         second.sendNow("held, not acknowledged", id: 41, sentAt: 1)
         for await event in second.events {

@@ -48,15 +48,23 @@ struct FullScreenTests {
         #expect(lines.allSatisfy { $0.count <= 60 }, "\(narrow)")
         #expect(narrow.contains("<bob> hi alice"), "\(narrow)")
 
-        // /verify: both see the same safety number; the peer gets the verified mark.
+        // /verify: both see the same safety number and are asked to compare it; confirm gives
+        // the peer the verified mark, reset takes it back.
         let number = SafetyNumber(try #require(ids["alice"]), try #require(ids["bob"]))
         try tmux.type("alice", "/verify bob")
         try tmux.type("bob", "/verify alice")
         for name in ["alice", "bob"] {
-            let shown = try await tmux.waitFor("is marked verified", in: name)
+            let shown = try await tmux.waitFor("if every digit matches", in: name)
             for line in number.lines { #expect(shown.contains(line), "\(name):\n\(shown)") }
         }
-        #expect(try tmux.screen("alice").contains("bob✓"))
+        #expect(!(try tmux.screen("alice").contains("bob✓")), "shown is not verified")
+        try tmux.type("alice", "/verify bob confirm")
+        try await tmux.waitFor("bob is marked verified", in: "alice")
+        try await tmux.waitFor("bob✓", in: "alice")
+        try tmux.type("alice", "/verify bob reset")
+        try await tmux.waitFor("bob is no longer marked verified", in: "alice")
+        try tmux.type("alice", "/verify bob confirm")
+        try await tmux.waitFor("bob✓", in: "alice")
 
         // A direct message opens bob's window on alice's side; /quit leaves.
         try tmux.type("alice", "/msg bob just for you")
