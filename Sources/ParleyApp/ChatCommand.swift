@@ -122,6 +122,9 @@ struct ChatCommand: AsyncParsableCommand {
 
     private func chat() async throws {
         let identity = try homeOptions.loadIdentity()
+        // One chat per home: a second one would answer for the same identity and outbox.
+        let homeLock = try HomeLock.acquire(directory: homeOptions.store.directory)
+        defer { withExtendedLifetime(homeLock) {} }
         let credentials = try SessionCredentials(identity: identity)
         let store = try Self.openStore(in: homeOptions.store.directory)
         let fullScreen = usesFullScreen

@@ -7,6 +7,29 @@ import Testing
 /// delivered, exactly once, when the restarted process meets the peer again.
 @Suite("parley chat, killed and restarted", .timeLimit(.minutes(1)))
 struct ChatRestartTests {
+    /// One chat per home: a second is refused with the first one's process ID, and once the
+    /// first is killed with SIGKILL the kernel has dropped its lock and a new chat starts.
+    @Test func aSecondChatOnTheSameHomeIsRefusedUntilTheFirstIsGone() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        let home = scratch.home("alice")
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: home)
+        let (first, _) = try await startListener(home: home)
+        let second = try await ParleyProcess.run(["chat", "--listen", "127.0.0.1:0"], home: home)
+        #expect(second.status == 1)
+        #expect(
+            second.stderr.contains(
+                "another parley chat is using \(home) (process \(first.process.processIdentifier)): quit it first"),
+            "\(second.stderr)")
+        // Other commands still work beside the chat.
+        #expect(try await ParleyProcess.run(["id"], home: home).status == 0)
+        first.signal(SIGKILL)
+        _ = try await first.exitStatus()
+        let (again, _) = try await startListener(home: home)
+        again.signal(SIGTERM)
+        #expect(try await again.exitStatus() == 0)
+    }
+
     @Test func aMessageTypedBeforeKillNineIsDeliveredOnceAfterTheRestart() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
