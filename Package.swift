@@ -217,7 +217,7 @@ let package = Package(
             ]
         ),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
-        .testTarget(name: "CompareTests", dependencies: ["Lab", "ParleyApp", "Voice"]),
+        .testTarget(name: "CompareTests", dependencies: ["Lab", "ParleyApp", "Voice", "RunSupport"]),
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
         .testTarget(
             name: "CallTests",

@@ -13,6 +13,18 @@ enum CompareChart {
         var color: String
         var points: [(x: Double, y: Double)]
         var dashed = false
+        /// Error bars: the interval at each x (the median's, over the repeated runs).
+        var bars: [(x: Double, low: Double, high: Double)] = []
+    }
+
+    /// The run whose p50 is the median of the runs' (the distribution shown for a repeated cell).
+    static func medianRun<Run>(_ runs: [Run], _ summary: (Run) -> SampleSummary?) -> SampleSummary? {
+        let summaries = runs.compactMap(summary).sorted { $0.p50 < $1.p50 }
+        return summaries.isEmpty ? nil : summaries[(summaries.count - 1) / 2]
+    }
+
+    static func cdfPoints(_ summary: SampleSummary) -> [(x: Double, y: Double)] {
+        summary.cdf.enumerated().dropLast().map { (x: $1, y: Double($0) / 100) }
     }
 
     static func render(_ results: CompareResults) -> String {
@@ -20,79 +32,73 @@ enum CompareChart {
         var cdfSeries: [Series] = []
         var notes: [String] = []
         for model in results.models {
-            switch model.clean {
-            case .value(let run):
-                if let summary = run.roundTripMilliseconds {
-                    let points = summary.cdf.enumerated().dropLast().map { (x: $1, y: Double($0) / 100) }
-                    cdfSeries.append(Series(label: model.model.rawValue, color: colors[model.model]!, points: points))
-                }
-            case .unavailable(let reason):
-                notes.append("\(model.model.rawValue): n/a (\(reason))")
+            if let summary = medianRun(model.clean.values(), \.roundTripMilliseconds) {
+                cdfSeries.append(
+                    Series(label: model.model.rawValue, color: colors[model.model]!, points: cdfPoints(summary)))
+            } else {
+                notes.append("\(model.model.rawValue): n/a (\(model.clean.failures().first ?? "no samples"))")
             }
         }
         panels.append(
             panel(
-                title: "Message latency, send to acknowledgement (CDF, to p99)", xLabel: "milliseconds (log scale)",
-                yLabel: "fraction of messages", series: cdfSeries, notes: notes, yFixed: (0, 1), logX: true))
+                title: "Ack round trip from the scheduled send (CDF to p99, median run)",
+                xLabel: "milliseconds (log scale)", yLabel: "fraction of messages", series: cdfSeries, notes: notes,
+                yFixed: (0, 1), logX: true))
         if results.config.workload.hasVoice {
             var voiceSeries: [Series] = []
             var voiceNotes: [String] = []
             for model in results.models {
-                switch model.voice {
-                case .value(let run):
-                    let points = run.oneWayMilliseconds.cdf.enumerated().dropLast().map { (x: $1, y: Double($0) / 100) }
+                if let summary = medianRun(model.voice.values(), { $0.oneWayMilliseconds }) {
                     voiceSeries.append(
-                        Series(label: model.model.rawValue, color: colors[model.model]!, points: points))
-                case .unavailable(let reason):
-                    voiceNotes.append("\(model.model.rawValue): n/a (\(reason))")
+                        Series(label: model.model.rawValue, color: colors[model.model]!, points: cdfPoints(summary)))
+                } else {
+                    voiceNotes.append("\(model.model.rawValue): n/a (\(model.voice.failures().first ?? "no samples"))")
                 }
             }
             panels.append(
                 panel(
-                    title: "Voice one-way latency, send to arrival (CDF, to p99)", xLabel: "milliseconds (log scale)",
-                    yLabel: "fraction of frames", series: voiceSeries, notes: voiceNotes, yFixed: (0, 1), logX: true))
+                    title: "Voice one-way latency, send to arrival (CDF to p99, median run)",
+                    xLabel: "milliseconds (log scale)", yLabel: "fraction of frames", series: voiceSeries,
+                    notes: voiceNotes, yFixed: (0, 1), logX: true))
         }
         if !results.sweep.isEmpty {
             var load: [Series] = []
             var latency: [Series] = []
             var sweepNotes: [String] = []
             for model in ModelKind.allCases {
-                let runs = results.sweep.compactMap { point in point.result(model).value.map { (point.peers, $0) } }
-                if runs.isEmpty {
-                    if let reason = results.sweep.first?.result(model).reason {
-                        sweepNotes.append("\(model.rawValue): n/a (\(reason))")
-                    }
-                    continue
-                }
                 let color = colors[model]!
+                /// The median and interval over each N's runs of `metric`, as points and bars.
+                func series(_ label: String, dashed: Bool = false, _ metric: (TextRunResult) -> Double?) -> Series {
+                    var result = Series(label: label, color: color, points: [], dashed: dashed)
+                    for point in results.sweep {
+                        guard let estimate = Estimate(point.result(model).values().compactMap(metric)) else {
+                            continue
+                        }
+                        let x = Double(point.peers)
+                        result.points.append((x, estimate.median))
+                        if estimate.runs > 1 { result.bars.append((x, estimate.low, estimate.high)) }
+                    }
+                    return result
+                }
+                for point in results.sweep where point.result(model).values().isEmpty {
+                    sweepNotes.append(
+                        "\(model.rawValue) at \(point.peers): n/a (\(point.result(model).failures().first ?? "no runs"))")
+                }
                 load.append(
-                    Series(
-                        label: "\(model.rawValue): KiB/s at the busiest node", color: color,
-                        points: runs.map { n, run in
-                            (
-                                Double(n),
-                                Double(run.busiest.bytesSent + run.busiest.bytesReceived) / 1024
-                                    / max(run.seconds, 0.001)
-                            )
-                        }))
-                latency.append(
-                    Series(
-                        label: "\(model.rawValue): p50", color: color,
-                        points: runs.compactMap { n, run in run.roundTripMilliseconds.map { (Double(n), $0.p50) } }))
-                latency.append(
-                    Series(
-                        label: "\(model.rawValue): p99", color: color,
-                        points: runs.compactMap { n, run in run.roundTripMilliseconds.map { (Double(n), $0.p99) } },
-                        dashed: true))
+                    series("\(model.rawValue): CPU ms per delivered message, all processes") { run in
+                        run.delivered > 0 ? run.load.totalCPUSeconds * 1000 / Double(run.delivered) : nil
+                    })
+                latency.append(series("\(model.rawValue): p50") { $0.roundTripMilliseconds?.p50 })
+                latency.append(series("\(model.rawValue): p99", dashed: true) { $0.roundTripMilliseconds?.p99 })
             }
             panels.append(
                 panel(
-                    title: "Load at the busiest node against the number of peers", xLabel: "peers",
-                    yLabel: "KiB/s", series: load, notes: sweepNotes, yFixed: nil))
+                    title: "CPU per delivered message against the number of peers", xLabel: "peers",
+                    yLabel: "ms per message", series: load, notes: sweepNotes, yFixed: nil))
             panels.append(
                 panel(
-                    title: "Message latency against the number of peers", xLabel: "peers", yLabel: "milliseconds",
-                    series: latency, notes: sweepNotes, yFixed: nil))
+                    title: "Ack round trip against the number of peers (median, interval)", xLabel: "peers",
+                    yLabel: "milliseconds", series: latency, notes: sweepNotes, yFixed: nil))
         }
         let height = Double(panels.count) * panelHeight + 30
         var svg = """
@@ -113,7 +119,8 @@ enum CompareChart {
 
     static func caption(_ results: CompareResults) -> String {
         "parley \(results.parleyVersion), \(results.machine.processors) CPUs, \(results.machine.kernel), "
-            + (results.config.netns ? "network namespaces" : "loopback") + ", \(results.machine.date)"
+            + (results.config.netns ? "network namespaces" : "loopback") + ", \(results.config.resourcesText), "
+            + "\(results.machine.date)"
     }
 
     static func panel(
@@ -124,7 +131,7 @@ enum CompareChart {
         let x1 = panelWidth - margin.right
         let y0 = panelHeight - margin.bottom
         let y1 = margin.top
-        let all = series.flatMap(\.points)
+        let all = series.flatMap(\.points) + series.flatMap { $0.bars.map { (x: $0.x, y: $0.high) } }
         // On a log scale the axis spans whole decades around the samples.
         let positive = all.map(\.x).filter { $0 > 0 }
         let xMin =
@@ -167,6 +174,14 @@ enum CompareChart {
             out += "<polyline fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash) points=\"\(path)\"/>\n"
             out +=
                 "<text x=\"\(f(x1 - 5))\" y=\"\(f(legendY))\" text-anchor=\"end\" fill=\"\(s.color)\">\(escape(s.label))</text>\n"
+            for bar in s.bars {
+                out +=
+                    "<line x1=\"\(f(sx(bar.x)))\" y1=\"\(f(sy(bar.low)))\" x2=\"\(f(sx(bar.x)))\" y2=\"\(f(sy(bar.high)))\" stroke=\"\(s.color)\"/>\n"
+                for y in [bar.low, bar.high] {
+                    out +=
+                        "<line x1=\"\(f(sx(bar.x) - 3))\" y1=\"\(f(sy(y)))\" x2=\"\(f(sx(bar.x) + 3))\" y2=\"\(f(sy(y)))\" stroke=\"\(s.color)\"/>\n"
+                }
+            }
             legendY += 14
         }
         for note in notes {

@@ -12,16 +12,28 @@ final class CleanupRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [(id: Int, label: String, undo: @Sendable () -> Void)] = []
     private var nextID = 0
+    private var closed = false
+
+    /// Whether `runAll` has begun: the run is over (or interrupted), and whatever is made from now
+    /// on is undone at once.
+    var isClosed: Bool { lock.withLock { closed } }
 
     /// Registers `undo`; the returned token removes the entry without running it (when the
     /// thing was already undone in the normal course).
     @discardableResult
     func add(_ label: String, _ undo: @escaping @Sendable () -> Void) -> Int {
         lock.lock()
-        defer { lock.unlock() }
         nextID += 1
-        entries.append((nextID, label, undo))
-        return nextID
+        let id = nextID
+        guard !closed else {
+            // Made after the end (a run still starting when Ctrl-C came): undone now.
+            lock.unlock()
+            undo()
+            return id
+        }
+        entries.append((id, label, undo))
+        lock.unlock()
+        return id
     }
 
     func remove(_ id: Int) {
@@ -39,8 +51,9 @@ final class CleanupRegistry: @unchecked Sendable {
         entry?.undo()
     }
 
-    /// Runs every entry, newest first.
+    /// Runs every entry, newest first, and closes the registry.
     func runAll() {
+        lock.withLock { closed = true }
         while true {
             lock.lock()
             guard let entry = entries.popLast() else {

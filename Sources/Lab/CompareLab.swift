@@ -28,6 +28,9 @@ public struct CompareLab {
     /// Why `--netns` cannot run here (not root, no `ip`), or nil.
     public static var netnsUnavailableReason: String? { NetnsHosts.unavailableReason }
 
+    /// Why CPU budgets cannot be set here (not root, no cgroup v1 cpu controller), or nil.
+    public static var budgetUnavailableReason: String? { CPUBudgets.unavailableReason }
+
     public func run() async throws(LabFailure) {
         signal(SIGPIPE, SIG_IGN)
         let cleanup = CleanupRegistry()
@@ -56,18 +59,24 @@ public struct CompareLab {
     }
 
     func measure(cleanup: CleanupRegistry, progress: CompareProgress) async throws(LabFailure) -> CompareResults {
+        let loadBefore = MachineInfo.loadAverage()
         let largest = max(settings.peers, settings.sweep.max() ?? 0)
         let hosts: any LabHosts
         if settings.netns {
             progress.phase("creating \(largest + 1) network namespaces")
             // One host more than the largest run: the relay's.
-            hosts = try NetnsHosts(count: largest + 1, cleanup: cleanup)
+            let namespaces = try NetnsHosts(count: largest + 1, cleanup: cleanup)
+            if let mbit = settings.linkMbit { try namespaces.capLinks(mbit: mbit) }
+            hosts = namespaces
         } else {
             hosts = LoopbackHosts()
         }
-        let runner = LabRunner(
+        var runner = LabRunner(
             executable: try Self.executablePath(), hosts: hosts, cleanup: cleanup, progress: progress,
             settings: settings)
+        if settings.cpuBudget != nil {
+            runner.budgets = try CPUBudgets(cleanup: cleanup, prefix: NetnsHosts.defaultPrefix)
+        }
         // Chosen once, so that both models meet the same victim and the same cut link.
         var random = SeededGenerator(seed: settings.seed)
         let n = settings.peers
@@ -81,24 +90,49 @@ public struct CompareLab {
         }
         var sweep: [SweepPoint] = []
         for count in settings.sweep where settings.workload.hasText {
-            var point = SweepPoint(
-                peers: count, peerToPeer: .unavailable("not run"), clientServer: .unavailable("not run"))
+            var point = SweepPoint(peers: count, peerToPeer: [], clientServer: [])
             for model in models {
-                let result = try await cleanRun(model, peers: count, runner: runner)
-                if model.kind == .peerToPeer { point.peerToPeer = result } else { point.clientServer = result }
+                let runs = try await cleanRuns(model, peers: count, runner: runner)
+                if model.kind == .peerToPeer { point.peerToPeer = runs } else { point.clientServer = runs }
             }
             sweep.append(point)
         }
-        return CompareResults(
-            parleyVersion: parleyVersion, config: settings, machine: .current(), models: modelResults, sweep: sweep,
+        var machine = MachineInfo.current()
+        machine.loadBefore = loadBefore
+        machine.loadAfter = MachineInfo.loadAverage()
+        var results = CompareResults(
+            parleyVersion: parleyVersion, config: settings, machine: machine, models: modelResults, sweep: sweep,
             table: CompareRows.make(modelResults, settings: settings))
+        results.costModel = CostModel.fit(results)
+        results.verdicts = CompareVerdicts.make(results)
+        return results
     }
 
-    private func cleanRun(
+    /// `settings.repetitions` runs of `body`; a run that fails is recorded with its reason and
+    /// the next one starts. Once the lab is interrupted (its cleanup has begun), the failure ends
+    /// the whole measurement instead.
+    private func repeated<Value>(
+        _ runner: LabRunner, _ body: (Int) async throws(LabFailure) -> Value
+    ) async throws(LabFailure) -> [Result<Value, LabFailure>] {
+        var runs: [Result<Value, LabFailure>] = []
+        for repetition in 0..<settings.repetitions {
+            do throws(LabFailure) {
+                runs.append(.success(try await body(repetition)))
+            } catch {
+                if runner.cleanup.isClosed { throw error }
+                runs.append(.failure(error))
+            }
+        }
+        return runs
+    }
+
+    private func cleanRuns(
         _ model: any CompareModel, peers: Int, runner: LabRunner
-    ) async throws(LabFailure) -> Measured<TextRunResult> {
-        if let reason = model.unavailableReason { return .unavailable(reason) }
-        return .value(TextRunResult(try await runner.run(model: model, nodes: peers, fault: .none)))
+    ) async throws(LabFailure) -> Runs<TextRunResult> {
+        if let reason = model.unavailableReason { return [.unavailable(reason)] }
+        return try await repeated(runner) { repetition throws(LabFailure) in
+            TextRunResult(try await runner.run(model: model, nodes: peers, fault: .none, repetition: repetition))
+        }.runs { .value($0) }
     }
 
     private func measure(
@@ -107,50 +141,112 @@ public struct CompareLab {
         let n = settings.peers
         let (cutA, cutB) = cut
         var result = ModelResult(
-            model: model.kind, clean: .unavailable("not run"), peerKilled: .unavailable("not run"),
-            relayKilled: .unavailable("not run"), linkCut: .unavailable("not run"),
-            voice: .unavailable(Self.voiceUnavailableReason))
+            model: model.kind, clean: [.unavailable("not run")], peerKilled: [.unavailable("not run")],
+            relayKilled: [.unavailable("not run")], linkCut: [.unavailable("not run")],
+            voice: [.unavailable(Self.voiceUnavailableReason)])
         let voice = settings.workload.hasVoice && settings.voiceFile != nil
-        if !settings.workload.hasVoice { result.voice = .unavailable("no voice in the text workload") }
-        if let reason = model.unavailableReason, settings.workload.hasVoice { result.voice = .unavailable(reason) }
+        if !settings.workload.hasVoice { result.voice = [.unavailable("no voice in the text workload")] }
+        if let reason = model.unavailableReason, settings.workload.hasVoice { result.voice = [.unavailable(reason)] }
         guard settings.workload.hasText else {
-            result.clean = .unavailable("no text in the \(settings.workload.rawValue) workload")
+            result.clean = [.unavailable("no text in the \(settings.workload.rawValue) workload")]
             if voice, model.unavailableReason == nil {
-                result.voice = VoiceRunResult.measure(
-                    try await runner.run(model: model, nodes: n, fault: .none, text: false, voice: true))
+                result.voice = try await repeated(runner) { repetition throws(LabFailure) in
+                    try await runner.run(
+                        model: model, nodes: n, fault: .none, text: false, voice: true, repetition: repetition)
+                }.runs(VoiceRunResult.measure)
             }
             return result
         }
         if let reason = model.unavailableReason {
-            result.clean = .unavailable(reason)
-            result.peerKilled = .unavailable(reason)
-            result.relayKilled = .unavailable(reason)
-            result.linkCut = .unavailable(hosts.linkCutUnavailableReason ?? reason)
+            result.clean = [.unavailable(reason)]
+            result.peerKilled = [.unavailable(reason)]
+            result.relayKilled = [.unavailable(reason)]
+            result.linkCut = [.unavailable(hosts.linkCutUnavailableReason ?? reason)]
             return result
         }
-        let clean = try await runner.run(model: model, nodes: n, fault: .none, voice: voice)
-        result.clean = .value(TextRunResult(clean))
-        if voice { result.voice = VoiceRunResult.measure(clean) }
+        let clean = try await repeated(runner) { repetition throws(LabFailure) in
+            try await runner.run(model: model, nodes: n, fault: .none, voice: voice, repetition: repetition)
+        }
+        result.clean = clean.runs { .value(TextRunResult($0)) }
+        if voice { result.voice = clean.runs(VoiceRunResult.measure) }
+        if settings.capacity { result.capacity = try await capacity(of: model, runner: runner, peers: n) }
         if n >= 3 {
-            let raw = try await runner.run(model: model, nodes: n, fault: .peerKilled(victim))
-            result.peerKilled = .value(FaultRunResult(raw, killedPeer: victim) { $0 == victim || $1 == victim })
+            result.peerKilled = try await repeated(runner) { repetition throws(LabFailure) in
+                let raw = try await runner.run(
+                    model: model, nodes: n, fault: .peerKilled(victim), repetition: repetition)
+                return FaultRunResult(raw, killedPeer: victim) { $0 == victim || $1 == victim }
+            }.runs { .value($0) }
         } else {
-            result.peerKilled = .unavailable("needs at least 3 peers")
+            result.peerKilled = [.unavailable("needs at least 3 peers")]
         }
         if model.kind == .peerToPeer {
-            result.relayKilled = .unavailable("peer-to-peer has no relay")
+            result.relayKilled = [.unavailable("peer-to-peer has no relay")]
         } else {
-            let raw = try await runner.run(model: model, nodes: n, fault: .relayKilled)
-            result.relayKilled = .value(FaultRunResult(raw, killedPeer: nil) { _, _ in true })
+            result.relayKilled = try await repeated(runner) { repetition throws(LabFailure) in
+                let raw = try await runner.run(model: model, nodes: n, fault: .relayKilled, repetition: repetition)
+                return FaultRunResult(raw, killedPeer: nil) { _, _ in true }
+            }.runs { .value($0) }
         }
         if let reason = hosts.linkCutUnavailableReason {
-            result.linkCut = .unavailable(reason)
+            result.linkCut = [.unavailable(reason)]
         } else {
-            let raw = try await runner.run(model: model, nodes: n, fault: .linkCut(cutA, cutB))
-            result.linkCut = .value(
-                FaultRunResult(raw, killedPeer: nil) { Set([$0, $1]) == Set([cutA, cutB]) })
+            result.linkCut = try await repeated(runner) { repetition throws(LabFailure) in
+                let raw = try await runner.run(
+                    model: model, nodes: n, fault: .linkCut(cutA, cutB), repetition: repetition)
+                return FaultRunResult(raw, killedPeer: nil) { Set([$0, $1]) == Set([cutA, cutB]) }
+            }.runs { .value($0) }
         }
         return result
+    }
+
+    /// Searches the highest per-peer rate at which `model` meets the service level (one run per
+    /// rate tried; a run that fails counts as missing it).
+    private func capacity(
+        of model: any CompareModel, runner: LabRunner, peers: Int
+    ) async throws(LabFailure) -> Measured<CapacityResult> {
+        var search = KneeSearch(
+            start: settings.rate, minRate: CompareSettings.capacityRates.min, maxRate: CompareSettings.capacityRates.max)
+        while let rate = search.next {
+            do throws(LabFailure) {
+                let run = TextRunResult(try await runner.run(model: model, nodes: peers, fault: .none, rate: rate))
+                let verdict = settings.serviceLevel.verdict(run)
+                search.record(rate: rate, met: verdict.met, reason: verdict.reason)
+            } catch {
+                if runner.cleanup.isClosed { throw error }
+                search.record(rate: rate, met: false, reason: "failed: \(error.message)")
+            }
+        }
+        var rated = settings
+        return .value(
+            CapacityResult(
+                serviceLevel: settings.serviceLevel, search: search, peers: peers,
+                kneeOfferedPerSecond: search.highestMet.map { rate in
+                    rated.rate = rate
+                    return rated.offeredPerSecond(peers: peers)
+                }))
+    }
+
+    /// Reads `results.json` from `directory`, recomputes everything derived from the raw
+    /// results (table, verdicts, cost model) with this version's code, rewrites the three files
+    /// there and prints the table: a run's numbers read again without running it again.
+    public static func rerender(directory: String, parleyVersion: String) throws(LabFailure) {
+        let lab = CompareLab(
+            settings: CompareSettings(
+                peers: 2, duration: 1, workload: .text, rate: 1, messageBytes: 1, netns: false, sweep: [], seed: 0,
+                faults: false),
+            outDirectory: directory, parleyVersion: parleyVersion, interruptedStatus: 130)
+        var results: CompareResults
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: lab.path("results.json")))
+            results = try JSONDecoder().decode(CompareResults.self, from: data)
+        } catch {
+            throw LabFailure(message: "cannot read \(lab.path("results.json")): \(error)")
+        }
+        results.table = CompareRows.make(results.models, settings: results.config)
+        results.costModel = CostModel.fit(results)
+        results.verdicts = CompareVerdicts.make(results)
+        try lab.write(results)
+        print(CompareTableText.render(results.table), terminator: "")
     }
 
     func path(_ file: String) -> String { (outDirectory as NSString).appendingPathComponent(file) }
@@ -180,6 +276,19 @@ public struct CompareLab {
             throw LabFailure(message: "cannot find the parley executable to start the peers with")
         }
         return URL(fileURLWithPath: argument).standardizedFileURL.path
+    }
+}
+
+extension Array {
+    /// Each run's result as a measurement: a failed run is recorded with its reason.
+    func runs<Value, Output>(_ transform: (Value) -> Measured<Output>) -> Runs<Output>
+    where Element == Result<Value, LabFailure> {
+        map { run in
+            switch run {
+            case .success(let value): transform(value)
+            case .failure(let failure): .unavailable("failed: \(failure.message)")
+            }
+        }
     }
 }
 

@@ -21,8 +21,9 @@ protocol CompareModel: Sendable {
     var kind: ModelKind { get }
     /// Why this build cannot run the model, or nil when it can.
     var unavailableReason: String? { get }
-    /// Starts the model's infrastructure on the lab host `hostIndex`, if it has any.
-    func start(runner: LabRunner, hostIndex: Int) async throws(LabFailure) -> (any ModelInfrastructure)?
+    /// Starts the model's infrastructure on the lab host `hostIndex` for a run of `peers` peers,
+    /// if it has any.
+    func start(runner: LabRunner, hostIndex: Int, peers: Int) async throws(LabFailure) -> (any ModelInfrastructure)?
     /// How node `index` reaches the others; nodes before it are connected by it, those after
     /// connect to it (each pair once).
     func path(for index: Int, nodes: [LabNodeHandle], infrastructure: (any ModelInfrastructure)?) -> LabPath
@@ -35,7 +36,9 @@ struct PeerToPeerModel: CompareModel {
     var kind: ModelKind { .peerToPeer }
     var unavailableReason: String? { nil }
 
-    func start(runner: LabRunner, hostIndex: Int) async throws(LabFailure) -> (any ModelInfrastructure)? { nil }
+    func start(runner: LabRunner, hostIndex: Int, peers: Int) async throws(LabFailure) -> (any ModelInfrastructure)? {
+        nil
+    }
 
     func path(for index: Int, nodes: [LabNodeHandle], infrastructure: (any ModelInfrastructure)?) -> LabPath {
         .direct(nodes.prefix(index).map { LabPeerAddress(peerID: $0.peerID, host: $0.host, port: $0.port) })
@@ -51,8 +54,8 @@ struct ClientServerModel: CompareModel {
     var kind: ModelKind { .clientServer }
     var unavailableReason: String? { nil }
 
-    func start(runner: LabRunner, hostIndex: Int) async throws(LabFailure) -> (any ModelInfrastructure)? {
-        try await RelayInfrastructure.start(runner: runner, hostIndex: hostIndex)
+    func start(runner: LabRunner, hostIndex: Int, peers: Int) async throws(LabFailure) -> (any ModelInfrastructure)? {
+        try await RelayInfrastructure.start(runner: runner, hostIndex: hostIndex, peers: peers)
     }
 
     func path(for index: Int, nodes: [LabNodeHandle], infrastructure: (any ModelInfrastructure)?) -> LabPath {

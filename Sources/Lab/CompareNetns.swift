@@ -86,6 +86,26 @@ final class NetnsHosts: LabHosts, @unchecked Sendable {
 
     static var defaultPrefix: String { namePrefix + String(getpid()) }
 
+    /// Caps every host's link at `mbit` Mbit/s each way with a token bucket (tbf): upload on the
+    /// host's `eth0`, download on its port of the bridge. The namespaces take the queues with them.
+    func capLinks(mbit: Double) throws(LabFailure) {
+        guard let tc = Tool.find("tc") else { throw LabFailure(message: "link caps need tc (iproute2)") }
+        let (rate, burst) = Self.tokenBucket(mbit: mbit)
+        let tbf = ["root", "tbf", "rate", "\(rate)bit", "burst", String(burst), "latency", "50ms"]
+        for index in 0..<count {
+            try Tool.check(ip, ["netns", "exec", hostName(index), tc, "qdisc", "replace", "dev", "eth0"] + tbf)
+            try Tool.check(
+                ip, ["netns", "exec", prefix + "s", tc, "qdisc", "replace", "dev", prefix + "v" + String(index)] + tbf)
+        }
+    }
+
+    /// The bucket for `mbit`: the rate in bit/s, and a burst of 10 ms at that rate (at least
+    /// 16 KiB, so that one maximal segment train always fits).
+    static func tokenBucket(mbit: Double) -> (rate: Int, burst: Int) {
+        let rate = Int((mbit * 1_000_000).rounded())
+        return (rate, max(16 * 1024, rate / 8 / 100))
+    }
+
     func hostName(_ index: Int) -> String { prefix + "h" + String(index) }
 
     func address(of index: Int) -> String { "10.77.0.\(index + 1)" }

@@ -98,7 +98,9 @@ final class RelayInfrastructure: ModelInfrastructure, @unchecked Sendable {
         self.token = token
     }
 
-    static func start(runner: LabRunner, hostIndex: Int) async throws(LabFailure) -> RelayInfrastructure {
+    static func start(runner: LabRunner, hostIndex: Int, peers: Int) async throws(LabFailure) -> RelayInfrastructure {
+        let inNamespace = !runner.hosts.launcher(for: hostIndex).isEmpty
+        let launcher = try runner.launcher(for: hostIndex, model: .clientServer, peers: peers)
         let home = FileManager.default.temporaryDirectory
             .appendingPathComponent("parley-compare-relay-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         do {
@@ -107,7 +109,6 @@ final class RelayInfrastructure: ModelInfrastructure, @unchecked Sendable {
             throw LabFailure(message: "cannot create \(home): \(error.localizedDescription)")
         }
         let host = runner.hosts.address(of: hostIndex)
-        let launcher = runner.hosts.launcher(for: hostIndex)
         let command =
             launcher + [
                 runner.executable, "relay", "--home", home, "--listen", "\(host):0", "--metrics", "127.0.0.1:0",
@@ -132,14 +133,14 @@ final class RelayInfrastructure: ModelInfrastructure, @unchecked Sendable {
             throw error
         }
         return RelayInfrastructure(
-            process: process, host: host, info: info, inNamespace: !launcher.isEmpty, cleanup: runner.cleanup,
+            process: process, host: host, info: info, inNamespace: inNamespace, cleanup: runner.cleanup,
             token: token)
     }
 
     func load(since baseline: NodeLoad?) async -> NodeLoad? {
         guard let sample = ProcSample.read(pid: process.pid) else { return nil }
         var load = NodeLoad(
-            name: "relay", bytesSent: sample.bytesWritten, bytesReceived: sample.bytesRead,
+            name: LoadBreakdown.relayName, bytesSent: sample.bytesWritten, bytesReceived: sample.bytesRead,
             cpuSeconds: sample.cpuSeconds,
             connections: ProcSample.establishedConnections(pid: process.pid, localPort: port))
         if let baseline {

@@ -8,6 +8,32 @@ struct CompareResults: Codable, Sendable, Equatable {
     var sweep: [SweepPoint]
     /// The table exactly as printed.
     var table: [CompareRow]
+    /// The seed texts' claims judged from this run (`CompareVerdicts`).
+    var verdicts: [Verdict] = []
+    /// Per-message costs fitted to the sweep, for predictions past this machine; nil without a
+    /// sweep of at least two sizes.
+    var costModel: CostModel? = nil
+}
+
+extension CompareResults {
+    enum CodingKeys: String, CodingKey {
+        case parleyVersion, config, machine, models, sweep, table, verdicts, costModel
+    }
+
+    /// The table, verdicts and cost model are derived from the raw results (and recomputed by
+    /// `--from`): a results.json from another version whose derived parts no longer decode
+    /// still gives its raw results.
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        parleyVersion = try c.decode(String.self, forKey: .parleyVersion)
+        config = try c.decode(CompareSettings.self, forKey: .config)
+        machine = try c.decode(MachineInfo.self, forKey: .machine)
+        models = try c.decode([ModelResult].self, forKey: .models)
+        sweep = try c.decode([SweepPoint].self, forKey: .sweep)
+        table = (try? c.decodeIfPresent([CompareRow].self, forKey: .table)) ?? []
+        verdicts = (try? c.decodeIfPresent([Verdict].self, forKey: .verdicts)) ?? []
+        costModel = try? c.decodeIfPresent(CostModel.self, forKey: .costModel)
+    }
 }
 
 enum ModelKind: String, Codable, Sendable, CaseIterable {
@@ -31,15 +57,29 @@ enum Measured<Value: Codable & Sendable & Equatable>: Codable, Sendable, Equatab
     }
 }
 
+/// A cell's repeated runs: each a measurement, or the reason that run failed or was not made
+/// (a cell that cannot be measured at all holds one reason).
+typealias Runs<Value: Codable & Sendable & Equatable> = [Measured<Value>]
+
+extension Array {
+    /// The runs that gave a value.
+    func values<V>() -> [V] where Element == Measured<V> { compactMap(\.value) }
+
+    /// The reasons of the runs that gave none.
+    func failures<V>() -> [String] where Element == Measured<V> { compactMap(\.reason) }
+}
+
 struct ModelResult: Codable, Sendable, Equatable {
     var model: ModelKind
-    /// The workload without faults.
-    var clean: Measured<TextRunResult>
-    var peerKilled: Measured<FaultRunResult>
-    var relayKilled: Measured<FaultRunResult>
-    var linkCut: Measured<FaultRunResult>
+    /// The workload without faults, once per repetition.
+    var clean: Runs<TextRunResult>
+    var peerKilled: Runs<FaultRunResult>
+    var relayKilled: Runs<FaultRunResult>
+    var linkCut: Runs<FaultRunResult>
     /// Voice one-way latency, jitter, late and lost frames of the calls run alongside.
-    var voice: Measured<VoiceRunResult>
+    var voice: Runs<VoiceRunResult>
+    /// The capacity search (`--capacity`), or why it was not made.
+    var capacity: Measured<CapacityResult> = .unavailable("not measured (give --capacity)")
 }
 
 struct VoiceRunResult: Codable, Sendable, Equatable {
@@ -55,8 +95,8 @@ struct VoiceRunResult: Codable, Sendable, Equatable {
     /// Frames that came after their playout slot, and frames that never came (the receivers' counts).
     var lateFrames: Int
     var lostFrames: Int
-    /// Busiest node's load over the run, as in the text rows (text and voice together in mixed).
-    var busiest: NodeLoad
+    /// Every process's load over the run, as in the text rows (text and voice together in mixed).
+    var nodesLoad: [NodeLoad]
     /// Calls that failed, with the reason.
     var problems: [String] = []
 }
@@ -78,9 +118,10 @@ struct TextRunResult: Codable, Sendable, Equatable {
     var nodes: Int
     /// From the first connect command to the last node reporting all its sessions up.
     var setupSeconds: Double
-    /// Send-to-acknowledgement latency, milliseconds.
+    /// Scheduled-send-to-acknowledgement time at the sender (the session's round trip plus any
+    /// wait of a late send), milliseconds.
     var roundTripMilliseconds: SampleSummary?
-    /// Send-to-receipt latency on the shared clock, milliseconds.
+    /// Scheduled-send-to-receipt time on the shared clock, milliseconds.
     var oneWayMilliseconds: SampleSummary?
     var sent: Int
     var delivered: Int
@@ -88,11 +129,42 @@ struct TextRunResult: Codable, Sendable, Equatable {
     var seconds: Double
     /// Delivered messages per second, whole lab.
     var messagesPerSecond: Double
+    /// Messages per second the plan offered, whole lab (the delivered rate cannot exceed it).
+    var offeredPerSecond: Double = 0
+    /// Send slots that came due at the peers, and those more than `LabTextPlan.lateAfter` late.
+    var slots = 0
+    var lateSlots = 0
     /// TCP connections of the peer with the most: its direct sessions, or its one relay link.
     var connectionsPerNode: Int
-    /// The busiest node: the relay in client/server, else the peer that moved the most bytes.
-    var busiest: NodeLoad
+    /// Every process's load: the peers, then the relay in client/server.
     var nodesLoad: [NodeLoad]
+}
+
+extension TextRunResult {
+    var load: LoadBreakdown { LoadBreakdown(nodesLoad) }
+}
+
+/// The load of a run's processes, told apart: the relay (client/server only), the peers, and
+/// the busiest peer by CPU and by bytes.
+struct LoadBreakdown: Codable, Sendable, Equatable {
+    static let relayName = "relay"
+
+    var relay: NodeLoad?
+    var peers: [NodeLoad]
+
+    init(_ loads: [NodeLoad]) {
+        relay = loads.first { $0.name == Self.relayName }
+        peers = loads.filter { $0.name != Self.relayName }
+    }
+
+    /// User plus system CPU of every process of the model (the relay included).
+    var totalCPUSeconds: Double { (peers + (relay.map { [$0] } ?? [])).map(\.cpuSeconds).reduce(0, +) }
+    var busiestPeerByCPU: NodeLoad? { peers.max { $0.cpuSeconds < $1.cpuSeconds } }
+    var busiestPeerByBytes: NodeLoad? { peers.max { $0.bytesMoved < $1.bytesMoved } }
+}
+
+extension NodeLoad {
+    var bytesMoved: Int { bytesSent + bytesReceived }
 }
 
 /// Delivery with a fault injected halfway through the workload.
@@ -135,10 +207,10 @@ struct SenderDelivery: Codable, Sendable, Equatable {
 /// One N of a scaling sweep: per-node load and latency in each model.
 struct SweepPoint: Codable, Sendable, Equatable {
     var peers: Int
-    var peerToPeer: Measured<TextRunResult>
-    var clientServer: Measured<TextRunResult>
+    var peerToPeer: Runs<TextRunResult>
+    var clientServer: Runs<TextRunResult>
 
-    func result(_ model: ModelKind) -> Measured<TextRunResult> {
+    func result(_ model: ModelKind) -> Runs<TextRunResult> {
         model == .peerToPeer ? peerToPeer : clientServer
     }
 }
@@ -149,4 +221,7 @@ struct MachineInfo: Codable, Sendable, Equatable {
     var machine: String
     var processors: Int
     var date: String
+    /// The 1-minute load average when the run started and when it ended (the machine may be shared).
+    var loadBefore: Double? = nil
+    var loadAfter: Double? = nil
 }

@@ -1,56 +1,115 @@
 import Foundation
 
-/// The comparison dimensions, each a row computed from both models' results.
+/// A run's load, and the units of work it delivered (messages, or voice frames).
+struct LoadPerUnit: Codable, Sendable, Equatable {
+    var load: LoadBreakdown
+    var units: Int
+
+    init(_ load: LoadBreakdown, units: Int) {
+        self.load = load
+        self.units = units
+    }
+}
+
+extension LoadPerUnit {
+    /// CPU of every process per unit delivered, in microseconds; nil when nothing was delivered.
+    var perUnitMicroseconds: Double? { units > 0 ? load.totalCPUSeconds * 1e6 / Double(units) : nil }
+}
+
+extension TextRunResult {
+    var perDelivered: LoadPerUnit { LoadPerUnit(load, units: delivered) }
+}
+
+/// The comparison dimensions, each a row computed from both models' repeated runs: the median
+/// of each model's runs with its interval (`Estimate`).
 enum CompareRows {
+    static let noRelay = "peer-to-peer has no relay"
+
     static func make(_ models: [ModelResult], settings: CompareSettings) -> [CompareRow] {
         let p2p = models.first { $0.model == .peerToPeer }
         let cs = models.first { $0.model == .clientServer }
         var rows: [CompareRow] = []
-        func add(_ dimension: String, _ unit: String, _ kind: ValueKind, _ pick: (ModelResult) -> Measured<Double>) {
+        /// A row from one number per run of each model.
+        func add(_ dimension: String, _ unit: String, _ kind: ValueKind, _ pick: (ModelResult) -> Runs<Double>) {
             rows.append(row(dimension, unit: unit, kind: kind, p2p: p2p.map(pick), cs: cs.map(pick)))
+        }
+        /// A row of the relay's own load: n/a in peer-to-peer.
+        func relayRow(_ dimension: String, _ unit: String, _ kind: ValueKind, _ runs: (ModelResult) -> Runs<Double>) {
+            add(dimension, unit, kind) { $0.model == .peerToPeer ? [.unavailable(noRelay)] : runs($0) }
         }
         if settings.workload.hasText {
             let percentiles: [(String, KeyPath<SampleSummary, Double>)] = [
                 ("p50", \.p50), ("p95", \.p95), ("p99", \.p99),
             ]
             for (name, path) in percentiles {
-                add("message latency \(name)", "ms", .latency) {
-                    $0.clean.map { $0.roundTripMilliseconds?[keyPath: path] }
+                add("ack round trip \(name)", "ms", .latency) {
+                    $0.clean.map { $0.map { $0.roundTripMilliseconds?[keyPath: path] } }
                 }
             }
-            add("one-way latency p50", "ms", .latency) { $0.clean.map { $0.oneWayMilliseconds?.p50 } }
-            add("throughput", "msg/s", .rate) { $0.clean.map { $0.messagesPerSecond } }
-            add("delivered, no fault", "%", .percent) { $0.clean.map { ratio($0.delivered, $0.sent) } }
-            add("connections per node", "", .count) { $0.clean.map { Double($0.connectionsPerNode) } }
-            add("connections, busiest node", "", .count) { $0.clean.map { Double($0.busiest.connections) } }
-            add("bytes sent, busiest node", "B", .bytes) { $0.clean.map { Double($0.busiest.bytesSent) } }
-            add("bytes received, busiest node", "B", .bytes) { $0.clean.map { Double($0.busiest.bytesReceived) } }
-            add("CPU time, busiest node", "ms", .cpu) { $0.clean.map { $0.busiest.cpuSeconds * 1000 } }
-            add("time to set up all sessions", "ms", .latency) { $0.clean.map { $0.setupSeconds * 1000 } }
+            for (name, path) in percentiles where name != "p95" {
+                add("one-way latency \(name)", "ms", .latency) {
+                    $0.clean.map { $0.map { $0.oneWayMilliseconds?[keyPath: path] } }
+                }
+            }
+            add("sends late (over 10 ms behind schedule)", "%", .percent) {
+                $0.clean.map { $0.map { ratio($0.lateSlots, $0.slots) } }
+            }
+            add("offered load", "msg/s", .rate) { $0.clean.map { $0.map { $0.offeredPerSecond } } }
+            add("delivered rate at that load", "msg/s", .rate) {
+                $0.clean.map { $0.map { $0.messagesPerSecond } }
+            }
+            add("delivered, no fault", "%", .percent) { $0.clean.map { $0.map { ratio($0.delivered, $0.sent) } } }
+            if settings.capacity {
+                add("capacity: offered load at the knee", "msg/s", .rate) {
+                    [$0.capacity.map { $0.kneeOfferedPerSecond }]
+                }
+            }
+            addLoadRows(add: add, relayRow: relayRow, unit: "delivered message") {
+                $0.clean.map { $0.mapValue(\.perDelivered) }
+            }
+            add("cost, all processes", "$ per 1,000 user-hours", .dollars) { model in
+                model.clean.map { $0.map { run in
+                    settings.costPerThousandUserHours(
+                        cpuSeconds: run.load.totalCPUSeconds, bytesSent: Double(run.nodesLoad.map(\.bytesSent).reduce(0, +)),
+                        seconds: run.seconds, users: run.nodes)
+                } }
+            }
+            relayRow("cost, relay", "$ per 1,000 user-hours", .dollars) { model in
+                model.clean.map { $0.map { run in
+                    run.load.relay.flatMap { relay in
+                        settings.costPerThousandUserHours(
+                            cpuSeconds: relay.cpuSeconds, bytesSent: Double(relay.bytesSent), seconds: run.seconds,
+                            users: run.nodes)
+                    }
+                } }
+            }
+            add("time to set up all sessions", "ms", .latency) { $0.clean.map { $0.map { $0.setupSeconds * 1000 } } }
             add("peer killed: delivered among others", "%", .percent) {
-                $0.peerKilled.map { ratio($0.unaffectedDelivered, $0.unaffectedSent) }
+                $0.peerKilled.map { $0.map { ratio($0.unaffectedDelivered, $0.unaffectedSent) } }
             }
             add("peer killed: delivered to the killed peer", "%", .percent) {
-                $0.peerKilled.map { ratio($0.affectedDelivered, $0.affectedSent) }
+                $0.peerKilled.map { $0.map { ratio($0.affectedDelivered, $0.affectedSent) } }
             }
             add("relay killed: delivered", "%", .percent) { model in
-                // Peer-to-peer has no relay: its delivery is that of the run without faults.
+                // Peer-to-peer has no relay: its delivery is that of the runs without faults.
                 model.model == .peerToPeer
-                    ? model.clean.map { ratio($0.delivered, $0.sent) }
+                    ? model.clean.map { $0.map { ratio($0.delivered, $0.sent) } }
                     : model.relayKilled.map {
-                        ratio($0.affectedDelivered + $0.unaffectedDelivered, $0.affectedSent + $0.unaffectedSent)
+                        $0.map {
+                            ratio($0.affectedDelivered + $0.unaffectedDelivered, $0.affectedSent + $0.unaffectedSent)
+                        }
                     }
             }
             add("relay killed: delivered after the kill", "%", .percent) { model in
                 model.model == .peerToPeer
-                    ? model.clean.map { ratio($0.delivered, $0.sent) }
-                    : model.relayKilled.map { ratio($0.deliveredAfter, $0.sentAfter) }
+                    ? model.clean.map { $0.map { ratio($0.delivered, $0.sent) } }
+                    : model.relayKilled.map { $0.map { ratio($0.deliveredAfter, $0.sentAfter) } }
             }
             add("link cut: delivered among others", "%", .percent) {
-                $0.linkCut.map { ratio($0.unaffectedDelivered, $0.unaffectedSent) }
+                $0.linkCut.map { $0.map { ratio($0.unaffectedDelivered, $0.unaffectedSent) } }
             }
             add("link cut: delivered across the cut", "%", .percent) {
-                $0.linkCut.map { ratio($0.affectedDelivered, $0.affectedSent) }
+                $0.linkCut.map { $0.map { ratio($0.affectedDelivered, $0.affectedSent) } }
             }
             rows.append(serverViewRow(p2p: p2p, cs: cs))
         }
@@ -60,31 +119,54 @@ enum CompareRows {
             ]
             for (name, path) in percentiles {
                 add("voice one-way latency \(name)", "ms", .latency) {
-                    $0.voice.map { $0.oneWayMilliseconds[keyPath: path] }
+                    $0.voice.map { $0.map { $0.oneWayMilliseconds[keyPath: path] } }
                 }
             }
-            add("voice jitter", "ms", .latency) { $0.voice.map { $0.jitterMilliseconds } }
-            add("voice late frames", "", .count) { $0.voice.map { Double($0.lateFrames) } }
-            add("voice lost frames", "", .count) { $0.voice.map { Double($0.lostFrames) } }
+            add("voice jitter", "ms", .latency) { $0.voice.map { $0.map { $0.jitterMilliseconds } } }
+            add("voice late frames", "", .count) { $0.voice.map { $0.map { Double($0.lateFrames) } } }
+            add("voice lost frames", "", .count) { $0.voice.map { $0.map { Double($0.lostFrames) } } }
             if !settings.workload.hasText {
-                // The load rows of the text workload, measured over the calls.
-                add("connections, busiest node", "", .count) { $0.voice.map { Double($0.busiest.connections) } }
-                add("bytes sent, busiest node", "B", .bytes) { $0.voice.map { Double($0.busiest.bytesSent) } }
-                add("bytes received, busiest node", "B", .bytes) {
-                    $0.voice.map { Double($0.busiest.bytesReceived) }
+                // The load rows of the text workload, measured over the calls (per frame sent).
+                addLoadRows(add: add, relayRow: relayRow, unit: "arrived voice frame") {
+                    $0.voice.map { $0.mapValue { LoadPerUnit(LoadBreakdown($0.nodesLoad), units: $0.framesArrived) } }
                 }
-                add("CPU time, busiest node", "ms", .cpu) { $0.voice.map { $0.busiest.cpuSeconds * 1000 } }
             }
         }
         return rows
     }
 
+    /// The load rows: every process's CPU together and per unit of work delivered, the busiest
+    /// peer's (by CPU, and by bytes) and the relay's apart, connections.
+    static func addLoadRows(
+        add: (String, String, ValueKind, (ModelResult) -> Runs<Double>) -> Void,
+        relayRow: (String, String, ValueKind, (ModelResult) -> Runs<Double>) -> Void, unit: String,
+        _ loads: @escaping @Sendable (ModelResult) -> Runs<LoadPerUnit>
+    ) {
+        func pick(_ value: @escaping (LoadPerUnit) -> Double?) -> (ModelResult) -> Runs<Double> {
+            { model in loads(model).map { $0.map(value) } }
+        }
+        add("CPU, all processes", "ms", .cpu, pick { $0.load.totalCPUSeconds * 1000 })
+        add("CPU per \(unit), all processes", "µs", .micro, pick { $0.perUnitMicroseconds })
+        add("CPU, busiest peer", "ms", .cpu, pick { $0.load.busiestPeerByCPU.map { $0.cpuSeconds * 1000 } })
+        relayRow("CPU, relay", "ms", .cpu, pick { $0.load.relay.map { $0.cpuSeconds * 1000 } })
+        add("bytes sent and received, busiest peer", "B", .bytes, pick {
+            $0.load.busiestPeerByBytes.map { Double($0.bytesMoved) }
+        })
+        relayRow("bytes sent and received, relay", "B", .bytes, pick { $0.load.relay.map { Double($0.bytesMoved) } })
+        add("connections, busiest peer", "", .count, pick {
+            $0.load.peers.map { Double($0.connections) }.max()
+        })
+        relayRow("connections, relay", "", .count, pick { $0.load.relay.map { Double($0.connections) } })
+    }
+
     enum ValueKind {
-        case latency, rate, percent, count, bytes, cpu
+        case latency, rate, percent, count, bytes, cpu, micro, dollars
 
         func format(_ value: Double) -> String {
             switch self {
             case .latency, .cpu: formatMilliseconds(value)
+            case .micro: value < 10 ? String(format: "%.2f µs", value) : String(format: "%.0f µs", value)
+            case .dollars: String(format: "$%.4f", value)
             case .rate: String(format: "%.1f msg/s", value)
             case .percent: String(format: "%.1f %%", value)
             case .count: String(Int(value.rounded()))
@@ -97,34 +179,73 @@ enum CompareRows {
     }
 
     static func row(
-        _ dimension: String, unit: String, kind: ValueKind, p2p: Measured<Double>?, cs: Measured<Double>?
+        _ dimension: String, unit: String, kind: ValueKind, p2p: Runs<Double>?, cs: Runs<Double>?
     ) -> CompareRow {
-        let a = p2p ?? .unavailable("not run")
-        let b = cs ?? .unavailable("not run")
-        func cell(_ m: Measured<Double>) -> CompareCell {
-            m.value.map { CompareCell(value: $0, text: kind.format($0)) } ?? .notAvailable
-        }
+        let a = p2p ?? [.unavailable("not run")]
+        let b = cs ?? [.unavailable("not run")]
         return CompareRow(
-            dimension: dimension, unit: unit, peerToPeer: cell(a), clientServer: cell(b),
+            dimension: dimension, unit: unit, peerToPeer: cell(a, kind: kind), clientServer: cell(b, kind: kind),
             reading: reading(kind: kind, a, b))
+    }
+
+    /// The median of the runs that gave a value, its interval, and how many failed.
+    static func cell(_ runs: Runs<Double>, kind: ValueKind) -> CompareCell {
+        guard let estimate = Estimate(runs.values()) else { return .notAvailable }
+        var text = kind.format(estimate.median)
+        if estimate.runs > 1 { text += " " + interval(estimate, kind: kind) }
+        let failed = runs.failures().count
+        if failed > 0 { text += " (\(failed) of \(runs.count) failed)" }
+        return CompareCell(
+            value: estimate.median, text: text, low: estimate.low, high: estimate.high,
+            confidence: estimate.confidence, runs: estimate.runs, failed: failed)
+    }
+
+    /// "[2.12–3.71]" (the unit is the median's, when both ends share it), or "(all runs)" when
+    /// every run gave the same value.
+    static func interval(_ estimate: Estimate, kind: ValueKind) -> String {
+        if estimate.low == estimate.high { return "(all runs)" }
+        let median = kind.format(estimate.median)
+        let low = kind.format(estimate.low)
+        let high = kind.format(estimate.high)
+        let unit = median.split(separator: " ").dropFirst().last.map { " " + $0 } ?? ""
+        if !unit.isEmpty, low.hasSuffix(unit), high.hasSuffix(unit) {
+            return "[\(low.dropLast(unit.count))–\(high.dropLast(unit.count))]"
+        }
+        return "[\(low)–\(high)]"
     }
 
     /// What a server in the path sees: no one in peer-to-peer; in client/server the relay's own
     /// counters of who talked to whom (session pairs) and how much — never the text.
     static func serverViewRow(p2p: ModelResult?, cs: ModelResult?) -> CompareRow {
-        let none = p2p.map { model in model.clean.map { _ in 0 } }
-        let view = cs?.clean.value?.busiest.serverView
-        let pairs = cs.map { model in model.clean.map { _ in view.map { Double($0.sessionPairs) } } }
+        let none: Runs<Double>? = p2p.map { model in model.clean.map { $0.map { _ in 0 } } }
+        let views = cs?.clean.values().compactMap(\.load.relay?.serverView) ?? []
+        let pairs: Runs<Double>? = cs.map { model in
+            model.clean.map { $0.map { $0.load.relay?.serverView.map { Double($0.sessionPairs) } } }
+        }
         var row = row("what a server sees: session pairs", unit: "", kind: .count, p2p: none, cs: pairs)
-        if let view, none?.value != nil {
+        if let view = views.first, none.map({ !$0.values().isEmpty }) == true {
             row.reading =
                 "no server in peer-to-peer; the relay saw who talks to whom and \(view.messagesForwarded) "
-                + "sealed messages (\(formatBytes(Double(view.bytesForwarded)))), never the text"
+                + "sealed messages (\(formatBytes(Double(view.bytesForwarded)))) in one run, never the text"
         }
         return row
     }
 
-    /// One line from the numbers: how client/server compares with peer-to-peer.
+    /// One line from the medians: how client/server compares with peer-to-peer, and whether the
+    /// runs' intervals overlap (then the difference is within what repeating the run gives).
+    static func reading(kind: ValueKind, _ a: Runs<Double>, _ b: Runs<Double>) -> String {
+        let p = Estimate(a.values())
+        let c = Estimate(b.values())
+        var text = reading(
+            kind: kind, p.map { .value($0.median) } ?? .unavailable(a.failures().first ?? "no samples"),
+            c.map { .value($0.median) } ?? .unavailable(b.failures().first ?? "no samples"))
+        if let p, let c, p.runs > 1, c.runs > 1, p.median != c.median, p.overlaps(c) {
+            text += "; intervals overlap"
+        }
+        return text
+    }
+
+    /// One line from two numbers: how client/server compares with peer-to-peer.
     static func reading(kind: ValueKind, _ a: Measured<Double>, _ b: Measured<Double>) -> String {
         switch (a, b) {
         case (.value(let p), .value(let c)):
@@ -169,6 +290,14 @@ enum CompareRows {
 }
 
 extension Measured {
+    /// The measured value transformed into another measurement.
+    func mapValue<Other>(_ transform: (Value) -> Other) -> Measured<Other> {
+        switch self {
+        case .value(let v): .value(transform(v))
+        case .unavailable(let reason): .unavailable(reason)
+        }
+    }
+
     /// The measured value transformed; nil from `transform` becomes "no samples".
     func map(_ transform: (Value) -> Double?) -> Measured<Double> {
         switch self {

@@ -20,6 +20,8 @@ struct RawRun: Sendable {
     var loads: [Int: NodeLoad]
     var infrastructureLoad: NodeLoad?
     var faultText: String?
+    /// What the text plan offered, messages per second, whole lab.
+    var offeredPerSecond = 0.0
 }
 
 /// Starts lab nodes as real processes, connects them the way a model says, runs the text
@@ -30,22 +32,65 @@ struct LabRunner: Sendable {
     let cleanup: CleanupRegistry
     let progress: CompareProgress
     let settings: CompareSettings
+    /// The per-process CPU budgets, when the run has them.
+    var budgets: CPUBudgets? = nil
+
+    /// The command prefix that starts a process of `model` on host `index` at `count` peers:
+    /// into its cgroup with its share of the model's budget (when there are budgets), then into
+    /// its namespace (with --netns).
+    func launcher(for index: Int, model: ModelKind, peers count: Int) throws(LabFailure) -> [String] {
+        var prefix: [String] = []
+        if let budgets, let total = settings.cpuBudget {
+            try budgets.setBudget(
+                host: index, cores: CPUShares.perProcess(total: total, model: model, peers: count))
+            prefix = budgets.launcher(host: index)
+        }
+        return prefix + hosts.launcher(for: index)
+    }
 
     /// Runs the text workload when `text`, and the voice workload's calls alongside when `voice`.
     func run(
-        model: any CompareModel, nodes count: Int, fault: LabFault, text: Bool = true, voice: Bool = false
+        model: any CompareModel, nodes count: Int, fault: LabFault, text: Bool = true, voice: Bool = false,
+        repetition: Int = 0, rate: Double? = nil
     ) async throws(LabFailure) -> RawRun {
-        let label = "\(model.kind.rawValue), \(count) peers" + (fault == .none ? "" : ", \(fault.label)")
+        var settings = settings
+        if let rate { settings.rate = rate }
+        let label =
+            "\(model.kind.rawValue), \(count) peers" + (fault == .none ? "" : ", \(fault.label)")
+            + (rate.map { ", \(CompareReport.formatRate($0)) msg/s a peer" } ?? "")
+            + (settings.repetitions > 1 && rate == nil ? ", run \(repetition + 1) of \(settings.repetitions)" : "")
+        if cleanup.isClosed { throw LabFailure(message: "interrupted") }
+        if settings.failsOnPurpose(model.kind, repetition: repetition) {
+            throw LabFailure(message: "failed on purpose (--fail-run)")
+        }
         progress.phase("\(label): starting peers")
+        let infrastructure = try await model.start(runner: self, hostIndex: count, peers: count)
+        // Stopped (and awaited) whichever way the run ends, after its peers.
+        let raw: RawRun
+        do {
+            raw = try await runPeers(
+                model: model, count: count, fault: fault, text: text, voice: voice, settings: settings, label: label,
+                infrastructure: infrastructure)
+        } catch {
+            await infrastructure?.stop()
+            throw error
+        }
+        await infrastructure?.stop()
+        return raw
+    }
+
+    /// The part of `run` between starting the model's infrastructure and stopping it.
+    private func runPeers(
+        model: any CompareModel, count: Int, fault: LabFault, text: Bool, voice: Bool, settings: CompareSettings,
+        label: String, infrastructure: (any ModelInfrastructure)?
+    ) async throws(LabFailure) -> RawRun {
         var started: [(LabProcess, Int)] = []
         defer {
             for (_, token) in started { cleanup.run(token) }
         }
-        let infrastructure = try await model.start(runner: self, hostIndex: count)
-        defer { if let infrastructure { Task { await infrastructure.stop() } } }
         defer { hosts.healLinks() }
         for index in 0..<count {
-            let process = try spawnNode(index)
+            let process = try spawnNode(index, model: model.kind, peers: count)
             started.append((process, cleanup.add("lab peer \(index) (pid \(process.pid))") { process.kill() }))
         }
         var nodes: [LabNodeHandle] = []
@@ -136,11 +181,13 @@ struct LabRunner: Sendable {
         return RawRun(
             peerIDs: peerIDs, setupSeconds: setupSeconds, reports: reports, voiceReports: voiceReports,
             calls: voicePlans.values.filter { $0.callPeer != nil }.count, loads: loads,
-            infrastructureLoad: infrastructureLoad, faultText: faultText)
+            infrastructureLoad: infrastructureLoad, faultText: faultText,
+            offeredPerSecond: text ? settings.offeredPerSecond(peers: count) : 0)
     }
 
-    private func spawnNode(_ index: Int) throws(LabFailure) -> LabProcess {
-        let command = hosts.launcher(for: index) + [executable, "lab-node", "--name", "lab\(index)"]
+    private func spawnNode(_ index: Int, model: ModelKind, peers: Int) throws(LabFailure) -> LabProcess {
+        let command =
+            try launcher(for: index, model: model, peers: peers) + [executable, "lab-node", "--name", "lab\(index)"]
         return try LabProcess(label: "peer \(index)", executable: command[0], arguments: Array(command.dropFirst()))
     }
 

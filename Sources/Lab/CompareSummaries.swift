@@ -8,19 +8,15 @@ extension TextRunResult {
         let seconds = reports.map(\.elapsed).max() ?? 0
         let delivered = outgoing.map(\.delivered).reduce(0, +)
         let loads = run.loads.keys.sorted().compactMap { run.loads[$0] }
-        let candidates = loads + (run.infrastructureLoad.map { [$0] } ?? [])
-        // The server is the busiest node of client/server by design; among peers, the one
-        // that moved the most bytes.
-        let busiest =
-            run.infrastructureLoad
-            ?? loads.max { ($0.bytesSent + $0.bytesReceived) < ($1.bytesSent + $1.bytesReceived) }
-            ?? NodeLoad(name: "none", bytesSent: 0, bytesReceived: 0, cpuSeconds: 0, connections: 0)
         self.init(
             nodes: run.peerIDs.count, setupSeconds: run.setupSeconds,
             roundTripMilliseconds: SampleSummary(roundTrips), oneWayMilliseconds: SampleSummary(oneWays),
             sent: outgoing.map(\.sent).reduce(0, +), delivered: delivered, seconds: seconds,
             messagesPerSecond: seconds > 0 ? Double(delivered) / seconds : 0,
-            connectionsPerNode: loads.map(\.connections).max() ?? 0, busiest: busiest, nodesLoad: candidates)
+            offeredPerSecond: run.offeredPerSecond,
+            slots: reports.map(\.slots).reduce(0, +), lateSlots: reports.map(\.lateSlots).reduce(0, +),
+            connectionsPerNode: loads.map(\.connections).max() ?? 0,
+            nodesLoad: loads + (run.infrastructureLoad.map { [$0] } ?? []))
     }
 }
 
@@ -89,13 +85,12 @@ extension VoiceRunResult {
         guard let summary = SampleSummary(latencies), !stats.isEmpty else {
             return .unavailable(problems.first ?? "no voice frame arrived")
         }
-        let text = TextRunResult(run)
         return .value(
             VoiceRunResult(
                 calls: run.calls, oneWayMilliseconds: summary,
                 jitterMilliseconds: stats.map(\.jitterMs).reduce(0, +) / Double(stats.count),
                 framesSent: sentAt.count, framesArrived: arrivals.count,
                 lateFrames: stats.map(\.framesLate).reduce(0, +), lostFrames: stats.map(\.framesLost).reduce(0, +),
-                busiest: text.busiest, problems: problems))
+                nodesLoad: TextRunResult(run).nodesLoad, problems: problems))
     }
 }

@@ -2,8 +2,16 @@ import Foundation
 
 /// One cell of the comparison: a measured value and how it is shown, or "n/a".
 struct CompareCell: Codable, Sendable, Equatable {
+    /// The median of the runs that gave a value.
     var value: Double?
     var text: String
+    /// The median's confidence interval, and its coverage (see `Estimate`).
+    var low: Double? = nil
+    var high: Double? = nil
+    var confidence: Double? = nil
+    /// Runs that gave a value, and runs that failed.
+    var runs = 0
+    var failed = 0
 
     static let notAvailable = CompareCell(value: nil, text: "n/a")
 }

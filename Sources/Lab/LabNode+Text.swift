@@ -5,9 +5,9 @@ import Wire
 /// What the current text run counted. Reset at the start of each run.
 struct LabRunState: Sendable {
     var active = false
-    /// Our messages awaiting acknowledgement, by ID, with the peer they went to and whether
-    /// they were sent after the mark.
-    var pending: [MessageID: (peer: String, afterMark: Bool)] = [:]
+    /// Our messages awaiting acknowledgement, by ID, with the peer they went to, whether they
+    /// were sent after the mark, and their scheduled send time (real-time clock, nanoseconds).
+    var pending: [MessageID: (peer: String, afterMark: Bool, scheduledNanos: Int64)] = [:]
     var sent: [String: Int] = [:]
     var delivered: [String: Int] = [:]
     /// Whether the orchestrator marked the fault; what was sent and delivered after it.
@@ -17,6 +17,9 @@ struct LabRunState: Sendable {
     var received: [String: Int] = [:]
     var roundTrips: [Int64] = []
     var oneWays: [Int64] = []
+    /// Sends due, and those made more than `LabTextPlan.lateAfter` behind their slot.
+    var scheduled = 0
+    var late = 0
 
     mutating func start() { self = LabRunState(active: true) }
 
@@ -31,11 +34,19 @@ struct LabRunState: Sendable {
         return marked
     }
 
-    mutating func delivered(_ id: MessageID, roundTrip: Duration) {
+    /// The acknowledgement of `id` arrived at `nowNanos` (real-time clock): the round trip counts
+    /// from the message's scheduled send time, so a send made late is not flattered.
+    mutating func delivered(_ id: MessageID, nowNanos: Int64) {
         guard let entry = pending.removeValue(forKey: id) else { return }
         delivered[entry.peer, default: 0] += 1
         if entry.afterMark { deliveredAfterMark[entry.peer, default: 0] += 1 }
-        roundTrips.append(roundTrip.nanoseconds)
+        roundTrips.append(nowNanos - entry.scheduledNanos)
+    }
+
+    /// A send slot came up `lateness` after its scheduled time.
+    mutating func slot(lateness: Duration) {
+        scheduled += 1
+        if lateness > LabTextPlan.lateAfter { late += 1 }
     }
 
     /// The session to `peer` closed: nothing pending on it will be acknowledged.
@@ -58,7 +69,7 @@ struct LabRunState: Sendable {
                     sentAfterMark: sentAfterMark[$0] ?? 0, deliveredAfterMark: deliveredAfterMark[$0] ?? 0)
             },
             incoming: peers.filter { received[$0] != nil }.map { .init(peerID: $0, received: received[$0] ?? 0) },
-            roundTripNanos: roundTrips, oneWayNanos: oneWays, elapsed: elapsed)
+            roundTripNanos: roundTrips, oneWayNanos: oneWays, elapsed: elapsed, slots: scheduled, lateSlots: late)
     }
 }
 
@@ -69,18 +80,24 @@ extension LabNode {
     func runText(_ plan: LabTextPlan) async -> LabTextReport {
         run.start()
         let started = ContinuousClock.now
+        // Scheduled instants become real-time stamps through one pair of readings of both clocks.
+        let anchor = (continuous: started, realtime: LabMessage.realtimeNanos())
         let end = started + .milliseconds(Int64(plan.duration * 1000))
         let size = max(plan.messageBytes, LabMessage.minimumSize)
         await withTaskGroup(of: Void.self) { group in
             if plan.roomRate > 0 {
                 group.addTask { [self] in
-                    await Self.paced(rate: plan.roomRate, until: end) { await self.sendToRoom(size: size) }
+                    await Self.paced(rate: plan.roomRate, until: end) { slot, lateness in
+                        await self.recordSlot(lateness: lateness)
+                        await self.sendToRoom(size: size, scheduledNanos: anchor.realtime + (slot - anchor.continuous).nanoseconds)
+                    }
                 }
             }
             if plan.directRate > 0, let target = plan.directPeer {
                 group.addTask { [self] in
-                    await Self.paced(rate: plan.directRate, until: end) {
-                        await self.send(to: target, size: size)
+                    await Self.paced(rate: plan.directRate, until: end) { slot, lateness in
+                        await self.recordSlot(lateness: lateness)
+                        await self.send(to: target, size: size, scheduledNanos: anchor.realtime + (slot - anchor.continuous).nanoseconds)
                     }
                 }
             }
@@ -97,41 +114,51 @@ extension LabNode {
         return report
     }
 
-    /// Calls `tick` `rate` times a second on an absolute schedule (no drift) until `end`.
+    private func recordSlot(lateness: Duration) { run.slot(lateness: lateness) }
+
+    /// Calls `tick` `rate` times a second on an absolute schedule (no drift) until `end`, with
+    /// the slot's scheduled instant and how late the call comes. A node that falls behind sends
+    /// its overdue slots at once: they keep their scheduled times, and their lateness shows.
     private static func paced(
-        rate: Double, until end: ContinuousClock.Instant, _ tick: @Sendable () async -> Void
+        rate: Double, until end: ContinuousClock.Instant,
+        _ tick: @Sendable (ContinuousClock.Instant, Duration) async -> Void
     ) async {
         let interval = Duration.nanoseconds(Int64(1e9 / rate))
         var next = ContinuousClock.now
         while next < end {
-            await tick()
+            await tick(next, ContinuousClock.now - next)
             next += interval
             if next > ContinuousClock.now { try? await Task.sleep(until: next, clock: .continuous) }
         }
     }
 
-    private func sendToRoom(size: Int) async {
-        for (peerID, link) in sessions() { await send(on: link, peerID: peerID, size: size) }
+    private func sendToRoom(size: Int, scheduledNanos: Int64) async {
+        for (peerID, link) in sessions() {
+            await send(on: link, peerID: peerID, size: size, scheduledNanos: scheduledNanos)
+        }
     }
 
-    private func send(to target: String, size: Int) async {
+    private func send(to target: String, size: Int, scheduledNanos: Int64) async {
         guard let entry = sessions().first(where: { $0.peerID == target }) else {
             _ = run.sending(to: target)  // no session to that peer: a failed message
             return
         }
-        await send(on: entry.link, peerID: target, size: size)
+        await send(on: entry.link, peerID: target, size: size, scheduledNanos: scheduledNanos)
     }
 
-    private func send(on link: Link, peerID: String, size: Int) async {
+    /// Sends one message stamped with its scheduled time (not the moment of sending), so that
+    /// both the receiver's one-way time and our acknowledgement round trip count the wait of a
+    /// late send.
+    private func send(on link: Link, peerID: String, size: Int, scheduledNanos: Int64) async {
         let afterMark = run.sending(to: peerID)
         guard link.open else { return }
         let id = MessageIDSource.shared.next()
         // Recorded before the send: the acknowledgement may be handled before `send` returns.
-        run.pending[id] = (peerID, afterMark)
-        let now = LabMessage.realtimeNanos()
+        run.pending[id] = (peerID, afterMark, scheduledNanos)
         do {
             try await link.session.send(
-                LabMessage.text(sentAtNanos: now, size: size), id: id, sentAt: UInt64(now / 1_000_000))
+                LabMessage.text(sentAtNanos: scheduledNanos, size: size), id: id,
+                sentAt: UInt64(scheduledNanos / 1_000_000))
         } catch {
             run.pending[id] = nil
         }

@@ -59,51 +59,53 @@ extension LabNode {
             if let info = link.peerInfo { await engine.attach(link.session.peerConnection, peer: info) }
         }
         let limit = Duration.milliseconds(Int64((plan.duration + plan.slack) * 1000))
-        let watchdog = Task {
-            try? await Task.sleep(for: limit)
-            await engine.shutdown()
-        }
         var problem: String?
-        let isCaller = plan.callPeer != nil
-        if let target = plan.callPeer {
-            // The callee's engine starts when its own command arrives: give it a moment.
-            try? await Task.sleep(for: .milliseconds(500))
-            if let info = sessions().first(where: { $0.peerID == target })?.link.peerInfo {
-                do throws(CallEngineError) {
-                    try await engine.place(to: info.peerID)
-                } catch {
-                    problem = "cannot call \(target): \(error)"
-                }
-            } else {
-                problem = "no session with \(target)"
-            }
-        }
         var stats: CallStats?
-        var hangup: Task<Void, Never>?
-        if problem == nil {
-            loop: for await event in engine.events {
-                switch event {
-                case .call(.active):
-                    guard isCaller else { continue }
-                    hangup = Task {
-                        try? await Task.sleep(for: .milliseconds(Int64(plan.duration * 1000)))
-                        try? await engine.hangup()
+        let isCaller = plan.callPeer != nil
+        // The watchdog and the caller's hangup timer are children of this group, which ends
+        // (cancelling whichever is still asleep) once the call has ended or failed.
+        await withTaskGroup(of: Void.self) { timers in
+            timers.addTask {
+                try? await Task.sleep(for: limit)
+                if !Task.isCancelled { await engine.shutdown() }
+            }
+            if let target = plan.callPeer {
+                // The callee's engine starts when its own command arrives: give it a moment.
+                try? await Task.sleep(for: .milliseconds(500))
+                if let info = sessions().first(where: { $0.peerID == target })?.link.peerInfo {
+                    do throws(CallEngineError) {
+                        try await engine.place(to: info.peerID)
+                    } catch {
+                        problem = "cannot call \(target): \(error)"
                     }
-                case .ended(let summary):
-                    if summary.wasActive {
-                        stats = summary.stats
-                    } else {
-                        problem = "call ended: \(summary.reason.code)"
-                    }
-                    break loop
-                default:
-                    continue
+                } else {
+                    problem = "no session with \(target)"
                 }
             }
-            if stats == nil, problem == nil { problem = "the call did not end within \(limit)" }
+            if problem == nil {
+                loop: for await event in engine.events {
+                    switch event {
+                    case .call(.active):
+                        guard isCaller else { continue }
+                        timers.addTask {
+                            try? await Task.sleep(for: .milliseconds(Int64(plan.duration * 1000)))
+                            if !Task.isCancelled { try? await engine.hangup() }
+                        }
+                    case .ended(let summary):
+                        if summary.wasActive {
+                            stats = summary.stats
+                        } else {
+                            problem = "call ended: \(summary.reason.code)"
+                        }
+                        break loop
+                    default:
+                        continue
+                    }
+                }
+                if stats == nil, problem == nil { problem = "the call did not end within \(limit)" }
+            }
+            timers.cancelAll()
         }
-        hangup?.cancel()
-        watchdog.cancel()
         await engine.shutdown()
         await engineRunning
         voiceEngine = nil

@@ -117,8 +117,8 @@ public actor LabNode {
             }
         case .message(let message):
             run.received(text: message.text, from: link.peerID ?? "?")
-        case .delivered(let id, let roundTrip):
-            run.delivered(id, roundTrip: roundTrip)
+        case .delivered(let id, _):
+            run.delivered(id, nowNanos: LabMessage.realtimeNanos())
         case .frame(.voice(let packet)):
             voiceFrames.arrived(packet)
         case .roundTrip, .frame, .sendFailed, .nicknameChanged:

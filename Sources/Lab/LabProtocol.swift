@@ -36,6 +36,9 @@ struct LabTextPlan: Codable, Sendable, Equatable {
     var messageBytes: Int
     /// Seconds to wait after the last send for outstanding acknowledgements.
     var drain: Double
+
+    /// A send slot that comes more than this behind its scheduled time counts as late.
+    static let lateAfter = Duration.milliseconds(10)
 }
 
 /// One run of the voice workload at one node: it answers every call, and calls `callPeer` when
@@ -130,12 +133,16 @@ struct LabTextReport: Codable, Sendable, Equatable {
 
     var outgoing: [Outgoing]
     var incoming: [Incoming]
-    /// Send-to-acknowledgement times of delivered messages, nanoseconds.
+    /// Scheduled-send-to-acknowledgement times of delivered messages, nanoseconds.
     var roundTripNanos: [Int64]
-    /// Send-to-receipt times of received messages on this host's real-time clock, nanoseconds.
+    /// Scheduled-send-to-receipt times of received messages on this host's real-time clock, nanoseconds.
     var oneWayNanos: [Int64]
     /// Seconds the sending actually took.
     var elapsed: Double
+    /// Send slots that came due (a room slot sends to every peer), and those that came more than
+    /// `LabTextPlan.lateAfter` behind their scheduled time.
+    var slots = 0
+    var lateSlots = 0
 }
 
 enum LabEvent: Codable, Sendable, Equatable {

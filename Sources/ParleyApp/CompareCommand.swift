@@ -74,6 +74,57 @@ struct CompareCommand: AsyncParsableCommand {
             "Seed choosing which peer to kill and which link to cut (default: random, recorded).", valueName: "seed"))
     var seed: UInt64?
 
+    @Option(
+        name: .customLong("repeat"),
+        help: ArgumentHelp(
+            "Runs of every cell; the table shows their median and its confidence interval.",
+            valueName: "n"))
+    var repetitions: Int = CompareSettings.defaultRepetitions
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Cores each model's processes get in total, shared equally among them (cgroup cpu quota; needs root; default with --netns: 1, 0 for none).",
+            valueName: "cores"))
+    var cpuBudget: Double?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Each host's upload and download cap in Mbit/s with --netns (tbf; default: 100, 0 for none).",
+            valueName: "mbit"))
+    var linkMbit: Double?
+
+    @Flag(
+        name: .long,
+        help: "Also search each model's capacity: the highest rate whose run keeps the ack round trip p99 under 100 ms with 99.9 % delivered.")
+    var capacity = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Dollars the cost rows charge for one core for an hour.", valueName: "usd"))
+    var priceCoreHour: Double = CompareSettings.defaultPriceCoreHour
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Dollars the cost rows charge for one gigabyte sent.", valueName: "usd"))
+    var priceGB: Double = CompareSettings.defaultPriceGB
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Run nothing: read DIR/results.json of an earlier run, recompute the table, verdicts and cost model, and rewrite its files.",
+            valueName: "dir"),
+        completion: .directory)
+    var from: String?
+
+    @Option(
+        name: .customLong("fail-run"),
+        help: ArgumentHelp(
+            "Make run K of every cell of MODEL fail on purpose (MODEL#K, e.g. client/server#2; repeatable), to see how a failed run is recorded.",
+            valueName: "model#k"))
+    var failRuns: [String] = []
+
     func validate() throws {
         guard (2...CompareSettings.maxPeers).contains(peers) else {
             throw ValidationError("--peers must be between 2 and \(CompareSettings.maxPeers)")
@@ -90,6 +141,43 @@ struct CompareCommand: AsyncParsableCommand {
             throw ValidationError("--voice-file: cannot read '\(voiceFile)'")
         }
         if netns, let reason = CompareLab.netnsUnavailableReason { throw ValidationError(reason) }
+        for spec in failRuns {
+            let parts = spec.split(separator: "#")
+            guard parts.count == 2, CompareSettings.modelNames.contains(String(parts[0])), let k = Int(parts[1]), k >= 1 else {
+                throw ValidationError("--fail-run: '\(spec)' is not MODEL#K (peer-to-peer#1, client/server#2, ...)")
+            }
+        }
+        guard priceCoreHour >= 0, priceGB >= 0, priceCoreHour < 1e6, priceGB < 1e6 else {
+            throw ValidationError("--price-core-hour and --price-gb must be between 0 and 1000000")
+        }
+        guard (1...CompareSettings.maxRepetitions).contains(repetitions) else {
+            throw ValidationError("--repeat must be between 1 and \(CompareSettings.maxRepetitions)")
+        }
+        if let cpuBudget {
+            guard cpuBudget >= 0, cpuBudget <= 1024 else {
+                throw ValidationError("--cpu-budget must be between 0 (none) and 1024 cores")
+            }
+            if cpuBudget > 0, let reason = CompareLab.budgetUnavailableReason { throw ValidationError(reason) }
+        }
+        if let linkMbit {
+            guard netns else { throw ValidationError("--link-mbit needs --netns (links are capped between namespaces)") }
+            guard linkMbit >= 0, linkMbit <= 100_000 else {
+                throw ValidationError("--link-mbit must be between 0 (none) and 100000")
+            }
+        }
+    }
+
+    /// --cpu-budget, or with --netns the default where cgroups allow it; nil for none.
+    var effectiveCPUBudget: Double? {
+        if let cpuBudget { return cpuBudget > 0 ? cpuBudget : nil }
+        guard netns, CompareLab.budgetUnavailableReason == nil else { return nil }
+        return CompareSettings.defaultNetnsCPUBudget
+    }
+
+    /// --link-mbit, or with --netns the default; nil for none.
+    var effectiveLinkMbit: Double? {
+        if let linkMbit { return linkMbit > 0 ? linkMbit : nil }
+        return netns ? CompareSettings.defaultNetnsLinkMbit : nil
     }
 
     func sweepCounts() throws -> [Int] {
@@ -111,7 +199,9 @@ struct CompareCommand: AsyncParsableCommand {
             peers: peers, duration: duration, workload: workload ?? .text, rate: rate,
             messageBytes: CompareSettings.defaultMessageBytes, netns: netns, sweep: (try? sweepCounts()) ?? [],
             seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), faults: true, calls: calls ?? 0,
-            voiceFile: voiceFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.shippedSpeechSample()
+            voiceFile: voiceFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.shippedSpeechSample(),
+            repetitions: repetitions, cpuBudget: effectiveCPUBudget, linkMbit: effectiveLinkMbit, failRuns: failRuns,
+            capacity: capacity, priceCoreHour: priceCoreHour, priceGB: priceGB
         )
     }
 
@@ -129,6 +219,16 @@ struct CompareCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let from {
+            try await Failure.exitingOnFailure {
+                do throws(LabFailure) {
+                    try CompareLab.rerender(directory: from, parleyVersion: Parley.version)
+                } catch {
+                    throw Failure(message: error.description, code: .failure)
+                }
+            }
+            return
+        }
         try await Failure.exitingOnFailure {
             let lab = CompareLab(
                 settings: settings, outDirectory: out ?? "parley-compare", parleyVersion: Parley.version,

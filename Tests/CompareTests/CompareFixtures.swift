@@ -9,12 +9,16 @@ enum CompareFixtures {
 
     static func run(p50: Double, nodes: Int = 3) -> TextRunResult {
         let samples = (1...100).map { Double($0) * p50 / 50 }
-        let load = NodeLoad(
-            name: "peer 1", bytesSent: 40_000, bytesReceived: 38_000, cpuSeconds: 0.125, connections: nodes - 1)
+        let loads = (0..<nodes).map { index in
+            NodeLoad(
+                name: "peer \(index)", bytesSent: 40_000 - index * 1000, bytesReceived: 38_000,
+                cpuSeconds: index == 1 ? 0.125 : 0.1, connections: nodes - 1)
+        }
         return TextRunResult(
             nodes: nodes, setupSeconds: 0.012, roundTripMilliseconds: SampleSummary(samples),
             oneWayMilliseconds: SampleSummary(samples.map { $0 / 2 }), sent: 360, delivered: 360, seconds: 3,
-            messagesPerSecond: 120, connectionsPerNode: nodes - 1, busiest: load, nodesLoad: [load])
+            messagesPerSecond: 120, offeredPerSecond: 180, slots: 180, lateSlots: 9, connectionsPerNode: nodes - 1,
+            nodesLoad: loads)
     }
 
     static let relayReason = "the relay is not available in this build"
@@ -29,14 +33,16 @@ enum CompareFixtures {
                     sender: 1, unaffectedSent: 90, unaffectedDelivered: 90, affectedSent: 60, affectedDelivered: 30),
             ], killedPeer: 2, receivedFromKilled: 55)
         let p2p = ModelResult(
-            model: .peerToPeer, clean: .value(run(p50: 0.12)), peerKilled: .value(fault),
-            relayKilled: .unavailable("peer-to-peer has no relay"), linkCut: .unavailable("needs --netns"),
-            voice: .unavailable("voice is not available in this build"))
+            model: .peerToPeer, clean: [.value(run(p50: 0.12))], peerKilled: [.value(fault)],
+            relayKilled: [.unavailable("peer-to-peer has no relay")], linkCut: [.unavailable("needs --netns")],
+            voice: [.unavailable("voice is not available in this build")])
         var relayed = run(p50: 0.25)
         relayed.connectionsPerNode = 1
-        relayed.busiest = NodeLoad(
-            name: "relay", bytesSent: 120_000, bytesReceived: 120_000, cpuSeconds: 0.08, connections: 3,
-            serverView: RelayView(sessionPairs: 3, messagesForwarded: 720, bytesForwarded: 93_000, clients: 3))
+        for index in relayed.nodesLoad.indices { relayed.nodesLoad[index].connections = 1 }
+        relayed.nodesLoad.append(
+            NodeLoad(
+                name: "relay", bytesSent: 120_000, bytesReceived: 120_000, cpuSeconds: 0.08, connections: 3,
+                serverView: RelayView(sessionPairs: 3, messagesForwarded: 720, bytesForwarded: 93_000, clients: 3)))
         let relayKilled = FaultRunResult(
             fault: "killed the relay (SIGKILL) after 1.5 s",
             senders: (0..<3).map {
@@ -48,12 +54,13 @@ enum CompareFixtures {
         let cs =
             relayMeasured
             ? ModelResult(
-                model: .clientServer, clean: .value(relayed), peerKilled: .value(fault),
-                relayKilled: .value(relayKilled), linkCut: .unavailable("needs --netns"), voice: .unavailable("voice"))
+                model: .clientServer, clean: [.value(relayed)], peerKilled: [.value(fault)],
+                relayKilled: [.value(relayKilled)], linkCut: [.unavailable("needs --netns")],
+                voice: [.unavailable("voice")])
             : ModelResult(
-                model: .clientServer, clean: .unavailable(relayReason), peerKilled: .unavailable(relayReason),
-                relayKilled: .unavailable(relayReason), linkCut: .unavailable("needs --netns"),
-                voice: .unavailable("voice is not available in this build"))
+                model: .clientServer, clean: [.unavailable(relayReason)], peerKilled: [.unavailable(relayReason)],
+                relayKilled: [.unavailable(relayReason)], linkCut: [.unavailable("needs --netns")],
+                voice: [.unavailable("voice is not available in this build")])
         let models = [p2p, cs]
         return CompareResults(
             parleyVersion: Parley.version, config: settings,
@@ -62,8 +69,9 @@ enum CompareFixtures {
             models: models,
             sweep: [
                 SweepPoint(
-                    peers: 2, peerToPeer: .value(run(p50: 0.1, nodes: 2)), clientServer: .unavailable(relayReason)),
-                SweepPoint(peers: 3, peerToPeer: .value(run(p50: 0.12)), clientServer: .unavailable(relayReason)),
+                    peers: 2, peerToPeer: [.value(run(p50: 0.1, nodes: 2))], clientServer: [.unavailable(relayReason)]
+                ),
+                SweepPoint(peers: 3, peerToPeer: [.value(run(p50: 0.12))], clientServer: [.unavailable(relayReason)]),
             ],
             table: CompareRows.make(models, settings: settings))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import RunSupport
 import Testing
 
 @testable import Lab
@@ -74,6 +75,49 @@ import Testing
         #expect(registered == 3)  // the switch, host 0 and host 1
         #expect(left == [obstacle])
         #expect(NetnsHosts.leftovers(prefix: prefix).isEmpty)
+    }
+
+    /// A busy loop of one second's wall time in a cgroup with a tenth of a core gets about a tenth
+    /// of a second of CPU (it would get a whole second unbudgeted), the cgroup counts throttled
+    /// periods, and the registry removes the cgroups.
+    @Test(
+        .enabled(if: CPUBudgets.unavailableReason == nil, "skipped: \(CPUBudgets.unavailableReason ?? "")"),
+        .timeLimit(.minutes(1)))
+    func aCPUBudgetHoldsABusyProcessToItsShare() async throws {
+        let prefix = "plabc\(getpid())"
+        let (cpu, throttled, left) = try await offThePool { () throws -> (Double?, Int?, Bool) in
+            let cleanup = CleanupRegistry()
+            let budgets = try CPUBudgets(cleanup: cleanup, prefix: prefix)
+            try budgets.setBudget(host: 0, cores: 0.1)
+            let loop = "s=${EPOCHREALTIME/./}; while (( ${EPOCHREALTIME/./} - s < 1000000 )); do :; done; times"
+            let command = budgets.launcher(host: 0) + ["/bin/bash", "-c", loop]
+            let process = ChildProcess()
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let throttled = budgets.throttledPeriods(host: 0)
+            cleanup.runAll()
+            return (Self.shellCPU(times: text), throttled, FileManager.default.fileExists(atPath: budgets.directory))
+        }
+        let seconds = try #require(cpu, "no times output")
+        #expect(seconds < 0.3, "\(seconds) s of CPU in 1 s under a 0.1-core budget")
+        #expect((throttled ?? 0) > 0)
+        #expect(!left, "the cgroup was not removed")
+    }
+
+    /// The shell's own user plus system time from bash's `times` (its first line: "0m0.101s 0m0.002s").
+    static func shellCPU(times text: String) -> Double? {
+        guard let line = text.split(separator: "\n").first else { return nil }
+        let parts = line.split(separator: " ").compactMap { part -> Double? in
+            let fields = part.dropLast().split(separator: "m")
+            guard fields.count == 2, let minutes = Double(fields[0]), let seconds = Double(fields[1]) else { return nil }
+            return minutes * 60 + seconds
+        }
+        return parts.count == 2 ? parts[0] + parts[1] : nil
     }
 
     /// A TCP connection to a closed port: refused at once when the host is reachable, no answer

@@ -63,7 +63,7 @@ import Voice
         #expect(VoiceRunResult.measure(none).reason == "peer 0: no session with b")
     }
 
-    @Test func theBusiestNodeIsTheOneThatMovedTheMostBytes() {
+    @Test func theBusiestPeerIsFoundByCPUAndByBytesAndTheRelayStandsApart() {
         let loads = [
             0: NodeLoad(name: "peer 0", bytesSent: 10, bytesReceived: 10, cpuSeconds: 1, connections: 2),
             1: NodeLoad(name: "peer 1", bytesSent: 30, bytesReceived: 5, cpuSeconds: 0.5, connections: 2),
@@ -73,16 +73,19 @@ import Voice
             reports: [0: Self.report([("b", 10, 10)], rtt: [1_000_000, 3_000_000]), 1: Self.report([("a", 10, 9)])],
             loads: loads, infrastructureLoad: nil, faultText: nil)
         let result = TextRunResult(run)
-        #expect(result.busiest.name == "peer 1")
+        #expect(result.load.busiestPeerByBytes?.name == "peer 1" && result.load.busiestPeerByCPU?.name == "peer 0")
+        #expect(result.load.relay == nil && result.load.totalCPUSeconds == 1.5)
         #expect(result.sent == 20 && result.delivered == 19)
         #expect(result.messagesPerSecond == 9.5)
         #expect(result.roundTripMilliseconds?.count == 3 && result.roundTripMilliseconds?.max == 3)
         #expect(result.connectionsPerNode == 2)
-        // With a relay that moved more, the relay is the busiest.
+        // A relay is counted in the total and kept apart from the peers.
         var relayed = run
         relayed.infrastructureLoad = NodeLoad(
             name: "relay", bytesSent: 100, bytesReceived: 100, cpuSeconds: 2, connections: 2)
-        #expect(TextRunResult(relayed).busiest.name == "relay")
+        let load = TextRunResult(relayed).load
+        #expect(load.relay?.cpuSeconds == 2 && load.totalCPUSeconds == 3.5)
+        #expect(load.busiestPeerByBytes?.name == "peer 1" && load.peers.count == 2)
     }
 
     @Test func theCleanupRegistryUndoesEachThingOnceNewestFirst() {
@@ -100,6 +103,10 @@ import Voice
         registry.runAll()
         #expect(order.value == ["third", "fourth", "first"])
         #expect(registry.labels.isEmpty)
+        // Closed: what a run still starting after Ctrl-C makes is undone at once, never left behind.
+        #expect(registry.isClosed)
+        registry.add("late") { order.append("late") }
+        #expect(order.value == ["third", "fourth", "first", "late"] && registry.labels.isEmpty)
     }
 
     @Test func aSeedChoosesTheSameVictimsAgain() {

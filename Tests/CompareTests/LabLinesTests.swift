@@ -83,11 +83,14 @@ import Testing
     @Test func aRunStateCountsOnlyItsOwnMessagesAndEachAcknowledgementOnce() {
         var run = LabRunState()
         run.start()
-        run.pending[7] = ("peer", false)
+        // Scheduled at 1,000,000 ns: the round trip counts from there, not from the send.
+        run.pending[7] = ("peer", false, 1_000_000)
         run.sent["peer"] = 2
-        run.delivered(7, roundTrip: .microseconds(120))
-        run.delivered(7, roundTrip: .microseconds(120))  // again: not counted twice
-        run.delivered(8, roundTrip: .microseconds(5))  // not ours
+        run.delivered(7, nowNanos: 1_120_000)
+        run.delivered(7, nowNanos: 1_120_000)  // again: not counted twice
+        run.delivered(8, nowNanos: 5)  // not ours
+        run.slot(lateness: .milliseconds(2))
+        run.slot(lateness: .milliseconds(11))
         let sentAt = LabMessage.realtimeNanos()
         run.received(text: LabMessage.text(sentAtNanos: sentAt, size: 30), from: "other")
         run.received(text: "not a lab message", from: "other")
@@ -96,6 +99,8 @@ import Testing
         #expect(report.incoming == [.init(peerID: "other", received: 1)])
         #expect(report.roundTripNanos == [120_000])
         #expect(report.oneWayNanos.count == 1 && report.oneWayNanos[0] >= 0)
+        // Over 10 ms behind its slot is late.
+        #expect(report.slots == 2 && report.lateSlots == 1)
     }
 
     @Test func aRunStateCountsWhatWasSentAfterTheFaultApart() {
@@ -103,14 +108,14 @@ import Testing
         run.mark()  // before a run: ignored
         run.start()
         #expect(run.sending(to: "a") == false)
-        run.pending[1] = ("a", false)
+        run.pending[1] = ("a", false, 0)
         run.mark()
         #expect(run.sending(to: "a") == true)
-        run.pending[2] = ("a", true)
+        run.pending[2] = ("a", true, 0)
         #expect(run.sending(to: "b") == true)
-        run.pending[3] = ("b", true)
-        run.delivered(1, roundTrip: .microseconds(10))
-        run.delivered(3, roundTrip: .microseconds(10))
+        run.pending[3] = ("b", true, 0)
+        run.delivered(1, nowNanos: 10)
+        run.delivered(3, nowNanos: 10)
         // The session to a closed: its last message will never be acknowledged.
         run.sessionClosed("a")
         #expect(run.pending.isEmpty)
