@@ -526,9 +526,9 @@ _parley_relay() {
 
 _parley_compare() {
     repeating_flags=()
-    non_repeating_flags=(--netns --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--peers --duration --workload --rate --calls --voice-file --out --sweep --seed)
+    non_repeating_flags=(--netns --capacity --version -h --help)
+    repeating_options=(--fail-run)
+    non_repeating_options=(--peers --duration --workload --rate --calls --voice-file --out --sweep --seed --repeat --cpu-budget --link-mbit --price-core-hour --price-gb --from)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -560,6 +560,28 @@ _parley_compare() {
         return
         ;;
     '--seed')
+        return
+        ;;
+    '--repeat')
+        return
+        ;;
+    '--cpu-budget')
+        return
+        ;;
+    '--link-mbit')
+        return
+        ;;
+    '--price-core-hour')
+        return
+        ;;
+    '--price-gb')
+        return
+        ;;
+    '--from')
+        __parley_add_completions -d
+        return
+        ;;
+    '--fail-run')
         return
         ;;
     esac
