@@ -95,7 +95,7 @@ let package = Package(
         // client's output.
         .target(name: "ChatModel", dependencies: ["Wire"]),
         // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
-        .target(name: "TUI", dependencies: ["ChatModel", "Wire", "CNcursesw"]),
+        .target(name: "TUI", dependencies: ["ChatModel", "Wire", "CNcursesw", "RunSupport"]),
         // The chat's decisions as one pure state machine: sessions per peer, the outbox and when it
         // goes out, routes (discovery, relay presence), and which window each notice belongs to.
         // No sockets, no terminal, no store I/O: events in, actions out, time a parameter.

@@ -10,6 +10,8 @@ public enum ScreenEffect: Equatable, Sendable {
     case redraw
     /// The user asked to leave (Ctrl-C, Ctrl-D on an empty line, `/quit`).
     case quit
+    /// Ctrl-Z: give the terminal back and stop until the shell continues the process.
+    case suspend
 }
 
 /// The screen's logic as a value: the model, keys in, updates in, effects and frames out.
@@ -85,6 +87,7 @@ public struct ChatScreen: Sendable {
         case .previousWindow: model.activatePrevious()
         case .quit: return [.quit]
         case .redraw: return [.redraw]
+        case .suspend: return [.suspend]
         }
         return []
     }

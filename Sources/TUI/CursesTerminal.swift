@@ -44,6 +44,10 @@ final class CursesTerminal {
         set_term(screen)
         guard let window = parley_stdscr() else { throw Failure.cannotStart("no standard screen") }
         self.window = window
+        // ncurses catches SIGTSTP to leave and re-enter the screen itself, from whatever thread
+        // the signal lands on, racing the screen's own task: Ctrl-Z is handled as a key instead
+        // (`suspend`), and a stop from elsewhere is repaired on SIGCONT (`resume`).
+        signal(SIGTSTP, SIG_DFL)
         raw()
         noecho()
         nonl()
@@ -108,6 +112,27 @@ final class CursesTerminal {
     }
 
     func beep() { CNcursesw.beep() }
+
+    /// Ctrl-Z: gives the terminal back as the shell left it (line mode, no marked pastes), stops
+    /// the process group the way the terminal's own Ctrl-Z would, and once continued (`fg`)
+    /// takes the terminal again; the caller redraws.
+    func suspend() {
+        write(Self.bracketedPasteOff)
+        endwin()
+        kill(0, SIGTSTP)
+        resume()
+    }
+
+    /// Back after a stop (Ctrl-Z then `fg`, or SIGSTOP then SIGCONT, after which the shell may have
+    /// put the terminal back in line mode): raw mode and marked pastes again, every cell repainted.
+    func resume() {
+        reset_prog_mode()
+        raw()
+        noecho()
+        nonl()
+        write(Self.bracketedPasteOn)
+        invalidate()
+    }
 
     /// Forgets what is on screen so the next `draw` repaints every cell.
     func invalidate() {

@@ -1,5 +1,6 @@
 import ChatModel
 import Foundation
+import RunSupport
 
 /// Runs the full-screen client: the app's only entry point to the terminal.
 public enum FullScreen {
@@ -45,7 +46,11 @@ public enum FullScreen {
 
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         let watcher = InputWatcher(descriptor: 0, events: continuation)
+        // Continued after a stop the screen did not ask for (SIGSTOP, or SIGTSTP from elsewhere):
+        // the shell had the terminal meanwhile and left it in line mode.
+        let continued = SignalTrap(signals: [SIGCONT]) { continuation.yield(.continued) }
         defer {
+            continued.cancel()
             watcher.stop()
             continuation.finish()
         }
@@ -61,6 +66,7 @@ public enum FullScreen {
                 case .command(let command, let id): onCommand(command, id)
                 case .bell: terminal.beep()
                 case .redraw: terminal.invalidate()
+                case .suspend: terminal.suspend()
                 case .quit: return .quit
                 }
             }
@@ -95,6 +101,8 @@ public enum FullScreen {
                     return .updatesEnded
                 case .hangup:
                     return .terminalLost
+                case .continued:
+                    terminal.resume()
                 }
                 redraw()
             }
@@ -106,6 +114,7 @@ public enum FullScreen {
         case input
         case tick
         case hangup
+        case continued
         case update(ModelUpdate)
         case updatesEnded
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Identity
+import RunSupport
 import Store
 import Testing
 
@@ -152,4 +153,72 @@ struct FullScreenTests {
         while tmux.has("carol"), ContinuousClock.now < exited { try await Task.sleep(for: .milliseconds(20)) }
         #expect(!tmux.has("carol"))
     }
+
+    /// Ctrl-Z gives the terminal back to the shell and stops the chat; `fg` brings the screen
+    /// back, in raw mode, taking keys. A stop the chat did not ask for (SIGSTOP), with the
+    /// terminal put back in line mode meanwhile as a shell would, ends in raw mode again after
+    /// SIGCONT.
+    @Test func ctrlZSuspendsFgRestoresAndSIGCONTRestoresRawMode() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let tmux = Tmux()
+        defer { tmux.killServer() }
+        let chat =
+            "env -u PARLEY_HOME NO_COLOR=1 '\(ParleyProcess.binary.path)' chat --home '\(scratch.home("alice"))' --listen 127.0.0.1:0"
+        try tmux.start("shell", columns: 80, rows: 24, command: "env PS1='ready$ ' bash --norc --noprofile -i")
+        try await tmux.waitFor("ready$", in: "shell")
+        try tmux.type("shell", chat)
+        try await tmux.waitFor("[alice ", in: "shell")
+        let tty = try tmux.run(["display", "-p", "-t", "shell", "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        func rawMode() -> Bool {
+            let modes = Self.output("/bin/stty", ["-F", tty, "-a"])
+            return modes.contains("-icanon") && modes.contains("-echo ")
+        }
+        #expect(rawMode())
+
+        try tmux.keys("shell", "C-z")
+        let stopped = try await tmux.waitFor("Stopped", in: "shell")
+        #expect(!stopped.contains("[alice "), "the shell has the screen:\n\(stopped)")
+        try tmux.type("shell", "fg")
+        try await tmux.waitFor("[alice ", in: "shell")
+        #expect(try await eventually { rawMode() }, "raw mode after fg")
+        try tmux.type("shell", "/help verify")
+        try await tmux.waitFor("/verify [NICK]", in: "shell")
+
+        let pid = try #require(Int32(Self.output("/usr/bin/pgrep", ["-f", "chat --home \(scratch.home("alice"))"])
+            .split(separator: "\n").first ?? ""))
+        kill(pid, SIGSTOP)
+        _ = Self.output("/bin/stty", ["-F", tty, "sane"])
+        #expect(!rawMode())
+        kill(pid, SIGCONT)
+        #expect(try await eventually { rawMode() }, "raw mode after SIGCONT")
+        try tmux.type("shell", "/quit")
+        try await tmux.waitFor("ready$", in: "shell")
+    }
+
+    /// Polls `condition` for up to 5 s.
+    func eventually(_ condition: () -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+
+    /// Runs a short tool to completion; its standard output.
+    static func output(_ executable: String, _ arguments: [String]) -> String {
+        let process = ChildProcess()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "" }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+    }
+
 }
