@@ -55,6 +55,10 @@ extension ChatController {
             await listPeers(in: conversation)
         case .verify(let nickname, let action):
             await verify(nickname, action: action, in: conversation)
+        case .ignore(let name):
+            await ignore(name, in: conversation)
+        case .unignore(let name):
+            await unignore(name, in: conversation)
         case .nick(let name):
             await changeNickname(to: name, in: conversation)
         case .history(let search):

@@ -45,6 +45,11 @@ extension ChatController {
     }
 
     private func handle(_ event: DiscoveryEvent) async {
+        // An ignored peer's announcements are not shown, listed or dialed.
+        switch event {
+        case .added(let peer), .updated(let peer), .removed(let peer, _):
+            if isIgnored(peer.peerID) { return }
+        }
         switch event {
         case .added(let peer):
             discovered[peer.peerID] = peer

@@ -77,6 +77,11 @@ extension ChatController {
                 try? await client.sendOffline(.ack(id: id), to: sender.peerID, credentials: credentials)
                 return
             }
+            // Ignored: dropped, and acknowledged to the relay so that it is not offered again.
+            if isIgnored(sender.peerID) {
+                client.acknowledgeMail(mail)
+                return
+            }
             // Key changed: not acknowledged; the relay keeps it until /verify NICK accept.
             guard await trustOffline(sender) else { return }
             // Acknowledged to the relay and to its sender once committed (ChatController+Incoming).

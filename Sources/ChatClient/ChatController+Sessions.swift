@@ -92,7 +92,10 @@ extension ChatController {
         var outbox: [PendingMessage] = []
         var counts: [DeliveryCount] = []
         let me = me
-        do {
+        if isIgnored(peer.peerID) {
+            check = .ignored
+        } else {
+            do {
             // With what the store's outbox holds for the peer: the core knows what this run
             // queued, the store also what another process (`parley send`) left there.
             let decision: TrustDecision
@@ -104,8 +107,9 @@ extension ChatController {
                 )
             }
             check = keyCheck(decision, of: peer.peerID)
-        } catch {
-            check = .failed("\(error)")
+            } catch {
+                check = .failed("\(error)")
+            }
         }
         guard let entry = sessions[key] else { return }
         // A second session with a peer already connected (a move to the direct path, or both
@@ -153,7 +157,7 @@ extension ChatController {
         finishIfIdle()
     }
 
-    private func refuse(_ key: ObjectIdentifier) async {
+    func refuse(_ key: ObjectIdentifier) async {
         guard let link = sessions[key]?.link else { return }
         await link.close()
     }

@@ -96,6 +96,8 @@ public actor ChatController {
 
     /// Peers met before, from the store: nickname and verified mark.
     var known: [PeerID: KnownPeer] = [:]
+    /// Peers the user ignores (`/ignore`), with the nickname they went by then.
+    var ignored: [PeerID: String] = [:]
     var roundTrips: [PeerID: Duration] = [:]
     /// The peer of the call in progress (answered), marked ☎ in the peers pane and title.
     var callPeer: PeerID?
@@ -139,6 +141,7 @@ public actor ChatController {
 
     /// Loads the known peers and shows the room's recent history. Call once, before sessions.
     public func start() async {
+        await loadIgnored()
         do {
             let peers = try await store.perform { try $0.knownPeers() }
             for peer in peers {

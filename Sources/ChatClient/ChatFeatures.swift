@@ -101,6 +101,8 @@ extension UserCommand {
         case .hangup: "hangup"
         case .mute: "mute"
         case .verify: "verify"
+        case .ignore: "ignore"
+        case .unignore: "unignore"
         case .nick: "nick"
         case .relay: "relay"
         case .path: "path"

@@ -53,6 +53,8 @@ extension ChatCore {
                 in: .peer(peer))
         case .known(let previous):
             if let previous { show("\(previous) is now known as \(nick)", in: .peer(peer)) }
+        case .ignored:
+            break  // the user asked not to hear from it: no notice, each time it tries
         }
         actions.append(check.isTrusted ? .trustSession(session) : .refuseSession(session))
     }
@@ -81,6 +83,8 @@ extension ChatCore {
         case .new, .known:
             show("\(old) is now \(nick)", in: .peer(peer))
             peers[peer, default: PeerState()].nickname = nick
+        case .ignored:
+            break
         }
     }
 
@@ -100,7 +104,7 @@ extension ChatCore {
             show(
                 "first message from \(nick): key \(peer.fingerprint) pinned; compare safety numbers with /verify \(nick)",
                 in: .peer(peer))
-        case .known: break
+        case .known, .ignored: break
         }
     }
 

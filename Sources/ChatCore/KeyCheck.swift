@@ -14,12 +14,14 @@ public enum KeyCheck: Hashable, Sendable {
     case changed(nickname: String, warning: String)
     /// The store could not answer (its error, for display): refused, nothing pinned.
     case failed(String)
+    /// The user ignores the peer (`/ignore`): refused quietly, nothing pinned.
+    case ignored
 
     /// The key may go by the nickname.
     public var isTrusted: Bool {
         switch self {
         case .new, .known: true
-        case .changed, .failed: false
+        case .changed, .failed, .ignored: false
         }
     }
 }

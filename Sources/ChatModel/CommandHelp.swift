@@ -40,6 +40,14 @@ public struct CommandHelp: Equatable, Sendable {
                 "Shows the safety number of NICK (or the peer on screen) to compare with theirs by voice or in person. When the numbers match, /verify NICK confirm marks the peer verified (✓); /verify NICK reset takes the mark back. With accept, accepts the new key a known peer presented after a refusal."
         ),
         CommandHelp(
+            name: "ignore", usage: "/ignore [NICK|FINGERPRINT]", summary: "list or ignore peers",
+            details:
+                "Without an argument, lists the ignored peers. With one, ignores that peer: its sessions are refused, its announcements hidden and its offline messages dropped, also after a restart."
+        ),
+        CommandHelp(
+            name: "unignore", usage: "/unignore NICK|FINGERPRINT", summary: "stop ignoring a peer",
+            details: "Takes the peer off the ignore list; its next session is accepted."),
+        CommandHelp(
             name: "nick", usage: "/nick NAME", summary: "change your nickname",
             details: "Saves NAME as your nickname and tells every connected peer and the LAN at once."),
         CommandHelp(

@@ -69,6 +69,13 @@ public enum CommandParser {
                 throw CommandError.invalidArgument(command: name, value: words[1], expected: "confirm, reset or accept")
             }
             return .verify(nickname: words[0], action: action)
+        case "ignore":
+            try atMost(1, name, words)
+            return .ignore(words.first)
+        case "unignore":
+            try atMost(1, name, words)
+            guard let peer = words.first else { throw CommandError.missingArgument(command: name, argument: "NICK") }
+            return .unignore(peer)
         case "nick":
             guard !rest.isEmpty else { throw CommandError.missingArgument(command: name, argument: "NAME") }
             return .nick(rest)

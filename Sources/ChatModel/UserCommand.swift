@@ -18,6 +18,11 @@ public enum UserCommand: Equatable, Sendable {
     /// marks the peer verified once the numbers matched, `reset` takes the mark back, `accept`
     /// accepts the new key a known peer presented.
     case verify(nickname: String?, action: VerifyAction)
+    /// `/ignore [NICK|FINGERPRINT]`: list the ignored peers, or ignore one (its sessions refused,
+    /// its announcements hidden, kept across restarts).
+    case ignore(String?)
+    /// `/unignore NICK|FINGERPRINT`.
+    case unignore(String)
     /// `/nick NAME`: change our nickname.
     case nick(String)
     case relay(RelayRequest)

@@ -195,3 +195,44 @@ extension ParleyStore {
     /// Nicknames are pinned without regard to case, so "Alice" cannot pass for "alice".
     static func fold(_ nickname: String) -> String { nickname.lowercased() }
 }
+
+/// A peer the user ignores, and the nickname it went by then.
+public struct IgnoredPeer: Sendable, Equatable {
+    public let peerID: PeerID
+    public let nickname: String
+}
+
+extension ParleyStore {
+    /// Ignores `peerID` (again: the nickname is updated); true when it was not ignored before.
+    @discardableResult
+    public func ignore(peerID: PeerID, nickname: String) throws(StoreError) -> Bool {
+        try write { db -> Bool in
+            let before =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ignored WHERE peerID = ?", arguments: [peerID.description])
+                ?? 0
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO ignored (peerID, nickname, since) VALUES (?, ?, ?)",
+                arguments: [peerID.description, nickname, Int64(Date().timeIntervalSince1970)])
+            return before == 0
+        }
+    }
+
+    /// Stops ignoring `peerID`; false when it was not ignored.
+    @discardableResult
+    public func unignore(peerID: PeerID) throws(StoreError) -> Bool {
+        try write { db -> Bool in
+            try db.execute(sql: "DELETE FROM ignored WHERE peerID = ?", arguments: [peerID.description])
+            return db.changesCount == 1
+        }
+    }
+
+    /// Every ignored peer, by nickname.
+    public func ignoredPeers() throws(StoreError) -> [IgnoredPeer] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT peerID, nickname FROM ignored ORDER BY nickname").compactMap { row in
+                let id: String = row["peerID"]
+                return PeerID(id).map { IgnoredPeer(peerID: $0, nickname: row["nickname"]) }
+            }
+        }
+    }
+}

@@ -9,8 +9,16 @@ enum Schema {
     {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
+        migrator.registerMigration("v2", migrate: v2)
         for (name, migration) in extra { migrator.registerMigration(name, migrate: migration) }
         return migrator
+    }
+
+    /// v2: peers the user ignores (`/ignore`): their sessions are refused and their announcements
+    /// hidden. `nickname` is what they went by when ignored, for `/ignore` to list.
+    static let v2: @Sendable (Database) throws -> Void = { db in
+        try db.execute(
+            sql: "CREATE TABLE ignored (peerID TEXT PRIMARY KEY NOT NULL, nickname TEXT NOT NULL, since INTEGER NOT NULL)")
     }
 
     /// Whether the linked SQLite has FTS5 (Debian's libsqlite3 has).

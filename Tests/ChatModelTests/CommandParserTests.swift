@@ -30,6 +30,9 @@ import Testing
         #expect(parse("/verify carol accept") == .verify(nickname: "carol", action: .accept))
         #expect(parse("/verify carol Confirm") == .verify(nickname: "carol", action: .confirm))
         #expect(parse("/verify carol reset") == .verify(nickname: "carol", action: .reset))
+        #expect(parse("/ignore") == .ignore(nil))
+        #expect(parse("/ignore mallory") == .ignore("mallory"))
+        #expect(parse("/unignore mallory") == .unignore("mallory"))
         #expect(parse("/nick Zoë B") == .nick("Zoë B"))
         #expect(parse("/relay") == .relay(.show))
         #expect(parse("/relay off") == .relay(.off))
@@ -54,8 +57,8 @@ import Testing
 
     @Test func everyCommandInTheIssueHasHelp() {
         let required = [
-            "msg", "peers", "call", "answer", "decline", "hangup", "mute", "verify", "nick", "relay", "path",
-            "history", "clear", "help", "quit", "win",
+            "msg", "peers", "call", "answer", "decline", "hangup", "mute", "verify", "ignore", "unignore", "nick",
+            "relay", "path", "history", "clear", "help", "quit", "win",
         ]
         #expect(Set(UserCommand.names) == Set(required))
         for name in required {
@@ -83,6 +86,7 @@ import Testing
         #expect(error("/mute loud") == .invalidArgument(command: "mute", value: "loud", expected: "on or off"))
         #expect(
             error("/verify bob yes") == .invalidArgument(command: "verify", value: "yes", expected: "confirm, reset or accept"))
+        #expect(error("/unignore") == .missingArgument(command: "unignore", argument: "NICK"))
         #expect(
             error("/verify bob show") == .invalidArgument(command: "verify", value: "show", expected: "confirm, reset or accept"))
         #expect(error("/path bob sideways") != nil)

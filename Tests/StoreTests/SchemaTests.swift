@@ -10,16 +10,42 @@ extension StoreSuites {
         @Test func migratingAnEmptyDatabaseAndReopeningIsIdempotent() throws {
             let home = try TempHome()
             let store = try ParleyStore.open(home)
-            #expect(try store.appliedMigrations() == ["v1"])
+            #expect(try store.appliedMigrations() == ["v1", "v2"])
             let bob = newPeer()
             try store.recordIncoming(
                 conversation: .lan, sender: bob, senderNickname: "bob", messageID: 1, sentAt: 0, receivedAt: 0,
                 text: "hi")
             for _ in 0..<3 {
                 let again = try ParleyStore.open(home)
-                #expect(try again.appliedMigrations() == ["v1"])
+                #expect(try again.appliedMigrations() == ["v1", "v2"])
                 #expect(try again.messageCount() == 1)
             }
+        }
+
+        /// A history written by the release before v2 (only v1 applied) opens with its messages,
+        /// gains the ignore list, and keeps it.
+        @Test func aV1DatabaseGainsTheIgnoreList() throws {
+            let home = try TempHome()
+            try FileManager.default.createDirectory(atPath: home.path, withIntermediateDirectories: true)
+            do {
+                let queue = try DatabaseQueue(path: home.databasePath)
+                var migrator = DatabaseMigrator()
+                migrator.registerMigration("v1", migrate: Schema.v1)
+                try migrator.migrate(queue)
+                try queue.write { db in
+                    try db.execute(
+                        sql: "INSERT INTO message (conversation, direction, sender, senderNickname, messageID, sentAt, receivedAt, text) VALUES ('lan', 'in', 'x', 'bob', 1, 0, 0, 'from v1')")
+                }
+            }
+            let store = try ParleyStore.open(home)
+            #expect(try store.appliedMigrations() == ["v1", "v2"])
+            #expect(try store.messageCount() == 1)
+            let bob = newPeer()
+            #expect(try store.ignore(peerID: bob, nickname: "bob"))
+            #expect(try !store.ignore(peerID: bob, nickname: "bobby"))
+            #expect(try ParleyStore.open(home).ignoredPeers() == [IgnoredPeer(peerID: bob, nickname: "bobby")])
+            #expect(try store.unignore(peerID: bob))
+            #expect(try !store.unignore(peerID: bob))
         }
 
         /// The pattern for every later release: a database written by v1 opens after a migration is
