@@ -66,7 +66,16 @@ extension ChatController {
             // and a relayed session tries the direct path again (the chat core).
             apply(.discovered(peer.peerID, nickname: LineOutput.sanitize(peer.nickname), address: peer.endpointText))
             guard before?.nickname != peer.nickname || before?.endpointText != peer.endpointText else { return }
-            show(.notice("updated: \(describe(peer)) at \(peer.endpointText)", in: .room))
+            // Said as a person would: a new name is "carol is now caro", a new address a move.
+            if let before, before.nickname != peer.nickname {
+                show(
+                    .notice(
+                        "\(LineOutput.sanitize(before.nickname)) is now \(LineOutput.sanitize(peer.nickname)) (\(peer.fingerprint))",
+                        in: .room))
+            }
+            if before?.endpointText != peer.endpointText {
+                show(.notice("updated: \(describe(peer)) at \(peer.endpointText)", in: .room))
+            }
             publishPeers()
         case .removed(let peer, let why):
             discovered[peer.peerID] = nil

@@ -56,3 +56,36 @@ struct ChatIgnoreTests {
         await bob.chat.quit()
     }
 }
+
+/// Discovery lines as a person would say them, and an ignored peer's announcements hidden.
+@Suite(.timeLimit(.minutes(1)))
+struct ChatDiscoveryLinesTests {
+    @Test func aNewNicknameReadsAsARenameAndAnIgnoredPeerIsNotShown() async throws {
+        let temp = TempDirectory()
+        defer { temp.cleanup() }
+        let alice = try await ChatPeer("alice", in: temp.path)
+        let bob = try await ChatPeer("bob", in: temp.path)
+        let carol = try await ChatPeer("carol", in: temp.path)
+        let discovery = try await ChatDirectPathTests.discovery(for: alice)
+        let port = try await ChatDirectPathTests.refusedPort()
+        var listing = ChatDirectPathTests.listing(bob, port: port)
+        discovery.yield(.added(listing))
+        try await eventually("bob discovered") { alice.lines(containing: "* discovered: bob ") == 1 }
+        listing.nickname = "bobby"
+        discovery.yield(.updated(listing))
+        try await eventually("the rename") { alice.lines(containing: "* bob is now bobby (\(bob.peerID.fingerprint))") == 1 }
+        #expect(alice.lines(containing: "* updated: ") == 0, "the address did not change")
+
+        // Carol, once ignored, is no longer shown: her move to another port says nothing.
+        discovery.yield(.added(ChatDirectPathTests.listing(carol, port: port)))
+        try await eventually("carol discovered") { alice.lines(containing: "* discovered: carol ") == 1 }
+        await alice.chat.perform(.ignore("carol"), in: .room)
+        discovery.yield(.updated(ChatDirectPathTests.listing(carol, port: port + 1)))
+        listing.ports = [UInt16(port + 1)]
+        discovery.yield(.updated(listing))  // a marker after carol's
+        try await eventually("bobby moved") { alice.lines(containing: "* updated: bobby ") == 1 }
+        #expect(alice.lines(containing: "* updated: carol") == 0, "\(alice.display.lines)")
+        discovery.finish()
+        for peer in [alice, bob, carol] { await peer.chat.quit() }
+    }
+}
