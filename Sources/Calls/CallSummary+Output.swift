@@ -10,9 +10,10 @@ extension CallSummary {
         let who = nickname.map { "\(LineOutput.sanitize($0)) (\(peer.fingerprint))" } ?? "\(peer.fingerprint)"
         var lines = ["call with \(who) ended: \(reason)"]
         guard wasActive else { return lines }
+        // For people first: how long, how it sounded, in words; then every number.
         let seconds = String(format: "%.1f", duration.secondsDouble)
-        lines.append("duration \(seconds) s" + (params.map { ", \($0.summaryText)" } ?? ""))
-        lines.append(stats.description)
+        lines.append("lasted \(seconds) s, \(stats.qualityText)" + (params.map { "; \($0.summaryText)" } ?? ""))
+        lines.append("numbers: " + stats.description)
         if let report = peerReport {
             lines.append(
                 "peer heard: received \(report.framesReceived), lost \(report.framesLost), late \(report.framesLate),"

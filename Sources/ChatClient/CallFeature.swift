@@ -217,7 +217,7 @@ extension Voice.CallStats {
     var barStats: ChatModel.CallStats {
         ChatModel.CallStats(
             roundTripMilliseconds: roundTripMs, lossPercent: lossPercent, jitterMilliseconds: jitterMs,
-            bitrateKilobits: receiveKbps)
+            bitrateKilobits: receiveKbps, sendKilobits: sendKbps)
     }
 
     /// Frames lost or late (and so not played as sent) per frame expected, in percent.

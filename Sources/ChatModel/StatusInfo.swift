@@ -14,16 +14,19 @@ public struct CallStats: Equatable, Sendable {
     public var roundTripMilliseconds: Double?
     public var lossPercent: Double?
     public var jitterMilliseconds: Double?
+    /// Received (in) and sent (out) voice payload, kbit/s.
     public var bitrateKilobits: Double?
+    public var sendKilobits: Double?
 
     public init(
         roundTripMilliseconds: Double? = nil, lossPercent: Double? = nil, jitterMilliseconds: Double? = nil,
-        bitrateKilobits: Double? = nil
+        bitrateKilobits: Double? = nil, sendKilobits: Double? = nil
     ) {
         self.roundTripMilliseconds = roundTripMilliseconds
         self.lossPercent = lossPercent
         self.jitterMilliseconds = jitterMilliseconds
         self.bitrateKilobits = bitrateKilobits
+        self.sendKilobits = sendKilobits
     }
 }
 

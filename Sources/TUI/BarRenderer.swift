@@ -97,7 +97,9 @@ struct BarRenderer {
             if let rtt = stats.roundTripMilliseconds { figures.append("rtt " + PeersPaneRenderer.milliseconds(rtt)) }
             if let loss = stats.lossPercent { figures.append("loss " + Self.oneDecimal(loss) + "%") }
             if let jitter = stats.jitterMilliseconds { figures.append("jit " + PeersPaneRenderer.milliseconds(jitter)) }
-            if let rate = stats.bitrateKilobits { figures.append(Self.oneDecimal(rate) + "kb/s") }
+            // Which way the audio goes, as the arrows say: up is what we send.
+            if let out = stats.sendKilobits { figures.append("↑ " + Self.oneDecimal(out) + " kb/s") }
+            if let rate = stats.bitrateKilobits { figures.append("↓ " + Self.oneDecimal(rate) + " kb/s") }
             if !figures.isEmpty { segments.append((2, [StyledRun(" " + figures.joined(separator: " "), theme.bar)])) }
             segments.append((3, [StyledRun(" " + Self.meter(call.inputLevel), theme.bar)]))
             if call.muted { segments.append((4, [StyledRun(" MUTED", theme.barEmphasis)])) }

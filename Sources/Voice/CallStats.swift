@@ -61,3 +61,26 @@ public struct CallStats: Sendable, Equatable, Codable, CustomStringConvertible {
         return "\(tenths / 10).\(abs(tenths % 10))"
     }
 }
+
+extension CallStats {
+    /// The received sound in one word, from the share of frames lost or late and the jitter:
+    /// excellent (under 1 %, jitter under 20 ms), good (under 3 %), fair (under 10 %), poor.
+    public var quality: String {
+        let expected = framesReceived + framesLost
+        guard expected > 0 else { return "nothing heard" }
+        let missed = Double(framesLost + framesLate) * 100 / Double(expected)
+        if missed < 1 && jitterMs < 20 { return "excellent" }
+        if missed < 3 { return "good" }
+        if missed < 10 { return "fair" }
+        return "poor"
+    }
+
+    /// "sound excellent (lost 0.0 %, late 0.0 %, jitter 0.3 ms)": the words, then the figures
+    /// they come from.
+    public var qualityText: String {
+        let expected = max(framesReceived + framesLost, 1)
+        func share(_ count: Int) -> String { String(format: "%.1f %%", Double(count) * 100 / Double(expected)) }
+        return "sound \(quality) (lost \(share(framesLost)), late \(share(framesLate)), jitter "
+            + String(format: "%.1f", jitterMs) + " ms)"
+    }
+}

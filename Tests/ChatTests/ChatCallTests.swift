@@ -116,11 +116,12 @@ struct ChatCallTests {
         await pair.alice.chat.perform(.hangup, in: .room)
         try await eventually("both show the summary") {
             Self.hasLine(pair.alice, "* call with bob (") && Self.hasLine(pair.bob, "* call with alice (")
-                && Self.hasLine(pair.alice, "* duration ") && Self.hasLine(pair.bob, "* duration ")
+                && Self.hasLine(pair.alice, "* lasted ") && Self.hasLine(pair.bob, "* lasted ")
         }
         #expect(Self.hasLine(pair.alice, "ended: hung up"), "\(pair.alice.display.lines)")
         #expect(Self.hasLine(pair.bob, "ended: peer hung up"), "\(pair.bob.display.lines)")
-        #expect(pair.alice.display.lines.contains { $0.hasPrefix("* rtt ") && $0.contains("received ") })
+        #expect(pair.alice.display.lines.contains { $0.hasPrefix("* numbers: rtt ") && $0.contains("received ") })
+        #expect(pair.alice.display.lines.contains { $0.hasPrefix("* lasted ") && $0.contains(", sound ") })
         #expect(Self.callStatus(pair.alice).last == .some(nil))
         await pair.close()
     }

@@ -93,7 +93,7 @@ struct CallProcessTests {
         #expect(try CallFixtures.json(second.stdout)["endReason"] as? String == "peer-busy")
         try await host.waitForLine(containing: "busy: turned away a call from")
         #expect(try await first.exitStatus(within: 20) == 0, "the first call goes on: \(first.stderr)")
-        #expect(first.lines.contains { $0.hasPrefix("duration 3.") }, "--duration 3 ends it: \(first.lines)")
+        #expect(first.lines.contains { $0.hasPrefix("lasted 3.") }, "--duration 3 ends it: \(first.lines)")
         host.signal(SIGTERM)
         _ = try await host.exitStatus()
     }

@@ -46,7 +46,8 @@ struct ChatCallProcessTests {
         #expect(ended.hasSuffix("ended: peer hung up"), "\(ended)")
         #expect(alice.lines.contains { $0.hasSuffix("ended: hung up") }, "\(alice.lines)")
         try await bob.waitForLine(containing: "* recorded to \(recording)")
-        let heard = try #require(bob.lines.first { $0.hasPrefix("* rtt ") && $0.contains(" received ") })
+        let heard = try #require(bob.lines.first { $0.hasPrefix("* numbers: rtt ") && $0.contains(" received ") })
+        #expect(bob.lines.contains { $0.hasPrefix("* lasted ") && $0.contains(" s, sound excellent (") }, "\(bob.lines)")
         let received = heard.firstMatch(of: /received (\d+)/).flatMap { Int($0.1) } ?? 0
         #expect(received > 100, "\(heard)")
         #expect(heard.contains("lost 0,"), "no loss on loopback: \(heard)")

@@ -195,12 +195,13 @@ import Testing
         model.status.relay = .connected("relay.lan:7777")
         model.status.call = CallStatus(
             peerNickname: "bob", phase: .active(since: F.at(11.9)), muted: true,
-            stats: CallStats(roundTripMilliseconds: 40, lossPercent: 1.25, jitterMilliseconds: 8, bitrateKilobits: 24),
+            stats: CallStats(
+                roundTripMilliseconds: 40, lossPercent: 1.25, jitterMilliseconds: 8, bitrateKilobits: 23, sendKilobits: 24),
             inputLevel: 0.5)
         let wide = F.screen(model, rows: 24, columns: 200).frame.textLines[22]
         #expect(wide.contains("[me UVWXY-Z2345]"))
         #expect(wide.contains("[relay: relay.lan:7777]"))
-        #expect(wide.contains("[☎ bob 06:00 rtt 40ms loss 1.3% jit 8ms 24.0kb/s ▮▮▮▮▯▯▯▯ MUTED]"))
+        #expect(wide.contains("[☎ bob 06:00 rtt 40ms loss 1.3% jit 8ms ↑ 24.0 kb/s ↓ 23.0 kb/s ▮▮▮▮▯▯▯▯ MUTED]"), "\(wide)")
         let narrow = F.screen(model, rows: 24, columns: 40).frame.textLines[22]
         #expect(narrow.hasPrefix("[me]"))
         #expect(narrow.contains("☎ bob 06:00"))
