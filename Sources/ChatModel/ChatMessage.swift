@@ -52,6 +52,8 @@ public struct ChatMessage: Equatable, Sendable {
     public var kind: Kind
     /// Set on our own messages only.
     public var delivery: DeliveryState?
+    /// Someone else's message naming us (our nickname as a word): drawn highlighted, rings.
+    public var mentionsMe = false
 
     public init(
         id: String, timestamp: Date, senderID: String, senderNickname: String, text: String, kind: Kind = .chat,

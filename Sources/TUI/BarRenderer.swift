@@ -47,11 +47,20 @@ struct BarRenderer {
         segments.append((6, [StyledRun("]", theme.barEmphasis)]))
         if let relay = relayText(status.relay) { segments.append((2, [StyledRun(" [relay: \(relay)]", theme.bar)])) }
         if let call = status.call { segments += callSegments(call) }
-        let unread = model.windowsWithUnread
-        if !unread.isEmpty {
-            let list = unread.map(String.init).joined(separator: ",")
-            segments.append(
-                (5, [StyledRun(" [act: ", theme.bar), StyledRun(list, theme.barEmphasis), StyledRun("]", theme.bar)]))
+        // The hotlist in window order: "!" names you, bold is a private message, plain the room.
+        let hotlist = model.hotlist
+        if !hotlist.isEmpty {
+            var runs = [StyledRun(" [act: ", theme.bar)]
+            for (position, entry) in hotlist.enumerated() {
+                if position > 0 { runs.append(StyledRun(",", theme.bar)) }
+                switch entry.activity {
+                case .mention: runs.append(StyledRun("\(entry.window)!", theme.barEmphasis))
+                case .privateMessage: runs.append(StyledRun("\(entry.window)", theme.barEmphasis))
+                case .room, .none: runs.append(StyledRun("\(entry.window)", theme.bar))
+                }
+            }
+            runs.append(StyledRun("]", theme.bar))
+            segments.append((5, runs))
         }
         if scrolledBack { segments.append((7, [StyledRun(" [more below: End]", theme.barEmphasis)])) }
         var total = segments.reduce(0) { $0 + $1.1.reduce(0) { $0 + $1.width } }

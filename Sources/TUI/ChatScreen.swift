@@ -12,6 +12,9 @@ public enum ScreenEffect: Equatable, Sendable {
     case quit
     /// Ctrl-Z: give the terminal back and stop until the shell continues the process.
     case suspend
+    /// A desktop notification through the terminal (OSC 777), for a message naming you or a
+    /// private message off screen.
+    case notify(title: String, body: String)
 }
 
 /// The screen's logic as a value: the model, keys in, updates in, effects and frames out.
@@ -132,7 +135,15 @@ public struct ChatScreen: Sendable {
     public mutating func apply(_ update: ModelUpdate, now: Date) -> [ScreenEffect] {
         switch update {
         case .message(let message, let id):
-            return model.append(message, to: id) ? [.bell] : []
+            let background = model.conversations.firstIndex { $0.id == id } != model.activeIndex
+            guard model.append(message, to: id) else { return [] }
+            let shown = model.conversations.first { $0.id == id }?.messages.last
+            // Named, or written to you alone off screen: worth a notification as well as the bell.
+            if let shown, shown.mentionsMe || (background && id != .room && shown.kind == .chat) {
+                let body = DisplayWidth.sanitized(shown.senderNickname) + ": " + DisplayWidth.sanitized(shown.text)
+                return [.bell, .notify(title: "parley", body: body)]
+            }
+            return [.bell]
         case .delivery(let messageID, let id, let state):
             model.setDelivery(state, of: messageID, in: id)
         case .history(let messages, let id):

@@ -44,12 +44,16 @@ public struct ChatScreenModel: Equatable, Sendable {
     }
 
     /// Adds a message at the end of its conversation. Returns true when the bell should ring:
-    /// someone else's message in a conversation not on screen, with the bell on.
+    /// someone else's message in a conversation not on screen, with the bell on, or one naming
+    /// us anywhere.
     @discardableResult
     public mutating func append(_ message: ChatMessage, to id: ConversationID) -> Bool {
         let index = open(id)
         var conversation = conversations[index]
         let background = index != activeIndex
+        var message = message
+        message.mentionsMe =
+            message.kind == .chat && !message.isOwn && Self.mentions(message.text, nickname: status.ownNickname)
         conversation.messages.append(message)
         if conversation.scrollOffset > 0 && !background {
             // Keep the lines on screen where they are while the user reads back.
@@ -59,9 +63,29 @@ public struct ChatScreenModel: Equatable, Sendable {
         if background && fromSomeoneElse {
             conversation.unread += 1
             if conversation.unreadMarker == nil { conversation.unreadMarker = message.id }
+            let level: Conversation.Activity =
+                message.mentionsMe ? .mention : (id == .room ? .room : .privateMessage)
+            conversation.activity = max(conversation.activity, level)
         }
         conversations[index] = conversation
-        return background && fromSomeoneElse && bellOnBackgroundMessage
+        return (background && fromSomeoneElse && bellOnBackgroundMessage) || message.mentionsMe
+    }
+
+    /// Whether `text` names `nickname` as a word (case ignored): "alice:", "@alice" and "hi
+    /// Alice!" do, "malice" and "alicexyz" do not.
+    public static func mentions(_ text: String, nickname: String) -> Bool {
+        let name = nickname.lowercased()
+        guard !name.isEmpty else { return false }
+        let lowered = text.lowercased()
+        var searchStart = lowered.startIndex
+        while let range = lowered.range(of: name, range: searchStart..<lowered.endIndex) {
+            let before = range.lowerBound == lowered.startIndex ? nil : lowered[lowered.index(before: range.lowerBound)]
+            let after = range.upperBound == lowered.endIndex ? nil : lowered[range.upperBound]
+            func isWordCharacter(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false }
+            if !isWordCharacter(before) && !isWordCharacter(after) { return true }
+            searchStart = range.upperBound
+        }
+        return false
     }
 
     /// Older messages loaded from history, put before the ones shown.
@@ -105,6 +129,7 @@ public struct ChatScreenModel: Equatable, Sendable {
         guard let index = index(of: id) else { return }
         conversations[index].messages.removeAll()
         conversations[index].unread = 0
+        conversations[index].activity = .none
         conversations[index].unreadMarker = nil
         conversations[index].scrollOffset = 0
     }
@@ -116,6 +141,7 @@ public struct ChatScreenModel: Equatable, Sendable {
         conversations[activeIndex].unreadMarker = nil
         activeIndex = index
         conversations[index].unread = 0
+        conversations[index].activity = .none
     }
 
     public mutating func activate(_ id: ConversationID) {
@@ -159,6 +185,11 @@ public struct ChatScreenModel: Equatable, Sendable {
     /// Conversation numbers (1-based) with unread messages, for the status bar.
     public var windowsWithUnread: [Int] {
         conversations.indices.filter { conversations[$0].unread > 0 }.map { $0 + 1 }
+    }
+
+    /// The same with each window's hotlist level.
+    public var hotlist: [(window: Int, activity: Conversation.Activity)] {
+        conversations.indices.filter { conversations[$0].unread > 0 }.map { ($0 + 1, conversations[$0].activity) }
     }
 
     /// Everyone we can complete: peer nicknames, without duplicates, in peer order.

@@ -14,6 +14,16 @@ public struct Conversation: Equatable, Sendable {
     public var unreadMarker: String?
     /// Screen lines scrolled up from the bottom; 0 follows new messages. The renderer clamps it.
     public var scrollOffset: Int
+    /// The most that happened here while off screen, for the hotlist.
+    public var activity: Activity = .none
+
+    /// Hotlist levels, lowest first: a message in the room, a private message (a peer's
+    /// window), a message naming you. Notices (joins, parts, results) mark nothing.
+    public enum Activity: Int, Comparable, Sendable {
+        case none, room, privateMessage, mention
+
+        public static func < (a: Activity, b: Activity) -> Bool { a.rawValue < b.rawValue }
+    }
 
     public init(id: ConversationID, title: String, messages: [ChatMessage] = []) {
         self.id = id

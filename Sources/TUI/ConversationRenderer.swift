@@ -45,7 +45,7 @@ struct ConversationRenderer {
         case .chat:
             let nickname = DisplayWidth.sanitized(message.senderNickname)
             runs += [StyledRun("<"), StyledRun(nickname, theme.nickname(message.senderID)), StyledRun("> ")]
-            runs.append(StyledRun(text))
+            runs.append(message.mentionsMe ? StyledRun(text, theme.mention) : StyledRun(text))
             if let delivery = message.delivery { runs += [StyledRun(" ")] + mark(delivery) }
         case .notice:
             runs += [StyledRun("-!- ", theme.notice), StyledRun(text, theme.notice)]

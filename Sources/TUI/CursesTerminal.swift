@@ -134,6 +134,21 @@ final class CursesTerminal {
         invalidate()
     }
 
+    /// A desktop notification through the terminal (OSC 777, understood by urxvt, foot, kitty,
+    /// Windows Terminal and others; ignored by the rest, which ring the bell beside it). The text
+    /// is already free of control characters; `;` would end the title, so it is replaced.
+    func notify(title: String, body: String) {
+        write(Self.notification(title: title, body: body))
+    }
+
+    static func notification(title: String, body: String) -> String {
+        func clean(_ text: String, limit: Int) -> String {
+            String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init).prefix(limit))
+        }
+        return "\u{1B}]777;notify;" + clean(title, limit: 40).replacingOccurrences(of: ";", with: ",") + ";"
+            + clean(body, limit: 200) + "\u{07}"
+    }
+
     /// Forgets what is on screen so the next `draw` repaints every cell.
     func invalidate() {
         last = nil

@@ -67,6 +67,7 @@ public enum FullScreen {
                 case .bell: terminal.beep()
                 case .redraw: terminal.invalidate()
                 case .suspend: terminal.suspend()
+                case .notify(let title, let body): terminal.notify(title: title, body: body)
                 case .quit: return .quit
                 }
             }

@@ -75,6 +75,8 @@ public struct Theme: Sendable, Equatable {
     public var unreadCount: CellStyle { colored(CellStyle(foreground: .yellow, bold: true)) }
     public var verified: CellStyle { colored(CellStyle(foreground: .green, bold: true)) }
     public var dimmed: CellStyle { CellStyle(dim: true) }
+    /// A message naming you: bold, and yellow with colours.
+    public var mention: CellStyle { colored(CellStyle(foreground: .yellow, bold: true)) }
 
     /// The style as given with colours, or with its colour removed under `NO_COLOR`.
     public func colored(_ style: CellStyle) -> CellStyle {

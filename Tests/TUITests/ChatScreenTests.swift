@@ -109,7 +109,10 @@ import Testing
     @Test func backgroundMessagesRingTheBellWhenEnabled() {
         var screen = screen()
         let incoming = F.message("b1", "psst", from: F.bob, at: F.at(12))
-        #expect(screen.apply(.message(incoming, in: .peer(F.bob.id)), now: F.at(12)) == [.bell])
+        // A private message off screen also notifies (ChatScreen: named, or written to you alone).
+        #expect(
+            screen.apply(.message(incoming, in: .peer(F.bob.id)), now: F.at(12))
+                == [.bell, .notify(title: "parley", body: "bob: psst")])
         let onScreen = F.message("r9", "visible", from: F.alice, at: F.at(12))
         #expect(screen.apply(.message(onScreen, in: .room), now: F.at(12)).isEmpty)
         #expect(
