@@ -30,6 +30,8 @@ extension ChatController {
             let path: PeerRow.Path
             if let key = readySession(with: id), let entry = sessions[key] {
                 path = entry.path
+            } else if discovered[id] != nil || relayState.peers[id] != nil {
+                path = .online
             } else {
                 path = .offline
             }

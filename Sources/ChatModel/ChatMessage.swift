@@ -73,10 +73,16 @@ public struct ChatMessage: Equatable, Sendable {
 
 /// One row of the peers pane.
 public struct PeerRow: Equatable, Sendable {
+    /// Presence in one vocabulary: in a session (direct or through the relay), online (heard on
+    /// the LAN or listed by the relay, no session open), or offline.
     public enum Path: Equatable, Sendable {
         case direct
         case relay
+        case online
         case offline
+
+        /// In a session with us.
+        public var isConnected: Bool { self == .direct || self == .relay }
     }
 
     public var id: String

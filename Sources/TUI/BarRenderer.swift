@@ -27,9 +27,10 @@ struct BarRenderer {
                 switch peer.path {
                 case .direct: runs.append(StyledRun("  direct", theme.bar))
                 case .relay: runs.append(StyledRun("  through the relay", theme.bar))
+                case .online: runs.append(StyledRun("  online", theme.bar))
                 case .offline: runs.append(StyledRun("  offline", theme.bar))
                 }
-                if let rtt = peer.roundTripMilliseconds, peer.path != .offline {
+                if let rtt = peer.roundTripMilliseconds, peer.path.isConnected {
                     runs.append(StyledRun(" " + PeersPaneRenderer.milliseconds(rtt), theme.bar))
                 }
                 if peer.inCall { runs.append(StyledRun("  in call ☎", theme.bar)) }

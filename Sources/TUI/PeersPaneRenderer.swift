@@ -53,9 +53,10 @@ struct PeersPaneRenderer {
         switch peer.path {
         case .direct: runs.append(StyledRun("dir"))
         case .relay: runs.append(StyledRun("relay"))
-        case .offline: runs.append(StyledRun("off", theme.dimmed))
+        case .online: runs.append(StyledRun("online"))
+        case .offline: runs.append(StyledRun("offline", theme.dimmed))
         }
-        if let rtt = peer.roundTripMilliseconds, peer.path != .offline {
+        if let rtt = peer.roundTripMilliseconds, peer.path.isConnected {
             runs.append(StyledRun(" " + Self.milliseconds(rtt)))
         }
         return fitted(runs, right: [])
