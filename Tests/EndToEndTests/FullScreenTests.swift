@@ -155,10 +155,8 @@ struct FullScreenTests {
     }
 
     /// Ctrl-Z gives the terminal back to the shell and stops the chat; `fg` brings the screen
-    /// back, in raw mode, taking keys. A stop the chat did not ask for (SIGSTOP), with the
-    /// terminal put back in line mode meanwhile as a shell would, ends in raw mode again after
-    /// SIGCONT.
-    @Test func ctrlZSuspendsFgRestoresAndSIGCONTRestoresRawMode() async throws {
+    /// back, in raw mode, taking keys.
+    @Test func ctrlZSuspendsAndFgRestores() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
         _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
@@ -170,31 +168,62 @@ struct FullScreenTests {
         try await tmux.waitFor("ready$", in: "shell")
         try tmux.type("shell", chat)
         try await tmux.waitFor("[alice ", in: "shell")
-        let tty = try tmux.run(["display", "-p", "-t", "shell", "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        func rawMode() -> Bool {
-            let modes = Self.output("/bin/stty", ["-F", tty, "-a"])
-            return modes.contains("-icanon") && modes.contains("-echo ")
-        }
-        #expect(rawMode())
+        let tty = try Self.paneTTY(tmux, "shell")
+        #expect(Self.rawMode(tty))
 
         try tmux.keys("shell", "C-z")
         let stopped = try await tmux.waitFor("Stopped", in: "shell")
         #expect(!stopped.contains("[alice "), "the shell has the screen:\n\(stopped)")
         try tmux.type("shell", "fg")
         try await tmux.waitFor("[alice ", in: "shell")
-        #expect(try await eventually { rawMode() }, "raw mode after fg")
+        #expect(try await eventually { Self.rawMode(tty) }, "raw mode after fg")
         try tmux.type("shell", "/help verify")
         try await tmux.waitFor("/verify [NICK]", in: "shell")
-
-        let pid = try #require(Int32(Self.output("/usr/bin/pgrep", ["-f", "chat --home \(scratch.home("alice"))"])
-            .split(separator: "\n").first ?? ""))
-        kill(pid, SIGSTOP)
-        _ = Self.output("/bin/stty", ["-F", tty, "sane"])
-        #expect(!rawMode())
-        kill(pid, SIGCONT)
-        #expect(try await eventually { rawMode() }, "raw mode after SIGCONT")
         try tmux.type("shell", "/quit")
         try await tmux.waitFor("ready$", in: "shell")
+    }
+
+    /// A stop the chat did not ask for (`kill -STOP`): the shell takes the terminal back and
+    /// leaves it in line mode when `fg` continues the chat; on SIGCONT the chat takes raw mode
+    /// again and keeps taking keys (before, it stayed in line mode).
+    @Test func sigcontAfterAStopRestoresRawMode() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let tmux = Tmux()
+        defer { tmux.killServer() }
+        try tmux.start("shell", columns: 80, rows: 24, command: "env PS1='ready$ ' bash --norc --noprofile -i")
+        try await tmux.waitFor("ready$", in: "shell")
+        try tmux.type(
+            "shell",
+            "env -u PARLEY_HOME NO_COLOR=1 '\(ParleyProcess.binary.path)' chat --home '\(scratch.home("alice"))' --listen 127.0.0.1:0"
+        )
+        try await tmux.waitFor("[alice ", in: "shell")
+        let tty = try Self.paneTTY(tmux, "shell")
+        let pid = try #require(
+            pid_t(
+                Self.output("/usr/bin/pgrep", ["-f", "chat --home \(scratch.home("alice"))"]).split(separator: "\n")
+                    .first ?? ""))
+        #expect(Self.rawMode(tty))
+        kill(pid, SIGSTOP)
+        try await tmux.waitFor("Stopped", in: "shell")
+        try tmux.type("shell", "fg")
+        try await tmux.waitFor("[alice ", in: "shell")
+        #expect(try await eventually { Self.rawMode(tty) }, "raw mode after SIGCONT")
+        try tmux.type("shell", "/help verify")
+        try await tmux.waitFor("/verify [NICK]", in: "shell")
+        try tmux.type("shell", "/quit")
+        try await tmux.waitFor("ready$", in: "shell")
+    }
+
+    static func paneTTY(_ tmux: Tmux, _ name: String) throws -> String {
+        try tmux.run(["display", "-p", "-t", name, "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether the terminal is in raw mode: no line editing, no echo.
+    static func rawMode(_ tty: String) -> Bool {
+        let modes = output("/bin/stty", ["-F", tty, "-a"])
+        return modes.contains("-icanon") && modes.contains("-echo ")
     }
 
     /// Polls `condition` for up to 5 s.
