@@ -34,7 +34,7 @@ extension ChatController {
         guard let id = peer(named: name, in: conversation) else { return }
         let nick = nickname(of: id)
         do {
-            try await store.perform { try $0.ignore(peerID: id, nickname: nick) }
+            _ = try await store.perform { try $0.ignore(peerID: id, nickname: nick) }
         } catch {
             show(.error("could not ignore \(LineOutput.sanitize(nick)): \(error)", in: conversation))
             return
@@ -42,7 +42,9 @@ extension ChatController {
         ignored[id] = nick
         // Its sessions end now; new ones are refused (`established`).
         for (key, entry) in sessions where entry.peer?.peerID == id { await refuse(key) }
-        discovered[id] = nil
+        // Forgotten as a discovered route too, so that the chat core does not dial it for what
+        // waits in the outbox.
+        if discovered.removeValue(forKey: id) != nil { apply(.discoveryLost(id)) }
         publishPeers()
         show(
             .notice(

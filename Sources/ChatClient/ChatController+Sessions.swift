@@ -96,17 +96,17 @@ extension ChatController {
             check = .ignored
         } else {
             do {
-            // With what the store's outbox holds for the peer: the core knows what this run
-            // queued, the store also what another process (`parley send`) left there.
-            let decision: TrustDecision
-            (decision, outbox, counts) = try await store.perform {
-                let pending = try $0.pendingOutbox(for: peer.peerID)
-                return (
-                    try $0.check(peerID: peer.peerID, nickname: peer.nickname), pending,
-                    try Self.deliveryCounts(of: pending, in: $0, me: me)
-                )
-            }
-            check = keyCheck(decision, of: peer.peerID)
+                // With what the store's outbox holds for the peer: the core knows what this run
+                // queued, the store also what another process (`parley send`) left there.
+                let decision: TrustDecision
+                (decision, outbox, counts) = try await store.perform {
+                    let pending = try $0.pendingOutbox(for: peer.peerID)
+                    return (
+                        try $0.check(peerID: peer.peerID, nickname: peer.nickname), pending,
+                        try Self.deliveryCounts(of: pending, in: $0, me: me)
+                    )
+                }
+                check = keyCheck(decision, of: peer.peerID)
             } catch {
                 check = .failed("\(error)")
             }
