@@ -53,9 +53,11 @@ public struct CompareLab {
             throw error
         }
         progress.finish()
-        try write(results)
+        let output = CompareOutput(directory: outDirectory)
+        try output.write(results)
         print(CompareTableText.render(results.table), terminator: "")
-        print("\nresults: \(path("results.json"))\nchart:   \(path("chart.svg"))\nreport:  \(path("report.md"))")
+        print(
+            "\nresults: \(output.path("results.json"))\nchart:   \(output.path("chart.svg"))\nreport:  \(output.path("report.md"))")
     }
 
     func measure(cleanup: CleanupRegistry, progress: CompareProgress) async throws(LabFailure) -> CompareResults {
@@ -102,9 +104,8 @@ public struct CompareLab {
         machine.loadAfter = MachineInfo.loadAverage()
         var results = CompareResults(
             parleyVersion: parleyVersion, config: settings, machine: machine, models: modelResults, sweep: sweep,
-            table: CompareRows.make(modelResults, settings: settings))
-        results.costModel = CostModel.fit(results)
-        results.verdicts = CompareVerdicts.make(results)
+            table: [])
+        results.derive()
         return results
     }
 
@@ -226,44 +227,6 @@ public struct CompareLab {
                 }))
     }
 
-    /// Reads `results.json` from `directory`, recomputes everything derived from the raw
-    /// results (table, verdicts, cost model) with this version's code, rewrites the three files
-    /// there and prints the table: a run's numbers read again without running it again.
-    public static func rerender(directory: String, parleyVersion: String) throws(LabFailure) {
-        let lab = CompareLab(
-            settings: CompareSettings(
-                peers: 2, duration: 1, workload: .text, rate: 1, messageBytes: 1, netns: false, sweep: [], seed: 0,
-                faults: false),
-            outDirectory: directory, parleyVersion: parleyVersion, interruptedStatus: 130)
-        var results: CompareResults
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: lab.path("results.json")))
-            results = try JSONDecoder().decode(CompareResults.self, from: data)
-        } catch {
-            throw LabFailure(message: "cannot read \(lab.path("results.json")): \(error)")
-        }
-        results.table = CompareRows.make(results.models, settings: results.config)
-        results.costModel = CostModel.fit(results)
-        results.verdicts = CompareVerdicts.make(results)
-        try lab.write(results)
-        print(CompareTableText.render(results.table), terminator: "")
-    }
-
-    func path(_ file: String) -> String { (outDirectory as NSString).appendingPathComponent(file) }
-
-    func write(_ results: CompareResults) throws(LabFailure) {
-        do {
-            try FileManager.default.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(results).write(to: URL(fileURLWithPath: path("results.json")))
-            try Data(CompareChart.render(results).utf8).write(to: URL(fileURLWithPath: path("chart.svg")))
-            try Data(CompareReport.markdown(results).utf8).write(to: URL(fileURLWithPath: path("report.md")))
-        } catch {
-            throw LabFailure(message: "cannot write the results to \(outDirectory): \(error.localizedDescription)")
-        }
-    }
-
     /// This very binary, to start the lab nodes with.
     public static func executablePath() throws(LabFailure) -> String {
         var buffer = [CChar](repeating: 0, count: 4096)
@@ -276,46 +239,5 @@ public struct CompareLab {
             throw LabFailure(message: "cannot find the parley executable to start the peers with")
         }
         return URL(fileURLWithPath: argument).standardizedFileURL.path
-    }
-}
-
-extension Array {
-    /// Each run's result as a measurement: a failed run is recorded with its reason.
-    func runs<Value, Output>(_ transform: (Value) -> Measured<Output>) -> Runs<Output>
-    where Element == Result<Value, LabFailure> {
-        map { run in
-            switch run {
-            case .success(let value): transform(value)
-            case .failure(let failure): .unavailable("failed: \(failure.message)")
-            }
-        }
-    }
-}
-
-/// Ctrl-C: stop everything once, say so, exit 130. Whoever comes second (the signal handler or
-/// the run failing because its peers were just killed) waits for the first to exit.
-final class Interruption: @unchecked Sendable {
-    private let status: Int32
-    private let flag = NSLock()
-    private let once = NSLock()
-    private var set = false
-
-    init(status: Int32) { self.status = status }
-
-    var isSet: Bool {
-        flag.lock()
-        defer { flag.unlock() }
-        return set
-    }
-
-    func stop(cleanup: CleanupRegistry, progress: CompareProgress) -> Never {
-        flag.lock()
-        set = true
-        flag.unlock()
-        once.lock()  // never unlocked: the process exits below
-        progress.finish()
-        cleanup.runAll()
-        FileHandle.standardError.write(Data("parley compare: interrupted; every peer and namespace removed\n".utf8))
-        exit(status)
     }
 }

@@ -69,6 +69,19 @@ extension Array {
     func failures<V>() -> [String] where Element == Measured<V> { compactMap(\.reason) }
 }
 
+extension Array {
+    /// Each run's result as a measurement: a failed run is recorded with its reason.
+    func runs<Value, Output>(_ transform: (Value) -> Measured<Output>) -> Runs<Output>
+    where Element == Result<Value, LabFailure> {
+        map { run in
+            switch run {
+            case .success(let value): transform(value)
+            case .failure(let failure): .unavailable("failed: \(failure.message)")
+            }
+        }
+    }
+}
+
 struct ModelResult: Codable, Sendable, Equatable {
     var model: ModelKind
     /// The workload without faults, once per repetition.

@@ -222,7 +222,7 @@ struct CompareCommand: AsyncParsableCommand {
         if let from {
             try await Failure.exitingOnFailure {
                 do throws(LabFailure) {
-                    try CompareLab.rerender(directory: from, parleyVersion: Parley.version)
+                    try CompareLab.rerender(directory: from)
                 } catch {
                     throw Failure(message: error.description, code: .failure)
                 }
