@@ -119,6 +119,13 @@ final class CursesTerminal {
     func suspend() {
         write(Self.bracketedPasteOff)
         endwin()
+        // The stop's default action, whatever ncurses left behind (it ignores SIGTSTP while it
+        // draws), and not blocked in this thread.
+        signal(SIGTSTP, SIG_DFL)
+        var stop = sigset_t()
+        sigemptyset(&stop)
+        sigaddset(&stop, SIGTSTP)
+        pthread_sigmask(SIG_UNBLOCK, &stop, nil)
         kill(0, SIGTSTP)
         resume()
     }

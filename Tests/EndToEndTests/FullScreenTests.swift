@@ -175,12 +175,15 @@ struct FullScreenTests {
         try await tmux.waitFor("/verify [NICK]", in: "shell")
 
         try tmux.keys("shell", "C-z")
-        var stopped = try? await tmux.waitFor("Stopped", in: "shell", within: 5)
+        // The shell says "Stopped" once the chat has stopped itself. On a loaded machine that has
+        // taken more than 5 s (about once in ten full-suite runs, when this waited 5 s and then sent
+        // a second Ctrl-Z), so the wait is the usual one; only a chat that never stops gets a
+        // second Ctrl-Z, recorded as a known issue with what the process was doing.
+        var stopped = try? await tmux.waitFor("Stopped", in: "shell", within: 30)
         if stopped == nil {
-            // Seen about once in ten runs: the first Ctrl-Z not acted on (not yet understood; the
-            // session 8 note has it). Recorded as a known intermittent issue; the second must work.
+            let state = Self.processStates(matching: "chat --home \(scratch.home("alice"))")
             withKnownIssue("the first Ctrl-Z was not acted on", isIntermittent: true) {
-                Issue.record("no Stopped within 5 s of the first Ctrl-Z")
+                Issue.record("no Stopped within 30 s of the first Ctrl-Z; chat process states: \(state)")
             }
             try tmux.keys("shell", "C-z")
             stopped = try await tmux.waitFor("Stopped", in: "shell")
@@ -231,6 +234,16 @@ struct FullScreenTests {
 
     static func paneTTY(_ tmux: Tmux, _ name: String) throws -> String {
         try tmux.run(["display", "-p", "-t", name, "#{pane_tty}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The state letters (`/proc/PID/stat`: R, S, T for stopped...) of the processes whose
+    /// command line contains `pattern`.
+    static func processStates(matching pattern: String) -> String {
+        output("/usr/bin/pgrep", ["-f", pattern]).split(separator: "\n").map { pid in
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            let state = stat.split(separator: ")").last?.split(separator: " ").first ?? "?"
+            return "\(pid) \(state)"
+        }.joined(separator: ", ")
     }
 
     /// Whether the terminal is in raw mode: no line editing, no echo.
