@@ -94,6 +94,7 @@ let package = Package(
         // commands and their parser, messages, peer rows, status, screen updates, and the line
         // client's output.
         .target(name: "ChatModel", dependencies: ["Wire"]),
+        .target(name: "Files", dependencies: ["Wire", "Session", .product(name: "Crypto", package: "swift-crypto")]),
         // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
         .target(name: "TUI", dependencies: ["ChatModel", "Wire", "CNcursesw", "RunSupport"]),
         // The chat's decisions as one pure state machine: sessions per peer, the outbox and when it
@@ -183,6 +184,7 @@ let package = Package(
         .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel", "Wire"]),
         // The command parser and the view types, without a terminal.
         .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
+        .testTarget(name: "FilesTests", dependencies: ["Files", "Session", "Wire"]),
         // Real loopback sockets; binds port 0 only.
         .testTarget(
             name: "NetTests",

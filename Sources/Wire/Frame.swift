@@ -24,13 +24,15 @@ public enum Frame: Equatable, Sendable {
     case voice(VoicePacket)
     /// Call signalling (§11.2).
     case call(CallSignal)
+    /// File transfer (§15).
+    case file(FileFrame)
 
     /// True for the frames the session itself handles (text, ack, ping, pong, bye, nickname); the others
     /// are the application's, carried through the session untouched.
     public var isSessionFrame: Bool {
         switch self {
         case .text, .ack, .ping, .pong, .bye, .nickname: true
-        case .voice, .call: false
+        case .voice, .call, .file: false
         }
     }
 
@@ -54,6 +56,14 @@ public enum FrameType: UInt8, Sendable {
     case callCancel = 0x16
     case callHangup = 0x17
     case callReport = 0x18
+    case fileOffer = 0x20
+    case fileAnswer = 0x21
+    case fileHashRequest = 0x22
+    case fileHashes = 0x23
+    case fileRequest = 0x24
+    case fileChunk = 0x25
+    case fileComplete = 0x26
+    case fileCancel = 0x27
 }
 
 public enum ByeReason: UInt8, Sendable {

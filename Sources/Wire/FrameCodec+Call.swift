@@ -74,7 +74,12 @@ extension FrameCodec {
 extension Frame {
     /// Bytes to reserve when encoding: enough for every frame but long texts.
     var encodedCapacityHint: Int {
-        if case .voice(let packet) = self { return 2 + VoicePacket.headerLength + packet.payload.count }
-        return 32
+        switch self {
+        case .voice(let packet): return 2 + VoicePacket.headerLength + packet.payload.count
+        case .file(.chunk(_, _, _, let bytes)): return 18 + bytes.count
+        case .file(.hashes(_, _, let hashes)): return 14 + 32 * hashes.count
+        case .file(.offer(let offer)): return 52 + offer.name.utf8.count
+        default: return 32
+        }
     }
 }

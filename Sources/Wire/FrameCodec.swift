@@ -32,6 +32,8 @@ public enum FrameCodec {
             w.write(packet.payload)
         case .call(let signal):
             encode(signal, into: &w)
+        case .file(let file):
+            encode(file, into: &w)
         }
         return w.bytes
     }
@@ -75,6 +77,9 @@ public enum FrameCodec {
             return .frame(.voice(try decodeVoice(&r)))
         case .callInvite, .callRinging, .callAccept, .callDecline, .callBusy, .callCancel, .callHangup, .callReport:
             return .frame(.call(try decodeCall(type, &r)))
+        case .fileOffer, .fileAnswer, .fileHashRequest, .fileHashes, .fileRequest, .fileChunk, .fileComplete,
+            .fileCancel:
+            return .frame(.file(try decodeFile(type, &r)))
         }
     }
 }

@@ -88,9 +88,25 @@ public enum FrameCodecTarget {
             fuzzCheck(encoded == data, "voice not canonical")
         case .ack, .ping, .pong:
             fuzzCheck(data.starts(with: encoded), "fixed-size frame not a prefix of its input")
-        case .bye, .call:
+        case .bye, .call, .file(.cancel):
             // Unknown reasons decode to `.other`: encoded again they differ from the input.
             break
+        case .file(.offer(let offer)):
+            fuzzCheck(offer.size <= FileLimits.maxFileSize && offer.pieceCount <= FileLimits.maxPieces, "offer over its limits")
+            fuzzCheck(!offer.name.isEmpty && offer.name.utf8.count <= FileLimits.maxNameBytes, "offer name length")
+            fuzzCheck(!offer.name.unicodeScalars.contains("\0"), "NUL in an offered name")
+            fuzzCheck(encoded == data, "offer not canonical")
+        case .file(.hashes(_, _, let hashes)):
+            fuzzCheck(!hashes.isEmpty && hashes.count <= FileLimits.maxHashesPerFrame, "hash count")
+            fuzzCheck(encoded == data, "hashes not canonical")
+        case .file(.chunk(_, _, _, let bytes)):
+            fuzzCheck(!bytes.isEmpty && bytes.count <= FileLimits.maxChunkBytes, "chunk length")
+            fuzzCheck(encoded == data, "chunk not canonical")
+        case .file(.hashRequest(_, _, let count)):
+            fuzzCheck(count >= 1 && Int(count) <= FileLimits.maxHashesPerFrame, "hash request count")
+            fuzzCheck(data.starts(with: encoded), "fixed-size frame not a prefix of its input")
+        case .file(.answer), .file(.request), .file(.complete):
+            fuzzCheck(data.starts(with: encoded), "fixed-size frame not a prefix of its input")
         }
         fuzzCheck(encoded.count <= Limits.maxFramePlaintext, "frame of \(encoded.count) bytes over the limit")
     }
@@ -109,6 +125,11 @@ public enum FrameCodecTarget {
             .call(.invite(9, offer: params)), .call(.ringing(9)), .call(.accept(9, chosen: params)),
             .call(.decline(9)), .call(.busy(9)), .call(.cancel(9)), .call(.hangup(9, reason: .mediaTimeout)),
             .call(.report(9, report)),
+            .file(.offer(FileOffer(transfer: 5, size: 200_000, pieceShift: 16, root: Array(repeating: 0xA5, count: 32), name: "notes.txt"))),
+            .file(.answer(transfer: 5, accepted: true)), .file(.hashRequest(transfer: 5, first: 0, count: 4)),
+            .file(.hashes(transfer: 5, first: 0, hashes: [Array(repeating: 1, count: 32), Array(repeating: 2, count: 32)])),
+            .file(.request(transfer: 5, piece: 3)), .file(.chunk(transfer: 5, piece: 3, offset: 0, bytes: [1, 2, 3, 4])),
+            .file(.complete(transfer: 5)), .file(.cancel(transfer: 5, reason: .sourceChanged)),
         ]
     }
 }
