@@ -95,6 +95,7 @@ let package = Package(
         // client's output.
         .target(name: "ChatModel", dependencies: ["Wire"]),
         .target(name: "Files", dependencies: ["Wire", "Session", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "FileTransfer", dependencies: ["Files", "Net", "Session", "Wire"]),
         // The full-screen client: layout, line editor and key mapping as values; ncursesw adapter.
         .target(name: "TUI", dependencies: ["ChatModel", "Wire", "CNcursesw", "RunSupport"]),
         // The chat's decisions as one pure state machine: sessions per peer, the outbox and when it
@@ -145,6 +146,7 @@ let package = Package(
             name: "ChatClient",
             dependencies: [
                 "ChatCore", "Calls", "Net", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "RunSupport",
+                "Files", "FileTransfer",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
@@ -153,7 +155,7 @@ let package = Package(
             name: "ParleyApp",
             dependencies: [
                 "ChatClient", "Net", "Relay", "Session", "Identity", "Wire", "Voice", "Store", "ChatModel", "TUI",
-                "Calls", "Lab", "RunSupport",
+                "Calls", "Lab", "RunSupport", "Files", "FileTransfer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

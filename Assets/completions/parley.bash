@@ -206,7 +206,7 @@ _parley_chat() {
     repeating_flags=()
     non_repeating_flags=(--no-noise-suppression --no-vad --no-echo-cancel --fec --no-fec --dtx --auto-answer --plain --no-bell --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --downloads --accept-files-from --max-auto-accept --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -266,6 +266,16 @@ _parley_chat() {
     '--loss-percent')
         return
         ;;
+    '--downloads')
+        return
+        ;;
+    '--accept-files-from')
+        __parley_add_completions -W 'ask'$'\n''verified'$'\n''any'
+        return
+        ;;
+    '--max-auto-accept')
+        return
+        ;;
     '--announce-interval')
         return
         ;;
@@ -280,8 +290,8 @@ _parley_chat() {
 
 _parley_send() {
     repeating_flags=()
-    non_repeating_flags=(--offline --version -h --help)
-    repeating_options=(--interface)
+    non_repeating_flags=(--offline --json --version -h --help)
+    repeating_options=(--interface --file)
     non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --to --timeout)
     __parley_offer_flags_options 1
 
@@ -322,6 +332,9 @@ _parley_send() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--file')
         return
         ;;
     esac

@@ -52,7 +52,7 @@ _parley() {
         local -ar subcommands=(
             'id:Show your identity: nickname, peer ID and fingerprint.'
             'chat:Chat with peers over direct, end-to-end encrypted sessions.'
-            'send:Send one message and wait until the peer acknowledges it.'
+            'send:Send one message, or files, and wait until the peer has them.'
             'call:Call a peer, or answer calls as an unattended host.'
             'peers:List the parley peers on the local network.'
             'history:Print the stored history of a conversation, or of all of them.'
@@ -92,6 +92,7 @@ _parley_id() {
 _parley_chat() {
     local -i ret=1
     local -ar ___path=('auto' 'direct' 'relay')
+    local -ar ___accept_files_from=('ask' 'verified' 'any')
     local -ar arg_specs=(
         '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
         '--keepalive[Seconds between keepalive pings.]:seconds:'
@@ -117,6 +118,9 @@ _parley_chat() {
         '--no-fec[In-band forward error correction.]'
         '--loss-percent[The encoder'\''s packet-loss hint in percent, 0 to 100; raised to the loss the peer reports.]:percent:'
         '--dtx[Discontinuous transmission\: send almost nothing during silence.]'
+        '--downloads[Where received files go (default $XDG_DOWNLOAD_DIR/parley, else ~/Downloads/parley).]:dir:'
+        '--accept-files-from[Take file offers without asking\: from nobody (ask, the default), peers marked verified (verified), or anyone (any).]:ask|verified|any:{__parley_complete "${___accept_files_from[@]}"}'
+        '--max-auto-accept[Largest file taken without asking, in MB.]:MB:'
         '--auto-answer[Answer every call at once (an unattended host; with --input it plays that file to each caller).]'
         '--announce-interval[Seconds between announcements when discovering, with 10 % jitter (default\: 10); peers forget you after three.]:seconds:'
         '--listen[Accept sessions on this address ('\''\:PORT'\'' for every IPv4 interface; port 0 picks one).]:\[addr\]\:port:'
@@ -148,6 +152,8 @@ _parley_send() {
         '--to[The peer to send to\: an address, or with --relay a peer ID, fingerprint or nickname on the relay.]:host\:port|peer:'
         '--timeout[Seconds to wait for connection, handshake and acknowledgement together.]:seconds:'
         '--offline[With --relay\: if the peer is offline, leave the message sealed for it on the relay (exit 0 once stored).]'
+        '*--file[Send this file instead of a message (repeat for several)\: offered, then sent once the peer accepts, resumable. Direct sessions only.]:path:'
+        '--json[With --file\: print one JSON object per file instead of progress and a line.]'
         ':text:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

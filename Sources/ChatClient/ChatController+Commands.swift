@@ -38,6 +38,14 @@ extension ChatController {
             }
             return
         }
+        if command.isFileCommand {
+            if let files = options.features.files {
+                await files.handle(command, in: conversation, chat: self)
+            } else {
+                show(.error(ChatFeatures.unavailable(command.name), in: conversation))
+            }
+            return
+        }
         if command.isRelayCommand {
             if let relay = options.features.relay {
                 await relay.handle(command, in: conversation, chat: self)
@@ -68,7 +76,7 @@ extension ChatController {
             for line in lines { show(.notice(line, in: conversation)) }
         case .quit:
             await quit()
-        case .clear, .win, .call, .answer, .decline, .hangup, .mute, .relay, .path:
+        case .clear, .win, .call, .answer, .decline, .hangup, .mute, .relay, .path, .file, .accept, .reject:
             break  // the screen's own, or routed above
         }
     }

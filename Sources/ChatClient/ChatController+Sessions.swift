@@ -58,6 +58,13 @@ extension ChatController {
                 publishPeers()
                 await options.features.calls?.sessionEvent(event, on: entry.link, peer: peer.peerID, chat: self)
             }
+        case .frame(.file(let frame)):
+            // File frames: the file feature's, from a trusted session only.
+            if let peer = entry.peer, entry.trusted, let files = options.features.files,
+                !files.route(frame, from: peer.peerID)
+            {
+                await files.received(frame, on: entry.link, from: peer.peerID, chat: self)
+            }
         case .frame(let frame):
             // Voice and call signalling: the call integration's, when there is one. A trusted
             // session's frames count before it is ready: a call moving to it loses none.
@@ -69,6 +76,7 @@ extension ChatController {
         case .sendFailed(let id, let error):
             sendFailed(id, error: error, on: key)
         case .closed(let reason):
+            await options.features.files?.sessionClosed(entry.link)
             if let peer = entry.peer, let calls = options.features.calls {
                 if let next = liveSession(with: peer.peerID, except: key), let link = sessions[next]?.link {
                     // Another session with the peer carries on: so does a call on this one.

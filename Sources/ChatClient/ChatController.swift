@@ -182,6 +182,7 @@ public actor ChatController {
     /// discovery, reports what was not sent, and finishes.
     public func quit(status override: ExitStatus? = nil) async {
         await options.features.calls?.stop()
+        await options.features.files?.stop()
         await options.features.relay?.stop()
         stopDirectPaths()
         // What arrived is stored and acknowledged before the goodbyes.

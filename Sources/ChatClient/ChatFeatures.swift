@@ -50,10 +50,24 @@ extension RelayCommands {
     func stop() async {}
 }
 
+/// Files: `/file`, `/accept`, `/reject`, and the file frames of trusted sessions.
+protocol FileCommands: Sendable {
+    func handle(_ command: UserCommand, in conversation: ConversationID, chat: ChatController) async
+    /// A frame of a running receive, handed over synchronously; false when it is not one.
+    func route(_ frame: FileFrame, from peer: PeerID) -> Bool
+    /// A file frame from `peer` on `link` (a trusted session) that `route` did not take.
+    func received(_ frame: FileFrame, on link: any ChatLink, from peer: PeerID, chat: ChatController) async
+    /// A session ended: transfers on it stop, resumable.
+    func sessionClosed(_ link: any ChatLink) async
+    /// The chat is quitting: transfers stop, resumable.
+    func stop() async
+}
+
 /// The optional parts of the chat client.
 public struct ChatFeatures: Sendable {
     var calls: (any CallCommands)?
     var relay: (any RelayCommands)?
+    var files: (any FileCommands)?
 
     init(calls: (any CallCommands)? = nil, relay: (any RelayCommands)? = nil) {
         self.calls = calls
@@ -61,8 +75,9 @@ public struct ChatFeatures: Sendable {
     }
 
     /// `parley chat`'s: calls and the relay.
-    public init(calls: CallFeature, relay: RelayFeature) {
+    public init(calls: CallFeature, relay: RelayFeature, files: FileFeature? = nil) {
         self.init(calls: calls as any CallCommands, relay: relay as any RelayCommands)
+        self.files = files
     }
 
     /// What a command answers in a chat controller set up without its feature (`parley chat`
@@ -77,6 +92,14 @@ extension UserCommand {
     var isCallCommand: Bool {
         switch self {
         case .call, .answer, .decline, .hangup, .mute: true
+        default: false
+        }
+    }
+
+    /// The commands `FileCommands` handles.
+    var isFileCommand: Bool {
+        switch self {
+        case .file, .accept, .reject: true
         default: false
         }
     }
@@ -101,6 +124,9 @@ extension UserCommand {
         case .hangup: "hangup"
         case .mute: "mute"
         case .verify: "verify"
+        case .file: "file"
+        case .accept: "accept"
+        case .reject: "reject"
         case .ignore: "ignore"
         case .unignore: "unignore"
         case .nick: "nick"

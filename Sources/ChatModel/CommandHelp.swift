@@ -34,6 +34,19 @@ public struct CommandHelp: Equatable, Sendable {
             name: "mute", usage: "/mute [on|off]", summary: "mute or unmute the microphone",
             details: "Without an argument, toggles; the status bar shows MUTED while muted."),
         CommandHelp(
+            name: "file", usage: "/file NICK PATH", summary: "offer the file at PATH to NICK",
+            details:
+                "Hashes the file and offers it to NICK over your direct session; it is sent once NICK accepts, verified piece by piece, and resumes from what NICK already verified if you offer it again after an interruption."
+        ),
+        CommandHelp(
+            name: "accept", usage: "/accept [N]", summary: "take file offer N (the latest)",
+            details:
+                "Receives the file of offer N (numbered as offered) into the downloads directory, as NAME.part until every piece is verified, never over another file."
+        ),
+        CommandHelp(
+            name: "reject", usage: "/reject [N]", summary: "refuse file offer N (the latest)",
+            details: "Refuses the offer; the sender is told it was refused."),
+        CommandHelp(
             name: "verify", usage: "/verify [NICK] [confirm|reset|accept]",
             summary: "compare the safety number, then confirm it",
             details:

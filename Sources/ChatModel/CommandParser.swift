@@ -50,6 +50,21 @@ public enum CommandParser {
             let text = rest.dropFirst(nickname.count).trimmingSpaces
             return .msg(nickname: nickname, text: text.isEmpty ? nil : text)
         case "peers": try none(name, words); return .peers
+        case "file":
+            guard let nickname = words.first else { throw CommandError.missingArgument(command: name, argument: "NICK") }
+            let path = rest.dropFirst(nickname.count).trimmingSpaces
+            guard !path.isEmpty else { throw CommandError.missingArgument(command: name, argument: "PATH") }
+            return .file(nickname: nickname, path: path)
+        case "accept", "reject":
+            try atMost(1, name, words)
+            var number: Int?
+            if let word = words.first {
+                guard let n = Int(word), n > 0 else {
+                    throw CommandError.invalidArgument(command: name, value: word, expected: "an offer number")
+                }
+                number = n
+            }
+            return name == "accept" ? .accept(number) : .reject(number)
         case "call": try atMost(1, name, words); return .call(nickname: words.first)
         case "answer": try none(name, words); return .answer
         case "decline": try none(name, words); return .decline

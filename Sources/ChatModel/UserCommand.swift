@@ -23,6 +23,12 @@ public enum UserCommand: Equatable, Sendable {
     case ignore(String?)
     /// `/unignore NICK|FINGERPRINT`.
     case unignore(String)
+    /// `/file NICK PATH`: offer the file at PATH to NICK (the rest of the line is the path).
+    case file(nickname: String, path: String)
+    /// `/accept [N]`: take file offer N (the latest when none is given).
+    case accept(Int?)
+    /// `/reject [N]`: refuse file offer N (the latest when none is given).
+    case reject(Int?)
     /// `/nick NAME`: change our nickname.
     case nick(String)
     case relay(RelayRequest)

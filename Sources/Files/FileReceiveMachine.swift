@@ -155,8 +155,8 @@ public struct FileReceiveMachine: Sendable {
     /// The session carrying the transfer closed: it ends here, resumable from what is verified.
     public mutating func sessionClosed() -> [FileReceiveAction] {
         guard !isOver else { return [] }
-        phase = .ended(.stalled, byPeer: true)
-        return [.ended(.stalled, byPeer: true)]
+        phase = .ended(.stalled, byPeer: false)
+        return [.ended(.stalled, byPeer: false)]
     }
 
     public mutating func tick(now: Instant) -> [FileReceiveAction] {

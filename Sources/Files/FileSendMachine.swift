@@ -134,8 +134,8 @@ public struct FileSendMachine: Sendable {
 
     public mutating func sessionClosed() -> [FileSendAction] {
         guard !isOver else { return [] }
-        phase = .ended(.stalled, byPeer: true)
-        return [.ended(.stalled, byPeer: true)]
+        phase = .ended(.stalled, byPeer: false)
+        return [.ended(.stalled, byPeer: false)]
     }
 
     /// Serving with nothing to send and nothing heard for `idleTimeout`: the receiver is gone.

@@ -87,6 +87,27 @@ public final class PeerConnection: Sendable {
         try await eventLoop.submit { try self.driver.value.sendFrame(frame) }.get()
     }
 
+    /// Sends a bulk frame (a file chunk) once the session's connection has room for it: the
+    /// channel below its high watermark (64 KiB), the kernel holding at most
+    /// `bulkUnsentLowWater` unsent bytes, so a text or voice frame sent meanwhile waits behind
+    /// little. Throws when the session is closed.
+    public func sendBulk(_ frames: [Frame]) async throws {
+        try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            guard let ready = self.driver.value.whenWritable() else {
+                return self.eventLoop.makeFailedFuture(SendError.closed)
+            }
+            // Several frames in one trip to the event loop: each trip costs two thread switches.
+            return ready.flatMapThrowing { for frame in frames { try self.driver.value.sendFrame(frame) } }
+        }.get()
+    }
+
+    /// Linux's TCP_NOTSENT_LOWAT (include/uapi/linux/tcp.h), which Glibc's headers do not export to Swift.
+    static let tcpNotSentLowat: CInt = 25
+
+    /// What a direct session's socket may hold unsent (TCP_NOTSENT_LOWAT): the kernel stops
+    /// taking more beyond it, so bulk data waits in parley, behind anything more urgent.
+    public static let bulkUnsentLowWater = 256 * 1024
+
     /// The same, for callers already on the session's event loop or that do not wait: the frame
     /// is handed to the event loop and errors are dropped (a voice frame is worthless late).
     public func sendFrameNoWait(_ frame: Frame) {
@@ -194,6 +215,10 @@ public final class PeerConnection: Sendable {
         let (driver, inbound) = makeDriver(
             role: role, credentials: credentials, config: config, eventLoop: channel.eventLoop)
         try channel.pipeline.syncOperations.addHandler(SessionHandler(driver: driver))
+        // Bulk data waits in parley rather than in the kernel's send buffer (`sendBulk`).
+        _ = try? channel.syncOptions?.setOption(
+            ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: Self.tcpNotSentLowat)),
+            value: SocketOptionValue(bulkUnsentLowWater))
         return PeerConnection(
             channel: channel, driver: driver, inbound: inbound, relayAddress: nil, transportClosed: channel.closeFuture)
     }

@@ -72,6 +72,12 @@ final class RelayCircuit: SessionTransport {
 
     // MARK: SessionTransport
 
+    /// A relayed session has no flow signal of its own: bulk data is not sent on one (file
+    /// transfers use direct sessions); this answers at once while the circuit is open.
+    func whenWritable() -> EventLoopFuture<Void> {
+        isOpen ? driver.eventLoop.makeSucceededFuture(()) : driver.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+    }
+
     func write(_ bytes: [UInt8]) {
         guard isOpen else { return }
         if pending.isEmpty {

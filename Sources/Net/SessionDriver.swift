@@ -17,6 +17,9 @@ protocol SessionTransport: AnyObject {
     func setReading(_ reading: Bool)
     /// Ends the transport after what was written before.
     func close()
+    /// Succeeds once the transport has room for bulk data (file chunks): a direct session's
+    /// channel is below its high watermark. Fails once the transport is gone.
+    func whenWritable() -> EventLoopFuture<Void>
 }
 
 /// Runs a `SessionMachine` over a `SessionTransport` and nothing else: every decision is the
@@ -98,6 +101,9 @@ final class SessionDriver {
     func sendFrame(_ frame: Frame) throws(SendError) {
         perform(try machine.sendFrame(frame, now: .now()))
     }
+
+    /// Succeeds when the transport has room for a bulk frame; nil when there is no transport.
+    func whenWritable() -> EventLoopFuture<Void>? { transport?.whenWritable() }
 
     /// A nickname frame: this side now goes by `nickname`.
     func sendNickname(_ nickname: String) throws(SendError) {

@@ -20,6 +20,8 @@ final class SessionHandler: ChannelDuplexHandler, SessionTransport {
     private var readPending = false
     /// Chunks read before reading stopped, handled once it resumes.
     private var heldBack = CircularBuffer<ByteBuffer>()
+    /// Bulk senders waiting for the channel to drain below its low watermark.
+    private var writableWaiters: [EventLoopPromise<Void>] = []
 
     init(driver: SessionDriver) {
         self.driver = driver
@@ -36,6 +38,7 @@ final class SessionHandler: ChannelDuplexHandler, SessionTransport {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         heldBack.removeAll()
+        failWritableWaiters()
         // A channel torn down before it ever became active (a failed connect) still ends the
         // session, so whoever awaits it hears why.
         driver.detach()
@@ -64,6 +67,21 @@ final class SessionHandler: ChannelDuplexHandler, SessionTransport {
         }
         driver.transportLost()
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            let waiters = writableWaiters
+            writableWaiters = []
+            for waiter in waiters { waiter.succeed(()) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func failWritableWaiters() {
+        let waiters = writableWaiters
+        writableWaiters = []
+        for waiter in waiters { waiter.fail(ChannelError.ioOnClosedChannel) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -114,5 +132,15 @@ final class SessionHandler: ChannelDuplexHandler, SessionTransport {
 
     func close() {
         context?.close(promise: nil)
+    }
+
+    func whenWritable() -> EventLoopFuture<Void> {
+        guard let context, context.channel.isActive else {
+            return driver.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+        }
+        if context.channel.isWritable { return context.eventLoop.makeSucceededFuture(()) }
+        let waiter = context.eventLoop.makePromise(of: Void.self)
+        writableWaiters.append(waiter)
+        return waiter.futureResult
     }
 }

@@ -58,6 +58,7 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var pathOptions: PathOptions
     @OptionGroup var audio: CallAudioOptions
     @OptionGroup var codec: CodecOptions
+    @OptionGroup var files: ChatFileOptions
 
     @Flag(
         name: .customLong("auto-answer"),
@@ -142,7 +143,7 @@ struct ChatCommand: AsyncParsableCommand {
             lanPin: relayOptions.usesLAN ? relayOptions.expected : nil)
         try audio.checkInputFile()
         let calls = CallFeature(options: callOptions)
-        options.features = ChatFeatures(calls: calls, relay: relay)
+        options.features = ChatFeatures(calls: calls, relay: relay, files: FileFeature(options: files.options))
         let chat = ChatController(identity: identity, store: store, display: display, options: options)
         // Every task the chat starts belongs to this run and is cancelled when the chat ends.
         async let running: Void = chat.run()

@@ -9,12 +9,16 @@ import Wire
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Send one message and wait until the peer acknowledges it.",
+        abstract: "Send one message, or files, and wait until the peer has them.",
         discussion: """
             Exits 0 only once the peer has acknowledged the message. Otherwise it exits non-zero \
             with the reason on stderr: 3 refused or unreachable, 4 timed out, 5 wrong key \
             (the peer is not the one --expect names, or its identity signature is bad), \
-            130 interrupted (SIGINT, at any point, the handshake included), 1 anything else.
+            130 interrupted (SIGINT, at any point, the handshake included), 1 anything else. \
+            With --file, exits 0 once the peer has verified and kept every file; 6 when it \
+            refused one; --timeout bounds the connection and handshake, a transfer runs until \
+            it ends (a minute without progress ends it). Run it again to resume: the peer \
+            keeps what it verified.
             """)
 
     @OptionGroup var homeOptions: HomeOptions
@@ -43,10 +47,24 @@ struct SendCommand: AsyncParsableCommand {
     )
     var offline = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Send this file instead of a message (repeat for several): offered, then sent once the peer accepts, resumable. Direct sessions only.",
+            valueName: "path"))
+    var file: [String] = []
+
+    @Flag(name: .long, help: "With --file: print one JSON object per file instead of progress and a line.")
+    var json = false
+
     @Argument(help: ArgumentHelp("The message. '-' reads it from standard input.", valueName: "text"))
-    var text: String
+    var text: String?
 
     func validate() throws {
+        guard (text == nil) != file.isEmpty else {
+            throw ValidationError(file.isEmpty ? "give the message to send, or --file PATH" : "give either a message or --file, not both")
+        }
+        if !file.isEmpty, offline { throw ValidationError("--offline applies to messages, not files") }
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be between 0 and 3600 seconds")
         }
@@ -74,7 +92,7 @@ struct SendCommand: AsyncParsableCommand {
             _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
             _exit(130)
         }
-        try await Failure.exitingOnFailure { try await send() }
+        try await Failure.exitingOnFailure { try await file.isEmpty ? send() : sendFiles() }
     }
 
     private func send() async throws {
@@ -151,7 +169,7 @@ struct SendCommand: AsyncParsableCommand {
 
     /// A direct session to an address, a relayed one to a peer on the relay, or with
     /// `--path auto` whichever of the two is established first.
-    private func open(credentials: SessionCredentials, config: SessionConfig, limit: Duration) async throws
+    func open(credentials: SessionCredentials, config: SessionConfig, limit: Duration) async throws
         -> (PeerConnection, RelayClient?)
     {
         let address = Endpoint(argument: to)
@@ -191,7 +209,7 @@ struct SendCommand: AsyncParsableCommand {
     }
 
     private func resolveText() throws -> String {
-        var message = text
+        var message = text ?? ""
         if text == "-" {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             message = String(decoding: data, as: UTF8.self)

@@ -22,7 +22,7 @@ public enum ExitStatus: Int32, Sendable {
     case timedOut = 4
     /// The peer is not who it should be: wrong key or a bad identity signature.
     case wrongKey = 5
-    /// `parley call`: the peer declined the call.
+    /// `parley call`: the peer declined the call; `parley send --file`: the peer refused the file.
     case declined = 6
     /// `parley call`: the peer is in another call.
     case busy = 7

@@ -52,13 +52,17 @@ import Testing
         #expect(parse("/help WIN") == .help(topic: "win"))
         #expect(parse("/quit") == .quit)
         #expect(parse("/win 3") == .win(3))
+        #expect(parse("/file bob ~/My Talk.mp4") == .file(nickname: "bob", path: "~/My Talk.mp4"))
+        #expect(parse("/accept") == .accept(nil))
+        #expect(parse("/accept 3") == .accept(3))
+        #expect(parse("/reject 2") == .reject(2))
         #expect(parse("/WIN 12") == .win(12))
     }
 
     @Test func everyCommandInTheIssueHasHelp() {
         let required = [
             "msg", "peers", "call", "answer", "decline", "hangup", "mute", "verify", "ignore", "unignore", "nick",
-            "relay", "path", "history", "clear", "help", "quit", "win",
+            "relay", "path", "history", "clear", "help", "quit", "win", "file", "accept", "reject",
         ]
         #expect(Set(UserCommand.names) == Set(required))
         for name in required {

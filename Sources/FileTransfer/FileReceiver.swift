@@ -1,0 +1,164 @@
+import Files
+import Net
+import Session
+import Synchronization
+import Wire
+
+/// Runs the receiving side of one transfer on a direct session (the adapter of
+/// `FileReceiveMachine`): chunks written to the partial file as they come, each piece read back
+/// and hashed once whole, progress saved (data synced first) at most once a second, and at the
+/// end the file synced and given its final name. The session's owner hands it the file frames
+/// of its transfer (`receive`), synchronously: a chunk costs no thread switch of its own, and a
+/// slow disk slows the sender through the session's bounded inbound queue.
+public final class FileReceiver: Sendable {
+    public let offer: FileOffer
+    private let part: PartFile
+    private let connection: PeerConnection
+    private let state: Mutex<State>
+    private let started = ContinuousClock.now
+    private let over: AsyncStream<Void>.Continuation
+    private let overs: AsyncStream<Void>
+
+    struct State: ~Copyable {
+        var machine: FileReceiveMachine
+        var outcome: FileOutcome?
+        var finalPath: String?
+        var detail: String?
+        var lastSave: ContinuousClock.Instant?
+        var saveWaiting = false
+        var resumedFrom: UInt64 = 0
+    }
+
+    /// How often verified progress is saved at most.
+    public static let saveInterval: Duration = .seconds(1)
+
+    /// Opens (or finds, to resume) the partial file for `offer` in `directory`.
+    public init(offer: FileOffer, directory: String, connection: PeerConnection) throws(FileProblem) {
+        let (part, have, layer) = try PartFile.open(for: offer, in: directory)
+        self.offer = offer
+        self.part = part
+        self.connection = connection
+        state = Mutex(State(machine: FileReceiveMachine(offer: offer, have: have, layer: layer, now: .now())))
+        (overs, over) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public var partPath: String { part.partPath }
+
+    /// Bytes already verified by an earlier transfer of the same content.
+    public var resumedFrom: UInt64 { state.withLock { $0.resumedFrom } }
+
+    public var progress: FileProgress {
+        let done = state.withLock { $0.machine.verifiedBytes }
+        return FileProgress(name: offer.name, size: offer.size, done: done, elapsed: ContinuousClock.now - started)
+    }
+
+    /// Accepts the offer and receives until the transfer ends; how it ended.
+    public func run() async -> FileOutcome {
+        state.withLock { state in
+            state.resumedFrom = state.machine.verifiedBytes
+            perform(state.machine.start(now: .now()), &state)
+        }
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.tickUntilOver() }
+                for await _ in overs { break }
+                group.cancelAll()
+            }
+        } onCancel: {
+            self.cancel()
+        }
+        return state.withLock { $0.outcome } ?? .ended(.cancelled, byPeer: false, detail: nil)
+    }
+
+    public func receive(_ frame: FileFrame) {
+        state.withLock { perform($0.machine.receive(frame, now: .now()), &$0) }
+    }
+
+    public func sessionClosed() {
+        save()
+        state.withLock { state in
+            if !state.machine.isOver { state.detail = "the session ended" }
+            perform(state.machine.sessionClosed(), &state)
+        }
+    }
+
+    public func cancel() {
+        save()
+        state.withLock { perform($0.machine.cancel(), &$0) }
+    }
+
+    private func tickUntilOver() async {
+        while state.withLock({ $0.outcome == nil }) {
+            do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
+            let due = state.withLock { state in
+                state.saveWaiting && state.lastSave.map { ContinuousClock.now - $0 >= Self.saveInterval } ?? true
+            }
+            if due { save() }
+            state.withLock { perform($0.machine.tick(now: .now()), &$0) }
+        }
+    }
+
+    /// Saves what is verified: the state is taken first, then the data synced and the state
+    /// written (outside the lock: a sync may take a while, and chunks keep arriving meanwhile),
+    /// so the saved state never claims data the disk does not hold.
+    private func save() {
+        let snapshot: ([Bool], [MerkleHash])? = state.withLock { state in
+            guard !state.machine.isOver, !state.machine.have.isEmpty else { return nil }
+            state.saveWaiting = false
+            state.lastSave = .now
+            return (state.machine.have, state.machine.layer)
+        }
+        guard let (have, layer) = snapshot else { return }
+        do throws(FileProblem) {
+            try part.save(have: have, layer: layer)
+            // Finished meanwhile (its state removed by `finish`): no stale state is left behind.
+            if state.withLock({ $0.finalPath != nil }) { part.discardState() }
+        } catch {
+            state.withLock { state in
+                state.detail = error.description
+                perform(state.machine.storeFailed(), &state)
+            }
+        }
+    }
+
+    private func perform(_ actions: [FileReceiveAction], _ state: inout State) {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .send(let frame):
+                connection.sendFrameNoWait(.file(frame))
+            case .write(let piece, let offset, let bytes):
+                do throws(FileProblem) {
+                    try part.write(piece: piece, offset: offset, bytes: bytes)
+                } catch {
+                    state.detail = error.description
+                    queue.append(contentsOf: state.machine.storeFailed())
+                }
+            case .check(let piece):
+                do throws(FileProblem) {
+                    queue.append(contentsOf: state.machine.pieceChecked(piece, hash: try part.hashPiece(piece)))
+                } catch {
+                    state.detail = error.description
+                    queue.append(contentsOf: state.machine.storeFailed())
+                }
+            case .saveProgress:
+                // Saved by the ticking task, at most once a second.
+                state.saveWaiting = true
+            case .finish:
+                do throws(FileProblem) {
+                    // The state file is removed by `finish`; the data is synced there.
+                    state.finalPath = try part.finish()
+                    queue.append(contentsOf: state.machine.stored())
+                } catch {
+                    state.detail = error.description
+                    queue.append(contentsOf: state.machine.storeFailed())
+                }
+            case .ended(let reason, let byPeer):
+                state.outcome =
+                    reason.map { .ended($0, byPeer: byPeer, detail: byPeer ? nil : state.detail) } ?? .done(path: state.finalPath)
+                over.yield()
+                over.finish()
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Files between real processes over loopback: `parley send --file` to a `parley chat`
+/// listener, whole and byte-identical; killed with SIGKILL on each side and resumed; refused.
+@Suite("Files, process to process", .serialized, .timeLimit(.minutes(6)))
+struct FileTransferProcessTests {
+    /// A file of `megabytes` MB of pseudo-random bytes (different per seed).
+    static func makeFile(_ path: String, megabytes: Int, seed: UInt64) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var state = seed | 1
+        for _ in 0..<megabytes {
+            var block = [UInt8](repeating: 0, count: 1_000_000)
+            block.withUnsafeMutableBytes { raw in
+                let words = raw.bindMemory(to: UInt64.self)
+                for i in words.indices {
+                    state ^= state << 13
+                    state ^= state >> 7
+                    state ^= state << 17
+                    words[i] = state
+                }
+            }
+            try handle.write(contentsOf: block)
+        }
+    }
+
+    static func identical(_ a: String, _ b: String) -> Bool {
+        guard let x = FileHandle(forReadingAtPath: a), let y = FileHandle(forReadingAtPath: b) else { return false }
+        defer {
+            try? x.close()
+            try? y.close()
+        }
+        while true {
+            let p = x.readData(ofLength: 1 << 20)
+            let q = y.readData(ofLength: 1 << 20)
+            guard p == q else { return false }
+            if p.isEmpty { return true }
+        }
+    }
+
+    static func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? -1
+    }
+
+    @Test func aFileArrivesWholeUnderItsOwnNameAndNothingIsLeftBehind() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let source = scratch.path + "/notes.bin"
+        try Self.makeFile(source, megabytes: 20, seed: 1)
+        let downloads = scratch.path + "/downloads"
+        // A file of the same name is already there: it is not overwritten.
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: downloads + "/notes.bin", contents: Data("mine".utf8))
+        let (bob, port) = try await startListener(
+            home: scratch.home("bob"), extra: ["--plain", "--accept-files-from", "any", "--downloads", downloads])
+        let sent = try await ParleyProcess.run(
+            ["send", "--to", "127.0.0.1:\(port)", "--file", source, "--json"], home: scratch.home("alice"), within: 120)
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])
+        #expect(report["done"] as? Bool == true && report["size"] as? Int == 20_000_000, "\(report)")
+        let line = try await bob.waitForLine(containing: "* received notes.bin from alice: ")
+        #expect(line.contains(downloads + "/notes (1).bin"), "\(line)")
+        #expect(Self.identical(source, downloads + "/notes (1).bin"))
+        #expect(try String(contentsOfFile: downloads + "/notes.bin", encoding: .utf8) == "mine")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: downloads).sorted() == ["notes (1).bin", "notes.bin"])
+        bob.signal(SIGTERM)
+        #expect(try await bob.exitStatus() == 0)
+    }
+
+    /// 200 MB: the sender killed with SIGKILL mid-transfer and run again, then the receiver
+    /// killed with SIGKILL and started again; each run takes up from what was verified, and the
+    /// file is byte-identical at the end.
+    @Test func aTransferKilledOnEachSideResumesAndEndsIdentical() async throws {
+        try await LoadGate.exclusive { try await self.killedOnEachSide() }
+    }
+
+    func killedOnEachSide() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let source = scratch.path + "/big.bin"
+        try Self.makeFile(source, megabytes: 200, seed: 2)
+        let downloads = scratch.path + "/downloads"
+        let part = downloads + "/big.bin.part"
+        let listenerArgs = ["--plain", "--accept-files-from", "any", "--downloads", downloads]
+        var (bob, port) = try await startListener(home: scratch.home("bob"), extra: listenerArgs)
+        let send = { (port: Int) in
+            try ParleyProcess(["send", "--to", "127.0.0.1:\(port)", "--file", source], home: scratch.home("alice"))
+        }
+
+        // 1. The sender dies once some pieces are saved as verified.
+        var alice = try send(port)
+        try await waitUntil { FileManager.default.fileExists(atPath: part + ".parley") && Self.size(part) > 30_000_000 }
+        alice.signal(SIGKILL)
+        _ = try await alice.exitStatus()
+        try await bob.waitForLine(containing: "kept to resume", within: 30)
+
+        // 2. The receiver dies in the second run, later on.
+        alice = try send(port)
+        try await waitUntil { Self.size(part) > 120_000_000 }
+        bob.signal(SIGKILL)
+        _ = try await bob.exitStatus()
+        #expect(try await alice.exitStatus(within: 90) != 0, "the sender reports the lost session")
+        #expect(FileManager.default.fileExists(atPath: part + ".parley"))
+
+        // 3. Both again: the transfer ends, identical.
+        (bob, port) = try await startListener(home: scratch.home("bob"), extra: listenerArgs)
+        alice = try send(port)
+        #expect(try await alice.exitStatus(within: 120) == 0, "\(alice.stderr)")
+        let done = try await bob.waitForLine(containing: "* received big.bin from alice: ")
+        #expect(done.contains("(resumed at "), "\(done)")
+        let sentLine = alice.lines.joined(separator: "\n")
+        #expect(sentLine.contains("of it sent, the peer had the rest"), "\(sentLine)")
+        #expect(Self.identical(source, downloads + "/big.bin"))
+        #expect(!FileManager.default.fileExists(atPath: part) && !FileManager.default.fileExists(atPath: part + ".parley"))
+        bob.signal(SIGTERM)
+        _ = try await bob.exitStatus()
+    }
+
+    @Test func aRefusedOfferEndsTheSendWithSix() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let source = scratch.path + "/x.txt"
+        FileManager.default.createFile(atPath: source, contents: Data("hello\n".utf8))
+        let downloads = scratch.path + "/downloads"
+        let (bob, port) = try await startListener(home: scratch.home("bob"), extra: ["--plain", "--downloads", downloads])
+        let alice = try ParleyProcess(["send", "--to", "127.0.0.1:\(port)", "--file", source], home: scratch.home("alice"))
+        let offer = try await bob.waitForLine(containing: "* alice offers x.txt (6 B, root ")
+        #expect(offer.hasSuffix("/accept 1 or /reject 1"), "\(offer)")
+        bob.type("/reject")
+        #expect(try await alice.exitStatus(within: 20) == 6, "\(alice.stderr)")
+        #expect(alice.stderr.contains("x.txt: ended by the peer: refused"), "\(alice.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: downloads + "/x.txt"))
+        bob.signal(SIGTERM)
+        _ = try await bob.exitStatus()
+    }
+
+    /// Polls `condition` every 20 ms for up to 60 s.
+    func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while !condition() {
+            guard Date() < deadline else { throw E2EFailure("condition not met within 60 s") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
