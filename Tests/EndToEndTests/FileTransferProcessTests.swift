@@ -143,6 +143,39 @@ struct FileTransferProcessTests {
         _ = try await bob.exitStatus()
     }
 
+    /// Chat to chat: `/file` on one side, the offer shown and `/accept`ed on the other, both
+    /// told how it went; an unknown offer number and a missing file are clear errors.
+    @Test func fileAndAcceptBetweenTwoChats() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let source = scratch.path + "/report final.pdf"
+        try Self.makeFile(source, megabytes: 5, seed: 3)
+        let downloads = scratch.path + "/downloads"
+        let (bob, port) = try await startListener(home: scratch.home("bob"), extra: ["--plain", "--downloads", downloads])
+        let alice = try ParleyProcess(
+            ["chat", "--connect", "127.0.0.1:\(port)", "--plain", "--downloads", scratch.path + "/alice-downloads"],
+            home: scratch.home("alice"))
+        try await alice.waitForLine(containing: "* connected: bob")
+        alice.type("/file bob \(source)")
+        try await alice.waitForLine(containing: "* offered report final.pdf (5.0 MB) to bob; waiting for bob to accept")
+        try await bob.waitForLine(containing: "* alice offers report final.pdf (5.0 MB, root ")
+        bob.type("/accept 7")
+        try await bob.waitForLine(containing: "! /accept: no file offer 7")
+        bob.type("/accept")
+        let received = try await bob.waitForLine(containing: "* received report final.pdf from alice: ", within: 60)
+        #expect(received.contains(downloads + "/report final.pdf"), "\(received)")
+        try await alice.waitForLine(containing: "* sent report final.pdf to bob: 5.0 MB in ")
+        #expect(Self.identical(source, downloads + "/report final.pdf"))
+        alice.type("/file bob \(scratch.path)/missing.bin")
+        try await alice.waitForLine(containing: "! /file: cannot open \(scratch.path)/missing.bin: No such file or directory")
+        alice.closeInput()
+        #expect(try await alice.exitStatus() == 0)
+        bob.signal(SIGTERM)
+        #expect(try await bob.exitStatus() == 0)
+    }
+
     /// Polls `condition` every 20 ms for up to 60 s.
     func waitUntil(_ condition: () -> Bool) async throws {
         let deadline = Date().addingTimeInterval(60)
