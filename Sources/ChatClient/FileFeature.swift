@@ -178,9 +178,16 @@ public actor FileFeature: FileCommands {
     }
 
     private func offered(_ offer: FileOffer, on link: any ChatLink, from peer: PeerID, chat: ChatController) async {
-        guard let connection = link as? PeerConnection, !connection.isRelayed else { return }
+        guard let connection = link as? PeerConnection else { return }
         let nick = LineOutput.sanitize(await chat.nickname(of: peer))
         let name = LineOutput.sanitize(FileNames.sanitize(offer.name))
+        guard !connection.isRelayed else {
+            // Files travel on direct sessions only (for now): the sender hears no at once.
+            refusedOffers += 1
+            connection.sendFrameNoWait(.file(.answer(transfer: offer.transfer, accepted: false)))
+            await chat.show(.error("\(nick) offered \(name) through the relay: refused, files travel on direct sessions only"))
+            return
+        }
         let root = offer.root.prefix(6).map { String(format: "%02x", $0) }.joined()
         let auto: Bool
         switch options.acceptFrom {
@@ -269,16 +276,7 @@ public actor FileFeature: FileCommands {
         }
     }
 
-    static func bytes(_ count: UInt64) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    static func bytes(_ count: UInt64) -> String { FileProgress.text(bytes: count) }
 
     static func seconds(_ duration: Duration) -> String {
         String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)

@@ -1,3 +1,4 @@
+import Foundation
 import Files
 import Wire
 
@@ -15,6 +16,18 @@ public struct FileProgress: Equatable, Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return seconds > 0 ? Double(done) / seconds : 0
     }
+    /// "512 B", "1.2 KB", "200.0 MB": decimal units, as people read file sizes.
+    public static func text(bytes count: UInt64) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
+    }
+
     /// Seconds left at the rate so far, nil before there is a rate.
     public var secondsLeft: Double? { rate > 0 ? Double(size - min(size, done)) / rate : nil }
 }

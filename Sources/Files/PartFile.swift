@@ -55,8 +55,9 @@ public final class PartFile: @unchecked Sendable {
         if let (path, saved) = findSaved(for: offer, in: directory) {
             let descriptor = Glibc.open(path, O_RDWR | O_CLOEXEC)
             if descriptor >= 0 {
-                let have = Array(saved.haveMap.prefix(offer.pieceCount))
-                return (PartFile(directory: directory, partPath: path, offer: offer, descriptor: descriptor), have, saved.layerHashes)
+                let file = PartFile(directory: directory, partPath: path, offer: offer, descriptor: descriptor)
+                let layer = saved.layerHashes
+                return (file, file.recheck(Array(saved.haveMap.prefix(offer.pieceCount)), layer: layer), layer)
             }
         }
         let name = FileNames.sanitize(offer.name)
@@ -69,6 +70,19 @@ public final class PartFile: @unchecked Sendable {
                 return (PartFile(directory: directory, partPath: path, offer: offer, descriptor: descriptor), nil, nil)
             }
             guard errno == EEXIST else { throw .errno("cannot create", path) }
+        }
+    }
+
+    /// The pieces a saved state calls verified, hashed again from the partial file: a file
+    /// damaged or changed between runs loses only the pieces that no longer match (fetched
+    /// again), and a layer that does not lead to the root vouches for nothing.
+    func recheck(_ have: [Bool], layer: [MerkleHash]) -> [Bool] {
+        let layerHolds = offer.layerCount > 0 && layer.count == offer.layerCount
+            && Merkle.root(ofLayer: layer, pieceShift: offer.pieceShift) == offer.root
+        return have.indices.map { piece in
+            guard have[piece] else { return false }
+            let expected = offer.pieceCount == 1 ? offer.root : (layerHolds ? layer[piece] : nil)
+            return expected != nil && (try? hashPiece(piece)) == expected
         }
     }
 

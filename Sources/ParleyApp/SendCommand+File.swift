@@ -117,16 +117,7 @@ extension SendCommand {
         return (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    static func bytes(_ count: UInt64) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    static func bytes(_ count: UInt64) -> String { FileProgress.text(bytes: count) }
 }
 
 /// Which sender the session's file frames go to (one file at a time).

@@ -71,7 +71,8 @@ struct ChatReconnectTests {
     @Test func aScriptWhoseInputEndedStillExitsAtOnceOnARefusedAddress() async throws {
         let scratch = try Scratch()
         defer { scratch.cleanup() }
-        let port = try Self.freePort()
+        let (reserved, port) = try refusingPort()
+        defer { close(reserved) }
         let alice = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
         alice.type("hello?")
         alice.closeInput()

@@ -89,7 +89,18 @@ func unusedPort() throws -> Int {
 }
 
 /// A TCP socket listening on 127.0.0.1 with an ephemeral port.
+/// A socket bound to a free loopback port and not listening: connecting to the port is refused,
+/// and no other process can take the port while the socket stays open (a port merely found free
+/// and closed was taken by another test's listener once, which then answered the connect).
+func refusingPort() throws -> (Int32, Int) {
+    try boundSocket(listening: false)
+}
+
 func silentListener() throws -> (Int32, Int) {
+    try boundSocket(listening: true)
+}
+
+private func boundSocket(listening: Bool) throws -> (Int32, Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw E2EFailure("socket failed") }
     var address = sockaddr_in()
@@ -100,7 +111,7 @@ func silentListener() throws -> (Int32, Int) {
     let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
     }
-    guard bound == 0, listen(fd, 16) == 0 else { throw E2EFailure("bind/listen failed") }
+    guard bound == 0, !listening || listen(fd, 16) == 0 else { throw E2EFailure("bind/listen failed") }
     _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }

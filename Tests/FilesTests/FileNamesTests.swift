@@ -48,6 +48,13 @@ struct FileNamesTests {
         let again = FileOffer(transfer: 2, size: offer.size, pieceShift: 14, root: root, name: "other.bin")
         let (resumed, resumedHave, resumedLayer) = try PartFile.open(for: again, in: directory)
         #expect(resumed.partPath == part.partPath && resumedHave == verified && resumedLayer == layer)
+        // A byte of a verified piece damaged between runs: that piece is no longer counted.
+        let handle = try #require(FileHandle(forUpdatingAtPath: part.partPath))
+        try handle.seek(toOffset: 100)
+        try handle.write(contentsOf: Data([0xEE]))
+        try handle.close()
+        #expect(try PartFile.open(for: again, in: directory).have == Array(repeating: false, count: offer.pieceCount))
+        try part.write(piece: 0, offset: 0, bytes: Array(data[0..<16384]))
         // Other content: a new partial file beside it.
         let other = FileOffer(transfer: 3, size: offer.size, pieceShift: 14, root: Merkle.zero, name: "x.bin")
         #expect(try PartFile.open(for: other, in: directory).file.partPath == directory + "/x (1).bin.part")
