@@ -134,6 +134,9 @@ public actor FileFeature: FileCommands {
             guard let self else { return }
             let sender = FileSender(source: source, connection: connection)
             await self.started(.sending(sender, link: ObjectIdentifier(connection)), key: Key(peer: peer, transfer: source.offer.transfer))
+            // The session may have ended while the file was hashed: the sender would wait for an
+            // answer that cannot come.
+            if await chat.directConnection(with: peer) !== connection { await sender.sessionClosed() }
             let name = LineOutput.sanitize(source.offer.name)
             await chat.show(.notice("offered \(name) (\(Self.bytes(source.offer.size))) to \(nick); waiting for \(nick) to accept", in: conversation))
             let outcome = await sender.run()

@@ -111,7 +111,11 @@ struct ChatCallTests {
         try await eventually("the input level meter moves") {
             pair.bob.display.updates.contains { if case .inputLevel(let level) = $0 { level > 0 } else { false } }
         }
-        #expect((await pair.aliceCalls.engine.currentStats?.framesReceived ?? 0) > 10)
+        // bob's audio reaches alice: waited for, not read once (a CI dry run read 10 or fewer at
+        // this point while the machine was loaded; the figures above are alice's own sending).
+        try await eventually("alice receives bob's audio", within: 20) {
+            (await pair.aliceCalls.engine.currentStats?.framesReceived ?? 0) > 10
+        }
 
         await pair.alice.chat.perform(.hangup, in: .room)
         try await eventually("both show the summary") {
