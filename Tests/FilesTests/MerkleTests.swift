@@ -27,12 +27,13 @@ struct MerkleTests {
         return hasher.finish()
     }
 
-    @Test(arguments: [0, 1, 16383, 16384, 16385, 65536, 65537, 3 * 65536, 5 * 65536 + 7, 1_000_000])
+    // Sizes around block and piece edges; small, since the suite's other tests share the CPU.
+    @Test(arguments: [0, 1, 16383, 16384, 16385, 65536, 65537, 3 * 65536, 5 * 65536 + 7])
     func theRootDependsOnTheBytesOnlyAndThePieceLayerLeadsToIt(size: Int) {
         let data = Self.bytes(size)
         let expected = Self.definitionRoot(data)
         for shift: UInt8 in [14, 16, 17] {
-            for reads in [1000, 16384, 70000] {
+            for reads in [1000, 70000] {
                 let (root, layer) = Self.hashed(data, shift: shift, reads: reads)
                 #expect(root == expected, "size \(size), pieces of 2^\(shift), reads of \(reads)")
                 let offer = FileOffer(transfer: 1, size: UInt64(size), pieceShift: shift, root: root, name: "f")

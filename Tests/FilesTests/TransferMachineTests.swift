@@ -91,7 +91,7 @@ struct TransferMachineTests {
 
     static func data(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) } }
 
-    @Test(arguments: [0, 1, 5000, 16384, 16385, 100_000, 1_000_003])
+    @Test(arguments: [0, 1, 5000, 16384, 16385, 100_003])
     func aFileArrivesWholeAndBothSidesEndDone(size: Int) {
         var pair = Pair(Self.data(size))
         pair.run()
