@@ -142,8 +142,14 @@ private func exit(of child: ChildProcess) async {
         // A descriptor without close-on-exec, as `Pipe` makes them: the child must not get it.
         let stray = open("/dev/null", O_RDONLY)
         defer { close(stray) }
-        let (child, _, _) = try shell("sleep 30")
+        let (child, _, _) = try shell("exec sleep 30")
         defer { child.kill() }
+        // Listed once the shell has become `sleep`: while the shell starts it may hold a
+        // descriptor of its own for a moment (a CI dry run saw a "3" there once).
+        let comm = "/proc/\(child.processIdentifier)/comm"
+        for _ in 0..<500 where (try? String(contentsOfFile: comm, encoding: .utf8)) != "sleep\n" {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let entries = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.processIdentifier)/fd")
         #expect(entries.sorted() == ["0", "1", "2"])
     }
