@@ -1,6 +1,7 @@
 import Files
 import Net
 import Session
+import Synchronization
 import Wire
 
 /// Runs the sending side of one transfer on a direct session (the adapter of `FileSendMachine`):
@@ -16,6 +17,8 @@ public actor FileSender {
     private let started = ContinuousClock.now
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
+    /// Set from outside the actor when the running task is cancelled; the pump ends the transfer.
+    private let cancelRequested = Mutex(false)
 
     public init(source: SourceFile, connection: PeerConnection) {
         self.source = source
@@ -41,7 +44,9 @@ public actor FileSender {
                 group.cancelAll()
             }
         } onCancel: {
-            Task { await self.cancel() }
+            // No task of its own: the pump sees the flag at its next wake.
+            cancelRequested.withLock { $0 = true }
+            wake.yield()
         }
         return outcome ?? .ended(.cancelled, byPeer: false, detail: nil)
     }
@@ -70,6 +75,10 @@ public actor FileSender {
     private func pump() async {
         var wakes = self.wakes.makeAsyncIterator()
         while outcome == nil {
+            if cancelRequested.withLock({ $0 }) {
+                cancel()
+                return
+            }
             var batch: [Frame] = []
             while batch.count < Self.chunksPerTrip, let plan = machine.nextChunk() {
                 if machine.servedTooMuch {

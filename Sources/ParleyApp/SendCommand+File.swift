@@ -56,9 +56,13 @@ extension SendCommand {
             for source in sources {
                 let sender = FileSender(source: source, connection: connection)
                 await route.set(sender)
-                let bar = progressOnTerminal ? Task { await Self.showProgress(of: sender) } : nil
-                let outcome = await sender.run()
-                bar?.cancel()
+                // The bar is a child of this run, ended with the transfer.
+                let outcome = await withTaskGroup(of: Void.self) { bar in
+                    if progressOnTerminal { bar.addTask { await Self.showProgress(of: sender) } }
+                    let outcome = await sender.run()
+                    bar.cancelAll()
+                    return outcome
+                }
                 if progressOnTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 let progress = await sender.progress
                 if json {
