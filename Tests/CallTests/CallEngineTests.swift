@@ -57,7 +57,11 @@ struct CallEngineTests {
         #expect(aliceEnd.reason == .hungUp)
         #expect(bobEnd.reason == .peerHungUp(.normal))
         #expect(aliceEnd.wasActive && bobEnd.wasActive)
-        #expect(bobEnd.stats.framesLost == 0, "\(bobEnd.stats)")
+        // Nothing of the dropped call's numbering leaked into the kept call's buffer. (Loss is
+        // not asserted: a CI run starved alice's sender for 0.6 s and bob's playout counted 29
+        // empty slots; loss on a clean link is the fidelity tests' subject.)
+        #expect(bobEnd.stats.framesDiscarded == 0, "\(bobEnd.stats)")
+        #expect(aliceEnd.stats.framesDiscarded == 0, "\(aliceEnd.stats)")
     }
 
     /// Muted, nothing is sent, yet reports keep the call alive past the media timeout; unmuted,
