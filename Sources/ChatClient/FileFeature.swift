@@ -37,7 +37,7 @@ public struct FileOptions: Sendable {
     }
 }
 
-/// Files in `parley chat`: `/file NICK PATH` offers a file on the peer's direct session,
+/// Files in `parley chat`: `/file NICK PATH…` offers files on the peer's direct session,
 /// `/accept` and `/reject` answer offers, and each transfer runs as a task of the chat. Offers
 /// are numbered as they come; at most `maxPendingOffers` wait (older ones are refused), and
 /// at most `maxTransfers` run at once.
@@ -65,6 +65,8 @@ public actor FileFeature: FileCommands {
     enum Running {
         case sending(FileSender, link: ObjectIdentifier)
         case receiving(FileReceiver, link: ObjectIdentifier)
+        /// Accepted; the receiver is looking for the same content under the same name.
+        case checking
     }
 
     /// The receivers, also outside the actor: their chunks are handed over on the session's
@@ -73,6 +75,8 @@ public actor FileFeature: FileCommands {
     private var pending: [Pending] = []
     private var nextNumber = 1
     private var running: [Key: Running] = [:]
+    /// The batches accepted, by session: their later files are taken without asking.
+    private var batches = FileBatchBook<ObjectIdentifier>()
     /// Counters: offers refused for size or count, frames for no known transfer.
     public private(set) var refusedOffers = 0
     public private(set) var strayFrames = 0
@@ -91,7 +95,7 @@ public actor FileFeature: FileCommands {
                 return
             }
             let offer = pending.remove(at: index)
-            await receive(offer, chat: chat)
+            await accept(offer, chat: chat)
         case .reject(let number):
             guard let index = pendingIndex(number) else {
                 await chat.show(.error(number.map { "/reject: no file offer \($0)" } ?? "/reject: no file offer waits", in: conversation))
@@ -110,7 +114,9 @@ public actor FileFeature: FileCommands {
         return pending.firstIndex { $0.number == number }
     }
 
-    private func offer(_ path: String, to nickname: String, in conversation: ConversationID, chat: ChatController) async {
+    /// `/file NICK PATH…`: the files and directories of `rest`, offered as one batch and sent
+    /// one after another on the direct session; the peer answers the first offer for all.
+    private func offer(_ rest: String, to nickname: String, in conversation: ConversationID, chat: ChatController) async {
         guard let peer = await chat.peer(named: nickname, in: conversation) else { return }
         let nick = LineOutput.sanitize(await chat.nickname(of: peer))
         guard let connection = await chat.directConnection(with: peer) else {
@@ -121,33 +127,74 @@ public actor FileFeature: FileCommands {
             await chat.show(.error("/file: \(Self.maxTransfers) transfers are running; wait for one to end", in: conversation))
             return
         }
-        let expanded = (path as NSString).expandingTildeInPath
-        await chat.show(.notice("hashing \(LineOutput.sanitize(expanded))…", in: conversation))
-        _ = await chat.tasks.spawn { [weak self] in
-            let source: SourceFile
+        let exists = { (path: String) in FileManager.default.fileExists(atPath: (path as NSString).expandingTildeInPath) }
+        guard let paths = FilePaths.split(rest, exists: exists), !paths.isEmpty else {
+            await chat.show(.error("/file: a quote is left open in \(LineOutput.sanitize(rest))", in: conversation))
+            return
+        }
+        chat.tasks.spawn { [weak self] in
+            let selection: FileSelection
             do throws(FileProblem) {
-                source = try SourceFile(path: expanded, transfer: .random(in: 1...UInt64.max))
+                selection = try FileSelection.collect(paths)
             } catch {
                 await chat.show(.error("/file: \(error.description)", in: conversation))
                 return
             }
-            guard let self else { return }
-            let sender = FileSender(source: source, connection: connection)
-            await self.started(.sending(sender, link: ObjectIdentifier(connection)), key: Key(peer: peer, transfer: source.offer.transfer))
-            // The session may have ended while the file was hashed: the sender would wait for an
-            // answer that cannot come.
-            if await chat.directConnection(with: peer) !== connection { await sender.sessionClosed() }
-            let name = LineOutput.sanitize(source.offer.name)
-            await chat.show(.notice("offered \(name) (\(Self.bytes(source.offer.size))) to \(nick); waiting for \(nick) to accept", in: conversation))
-            let outcome = await sender.run()
-            await self.finished(Key(peer: peer, transfer: source.offer.transfer))
-            let progress = await sender.progress
-            switch outcome {
-            case .done:
-                await chat.show(.notice("sent \(name) to \(nick): \(Self.bytes(source.offer.size)) in \(Self.seconds(progress.elapsed)) s", in: conversation))
-            case .ended:
-                await chat.show(.error("\(name) to \(nick): \(outcome)", in: conversation))
+            await self?.send(selection, to: peer, nick: nick, on: connection, in: conversation, chat: chat)
+        }
+    }
+
+    /// Sends a selection's files in order, each hashed just before its offer; the first failure
+    /// ends the batch.
+    private nonisolated func send(
+        _ selection: FileSelection, to peer: PeerID, nick: String, on connection: PeerConnection,
+        in conversation: ConversationID, chat: ChatController
+    ) async {
+        // "photos/ (12 files, 30.0 MB)", "3 files (5.0 MB)", "notes.txt".
+        let title = LineOutput.sanitize(selection.title)
+        let total = Self.bytes(selection.bytes)
+        let what = title.hasSuffix("/") ? "\(title) (\(selection.items.count) files, \(total))" : "\(title) (\(total))"
+        let count = selection.items.count
+        let many = count > 1
+        let batchID = UInt64.random(in: 1...UInt64.max)
+        let begun = ContinuousClock.now
+        if selection.skipped > 0 {
+            await chat.show(.notice("/file: \(selection.skipped) hidden entries, links or special files left out", in: conversation))
+        }
+        await chat.show(.notice(many ? "hashing \(what)…" : "hashing \(title)…", in: conversation))
+        for (index, item) in selection.items.enumerated() {
+            let name = LineOutput.sanitize(item.name)
+            let sent = many ? "; \(index) of \(count) files sent" : ""
+            let source: SourceFile
+            do throws(FileProblem) {
+                source = try SourceFile(
+                    path: item.path, transfer: .random(in: 1...UInt64.max), name: item.name,
+                    batch: selection.batch(id: batchID, index: index))
+            } catch {
+                await chat.show(.error("/file: \(error.description)\(sent)", in: conversation))
+                return
             }
+            let key = Key(peer: peer, transfer: source.offer.transfer)
+            let sender = FileSender(source: source, connection: connection)
+            await started(.sending(sender, link: ObjectIdentifier(connection)), key: key)
+            // The session may have ended meanwhile: the sender would wait for an answer that cannot come.
+            if await chat.directConnection(with: peer) !== connection { await sender.sessionClosed() }
+            if index == 0 {
+                await chat.show(.notice("offered \(what) to \(nick); waiting for \(nick) to accept", in: conversation))
+            }
+            let outcome = await sender.run()
+            await finished(key)
+            let progress = await sender.progress
+            guard case .done = outcome else {
+                await chat.show(.error("\(name) to \(nick): \(outcome)\(sent)", in: conversation))
+                return
+            }
+            if !many {
+                await chat.show(.notice("sent \(name) to \(nick): \(Self.bytes(source.offer.size)) in \(Self.seconds(progress.elapsed)) s", in: conversation))
+            }
+        }
+        if many {
+            await chat.show(.notice("sent \(what) to \(nick) in \(Self.seconds(ContinuousClock.now - begun)) s", in: conversation))
         }
     }
 
@@ -169,6 +216,7 @@ public actor FileFeature: FileCommands {
         switch running[key] {
         case .sending(let sender, _): await sender.receive(frame)
         case .receiving(let receiver, _): receiver.receive(frame)
+        case .checking: strayFrames += 1
         case nil:
             // A cancel for an offer still waiting withdraws it; anything else is stray.
             if case .cancel = frame, let index = pending.firstIndex(where: { $0.peer == peer && $0.offer.transfer == frame.transfer }) {
@@ -183,7 +231,7 @@ public actor FileFeature: FileCommands {
     private func offered(_ offer: FileOffer, on link: any ChatLink, from peer: PeerID, chat: ChatController) async {
         guard let connection = link as? PeerConnection else { return }
         let nick = LineOutput.sanitize(await chat.nickname(of: peer))
-        let name = LineOutput.sanitize(FileNames.sanitize(offer.name))
+        let name = LineOutput.sanitize(FileNames.relativePath(offer.name))
         guard !connection.isRelayed else {
             // Files travel on direct sessions only (for now): the sender hears no at once.
             refusedOffers += 1
@@ -191,6 +239,21 @@ public actor FileFeature: FileCommands {
             await chat.show(.error("\(nick) offered \(name) through the relay: refused, files travel on direct sessions only"))
             return
         }
+        let entry = Pending(number: nextNumber, peer: peer, link: ObjectIdentifier(connection), connection: connection, offer: offer)
+        switch batches.admit(offer, from: ObjectIdentifier(connection)) {
+        case .take:
+            // The next file of a batch the user (or the policy) accepted.
+            await receive(entry, chat: chat)
+            return
+        case .refuse:
+            refusedOffers += 1
+            connection.sendFrameNoWait(.file(.answer(transfer: offer.transfer, accepted: false)))
+            await chat.show(.error("\(nick) offered \(name) outside the terms of the batch it belongs to: refused"))
+            return
+        case .ask:
+            break
+        }
+        nextNumber += 1
         let root = offer.root.prefix(6).map { String(format: "%02x", $0) }.joined()
         let auto: Bool
         switch options.acceptFrom {
@@ -198,11 +261,14 @@ public actor FileFeature: FileCommands {
         case .verified: auto = await chat.isVerified(peer)
         case .any: auto = true
         }
-        let entry = Pending(number: nextNumber, peer: peer, link: ObjectIdentifier(connection), connection: connection, offer: offer)
-        nextNumber += 1
-        if auto, offer.size <= options.maxAutoAcceptSize {
-            await chat.show(.notice("\(nick) sends \(name) (\(Self.bytes(offer.size)), root \(root)…): taken, as allowed by --accept-files-from \(options.acceptFrom.rawValue)"))
-            await receive(entry, chat: chat)
+        let batch = offer.batch
+        let what = batch.count > 1
+            ? "\(batch.count) files (\(Self.bytes(batch.bytes)); first \(name), root \(root)…)"
+            : "\(name) (\(Self.bytes(offer.size)), root \(root)…)"
+        // A batch's size is all its files'.
+        if auto, batch.bytes <= options.maxAutoAcceptSize {
+            await chat.show(.notice("\(nick) sends \(what): taken, as allowed by --accept-files-from \(options.acceptFrom.rawValue)"))
+            await accept(entry, chat: chat)
             return
         }
         pending.append(entry)
@@ -211,48 +277,77 @@ public actor FileFeature: FileCommands {
             refusedOffers += 1
             oldest.connection.sendFrameNoWait(.file(.answer(transfer: oldest.offer.transfer, accepted: false)))
         }
-        await chat.show(
-            ChatOutput(
-                [.notice("\(nick) offers \(name) (\(Self.bytes(offer.size)), root \(root)…): /accept \(entry.number) or /reject \(entry.number)", in: nil), .bell],
-                line: "* \(nick) offers \(name) (\(Self.bytes(offer.size)), root \(root)…): /accept \(entry.number) or /reject \(entry.number)"))
+        let line = "\(nick) offers \(what): /accept \(entry.number) or /reject \(entry.number)"
+        await chat.show(ChatOutput([.notice(line, in: nil), .bell], line: "* " + line))
     }
 
+    /// The user or the policy took an offer: the rest of its batch follows without asking.
+    private func accept(_ offer: Pending, chat: ChatController) async {
+        batches.accepted(offer.offer, from: offer.link)
+        await receive(offer, chat: chat)
+    }
+
+    /// Receives an accepted file into the downloads directory (the directories of its offered
+    /// path under it), unless the same content is already there under that name.
     private func receive(_ offer: Pending, chat: ChatController) async {
         let nick = LineOutput.sanitize(await chat.nickname(of: offer.peer))
-        let name = LineOutput.sanitize(FileNames.sanitize(offer.offer.name))
+        let name = LineOutput.sanitize(FileNames.relativePath(offer.offer.name))
         guard running.count < Self.maxTransfers else {
             offer.connection.sendFrameNoWait(.file(.answer(transfer: offer.offer.transfer, accepted: false)))
             await chat.show(.error("\(name) from \(nick): refused, \(Self.maxTransfers) transfers are running"))
             return
         }
-        let receiver: FileReceiver
-        do throws(FileProblem) {
-            receiver = try FileReceiver(offer: offer.offer, directory: options.downloads, connection: offer.connection)
-        } catch {
-            offer.connection.sendFrameNoWait(.file(.cancel(transfer: offer.offer.transfer, reason: .cannotStore)))
-            await chat.show(.error("\(name) from \(nick): \(error.description)"))
-            return
-        }
+        let directory = ([options.downloads] + FileNames.directories(of: offer.offer.name)).joined(separator: "/")
+        let batch = offer.offer.batch
+        let place = batch.count > 1 ? " (\(batch.index + 1) of \(batch.count))" : ""
+        // Quiet for the files of a large batch: a line for the first, the last and failures.
+        let loud = batch.count <= 20 || batch.index == 0 || batch.index + 1 == batch.count
         let key = Key(peer: offer.peer, transfer: offer.offer.transfer)
-        running[key] = .receiving(receiver, link: offer.link)
-        receivers.withLock { $0[key] = receiver }
-        _ = await chat.tasks.spawn { [weak self] in
+        running[key] = .checking
+        chat.tasks.spawn { [weak self] in
+            // Off the actor: this reads the existing file whole.
+            if let existing = PartFile.identical(to: offer.offer, in: directory) {
+                await self?.finished(key)
+                offer.connection.sendFrameNoWait(.file(.answer(transfer: offer.offer.transfer, accepted: true)))
+                offer.connection.sendFrameNoWait(.file(.complete(transfer: offer.offer.transfer)))
+                if loud {
+                    await chat.show(.notice("\(name) from \(nick)\(place): already here as \(LineOutput.sanitize(existing))"))
+                }
+                return
+            }
+            guard let self else { return }
+            let receiver: FileReceiver
+            do throws(FileProblem) {
+                receiver = try FileReceiver(offer: offer.offer, directory: directory, connection: offer.connection)
+            } catch {
+                await self.finished(key)
+                offer.connection.sendFrameNoWait(.file(.cancel(transfer: offer.offer.transfer, reason: .cannotStore)))
+                await chat.show(.error("\(name) from \(nick): \(error.description)"))
+                return
+            }
+            await self.started(.receiving(receiver, link: offer.link), key: key)
+            if loud {
+                await chat.show(.notice("receiving \(name)\(place) from \(nick) into \(LineOutput.sanitize(receiver.partPath))"))
+            }
             let outcome = await receiver.run()
-            await self?.finished(key)
+            await self.finished(key)
             let progress = receiver.progress
             let resumed = receiver.resumedFrom
             switch outcome {
             case .done(let path):
+                guard loud else { return }
                 let from = resumed > 0 ? " (resumed at \(Self.bytes(resumed)))" : ""
-                await chat.show(.notice("received \(name) from \(nick): \(LineOutput.sanitize(path ?? "")), \(Self.bytes(offer.offer.size)) in \(Self.seconds(progress.elapsed)) s\(from)"))
+                await chat.show(.notice("received \(name)\(place) from \(nick): \(LineOutput.sanitize(path ?? "")), \(Self.bytes(offer.offer.size)) in \(Self.seconds(progress.elapsed)) s\(from)"))
             case .ended:
                 await chat.show(.error("\(name) from \(nick): \(outcome); \(LineOutput.sanitize(receiver.partPath)) kept to resume"))
             }
         }
-        await chat.show(.notice("receiving \(name) from \(nick) into \(LineOutput.sanitize(receiver.partPath))"))
     }
 
-    private func started(_ transfer: Running, key: Key) { running[key] = transfer }
+    private func started(_ transfer: Running, key: Key) {
+        running[key] = transfer
+        if case .receiving(let receiver, _) = transfer { receivers.withLock { $0[key] = receiver } }
+    }
     private func finished(_ key: Key) {
         running[key] = nil
         receivers.withLock { $0[key] = nil }
@@ -261,6 +356,7 @@ public actor FileFeature: FileCommands {
     func sessionClosed(_ link: any ChatLink) async {
         let id = ObjectIdentifier(link as AnyObject)
         pending.removeAll { $0.link == id }
+        batches.forget(id)
         for transfer in running.values {
             switch transfer {
             case .sending(let sender, let on) where on == id: await sender.sessionClosed()
@@ -275,6 +371,7 @@ public actor FileFeature: FileCommands {
             switch transfer {
             case .sending(let sender, _): await sender.cancel()
             case .receiving(let receiver, _): receiver.cancel()
+            case .checking: continue
             }
         }
     }

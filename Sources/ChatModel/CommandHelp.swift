@@ -34,9 +34,9 @@ public struct CommandHelp: Equatable, Sendable {
             name: "mute", usage: "/mute [on|off]", summary: "mute or unmute the microphone",
             details: "Without an argument, toggles; the status bar shows MUTED while muted."),
         CommandHelp(
-            name: "file", usage: "/file NICK PATH", summary: "offer the file at PATH to NICK",
+            name: "file", usage: "/file NICK PATH...", summary: "offer files or directories to NICK",
             details:
-                "Hashes the file and offers it to NICK over your direct session; it is sent once NICK accepts, verified piece by piece, and resumes from what NICK already verified if you offer it again after an interruption."
+                "Hashes each file and offers them to NICK over your direct session as one batch (quote paths with spaces, or give one alone); they are sent once NICK accepts, verified piece by piece, and resume from what NICK already verified if you offer them again after an interruption. A directory goes whole, without hidden entries or links."
         ),
         CommandHelp(
             name: "accept", usage: "/accept [N]", summary: "take file offer N (the latest)",

@@ -23,7 +23,8 @@ public enum UserCommand: Equatable, Sendable {
     case ignore(String?)
     /// `/unignore NICK|FINGERPRINT`.
     case unignore(String)
-    /// `/file NICK PATH`: offer the file at PATH to NICK (the rest of the line is the path).
+    /// `/file NICK PATH…`: offer files or directories to NICK; `path` is the rest of the line
+    /// (`FilePaths.split` makes the paths of it).
     case file(nickname: String, path: String)
     /// `/accept [N]`: take file offer N (the latest when none is given).
     case accept(Int?)

@@ -9,7 +9,11 @@ public enum FileNames {
     /// control characters, bidirectional overrides or a leading dot (no hidden files, no `.`
     /// or `..`); "file" when nothing is left.
     public static func sanitize(_ name: String) -> String {
-        let last = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        clean(name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? "") ?? "file"
+    }
+
+    /// One path component made safe; nil when nothing is left.
+    static func clean(_ last: String) -> String? {
         var scalars = String.UnicodeScalarView()
         for scalar in last.unicodeScalars where !isUnsafe(scalar) { scalars.append(scalar) }
         var clean = String(scalars).trimmingSpaces()
@@ -22,7 +26,29 @@ public enum FileNames {
             if bytes > maxBytes { break }
             kept.append(character)
         }
-        return kept.isEmpty ? "file" : kept
+        return kept.isEmpty ? nil : kept
+    }
+
+    /// Most directory levels kept from an offered path: deeper ones are dropped, so the file
+    /// lands in the sixteenth.
+    public static let maxDirectories = 16
+
+    /// The directories of an offered path ("photos/2024/a.jpg": ["photos", "2024"]), each made
+    /// safe like a name; components that are empty, `.`, `..` or nothing once cleaned are
+    /// dropped, so a path never leaves the downloads directory. At most `maxDirectories`.
+    public static func directories(of name: String) -> [String] {
+        let parts = name.split(whereSeparator: { $0 == "/" || $0 == "\\" }).dropLast()
+        var kept: [String] = []
+        for part in parts {
+            guard let clean = clean(String(part)), kept.count < maxDirectories else { continue }
+            kept.append(clean)
+        }
+        return kept
+    }
+
+    /// The offered path as it is kept: the safe directories and name joined with `/`.
+    public static func relativePath(_ name: String) -> String {
+        (directories(of: name) + [sanitize(name)]).joined(separator: "/")
     }
 
     static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {

@@ -86,6 +86,18 @@ public final class PartFile: @unchecked Sendable {
         }
     }
 
+    /// The file `offer` would be saved as, when it is already there with the same content (size
+    /// and Merkle root): a file sent again (a batch resent after an interruption) is not stored
+    /// twice. Hashes that file, so it costs one read of it.
+    public static func identical(to offer: FileOffer, in directory: String) -> String? {
+        let path = "\(directory)/\(FileNames.sanitize(offer.name))"
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, UInt64(info.st_size) == offer.size,
+            let existing = try? SourceFile(path: path, transfer: offer.transfer), existing.offer.root == offer.root
+        else { return nil }
+        return path
+    }
+
     /// The saved state in `directory` for the same content, if any.
     static func findSaved(for offer: FileOffer, in directory: String) -> (String, Saved)? {
         let root = Data(offer.root).base64EncodedString()

@@ -16,12 +16,14 @@ public final class SourceFile: @unchecked Sendable {
     /// Reads in pieces of this size while hashing.
     static let hashingRead = 1 << 20
 
-    public init(path: String, transfer: TransferID) throws(FileProblem) {
+    /// Opens and hashes the file at `path`, offered as `name` (by default its last path
+    /// component) in `batch` (by default a batch of one).
+    public init(path: String, transfer: TransferID, name: String? = nil, batch: FileBatch? = nil) throws(FileProblem) {
         self.path = path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .errno("cannot open", path) }
         do throws(FileProblem) {
-            (identity, offer, layer) = try Self.hash(descriptor, path: path, transfer: transfer)
+            (identity, offer, layer) = try Self.hash(descriptor, path: path, transfer: transfer, name: name, batch: batch)
         } catch {
             close(descriptor)
             throw error
@@ -29,7 +31,7 @@ public final class SourceFile: @unchecked Sendable {
         self.descriptor = descriptor
     }
 
-    private static func hash(_ descriptor: Int32, path: String, transfer: TransferID) throws(FileProblem)
+    private static func hash(_ descriptor: Int32, path: String, transfer: TransferID, name: String?, batch: FileBatch?) throws(FileProblem)
         -> (FileIdentity, FileOffer, [MerkleHash])
     {
         let identity = try FileIdentity(descriptor: descriptor, path: path)
@@ -55,12 +57,12 @@ public final class SourceFile: @unchecked Sendable {
             throw FileProblem("\(path) changed while it was being hashed")
         }
         let (root, layer) = hasher.finish()
-        let name = String(path.split(separator: "/").last ?? "file")
-        var nameBytes = Array(name.utf8.prefix(FileLimits.maxNameBytes))
-        while String(validating: nameBytes, as: UTF8.self) == nil { nameBytes.removeLast() }
+        if let batch, identity.size > batch.bytes {
+            throw FileProblem("\(path) grew since the batch was put together")
+        }
         let offer = FileOffer(
             transfer: transfer, size: identity.size, pieceShift: shift, root: root,
-            name: String(decoding: nameBytes, as: UTF8.self))
+            name: FileSelection.wireName(name ?? String(path.split(separator: "/").last ?? "file")), batch: batch)
         return (identity, offer, layer)
     }
 

@@ -8,21 +8,36 @@ import RunSupport
 import Session
 import Wire
 
-/// `parley send --file PATH...`: each file hashed, offered on one direct session and sent once
-/// the peer accepts, one after another.
+/// `parley send --file PATH...`: the files (a directory: every file in it) offered as one batch
+/// on one direct session, each hashed just before its offer and sent once the peer accepts
+/// (the first offer's answer covers the batch), one after another.
 extension SendCommand {
     func sendFiles() async throws {
         let identity = try homeOptions.loadIdentity()
         let credentials = try SessionCredentials(identity: identity)
-        // Hashed before connecting: a large file takes a while, and the session should not wait.
-        var sources: [SourceFile] = []
-        for path in file {
+        let selection: FileSelection
+        do throws(FileProblem) {
+            selection = try FileSelection.collect(file)
+        } catch {
+            throw Failure(message: error.description, code: .failure)
+        }
+        if selection.skipped > 0 {
+            FileHandle.standardError.write(Data("parley: \(selection.skipped) hidden entries, links or special files left out\n".utf8))
+        }
+        // The first file is hashed before connecting: a large file takes a while, and the
+        // session should not wait.
+        let batchID = UInt64.random(in: 1...UInt64.max)
+        let hash = { (index: Int) throws(Failure) -> SourceFile in
+            let item = selection.items[index]
             do throws(FileProblem) {
-                sources.append(try SourceFile(path: path, transfer: .random(in: 1...UInt64.max)))
+                return try SourceFile(
+                    path: item.path, transfer: .random(in: 1...UInt64.max), name: item.name,
+                    batch: selection.batch(id: batchID, index: index))
             } catch {
                 throw Failure(message: error.description, code: .failure)
             }
         }
+        let first = try hash(0)
         let limit = Duration.milliseconds(Int64(timeout * 1000))
         var config = sessionOptions.config
         config.handshakeTimeout = min(config.handshakeTimeout, limit)
@@ -53,7 +68,14 @@ extension SendCommand {
                 }
                 await route.closed()
             }
-            for source in sources {
+            for index in selection.items.indices {
+                let source: SourceFile
+                do {
+                    source = index == 0 ? first : try hash(index)
+                } catch {
+                    await connection.close()
+                    throw error
+                }
                 let sender = FileSender(source: source, connection: connection)
                 await route.set(sender)
                 // The bar is a child of this run, ended with the transfer.

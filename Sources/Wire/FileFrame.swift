@@ -46,15 +46,23 @@ public struct FileOffer: Equatable, Sendable {
     public var pieceShift: UInt8
     /// The Merkle root over the file's 16 KiB blocks (§15.1); all zeros for an empty file.
     public var root: MerkleHash
-    /// The sender's name for the file, 1 to `FileLimits.maxNameBytes` bytes of UTF-8.
+    /// The sender's name for the file, 1 to `FileLimits.maxNameBytes` bytes of UTF-8: a file
+    /// name, or a path relative to a directory sent whole ("photos/2024/a.jpg", `/` between
+    /// the components).
     public var name: String
+    /// The batch the file belongs to: every file of one `/file` or `parley send --file`, a
+    /// lone file being a batch of one.
+    public var batch: FileBatch
 
-    public init(transfer: TransferID, size: UInt64, pieceShift: UInt8, root: MerkleHash, name: String) {
+    public init(
+        transfer: TransferID, size: UInt64, pieceShift: UInt8, root: MerkleHash, name: String, batch: FileBatch? = nil
+    ) {
         self.transfer = transfer
         self.size = size
         self.pieceShift = pieceShift
         self.root = root
         self.name = name
+        self.batch = batch ?? FileBatch(id: transfer, index: 0, count: 1, bytes: size)
     }
 
     public var pieceSize: Int { 1 << Int(pieceShift) }
@@ -71,6 +79,27 @@ public struct FileOffer: Equatable, Sendable {
     /// Hashes in the piece layer the receiver fetches: one per piece, none when the file is one
     /// piece or empty (the root itself checks it).
     public var layerCount: Int { pieceCount > 1 ? pieceCount : 0 }
+}
+
+/// Files offered together (§15.2): one question to the receiver for all of them. The sender
+/// offers them one after another with the same `id`; accepting the first (`index` 0) accepts
+/// the next ones of the batch, as long as they stay within `count` files and `bytes` in all.
+public struct FileBatch: Equatable, Sendable {
+    /// Chosen at random by the sender; a lone file's is its transfer ID.
+    public var id: UInt64
+    /// This file's place in the batch, from 0.
+    public var index: UInt32
+    /// Files in the batch, 1 to `FileLimits.maxBatchFiles`.
+    public var count: UInt32
+    /// Bytes of all the batch's files, at most `FileLimits.maxBatchBytes`.
+    public var bytes: UInt64
+
+    public init(id: UInt64, index: UInt32, count: UInt32, bytes: UInt64) {
+        self.id = id
+        self.index = index
+        self.count = count
+        self.bytes = bytes
+    }
 }
 
 /// Why a transfer ended early. The reason says which side gave up and on what, never more.

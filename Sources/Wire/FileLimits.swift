@@ -23,6 +23,13 @@ public enum FileLimits {
     /// Longest file name in an offer, in UTF-8 bytes (the usual file system limit).
     public static let maxNameBytes = 255
 
+    /// Most files in one batch (a directory sent whole): enough for a photo library, few enough
+    /// that a receiver's count of what it accepted stays exact and a batch cannot run forever.
+    public static let maxBatchFiles: UInt32 = 10_000
+
+    /// Most bytes in one batch, over all its files: 4 TiB.
+    public static let maxBatchBytes: UInt64 = 4 << 40
+
     /// Piece-layer hashes in one frame: 32 bytes each, 16 KiB in all.
     public static let maxHashesPerFrame = 500
 

@@ -9,6 +9,10 @@ extension FrameCodec {
             w.write(offer.size)
             w.write(offer.pieceShift)
             w.write(offer.root)
+            w.write(offer.batch.id)
+            w.write(offer.batch.index)
+            w.write(offer.batch.count)
+            w.write(offer.batch.bytes)
             w.write(offer.name.utf8)
         case .answer(let transfer, let accepted):
             w.write(FrameType.fileAnswer.rawValue)
@@ -96,6 +100,7 @@ extension FrameCodec {
         let size = try r.readUInt64()
         let shift = try r.readUInt8()
         let root = try r.readBytes(32)
+        let batch = FileBatch(id: try r.readUInt64(), index: try r.readUInt32(), count: try r.readUInt32(), bytes: try r.readUInt64())
         let name = r.readRest()
         guard size <= FileLimits.maxFileSize else {
             throw .oversized(length: Int(min(size, UInt64(Int.max))), limit: Int(FileLimits.maxFileSize))
@@ -105,12 +110,18 @@ extension FrameCodec {
         guard offer.pieceCount <= FileLimits.maxPieces else {
             throw .oversized(length: offer.pieceCount, limit: FileLimits.maxPieces)
         }
+        guard batch.count >= 1, batch.count <= FileLimits.maxBatchFiles else {
+            throw .oversized(length: Int(batch.count), limit: Int(FileLimits.maxBatchFiles))
+        }
+        guard batch.index < batch.count, size <= batch.bytes, batch.bytes <= FileLimits.maxBatchBytes else {
+            throw .malformed(what: "file offer (batch)")
+        }
         guard name.count <= FileLimits.maxNameBytes else {
             throw .oversized(length: name.count, limit: FileLimits.maxNameBytes)
         }
         guard !name.isEmpty, !name.contains(0), let text = String(validating: name, as: UTF8.self) else {
             throw .malformed(what: "file offer (name)")
         }
-        return FileOffer(transfer: transfer, size: size, pieceShift: shift, root: root, name: text)
+        return FileOffer(transfer: transfer, size: size, pieceShift: shift, root: root, name: text, batch: batch)
     }
 }

@@ -156,6 +156,54 @@ struct FileTransferProcessTests {
         _ = try await bob.exitStatus()
     }
 
+    /// A directory and a file in one `parley send`: one question (`/accept` once takes all),
+    /// the directory's tree rebuilt under the downloads directory, hidden files left out; sent
+    /// again, every file is found already there and nothing is stored twice.
+    @Test func aDirectoryAndAFileGoAsOneBatchAndASecondSendStoresNothingTwice() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let manager = FileManager.default
+        let tree = scratch.path + "/photos"
+        try manager.createDirectory(atPath: tree + "/2024/june", withIntermediateDirectories: true)
+        let files = ["photos/a.jpg": 40_000, "photos/2024/b.jpg": 70_000, "photos/2024/june/c.jpg": 1, "photos/empty.txt": 0]
+        for (name, size) in files {
+            manager.createFile(atPath: scratch.path + "/" + name, contents: Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7) }))
+        }
+        manager.createFile(atPath: tree + "/.secret", contents: Data("hidden".utf8))
+        let lone = scratch.path + "/notes.txt"
+        manager.createFile(atPath: lone, contents: Data("notes\n".utf8))
+        let downloads = scratch.path + "/downloads"
+        let (bob, port) = try await startListener(home: scratch.home("bob"), extra: ["--plain", "--downloads", downloads])
+        let arguments = ["send", "--to", "127.0.0.1:\(port)", "--file", tree, "--file", lone, "--json"]
+        let alice = try ParleyProcess(arguments, home: scratch.home("alice"))
+        let offer = try await bob.waitForLine(containing: "* alice offers 5 files (110.0 KB; first photos/2024/b.jpg, root ", within: 30)
+        #expect(offer.hasSuffix("/accept 1 or /reject 1"), "\(offer)")
+        bob.type("/accept 1")
+        #expect(try await alice.exitStatus(within: 60) == 0, "\(alice.stderr)")
+        #expect(alice.stderr.contains("1 hidden entries, links or special files left out"), "\(alice.stderr)")
+        #expect(alice.lines.filter { $0.hasPrefix("{") }.count == 5, "one JSON line per file: \(alice.lines)")
+        try await bob.waitForLine(containing: "* received notes.txt (5 of 5) from alice: \(downloads)/notes.txt", within: 30)
+        for name in files.keys.sorted() + ["notes.txt"] {
+            let source = name == "notes.txt" ? lone : scratch.path + "/" + name
+            #expect(try await Self.identical(source, downloads + "/" + name), "\(name)")
+        }
+        #expect(!manager.fileExists(atPath: downloads + "/photos/.secret") && !manager.fileExists(atPath: downloads + "/photos/secret"))
+        #expect(try manager.contentsOfDirectory(atPath: downloads + "/photos").sorted() == ["2024", "a.jpg", "empty.txt"])
+
+        // Again: one question, then every file is already there.
+        let again = try ParleyProcess(arguments, home: scratch.home("alice"))
+        try await bob.waitForLine(containing: "…): /accept 2 or /reject 2", within: 30)
+        bob.type("/accept")
+        #expect(try await again.exitStatus(within: 60) == 0, "\(again.stderr)")
+        try await bob.waitForLine(containing: "* notes.txt from alice (5 of 5): already here as \(downloads)/notes.txt", within: 30)
+        #expect(try manager.contentsOfDirectory(atPath: downloads).sorted() == ["notes.txt", "photos"])
+        #expect(try manager.contentsOfDirectory(atPath: downloads + "/photos/2024").sorted() == ["b.jpg", "june"])
+        bob.signal(SIGTERM)
+        #expect(try await bob.exitStatus() == 0)
+    }
+
     /// Chat to chat: `/file` on one side, the offer shown and `/accept`ed on the other, both
     /// told how it went; an unknown offer number and a missing file are clear errors.
     @Test func fileAndAcceptBetweenTwoChats() async throws {
@@ -182,6 +230,19 @@ struct FileTransferProcessTests {
         #expect(received.contains(downloads + "/report final.pdf"), "\(received)")
         try await alice.waitForLine(containing: "* sent report final.pdf to bob: 5.0 MB in ", within: 30)
         #expect(try await Self.identical(source, downloads + "/report final.pdf"))
+        // A directory and, quoted, the file already sent: one question, and that file is found
+        // already there.
+        try FileManager.default.createDirectory(atPath: scratch.path + "/notes", withIntermediateDirectories: true)
+        for name in ["x.txt", "y.txt"] { FileManager.default.createFile(atPath: scratch.path + "/notes/" + name, contents: Data(name.utf8)) }
+        alice.type("/file bob \(scratch.path)/notes '\(source)'")
+        try await alice.waitForLine(containing: "* offered 3 files (5.0 MB) to bob; waiting for bob to accept", within: 30)
+        try await bob.waitForLine(containing: "* alice offers 3 files (5.0 MB; first notes/x.txt, root ", within: 30)
+        bob.type("/accept 2")
+        try await bob.waitForLine(containing: "* report final.pdf from alice (3 of 3): already here as \(downloads)/report final.pdf", within: 30)
+        try await alice.waitForLine(containing: "* sent 3 files (5.0 MB) to bob in ", within: 30)
+        #expect(try String(contentsOfFile: downloads + "/notes/y.txt", encoding: .utf8) == "y.txt")
+        alice.type("/file bob 'unclosed")
+        try await alice.waitForLine(containing: "! /file: a quote is left open in 'unclosed")
         alice.type("/file bob \(scratch.path)/missing.bin")
         try await alice.waitForLine(containing: "! /file: cannot open \(scratch.path)/missing.bin: No such file or directory")
         alice.closeInput()

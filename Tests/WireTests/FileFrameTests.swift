@@ -32,7 +32,38 @@ struct FileFrameTests {
         #expect(bytes[10..<18] == [0, 0, 0, 1, 0, 0, 0, 1])
         #expect(bytes[18] == 20)
         #expect(Array(bytes[19..<51]) == Self.root)
-        #expect(bytes[51...] == [0x78])
+        // A lone file is a batch of one: the transfer ID, index 0, count 1, its own size.
+        #expect(bytes[51..<59] == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(bytes[59..<63] == [0, 0, 0, 0])
+        #expect(bytes[63..<67] == [0, 0, 0, 1])
+        #expect(bytes[67..<75] == [0, 0, 0, 1, 0, 0, 0, 1])
+        #expect(bytes[75...] == [0x78])
+    }
+
+    static func batched(index: UInt32, count: UInt32, bytes: UInt64, size: UInt64 = 1000) -> Frame {
+        var offer = offer(size: size, name: "photos/2024/a.jpg")
+        offer.batch = FileBatch(id: 99, index: index, count: count, bytes: bytes)
+        return .file(.offer(offer))
+    }
+
+    @Test func aBatchStaysWithinItsCountAndBytes() throws {
+        let most = FileLimits.maxBatchFiles
+        for frame in [
+            Self.batched(index: 0, count: 1, bytes: 1000), Self.batched(index: most - 1, count: most, bytes: FileLimits.maxBatchBytes),
+        ] {
+            #expect(try Self.decode(frame) == .frame(frame))
+        }
+        #expect(throws: WireError.oversized(length: 0, limit: Int(most))) { try Self.decode(Self.batched(index: 0, count: 0, bytes: 1000)) }
+        #expect(throws: WireError.oversized(length: Int(most) + 1, limit: Int(most))) {
+            try Self.decode(Self.batched(index: 0, count: most + 1, bytes: 1000))
+        }
+        for frame in [
+            Self.batched(index: 3, count: 3, bytes: 5000),  // past the last file
+            Self.batched(index: 0, count: 2, bytes: 999),  // the file alone is more than the batch
+            Self.batched(index: 0, count: 2, bytes: FileLimits.maxBatchBytes + 1),
+        ] {
+            #expect(throws: WireError.malformed(what: "file offer (batch)")) { try Self.decode(frame) }
+        }
     }
 
     @Test func aChunkIsAtMostMaxChunkBytesAndTheFrameStaysWithinTheFrameLimit() throws {
