@@ -67,6 +67,12 @@ public final class FileReceiver: Sendable {
         } onCancel: {
             self.cancel()
         }
+        // However it ended: what is verified is saved (nothing when it finished), room made for
+        // the state on a full disk.
+        let unfinished: ([Bool], [MerkleHash])? = state.withLock { state in
+            state.finalPath == nil && !state.machine.have.isEmpty ? (state.machine.have, state.machine.layer) : nil
+        }
+        if let (have, layer) = unfinished { _ = part.saveMakingRoom(have: have, layer: layer) }
         return state.withLock { $0.outcome } ?? .ended(.cancelled, byPeer: false, detail: nil)
     }
 
@@ -103,7 +109,9 @@ public final class FileReceiver: Sendable {
     /// so the saved state never claims data the disk does not hold.
     private func save() {
         let snapshot: ([Bool], [MerkleHash])? = state.withLock { state in
-            guard !state.machine.isOver, !state.machine.have.isEmpty else { return nil }
+            // Also once the transfer ended early (a lost session, a cancel, a full disk): what
+            // was verified until then is kept for the next offer of the same content.
+            guard state.finalPath == nil, !state.machine.have.isEmpty else { return nil }
             state.saveWaiting = false
             state.lastSave = .now
             return (state.machine.have, state.machine.layer)
@@ -115,6 +123,7 @@ public final class FileReceiver: Sendable {
             if state.withLock({ $0.finalPath != nil }) { part.discardState() }
         } catch {
             state.withLock { state in
+                guard !state.machine.isOver else { return }
                 state.detail = error.description
                 perform(state.machine.storeFailed(), &state)
             }

@@ -52,25 +52,45 @@ public final class PartFile: @unchecked Sendable {
         -> (file: PartFile, have: [Bool]?, layer: [MerkleHash]?)
     {
         guard mkdirParents(directory) else { throw .errno("cannot create", directory) }
-        if let (path, saved) = findSaved(for: offer, in: directory) {
-            let descriptor = Glibc.open(path, O_RDWR | O_CLOEXEC)
-            if descriptor >= 0 {
-                let file = PartFile(directory: directory, partPath: path, offer: offer, descriptor: descriptor)
-                let layer = saved.layerHashes
-                return (file, file.recheck(Array(saved.haveMap.prefix(offer.pieceCount)), layer: layer), layer)
-            }
+        if let (path, saved) = findSaved(for: offer, in: directory), let descriptor = openLocked(path, creating: false) {
+            let file = PartFile(directory: directory, partPath: path, offer: offer, descriptor: descriptor)
+            let layer = saved.layerHashes
+            return (file, file.recheck(Array(saved.haveMap.prefix(offer.pieceCount)), layer: layer), layer)
         }
         let name = FileNames.sanitize(offer.name)
+        // A partial file of this name without a state: a transfer that ended (a full disk, a
+        // kill) before its first save. Taken over, nothing in it trusted, rather than left to
+        // take room beside a new one.
+        let orphan = "\(directory)/\(name).part"
+        if !FileManager.default.fileExists(atPath: orphan + ".parley"), let descriptor = openLocked(orphan, creating: false) {
+            guard ftruncate(descriptor, 0) == 0 else {
+                close(descriptor)
+                throw .errno("cannot truncate", orphan)
+            }
+            return (PartFile(directory: directory, partPath: orphan, offer: offer, descriptor: descriptor), nil, nil)
+        }
         let manager = FileManager.default
         while true {
             let chosen = FileNames.unique(name) { manager.fileExists(atPath: "\(directory)/\($0)") || manager.fileExists(atPath: "\(directory)/\($0).part") }
             let path = "\(directory)/\(chosen).part"
-            let descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            if descriptor >= 0 {
+            if let descriptor = openLocked(path, creating: true) {
                 return (PartFile(directory: directory, partPath: path, offer: offer, descriptor: descriptor), nil, nil)
             }
             guard errno == EEXIST else { throw .errno("cannot create", path) }
         }
+    }
+
+    /// A partial file opened for this transfer alone: locked (`flock`), so that another
+    /// transfer, in this process or another, never writes into it at the same time. Nil when it
+    /// cannot be opened (errno says why) or another transfer holds it.
+    static func openLocked(_ path: String, creating: Bool) -> Int32? {
+        let descriptor = creating ? Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666) : Glibc.open(path, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return descriptor
     }
 
     /// The pieces a saved state calls verified, hashed again from the partial file: a file
@@ -123,6 +143,34 @@ public final class PartFile: @unchecked Sendable {
         }
     }
 
+    /// Gives back the disk space of every piece not in `have` (holes punched in the file; its
+    /// size stays): what a transfer that ended early wrote of pieces it never verified is of
+    /// no use, and on a full disk that room lets the state be saved.
+    public func release(keeping have: [Bool]) {
+        var piece = 0
+        while piece < offer.pieceCount {
+            guard piece >= have.count || !have[piece] else {
+                piece += 1
+                continue
+            }
+            let first = piece
+            while piece < offer.pieceCount, piece >= have.count || !have[piece] { piece += 1 }
+            let start = off_t(first) << off_t(offer.pieceShift)
+            let end = min(off_t(offer.size), off_t(piece) << off_t(offer.pieceShift))
+            _ = Self.fallocate?(descriptor, Self.punchHole, start, end - start)
+        }
+    }
+
+    /// FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE (linux/falloc.h).
+    static let punchHole: Int32 = 0x02 | 0x01
+
+    /// glibc's `fallocate`, which the Glibc module does not declare (a GNU extension); nil if
+    /// the C library lacks it (then no room is given back).
+    static let fallocate: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "fallocate") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32, off_t, off_t) -> Int32).self)
+    }()
+
     /// Piece `piece` as written, hashed.
     public func hashPiece(_ piece: Int) throws(FileProblem) -> MerkleHash {
         let length = offer.length(ofPiece: piece)
@@ -144,6 +192,33 @@ public final class PartFile: @unchecked Sendable {
             have: Data(bitmap).base64EncodedString(), layer: Data(layer.flatMap { $0 }).base64EncodedString())
         guard let data = try? JSONEncoder().encode(saved) else { throw FileProblem("cannot encode the transfer state") }
         try Self.writeDurably(data, to: statePath, directory: directory)
+    }
+
+    /// Saves the state of a transfer that ended early, whatever room is left: first the room of
+    /// pieces never verified is given back; if the state still does not fit (a disk filled by
+    /// verified data), the last verified pieces are given up, a few more each time, until it
+    /// does. Returns what the saved state calls verified (nil if nothing could be saved).
+    public func saveMakingRoom(have: [Bool], layer: [MerkleHash]) -> [Bool]? {
+        var have = have
+        release(keeping: have)
+        // Bytes to free at the next try: about the state's size, doubled each time.
+        var room = layer.count * 44 + have.count / 6 + 4096
+        for _ in 0..<6 {
+            do throws(FileProblem) {
+                try save(have: have, layer: layer)
+                return have
+            } catch {
+                var freed = 0
+                while freed < room, let last = have.lastIndex(of: true) {
+                    have[last] = false
+                    freed += offer.length(ofPiece: last)
+                }
+                guard freed > 0 else { return nil }
+                release(keeping: have)
+                room *= 2
+            }
+        }
+        return nil
     }
 
     /// Every piece verified: the data synced, the file given its final name (never over another
@@ -171,13 +246,16 @@ public final class PartFile: @unchecked Sendable {
             guard !manager.fileExists(atPath: path), rename(partPath, path) == 0 else { throw .errno("cannot rename", partPath) }
             break
         }
-        unlink(statePath)
+        discardState()
         Self.syncDirectory(directory)
         return path
     }
 
-    /// Removes the saved state (the transfer finished).
-    public func discardState() { unlink(statePath) }
+    /// Removes the saved state (the transfer finished), and a temporary one a failed save left.
+    public func discardState() {
+        unlink(statePath)
+        unlink(statePath + ".tmp")
+    }
 
     static func writeDurably(_ data: Data, to path: String, directory: String) throws(FileProblem) {
         let temporary = path + ".tmp"

@@ -231,6 +231,13 @@ struct SmallDisk {
         try? FileManager.default.removeItem(atPath: fillerPath)
     }
 
+    /// Makes the filesystem `megabytes` large, what is on it kept (a remount).
+    func grow(megabytes: Int) throws {
+        guard Self.run(Self.tool("mount"), ["-o", "remount,size=\(megabytes)m", path]) == 0 else {
+            throw E2EFailure("cannot remount \(path) with \(megabytes) MB")
+        }
+    }
+
     func unmount() {
         _ = Self.run(Self.tool("umount"), ["-l", path])
         try? FileManager.default.removeItem(atPath: path)

@@ -156,6 +156,41 @@ struct FileTransferProcessTests {
         _ = try await bob.exitStatus()
     }
 
+    /// The receiver's disk fills mid-transfer (a 4 MB tmpfs, a 6 MB file; root): a clear error
+    /// on both sides, the partial file and its state kept (the room of pieces never verified
+    /// given back, so the state fits); with room again the same send resumes from what was
+    /// verified and the file ends identical, with no second partial file.
+    @Test func aFullDiskStopsTheTransferClearlyAndItResumesOnceThereIsRoom() async throws {
+        guard let disk = try SmallDisk.mount() else { return }
+        defer { disk.unmount() }
+        let scratch = try Scratch()
+        defer { scratch.cleanup() }
+        _ = try await ParleyProcess.run(["id", "--nick", "bob"], home: scratch.home("bob"))
+        _ = try await ParleyProcess.run(["id", "--nick", "alice"], home: scratch.home("alice"))
+        let source = scratch.path + "/big.bin"
+        try await Self.makeFile(source, megabytes: 6, seed: 11)
+        let downloads = disk.path + "/downloads"
+        let (bob, port) = try await startListener(
+            home: scratch.home("bob"), extra: ["--plain", "--accept-files-from", "any", "--downloads", downloads])
+        let arguments = ["send", "--to", "127.0.0.1:\(port)", "--file", source]
+        let full = try await ParleyProcess.run(arguments, home: scratch.home("alice"), within: 60)
+        #expect(full.status == 1, "\(full.stderr)")
+        #expect(full.stderr.contains("big.bin: ended by the peer: the receiver cannot store the file"), "\(full.stderr)")
+        let failed = try await bob.waitForLine(containing: "! big.bin from alice: ", within: 30)
+        #expect(failed.contains("No space left on device") && failed.hasSuffix("\(downloads)/big.bin.part kept to resume"), "\(failed)")
+        try await waitUntil { FileManager.default.fileExists(atPath: downloads + "/big.bin.part.parley") }
+
+        try disk.grow(megabytes: 16)
+        let resumed = try await ParleyProcess.run(arguments, home: scratch.home("alice"), within: 60)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let received = try await bob.waitForLine(containing: "* received big.bin from alice: \(downloads)/big.bin, 6.0 MB in ", within: 30)
+        #expect(received.contains("(resumed at "), "\(received)")
+        #expect(try await Self.identical(source, downloads + "/big.bin"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: downloads) == ["big.bin"])
+        bob.signal(SIGTERM)
+        #expect(try await bob.exitStatus() == 0)
+    }
+
     /// A directory and a file in one `parley send`: one question (`/accept` once takes all),
     /// the directory's tree rebuilt under the downloads directory, hidden files left out; sent
     /// again, every file is found already there and nothing is stored twice.

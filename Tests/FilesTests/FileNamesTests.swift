@@ -37,32 +37,78 @@ struct FileNamesTests {
         data.withUnsafeBytes { hasher.update($0) }
         let (root, layer) = hasher.finish()
         let offer = FileOffer(transfer: 1, size: UInt64(data.count), pieceShift: 14, root: root, name: "../x.bin")
-        let (part, have, saved) = try PartFile.open(for: offer, in: directory)
-        #expect(part.partPath == directory + "/x.bin.part" && have == nil && saved == nil)
-        try part.write(piece: 0, offset: 0, bytes: Array(data[0..<16384]))
-        #expect(try part.hashPiece(0) == layer[0])
+        let partPath = directory + "/x.bin.part"
         var verified = Array(repeating: false, count: offer.pieceCount)
         verified[0] = true
-        try part.save(have: verified, layer: layer)
+        do {
+            let (part, have, saved) = try PartFile.open(for: offer, in: directory)
+            #expect(part.partPath == partPath && have == nil && saved == nil)
+            try part.write(piece: 0, offset: 0, bytes: Array(data[0..<16384]))
+            #expect(try part.hashPiece(0) == layer[0])
+            try part.save(have: verified, layer: layer)
+        }
         // Another offer of the same bytes (another transfer, another name): the same partial file.
         let again = FileOffer(transfer: 2, size: offer.size, pieceShift: 14, root: root, name: "other.bin")
-        let (resumed, resumedHave, resumedLayer) = try PartFile.open(for: again, in: directory)
-        #expect(resumed.partPath == part.partPath && resumedHave == verified && resumedLayer == layer)
+        do {
+            let (resumed, resumedHave, resumedLayer) = try PartFile.open(for: again, in: directory)
+            #expect(resumed.partPath == partPath && resumedHave == verified && resumedLayer == layer)
+            // While one transfer has it open (locked), another of the same content starts apart.
+            let beside = try PartFile.open(for: again, in: directory).file
+            #expect(beside.partPath == directory + "/other.bin.part")
+            unlink(beside.partPath)
+        }
         // A byte of a verified piece damaged between runs: that piece is no longer counted.
-        let handle = try #require(FileHandle(forUpdatingAtPath: part.partPath))
+        let handle = try #require(FileHandle(forUpdatingAtPath: partPath))
         try handle.seek(toOffset: 100)
         try handle.write(contentsOf: Data([0xEE]))
         try handle.close()
-        #expect(try PartFile.open(for: again, in: directory).have == Array(repeating: false, count: offer.pieceCount))
-        try part.write(piece: 0, offset: 0, bytes: Array(data[0..<16384]))
-        // Other content: a new partial file beside it.
+        do {
+            let (damaged, have, _) = try PartFile.open(for: again, in: directory)
+            #expect(have == Array(repeating: false, count: offer.pieceCount))
+            try damaged.write(piece: 0, offset: 0, bytes: Array(data[0..<16384]))
+        }
+        // Other content: a new partial file beside it (the one there has a state: not an orphan).
         let other = FileOffer(transfer: 3, size: offer.size, pieceShift: 14, root: Merkle.zero, name: "x.bin")
-        #expect(try PartFile.open(for: other, in: directory).file.partPath == directory + "/x (1).bin.part")
+        let otherPart = try PartFile.open(for: other, in: directory).file
+        #expect(otherPart.partPath == directory + "/x (1).bin.part")
         // Finished while x.bin appeared meanwhile: the next free name, nothing overwritten.
         FileManager.default.createFile(atPath: directory + "/x.bin", contents: Data("keep".utf8))
-        let final = try resumed.finish()
+        let final = try PartFile.open(for: again, in: directory).file.finish()
         #expect(final == directory + "/x (2).bin", "x (1).bin.part holds the other transfer's name")
         #expect(try String(contentsOfFile: directory + "/x.bin", encoding: .utf8) == "keep")
-        #expect(!FileManager.default.fileExists(atPath: part.partPath + ".parley"))
+        #expect(!FileManager.default.fileExists(atPath: partPath + ".parley"))
+    }
+
+    /// A partial file left without a state (the transfer ended before its first save) is taken
+    /// over by the next transfer of that name, emptied, instead of a second one beside it.
+    @Test func aPartialFileWithoutAStateIsTakenOverEmpty() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-orphan-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: directory + "/a.bin.part", contents: Data(repeating: 9, count: 50_000))
+        let offer = FileOffer(transfer: 1, size: 20_000, pieceShift: 14, root: Merkle.zero, name: "a.bin")
+        let (part, have, _) = try PartFile.open(for: offer, in: directory)
+        #expect(part.partPath == directory + "/a.bin.part" && have == nil)
+        #expect(try FileManager.default.attributesOfItem(atPath: part.partPath)[.size] as? Int == 0)
+    }
+
+    /// A transfer that ended early on a full disk: the state is saved, giving up the last
+    /// verified pieces when nothing else makes room, and the room of unverified ones is freed.
+    @Test func theStateOfAnEndedTransferIsSavedMakingRoom() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-room-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = [UInt8](repeating: 5, count: 4 * 16384)
+        var hasher = PieceHasher(pieceShift: 14)
+        data.withUnsafeBytes { hasher.update($0) }
+        let (root, layer) = hasher.finish()
+        let offer = FileOffer(transfer: 1, size: UInt64(data.count), pieceShift: 14, root: root, name: "r.bin")
+        let part = try PartFile.open(for: offer, in: directory).file
+        try part.write(piece: 0, offset: 0, bytes: data)
+        let saved = part.saveMakingRoom(have: [true, true, false, false], layer: layer)
+        #expect(saved == [true, true, false, false])
+        var info = stat()
+        #expect(stat(part.partPath, &info) == 0)
+        // Two pieces of 16 KiB kept (the file's size stays); the unverified two freed.
+        #expect(info.st_size == 4 * 16384 && info.st_blocks * 512 <= 2 * 16384 + 4096, "\(info.st_blocks) blocks")
     }
 }
