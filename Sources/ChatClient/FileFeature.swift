@@ -75,6 +75,8 @@ public actor FileFeature: FileCommands {
     private var pending: [Pending] = []
     private var nextNumber = 1
     private var running: [Key: Running] = [:]
+    /// Whether the status bar's progress is being drawn (a task while transfers run).
+    private var ticking = false
     /// The batches accepted, by session: their later files are taken without asking.
     private var batches = FileBatchBook<ObjectIdentifier>()
     /// Counters: offers refused for size or count, frames for no known transfer.
@@ -176,7 +178,7 @@ public actor FileFeature: FileCommands {
             }
             let key = Key(peer: peer, transfer: source.offer.transfer)
             let sender = FileSender(source: source, connection: connection)
-            await started(.sending(sender, link: ObjectIdentifier(connection)), key: key)
+            await started(.sending(sender, link: ObjectIdentifier(connection)), key: key, chat: chat)
             // The session may have ended meanwhile: the sender would wait for an answer that cannot come.
             if await chat.directConnection(with: peer) !== connection { await sender.sessionClosed() }
             if index == 0 {
@@ -325,7 +327,7 @@ public actor FileFeature: FileCommands {
                 await chat.show(.error("\(name) from \(nick): \(error.description)"))
                 return
             }
-            await self.started(.receiving(receiver, link: offer.link), key: key)
+            await self.started(.receiving(receiver, link: offer.link), key: key, chat: chat)
             if loud {
                 await chat.show(.notice("receiving \(name)\(place) from \(nick) into \(LineOutput.sanitize(receiver.partPath))"))
             }
@@ -344,9 +346,49 @@ public actor FileFeature: FileCommands {
         }
     }
 
-    private func started(_ transfer: Running, key: Key) {
+    private func started(_ transfer: Running, key: Key, chat: ChatController) {
         running[key] = transfer
         if case .receiving(let receiver, _) = transfer { receivers.withLock { $0[key] = receiver } }
+        guard !ticking else { return }
+        ticking = true
+        // The status bar's sum of the transfers, once a second while any runs.
+        chat.tasks.spawn { [weak self] in
+            while !Task.isCancelled {
+                guard let feature = self, await feature.showProgress(chat) else { return }
+                try? await Task.sleep(for: Self.progressInterval)
+            }
+        }
+    }
+
+    /// How often the status bar's transfer figures are redrawn.
+    static let progressInterval: Duration = .seconds(1)
+
+    /// Shows the running transfers summed up in the status bar; false, the bar cleared, when
+    /// none runs any more.
+    private func showProgress(_ chat: ChatController) async -> Bool {
+        var figures: [(progress: FileProgress, sending: Bool)] = []
+        for transfer in running.values {
+            switch transfer {
+            case .sending(let sender, _): figures.append((await sender.progress, true))
+            case .receiving(let receiver, _): figures.append((receiver.progress, false))
+            case .checking: continue
+            }
+        }
+        guard !figures.isEmpty || !running.isEmpty else {
+            ticking = false
+            await chat.show(ChatOutput([.transfers(nil)]))
+            return false
+        }
+        let size = figures.reduce(UInt64(0)) { $0 + $1.progress.size }
+        let done = figures.reduce(UInt64(0)) { $0 + min($1.progress.size, $1.progress.done) }
+        let rate = figures.reduce(0.0) { $0 + $1.progress.rate }
+        let status = TransferStatus(
+            count: figures.count, name: figures.first.map { FileNames.relativePath($0.progress.name) } ?? "",
+            sending: figures.contains { $0.sending }, receiving: figures.contains { !$0.sending },
+            fraction: size == 0 ? 1 : Double(done) / Double(size), bytesPerSecond: rate,
+            secondsLeft: rate > 0 ? Double(size - done) / rate : nil)
+        await chat.show(ChatOutput([.transfers(status)]))
+        return true
     }
     private func finished(_ key: Key) {
         running[key] = nil

@@ -15,6 +15,8 @@ public enum ModelUpdate: Sendable {
     case relay(RelayStatus)
     /// The call in the status bar, or none.
     case call(CallStatus?)
+    /// The file transfers in the status bar, or none.
+    case transfers(TransferStatus?)
     /// The microphone level of the running call, 0 to 1 (ignored without a call).
     case inputLevel(Double)
     /// A line from parley in a conversation, or in the one on screen when nil.

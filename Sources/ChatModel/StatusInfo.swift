@@ -60,12 +60,40 @@ public struct CallStatus: Equatable, Sendable {
     }
 }
 
+/// The file transfers running, as the status bar sums them up.
+public struct TransferStatus: Equatable, Sendable {
+    /// Transfers running, and the name of the one shown when there is one.
+    public var count: Int
+    public var name: String
+    /// Whether files go out, come in, or both.
+    public var sending: Bool
+    public var receiving: Bool
+    /// Done of all of them, 0 to 1; bytes per second together; seconds left at that rate.
+    public var fraction: Double
+    public var bytesPerSecond: Double
+    public var secondsLeft: Double?
+
+    public init(
+        count: Int, name: String, sending: Bool, receiving: Bool, fraction: Double, bytesPerSecond: Double,
+        secondsLeft: Double?
+    ) {
+        self.count = count
+        self.name = name
+        self.sending = sending
+        self.receiving = receiving
+        self.fraction = fraction
+        self.bytesPerSecond = bytesPerSecond
+        self.secondsLeft = secondsLeft
+    }
+}
+
 /// Everything in the status bar that is not about the conversation on screen.
 public struct StatusInfo: Equatable, Sendable {
     public var ownNickname: String
     public var ownFingerprint: String
     public var relay: RelayStatus
     public var call: CallStatus?
+    public var transfers: TransferStatus?
 
     public init(ownNickname: String, ownFingerprint: String, relay: RelayStatus = .none, call: CallStatus? = nil) {
         self.ownNickname = ownNickname

@@ -17,16 +17,7 @@ public struct FileProgress: Equatable, Sendable {
         return seconds > 0 ? Double(done) / seconds : 0
     }
     /// "512 B", "1.2 KB", "200.0 MB": decimal units, as people read file sizes.
-    public static func text(bytes count: UInt64) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
-    }
+    public static func text(bytes count: UInt64) -> String { ByteCount.text(Double(count)) }
 
     /// Seconds left at the rate so far, nil before there is a rate.
     public var secondsLeft: Double? { rate > 0 ? Double(size - min(size, done)) / rate : nil }

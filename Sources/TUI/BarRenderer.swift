@@ -1,5 +1,6 @@
 import ChatModel
 import Foundation
+import Wire
 
 /// The title bar (what the window on screen is) and the status bar (who we are, the relay,
 /// the call with its live level meter, windows with unread messages, whether scrolled back).
@@ -48,6 +49,7 @@ struct BarRenderer {
         segments.append((6, [StyledRun("]", theme.barEmphasis)]))
         if let relay = relayText(status.relay) { segments.append((2, [StyledRun(" [relay: \(relay)]", theme.bar)])) }
         if let call = status.call { segments += callSegments(call) }
+        if let transfers = status.transfers { segments.append((3, [StyledRun(Self.transfersText(transfers), theme.bar)])) }
         // The hotlist in window order: "!" names you, bold is a private message, plain the room.
         let hotlist = model.hotlist
         if !hotlist.isEmpty {
@@ -72,6 +74,18 @@ struct BarRenderer {
             }
         }
         return filled(segments.flatMap(\.1))
+    }
+
+    /// " [↓ big.bin 42% 150.0 MB/s 00:03 left]"; several: " [↕ 3 files 42% …]" (up: sending).
+    static func transfersText(_ t: TransferStatus) -> String {
+        let arrow = t.sending && t.receiving ? "↕" : (t.sending ? "↑" : "↓")
+        let what = t.count == 1 ? DisplayWidth.sanitized(t.name) : "\(t.count) files"
+        var text = " [\(arrow) \(what) \(Int(t.fraction * 100))%"
+        if t.bytesPerSecond > 0 { text += " " + ByteCount.text(t.bytesPerSecond) + "/s" }
+        if let left = t.secondsLeft, left.isFinite, left >= 0 {
+            text += " " + TimeFormat.duration(seconds: Int(left.rounded(.up))) + " left"
+        }
+        return text + "]"
     }
 
     private func relayText(_ relay: RelayStatus) -> String? {

@@ -157,6 +157,8 @@ public struct ChatScreen: Sendable {
             model.status.relay = relay
         case .call(let call):
             model.status.call = call
+        case .transfers(let transfers):
+            model.status.transfers = transfers
         case .inputLevel(let level):
             model.status.call?.inputLevel = level
         case .notice(let text, let id):

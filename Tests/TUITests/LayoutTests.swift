@@ -1,6 +1,7 @@
 import ChatModel
 import Foundation
 import Testing
+import Wire
 
 @testable import TUI
 
@@ -212,6 +213,22 @@ import Testing
         model.status.call?.phase = .ringing
         let ringing = F.screen(model, rows: 24, columns: 80).frame.textLines[22]
         #expect(ringing.contains("bob calls: /answer or /decline"))
+    }
+
+    @Test func statusBarSumsUpTheFileTransfers() {
+        var model = F.model()
+        model.status.transfers = TransferStatus(
+            count: 1, name: "photos/big\u{1B}[2J.bin", sending: false, receiving: true, fraction: 0.425,
+            bytesPerSecond: 150_000_000, secondsLeft: 62.2)
+        let one = F.screen(model, rows: 24, columns: 120).frame.textLines[22]
+        #expect(one.contains("[↓ photos/big\u{FFFD}[2J.bin 42% 150.0 MB/s 01:03 left]"), "\(one)")
+        model.status.transfers = TransferStatus(
+            count: 3, name: "a", sending: true, receiving: true, fraction: 0, bytesPerSecond: 0, secondsLeft: nil)
+        let three = F.screen(model, rows: 24, columns: 120).frame.textLines[22]
+        #expect(three.contains("[↕ 3 files 0%]"), "\(three)")
+        model.status.transfers = nil
+        #expect(!F.screen(model, rows: 24, columns: 120).frame.textLines[22].contains("files"))
+        #expect(ByteCount.text(999) == "999 B" && ByteCount.text(1_234) == "1.2 KB" && ByteCount.text(200e6) == "200.0 MB")
     }
 
     @Test func deliveryStatesHaveDistinctMarks() {
