@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "NetTests",
             dependencies: [
-                "Net", "Session", "Identity", "Wire", "RunSupport", "TestSupport",
+                "Net", "Session", "Identity", "Wire", "RunSupport", "TestSupport", "Files", "FileTransfer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -16,6 +16,7 @@ public final class FileReceiver: Sendable {
     private let connection: PeerConnection
     private let state: Mutex<State>
     private let started = ContinuousClock.now
+    private let flushBytes: Int
     private let over: AsyncStream<Void>.Continuation
     private let overs: AsyncStream<Void>
 
@@ -27,14 +28,30 @@ public final class FileReceiver: Sendable {
         var lastSave: ContinuousClock.Instant?
         var saveWaiting = false
         var resumedFrom: UInt64 = 0
+        /// Chunks of the piece arriving, written together (`flushBytes` at most): one write
+        /// per piece instead of one per chunk, and a piece held whole is hashed from memory.
+        var buffer = PieceBuffer()
     }
+
+    struct PieceBuffer {
+        var piece = -1
+        var offset = 0
+        var bytes: [UInt8] = []
+    }
+
+    /// Most bytes held before they are written: a piece of up to 1 MiB (files up to 8 GB) is
+    /// written and hashed whole; larger pieces go out in parts and are read back to be hashed.
+    public static let defaultFlushBytes = 1 << 20
 
     /// How often verified progress is saved at most.
     public static let saveInterval: Duration = .seconds(1)
 
     /// Opens (or finds, to resume) the partial file for `offer` in `directory`.
-    public init(offer: FileOffer, directory: String, connection: PeerConnection) throws(FileProblem) {
+    public init(
+        offer: FileOffer, directory: String, connection: PeerConnection, flushBytes: Int = FileReceiver.defaultFlushBytes
+    ) throws(FileProblem) {
         let (part, have, layer) = try PartFile.open(for: offer, in: directory)
+        self.flushBytes = max(1, flushBytes)
         self.offer = offer
         self.part = part
         self.connection = connection
@@ -130,6 +147,13 @@ public final class FileReceiver: Sendable {
         }
     }
 
+    /// Writes what the buffer holds, and empties it.
+    private func flush(_ buffer: inout PieceBuffer) throws(FileProblem) {
+        defer { buffer = PieceBuffer() }
+        guard buffer.piece >= 0, !buffer.bytes.isEmpty else { return }
+        try part.write(piece: buffer.piece, offset: buffer.offset, bytes: buffer.bytes)
+    }
+
     private func perform(_ actions: [FileReceiveAction], _ state: inout State) {
         var queue = actions[...]
         while let action = queue.popFirst() {
@@ -138,14 +162,33 @@ public final class FileReceiver: Sendable {
                 connection.sendFrameNoWait(.file(frame))
             case .write(let piece, let offset, let bytes):
                 do throws(FileProblem) {
-                    try part.write(piece: piece, offset: offset, bytes: bytes)
+                    let buffer = state.buffer
+                    if buffer.piece != piece || buffer.offset + buffer.bytes.count != offset
+                        || buffer.bytes.count + bytes.count > flushBytes
+                    {
+                        try flush(&state.buffer)
+                        state.buffer = PieceBuffer(piece: piece, offset: offset, bytes: [])
+                        state.buffer.bytes.reserveCapacity(min(offer.length(ofPiece: piece) - offset, flushBytes))
+                    }
+                    state.buffer.bytes.append(contentsOf: bytes)
                 } catch {
                     state.detail = error.description
                     queue.append(contentsOf: state.machine.storeFailed())
                 }
             case .check(let piece):
                 do throws(FileProblem) {
-                    queue.append(contentsOf: state.machine.pieceChecked(piece, hash: try part.hashPiece(piece)))
+                    // Written before it can count as verified: a saved state never claims more.
+                    let whole = state.buffer.piece == piece && state.buffer.offset == 0
+                        && state.buffer.bytes.count == offer.length(ofPiece: piece)
+                    let held = whole ? state.buffer.bytes : nil
+                    try flush(&state.buffer)
+                    let hash: MerkleHash
+                    if let held {
+                        hash = held.withUnsafeBytes { Merkle.pieceHash($0, of: offer) }
+                    } else {
+                        hash = try part.hashPiece(piece)
+                    }
+                    queue.append(contentsOf: state.machine.pieceChecked(piece, hash: hash))
                 } catch {
                     state.detail = error.description
                     queue.append(contentsOf: state.machine.storeFailed())
