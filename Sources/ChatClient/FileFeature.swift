@@ -4,6 +4,7 @@ import Files
 import Foundation
 import Identity
 import Net
+import Session
 import Synchronization
 import Wire
 
@@ -75,6 +76,13 @@ public actor FileFeature: FileCommands {
     private var pending: [Pending] = []
     private var nextNumber = 1
     private var running: [Key: Running] = [:]
+    /// Offer questions a peer may raise: 8 at once, then one every 5 s; past that its offers
+    /// are refused (answer 0) and counted, with one line saying so until it slows down.
+    public static let offerRate = 0.2
+    public static let offerBurst = 8
+    private var offerGate = RateLimiter<PeerID>(rate: FileFeature.offerRate, burst: FileFeature.offerBurst, capacity: 256)
+    /// Peers told that their offers are refused for now.
+    private var quieted: Set<PeerID> = []
     /// Whether the status bar's progress is being drawn (a task while transfers run).
     private var ticking = false
     /// The batches accepted, by session: their later files are taken without asking.
@@ -255,6 +263,15 @@ public actor FileFeature: FileCommands {
         case .ask:
             break
         }
+        guard offerGate.allow(peer, now: .now()) else {
+            refusedOffers += 1
+            connection.sendFrameNoWait(.file(.answer(transfer: offer.transfer, accepted: false)))
+            if quieted.insert(peer).inserted {
+                await chat.show(.error("\(nick) offers files too fast: its offers are refused until it slows down"))
+            }
+            return
+        }
+        quieted.remove(peer)
         nextNumber += 1
         let root = offer.root.prefix(6).map { String(format: "%02x", $0) }.joined()
         let auto: Bool

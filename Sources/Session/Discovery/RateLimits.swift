@@ -9,7 +9,12 @@ struct TokenBucket: Sendable, Equatable {
     private(set) var updated: Instant
 
     init(rate: Int, burst: Int, now: Instant) {
-        self.rate = Double(rate)
+        self.init(rate: Double(rate), burst: burst, now: now)
+    }
+
+    /// `rate` tokens a second (a fraction for fewer), at most `burst` held.
+    init(rate: Double, burst: Int, now: Instant) {
+        self.rate = rate
         self.burst = Double(burst)
         tokens = Double(burst)
         updated = now
@@ -36,13 +41,18 @@ struct TokenBucket: Sendable, Equatable {
 }
 
 /// One token bucket per key (a host, or a host and a peer ID), for at most `capacity` keys.
-struct RateLimiter<Key: Hashable & Sendable>: Sendable {
+public struct RateLimiter<Key: Hashable & Sendable>: Sendable {
     private var buckets: [Key: TokenBucket] = [:]
     let capacity: Int
-    let rate: Int
+    let rate: Double
     let burst: Int
 
     init(rate: Int, burst: Int, capacity: Int = DiscoveryLimits.maxTrackedSources) {
+        self.init(rate: Double(rate), burst: burst, capacity: capacity)
+    }
+
+    /// `rate` a second per key (a fraction for fewer), bursts of `burst`, `capacity` keys.
+    public init(rate: Double, burst: Int, capacity: Int) {
         self.rate = rate
         self.burst = burst
         self.capacity = capacity
@@ -50,7 +60,8 @@ struct RateLimiter<Key: Hashable & Sendable>: Sendable {
 
     var trackedCount: Int { buckets.count }
 
-    mutating func allow(_ key: Key, now: Instant) -> Bool {
+    /// Takes a token of `key`'s bucket; false when it has none left.
+    public mutating func allow(_ key: Key, now: Instant) -> Bool {
         if buckets[key] == nil {
             if buckets.count >= capacity { makeRoom(now: now) }
             buckets[key] = TokenBucket(rate: rate, burst: burst, now: now)
