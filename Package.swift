@@ -29,8 +29,10 @@ let package = Package(
         .library(name: "ParleyCore", targets: ["Wire", "Noise", "Identity", "Session", "Net", "Relay"]),
         // The voice pipeline (Opus, jitter buffer, audio files and devices), for Benchmarks/.
         .library(name: "ParleyVoice", targets: ["Voice"]),
-        // The chat client's parts (store, view types, full-screen TUI, call engine, commands), for Benchmarks/.
-        .library(name: "ParleyClient", targets: ["Store", "ChatModel", "TUI", "Calls", "ChatClient", "ParleyApp", "RunSupport"]),
+        // The chat client's parts (store, view types, full-screen TUI, call engine, commands, files), for Benchmarks/.
+        .library(
+            name: "ParleyClient",
+            targets: ["Store", "ChatModel", "TUI", "Calls", "ChatClient", "ParleyApp", "RunSupport", "Files", "FileTransfer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

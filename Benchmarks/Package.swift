@@ -78,6 +78,18 @@ let package = Package(
         // The chat client: opening a 100,000-message history and drawing the last screen, and a
         // keystroke echoed while a call runs (issue 6). Run by ./run.sh with the rest.
         .executableTarget(
+            name: "FilesBenchmarks",
+            dependencies: [
+                .product(name: "ParleyCore", package: "parley"),
+                .product(name: "ParleyClient", package: "parley"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/Files",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        .executableTarget(
             name: "ChatBenchmarks",
             dependencies: [
                 .product(name: "ParleyCore", package: "parley"),

@@ -189,6 +189,14 @@ for key in ("open80", "open200"):
 check(f"{C['echo']}: p99 within one frame (16.7 ms)", [C["echo"]],
       lambda: get(C["echo"], percentile="p99") < 16_700)
 
+F = {
+    "idle": "Text round trip on an idle session (files baseline)",
+    "busy": "Text round trip on a session carrying a file",
+}
+busy_ratio = ratio(F["busy"], F["idle"], percentile="p99")
+check(f"Files: text round trip p99 during a transfer within 2× idle ({busy_ratio or 0:.2f}×)", [F["idle"], F["busy"]],
+      lambda: busy_ratio <= 2.0)
+
 print("== Targets ==")
 for label, ok in checks:
     verdict = {"skip": "not run", None: "INCONCLUSIVE", True: "PASS", False: "FAIL"}[ok]

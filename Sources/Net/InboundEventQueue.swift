@@ -6,8 +6,11 @@ import Session
 ///
 /// Voice and call frames wait apart from the rest and are handed over first, so they never sit
 /// behind a backlog of texts; only `.established` goes before them (no frame comes before it,
-/// and `.closed` is always pushed last). Voice frames are capped on their own
-/// (`maxVoiceFrames`, oldest dropped); every other event counts toward the watermarks.
+/// and `.closed` is always pushed last). File frames wait in a lane of their own handed over
+/// after everything else but `.closed`, so a text never sits behind a backlog of file chunks
+/// (each lane keeps its order; a file's frames and the texts are independent streams). Voice
+/// frames are capped on their own (`maxVoiceFrames`, oldest dropped); every other event counts
+/// toward the watermarks.
 struct InboundEventQueue {
     let highWatermark: Int
     let lowWatermark: Int
@@ -15,6 +18,7 @@ struct InboundEventQueue {
 
     private var events = CircularBuffer<SessionEvent>()
     private var frames = CircularBuffer<SessionEvent>()
+    private var bulk = CircularBuffer<SessionEvent>()
     private var voiceFrames = 0
     /// Whether the connection should be read now.
     private(set) var isReading = true
@@ -34,8 +38,8 @@ struct InboundEventQueue {
     }
 
     /// Events that count toward the watermarks (all but voice frames).
-    var counted: Int { events.count + frames.count - voiceFrames }
-    var isEmpty: Bool { events.isEmpty && frames.isEmpty }
+    var counted: Int { events.count + frames.count + bulk.count - voiceFrames }
+    var isEmpty: Bool { events.isEmpty && frames.isEmpty && bulk.isEmpty }
 
     /// Queues `event`. Returns true when reading must stop now (the count reached
     /// `highWatermark`).
@@ -50,6 +54,8 @@ struct InboundEventQueue {
             frames.append(event)
             voiceFrames += 1
             return false
+        case .frame(.file):
+            bulk.append(event)
         case .frame:
             frames.append(event)
         default:
@@ -69,8 +75,11 @@ struct InboundEventQueue {
             frames.removeFirst()
             if Self.isVoice(first) { voiceFrames -= 1 }
             event = first
-        } else if let first = events.first {
+        } else if let first = events.first, !(Self.isClosed(first) && !bulk.isEmpty) {
             events.removeFirst()
+            event = first
+        } else if let first = bulk.first {
+            bulk.removeFirst()
             event = first
         } else {
             return nil
@@ -82,6 +91,10 @@ struct InboundEventQueue {
 
     private static func isVoice(_ event: SessionEvent) -> Bool {
         if case .frame(.voice) = event { true } else { false }
+    }
+
+    private static func isClosed(_ event: SessionEvent) -> Bool {
+        if case .closed = event { true } else { false }
     }
 
     private static func isEstablished(_ event: SessionEvent?) -> Bool {

@@ -66,4 +66,28 @@ struct InboundEventQueueTests {
                 text(2), .closed(.peerClosed(.normal)),
             ])
     }
+
+    private func chunk(_ n: Int) -> SessionEvent {
+        .frame(.file(.chunk(transfer: 1, piece: UInt32(n), offset: 0, bytes: [1])))
+    }
+
+    /// A text that arrives behind a backlog of file chunks is handed over before them; the
+    /// chunks keep their order, count toward the watermarks, and `.closed` still comes last.
+    @Test func textsPassABacklogOfFileChunksAndClosedStaysLast() {
+        var queue = InboundEventQueue(highWatermark: 100, lowWatermark: 1, maxVoiceFrames: 2)
+        _ = queue.push(.established(Self.peer))
+        for n in 0..<3 { _ = queue.push(chunk(n)) }
+        _ = queue.push(text(1))
+        _ = queue.push(voice(1))
+        _ = queue.push(chunk(3))
+        _ = queue.push(.closed(.peerClosed(.normal)))
+        #expect(queue.counted == 7, "all but the voice frame")
+        var order: [SessionEvent] = []
+        while let (event, _) = queue.pop() { order.append(event) }
+        #expect(
+            order == [
+                .established(Self.peer), voice(1), text(1), chunk(0), chunk(1), chunk(2), chunk(3),
+                .closed(.peerClosed(.normal)),
+            ])
+    }
 }
