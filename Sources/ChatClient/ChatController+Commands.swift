@@ -76,7 +76,7 @@ extension ChatController {
             for line in lines { show(.notice(line, in: conversation)) }
         case .quit:
             await quit()
-        case .clear, .win, .call, .answer, .decline, .hangup, .mute, .relay, .path, .file, .accept, .reject:
+        case .clear, .win, .call, .answer, .decline, .hangup, .mute, .relay, .path, .file, .accept, .reject, .files, .cancelTransfer:
             break  // the screen's own, or routed above
         }
     }

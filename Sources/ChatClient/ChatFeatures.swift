@@ -99,7 +99,7 @@ extension UserCommand {
     /// The commands `FileCommands` handles.
     var isFileCommand: Bool {
         switch self {
-        case .file, .accept, .reject: true
+        case .file, .accept, .reject, .files, .cancelTransfer: true
         default: false
         }
     }
@@ -127,6 +127,8 @@ extension UserCommand {
         case .file: "file"
         case .accept: "accept"
         case .reject: "reject"
+        case .files: "files"
+        case .cancelTransfer: "cancel"
         case .ignore: "ignore"
         case .unignore: "unignore"
         case .nick: "nick"

@@ -76,6 +76,9 @@ public actor FileFeature: FileCommands {
     private var pending: [Pending] = []
     private var nextNumber = 1
     private var running: [Key: Running] = [:]
+    /// The number `/files` and `/cancel` give each running transfer, in the order they started.
+    private var numbers: [Key: Int] = [:]
+    private var nextTransferNumber = 1
     /// Offer questions a peer may raise: 8 at once, then one every 5 s; past that its offers
     /// are refused (answer 0) and counted, with one line saying so until it slows down.
     public static let offerRate = 0.2
@@ -106,6 +109,20 @@ public actor FileFeature: FileCommands {
             }
             let offer = pending.remove(at: index)
             await accept(offer, chat: chat)
+        case .files:
+            await list(in: conversation, chat: chat)
+        case .cancelTransfer(let number):
+            let chosen = number.map { n in numbers.first { $0.value == n }?.key } ?? numbers.max { $0.value < $1.value }?.key
+            guard let key = chosen, let transfer = running[key] else {
+                await chat.show(.error(number.map { "/cancel: no file transfer \($0)" } ?? "/cancel: no file transfer runs", in: conversation))
+                return
+            }
+            // The transfer's own task says how it ended; the receiver keeps what it verified.
+            switch transfer {
+            case .sending(let sender, _): await sender.cancel()
+            case .receiving(let receiver, _): receiver.cancel()
+            case .checking: break
+            }
         case .reject(let number):
             guard let index = pendingIndex(number) else {
                 await chat.show(.error(number.map { "/reject: no file offer \($0)" } ?? "/reject: no file offer waits", in: conversation))
@@ -365,6 +382,10 @@ public actor FileFeature: FileCommands {
 
     private func started(_ transfer: Running, key: Key, chat: ChatController) {
         running[key] = transfer
+        if numbers[key] == nil {
+            numbers[key] = nextTransferNumber
+            nextTransferNumber += 1
+        }
         if case .receiving(let receiver, _) = transfer { receivers.withLock { $0[key] = receiver } }
         guard !ticking else { return }
         ticking = true
@@ -375,6 +396,42 @@ public actor FileFeature: FileCommands {
                 try? await Task.sleep(for: Self.progressInterval)
             }
         }
+    }
+
+    /// `/files`: a line per running transfer (number, direction, name, peer, progress) and per
+    /// offer waiting.
+    private func list(in conversation: ConversationID, chat: ChatController) async {
+        var lines: [String] = []
+        for (key, number) in numbers.sorted(by: { $0.value < $1.value }) {
+            let nick = LineOutput.sanitize(await chat.nickname(of: key.peer))
+            switch running[key] {
+            case .sending(let sender, _):
+                lines.append("\(number) ↑ " + Self.describe(await sender.progress, peer: "to " + nick))
+            case .receiving(let receiver, _):
+                lines.append("\(number) ↓ " + Self.describe(receiver.progress, peer: "from " + nick))
+            case .checking, nil:
+                continue
+            }
+        }
+        for offer in pending {
+            let nick = LineOutput.sanitize(await chat.nickname(of: offer.peer))
+            let batch = offer.offer.batch
+            let what = batch.count > 1
+                ? "\(batch.count) files (\(Self.bytes(batch.bytes)))"
+                : "\(LineOutput.sanitize(FileNames.relativePath(offer.offer.name))) (\(Self.bytes(offer.offer.size)))"
+            lines.append("offer \(offer.number): \(nick) offers \(what): /accept \(offer.number) or /reject \(offer.number)")
+        }
+        if lines.isEmpty { lines = ["no file transfers and no offers"] }
+        for line in lines { await chat.show(.notice(line, in: conversation)) }
+    }
+
+    /// "big.bin from alice: 42% of 500.0 MB, 150.0 MB/s, 3 s left".
+    static func describe(_ progress: FileProgress, peer: String) -> String {
+        var text = "\(LineOutput.sanitize(FileNames.relativePath(progress.name))) \(peer): "
+            + "\(Int(progress.fraction * 100))% of \(bytes(progress.size))"
+        if progress.rate > 0 { text += ", \(bytes(UInt64(progress.rate)))/s" }
+        if let left = progress.secondsLeft, progress.done < progress.size { text += ", \(Int(left.rounded(.up))) s left" }
+        return text
     }
 
     /// How often the status bar's transfer figures are redrawn.
@@ -409,6 +466,7 @@ public actor FileFeature: FileCommands {
     }
     private func finished(_ key: Key) {
         running[key] = nil
+        numbers[key] = nil
         receivers.withLock { $0[key] = nil }
     }
 

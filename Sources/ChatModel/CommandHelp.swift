@@ -44,6 +44,16 @@ public struct CommandHelp: Equatable, Sendable {
                 "Receives the file of offer N (numbered as offered) into the downloads directory, as NAME.part until every piece is verified, never over another file."
         ),
         CommandHelp(
+            name: "files", usage: "/files", summary: "list the file transfers and offers",
+            details:
+                "One line per transfer running (its number for /cancel, the direction, the file, the peer, how far, the rate and the time left) and per offer waiting (its number for /accept and /reject)."
+        ),
+        CommandHelp(
+            name: "cancel", usage: "/cancel [N]", summary: "stop file transfer N (the latest)",
+            details:
+                "Stops transfer N as /files numbers it (the latest started when none is given), on both sides; what the receiver verified is kept, so offering the file again resumes it."
+        ),
+        CommandHelp(
             name: "reject", usage: "/reject [N]", summary: "refuse file offer N (the latest)",
             details: "Refuses the offer; the sender is told it was refused."),
         CommandHelp(

@@ -65,6 +65,14 @@ public enum CommandParser {
                 number = n
             }
             return name == "accept" ? .accept(number) : .reject(number)
+        case "files": try none(name, words); return .files
+        case "cancel":
+            try atMost(1, name, words)
+            guard let word = words.first else { return .cancelTransfer(nil) }
+            guard let n = Int(word), n > 0 else {
+                throw CommandError.invalidArgument(command: name, value: word, expected: "a transfer number")
+            }
+            return .cancelTransfer(n)
         case "call": try atMost(1, name, words); return .call(nickname: words.first)
         case "answer": try none(name, words); return .answer
         case "decline": try none(name, words); return .decline

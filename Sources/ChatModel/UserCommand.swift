@@ -30,6 +30,10 @@ public enum UserCommand: Equatable, Sendable {
     case accept(Int?)
     /// `/reject [N]`: refuse file offer N (the latest when none is given).
     case reject(Int?)
+    /// `/files`: the transfers running (numbered) and the offers waiting.
+    case files
+    /// `/cancel [N]`: stop transfer N (the latest when none is given); it stays resumable.
+    case cancelTransfer(Int?)
     /// `/nick NAME`: change our nickname.
     case nick(String)
     case relay(RelayRequest)

@@ -56,13 +56,17 @@ import Testing
         #expect(parse("/accept") == .accept(nil))
         #expect(parse("/accept 3") == .accept(3))
         #expect(parse("/reject 2") == .reject(2))
+        #expect(parse("/files") == .files)
+        #expect(parse("/cancel") == .cancelTransfer(nil))
+        #expect(parse("/cancel 4") == .cancelTransfer(4))
+        #expect(error("/cancel 0") == .invalidArgument(command: "cancel", value: "0", expected: "a transfer number"))
         #expect(parse("/WIN 12") == .win(12))
     }
 
     @Test func everyCommandInTheIssueHasHelp() {
         let required = [
             "msg", "peers", "call", "answer", "decline", "hangup", "mute", "verify", "ignore", "unignore", "nick",
-            "relay", "path", "history", "clear", "help", "quit", "win", "file", "accept", "reject",
+            "relay", "path", "history", "clear", "help", "quit", "win", "file", "accept", "reject", "files", "cancel",
         ]
         #expect(Set(UserCommand.names) == Set(required))
         for name in required {
