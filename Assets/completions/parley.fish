@@ -164,7 +164,7 @@ complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options 
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" to' -l 'to' -d 'The peer to send to: an address, or with --relay a peer ID, fingerprint or nickname on the relay.' -rfka ''
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" timeout' -l 'timeout' -d 'Seconds to wait for connection, handshake and acknowledgement together.' -rfka ''
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" offline' -l 'offline' -d 'With --relay: if the peer is offline, leave the message sealed for it on the relay (exit 0 once stored).'
-complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send"' -l 'file' -d 'Send this file, or every file in this directory, instead of a message (repeat for several; one batch, one answer): offered, then sent once the peer accepts, resumable. Direct sessions only.' -rfka ''
+complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send"' -l 'file' -d 'Send this file or directory\'s files instead of a message (repeat for several; one answer takes all), resumable. Direct sessions only.' -rfka ''
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" json' -l 'json' -d 'With --file: print one JSON object per file instead of progress and a line.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" version' -l 'version' -d 'Show the version.'
 complete -c 'parley' -n '__parley_should_offer_completions_for_flags_or_options "parley send" h help' -s 'h' -l 'help' -d 'Show help information.'

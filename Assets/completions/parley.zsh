@@ -152,7 +152,7 @@ _parley_send() {
         '--to[The peer to send to\: an address, or with --relay a peer ID, fingerprint or nickname on the relay.]:host\:port|peer:'
         '--timeout[Seconds to wait for connection, handshake and acknowledgement together.]:seconds:'
         '--offline[With --relay\: if the peer is offline, leave the message sealed for it on the relay (exit 0 once stored).]'
-        '*--file[Send this file, or every file in this directory, instead of a message (repeat for several; one batch, one answer)\: offered, then sent once the peer accepts, resumable. Direct sessions only.]:path:'
+        '*--file[Send this file or directory'\''s files instead of a message (repeat for several; one answer takes all), resumable. Direct sessions only.]:path:'
         '--json[With --file\: print one JSON object per file instead of progress and a line.]'
         ':text:'
         '--version[Show the version.]'

@@ -50,7 +50,7 @@ struct SendCommand: AsyncParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Send this file, or every file in this directory, instead of a message (repeat for several; one batch, one answer): offered, then sent once the peer accepts, resumable. Direct sessions only.",
+            "Send this file or directory's files instead of a message (repeat for several; one answer takes all), resumable. Direct sessions only.",
             valueName: "path"))
     var file: [String] = []
 
