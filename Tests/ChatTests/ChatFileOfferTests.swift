@@ -53,6 +53,49 @@ struct ChatFileOfferTests {
     }
 }
 
+extension ChatFileOfferTests {
+    static func transfers(_ display: RecordingDisplay) -> [TransferStatus?] {
+        display.updates.compactMap { if case .transfers(let status) = $0 { status } else { nil } }
+    }
+
+    /// The status bar's sum of the transfers: drawn while a transfer runs (here an offer waiting
+    /// for its answer), cleared once none does; `/files` lists it meanwhile.
+    @Test func theStatusBarShowsATransferWhileItRunsAndClearsAfter() async throws {
+        let temp = TempDirectory()
+        defer { temp.cleanup() }
+        func peer(_ name: String) async throws -> ChatPeer {
+            var options = ChatController.Options()
+            options.features.files = FileFeature(options: FileOptions(downloads: temp.path + "/" + name + "-downloads"))
+            return try await ChatPeer(name, in: temp.path, options: options)
+        }
+        let bob = try await peer("bob")
+        let alice = try await peer("alice")
+        let (server, port) = try await bob.listen()
+        defer { Task { await server.close() } }
+        _ = try await alice.connect(to: port)
+        try await eventually("bob trusts alice") { bob.display.lines.contains { $0.contains("connected: alice") } }
+        try await eventually("alice trusts bob") { alice.display.lines.contains { $0.contains("connected: bob") } }
+        let path = temp.path + "/notes.txt"
+        FileManager.default.createFile(atPath: path, contents: Data("twelve bytes".utf8))
+
+        await alice.chat.perform(.file(nickname: "bob", path: path), in: .room)
+        try await eventually("bob is asked") { bob.display.lines.contains { $0.contains("alice offers notes.txt (12 B") } }
+        try await eventually("alice's bar shows the offer going out") {
+            Self.transfers(alice.display).last??.sending == true
+        }
+        let shown = try #require(Self.transfers(alice.display).last ?? nil)
+        #expect(shown.count == 1 && shown.name == "notes.txt" && !shown.receiving && shown.fraction == 0)
+        await alice.chat.perform(.files, in: .room)
+        try await eventually("/files lists it") { alice.display.lines.contains { $0.hasPrefix("* 1 ↑ notes.txt to bob: 0% of 12 B") } }
+
+        await bob.chat.perform(.accept(nil), in: .room)
+        try await eventually("bob has it") { bob.display.lines.contains { $0.contains("received notes.txt from alice") } }
+        try await eventually("both bars cleared") {
+            Self.transfers(alice.display).last == .some(nil) && Self.transfers(bob.display).last == .some(nil)
+        }
+    }
+}
+
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
