@@ -67,7 +67,7 @@ public actor FileFeature: FileCommands {
         case sending(FileSender, link: ObjectIdentifier)
         case receiving(FileReceiver, link: ObjectIdentifier)
         /// Accepted; the receiver is looking for the same content under the same name.
-        case checking
+        case checking(link: ObjectIdentifier)
     }
 
     /// The receivers, also outside the actor: their chunks are handed over on the session's
@@ -339,7 +339,7 @@ public actor FileFeature: FileCommands {
         // Quiet for the files of a large batch: a line for the first, the last and failures.
         let loud = batch.count <= 20 || batch.index == 0 || batch.index + 1 == batch.count
         let key = Key(peer: offer.peer, transfer: offer.offer.transfer)
-        running[key] = .checking
+        running[key] = .checking(link: offer.link)
         chat.tasks.spawn { [weak self] in
             // Off the actor: this reads the existing file whole.
             if let existing = PartFile.identical(to: offer.offer, in: directory) {
@@ -361,7 +361,8 @@ public actor FileFeature: FileCommands {
                 await chat.show(.error("\(name) from \(nick): \(error.description)"))
                 return
             }
-            await self.started(.receiving(receiver, link: offer.link), key: key, chat: chat)
+            // The session may have ended during the check: the receiver ends at once, its part kept.
+            if await !self.startReceiving(receiver, key: key, link: offer.link, chat: chat) { receiver.sessionClosed() }
             if loud {
                 await chat.show(.notice("receiving \(name)\(place) from \(nick) into \(LineOutput.sanitize(receiver.partPath))"))
             }
@@ -464,6 +465,13 @@ public actor FileFeature: FileCommands {
         await chat.show(ChatOutput([.transfers(status)]))
         return true
     }
+    /// Starts a receive that was being checked; false when its session ended meanwhile.
+    private func startReceiving(_ receiver: FileReceiver, key: Key, link: ObjectIdentifier, chat: ChatController) -> Bool {
+        guard case .checking = running[key] else { return false }
+        started(.receiving(receiver, link: link), key: key, chat: chat)
+        return true
+    }
+
     private func finished(_ key: Key) {
         running[key] = nil
         numbers[key] = nil
@@ -474,6 +482,9 @@ public actor FileFeature: FileCommands {
         let id = ObjectIdentifier(link as AnyObject)
         pending.removeAll { $0.link == id }
         batches.forget(id)
+        for (key, transfer) in running {
+            if case .checking(let on) = transfer, on == id { running[key] = nil }
+        }
         for transfer in running.values {
             switch transfer {
             case .sending(let sender, let on) where on == id: await sender.sessionClosed()
