@@ -12,7 +12,7 @@ struct LoopbackChatTests {
     @Test func twoPeersChatBothWaysAndSeeDeliveries() async throws {
         let server = try await TestServer.start(nickname: "bob")
         defer { Task { await server.stop() } }
-        try await within(10) {
+        try await within(60) {
             let (alice, aliceIdentity) = try await connect(to: server.port, nickname: "alice")
             let bob = try await server.nextSession()
             let bobSeesPeer = try await bob.established()
@@ -45,7 +45,7 @@ struct LoopbackChatTests {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let someoneElse = LocalIdentity.generate(nickname: "eve").fingerprint
-        try await within(10) {
+        try await within(60) {
             let config = SessionConfig(expectedPeer: ExpectedPeer(someoneElse.description))
             let (alice, _) = try await connect(to: server.port, config: config)
             await #expect(throws: SessionClosedError.self) { try await alice.established() }
@@ -60,7 +60,7 @@ struct LoopbackChatTests {
     @Test func theExpectedIdentityIsAccepted() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        try await within(10) {
+        try await within(60) {
             let config = SessionConfig(expectedPeer: ExpectedPeer(server.identity.fingerprint.description))
             let (alice, _) = try await connect(to: server.port, config: config)
             #expect(try await alice.established().peerID == server.identity.peerID)

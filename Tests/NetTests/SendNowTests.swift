@@ -17,7 +17,7 @@ struct SendNowTests {
     @Test func messagesSentWithoutWaitingArriveInOrderAndAreAcknowledged() async throws {
         let server = try await TestServer.start(nickname: "bob")
         defer { Task { await server.stop() } }
-        try await within(10) {
+        try await within(60) {
             let (alice, _) = try await connect(to: server.port)
             let bob = try await server.nextSession()
             _ = try await alice.established()
@@ -48,7 +48,7 @@ struct SendNowTests {
     @Test func onTheEventLoopTheMessageIsWrittenBeforeSendNowReturns() async throws {
         let server = try await TestServer.start(nickname: "bob")
         defer { Task { await server.stop() } }
-        try await within(10) {
+        try await within(60) {
             let (alice, _) = try await connect(to: server.port)
             let bob = try await server.nextSession()
             _ = try await alice.established()
@@ -67,7 +67,7 @@ struct SendNowTests {
     @Test func aMessageTooLongIsReportedAsAnEventAndNothingIsSent() async throws {
         let server = try await TestServer.start(nickname: "bob")
         defer { Task { await server.stop() } }
-        try await within(10) {
+        try await within(60) {
             let (alice, _) = try await connect(to: server.port)
             let bob = try await server.nextSession()
             _ = try await alice.established()
@@ -88,7 +88,7 @@ struct SendNowTests {
         let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()
         defer { Task { try? await silent.close() } }
-        try await within(10) {
+        try await within(60) {
             let (alice, _) = try await connect(to: silent.localAddress!.port!)
             let id = alice.sendNow("too early")
             let seen = await events(of: alice) { if case .sendFailed = $0 { true } else { false } }
@@ -100,7 +100,7 @@ struct SendNowTests {
     @Test func anIPLiteralIsConnectedToWithoutResolvingAndRefusalsAreStillNamed() async throws {
         let server = try await TestServer.start(nickname: "bob")
         let port = server.port
-        try await within(10) {
+        try await within(60) {
             let (alice, _) = try await connect(to: port)
             #expect(alice.remoteAddressText == "127.0.0.1:\(port)")
             _ = try await alice.established()

@@ -23,7 +23,7 @@ struct TamperingTests {
             return LengthPrefix.frame(flipped)
         }
         defer { Task { await proxy.close() } }
-        try await within(10) {
+        try await within(60) {
             let (alice, _) = try await connect(to: proxy.port)
             let bob = try await server.nextSession()
             _ = try await alice.established()
@@ -47,7 +47,7 @@ struct TamperingTests {
             index == Self.firstTransportMessage ? [0xFF, 0xFF] + [UInt8](repeating: 0, count: 64) : nil
         }
         defer { Task { await proxy.close() } }
-        try await within(10) {
+        try await within(60) {
             let (alice, _) = try await connect(to: proxy.port)
             let bob = try await server.nextSession()
             _ = try await alice.established()
@@ -73,7 +73,7 @@ struct TamperingTests {
             return LengthPrefix.frame(flipped)
         }
         defer { Task { await proxy.close() } }
-        try await within(10) {
+        try await within(60) {
             _ = try await connect(to: proxy.port)
             let bob = try await server.nextSession()
             let atBob = await events(of: bob) { $0.isClosed }
