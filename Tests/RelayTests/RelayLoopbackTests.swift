@@ -188,8 +188,8 @@ import Wire
         // test is not about (RelayAddressCapTests is).
         var config = RelayConfig(maxPerAddress: 100, messageRate: 200, messageBurst: 50)
         // Short, so the silent ones go soon; long enough for the pair's handshakes on a machine
-        // busy with the rest of the suite.
-        config.link.handshakeTimeout = .seconds(2)
+        // busy with the rest of the suite (2 s was not, twice: the flooder never registered).
+        config.link.handshakeTimeout = .seconds(5)
         let (server, port, task) = try await Self.startRelay(config)
         // A registered client flooding the relay with requests. (Registered first: under the
         // suite's load its own handshake could outlast the short timeout behind 52 others.)
@@ -209,9 +209,10 @@ import Wire
         for _ in 0..<2000 { flooder.send(.list) }
         let (toBob, _) = try await Self.exchange(alice, bobInbox: inbox, text: "still here")
 
-        #expect(await garbage.waitForClose(limit: .seconds(6)))
-        #expect(await oversized.waitForClose(limit: .seconds(6)))
-        for client in silent { #expect(await client.waitForClose(limit: .seconds(6))) }
+        // Closed by the relay, which is what is asked; how soon depends on the machine's load.
+        #expect(await garbage.waitForClose(limit: .seconds(30)))
+        #expect(await oversized.waitForClose(limit: .seconds(30)))
+        for client in silent { #expect(await client.waitForClose(limit: .seconds(30))) }
         // The relay takes the flooder's requests a few at a time (RelayConfig.messagesPerTurn):
         // past its burst of 50 it is throttled, which on a busy machine may take a moment.
         let end = ContinuousClock.now + .seconds(10)
