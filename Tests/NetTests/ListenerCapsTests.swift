@@ -24,7 +24,7 @@ struct ListenerCapsTests {
             silent.closeAll()
             Task { await server.stop() }
         }
-        try await within(30) {
+        try await within(120) {
             for _ in 0..<(cap + extra) {
                 guard let fd = SilentSockets.open(from: "127.0.0.1", to: server.port) else {
                     throw TestFailure("connect failed")
@@ -42,7 +42,9 @@ struct ListenerCapsTests {
             #expect(stats.open == cap, "\(stats.summary)")
             #expect(stats.refusedPerAddress == extra, "\(stats.summary)")
             var closed = 0
-            let closing = ContinuousClock.now + .seconds(10)
+            // Closed by the server is what is asked; how soon depends on the machine's load (10 s
+            // was not enough at the start of a CI dry run).
+            let closing = ContinuousClock.now + .seconds(40)
             repeat {
                 closed = silent.fds.filter(SilentSockets.isClosedByPeer).count
                 if closed >= extra { break }
@@ -89,7 +91,7 @@ struct ListenerCapsTests {
             silent.closeAll()
             Task { await server.close() }
         }
-        try await within(30) {
+        try await within(120) {
             for _ in 0..<caps.handshaking {
                 guard let fd = SilentSockets.open(from: "127.0.0.3", to: port) else { throw TestFailure("connect") }
                 silent.fds.append(fd)
@@ -104,7 +106,7 @@ struct ListenerCapsTests {
             let connection = try await connect(to: port, from: "127.0.0.2", credentials: alice)
             #expect(try await connection.established().nickname == "bob")
             #expect(server.stats.evictedHandshaking == 1)
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(40)
             while !SilentSockets.isClosedByPeer(silent.fds[0]), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
