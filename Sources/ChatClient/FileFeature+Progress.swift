@@ -54,11 +54,13 @@ extension FileFeature {
             case .checking: continue
             }
         }
-        guard !figures.isEmpty || !running.isEmpty else {
+        guard !running.isEmpty else {
             ticking = false
             await chat.show(ChatOutput([.transfers(nil)]))
             return false
         }
+        // Only receives still looking for the same content already there: nothing to show yet.
+        guard !figures.isEmpty else { return true }
         let size = figures.reduce(UInt64(0)) { $0 + $1.progress.size }
         let done = figures.reduce(UInt64(0)) { $0 + min($1.progress.size, $1.progress.done) }
         let rate = figures.reduce(0.0) { $0 + $1.progress.rate }
