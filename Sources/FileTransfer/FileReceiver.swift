@@ -162,10 +162,9 @@ public final class FileReceiver: Sendable {
                 connection.sendFrameNoWait(.file(frame))
             case .write(let piece, let offset, let bytes):
                 do throws(FileProblem) {
-                    let buffer = state.buffer
-                    if buffer.piece != piece || buffer.offset + buffer.bytes.count != offset
-                        || buffer.bytes.count + bytes.count > flushBytes
-                    {
+                    // Read in place: a copy of the buffer alive here would make the append copy it.
+                    let held = state.buffer.bytes.count
+                    if state.buffer.piece != piece || state.buffer.offset + held != offset || held + bytes.count > flushBytes {
                         try flush(&state.buffer)
                         state.buffer = PieceBuffer(piece: piece, offset: offset, bytes: [])
                         state.buffer.bytes.reserveCapacity(min(offer.length(ofPiece: piece) - offset, flushBytes))
