@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(name: "TUITests", dependencies: ["TUI", "ChatModel", "Wire"]),
         // The command parser and the view types, without a terminal.
         .testTarget(name: "ChatModelTests", dependencies: ["ChatModel"]),
-        .testTarget(name: "FilesTests", dependencies: ["Files", "Session", "Wire"]),
+        .testTarget(name: "FilesTests", dependencies: ["Files", "Session", "Wire", "TestSupport"]),
         // Real loopback sockets; binds port 0 only.
         .testTarget(
             name: "NetTests",
@@ -200,7 +200,7 @@ let package = Package(
             ]
         ),
         // What several test modules share: the gate through which load tests and real-time tests
-        // take turns (LoadGate).
+        // take turns (LoadGate), and blocking work kept off the task pool (offThePool).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The relay's pure core, and a real relay with real clients on loopback.
         .testTarget(
@@ -223,7 +223,7 @@ let package = Package(
             ]
         ),
         // parley compare's pure parts (statistics, table, JSON, SVG, lab lines) and its namespaces.
-        .testTarget(name: "CompareTests", dependencies: ["Lab", "ParleyApp", "Voice", "RunSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Lab", "ParleyApp", "Voice", "RunSupport", "TestSupport"]),
         // The call engine over real loopback sessions (glare, mute), and its pure helpers.
         .testTarget(
             name: "CallTests",

@@ -1,5 +1,6 @@
 import Foundation
 import RunSupport
+import TestSupport
 import Testing
 
 @testable import Lab
@@ -132,13 +133,5 @@ import Testing
             """
         let result = Tool.run(launcher[0], Array(launcher.dropFirst()) + ["bash", "-c", probe])
         return result.stderr.contains("refused")
-    }
-}
-
-/// Runs blocking work (ip, nft, bash) on a thread of its own, so that it never holds one of the
-/// few threads of the cooperative pool that other tests' processes are waiting on.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (done: CheckedContinuation<T, Error>) in
-        Thread { done.resume(with: Result { try body() }) }.start()
     }
 }

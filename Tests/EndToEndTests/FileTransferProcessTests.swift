@@ -25,14 +25,6 @@ struct FileTransferProcessTests {
         }
     }
 
-    /// Runs blocking file work on a thread of its own: on the test process's cooperative
-    /// threads (two here) it stalled the loopback tests running beside it past their deadlines.
-    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
-    }
-
     static func identical(_ a: String, _ b: String) async throws -> Bool {
         try await offThePool { identicalNow(a, b) }
     }

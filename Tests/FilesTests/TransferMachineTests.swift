@@ -1,6 +1,7 @@
 import Foundation
 import Files
 import Session
+import TestSupport
 import Testing
 import Wire
 
@@ -256,13 +257,5 @@ struct TransferMachineTests {
         pair.toSender([.answer(transfer: 42, accepted: false)])
         #expect(pair.senderEnded == [.ended(.refused, byPeer: true)])
         #expect(pair.sender.nextChunk() == nil)
-    }
-}
-
-/// Runs CPU-heavy test work on a thread of its own: the test process's cooperative pool has two
-/// threads here, shared with tests that keep real time.
-func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: work()) }.start()
     }
 }
