@@ -7,8 +7,8 @@ import Wire
 
 /// What the user typed, from either client: the same `UserCommand`s, parsed by `CommandParser`.
 extension ChatController {
-    /// A line from the line-oriented client. Text goes to the room; `/win` and `/clear` need
-    /// the full screen.
+    /// A line from the line-oriented client. Text goes to the room; `/win`, `/close` and `/clear`
+    /// need the full screen.
     public func handle(line rawLine: String) async {
         let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
         switch CommandParser.parse(line) {
@@ -19,7 +19,7 @@ extension ChatController {
             for line in lines { show(.notice(line)) }
         case .success(.msg(_, nil)):
             show(.error("usage: /msg NICK TEXT"))
-        case .success(let command) where command == .clear || command.name == "win":
+        case .success(let command) where command == .clear || command.name == "win" || command.name == "close":
             show(.error("/\(command.name) works in the full-screen client only"))
         case .success(.quit):
             tasks.spawn { await self.quit() }
@@ -57,6 +57,8 @@ extension ChatController {
         switch command {
         case .text(let text):
             await submit(text, to: conversation)
+        case .me(let action):
+            await submit(ActionText.text(of: action), to: conversation)
         case .msg(let nickname, let text):
             await directMessage(to: nickname, text: text, from: conversation)
         case .peers:
@@ -76,7 +78,7 @@ extension ChatController {
             for line in lines { show(.notice(line, in: conversation)) }
         case .quit:
             await quit()
-        case .clear, .win, .call, .answer, .decline, .hangup, .mute, .relay, .path, .file, .accept, .reject, .files, .cancelTransfer:
+        case .clear, .win, .close, .call, .answer, .decline, .hangup, .mute, .relay, .path, .file, .accept, .reject, .files, .cancelTransfer:
             break  // the screen's own, or routed above
         }
     }

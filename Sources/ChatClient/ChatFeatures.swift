@@ -139,6 +139,8 @@ extension UserCommand {
         case .help: "help"
         case .quit: "quit"
         case .win: "win"
+        case .close: "close"
+        case .me: "me"
         }
     }
 }

@@ -69,6 +69,23 @@ public struct ChatMessage: Equatable, Sendable {
     }
 
     public var isOwn: Bool { delivery != nil }
+
+    /// What the sender did, for a `/me` message: shown as `* nick ACTION`.
+    public var action: String? { kind == .chat ? ActionText.action(in: text) : nil }
+}
+
+/// `/me ACTION` travels as a text message starting with `/me ` (no frame of its own: a client
+/// that does not know it shows the line as typed), and is shown as `* nick ACTION`. Typing
+/// `//me …` sends the same text, so it shows as an action too.
+public enum ActionText {
+    public static let prefix = "/me "
+
+    public static func text(of action: String) -> String { prefix + action }
+
+    /// The action `text` carries, or nil for a plain message.
+    public static func action(in text: String) -> String? {
+        text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : nil
+    }
 }
 
 /// One row of the peers pane.

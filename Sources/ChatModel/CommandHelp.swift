@@ -14,6 +14,14 @@ public struct CommandHelp: Equatable, Sendable {
                 "Opens the conversation with NICK as a window. With TEXT, sends it there; a peer who is away gets it when back."
         ),
         CommandHelp(
+            name: "query", usage: "/query NICK [TEXT]", summary: "the same as /msg",
+            details: "Opens the conversation with NICK as a window, sending TEXT there if given, as /msg does."),
+        CommandHelp(
+            name: "me", usage: "/me ACTION", summary: "say what you are doing: * nick ACTION",
+            details:
+                "Sends ACTION to the conversation on screen, shown as * nick ACTION on both sides. It travels as the text /me ACTION, so a client without /me shows that."
+        ),
+        CommandHelp(
             name: "peers", usage: "/peers", summary: "list peers with fingerprint, path and round trip",
             details:
                 "Lists every known peer: nickname, fingerprint, verified or not, direct or relayed, round-trip time; "
@@ -100,6 +108,11 @@ public struct CommandHelp: Equatable, Sendable {
             name: "win", usage: "/win N", summary: "show window N",
             details:
                 "Shows window N: 1 is #lan, then one per peer, as numbered in the peers pane. Alt+1 to Alt+9 do the same."
+        ),
+        CommandHelp(
+            name: "close", usage: "/close [N]", summary: "close window N, or this one",
+            details:
+                "Closes window N (or the one on screen) and shows the one before it; #lan stays open. The history stays, and the window opens again with the peer's next message or /msg."
         ),
     ]
 

@@ -43,12 +43,15 @@ public enum CommandParser {
 
     private static func command(_ name: String, rest: String, words: [String]) throws -> UserCommand {
         switch name {
-        case "msg":
+        case "msg", "query":
             guard let nickname = words.first else {
                 throw CommandError.missingArgument(command: name, argument: "NICK")
             }
             let text = rest.dropFirst(nickname.count).trimmingSpaces
             return .msg(nickname: nickname, text: text.isEmpty ? nil : text)
+        case "me":
+            guard !rest.isEmpty else { throw CommandError.missingArgument(command: name, argument: "ACTION") }
+            return .me(rest)
         case "peers": try none(name, words); return .peers
         case "file":
             guard let nickname = words.first else { throw CommandError.missingArgument(command: name, argument: "NICK") }
@@ -140,6 +143,13 @@ public enum CommandParser {
                 throw CommandError.invalidArgument(command: name, value: word, expected: "a window number")
             }
             return .win(number)
+        case "close":
+            try atMost(1, name, words)
+            guard let word = words.first else { return .close(nil) }
+            guard let number = Int(word), (1...maximumWindow).contains(number) else {
+                throw CommandError.invalidArgument(command: name, value: word, expected: "a window number")
+            }
+            return .close(number)
         default:
             throw CommandError.unknownCommand(name)
         }

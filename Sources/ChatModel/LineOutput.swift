@@ -14,11 +14,13 @@ public final class LineOutput: Sendable {
         }
     }
 
-    /// `[HH:MM:SS] <nick> text`; continuation lines of a multi-line message are indented.
+    /// `[HH:MM:SS] <nick> text`, or `[HH:MM:SS] * nick action` for `/me`; continuation lines of a
+    /// multi-line message are indented.
     public static func messageLine(from nick: String, text: String, at date: Date = Date()) -> String {
         let time = timeFormatter.withLock { $0.string(from: date) }
-        let body = sanitize(text).replacingOccurrences(of: "\n", with: "\n           ")
-        return "[\(time)] <\(sanitize(nick))> \(body)"
+        let action = ActionText.action(in: text)
+        let body = sanitize(action ?? text).replacingOccurrences(of: "\n", with: "\n           ")
+        return action == nil ? "[\(time)] <\(sanitize(nick))> \(body)" : "[\(time)] * \(sanitize(nick)) \(body)"
     }
 
     private static let timeFormatter = LockedTimeFormatter()

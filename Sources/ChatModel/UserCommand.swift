@@ -1,10 +1,14 @@
-/// What the user asked for, typed: the app executes these (the screen handles `/win`, `/clear`,
-/// `/help` and `/quit` itself and still reports them).
+/// What the user asked for, typed: the app executes these (the screen handles `/win`, `/close`,
+/// `/clear`, `/help` and `/quit` itself and still reports them).
 public enum UserCommand: Equatable, Sendable {
     /// A line that is not a command: a message to the conversation on screen.
     case text(String)
-    /// `/msg NICK [TEXT]`: open the conversation with NICK, and send TEXT there if given.
+    /// `/msg NICK [TEXT]` (or `/query`): open the conversation with NICK, and send TEXT there
+    /// if given.
     case msg(nickname: String, text: String?)
+    /// `/me ACTION`: an action in the conversation on screen, shown as `* nick ACTION`; it travels
+    /// as the text `/me ACTION` (`ActionText`).
+    case me(String)
     /// `/peers`: list the peers with their fingerprints, paths and round-trip times.
     case peers
     /// `/call [NICK]`: call NICK, or the peer of the conversation on screen.
@@ -46,6 +50,8 @@ public enum UserCommand: Equatable, Sendable {
     case quit
     /// `/win N`: show window N.
     case win(Int)
+    /// `/close [N]`: close window N, or the one on screen (not #lan); the history stays.
+    case close(Int?)
 
     public enum RelayRequest: Equatable, Sendable {
         case show

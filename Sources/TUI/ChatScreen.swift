@@ -18,7 +18,7 @@ public enum ScreenEffect: Equatable, Sendable {
 }
 
 /// The screen's logic as a value: the model, keys in, updates in, effects and frames out.
-/// The screen itself handles `/win`, `/clear` and `/help`; every other command, and `/quit`,
+/// The screen itself handles `/win`, `/close`, `/clear` and `/help`; every other command, and `/quit`,
 /// goes to the app as an effect.
 public struct ChatScreen: Sendable {
     public var model: ChatScreenModel
@@ -114,6 +114,17 @@ public struct ChatScreen: Sendable {
         case .clear:
             model.clear(model.activeID)
             return []
+        case .close(let number):
+            let index = number.map { $0 - 1 } ?? model.activeIndex
+            if !model.conversations.indices.contains(index) {
+                model.addNotice(
+                    "no window \(index + 1): windows are 1 to \(model.conversations.count)", kind: .error, at: now)
+            } else if index == 0 {
+                model.addNotice("\(ConversationID.roomName) (window 1) stays open", kind: .error, at: now)
+            } else {
+                model.close(index)
+            }
+            return []
         case .help(let topic):
             let lines = topic.flatMap(CommandHelp.entry)?.text ?? CommandHelp.overview
             for line in lines { model.addNotice(line, at: now) }
@@ -140,7 +151,9 @@ public struct ChatScreen: Sendable {
             let shown = model.conversations.first { $0.id == id }?.messages.last
             // Named, or written to you alone off screen: worth a notification as well as the bell.
             if let shown, shown.mentionsMe || (background && id != .room && shown.kind == .chat) {
-                let body = DisplayWidth.sanitized(shown.senderNickname) + ": " + DisplayWidth.sanitized(shown.text)
+                let nickname = DisplayWidth.sanitized(shown.senderNickname)
+                let body = shown.action.map { "* " + nickname + " " + DisplayWidth.sanitized($0) }
+                    ?? nickname + ": " + DisplayWidth.sanitized(shown.text)
                 return [.bell, .notify(title: "parley", body: body)]
             }
             return [.bell]

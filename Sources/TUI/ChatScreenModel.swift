@@ -13,6 +13,9 @@ public struct ChatScreenModel: Equatable, Sendable {
     public var bellOnBackgroundMessage: Bool
     public var editor: LineEditor
     private var noticeCounter = 0
+    /// Peers whose window was closed (`/close`): the peers list does not open it again; their
+    /// next message, or `/msg`, does.
+    public private(set) var closed: Set<ConversationID> = []
 
     public init(ownNickname: String, ownFingerprint: String, bellOnBackgroundMessage: Bool = true) {
         conversations = [Conversation(id: .room, title: ConversationID.roomName)]
@@ -34,6 +37,7 @@ public struct ChatScreenModel: Equatable, Sendable {
     @discardableResult
     public mutating func open(_ id: ConversationID) -> Int {
         if let index = index(of: id) { return index }
+        closed.remove(id)
         let title: String
         switch id {
         case .room: title = ConversationID.roomName
@@ -118,10 +122,21 @@ public struct ChatScreenModel: Equatable, Sendable {
     /// Replaces the peer list; new peers get a conversation, renamed peers' titles follow.
     public mutating func setPeers(_ rows: [PeerRow]) {
         peers = rows
-        for row in rows {
+        for row in rows where !closed.contains(.peer(row.id)) {
             let index = open(.peer(row.id))
             conversations[index].title = row.nickname
         }
+    }
+
+    /// Closes window `index` (not the room's): the one before it is shown if it was on screen,
+    /// and the peers list leaves it closed until the peer's next message or `/msg`.
+    public mutating func close(_ index: Int) {
+        guard index > 0, conversations.indices.contains(index) else { return }
+        let id = conversations[index].id
+        if index == activeIndex { activate(index - 1) }
+        conversations.remove(at: index)
+        if activeIndex > index { activeIndex -= 1 }
+        closed.insert(id)
     }
 
     /// Forgets the messages shown in a conversation (the history on disk stays).

@@ -38,13 +38,15 @@ struct ConversationRenderer {
     }
 
     func lines(of message: ChatMessage) -> [StyledLine] {
-        let text = message.text.split(separator: "\n", omittingEmptySubsequences: false)
+        let action = message.action
+        let text = (action ?? message.text).split(separator: "\n", omittingEmptySubsequences: false)
             .map { DisplayWidth.sanitized($0) }.joined(separator: "\n")
         var runs = [StyledRun(format.time(message.timestamp), theme.timestamp), StyledRun(" ")]
         switch message.kind {
         case .chat:
             let nickname = DisplayWidth.sanitized(message.senderNickname)
-            runs += [StyledRun("<"), StyledRun(nickname, theme.nickname(message.senderID)), StyledRun("> ")]
+            let (before, after) = action == nil ? ("<", "> ") : ("* ", " ")
+            runs += [StyledRun(before), StyledRun(nickname, theme.nickname(message.senderID)), StyledRun(after)]
             runs.append(message.mentionsMe ? StyledRun(text, theme.mention) : StyledRun(text))
             if let delivery = message.delivery { runs += [StyledRun(" ")] + mark(delivery) }
         case .notice:

@@ -29,7 +29,8 @@ import Testing
     }
 
     /// A listening chat, a `send` and a connecting chat on loopback: every line either chat
-    /// prints matches a format in OUTPUT, and `send`'s line the one in its subsection.
+    /// prints matches a format in OUTPUT (a `/me` action included), and `send`'s line the one in
+    /// its subsection.
     @Test(.timeLimit(.minutes(1)))
     func chatAndSendPrintOnlyDocumentedLines() async throws {
         let parley = try Self.parley()
@@ -82,12 +83,12 @@ import Testing
 
         let chat = try await Programs.run(
             parley, ["chat", "--home", bobHome, "--connect", address], environment: environment,
-            stdin: "hello from chat\n/peers\n/nonsense\n//slashed\n")
+            stdin: "hello from chat\n/peers\n/nonsense\n//slashed\n/me waves\n")
         #expect(chat.status == 0, "chat exited \(chat.status): \(chat.stderr)")
         #expect(chat.stderr.isEmpty)
         #expect(chat.stdout.contains("* #2 delivered to alice ("), "\(chat.stdout)")
 
-        _ = try await listenerOutput.waitForLine { $0.hasSuffix("> /slashed") }
+        _ = try await listenerOutput.waitForLine { $0.hasSuffix("] * bob waves") }
         listener.terminate()  // SIGTERM: the man page says it closes sessions and exits
         try await Programs.waitForExit(listener, timeout: 20)
         try listenerInput.fileHandleForWriting.close()
@@ -96,6 +97,7 @@ import Testing
         #expect(await listenerErrors.finished().isEmpty)
         #expect(listenerText.contains("<bob> hello from send"), "\(listenerText)")
         #expect(listenerText.contains("<bob> /slashed"), "\(listenerText)")
+        #expect(listenerText.contains("] * bob waves"), "/me: \(listenerText)")
 
         for line in (listenerText + "\n" + chat.stdout).split(separator: "\n").map(String.init) {
             #expect(

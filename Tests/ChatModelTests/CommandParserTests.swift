@@ -61,12 +61,32 @@ import Testing
         #expect(parse("/cancel 4") == .cancelTransfer(4))
         #expect(error("/cancel 0") == .invalidArgument(command: "cancel", value: "0", expected: "a transfer number"))
         #expect(parse("/WIN 12") == .win(12))
+        #expect(parse("/query bob see you") == .msg(nickname: "bob", text: "see you"))
+        #expect(parse("/query bob") == .msg(nickname: "bob", text: nil))
+        #expect(parse("/me waves at  bob ") == .me("waves at  bob"))
+        #expect(parse("/close") == .close(nil))
+        #expect(parse("/close 3") == .close(3))
+    }
+
+    @Test func anActionTravelsAsTextAndIsShownAsOne() {
+        #expect(ActionText.text(of: "waves") == "/me waves")
+        #expect(ActionText.action(in: "/me waves") == "waves")
+        #expect(ActionText.action(in: "/meh") == nil)
+        #expect(ActionText.action(in: "waves /me ") == nil)
+        let at = Date(timeIntervalSince1970: 0)
+        #expect(LineOutput.messageLine(from: "bob", text: "/me waves\nand bows", at: at).hasSuffix("] * bob waves\n           and bows"))
+        #expect(LineOutput.messageLine(from: "bob", text: "/mean", at: at).hasSuffix("] <bob> /mean"))
+        var message = ChatMessage(id: "1", timestamp: at, senderID: "b", senderNickname: "bob", text: "/me waves")
+        #expect(message.action == "waves")
+        message.kind = .notice
+        #expect(message.action == nil, "a notice is never an action")
     }
 
     @Test func everyCommandInTheIssueHasHelp() {
         let required = [
             "msg", "peers", "call", "answer", "decline", "hangup", "mute", "verify", "ignore", "unignore", "nick",
             "relay", "path", "history", "clear", "help", "quit", "win", "file", "accept", "reject", "files", "cancel",
+            "query", "me", "close",
         ]
         #expect(Set(UserCommand.names) == Set(required))
         for name in required {
@@ -89,6 +109,11 @@ import Testing
         #expect(error("/frobnicate")?.description == "unknown command /frobnicate; /help lists the commands")
         #expect(error("/") == .unknownCommand(""))
         #expect(error("/msg") == .missingArgument(command: "msg", argument: "NICK"))
+        #expect(error("/query") == .missingArgument(command: "query", argument: "NICK"))
+        #expect(error("/me  ") == .missingArgument(command: "me", argument: "ACTION"))
+        #expect(error("/close x") == .invalidArgument(command: "close", value: "x", expected: "a window number"))
+        #expect(error("/close 0") == .invalidArgument(command: "close", value: "0", expected: "a window number"))
+        #expect(error("/close 2 3") == .unexpectedArgument(command: "close", value: "3"))
         #expect(error("/nick   ") == .missingArgument(command: "nick", argument: "NAME"))
         #expect(error("/hangup now") == .unexpectedArgument(command: "hangup", value: "now"))
         #expect(error("/mute loud") == .invalidArgument(command: "mute", value: "loud", expected: "on or off"))
