@@ -206,7 +206,7 @@ _parley_chat() {
     repeating_flags=()
     non_repeating_flags=(--no-noise-suppression --no-vad --no-echo-cancel --fec --no-fec --dtx --auto-answer --plain --no-bell --version -h --help)
     repeating_options=(--interface)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --downloads --accept-files-from --max-auto-accept --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --downloads --accept-files-from --max-auto-accept --log-dir --announce-interval --listen --connect)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -274,6 +274,9 @@ _parley_chat() {
         return
         ;;
     '--max-auto-accept')
+        return
+        ;;
+    '--log-dir')
         return
         ;;
     '--announce-interval')

@@ -121,6 +121,7 @@ _parley_chat() {
         '--downloads[Where received files go (default $XDG_DOWNLOAD_DIR/parley, else ~/Downloads/parley).]:dir:'
         '--accept-files-from[Take file offers without asking\: from nobody (ask, the default), peers marked verified (verified), or anyone (any).]:ask|verified|any:{__parley_complete "${___accept_files_from[@]}"}'
         '--max-auto-accept[Largest file taken without asking, in MB.]:MB:'
+        '--log-dir[Also write every conversation as plain text to a file in this directory, irssi-style (lan.log, NICK-ABCDE.log); the history database stays the record.]:dir:'
         '--auto-answer[Answer every call at once (an unattended host; with --input it plays that file to each caller).]'
         '--announce-interval[Seconds between announcements when discovering, with 10 % jitter (default\: 10); peers forget you after three.]:seconds:'
         '--listen[Accept sessions on this address ('\''\:PORT'\'' for every IPv4 interface; port 0 picks one).]:\[addr\]\:port:'

@@ -59,6 +59,7 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var audio: CallAudioOptions
     @OptionGroup var codec: CodecOptions
     @OptionGroup var files: ChatFileOptions
+    @OptionGroup var logs: ChatLogOptions
 
     @Flag(
         name: .customLong("auto-answer"),
@@ -131,7 +132,7 @@ struct ChatCommand: AsyncParsableCommand {
         let fullScreen = usesFullScreen
         let output = LineOutput()
         let (updates, updateSink) = AsyncStream.makeStream(of: ModelUpdate.self)
-        let display: any ChatDisplay = fullScreen ? ScreenDisplay(updates: updateSink) : PlainDisplay(output: output)
+        let display = try logs.wrap(fullScreen ? ScreenDisplay(updates: updateSink) : PlainDisplay(output: output))
         var options = ChatController.Options()
         options.stayAfterInput = listen != nil || discovers || fullScreen
         options.reconnectsTarget = connect != nil
@@ -259,42 +260,6 @@ struct ChatCommand: AsyncParsableCommand {
             return store
         } catch {
             throw Failure(message: error.description, code: .failure)
-        }
-    }
-}
-
-extension ChatCommand {
-    /// Announces `port` on the LAN and lets the chat open sessions to what it discovers.
-    private func startDiscovery(
-        identity: LocalIdentity, credentials: SessionCredentials, port: Int, chat: ChatController,
-        display: any ChatDisplay
-    ) async throws -> DiscoveryService {
-        var config = DiscoveryConfig(ports: [UInt16(port)])
-        if let announceInterval { config.announceInterval = .milliseconds(Int64(announceInterval * 1000)) }
-        let service: DiscoveryService
-        do {
-            service = try await DiscoveryService.start(
-                identity: identity, config: config, interfaces: interfaceOptions.selection)
-        } catch let error as DiscoveryStartError {
-            throw error.failure
-        }
-        display.show(.notice("discovering on \(service.links.map(\.description).joined(separator: ", "))", in: .room))
-        let dialer = DirectDialer(credentials: credentials, config: sessionOptions.chatConfig)
-        await chat.useDiscovery(service, dialer: dialer)
-        return service
-    }
-
-    /// Starts a listener for relay announcements, for a chat that does not discover itself
-    /// (`--listen`, `--connect`) but is told to use a relay announced on the LAN.
-    private func relayListener(identity: LocalIdentity) -> @Sendable () async throws -> DiscoveryService {
-        let interfaces = interfaceOptions.selection
-        return {
-            do {
-                return try await DiscoveryService.start(
-                    identity: identity, config: DiscoveryConfig(ports: []), interfaces: interfaces)
-            } catch let error as DiscoveryStartError {
-                throw error.failure
-            }
         }
     }
 }

@@ -49,7 +49,10 @@ import Testing
         // Alice listens on a port the kernel picks.
         let listener = ChildProcess()
         listener.executableURL = parley
-        listener.arguments = ["chat", "--home", base.appendingPathComponent("alice").path, "--listen", "127.0.0.1:0"]
+        let logs = base.appendingPathComponent("logs").path
+        listener.arguments = [
+            "chat", "--home", base.appendingPathComponent("alice").path, "--listen", "127.0.0.1:0", "--log-dir", logs,
+        ]
         environment["USER"] = "alice"
         listener.environment = environment
         let listenerInput = Pipe()
@@ -98,6 +101,15 @@ import Testing
         #expect(listenerText.contains("<bob> hello from send"), "\(listenerText)")
         #expect(listenerText.contains("<bob> /slashed"), "\(listenerText)")
         #expect(listenerText.contains("] * bob waves"), "/me: \(listenerText)")
+        // --log-dir: the room's lines in lan.log, bob's direct message in his own file.
+        let room = (try? String(contentsOfFile: logs + "/lan.log", encoding: .utf8)) ?? ""
+        #expect(room.hasPrefix("--- Log opened "), "\(room)")
+        #expect(room.contains("> <bob> hello from chat\n") == false && room.contains(" <bob> hello from chat\n"), "\(room)")
+        #expect(room.contains("  * bob waves\n"), "\(room)")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? []
+        let bobFile = files.first { $0.hasPrefix("bob-") && $0.hasSuffix(".log") }
+        let direct = bobFile.flatMap { try? String(contentsOfFile: logs + "/" + $0, encoding: .utf8) } ?? ""
+        #expect(direct.contains(" <bob> hello from send\n"), "\(files) \(direct)")
 
         for line in (listenerText + "\n" + chat.stdout).split(separator: "\n").map(String.init) {
             #expect(
