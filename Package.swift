@@ -14,6 +14,7 @@
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
+//                      → TOMLKit (config.toml)
 //                      → RunSupport (owned task groups, signal traps, failures and exit statuses,
 //                                    child processes; depends on nothing)
 // Nothing below Net imports NIOPosix or touches a socket. Only TUI imports ncursesw: the chat's
@@ -38,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // config.toml (parley chat's settings file): TOML through toml++.
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
@@ -160,6 +163,7 @@ let package = Package(
                 "Calls", "Lab", "RunSupport", "Files", "FileTransfer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .executableTarget(name: "parley", dependencies: ["ParleyApp"]),

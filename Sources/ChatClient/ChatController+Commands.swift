@@ -59,6 +59,14 @@ extension ChatController {
             await submit(text, to: conversation)
         case .me(let action):
             await submit(ActionText.text(of: action), to: conversation)
+        case .set(let request):
+            guard let settings = options.features.settings else {
+                show(.error(ChatFeatures.unavailable(command.name), in: conversation))
+                return
+            }
+            let (lines, isError, updates) = await settings.handle(request)
+            for line in lines { show(isError ? .error(line, in: conversation) : .notice(line, in: conversation)) }
+            if !updates.isEmpty { show(ChatOutput(updates)) }
         case .msg(let nickname, let text):
             await directMessage(to: nickname, text: text, from: conversation)
         case .peers:

@@ -63,11 +63,19 @@ protocol FileCommands: Sendable {
     func stop() async
 }
 
+/// Settings: `/set` (the app's config.toml, which the chat core does not know).
+public protocol ChatSettings: Sendable {
+    /// Carries out `request`: the lines to show (`isError` for a refusal) and what the screen
+    /// should change at once (a setting that applies live).
+    func handle(_ request: UserCommand.SetRequest) async -> (lines: [String], isError: Bool, updates: [ModelUpdate])
+}
+
 /// The optional parts of the chat client.
 public struct ChatFeatures: Sendable {
     var calls: (any CallCommands)?
     var relay: (any RelayCommands)?
     var files: (any FileCommands)?
+    public var settings: (any ChatSettings)?
 
     init(calls: (any CallCommands)? = nil, relay: (any RelayCommands)? = nil) {
         self.calls = calls
@@ -140,6 +148,7 @@ extension UserCommand {
         case .quit: "quit"
         case .win: "win"
         case .close: "close"
+        case .set: "set"
         case .me: "me"
         }
     }

@@ -110,6 +110,11 @@ public struct CommandHelp: Equatable, Sendable {
                 "Shows window N: 1 is #lan, then one per peer, as numbered in the peers pane. Alt+1 to Alt+9 do the same."
         ),
         CommandHelp(
+            name: "set", usage: "/set [KEY [VALUE]]", summary: "show or change a setting of config.toml",
+            details:
+                "Without KEY, lists the settings in config.toml; with KEY, shows one; with VALUE, saves it there (keys are parley chat's long options, as bell or log-dir). /set -clear KEY removes it. bell applies at once, the others from the next start."
+        ),
+        CommandHelp(
             name: "close", usage: "/close [N]", summary: "close window N, or this one",
             details:
                 "Closes window N (or the one on screen) and shows the one before it; #lan stays open. The history stays, and the window opens again with the peer's next message or /msg."

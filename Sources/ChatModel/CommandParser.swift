@@ -143,6 +143,15 @@ public enum CommandParser {
                 throw CommandError.invalidArgument(command: name, value: word, expected: "a window number")
             }
             return .win(number)
+        case "set":
+            guard let key = words.first else { return .set(.list) }
+            if key == "-clear" {
+                try atMost(2, name, words)
+                guard words.count == 2 else { throw CommandError.missingArgument(command: name, argument: "KEY") }
+                return .set(.clear(words[1]))
+            }
+            let value = rest.dropFirst(key.count).trimmingSpaces
+            return .set(value.isEmpty ? .show(key) : .change(key, value))
         case "close":
             try atMost(1, name, words)
             guard let word = words.first else { return .close(nil) }

@@ -52,6 +52,19 @@ public enum UserCommand: Equatable, Sendable {
     case win(Int)
     /// `/close [N]`: close window N, or the one on screen (not #lan); the history stays.
     case close(Int?)
+    /// `/set [KEY [VALUE]]`, `/set -clear KEY`: the settings of config.toml.
+    case set(SetRequest)
+
+    public enum SetRequest: Equatable, Sendable {
+        /// `/set`: every setting in the file.
+        case list
+        /// `/set KEY`: one setting.
+        case show(String)
+        /// `/set KEY VALUE`.
+        case change(String, String)
+        /// `/set -clear KEY`: back to the default.
+        case clear(String)
+    }
 
     public enum RelayRequest: Equatable, Sendable {
         case show

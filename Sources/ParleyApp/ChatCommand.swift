@@ -60,6 +60,7 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var codec: CodecOptions
     @OptionGroup var files: ChatFileOptions
     @OptionGroup var logs: ChatLogOptions
+    @OptionGroup var config: ChatConfigOptions
 
     @Flag(
         name: .customLong("auto-answer"),
@@ -89,9 +90,9 @@ struct ChatCommand: AsyncParsableCommand {
     var plain = false
 
     @Flag(
-        name: .customLong("no-bell"),
-        help: "Full-screen client: no terminal bell for a new message in a conversation not on screen.")
-    var noBell = false
+        inversion: .prefixedNo,
+        help: "Full-screen client: ring the terminal bell for a new message in a conversation not on screen.")
+    var bell = true
 
     /// Without an address, the chat finds its peers on the LAN.
     var discovers: Bool { listen == nil && connect == nil }
@@ -145,6 +146,10 @@ struct ChatCommand: AsyncParsableCommand {
         try audio.checkInputFile()
         let calls = CallFeature(options: callOptions)
         options.features = ChatFeatures(calls: calls, relay: relay, files: FileFeature(options: files.options))
+        if !config.noConfig {
+            let environment = ProcessInfo.processInfo.environment
+            options.features.settings = ConfigSettings(path: config.file ?? ConfigFile.defaultPath(environment))
+        }
         let chat = ChatController(identity: identity, store: store, display: display, options: options)
         // Every task the chat starts belongs to this run and is cancelled when the chat ends.
         async let running: Void = chat.run()
@@ -225,7 +230,7 @@ struct ChatCommand: AsyncParsableCommand {
     private func runScreen(identity: LocalIdentity, chat: ChatController, updates: AsyncStream<ModelUpdate>) async {
         let model = ChatScreenModel(
             ownNickname: identity.nickname, ownFingerprint: identity.fingerprint.description,
-            bellOnBackgroundMessage: !noBell)
+            bellOnBackgroundMessage: bell)
         // The chat may end first (a signal): the screen then ends with it. `chatEnded` finishes
         // then; a child waiting on it is cancelled, like the screen, when the other ends first.
         let (chatEnded, ended) = AsyncStream.makeStream(of: Never.self)

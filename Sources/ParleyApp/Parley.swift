@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Net
 import Voice
 import Wire
@@ -35,6 +36,8 @@ public enum ParleyMain {
         // Every command that listens or dials needs a descriptor per connection: the soft limit
         // goes up to the hard one before anything opens (DescriptorLimit, ListenerLimits).
         DescriptorLimit.raiseSoftLimit()
-        await Parley.main()
+        // `parley chat` takes the options of its config file first (ConfigFile).
+        let environment = ProcessInfo.processInfo.environment
+        await Parley.main(ConfigFile.expand(Array(CommandLine.arguments.dropFirst()), environment: environment))
     }
 }

@@ -66,6 +66,11 @@ import Testing
         #expect(parse("/me waves at  bob ") == .me("waves at  bob"))
         #expect(parse("/close") == .close(nil))
         #expect(parse("/close 3") == .close(3))
+        #expect(parse("/set") == .set(.list))
+        #expect(parse("/set bell") == .set(.show("bell")))
+        #expect(parse("/set log-dir ~/My Logs ") == .set(.change("log-dir", "~/My Logs")))
+        #expect(parse("/set -clear bell") == .set(.clear("bell")))
+        #expect(error("/set -clear") == .missingArgument(command: "set", argument: "KEY"))
     }
 
     @Test func anActionTravelsAsTextAndIsShownAsOne() {
@@ -86,7 +91,7 @@ import Testing
         let required = [
             "msg", "peers", "call", "answer", "decline", "hangup", "mute", "verify", "ignore", "unignore", "nick",
             "relay", "path", "history", "clear", "help", "quit", "win", "file", "accept", "reject", "files", "cancel",
-            "query", "me", "close",
+            "query", "me", "close", "set",
         ]
         #expect(Set(UserCommand.names) == Set(required))
         for name in required {
