@@ -204,7 +204,8 @@ let package = Package(
             ]
         ),
         // What several test modules share: the gate through which load tests and real-time tests
-        // take turns (LoadGate), and blocking work kept off the task pool (offThePool).
+        // take turns (LoadGate), blocking work kept off the task pool (offThePool), and no user
+        // config.toml for the chats the tests start (NoUserConfig).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The relay's pure core, and a real relay with real clients on loopback.
         .testTarget(
@@ -217,7 +218,7 @@ let package = Package(
             ]
         ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
-        .testTarget(name: "AppTests", dependencies: ["ParleyApp", "RunSupport", "Identity"]),
+        .testTarget(name: "AppTests", dependencies: ["ParleyApp", "RunSupport", "Identity", "TestSupport"]),
         // The chat client's core without a terminal: real loopback sessions and a real store.
         .testTarget(
             name: "ChatTests",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunSupport
+import TestSupport
 import Testing
 
 @testable import ParleyApp
@@ -307,6 +308,7 @@ enum Programs {
     /// The `parley` executable built with these tests: next to the test bundle, or in
     /// `.build/debug`.
     static func parley() -> URL? {
+        NoUserConfig.applied
         var candidates: [URL] = []
         if let test = Bundle.main.executableURL {
             candidates.append(test.deletingLastPathComponent().appendingPathComponent("parley"))

@@ -1,5 +1,6 @@
 import Foundation
 import RunSupport
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -30,6 +31,7 @@ final class ParleyProcess: Sendable {
 
     /// The binary `swift build` put next to the test bundle.
     static var binary: URL {
+        NoUserConfig.applied
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("parley")
         if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
