@@ -131,6 +131,7 @@ _parley_chat() {
         '--plain[Line-oriented output even on a terminal (the default when standard input or output is not one).]'
         '--bell[Full-screen client\: ring the terminal bell for a new message in a conversation not on screen.]'
         '--no-bell[Full-screen client\: ring the terminal bell for a new message in a conversation not on screen.]'
+        '*--highlight[Full-screen client\: a word that marks a message as a mention, like your nickname (repeat for more).]:word:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -94,6 +94,13 @@ struct ChatCommand: AsyncParsableCommand {
         help: "Full-screen client: ring the terminal bell for a new message in a conversation not on screen.")
     var bell = true
 
+    @Option(
+        name: .customLong("highlight"),
+        help: ArgumentHelp(
+            "Full-screen client: a word that marks a message as a mention, like your nickname (repeat for more).",
+            valueName: "word"))
+    var highlight: [String] = []
+
     /// Without an address, the chat finds its peers on the LAN.
     var discovers: Bool { listen == nil && connect == nil }
 
@@ -228,9 +235,11 @@ struct ChatCommand: AsyncParsableCommand {
 
     /// Runs the full-screen client until the user quits, then closes the chat.
     private func runScreen(identity: LocalIdentity, chat: ChatController, updates: AsyncStream<ModelUpdate>) async {
-        let model = ChatScreenModel(
+        var screenModel = ChatScreenModel(
             ownNickname: identity.nickname, ownFingerprint: identity.fingerprint.description,
             bellOnBackgroundMessage: bell)
+        screenModel.highlightWords = highlight.filter { !$0.isEmpty }
+        let model = screenModel
         // The chat may end first (a signal): the screen then ends with it. `chatEnded` finishes
         // then; a child waiting on it is cancelled, like the screen, when the other ends first.
         let (chatEnded, ended) = AsyncStream.makeStream(of: Never.self)

@@ -11,6 +11,8 @@ public struct ChatScreenModel: Equatable, Sendable {
     public var status: StatusInfo
     /// Ring the terminal bell when a message arrives in a conversation not on screen.
     public var bellOnBackgroundMessage: Bool
+    /// Words that count as mentions besides our nickname (`--highlight`), matched as words.
+    public var highlightWords: [String] = []
     public var editor: LineEditor
     private var noticeCounter = 0
     /// Peers whose window was closed (`/close`): the peers list does not open it again; their
@@ -57,7 +59,8 @@ public struct ChatScreenModel: Equatable, Sendable {
         let background = index != activeIndex
         var message = message
         message.mentionsMe =
-            message.kind == .chat && !message.isOwn && Self.mentions(message.text, nickname: status.ownNickname)
+            message.kind == .chat && !message.isOwn
+            && ([status.ownNickname] + highlightWords).contains { Self.mentions(message.text, nickname: $0) }
         conversation.messages.append(message)
         if conversation.scrollOffset > 0 && !background {
             // Keep the lines on screen where they are while the user reads back.
@@ -75,8 +78,8 @@ public struct ChatScreenModel: Equatable, Sendable {
         return (background && fromSomeoneElse && bellOnBackgroundMessage) || message.mentionsMe
     }
 
-    /// Whether `text` names `nickname` as a word (case ignored): "alice:", "@alice" and "hi
-    /// Alice!" do, "malice" and "alicexyz" do not.
+    /// Whether `text` names `nickname` (or a highlight word) as a word, case ignored: "alice:",
+    /// "@alice" and "hi Alice!" do, "malice" and "alicexyz" do not.
     public static func mentions(_ text: String, nickname: String) -> Bool {
         let name = nickname.lowercased()
         guard !name.isEmpty else { return false }

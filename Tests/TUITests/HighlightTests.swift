@@ -32,6 +32,23 @@ import Testing
         #expect(screen.apply(.message(F.message("r4", "lunch!", from: F.bob, at: F.at(11)), in: .room), now: F.at(11)).isEmpty)
     }
 
+    @Test func aHighlightWordIsAMentionToo() {
+        var model = ChatScreenModel(ownNickname: "me", ownFingerprint: "UVWXY-Z2345")
+        model.highlightWords = ["deploy", "Zoë"]
+        let peer = ChatMessage(id: "1", timestamp: Date(), senderID: "p", senderNickname: "bob", text: "")
+        var deploy = peer
+        deploy.text = "the Deploy is done"
+        var partial = peer
+        partial.id = "2"
+        partial.text = "redeployed"
+        var zoe = peer
+        zoe.id = "3"
+        zoe.text = "ask zoë!"
+        let rings = [deploy, partial, zoe].map { model.append($0, to: .room) }
+        #expect(rings == [true, false, true], "a word, not part of one")
+        #expect(model.conversations[0].messages.map(\.mentionsMe) == [true, false, true])
+    }
+
     @Test func theHotlistRanksMentionsThenPrivateThenRoom() {
         var model = F.model()
         _ = model.activate(window: 2)  // alice's window on screen
