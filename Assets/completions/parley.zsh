@@ -132,6 +132,8 @@ _parley_chat() {
         '--bell[Full-screen client\: ring the terminal bell for a new message in a conversation not on screen.]'
         '--no-bell[Full-screen client\: ring the terminal bell for a new message in a conversation not on screen.]'
         '*--highlight[Full-screen client\: a word that marks a message as a mention, like your nickname (repeat for more).]:word:'
+        '--notify-send[Full-screen client\: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.]'
+        '--no-notify-send[Full-screen client\: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -101,6 +101,11 @@ struct ChatCommand: AsyncParsableCommand {
             valueName: "word"))
     var highlight: [String] = []
 
+    @Flag(
+        name: .customLong("notify-send"), inversion: .prefixedNo,
+        help: "Full-screen client: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.")
+    var notifySend = true
+
     /// Without an address, the chat finds its peers on the LAN.
     var discovers: Bool { listen == nil && connect == nil }
 
@@ -250,7 +255,8 @@ struct ChatCommand: AsyncParsableCommand {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    _ = try await FullScreen.run(model: model, updates: updates) { command, conversation in
+                    let desktop = notifySend ? DesktopNotifier(environment: ProcessInfo.processInfo.environment) : nil
+                    _ = try await FullScreen.run(model: model, updates: updates, desktop: desktop) { command, conversation in
                         chat.tasks.spawn { await chat.perform(command, in: conversation) }
                     }
                 } catch {

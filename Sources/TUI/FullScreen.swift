@@ -25,6 +25,7 @@ public enum FullScreen {
     /// including a thrown error.
     ///
     /// - `updates`: every change the app wants on screen, applied in order.
+    /// - `desktop`: desktop notifications beside the terminal's, when there is a desktop.
     /// - `onCommand`: each command the user typed (not `/win`, `/clear` or `/help`, which the
     ///   screen handles), with the conversation that was on screen. Called on the screen's task:
     ///   hand the work to your own task and return at once. `/quit` is not passed: `run` returns
@@ -36,6 +37,7 @@ public enum FullScreen {
         updates: AsyncStream<ModelUpdate>,
         theme: Theme = .fromEnvironment(ProcessInfo.processInfo.environment),
         timeZone: TimeZone = .current,
+        desktop: DesktopNotifier? = nil,
         onCommand: @escaping @Sendable (UserCommand, ConversationID) -> Void
     ) async throws -> Exit {
         let terminal = try CursesTerminal(colors: theme.colors)
@@ -67,7 +69,9 @@ public enum FullScreen {
                 case .bell: terminal.beep()
                 case .redraw: terminal.invalidate()
                 case .suspend: terminal.suspend()
-                case .notify(let title, let body): terminal.notify(title: title, body: body)
+                case .notify(let title, let body):
+                    terminal.notify(title: title, body: body)
+                    desktop?.notify(title: title, body: body)
                 case .quit: return .quit
                 }
             }
