@@ -101,7 +101,10 @@ struct ConfigFile {
     }()
 
     private static func scalarText(_ value: any TOMLValueConvertible) -> String? {
-        if let string = value.string { return NSString(string: string).expandingTildeInPath }
+        if let string = value.string {
+            // Only `~/…`: `~name` would be another user's home, and a network name may start with `~`.
+            return string.hasPrefix("~/") ? NSHomeDirectory() + string.dropFirst() : string
+        }
         if let int = value.int { return String(int) }
         if let double = value.double { return String(double) }
         return nil

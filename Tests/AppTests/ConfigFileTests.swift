@@ -43,6 +43,7 @@ import Testing
             ], "keys in order; plain = false is as if absent (there is no --no-plain)")
         let home = NSHomeDirectory()
         #expect(try config("downloads = \"~/in\"").arguments(besides: []) == ["--downloads", home + "/in"])
+        #expect(try config("relay-network = \"~root\"").arguments(besides: []) == ["--relay-network", "~root"])
     }
 
     @Test func theCommandLineWinsKeyByKey() throws {
