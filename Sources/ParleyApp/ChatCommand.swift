@@ -61,6 +61,7 @@ struct ChatCommand: AsyncParsableCommand {
     @OptionGroup var files: ChatFileOptions
     @OptionGroup var logs: ChatLogOptions
     @OptionGroup var config: ChatConfigOptions
+    @OptionGroup var colors: ChatColorOptions
 
     @Flag(
         name: .customLong("auto-answer"),
@@ -255,8 +256,11 @@ struct ChatCommand: AsyncParsableCommand {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    let desktop = notifySend ? DesktopNotifier(environment: ProcessInfo.processInfo.environment) : nil
-                    _ = try await FullScreen.run(model: model, updates: updates, desktop: desktop) { command, conversation in
+                    let environment = ProcessInfo.processInfo.environment
+                    let desktop = notifySend ? DesktopNotifier(environment: environment) : nil
+                    _ = try await FullScreen.run(
+                        model: model, updates: updates, theme: colors.theme(environment), desktop: desktop
+                    ) { command, conversation in
                         chat.tasks.spawn { await chat.perform(command, in: conversation) }
                     }
                 } catch {

@@ -14,6 +14,10 @@ import TOMLKit
 ///     fec = false                    # --no-fec
 ///     interface = ["eth0", "wlan0"]  # --interface eth0 --interface wlan0
 ///
+///     [colors]                       # --color mention="bold yellow" --color notice=green
+///     mention = "bold yellow"
+///     notice = "green"
+///
 /// The file's options come before the command line's, and an option given on the command line
 /// replaces the file's for that key, so flags always win. Parsed by TOMLKit.
 struct ConfigFile {
@@ -73,6 +77,15 @@ struct ConfigFile {
             if flag { return ["--" + key] }
             return negatable.contains(key) ? ["--no-" + key] : []
         }
+        // [colors]: one --color SLOT=STYLE per entry.
+        if key == "colors", let table = value.table {
+            return try table.keys.sorted().flatMap { slot -> [String] in
+                guard let style = table[slot]?.string else {
+                    throw Failure(description: "\(path): colors.\(slot) is not a string such as \"bold yellow\"")
+                }
+                return ["--color", slot + "=" + style]
+            }
+        }
         if let array = value.array {
             return try array.flatMap { element -> [String] in
                 guard let scalar = scalarText(element) else {
@@ -120,7 +133,7 @@ struct ConfigFile {
             })
         return entries.filter { entry in
             let base = entry.key.hasPrefix("no-") ? String(entry.key.dropFirst(3)) : entry.key
-            return !given.contains(base)
+            return !given.contains(base == "colors" ? "color" : base)
         }.flatMap(\.arguments)
     }
 }

@@ -30,8 +30,20 @@ public struct CellStyle: Hashable, Sendable {
 /// empty string, as no-color.org asks) the theme keeps bold, dim, underline and reverse only.
 public struct Theme: Sendable, Equatable {
     public var colors: Bool
+    /// Styles the user chose (`--color SLOT=STYLE`, `[colors]` in config.toml) over the defaults.
+    public var overrides: [Slot: CellStyle] = [:]
 
     public init(colors: Bool) { self.colors = colors }
+
+    /// The styles a user may choose.
+    public enum Slot: String, CaseIterable, Sendable {
+        case notice, error, separator, unread, delivered, failed, mention, verified
+        case unreadCount = "unread-count"
+    }
+
+    private func style(_ slot: Slot, _ standard: CellStyle) -> CellStyle {
+        colored(overrides[slot] ?? standard)
+    }
 
     /// Colours unless `NO_COLOR` is set and not empty.
     public static func fromEnvironment(_ environment: [String: String]) -> Theme {
@@ -61,22 +73,22 @@ public struct Theme: Sendable, Equatable {
     }
 
     public var timestamp: CellStyle { CellStyle(dim: true) }
-    public var notice: CellStyle { colored(CellStyle(foreground: .cyan, dim: true)) }
-    public var error: CellStyle { colored(CellStyle(foreground: .red, bold: true)) }
-    public var separator: CellStyle { colored(CellStyle(foreground: .yellow, dim: true)) }
-    public var unreadMarker: CellStyle { colored(CellStyle(foreground: .red, bold: true)) }
+    public var notice: CellStyle { style(.notice, CellStyle(foreground: .cyan, dim: true)) }
+    public var error: CellStyle { style(.error, CellStyle(foreground: .red, bold: true)) }
+    public var separator: CellStyle { style(.separator, CellStyle(foreground: .yellow, dim: true)) }
+    public var unreadMarker: CellStyle { style(.unread, CellStyle(foreground: .red, bold: true)) }
     public var deliveryPending: CellStyle { CellStyle(dim: true) }
-    public var deliveryDone: CellStyle { colored(CellStyle(foreground: .green)) }
-    public var deliveryFailed: CellStyle { colored(CellStyle(foreground: .red, bold: true)) }
+    public var deliveryDone: CellStyle { style(.delivered, CellStyle(foreground: .green)) }
+    public var deliveryFailed: CellStyle { style(.failed, CellStyle(foreground: .red, bold: true)) }
     public var bar: CellStyle { CellStyle(reverse: true) }
     public var barEmphasis: CellStyle { CellStyle(bold: true, reverse: true) }
     public var paneBorder: CellStyle { CellStyle(dim: true) }
     public var selected: CellStyle { CellStyle(bold: true, reverse: true) }
-    public var unreadCount: CellStyle { colored(CellStyle(foreground: .yellow, bold: true)) }
-    public var verified: CellStyle { colored(CellStyle(foreground: .green, bold: true)) }
+    public var unreadCount: CellStyle { style(.unreadCount, CellStyle(foreground: .yellow, bold: true)) }
+    public var verified: CellStyle { style(.verified, CellStyle(foreground: .green, bold: true)) }
     public var dimmed: CellStyle { CellStyle(dim: true) }
     /// A message naming you: bold, and yellow with colours.
-    public var mention: CellStyle { colored(CellStyle(foreground: .yellow, bold: true)) }
+    public var mention: CellStyle { style(.mention, CellStyle(foreground: .yellow, bold: true)) }
 
     /// The style as given with colours, or with its colour removed under `NO_COLOR`.
     public func colored(_ style: CellStyle) -> CellStyle {
@@ -84,5 +96,33 @@ public struct Theme: Sendable, Equatable {
         var plain = style
         plain.foreground = nil
         return plain
+    }
+}
+
+extension CellStyle {
+    /// A style as the user writes it: words among the eight colour names, `default` (the
+    /// terminal's colour), `bold`, `dim`, `underline` and `reverse`, such as `bold yellow`;
+    /// nil for anything else or more than one colour.
+    public init?(spec: String) {
+        self.init()
+        var colour: TerminalColor??
+        for word in spec.lowercased().split(whereSeparator: \.isWhitespace) {
+            switch word {
+            case "bold": bold = true
+            case "dim": dim = true
+            case "underline": underline = true
+            case "reverse": reverse = true
+            case "default":
+                guard colour == nil else { return nil }
+                colour = .some(nil)
+            default:
+                guard colour == nil, let named = TerminalColor.allCases.first(where: { "\($0)" == word }) else {
+                    return nil
+                }
+                colour = .some(named)
+            }
+        }
+        guard colour != nil || bold || dim || underline || reverse else { return nil }
+        foreground = colour ?? nil
     }
 }

@@ -1,5 +1,6 @@
 import ChatModel
 import Foundation
+import TUI
 import Testing
 
 @testable import ParleyApp
@@ -44,6 +45,19 @@ import Testing
         let home = NSHomeDirectory()
         #expect(try config("downloads = \"~/in\"").arguments(besides: []) == ["--downloads", home + "/in"])
         #expect(try config("relay-network = \"~root\"").arguments(besides: []) == ["--relay-network", "~root"])
+    }
+
+    @Test func colorsBecomeColorOptionsAndBadOnesAreRefused() throws {
+        let file = try config("bell = true\n[colors]\nnotice = \"green\"\nmention = \"bold magenta\"\n")
+        #expect(file.arguments(besides: []) == ["--bell", "--color", "mention=bold magenta", "--color", "notice=green"])
+        #expect(file.arguments(besides: ["--color", "error=red"]) == ["--bell"], "the command line's colours win")
+        #expect(throws: ConfigFile.Failure.self) { try config("[colors]\nnotice = 3\n") }
+        for bad in ["[colors]\nshouting = \"red\"\n", "[colors]\nnotice = \"purple\"\n"] {
+            let file = try config(bad)
+            #expect(throws: ConfigFile.Failure.self) { try file.check(file.arguments(besides: []), commandLine: []) }
+        }
+        let options = try ChatColorOptions.parse(["--color", "mention=underline cyan"])
+        #expect(options.theme([:]).mention == .init(foreground: .cyan, underline: true))
     }
 
     @Test func theCommandLineWinsKeyByKey() throws {

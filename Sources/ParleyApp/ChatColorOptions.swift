@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import TUI
+
+/// `parley chat --color SLOT=STYLE`: the full-screen client's colours (`[colors]` in config.toml).
+struct ChatColorOptions: ParsableArguments {
+    @Option(
+        name: .customLong("color"),
+        help: ArgumentHelp(
+            "Full-screen client: draw SLOT (notice, error, separator, unread, delivered, failed, mention, verified, unread-count) in STYLE, such as 'bold yellow' (repeat for more).",
+            valueName: "slot=style"))
+    var colors: [String] = []
+
+    func validate() throws {
+        _ = try overrides()
+    }
+
+    /// The slots and styles given, the last one winning for a slot.
+    func overrides() throws -> [Theme.Slot: CellStyle] {
+        var chosen: [Theme.Slot: CellStyle] = [:]
+        for entry in colors {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let slot = Theme.Slot(rawValue: parts[0].lowercased()) else {
+                let slots = Theme.Slot.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--color \(entry): the slot is one of \(slots)")
+            }
+            guard let style = CellStyle(spec: parts[1]) else {
+                throw ValidationError(
+                    "--color \(entry): a style is a colour (black, red, green, yellow, blue, magenta, cyan, white or default) and bold, dim, underline or reverse")
+            }
+            chosen[slot] = style
+        }
+        return chosen
+    }
+
+    /// The theme: colours unless NO_COLOR, with the slots chosen here.
+    func theme(_ environment: [String: String]) -> Theme {
+        var theme = Theme.fromEnvironment(environment)
+        theme.overrides = (try? overrides()) ?? [:]
+        return theme
+    }
+}
