@@ -125,6 +125,7 @@ _parley_chat() {
         '--config[Read settings from this file instead of $XDG_CONFIG_HOME/parley/config.toml (~/.config/parley/config.toml).]:file:'
         '--no-config[Read no settings file.]'
         '*--color[Full-screen client\: draw SLOT (notice, error, separator, unread, delivered, failed, mention, verified, unread-count) in STYLE, such as '\''bold yellow'\'' (repeat for more).]:slot=style:'
+        '--mouse[Full-screen client\: a click on the peers pane shows that window, the wheel scrolls (the terminal'\''s own selection then needs Shift).]'
         '--auto-answer[Answer every call at once (an unattended host; with --input it plays that file to each caller).]'
         '--announce-interval[Seconds between announcements when discovering, with 10 % jitter (default\: 10); peers forget you after three.]:seconds:'
         '--listen[Accept sessions on this address ('\''\:PORT'\'' for every IPv4 interface; port 0 picks one).]:\[addr\]\:port:'

@@ -21,6 +21,24 @@ static inline attr_t parley_attr_reverse(void) { return A_REVERSE; }
 static inline attr_t parley_attr_normal(void) { return A_NORMAL; }
 static inline WINDOW *parley_stdscr(void) { return stdscr; }
 static inline int parley_key_f0(void) { return KEY_F0; }
+// Mouse (`--mouse`): button 1 clicks and the wheel (buttons 4 and 5), no motion; the masks are
+// function-like macros.
+static inline void parley_mouse(int on) {
+    mousemask(on ? (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED) : 0, NULL);
+    mouseinterval(0);
+}
+static inline int parley_key_mouse(void) { return KEY_MOUSE; }
+// The pending mouse event: 1 a click, 2 the wheel up, 3 the wheel down, 0 anything else.
+static inline int parley_mouse_event(int *row, int *column) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    *row = event.y;
+    *column = event.x;
+    if (event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) return 1;
+    if (event.bstate & BUTTON4_PRESSED) return 2;
+    if (event.bstate & BUTTON5_PRESSED) return 3;
+    return 0;
+}
 // The C library's column count for a character (declared by <wchar.h> only under X/Open,
 // which Swift's Glibc module is not built with); curses measures with it.
 extern int wcwidth(wchar_t);

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import TUI
 
-/// `parley chat --color SLOT=STYLE`: the full-screen client's colours (`[colors]` in config.toml).
+/// `parley chat --color SLOT=STYLE` and `--mouse`: the full-screen client's colours (`[colors]` in
+/// config.toml) and mouse.
 struct ChatColorOptions: ParsableArguments {
     @Option(
         name: .customLong("color"),
@@ -10,6 +11,11 @@ struct ChatColorOptions: ParsableArguments {
             "Full-screen client: draw SLOT (notice, error, separator, unread, delivered, failed, mention, verified, unread-count) in STYLE, such as 'bold yellow' (repeat for more).",
             valueName: "slot=style"))
     var colors: [String] = []
+
+    @Flag(
+        name: .customLong("mouse"),
+        help: "Full-screen client: a click on the peers pane shows that window, the wheel scrolls (the terminal's own selection then needs Shift).")
+    var mouse = false
 
     func validate() throws {
         _ = try overrides()

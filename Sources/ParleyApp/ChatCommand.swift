@@ -259,7 +259,8 @@ struct ChatCommand: AsyncParsableCommand {
                     let environment = ProcessInfo.processInfo.environment
                     let desktop = notifySend ? DesktopNotifier(environment: environment) : nil
                     _ = try await FullScreen.run(
-                        model: model, updates: updates, theme: colors.theme(environment), desktop: desktop
+                        model: model, updates: updates, theme: colors.theme(environment), desktop: desktop,
+                        mouse: colors.mouse
                     ) { command, conversation in
                         chat.tasks.spawn { await chat.perform(command, in: conversation) }
                     }

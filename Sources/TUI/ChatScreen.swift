@@ -27,6 +27,11 @@ public struct ChatScreen: Sendable {
     public private(set) var pageRows = 10
     /// The "input is full" notice was shown and the input has not changed since: bell only.
     private var inputFullNoticed = false
+    /// Where the last frame drew the peers pane's windows: what a click selects.
+    private var windowAtRow: [Int: Int] = [:]
+    private var peersWidth = 0
+    /// Lines one turn of the mouse wheel scrolls.
+    public static let wheelLines = 3
 
     public init(model: ChatScreenModel, renderer: ScreenRenderer) {
         self.model = model
@@ -45,6 +50,16 @@ public struct ChatScreen: Sendable {
     }
 
     public mutating func handle(_ key: Key, now: Date) -> [ScreenEffect] {
+        if case .mouse(let event) = key {
+            switch event.kind {
+            case .wheelUp: model.scroll(by: Self.wheelLines)
+            case .wheelDown: model.scroll(by: -Self.wheelLines)
+            case .click:
+                guard event.column < peersWidth, let window = windowAtRow[event.row] else { return [] }
+                model.activate(window)
+            }
+            return []
+        }
         let confirming = model.editor.isConfirmingPaste
         if !confirming || key == .resize || key == .control("l"),
             let action = KeyBindings.action(for: key, inputIsEmpty: model.editor.isEmpty)
@@ -193,6 +208,8 @@ public struct ChatScreen: Sendable {
         let screen = renderer.render(model, rows: rows, columns: columns, now: now)
         model.clampScroll(to: screen.scrollOffset)
         pageRows = max(1, screen.conversationRows)
+        windowAtRow = screen.windowAtRow
+        peersWidth = screen.peersWidth
         return screen.frame
     }
 }

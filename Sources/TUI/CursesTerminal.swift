@@ -28,7 +28,7 @@ final class CursesTerminal {
     private var closed = false
     private var functionKeys: [Int32: Key] = [:]
 
-    init(colors wantColors: Bool) throws {
+    init(colors wantColors: Bool, mouse: Bool = false) throws {
         guard isatty(0) == 1, isatty(1) == 1 else { throw Failure.notATerminal }
         setlocale(LC_ALL, "")
         if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" {
@@ -63,6 +63,9 @@ final class CursesTerminal {
             }
         }
         functionKeys = Self.functionKeyTable()
+        // Off unless asked for: a terminal that reports the mouse no longer selects text with it
+        // (most still do with Shift held).
+        if mouse { parley_mouse(1) }
         atexit {
             guard !isendwin() else { return }
             // Leaving without close(): the shell must not be left with pastes marked.
@@ -105,6 +108,13 @@ final class CursesTerminal {
             guard let scalar = Unicode.Scalar(UInt32(value)) else { return .key(.unknown) }
             return .scalar(scalar)
         case KEY_CODE_YES:
+            if Int32(value) == parley_key_mouse() {
+                var row: Int32 = 0
+                var column: Int32 = 0
+                let kinds: [Int32: MouseEvent.Kind] = [1: .click, 2: .wheelUp, 3: .wheelDown]
+                guard let kind = kinds[parley_mouse_event(&row, &column)] else { return .key(.unknown) }
+                return .key(.mouse(MouseEvent(kind, row: Int(row), column: Int(column))))
+            }
             return .key(functionKeys[Int32(value)] ?? .unknown)
         default:
             return nil

@@ -26,6 +26,7 @@ public enum FullScreen {
     ///
     /// - `updates`: every change the app wants on screen, applied in order.
     /// - `desktop`: desktop notifications beside the terminal's, when there is a desktop.
+    /// - `mouse`: clicks on the peers pane choose a window, the wheel scrolls.
     /// - `onCommand`: each command the user typed (not `/win`, `/clear` or `/help`, which the
     ///   screen handles), with the conversation that was on screen. Called on the screen's task:
     ///   hand the work to your own task and return at once. `/quit` is not passed: `run` returns
@@ -38,9 +39,10 @@ public enum FullScreen {
         theme: Theme = .fromEnvironment(ProcessInfo.processInfo.environment),
         timeZone: TimeZone = .current,
         desktop: DesktopNotifier? = nil,
+        mouse: Bool = false,
         onCommand: @escaping @Sendable (UserCommand, ConversationID) -> Void
     ) async throws -> Exit {
-        let terminal = try CursesTerminal(colors: theme.colors)
+        let terminal = try CursesTerminal(colors: theme.colors, mouse: mouse)
         defer { terminal.close() }
         var screen = ChatScreen(
             model: model, renderer: ScreenRenderer(theme: theme, format: TimeFormat(timeZone: timeZone)))

@@ -16,8 +16,23 @@ public enum Key: Hashable, Sendable {
     /// Text pasted in one piece (between bracketed-paste markers, or detected by `PasteDetector`),
     /// line breaks as "\n"; `cut` when it was longer than the decoder's limit and the rest dropped.
     case paste(String, cut: Bool)
+    /// A click or a turn of the wheel (`--mouse`), at a screen cell.
+    case mouse(MouseEvent)
     /// A sequence the decoder did not recognise; ignored.
     case unknown
+}
+
+public struct MouseEvent: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable { case click, wheelUp, wheelDown }
+    public var kind: Kind
+    public var row: Int
+    public var column: Int
+
+    public init(_ kind: Kind, row: Int, column: Int) {
+        self.kind = kind
+        self.row = row
+        self.column = column
+    }
 }
 
 /// What the terminal reads, before decoding: one Unicode scalar, a key curses recognised, or

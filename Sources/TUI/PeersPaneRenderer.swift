@@ -11,16 +11,25 @@ struct PeersPaneRenderer {
     let twoLine: Bool
 
     func lines(of model: ChatScreenModel) -> [StyledLine] {
+        visible(of: model).map(\.line)
+    }
+
+    /// The window each line drawn belongs to (for a click).
+    func windows(of model: ChatScreenModel) -> [Int] {
+        visible(of: model).map(\.window)
+    }
+
+    private func visible(of model: ChatScreenModel) -> [(line: StyledLine, window: Int)] {
         guard width > 0, height > 0 else { return [] }
-        var all: [StyledLine] = []
+        var all: [(line: StyledLine, window: Int)] = []
         var activeLine = 0
         for (index, conversation) in model.conversations.enumerated() {
             if index == model.activeIndex { activeLine = all.count }
             let peer: PeerRow?
             if case .peer(let id) = conversation.id { peer = model.peers.first { $0.id == id } } else { peer = nil }
             all.append(
-                firstLine(index: index, conversation: conversation, peer: peer, active: index == model.activeIndex))
-            if twoLine { all.append(secondLine(conversation: conversation, peer: peer, model: model)) }
+                (firstLine(index: index, conversation: conversation, peer: peer, active: index == model.activeIndex), index))
+            if twoLine { all.append((secondLine(conversation: conversation, peer: peer, model: model), index)) }
         }
         guard all.count > height else { return all }
         // More entries than rows: keep the window on screen visible.

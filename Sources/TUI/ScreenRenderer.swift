@@ -8,6 +8,9 @@ public struct RenderedScreen: Equatable, Sendable {
     public var scrollOffset: Int
     /// Rows of the conversation pane: one page for PgUp/PgDn.
     public var conversationRows: Int
+    /// The window of each screen row of the peers pane, and the pane's width: what a click hits.
+    public var windowAtRow: [Int: Int] = [:]
+    public var peersWidth = 0
 }
 
 /// Draws a `ChatScreenModel` into a `Frame` for a terminal size. Pure: the same model, size,
@@ -24,6 +27,7 @@ public struct ScreenRenderer: Sendable {
     public func render(_ model: ChatScreenModel, rows: Int, columns: Int, now: Date) -> RenderedScreen {
         let layout = ScreenLayout(rows: rows, columns: columns)
         var frame = Frame(rows: layout.rows, columns: layout.columns)
+        var windowAtRow: [Int: Int] = [:]
         let bars = BarRenderer(theme: theme, width: layout.columns, now: now)
         let height = layout.paneRows.count
 
@@ -35,6 +39,9 @@ public struct ScreenRenderer: Sendable {
                 theme: theme, width: layout.peersWidth, height: height, twoLine: layout.peersTwoLine)
             for (offset, line) in pane.lines(of: model).enumerated() {
                 line.draw(into: &frame, row: layout.paneRows.lowerBound + offset, column: 0, width: layout.peersWidth)
+            }
+            for (offset, window) in pane.windows(of: model).enumerated() {
+                windowAtRow[layout.paneRows.lowerBound + offset] = window
             }
             for row in layout.paneRows {
                 frame.write("│", style: theme.paneBorder, row: row, column: layout.peersWidth)
@@ -58,6 +65,8 @@ public struct ScreenRenderer: Sendable {
             line.draw(into: &frame, row: row, column: 0, width: layout.columns)
             frame.cursor = (row, cursor)
         }
-        return RenderedScreen(frame: frame, scrollOffset: offset, conversationRows: height)
+        return RenderedScreen(
+            frame: frame, scrollOffset: offset, conversationRows: height, windowAtRow: windowAtRow,
+            peersWidth: layout.peersWidth)
     }
 }
