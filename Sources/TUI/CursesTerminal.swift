@@ -159,11 +159,8 @@ final class CursesTerminal {
     }
 
     static func notification(title: String, body: String) -> String {
-        func clean(_ text: String, limit: Int) -> String {
-            String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init).prefix(limit))
-        }
-        return "\u{1B}]777;notify;" + clean(title, limit: 40).replacingOccurrences(of: ";", with: ",") + ";"
-            + clean(body, limit: 200) + "\u{07}"
+        return "\u{1B}]777;notify;" + notificationText(title, limit: 40).replacingOccurrences(of: ";", with: ",") + ";"
+            + notificationText(body, limit: 200) + "\u{07}"
     }
 
     /// Forgets what is on screen so the next `draw` repaints every cell.
@@ -252,4 +249,10 @@ final class CursesTerminal {
         }
         return table
     }
+}
+
+/// A notification's text, terminal or desktop: control characters dropped, at most `limit`
+/// characters.
+func notificationText(_ text: String, limit: Int) -> String {
+    String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init).prefix(limit))
 }

@@ -53,8 +53,7 @@ public final class DesktopNotifier: @unchecked Sendable {
 
     /// Control characters dropped, markup escaped, cut to `limit` characters.
     static func plain(_ text: String, limit: Int) -> String {
-        let kept = text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init).prefix(limit)
-        return String(kept).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        notificationText(text, limit: limit).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
 }
