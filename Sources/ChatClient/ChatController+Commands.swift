@@ -77,6 +77,10 @@ extension ChatController {
             await ignore(name, in: conversation)
         case .unignore(let name):
             await unignore(name, in: conversation)
+        case .away(let message):
+            setPresence(.away(Presence.awayMessage(from: message)), in: conversation)
+        case .back:
+            setPresence(.online, in: conversation)
         case .nick(let name):
             await changeNickname(to: name, in: conversation)
         case .history(let search):

@@ -38,7 +38,8 @@ extension ChatController {
             return PeerRow(
                 id: id.description, nickname: nickname(of: id), shortFingerprint: id.fingerprint.short,
                 verified: known[id]?.verified ?? false, path: path,
-                roundTripMilliseconds: roundTrips[id].map { Double($0.attoseconds) / 1e15 }, inCall: id == callPeer)
+                roundTripMilliseconds: roundTrips[id].map { Double($0.attoseconds) / 1e15 }, inCall: id == callPeer,
+                away: path.isConnected ? presence.awayMessage(of: id) : nil)
         }
         show(ChatOutput([.peers(rows)]))
         for row in rows where !historyShown.contains(.peer(row.id)) {
@@ -129,7 +130,10 @@ extension ChatController {
         await listRelayPeers(excluding: connected, in: conversation)
         for (entry, peer) in live.sorted(by: { $0.1.nickname < $1.1.nickname }) {
             let rtt = await entry.link.roundTrip().map(\.millisecondsText) ?? "-"
-            let mark = known[peer.peerID]?.verified == true ? " verified" : ""
+            var mark = known[peer.peerID]?.verified == true ? " verified" : ""
+            if let away = presence.awayMessage(of: peer.peerID) {
+                mark += away.isEmpty ? " away" : " away: " + LineOutput.sanitize(away)
+            }
             // The path: a relayed session's address already reads "relay HOST:PORT".
             let path = entry.link.path == .relay ? entry.address : "direct \(entry.address)"
             show(
@@ -137,14 +141,14 @@ extension ChatController {
                     "\(LineOutput.sanitize(peer.nickname)) \(peer.fingerprint) \(path) rtt \(rtt)\(mark)",
                     in: conversation))
         }
-        let away = known.values.filter {
+        let offline = known.values.filter {
             !connected.contains($0.peerID) && discovered[$0.peerID] == nil && relayState.peers[$0.peerID] == nil
                 && $0.peerID != me
         }
-        for peer in away.sorted(by: { $0.nickname < $1.nickname }) {
+        for peer in offline.sorted(by: { $0.nickname < $1.nickname }) {
             show(
                 .notice(
-                    "\(LineOutput.sanitize(peer.nickname)) \(peer.peerID.fingerprint) away\(peer.verified ? " verified" : "")",
+                    "\(LineOutput.sanitize(peer.nickname)) \(peer.peerID.fingerprint) offline\(peer.verified ? " verified" : "")",
                     in: conversation))
         }
         if let relay = options.features.relay {

@@ -29,6 +29,9 @@ extension ChatController {
             guard let peer = PeerID(text) else { return }
             window = .peer(peer)
             apply(.named(peer, LineOutput.sanitize(nickname(of: peer))))
+            if let away = presence.sending(to: peer) {
+                show(.notice(Self.awayText(LineOutput.sanitize(nickname(of: peer)), message: away), in: conversation))
+            }
         }
         let id = Self.newMessageID(room: window == .room)
         let message = OutgoingMessage(

@@ -58,6 +58,8 @@ extension ChatController {
                 publishPeers()
                 await options.features.calls?.sessionEvent(event, on: entry.link, peer: peer.peerID, chat: self)
             }
+        case .frame(.presence(let presence)):
+            peerPresence(presence, on: key)
         case .frame(.file(let frame)):
             // File frames: the file feature's, from a trusted session only.
             if let peer = entry.peer, entry.trusted, let files = options.features.files,
@@ -154,6 +156,7 @@ extension ChatController {
         // Replaced meanwhile: it never carries the conversation.
         guard let current = sessions[key], !current.moved else { return }
         sessions[key]?.ready = true
+        if let mine = presence.forNewSession { current.link.sendPresence(mine) }
         publishPeers()  // now connected, with its path
         if readySession(with: peer.peerID) == key, let calls = options.features.calls {
             await calls.sessionReady(current.link, peer: peer, chat: self)
@@ -219,7 +222,10 @@ extension ChatController {
             return
         }
         if let peer = entry.peer {
-            if readySession(with: peer.peerID) == nil { roundTrips[peer.peerID] = nil }
+            if readySession(with: peer.peerID) == nil {
+                roundTrips[peer.peerID] = nil
+                presence.disconnected(peer.peerID)
+            }
             dialEnded(peer.peerID)
             forgetDirectPath(to: peer.peerID)
         } else if let dialed = entry.dialed {

@@ -99,6 +99,8 @@ public actor ChatController {
     /// Peers the user ignores (`/ignore`), with the nickname they went by then.
     var ignored: [PeerID: String] = [:]
     var roundTrips: [PeerID: Duration] = [:]
+    /// `/away` and `/back`, ours and the peers' (ChatController+Away).
+    var presence = PresenceBook()
     /// The peer of the call in progress (answered), marked ☎ in the peers pane and title.
     var callPeer: PeerID?
     /// Received texts waiting for their commit (ChatController+Incoming).

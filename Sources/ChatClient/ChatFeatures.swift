@@ -137,6 +137,8 @@ extension UserCommand {
         case .reject: "reject"
         case .files: "files"
         case .cancelTransfer: "cancel"
+        case .away: "away"
+        case .back: "back"
         case .ignore: "ignore"
         case .unignore: "unignore"
         case .nick: "nick"

@@ -25,6 +25,9 @@ public protocol ChatLink: AnyObject, Sendable {
     /// Tells the peer this side now goes by `nickname`; throws when the session is not
     /// established.
     func sendNickname(_ nickname: String) async throws
+    /// Tells the peer this side is online or away (a presence frame); does not wait, and a
+    /// session that ended meanwhile drops it (its successor is told when it is ready).
+    func sendPresence(_ presence: Presence)
     /// Says bye and returns once the session is closed.
     func close() async
     /// The same with the bye's reason (`.moved`: another session with the peer replaced it).
@@ -34,4 +37,6 @@ public protocol ChatLink: AnyObject, Sendable {
 
 extension PeerConnection: ChatLink {
     public var path: PeerRow.Path { isRelayed ? .relay : .direct }
+
+    public func sendPresence(_ presence: Presence) { sendFrameNoWait(.presence(presence)) }
 }

@@ -91,7 +91,8 @@ public enum ActionText {
 /// One row of the peers pane.
 public struct PeerRow: Equatable, Sendable {
     /// Presence in one vocabulary: in a session (direct or through the relay), online (heard on
-    /// the LAN or listed by the relay, no session open), or offline.
+    /// the LAN or listed by the relay, no session open), or offline. Away (`away`) is said on
+    /// top of a session.
     public enum Path: Equatable, Sendable {
         case direct
         case relay
@@ -110,11 +111,14 @@ public struct PeerRow: Equatable, Sendable {
     public var path: Path
     public var roundTripMilliseconds: Double?
     public var inCall: Bool
+    /// In a session and away (`/away` on their side): the message, possibly empty. Nil: not away.
+    public var away: String?
 
     public init(
         id: String, nickname: String, shortFingerprint: String, verified: Bool = false, path: Path = .direct,
-        roundTripMilliseconds: Double? = nil, inCall: Bool = false
+        roundTripMilliseconds: Double? = nil, inCall: Bool = false, away: String? = nil
     ) {
+        self.away = away
         self.id = id
         self.nickname = nickname
         self.shortFingerprint = shortFingerprint

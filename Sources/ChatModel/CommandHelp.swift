@@ -11,7 +11,7 @@ public struct CommandHelp: Equatable, Sendable {
         CommandHelp(
             name: "msg", usage: "/msg NICK [TEXT]", summary: "open a conversation with NICK, sending TEXT",
             details:
-                "Opens the conversation with NICK as a window. With TEXT, sends it there; a peer who is away gets it when back."
+                "Opens the conversation with NICK as a window. With TEXT, sends it there; a peer who is offline gets it when back online."
         ),
         CommandHelp(
             name: "query", usage: "/query NICK [TEXT]", summary: "the same as /msg",
@@ -78,6 +78,14 @@ public struct CommandHelp: Equatable, Sendable {
         CommandHelp(
             name: "unignore", usage: "/unignore NICK|FINGERPRINT", summary: "stop ignoring a peer",
             details: "Takes the peer off the ignore list; its next session is accepted."),
+        CommandHelp(
+            name: "away", usage: "/away [MESSAGE]", summary: "tell your peers you are away",
+            details:
+                "Marks you away, with MESSAGE if given (at most 160 bytes), for every connected peer and every peer that connects while you are away: they see you as away and MESSAGE when they write to you. Messages still arrive. /back ends it; so does quitting."
+        ),
+        CommandHelp(
+            name: "back", usage: "/back", summary: "you are online again",
+            details: "Ends /away: your peers see you online again."),
         CommandHelp(
             name: "nick", usage: "/nick NAME", summary: "change your nickname",
             details: "Saves NAME as your nickname and tells every connected peer and the LAN at once."),

@@ -102,6 +102,8 @@ public enum CommandParser {
             try atMost(1, name, words)
             guard let peer = words.first else { throw CommandError.missingArgument(command: name, argument: "NICK") }
             return .unignore(peer)
+        case "away": return .away(rest)
+        case "back": try none(name, words); return .back
         case "nick":
             guard !rest.isEmpty else { throw CommandError.missingArgument(command: name, argument: "NAME") }
             return .nick(rest)

@@ -12,6 +12,8 @@ public enum ModelUpdate: Sendable {
     case peers([PeerRow])
     /// Our own nickname and fingerprint.
     case identity(nickname: String, fingerprint: String)
+    /// We are away (`/away`, with the message, possibly empty), or online again (nil).
+    case away(String?)
     case relay(RelayStatus)
     /// The call in the status bar, or none.
     case call(CallStatus?)

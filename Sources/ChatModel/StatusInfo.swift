@@ -94,6 +94,8 @@ public struct StatusInfo: Equatable, Sendable {
     public var relay: RelayStatus
     public var call: CallStatus?
     public var transfers: TransferStatus?
+    /// Our own `/away` message (possibly empty) while we are away; nil while online.
+    public var away: String?
 
     public init(ownNickname: String, ownFingerprint: String, relay: RelayStatus = .none, call: CallStatus? = nil) {
         self.ownNickname = ownNickname

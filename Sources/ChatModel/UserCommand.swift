@@ -38,6 +38,11 @@ public enum UserCommand: Equatable, Sendable {
     case files
     /// `/cancel [N]`: stop transfer N (the latest when none is given); it stays resumable.
     case cancelTransfer(Int?)
+    /// `/away [MESSAGE]`: tell every connected peer we are away (with MESSAGE, possibly empty),
+    /// and every peer that connects while we are.
+    case away(String)
+    /// `/back`: online again.
+    case back
     /// `/nick NAME`: change our nickname.
     case nick(String)
     case relay(RelayRequest)

@@ -35,6 +35,9 @@ struct BarRenderer {
                     runs.append(StyledRun(" " + PeersPaneRenderer.milliseconds(rtt), theme.bar))
                 }
                 if peer.inCall { runs.append(StyledRun("  in call ☎", theme.bar)) }
+                if let away = peer.away, peer.path.isConnected {
+                    runs.append(StyledRun(away.isEmpty ? "  away" : "  away: " + DisplayWidth.sanitized(away), theme.bar))
+                }
             }
         }
         return filled(runs)
@@ -47,6 +50,10 @@ struct BarRenderer {
         segments.append((6, [StyledRun("[" + DisplayWidth.sanitized(status.ownNickname), theme.barEmphasis)]))
         segments.append((1, [StyledRun(" " + DisplayWidth.sanitized(status.ownFingerprint), theme.bar)]))
         segments.append((6, [StyledRun("]", theme.barEmphasis)]))
+        if let away = status.away {
+            segments.append((6, [StyledRun(" [away]", theme.barEmphasis)]))
+            if !away.isEmpty { segments.append((1, [StyledRun(" " + DisplayWidth.sanitized(away), theme.bar)])) }
+        }
         if let relay = relayText(status.relay) { segments.append((2, [StyledRun(" [relay: \(relay)]", theme.bar)])) }
         if let call = status.call { segments += callSegments(call) }
         if let transfers = status.transfers { segments.append((3, [StyledRun(Self.transfersText(transfers), theme.bar)])) }

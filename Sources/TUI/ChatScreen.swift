@@ -181,6 +181,8 @@ public struct ChatScreen: Sendable {
         case .identity(let nickname, let fingerprint):
             model.status.ownNickname = nickname
             model.status.ownFingerprint = fingerprint
+        case .away(let message):
+            model.status.away = message
         case .relay(let relay):
             model.status.relay = relay
         case .call(let call):

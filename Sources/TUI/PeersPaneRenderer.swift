@@ -68,6 +68,7 @@ struct PeersPaneRenderer {
         if let rtt = peer.roundTripMilliseconds, peer.path.isConnected {
             runs.append(StyledRun(" " + Self.milliseconds(rtt)))
         }
+        if peer.away != nil, peer.path.isConnected { runs.append(StyledRun(" away", theme.dimmed)) }
         return fitted(runs, right: [])
     }
 

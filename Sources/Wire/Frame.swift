@@ -20,6 +20,9 @@ public enum Frame: Equatable, Sendable {
     /// The sender now goes by this nickname (valid per `Nickname.isValid`). Never acknowledged:
     /// it is state, the latest one wins (docs/PROTOCOL.md §5.4).
     case nickname(String)
+    /// The sender's user is online again, or away (docs/PROTOCOL.md §5.5). Never acknowledged:
+    /// state, the latest one wins. The application's, not the session's.
+    case presence(Presence)
     /// One Opus packet of a call (§11.1). Never acknowledged, never deduplicated.
     case voice(VoicePacket)
     /// Call signalling (§11.2).
@@ -32,7 +35,7 @@ public enum Frame: Equatable, Sendable {
     public var isSessionFrame: Bool {
         switch self {
         case .text, .ack, .ping, .pong, .bye, .nickname: true
-        case .voice, .call, .file: false
+        case .presence, .voice, .call, .file: false
         }
     }
 
@@ -47,6 +50,7 @@ public enum FrameType: UInt8, Sendable {
     case pong = 0x04
     case bye = 0x05
     case nickname = 0x06
+    case presence = 0x07
     case voice = 0x10
     case callInvite = 0x11
     case callRinging = 0x12

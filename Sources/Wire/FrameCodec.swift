@@ -24,6 +24,14 @@ public enum FrameCodec {
         case .nickname(let nickname):
             w.write(FrameType.nickname.rawValue)
             w.write(nickname.utf8)
+        case .presence(let presence):
+            w.write(FrameType.presence.rawValue)
+            switch presence {
+            case .online: w.write(Presence.State.online.rawValue)
+            case .away(let message):
+                w.write(Presence.State.away.rawValue)
+                w.write(message.utf8)
+            }
         case .voice(let packet):
             w.write(FrameType.voice.rawValue)
             w.write(packet.callID)
@@ -73,6 +81,8 @@ public enum FrameCodec {
             return .frame(.bye(reason: ByeReason(wireValue: try r.readUInt8())))
         case .nickname:
             return .frame(.nickname(try decodeNickname(r.readRest())))
+        case .presence:
+            return .frame(.presence(try decodePresence(&r)))
         case .voice:
             return .frame(.voice(try decodeVoice(&r)))
         case .callInvite, .callRinging, .callAccept, .callDecline, .callBusy, .callCancel, .callHangup, .callReport:
@@ -95,5 +105,24 @@ extension FrameCodec {
             throw .malformed(what: "nickname")
         }
         return nickname
+    }
+
+    /// A presence frame's body: the state byte (0 online, 1 away), then for away its message:
+    /// the rest of the frame, UTF-8 that `Presence.isValidAwayMessage` accepts. Online carries
+    /// no message: bytes after its state byte are ignored (room for extensions).
+    static func decodePresence(_ r: inout ByteReader) throws(WireError) -> Presence {
+        switch Presence.State(rawValue: try r.readUInt8()) {
+        case .online: return .online
+        case .away:
+            let body = r.readRest()
+            guard body.count <= Limits.maxAwayMessageBytes else {
+                throw .oversized(length: body.count, limit: Limits.maxAwayMessageBytes)
+            }
+            guard let message = String(validating: body, as: UTF8.self), Presence.isValidAwayMessage(message) else {
+                throw .malformed(what: "away message")
+            }
+            return .away(message)
+        case nil: throw .malformed(what: "presence state")
+        }
     }
 }

@@ -27,6 +27,9 @@ public enum Limits {
     /// Largest nickname in UTF-8 bytes.
     public static let maxNicknameBytes = 32
 
+    /// Largest away message (`/away MESSAGE`, a presence frame) in UTF-8 bytes.
+    public static let maxAwayMessageBytes = 160
+
     /// How long a peer has to finish the handshake once the TCP connection is up.
     public static let handshakeTimeout: Duration = .seconds(5)
 

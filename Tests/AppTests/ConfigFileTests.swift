@@ -120,7 +120,7 @@ import Testing
         let file = directory + "/parley/config.toml"
         let settings = ConfigSettings(path: file)
         let quiet = await settings.handle(.change("bell", "false"))
-        #expect(quiet.isError == false && Self.bell(quiet.updates) == false, "\(quiet.lines)")
+        #expect(quiet.isError == false && Self.bell(quiet.updates) == false, "\(quiet.lines) \(quiet.updates)")
         let refused = await settings.handle(.change("path", "relay"))
         #expect(refused.isError && refused.lines.first?.hasSuffix("nothing saved") == true, "\(refused.lines)")
         let unknown = await settings.handle(.change("bogus", "1"))

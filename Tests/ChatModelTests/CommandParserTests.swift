@@ -91,7 +91,7 @@ import Testing
         let required = [
             "msg", "peers", "call", "answer", "decline", "hangup", "mute", "verify", "ignore", "unignore", "nick",
             "relay", "path", "history", "clear", "help", "quit", "win", "file", "accept", "reject", "files", "cancel",
-            "query", "me", "close", "set",
+            "query", "me", "close", "set", "away", "back",
         ]
         #expect(Set(UserCommand.names) == Set(required))
         for name in required {
@@ -144,5 +144,15 @@ import Testing
         #expect(
             LineOutput.messageLine(from: "bob", text: "one\n/two", at: .init(timeIntervalSince1970: 0))
                 .hasSuffix("<bob> one\n           /two"))
+    }
+}
+
+@Suite("Away commands")
+struct AwayCommandTests {
+    @Test func awayTakesTheRestOfTheLineAndBackNothing() throws {
+        #expect(try CommandParser.parse("/away").get() == .away(""))
+        #expect(try CommandParser.parse("/away at lunch, back at 2").get() == .away("at lunch, back at 2"))
+        #expect(try CommandParser.parse("/back").get() == .back)
+        #expect(throws: CommandError.self) { try CommandParser.parse("/back now").get() }
     }
 }

@@ -84,6 +84,11 @@ public enum FrameCodecTarget {
         case .nickname(let nickname):
             fuzzCheck(Nickname.isValid(nickname), "invalid nickname accepted")
             fuzzCheck(encoded == data, "nickname not canonical")
+        case .presence(.away(let message)):
+            fuzzCheck(Presence.isValidAwayMessage(message), "invalid away message accepted")
+            fuzzCheck(encoded == data, "away not canonical")
+        case .presence(.online):
+            fuzzCheck(data.starts(with: encoded), "online presence not a prefix of its input")
         case .voice:
             fuzzCheck(encoded == data, "voice not canonical")
         case .ack, .ping, .pong:
@@ -121,6 +126,7 @@ public enum FrameCodecTarget {
         return [
             .text(id: 7, sentAt: 1_700_000_000_000, text: "hi ✓"),
             .ack(id: 7), .ping(token: 1), .pong(token: 1), .bye(reason: .moved), .nickname("carol"),
+            .presence(.away("at lunch ☕")), .presence(.online),
             .voice(VoicePacket(callID: 9, sequence: 1, timestamp: 960, payload: [0xFC, 1, 2])),
             .call(.invite(9, offer: params)), .call(.ringing(9)), .call(.accept(9, chosen: params)),
             .call(.decline(9)), .call(.busy(9)), .call(.cancel(9)), .call(.hangup(9, reason: .mediaTimeout)),
