@@ -207,7 +207,8 @@ extension ChatController {
             // The core says who left, in the peer's window, and puts back what the session had
             // not got acknowledged (sent at once on a session that carries on).
             apply(.sessionDown(ChatSessionID(entry.order), beside ? .replaced : Self.end(reason)))
-        } else if !beside {
+        } else if !beside, !(entry.peer.map { isIgnored($0.peerID) } ?? false) {
+            // (An ignored peer's sessions end without a word, however often it dials again.)
             let who = entry.peer.map { LineOutput.sanitize($0.nickname) } ?? entry.address
             let window = (entry.peer?.peerID ?? entry.dialed).map { ConversationID.peer($0.description) } ?? .room
             switch reason {
