@@ -4,7 +4,7 @@
 // Dependencies point one way:
 //   parley → ParleyApp → ChatClient → ChatCore, Calls, Store, ChatModel, Net (the chat, send, peers,
 //                                     call and history runtimes: argument parsing stays in ParleyApp)
-//                      → Lab → Calls (parley compare: real processes measured; lab-node)
+//                      → Lab → Calls, Histogram (parley compare: real processes measured; lab-node)
 //                      → Calls → Net, Voice, ChatModel, RunSupport (the call engine)
 //                      → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
 //                                     GRDB for its durable mailbox)
@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // The compare lab's latency percentiles: an HDR histogram per node, merged.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // libopus, found through pkg-config (Debian: libopus-dev). Only Voice imports it.
@@ -141,6 +143,7 @@ let package = Package(
             dependencies: [
                 "Calls", "Net", "Session", "Identity", "Voice", "Wire", "RunSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // The chat client at run time: the chat controller that carries out ChatCore's actions over

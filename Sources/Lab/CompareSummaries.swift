@@ -2,8 +2,12 @@
 extension TextRunResult {
     init(_ run: RawRun) {
         let reports = run.reports.values
-        let roundTrips = reports.flatMap(\.roundTripNanos).map { Double($0) / 1e6 }
-        let oneWays = reports.flatMap(\.oneWayNanos).map { Double($0) / 1e6 }
+        var roundTrips = LatencyHistogram()
+        var oneWays = LatencyHistogram()
+        for report in reports {
+            roundTrips.add(report.roundTrip)
+            oneWays.add(report.oneWay)
+        }
         let outgoing = reports.flatMap(\.outgoing)
         let seconds = reports.map(\.elapsed).max() ?? 0
         let delivered = outgoing.map(\.delivered).reduce(0, +)
@@ -77,7 +81,7 @@ extension VoiceRunResult {
                 (Key(sender: partner, callID: $0.callID, sequence: $0.sequence), $0.nanos)
             }
         }
-        let latencies = arrivals.compactMap { key, nanos in sentAt[key].map { Double(nanos - $0) / 1e6 } }
+        let latencies = LatencyHistogram(nanos: arrivals.compactMap { key, nanos in sentAt[key].map { nanos - $0 } })
         let problems = run.voiceReports.keys.sorted().compactMap { index in
             run.voiceReports[index]?.problem.map { "peer \(index): \($0)" }
         }

@@ -15,8 +15,8 @@ struct LabRunState: Sendable {
     var sentAfterMark: [String: Int] = [:]
     var deliveredAfterMark: [String: Int] = [:]
     var received: [String: Int] = [:]
-    var roundTrips: [Int64] = []
-    var oneWays: [Int64] = []
+    var roundTrips = LatencyHistogram()
+    var oneWays = LatencyHistogram()
     /// Sends due, and those made more than `LabTextPlan.lateAfter` behind their slot.
     var scheduled = 0
     var late = 0
@@ -40,7 +40,7 @@ struct LabRunState: Sendable {
         guard let entry = pending.removeValue(forKey: id) else { return }
         delivered[entry.peer, default: 0] += 1
         if entry.afterMark { deliveredAfterMark[entry.peer, default: 0] += 1 }
-        roundTrips.append(nowNanos - entry.scheduledNanos)
+        roundTrips.record(nanos: nowNanos - entry.scheduledNanos)
     }
 
     /// A send slot came up `lateness` after its scheduled time.
@@ -57,7 +57,7 @@ struct LabRunState: Sendable {
     mutating func received(text: String, from peer: String) {
         guard active, let sentAt = LabMessage.sentAtNanos(of: text) else { return }
         received[peer, default: 0] += 1
-        oneWays.append(LabMessage.realtimeNanos() - sentAt)
+        oneWays.record(nanos: LabMessage.realtimeNanos() - sentAt)
     }
 
     func report(elapsed: Double) -> LabTextReport {
@@ -69,7 +69,7 @@ struct LabRunState: Sendable {
                     sentAfterMark: sentAfterMark[$0] ?? 0, deliveredAfterMark: deliveredAfterMark[$0] ?? 0)
             },
             incoming: peers.filter { received[$0] != nil }.map { .init(peerID: $0, received: received[$0] ?? 0) },
-            roundTripNanos: roundTrips, oneWayNanos: oneWays, elapsed: elapsed, slots: scheduled, lateSlots: late)
+            roundTrip: roundTrips, oneWay: oneWays, elapsed: elapsed, slots: scheduled, lateSlots: late)
     }
 }
 

@@ -133,10 +133,10 @@ struct LabTextReport: Codable, Sendable, Equatable {
 
     var outgoing: [Outgoing]
     var incoming: [Incoming]
-    /// Scheduled-send-to-acknowledgement times of delivered messages, nanoseconds.
-    var roundTripNanos: [Int64]
-    /// Scheduled-send-to-receipt times of received messages on this host's real-time clock, nanoseconds.
-    var oneWayNanos: [Int64]
+    /// Scheduled-send-to-acknowledgement times of delivered messages.
+    var roundTrip: LatencyHistogram
+    /// Scheduled-send-to-receipt times of received messages on this host's real-time clock.
+    var oneWay: LatencyHistogram
     /// Seconds the sending actually took.
     var elapsed: Double
     /// Send slots that came due (a room slot sends to every peer), and those that came more than

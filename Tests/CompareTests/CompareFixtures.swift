@@ -15,13 +15,25 @@ enum CompareFixtures {
                 cpuSeconds: index == 1 ? 0.125 : 0.1, connections: nodes - 1)
         }
         return TextRunResult(
-            nodes: nodes, setupSeconds: 0.012, roundTripMilliseconds: SampleSummary(samples),
-            oneWayMilliseconds: SampleSummary(samples.map { $0 / 2 }), sent: 360, delivered: 360, seconds: 3,
+            nodes: nodes, setupSeconds: 0.012, roundTripMilliseconds: exact(samples),
+            oneWayMilliseconds: exact(samples.map { $0 / 2 }), sent: 360, delivered: 360, seconds: 3,
             messagesPerSecond: 120, offeredPerSecond: 180, slots: 180, lateSlots: 9, connectionsPerNode: nodes - 1,
             nodesLoad: loads)
     }
 
     static let relayReason = "the relay is not available in this build"
+
+    /// A summary with the exact nearest-rank figures of `samples` (sorted, 100 of them), where the
+    /// histogram would give them to 3 significant digits: the tables' tests compare digits.
+    static func exact(_ samples: [Double]) -> SampleSummary? {
+        guard var summary = SampleSummary(samples) else { return nil }
+        let sorted = samples.sorted()
+        func rank(_ p: Double) -> Double { sorted[max(0, Int((p * Double(sorted.count) / 100).rounded(.up)) - 1)] }
+        (summary.p50, summary.p95, summary.p99) = (rank(50), rank(95), rank(99))
+        summary.mean = sorted.reduce(0, +) / Double(sorted.count)
+        summary.cdf = (0...SampleSummary.CDF.points).map { rank(Double($0)) }
+        return summary
+    }
 
     static func results(relayMeasured: Bool = false) -> CompareResults {
         let fault = FaultRunResult(

@@ -11,8 +11,8 @@ import Voice
     {
         LabTextReport(
             outgoing: outgoing.map { .init(peerID: $0.0, sent: $0.1, delivered: $0.2) },
-            incoming: received.map { .init(peerID: $0.0, received: $0.1) }, roundTripNanos: rtt,
-            oneWayNanos: rtt.map { $0 / 2 }, elapsed: 2)
+            incoming: received.map { .init(peerID: $0.0, received: $0.1) }, roundTrip: LatencyHistogram(nanos: rtt),
+            oneWay: LatencyHistogram(nanos: rtt.map { $0 / 2 }), elapsed: 2)
     }
 
     /// Peer 2 was killed: messages to it fail, those between 0 and 1 do not.

@@ -48,7 +48,8 @@ import Testing
         }
         let report = LabTextReport(
             outgoing: [.init(peerID: "a", sent: 3, delivered: 2)], incoming: [.init(peerID: "b", received: 4)],
-            roundTripNanos: [1, 2, 3], oneWayNanos: [4], elapsed: 3.01)
+            roundTrip: LatencyHistogram(nanos: [1, 2, 3, 1_234_567_891]), oneWay: LatencyHistogram(nanos: [4]),
+            elapsed: 3.01)
         let events: [LabEvent] = [
             .hello(peerID: "id", version: 1), .listening(host: "::1", port: 1), .sessionsUp(count: 2, seconds: 0.01),
             .textDone(report),
@@ -97,8 +98,8 @@ import Testing
         let report = run.report(elapsed: 1)
         #expect(report.outgoing == [.init(peerID: "peer", sent: 2, delivered: 1)])
         #expect(report.incoming == [.init(peerID: "other", received: 1)])
-        #expect(report.roundTripNanos == [120_000])
-        #expect(report.oneWayNanos.count == 1 && report.oneWayNanos[0] >= 0)
+        #expect(report.roundTrip.count == 1 && report.roundTrip.minNanos == 120_000)
+        #expect(report.oneWay.count == 1 && report.oneWay.clamped == 0)
         // Over 10 ms behind its slot is late.
         #expect(report.slots == 2 && report.lateSlots == 1)
     }
