@@ -6,8 +6,9 @@
 //                                     call and history runtimes: argument parsing stays in ParleyApp)
 //                      → Lab → Calls (parley compare: real processes measured; lab-node)
 //                      → Calls → Net, Voice, ChatModel, RunSupport (the call engine)
-//                      → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
-//                                     GRDB for its durable mailbox)
+//                      → Relay → Net (the relay server; swift-log, NIOHTTP1 serving its metrics,
+//                                     swift-metrics over a swift-prometheus registry of its own
+//                                     producing them, GRDB for its durable mailbox)
 //                      → ChatCore → Session (the chat's decisions, pure)
 //                      → TUI → ChatModel, CNcursesw
 //                      → ChatModel → Wire (commands, view types, line output: no ncurses)
@@ -43,6 +44,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // The relay's Prometheus endpoint: swift-metrics' API over a per-relay swift-prometheus registry.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // libopus, found through pkg-config (Debian: libopus-dev). Only Voice imports it.
@@ -117,8 +121,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1,
-        // and the offline mailbox in SQLite (GRDB).
+        // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1
+        // (swift-metrics into a per-relay swift-prometheus registry; no global MetricsSystem), and the
+        // offline mailbox in SQLite (GRDB).
         .target(
             name: "Relay",
             dependencies: [
@@ -127,6 +132,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The call engine: one call machine, the sessions it calls over, and the media pipeline of

@@ -110,10 +110,12 @@ enum LoadSupport {
         return String(text[body.upperBound...])
     }
 
-    /// The value of one sample in Prometheus text (`name{labels} value`), or nil.
+    /// The value of one sample in Prometheus text (`name{labels} value`), or nil. Counters are
+    /// written as integers (`3`), gauges as floating point (`3.0`): both read as 3; a value that
+    /// is no whole number is nil.
     static func sample(_ name: String, in metrics: String) -> Int? {
         for line in metrics.split(separator: "\n") where line.hasPrefix(name + " ") {
-            return Int(line.dropFirst(name.count + 1))
+            return Double(line.dropFirst(name.count + 1)).flatMap { Int(exactly: $0) }
         }
         return nil
     }
