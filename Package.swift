@@ -8,13 +8,15 @@
 //                      → Calls → Net, Voice, ChatModel, RunSupport (the call engine)
 //                      → Relay → Net (the relay server; swift-log, NIOHTTP1 serving its metrics,
 //                                     swift-metrics over a swift-prometheus registry of its own
-//                                     producing them, GRDB for its durable mailbox)
+//                                     producing them, swift-service-lifecycle for its Service,
+//                                     GRDB for its durable mailbox)
 //                      → ChatCore → Session (the chat's decisions, pure)
 //                      → TUI → ChatModel, CNcursesw
 //                      → ChatModel → Wire (commands, view types, line output: no ncurses)
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
+//                      → ServiceLifecycle (parley relay's ServiceGroup: signals, graceful shutdown)
 //                      → TOMLKit (config.toml)
 //                      → RunSupport (owned task groups, signal traps, failures and exit statuses,
 //                                    child processes; depends on nothing)
@@ -47,6 +49,8 @@ let package = Package(
         // The relay's Prometheus endpoint: swift-metrics' API over a per-relay swift-prometheus registry.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The relay's lifecycle: signals and graceful shutdown through a ServiceGroup.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // libopus, found through pkg-config (Debian: libopus-dev). Only Voice imports it.
@@ -122,8 +126,9 @@ let package = Package(
             ]
         ),
         // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1
-        // (swift-metrics into a per-relay swift-prometheus registry; no global MetricsSystem), and the
-        // offline mailbox in SQLite (GRDB).
+        // (swift-metrics into a per-relay swift-prometheus registry; no global MetricsSystem), the
+        // relay and its announcer as swift-service-lifecycle services, and the offline mailbox in
+        // SQLite (GRDB).
         .target(
             name: "Relay",
             dependencies: [
@@ -134,6 +139,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The call engine: one call machine, the sessions it calls over, and the media pipeline of
@@ -171,6 +177,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "parley", dependencies: ["ParleyApp"]),
@@ -222,6 +229,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.
