@@ -81,7 +81,11 @@ enum LoadSupport {
     }
 
     /// `GET /metrics` from a relay's metrics listener on loopback; the body.
-    static func metrics(port: Int) throws -> String {
+    static func metrics(port: Int) throws -> String { try metricsResponse(port: port).body }
+
+    /// `GET /metrics` from a relay's metrics listener on loopback; the response's head (status
+    /// line and headers) and body.
+    static func metricsResponse(port: Int) throws -> (head: String, body: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
@@ -107,7 +111,7 @@ enum LoadSupport {
         }
         let text = String(decoding: response, as: UTF8.self)
         guard let body = text.range(of: "\r\n\r\n") else { throw POSIXError(.EPROTO) }
-        return String(text[body.upperBound...])
+        return (String(text[..<body.lowerBound]), String(text[body.upperBound...]))
     }
 
     /// The value of one sample in Prometheus text (`name{labels} value`), or nil. Counters are
