@@ -6,7 +6,9 @@
 //                                     call and history runtimes: argument parsing stays in ParleyApp)
 //                      → Lab → Calls, Histogram (parley compare: real processes measured; lab-node)
 //                      → Calls → Net, Voice, ChatModel, RunSupport (the call engine)
-//                      → Relay → Net (the relay server; swift-log, NIOHTTP1 for metrics,
+//                      → Relay → Net (the relay server; swift-log, NIOHTTP1 serving its metrics,
+//                                     swift-metrics over a swift-prometheus registry of its own
+//                                     producing them, swift-service-lifecycle for its Service,
 //                                     GRDB for its durable mailbox)
 //                      → ChatCore → Session (the chat's decisions, pure)
 //                      → TUI → ChatModel, CNcursesw
@@ -14,6 +16,7 @@
 //                      → Store → GRDB (SQLite)
 //                      → Net → Session → Noise, Wire, Identity
 //                      → Voice → Wire, COpus, CSpeexDSP, CSndfile, COpusEnc, COpusFile, CALSA
+//                      → ServiceLifecycle (parley relay's ServiceGroup: signals, graceful shutdown)
 //                      → TOMLKit (config.toml)
 //                      → RunSupport (owned task groups, signal traps, failures and exit statuses,
 //                                    child processes; depends on nothing)
@@ -45,6 +48,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // The compare lab's latency percentiles: an HDR histogram per node, merged.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // The relay's Prometheus endpoint: swift-metrics' API over a per-relay swift-prometheus registry.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The relay's lifecycle: signals and graceful shutdown through a ServiceGroup.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // libopus, found through pkg-config (Debian: libopus-dev). Only Voice imports it.
@@ -119,8 +127,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1,
-        // and the offline mailbox in SQLite (GRDB).
+        // The blind relay server: routing core (pure), NIO adapters, Prometheus metrics over HTTP/1
+        // (swift-metrics into a per-relay swift-prometheus registry; no global MetricsSystem), the
+        // relay and its announcer as swift-service-lifecycle services, and the offline mailbox in
+        // SQLite (GRDB).
         .target(
             name: "Relay",
             dependencies: [
@@ -129,6 +139,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The call engine: one call machine, the sessions it calls over, and the media pipeline of
@@ -167,6 +180,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "parley", dependencies: ["ParleyApp"]),
@@ -218,6 +232,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Help and man page checks, and the real `parley` binary driven as a subprocess.

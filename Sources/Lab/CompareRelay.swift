@@ -15,12 +15,15 @@ struct RelayView: Codable, Sendable, Equatable {
     /// Clients connected when it was asked.
     var clients: Int
 
-    /// Reads the relay's counters from its /metrics text; nil when one is missing.
+    /// Reads the relay's counters from its /metrics text; nil when one is missing. Values are
+    /// whole numbers, written `3` (counters) or `3.0` (gauges).
     init?(metrics text: String) {
         var values: [String: Int] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ")
-            if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
+            if parts.count == 2, let value = Double(parts[1]).flatMap({ Int(exactly: $0) }) {
+                values[String(parts[0])] = value
+            }
         }
         guard let pairs = values["parley_relay_circuits_opened_total"],
             let messages = values["parley_relay_frames_forwarded_total"],

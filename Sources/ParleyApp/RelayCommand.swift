@@ -6,6 +6,7 @@ import Logging
 import Net
 import Relay
 import RunSupport
+import ServiceLifecycle
 import Session
 import Wire
 
@@ -138,33 +139,27 @@ struct RelayCommand: AsyncParsableCommand {
         }
         let announcer = try await startAnnouncing(identity: identity, server: server, logger: logger)
         if let announcer { server.report(announcer) }
-        // A signal asks the stopper (a child of the group below) to shut the server down.
-        let (stops, stop) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let signals = SignalTrap(signals: [SIGINT, SIGTERM]) { stop.yield() }
-        defer { signals.cancel() }
-        var lines = [
-            "relay \(identity.peerID)", "fingerprint \(identity.fingerprint)",
-            "listening on \(server.localAddress?.displayText ?? listen.description)",
-        ]
-        let stored = (try? await server.snapshot().storedOfflineMessages) ?? 0
-        lines.append("mailbox \(store.path) (\(stored) stored)")
-        if let address = server.metricsAddress { lines.append("metrics on http://\(address.displayText)/metrics") }
-        if let announcer { lines.append("announcing on \(announcer.links.map(\.description).joined(separator: ", "))") }
-        FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
-        logger.info("relay started", metadata: ["fingerprint": "\(identity.fingerprint)"])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in stops {
-                    // The goodbye first: clients drop the relay at once instead of after its validity.
-                    await announcer?.stop()
-                    await server.shutdown()
-                    return
-                }
+        let listen = listen
+        let relay = RelayService(server: server) { [logger] in
+            // The group traps its signals before it starts a service: once these lines are out,
+            // SIGINT and SIGTERM shut the relay down gracefully.
+            var lines = [
+                "relay \(identity.peerID)", "fingerprint \(identity.fingerprint)",
+                "listening on \(server.localAddress?.displayText ?? listen.description)",
+            ]
+            let stored = (try? await server.snapshot().storedOfflineMessages) ?? 0
+            lines.append("mailbox \(store.path) (\(stored) stored)")
+            if let address = server.metricsAddress { lines.append("metrics on http://\(address.displayText)/metrics") }
+            if let announcer {
+                lines.append("announcing on \(announcer.links.map(\.description).joined(separator: ", "))")
             }
-            try await server.run()
-            // Without a signal the stopper ends here; after one, its shutdown is finished first.
-            stop.finish()
+            FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+            logger.info("relay started", metadata: ["fingerprint": "\(identity.fingerprint)"])
         }
+        try await ServiceGroup(
+            configuration: Self.services(
+                relay: relay, announcer: announcer.map(RelayAnnouncerService.init), logger: logger)
+        ).run()
         await server.finishWrites()
         store.close()
         logger.info("relay stopped")
@@ -172,6 +167,22 @@ struct RelayCommand: AsyncParsableCommand {
 }
 
 extension RelayCommand {
+    /// The relay's services: SIGINT and SIGTERM shut them down gracefully, the announcer first
+    /// (its goodbye: clients drop the relay at once instead of after its validity), then the
+    /// relay (connections, metrics listener, mailbox writes). A relay that stops by itself takes
+    /// the announcer down gracefully too.
+    static func services(relay: RelayService, announcer: RelayAnnouncerService?, logger: Logger)
+        -> ServiceGroupConfiguration
+    {
+        var services = [
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: relay, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        if let announcer { services.append(.init(service: announcer)) }
+        return ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    }
+
     /// `requested` clients, or fewer so that `RelayLimits.descriptorHeadroom` descriptors stay
     /// free under the soft limit (which `DescriptorLimit.raiseSoftLimit` raised): past the cap a
     /// connection is refused and counted, and metrics still answer.

@@ -5,8 +5,10 @@ import Synchronization
 import Wire
 
 /// A minimal HTTP/1.1 listener answering `GET /metrics` with the relay's counters in the
-/// Prometheus text format; anything else gets 404. At most `maxConnections` at once (one past it
-/// is closed at once), each closed after `idleTimeout` without a request.
+/// Prometheus text format (`RelayMetricsExporter`: swift-metrics over swift-prometheus); anything
+/// else gets 404. At most `maxConnections` at once (one past it is closed at once), each closed
+/// after `idleTimeout` without a request. Scrapes take turns, so that the exporter's counters
+/// grow by what the relay counted between two readings, in the order they were read.
 final class MetricsServer: Sendable {
     let channel: Channel
     let gate: MetricsGate
@@ -24,6 +26,8 @@ final class MetricsServer: Sendable {
         snapshot: @escaping @Sendable (MetricsGate.Counts) async throws -> RelayMetricsSnapshot
     ) async throws -> MetricsServer {
         let gate = MetricsGate(limit: maxConnections)
+        let exporter = RelayMetricsExporter()
+        let turns = ScrapeTurns()
         let idle = TimeAmount.nanoseconds(idleTimeout.nanoseconds)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -34,7 +38,9 @@ final class MetricsServer: Sendable {
                 return child.pipeline.configureHTTPServerPipeline().flatMapThrowing {
                     try child.pipeline.syncOperations.addHandlers(
                         IdleStateHandler(readTimeout: idle),
-                        MetricsHandler(gate: gate) { try await snapshot(gate.counts) })
+                        MetricsHandler(gate: gate) { loop in
+                            turns.next(on: loop) { exporter.exposition(try await snapshot(gate.counts)) }
+                        })
                 }
             }
             .bind(host: host, port: port).get()
@@ -50,15 +56,16 @@ final class MetricsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let snapshot: @Sendable () async throws -> RelayMetricsSnapshot
+    /// The exposition, read and rendered in its turn.
+    private let scrape: @Sendable (EventLoop) -> EventLoopFuture<[UInt8]>
     private let gate: MetricsGate?
     private var head: HTTPRequestHead?
     /// A request is being answered: the idle timeout waits for the answer.
     private var answering = false
 
-    init(gate: MetricsGate? = nil, snapshot: @escaping @Sendable () async throws -> RelayMetricsSnapshot) {
+    init(gate: MetricsGate? = nil, scrape: @escaping @Sendable (EventLoop) -> EventLoopFuture<[UInt8]>) {
         self.gate = gate
-        self.snapshot = snapshot
+        self.scrape = scrape
     }
 
     /// Nothing arrived for the idle timeout (`IdleStateHandler` before this one) and no answer is
@@ -83,34 +90,32 @@ final class MetricsHandler: ChannelInboundHandler {
             let keepAlive = head.isKeepAlive
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             guard head.method == .GET, head.uri == "/metrics" || head.uri.hasPrefix("/metrics?") else {
-                respond(context, status: .notFound, body: "not found\n", keepAlive: keepAlive)
+                respond(context, status: .notFound, body: Array("not found\n".utf8), keepAlive: keepAlive)
                 return
             }
             answering = true
-            let read = context.eventLoop.makePromise(of: RelayMetricsSnapshot.self)
-            read.completeWithTask(snapshot)
-            read.futureResult.whenComplete { result in
+            scrape(context.eventLoop).whenComplete { result in
                 let (handler, context) = bound.value
                 switch result {
-                case .success(let snapshot):
-                    handler.respond(
-                        context, status: .ok, body: RelayMetrics.render(snapshot), keepAlive: keepAlive)
+                case .success(let body):
+                    handler.respond(context, status: .ok, body: body, keepAlive: keepAlive)
                 case .failure:
-                    handler.respond(context, status: .internalServerError, body: "unavailable\n", keepAlive: false)
+                    handler.respond(
+                        context, status: .internalServerError, body: Array("unavailable\n".utf8), keepAlive: false)
                 }
             }
         }
     }
 
-    private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, body: String, keepAlive: Bool) {
+    private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, body: [UInt8], keepAlive: Bool) {
         answering = false
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
-        headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+        headers.add(name: "Content-Type", value: RelayMetricsExporter.contentType)
+        headers.add(name: "Content-Length", value: "\(body.count)")
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive {
             let channel = context.channel
@@ -120,6 +125,26 @@ final class MetricsHandler: ChannelInboundHandler {
 }
 
 struct MetricsRefused: Error {}
+
+/// Scrapes one at a time, in the order they arrived: each starts once the one before it ended
+/// (answered or failed), so the exporter sees the relay's totals in the order they were read.
+final class ScrapeTurns: Sendable {
+    private let last = Mutex<EventLoopFuture<Void>?>(nil)
+
+    func next<T: Sendable>(on loop: EventLoop, _ work: @escaping @Sendable () async throws -> T) -> EventLoopFuture<T> {
+        let promise = loop.makePromise(of: T.self)
+        let before = last.withLock { last in
+            defer { last = promise.futureResult.map { _ in } }
+            return last
+        }
+        if let before {
+            before.whenComplete { _ in promise.completeWithTask(work) }
+        } else {
+            promise.completeWithTask(work)
+        }
+        return promise.futureResult
+    }
+}
 
 /// Counts the metrics connections open, and those refused or closed for idling.
 final class MetricsGate: Sendable {

@@ -36,7 +36,7 @@ import Testing
         let text = """
             # HELP parley_relay_clients Client connections open.
             # TYPE parley_relay_clients gauge
-            parley_relay_clients 3
+            parley_relay_clients 3.0
             parley_relay_circuits_opened_total 3
             parley_relay_frames_forwarded_total 411
             parley_relay_bytes_forwarded_total 46530

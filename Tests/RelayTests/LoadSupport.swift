@@ -81,7 +81,11 @@ enum LoadSupport {
     }
 
     /// `GET /metrics` from a relay's metrics listener on loopback; the body.
-    static func metrics(port: Int) throws -> String {
+    static func metrics(port: Int) throws -> String { try metricsResponse(port: port).body }
+
+    /// `GET /metrics` from a relay's metrics listener on loopback; the response's head (status
+    /// line and headers) and body.
+    static func metricsResponse(port: Int) throws -> (head: String, body: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
@@ -107,13 +111,15 @@ enum LoadSupport {
         }
         let text = String(decoding: response, as: UTF8.self)
         guard let body = text.range(of: "\r\n\r\n") else { throw POSIXError(.EPROTO) }
-        return String(text[body.upperBound...])
+        return (String(text[..<body.lowerBound]), String(text[body.upperBound...]))
     }
 
-    /// The value of one sample in Prometheus text (`name{labels} value`), or nil.
+    /// The value of one sample in Prometheus text (`name{labels} value`), or nil. Counters are
+    /// written as integers (`3`), gauges as floating point (`3.0`): both read as 3; a value that
+    /// is no whole number is nil.
     static func sample(_ name: String, in metrics: String) -> Int? {
         for line in metrics.split(separator: "\n") where line.hasPrefix(name + " ") {
-            return Int(line.dropFirst(name.count + 1))
+            return Double(line.dropFirst(name.count + 1)).flatMap { Int(exactly: $0) }
         }
         return nil
     }

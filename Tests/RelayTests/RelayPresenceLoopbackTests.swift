@@ -59,7 +59,7 @@ import Wire
         #expect(try await carol.peers().map(\.nickname) == ["alice"])
         let snapshot = try await server.snapshot()
         #expect(snapshot.counters.presenceSent == 3)
-        #expect(RelayMetrics.render(snapshot).contains("parley_relay_presence_changes_sent_total 3"))
+        #expect(RelayMetricsExporter().expositionText(snapshot).contains("\nparley_relay_presence_changes_sent_total 3\n"))
 
         await alice.close()
         await carol.close()
