@@ -182,8 +182,10 @@ C = {
     "open80": "Chat: open 100k-message history + last screen 80x24",
     "open200": "Chat: open 100k-message history + last screen 200x60",
     "echo": "Chat: keystroke through a poll(2) thread to frame 80x24 while a call runs",
+    "paste": "Chat: bracketed paste of 4999 characters to frame 80x24",
+    "guessed": "Chat: unbracketed paste of 4999 characters to frame 80x24",
 }
-for key in ("open80", "open200"):
+for key in ("open80", "open200", "paste", "guessed"):
     check(f"{C[key]}: p99 < 50 ms", [C[key]], lambda key=key: get(C[key], percentile="p99") < 50_000)
 # One frame at 60 Hz: 16.7 ms.
 check(f"{C['echo']}: p99 within one frame (16.7 ms)", [C["echo"]],

@@ -32,6 +32,12 @@ struct FullScreenHabitsTests {
         return ids
     }
 
+    /// Waits (up to 10 s) for the program in session `name` to exit.
+    func waitUntilGone(_ name: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while tmux.has(name), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
     /// Starts bob's listener (its command given whole, to wrap it) and alice connecting to it.
     func startPair(bob bobCommand: String) async throws {
         try tmux.start("bob", columns: 100, rows: 30, command: bobCommand)
@@ -103,8 +109,7 @@ struct FullScreenHabitsTests {
         try tmux.type("alice", "/msg bob after")
         try await tmux.waitFor("after", in: "alice")
         try tmux.type("alice", "/quit")
-        let exited = ContinuousClock.now + .seconds(10)
-        while tmux.has("alice"), ContinuousClock.now < exited { try await Task.sleep(for: .milliseconds(20)) }
+        try await waitUntilGone("alice")
         #expect(!tmux.has("alice"))
         // Bob never acknowledged it: it waits in alice's outbox, and bob has only the first.
         let store = try ParleyStore(directory: scratch.home("alice"))
@@ -114,8 +119,7 @@ struct FullScreenHabitsTests {
         // Alice dialed again and again, refused each time without a line.
         #expect(bobScreen.components(separatedBy: "closed the session with alice").count <= 2, "\(bobScreen)")
         try tmux.keys("bob", "C-c")
-        let ended = ContinuousClock.now + .seconds(10)
-        while tmux.has("bob"), ContinuousClock.now < ended { try await Task.sleep(for: .milliseconds(20)) }
+        try await waitUntilGone("bob")
         let history = try await ParleyProcess.run(["history", "alice"], home: scratch.home("bob"))
         #expect(history.stdout.contains("before") && !history.stdout.contains("after"), "\(history.stdout)")
     }
@@ -130,8 +134,7 @@ struct FullScreenHabitsTests {
         try tmux.type("bob", "/set log-dir \(logs)")
         try await tmux.waitFor("applies from the next start", in: "bob")
         try tmux.type("bob", "/quit")
-        let exited = ContinuousClock.now + .seconds(10)
-        while tmux.has("bob"), ContinuousClock.now < exited { try await Task.sleep(for: .milliseconds(20)) }
+        try await waitUntilGone("bob")
         #expect(!FileManager.default.fileExists(atPath: logs + "/lan.log"))
 
         // Started again with the same settings directory: the file holds it, and it applies.

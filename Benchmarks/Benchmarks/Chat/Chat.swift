@@ -1,5 +1,6 @@
 // parley's chat client benchmarks (issue 6): with a 100,000-message history, opening the
-// conversation and drawing its last screen (target < 50 ms), and a keystroke echoed on the
+// conversation and drawing its last screen (target < 50 ms), a 5,000-character paste reaching a
+// drawn frame (target < 50 ms, issue 18), and a keystroke echoed on the
 // screen while a call runs in the same process (target: within one frame). The database is a
 // real SQLite file made through ParleyStore before the measurements; the call is two real
 // CallEngines over an encrypted loopback session streaming Assets/audio/speech.wav.
@@ -96,6 +97,45 @@ let benchmarks: @Sendable () -> Void = {
         await EchoRig.stopAll()
     }
 
+    // A 5,000-character paste (50 lines of 100) read at once, as one wake-up of the screen's
+    // loop gets it: every scalar through the key decoder, the keys through the screen as one
+    // batch (the input line takes the paste and asks before sending 50 lines), then one frame
+    // of the 100k conversation drawn. Bracketed (the terminal marks the paste) and guessed (a
+    // terminal without bracketed paste: many keys at once with line breaks inside).
+    func pasteBenchmark(bracketed: Bool) {
+        let lines = (1...50).map { "line \(String(format: "%02d", $0)) " + String(repeating: "x", count: 91) }
+        let text = lines.joined(separator: "\r")
+        let bytes = bracketed ? "\u{1B}[200~" + text + "\u{1B}[201~" : text
+        let inputs = bytes.unicodeScalars.map { RawInput.scalar($0) }
+        Benchmark(
+            "Chat: \(bracketed ? "bracketed" : "unbracketed") paste of \(text.count) characters to frame 80x24",
+            configuration: .init(
+                metrics: metrics, timeUnits: .microseconds, warmupIterations: 3, maxDuration: .seconds(5),
+                maxIterations: 2_000)
+        ) { (benchmark: Benchmark, box: ScreenBox) in
+            // A fresh copy of the screen per sample: each paste lands on an empty input line.
+            var screen = box.screen
+            var decoder = KeyDecoder()
+            benchmark.startMeasurement()
+            _ = InputBatch.handle(inputs, idle: false, decoder: &decoder, screen: &screen, now: now)
+            let frame = screen.render(rows: 24, columns: 80, now: now)
+            benchmark.stopMeasurement()
+            guard frame.textLines.contains(where: { $0.contains("paste 50 lines") }) else {
+                benchmark.error("the paste did not reach the input line: \(frame.textLines)")
+                return
+            }
+        } setup: {
+            let fixture = try ChatFixture.makeRegistered()
+            let store = try ParleyStore(path: fixture.path)
+            let stored = try store.messages(in: fixture.bigConversation, limit: ChatFixture.recentHistory)
+            return ScreenBox(screen: OpenConversation.screen(stored, conversation: fixture.bigConversation, now: now))
+        } teardown: {
+            Fixtures.removeAll()
+        }
+    }
+    pasteBenchmark(bracketed: true)
+    pasteBenchmark(bracketed: false)
+
     // The same, woken the way the full-screen client is: a thread blocked in poll(2) on a file
     // descriptor (a pipe here, the terminal there) hands "input" to the screen's task through an
     // AsyncStream; the task reads the byte, decodes it, handles the key and draws the frame.
@@ -118,6 +158,11 @@ let benchmarks: @Sendable () -> Void = {
     } teardown: {
         await EchoRig.stopAll()
     }
+}
+
+/// A screen showing the 100k conversation, copied for each sample.
+struct ScreenBox: @unchecked Sendable {
+    let screen: ChatScreen
 }
 
 /// The fixture with its store kept open.
