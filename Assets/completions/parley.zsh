@@ -136,6 +136,8 @@ _parley_chat() {
         '*--highlight[Full-screen client\: a word that marks a message as a mention, like your nickname (repeat for more).]:word:'
         '--notify-send[Full-screen client\: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.]'
         '--no-notify-send[Full-screen client\: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.]'
+        '--smart-filter[Full-screen client\: fold #lan'\''s lines about peers coming, going and moving unless they wrote within 5 minutes.]'
+        '--no-smart-filter[Full-screen client\: fold #lan'\''s lines about peers coming, going and moving unless they wrote within 5 minutes.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

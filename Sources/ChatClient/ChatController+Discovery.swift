@@ -55,7 +55,7 @@ extension ChatController {
             discovered[peer.peerID] = peer
             // Met before: a session proved its key then, so discovery spares it from eviction.
             if known[peer.peerID] != nil, let service = discovery { tasks.spawn { await service.confirm(peer.peerID) } }
-            show(.notice("discovered: \(describe(peer)) at \(peer.endpointText)", in: .room))
+            show(.presence("discovered: \(describe(peer)) at \(peer.endpointText)", about: peer.peerID))
             publishPeers()
             // A new route: messages that waited for this peer go out now (the chat core).
             apply(.discovered(peer.peerID, nickname: LineOutput.sanitize(peer.nickname), address: peer.endpointText))
@@ -69,18 +69,21 @@ extension ChatController {
             // Said as a person would: a new name is "carol is now caro", a new address a move.
             if let before, before.nickname != peer.nickname {
                 show(
-                    .notice(
+                    .presence(
                         "\(LineOutput.sanitize(before.nickname)) is now \(LineOutput.sanitize(peer.nickname)) (\(peer.fingerprint))",
-                        in: .room))
+                        about: peer.peerID))
             }
             if before?.endpointText != peer.endpointText {
-                show(.notice("updated: \(describe(peer)) at \(peer.endpointText)", in: .room))
+                show(.presence("moved: \(describe(peer)) to \(peer.endpointText)", about: peer.peerID))
             }
             publishPeers()
         case .removed(let peer, let why):
             discovered[peer.peerID] = nil
             apply(.discoveryLost(peer.peerID))
-            show(.notice("gone: \(describe(peer)) (\(why.word))", in: .room))
+            // Its exit was said already when its session ended ("carol left"): once is enough.
+            if !(why == .goodbye && leftRecently(peer.peerID)) {
+                show(.presence("gone: \(describe(peer)) (\(why.word))", about: peer.peerID))
+            }
             publishPeers()
         }
     }
@@ -181,5 +184,23 @@ extension ChatController {
             .error(
                 "\(reason); messages for \(LineOutput.sanitize(nickname(of: id))) stay queued until it is back",
                 in: .peer(id.description)))
+    }
+}
+
+extension ChatController {
+    /// How long after a peer's "left" its goodbye on the LAN stays unsaid.
+    static let leftLineCovers: Duration = .seconds(30)
+
+    /// The peer closed its session and "NICK left" was said.
+    func noteLeft(_ peer: PeerID) {
+        let now = Instant.now()
+        leftAt = leftAt.filter { now - $0.value < Self.leftLineCovers }
+        leftAt[peer] = now
+    }
+
+    /// Whether "NICK left" was said lately: the goodbye that follows a clean exit is the same news.
+    func leftRecently(_ peer: PeerID) -> Bool {
+        guard let at = leftAt.removeValue(forKey: peer) else { return false }
+        return Instant.now() - at < Self.leftLineCovers
     }
 }

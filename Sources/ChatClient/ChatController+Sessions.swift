@@ -203,6 +203,7 @@ extension ChatController {
         apply(.sessionClosed(ChatSessionID(entry.order)))
         // Replaced by, or ended beside, another session with the peer: nothing was lost.
         let beside = endedBeside(entry, reason: reason)
+        if entry.inCore, !beside, case .peerClosed = reason, let peer = entry.peer { noteLeft(peer.peerID) }
         if entry.inCore {
             // The core says who left, in the peer's window, and puts back what the session had
             // not got acknowledged (sent at once on a session that carries on).

@@ -101,6 +101,9 @@ public actor ChatController {
     var roundTrips: [PeerID: Duration] = [:]
     /// `/away` and `/back`, ours and the peers' (ChatController+Away).
     var presence = PresenceBook()
+    /// Peers whose session ended with their "left" line lately: their goodbye on the LAN says
+    /// nothing more (`leftRecently`).
+    var leftAt: [PeerID: Instant] = [:]
     /// The peer of the call in progress (answered), marked ☎ in the peers pane and title.
     var callPeer: PeerID?
     /// Received texts waiting for their commit (ChatController+Incoming).

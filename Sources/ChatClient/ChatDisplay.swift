@@ -1,4 +1,5 @@
 import ChatModel
+import Identity
 import Foundation
 
 /// One thing the chat core shows, in both of its forms: the full-screen client's model updates,
@@ -17,6 +18,12 @@ public struct ChatOutput: Sendable {
     /// (the one on screen when nil).
     public static func notice(_ text: String, in conversation: ConversationID? = nil) -> ChatOutput {
         ChatOutput([.notice(text, in: conversation)], line: "* " + text)
+    }
+
+    /// A peer's comings and goings on the LAN: `* text` in plain mode, a line in `#lan` that the
+    /// full-screen client folds when the peer has not written lately (its smart filter).
+    static func presence(_ text: String, about peer: PeerID) -> ChatOutput {
+        ChatOutput([.presence(text, peer: peer.description)], line: "* " + text)
     }
 
     /// Something that went wrong: `! text` in plain mode, an error line on screen.

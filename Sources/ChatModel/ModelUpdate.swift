@@ -23,6 +23,10 @@ public enum ModelUpdate: Sendable {
     case inputLevel(Double)
     /// A line from parley in a conversation, or in the one on screen when nil.
     case notice(String, in: ConversationID?)
+    /// A line about a peer's comings and goings on the LAN (appeared, gone, moved, renamed), for
+    /// `#lan`: the full-screen client folds those of peers who have not written lately. `peer`
+    /// is its ID as `PeerRow.id` gives it.
+    case presence(String, peer: String)
     /// An error line, the same way.
     case error(String, in: ConversationID?)
     /// Show this conversation (opened if new).

@@ -107,6 +107,11 @@ struct ChatCommand: AsyncParsableCommand {
         help: "Full-screen client: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.")
     var notifySend = true
 
+    @Flag(
+        name: .customLong("smart-filter"), inversion: .prefixedNo,
+        help: "Full-screen client: fold #lan's lines about peers coming, going and moving unless they wrote within 5 minutes.")
+    var smartFilter = true
+
     /// Without an address, the chat finds its peers on the LAN.
     var discovers: Bool { listen == nil && connect == nil }
 
@@ -245,6 +250,7 @@ struct ChatCommand: AsyncParsableCommand {
             ownNickname: identity.nickname, ownFingerprint: identity.fingerprint.description,
             bellOnBackgroundMessage: bell)
         screenModel.highlightWords = highlight.filter { !$0.isEmpty }
+        screenModel.smartFilter = smartFilter
         let model = screenModel
         // The chat may end first (a signal): the screen then ends with it. `chatEnded` finishes
         // then; a child waiting on it is cancelled, like the screen, when the other ends first.

@@ -193,6 +193,8 @@ public struct ChatScreen: Sendable {
             model.status.call?.inputLevel = level
         case .notice(let text, let id):
             model.addNotice(text, in: id, at: now)
+        case .presence(let text, let peer):
+            model.addPresenceLine(text, about: peer, at: now)
         case .error(let text, let id):
             model.addNotice(text, kind: .error, in: id, at: now)
         case .activate(let id):

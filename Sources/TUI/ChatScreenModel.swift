@@ -13,6 +13,11 @@ public struct ChatScreenModel: Equatable, Sendable {
     public var bellOnBackgroundMessage: Bool
     /// Words that count as mentions besides our nickname (`--highlight`), matched as words.
     public var highlightWords: [String] = []
+    /// Fold presence lines about peers who have not written lately (`addPresenceLine`);
+    /// `--no-smart-filter` shows them all.
+    public var smartFilter = true
+    /// Presence lines folded so far.
+    public internal(set) var presenceLinesFolded = 0
     public var editor: LineEditor
     private var noticeCounter = 0
     /// Peers whose window was closed (`/close`): the peers list does not open it again; their

@@ -74,7 +74,7 @@ struct ChatDiscoveryLinesTests {
         listing.nickname = "bobby"
         discovery.yield(.updated(listing))
         try await eventually("the rename") { alice.lines(containing: "* bob is now bobby (\(bob.peerID.fingerprint))") == 1 }
-        #expect(alice.lines(containing: "* updated: ") == 0, "the address did not change")
+        #expect(alice.lines(containing: "* moved: ") == 0, "the address did not change")
 
         // Carol, once ignored, is no longer shown: her move to another port says nothing.
         discovery.yield(.added(ChatDirectPathTests.listing(carol, port: port)))
@@ -83,9 +83,40 @@ struct ChatDiscoveryLinesTests {
         discovery.yield(.updated(ChatDirectPathTests.listing(carol, port: port + 1)))
         listing.ports = [UInt16(port + 1)]
         discovery.yield(.updated(listing))  // a marker after carol's
-        try await eventually("bobby moved") { alice.lines(containing: "* updated: bobby ") == 1 }
-        #expect(alice.lines(containing: "* updated: carol") == 0, "\(alice.display.lines)")
+        try await eventually("bobby moved") { alice.lines(containing: "* moved: bobby ") == 1 }
+        #expect(alice.lines(containing: "* moved: carol") == 0, "\(alice.display.lines)")
         discovery.finish()
         for peer in [alice, bob, carol] { await peer.chat.quit() }
+    }
+}
+
+/// A clean exit is said once: "bob left" when his session ends, and his goodbye on the LAN right
+/// after says nothing more; a goodbye from a peer without a session still reads "gone".
+@Suite(.timeLimit(.minutes(1)))
+struct ChatExitSaidOnceTests {
+    @Test func aGoodbyeAfterLeftIsNotSaidAgain() async throws {
+        let temp = TempDirectory()
+        defer { temp.cleanup() }
+        let alice = try await ChatPeer("alice", in: temp.path)
+        let bob = try await ChatPeer("bob", in: temp.path)
+        let carol = try await ChatPeer("carol", in: temp.path)
+        let discovery = try await ChatDirectPathTests.discovery(for: alice)
+        let (server, port) = try await alice.listen()
+        defer { Task { await server.close() } }
+        let bobListing = ChatDirectPathTests.listing(bob, port: port + 1)
+        let carolListing = ChatDirectPathTests.listing(carol, port: port + 2)
+        discovery.yield(.added(bobListing))
+        discovery.yield(.added(carolListing))
+        try await eventually("both discovered") { alice.lines(containing: "* discovered: ") == 2 }
+        _ = try await bob.connect(to: port)
+        try await eventually("bob connected") { alice.lines(containing: "* connected: bob ") == 1 }
+        await bob.chat.quit()
+        try await eventually("bob left") { alice.lines(containing: "bob left") == 1 }
+        discovery.yield(.removed(bobListing, .goodbye))
+        discovery.yield(.removed(carolListing, .goodbye))  // a marker after bob's
+        try await eventually("carol gone") { alice.lines(containing: "* gone: carol ") == 1 }
+        #expect(alice.lines(containing: "* gone: bob ") == 0, "\(alice.display.lines)")
+        discovery.finish()
+        for peer in [alice, carol] { await peer.chat.quit() }
     }
 }

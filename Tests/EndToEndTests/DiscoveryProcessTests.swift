@@ -62,9 +62,18 @@ struct DiscoveryProcessTests {
         let stopped = Date()
         bob.signal(SIGTERM)
         #expect(try await bob.exitStatus() == 0)
-        let gone = try await alice.waitForLine(containing: "* gone: bob ", within: 5)
-        #expect(gone.hasSuffix("(goodbye)"))
-        #expect(Date().timeIntervalSince(stopped) < 3)
+        // Its session's end says it ("bob left"), and its goodbye drops it from the discovered
+        // peers at once: /peers lists it as offline well before its 30 s validity ends. The
+        // goodbye says nothing more ("gone: bob" would be the same news twice).
+        _ = try await alice.waitForLine(containing: "* bob left", within: 5)
+        var offline = false
+        while !offline, Date().timeIntervalSince(stopped) < 3 {
+            alice.type("/peers")
+            try await Task.sleep(for: .milliseconds(200))
+            offline = alice.lines.contains { $0.hasPrefix("* bob ") && $0.hasSuffix(" offline") }
+        }
+        #expect(offline, "bob still discovered 3 s after his goodbye:\n\(alice.lines.joined(separator: "\n"))")
+        #expect(!alice.lines.contains { $0.contains("* gone: bob ") })
         alice.signal(SIGINT)
         #expect(try await alice.exitStatus() == 0)
     }

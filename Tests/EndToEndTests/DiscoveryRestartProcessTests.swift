@@ -55,7 +55,7 @@ struct DiscoveryRestartProcessTests {
         // Seen at the new port: "updated" (the old entry had not expired yet: the case the old
         // controller never delivered), or discovered afresh on a slow machine.
         let seenBy = Date().addingTimeInterval(15)
-        while !alice.lines.contains(where: { $0.hasPrefix("* updated: bob ") })
+        while !alice.lines.contains(where: { $0.hasPrefix("* moved: bob ") })
             && alice.lines.count(where: { $0.hasPrefix("* discovered: bob ") }) < 2
         {
             guard Date() < seenBy else { throw E2EFailure("alice did not see the restarted bob within 15 s") }
