@@ -80,8 +80,9 @@ extension ChatController {
         case .removed(let peer, let why):
             discovered[peer.peerID] = nil
             apply(.discoveryLost(peer.peerID))
-            // Its exit was said already when its session ended ("carol left"): once is enough.
-            if !(why == .goodbye && leftRecently(peer.peerID)) {
+            // A clean exit is said once: by its session's end ("carol left"), whether that came
+            // just before the goodbye or is still to come.
+            if !(why == .goodbye && (leftRecently(peer.peerID) || connectedPeers.contains(peer.peerID))) {
                 show(.presence("gone: \(describe(peer)) (\(why.word))", about: peer.peerID))
             }
             publishPeers()

@@ -130,10 +130,21 @@ say 4 "/msg h1 anyone?"
 wait_for "$work/h4.out" 5 "! no peer called h1"
 echo "ok: h4 on the separate bridge is not discovered and discovers no one"
 
-# A clean exit says goodbye: the others drop h3 at once (expiry would take 30 s).
+# A clean exit says goodbye: the others drop h3 at once (expiry would take 30 s). Both had a
+# session with h3, so its end says it ("* h3 left") and the goodbye adds no "gone" line; /peers
+# then lists h3 as offline (a known peer no longer discovered), not as seen on the LAN.
 kill -TERM "${pids[2]}"
-for h in 1 2; do wait_for "$work/h$h.out" 3 "* gone: h3 "; done
-grep -q "* gone: h3 .*(goodbye)" "$work/h1.out" || fail "h3 left without a goodbye"
-echo "ok: h3's goodbye removes it from h1 and h2 at once"
+for h in 1 2; do
+    wait_for "$work/h$h.out" 3 "* h3 left"
+    dropped=0
+    for ((i = 0; i < 10; i++)); do
+        say "$h" "/peers"
+        sleep 0.3
+        if grep -qE '^\* h3 [A-Z0-9-]+ offline' "$work/h$h.out"; then dropped=1; break; fi
+    done
+    [[ $dropped == 1 ]] || fail "h$h still lists h3 as discovered 3 s after its goodbye"
+    ! grep -q "^\* gone: h3 " "$work/h$h.out" || fail "h$h said h3's exit twice"
+done
+echo "ok: h3's goodbye removes it from h1 and h2 at once, said once"
 
 echo "PASS: discovery across network namespaces"
