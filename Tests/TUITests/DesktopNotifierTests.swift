@@ -21,8 +21,9 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(20)
         var lines: [String] = []
         while ContinuousClock.now < deadline {
+            // Whole lines only: the fake writes its arguments, then the line's end.
             let text = (try? String(contentsOfFile: directory + "/calls", encoding: .utf8)) ?? ""
-            lines = text.split(separator: "\n").map(String.init)
+            lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
             if lines.count >= count { break }
             try? await Task.sleep(for: .milliseconds(20))
         }
