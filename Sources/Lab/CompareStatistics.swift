@@ -21,10 +21,10 @@ struct SampleSummary: Codable, Sendable, Equatable {
         min = milliseconds(histogram.minNanos)
         max = milliseconds(histogram.maxNanos)
         mean = histogram.meanNanos / 1e6
-        p50 = milliseconds(histogram.nanos(atPercentile: 50))
-        p95 = milliseconds(histogram.nanos(atPercentile: 95))
-        p99 = milliseconds(histogram.nanos(atPercentile: 99))
-        cdf = (0...CDF.points).map { milliseconds(histogram.nanos(atPercentile: Double($0) * 100 / Double(CDF.points))) }
+        let fractions = (0...CDF.points).map { Double($0) * 100 / Double(CDF.points) }
+        cdf = histogram.nanos(atPercentiles: fractions).map(milliseconds)
+        let named = histogram.nanos(atPercentiles: [50, 95, 99]).map(milliseconds)
+        (p50, p95, p99) = (named[0], named[1], named[2])
     }
 
     /// Samples in milliseconds (nanosecond resolution); nil for none.
