@@ -58,7 +58,6 @@ import Testing
         // samples as a list took 8 bytes each.
         let line = LabLines.encode(first)
         #expect(line.utf8.count < 256 * 1024, "\(line.utf8.count) bytes")
-        
         var merged = try LabLines.decode(LatencyHistogram.self, from: line)
         #expect(merged == first)
         merged.add(try LabLines.decode(LatencyHistogram.self, from: LabLines.encode(second)))
