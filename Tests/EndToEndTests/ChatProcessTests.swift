@@ -125,11 +125,12 @@ struct ChatProcessTests {
         let alice = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("alice"))
         try await alice.waitForLine(containing: "* you are")
         try await Task.sleep(for: .milliseconds(200))
-        let sent = Date()
         alice.signal(SIGINT)
-        _ = try await alice.exitStatus(within: 4.5)
-        // Not the 5 s handshake timeout: at once, as far as a busy suite lets this task see it
-        // (2.07 s was seen in a fresh-clone run with the load tests beside it).
-        #expect(Date().timeIntervalSince(sent) < 4)
+        // It ends on the signal, not after the 5 s handshake timeout: nothing says the handshake
+        // timed out. (A bound on the wall clock failed on a loaded suite: 5.6 s were seen for
+        // what takes milliseconds alone.)
+        _ = try await alice.exitStatus(within: 30)
+        let said = (alice.lines + [alice.stderr]).joined(separator: "\n")
+        #expect(!said.contains("timed out"), "\(said)")
     }
 }

@@ -89,7 +89,9 @@ struct SendNowTests {
             .bind(host: "127.0.0.1", port: 0).get()
         defer { Task { try? await silent.close() } }
         try await within(60) {
-            let (alice, _) = try await connect(to: silent.localAddress!.port!)
+            // A handshake timeout far off: a loaded suite once starved this task past the usual 5 s.
+            let (alice, _) = try await connect(
+                to: silent.localAddress!.port!, config: SessionConfig(handshakeTimeout: .seconds(60)))
             let id = alice.sendNow("too early")
             let seen = await events(of: alice) { if case .sendFailed = $0 { true } else { false } }
             #expect(seen == [.sendFailed(id, .notEstablished)])

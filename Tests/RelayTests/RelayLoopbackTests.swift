@@ -245,6 +245,11 @@ import Wire
             sender.send(.data(circuit: 1, payload: chunk))
             if round % 64 == 63, try await server.snapshot().counters[.slowReader] > 0 { break }
         }
+        // What is queued may still be on its way to the relay's event loop: wait for it (bounded).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await server.snapshot().counters[.slowReader] == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(try await server.snapshot().counters[.slowReader] == 1)
         await server.shutdown()
         try await task.value
