@@ -187,9 +187,10 @@ import Wire
         // All 55 connections come from 127.0.0.1: past the default per-address cap, which this
         // test is not about (RelayAddressCapTests is).
         var config = RelayConfig(maxPerAddress: 100, messageRate: 200, messageBurst: 50)
-        // Short, so the silent ones go soon; long enough for the pair's handshakes on a machine
-        // busy with the rest of the suite (2 s was not, twice: the flooder never registered).
-        config.link.handshakeTimeout = .seconds(5)
+        // Short, so the silent ones go within the 30 s they are given; long enough for the pair's
+        // handshakes on a machine busy with the rest of the suite (2 s was not, twice: the
+        // flooder never registered; 5 s was not once, for the pair).
+        config.link.handshakeTimeout = .seconds(12)
         let (server, port, task) = try await Self.startRelay(config)
         // A registered client flooding the relay with requests. (Registered first: under the
         // suite's load its own handshake could outlast the short timeout behind 52 others.)
