@@ -51,11 +51,3 @@ extension ChatController {
         "\(nick) is away" + (message.isEmpty ? "" : ": " + LineOutput.sanitize(message))
     }
 }
-
-extension Presence {
-    /// The message while away (possibly empty), nil while online.
-    var awayMessage: String? {
-        guard case .away(let message) = self else { return nil }
-        return message
-    }
-}

@@ -1,6 +1,6 @@
 import ChatModel
-import Identity
 import Foundation
+import Identity
 
 /// One thing the chat core shows, in both of its forms: the full-screen client's model updates,
 /// and the line the plain (line-oriented) client prints. Either may be empty: the peers pane

@@ -79,8 +79,7 @@ public struct PresenceBook: Sendable {
 
     /// The away message of a peer who is away (possibly empty), nil when it is online or unknown.
     public func awayMessage(of peer: PeerID) -> String? {
-        guard case .away(let message)? = peers[peer]?.presence else { return nil }
-        return message
+        peers[peer]?.presence.awayMessage
     }
 
     /// A text is sent to `peer`: its away message, the first time since it last changed (irssi

@@ -47,14 +47,12 @@ struct LatencyHistogram: Sendable, Equatable {
         clamped += other.clamped
     }
 
-    /// The nearest-rank percentile as the histogram resolves it, within the exact extremes.
-    func nanos(atPercentile p: Double) -> UInt64 { nanos(atPercentiles: [p])[0] }
-
-    /// Several percentiles (ascending) in one pass over the used buckets: the p-th is the value
+    /// Nearest-rank percentiles (ascending) in one pass over the used buckets: the p-th is the value
     /// of the first bucket at which the count so far reaches ⌈p/100 · n⌉ (at least 1), as
     /// `Histogram.valueAtPercentile` finds it, within the exact extremes. A CDF of 101 points
     /// costs one pass instead of 101 over every bucket.
     func nanos(atPercentiles percentiles: [Double]) -> [UInt64] {
+        precondition(zip(percentiles, percentiles.dropFirst()).allSatisfy { $0 <= $1 }, "percentiles out of order")
         guard !isEmpty else { return percentiles.map { _ in 0 } }
         let total = Double(histogram.totalCount)
         var result: [UInt64] = []

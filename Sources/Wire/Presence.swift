@@ -6,6 +6,12 @@ public enum Presence: Equatable, Sendable {
     /// control characters.
     case away(String)
 
+    /// The message while away (possibly empty), nil while online.
+    public var awayMessage: String? {
+        guard case .away(let message) = self else { return nil }
+        return message
+    }
+
     /// The wire value of the state byte.
     enum State: UInt8 {
         case online = 0

@@ -23,12 +23,8 @@ import Testing
     /// numbers of nanoseconds are exact in the histogram.
     @Test func ranksThatAreWholeNumbersAreNotRoundedUpByFloatingPointError() {
         let histogram = LatencyHistogram(nanos: (1...20).map(Int64.init).shuffled())
-        #expect(histogram.nanos(atPercentile: 95) == 19)
-        #expect(histogram.nanos(atPercentile: 50) == 10)
-        #expect(histogram.nanos(atPercentile: 99) == 20)
-        #expect(histogram.nanos(atPercentile: 5) == 1)
-        #expect(histogram.nanos(atPercentile: 0) == 1)
-        #expect(histogram.nanos(atPercentile: 100) == 20)
+        // p0, p5, p50, p95, p99, p100.
+        #expect(histogram.nanos(atPercentiles: [0, 5, 50, 95, 99, 100]) == [1, 1, 10, 19, 20, 20])
     }
 
     @Test func smallAndSkewedSamples() throws {

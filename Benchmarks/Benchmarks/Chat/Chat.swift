@@ -161,7 +161,7 @@ let benchmarks: @Sendable () -> Void = {
 }
 
 /// A screen showing the 100k conversation, copied for each sample.
-struct ScreenBox: @unchecked Sendable {
+struct ScreenBox: Sendable {
     let screen: ChatScreen
 }
 
