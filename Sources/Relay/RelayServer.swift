@@ -35,6 +35,9 @@ public final class RelayServer: Sendable {
 
     public var localAddress: SocketAddress? { listener.channel.localAddress }
     public var metricsAddress: SocketAddress? { metrics?.localAddress }
+    /// Whether the relay's listener or its metrics listener is still open (false once `shutdown`
+    /// has returned).
+    public var isListening: Bool { listener.channel.isActive || metrics?.channel.isActive == true }
 
     /// Binds the relay (port 0 picks a free one) and, when given, the metrics listener. Call
     /// `run` to accept. The mailbox is read from `store` first (its errors are thrown: a damaged

@@ -78,7 +78,10 @@ struct PeerPathTests {
         let me = try SessionCredentials(identity: LocalIdentity.generate(nickname: "alice"))
         let prober = try await RelayClient.connect(
             host: "127.0.0.1", port: relayPort, credentials: me, network: Array("lab".utf8))
-        let probe = PeerProbe(credentials: me, relay: prober, timeout: .seconds(5))
+        // Room for the three pings under the whole suite's load (5 s was not, once in CI); the
+        // probe's deadline is PeerProbeDeadlineTests' subject, not this one's.
+        let patience = Duration.seconds(20)
+        let probe = PeerProbe(credentials: me, relay: prober, timeout: patience)
         let lanAddress = [Endpoint(host: "127.0.0.1", port: directPort)]
         let targets = [
             PeerProbeTarget(peerID: bob.peerID, nickname: "bob", direct: lanAddress, onRelay: true),
@@ -112,7 +115,7 @@ struct PeerPathTests {
                 == .unreachable("connection refused by 127.0.0.1:\(try #require(targets[3].direct.first?.port))"))
 
         // --path relay: the LAN-only one is unreachable, and says why.
-        let relayOnly = PeerProbe(credentials: me, relay: prober, path: .relay, timeout: .seconds(5))
+        let relayOnly = PeerProbe(credentials: me, relay: prober, path: .relay, timeout: patience)
         #expect(await relayOnly.probe(targets[2]) == .unreachable("not on the relay (--path relay)"))
         let relayed = await relayOnly.probe(targets[0])
         if case .reached(let path, _, _) = relayed { #expect(path == .relay) } else { Issue.record("\(relayed)") }
