@@ -46,6 +46,7 @@ public final class RelayClient: Sendable {
             connection.closeNoWait()
         },
         onMail: @escaping @Sendable (_ id: UInt64, _ sealed: [UInt8]) -> Void = { _, _ in },
+        onPost: @escaping @Sendable (_ poster: PeerID, _ sealed: [UInt8]) -> Void = { _, _ in },
         watchPresence: Bool = false
     ) async throws(RelayClientError) -> RelayClient {
         let (presence, continuation) = AsyncStream.makeStream(
@@ -61,7 +62,8 @@ public final class RelayClient: Sendable {
                     let handler = RelayClientHandler(
                         credentials: credentials, network: network, linkConfig: linkConfig,
                         sessionConfig: sessionConfig, eventLoop: channel.eventLoop, relayAddress: address,
-                        onSession: onSession, onMail: onMail, presence: watchPresence ? continuation : nil)
+                        onSession: onSession, onMail: onMail, onPost: onPost,
+                        presence: watchPresence ? continuation : nil)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     installed.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
@@ -124,6 +126,19 @@ public final class RelayClient: Sendable {
     /// The mail with this ID was received: the relay forgets it.
     public func acknowledgeMail(_ id: UInt64) {
         channel.eventLoop.execute { self.handler.value.acknowledgeMail(id) }
+    }
+
+    /// Posts `sealed` (a `RoomSeal`, at most `RelayLimits.maxPostBytes`) to every other member
+    /// of the network through the relay's fan-out; returns once it is written to the relay.
+    public func post(_ sealed: [UInt8]) async throws(RelayClientError) {
+        guard sealed.count <= RelayLimits.maxPostBytes else { throw .refused(.other) }
+        do {
+            try await channel.eventLoop.flatSubmit { self.handler.value.post(sealed) }.get()
+        } catch let error as RelayClientError {
+            throw error
+        } catch {
+            throw .relayClosed(.connectionLost)
+        }
     }
 
     private func ask(_ message: RelayMessage) async throws(RelayClientError) -> RelayMessage {

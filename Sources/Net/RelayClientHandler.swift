@@ -23,6 +23,8 @@ final class RelayClientHandler: ChannelDuplexHandler {
     /// Requests awaiting their one answer, oldest first.
     private var requests: [EventLoopPromise<RelayMessage>] = []
     private let onMail: @Sendable (UInt64, [UInt8]) -> Void
+    /// Where `roomPost`s go: the poster and the sealed bytes.
+    private let onPost: @Sendable (PeerID, [UInt8]) -> Void
     /// Where the relay's `presence` pushes go; nil when the owner did not ask to `watch`.
     private let presence: AsyncStream<RelayPresenceChange>.Continuation?
     var circuits: [UInt32: RelayCircuit] = [:]
@@ -50,9 +52,11 @@ final class RelayClientHandler: ChannelDuplexHandler {
         sessionConfig: SessionConfig, eventLoop: EventLoop, relayAddress: String,
         onSession: @escaping @Sendable (PeerConnection, RelayPeerEntry) -> Void,
         onMail: @escaping @Sendable (UInt64, [UInt8]) -> Void,
+        onPost: @escaping @Sendable (PeerID, [UInt8]) -> Void = { _, _ in },
         presence: AsyncStream<RelayPresenceChange>.Continuation? = nil
     ) {
         self.onMail = onMail
+        self.onPost = onPost
         self.presence = presence
         link = RelayLinkMachine(role: .client, credentials: credentials, config: linkConfig)
         self.network = network
@@ -142,6 +146,17 @@ final class RelayClientHandler: ChannelDuplexHandler {
         perform(link.send(.mailAck(id: id)))
     }
 
+    /// Hands `sealed` to the relay for every other member of the network; the future succeeds
+    /// once it is written to the socket.
+    func post(_ sealed: [UInt8]) -> EventLoopFuture<Void> {
+        guard context != nil, link.isEstablished, isRegistered else {
+            return eventLoop.makeFailedFuture(RelayClientError.relayClosed(.connectionLost))
+        }
+        let promise = eventLoop.makePromise(of: Void.self)
+        perform(link.send(.post(sealed: sealed)), promise: promise)
+        return promise.futureResult
+    }
+
     /// Closes the link once every circuit has ended (each ends after its session's last bytes,
     /// a goodbye perhaps, have gone to the relay), or after `drainLimit` at most.
     func close(drainLimit: Duration = .seconds(1)) {
@@ -166,6 +181,8 @@ final class RelayClientHandler: ChannelDuplexHandler {
             onMail(id, sealed)
         case .presence(let changes):
             for change in changes { presence?.yield(change) }
+        case .roomPost(let peer, let sealed):
+            if let poster = PeerID(bytes: peer) { onPost(poster, sealed) }
         case .incoming(let circuit, let peer, let nickname):
             incoming(circuit, peer: peer, nickname: nickname)
         case .data(let circuit, let payload):
@@ -183,7 +200,7 @@ final class RelayClientHandler: ChannelDuplexHandler {
                 refusal = code
                 if code == .forbidden || code == .replaced || code == .notRegistered { perform(link.close()) }
             }
-        case .register, .list, .open, .ping, .pong, .lookup, .store, .mailAck, .watch:
+        case .register, .list, .open, .ping, .pong, .lookup, .store, .mailAck, .watch, .post:
             break
         }
     }

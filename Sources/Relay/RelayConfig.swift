@@ -115,6 +115,9 @@ public struct RelayCounters: Sendable, Equatable {
     /// peer before they went out (merged: the watcher never saw them).
     public var presenceSent = 0
     public var presenceMerged = 0
+    /// Room posts taken, and the copies of them sent to members (the fan-out).
+    public var posts = 0
+    public var postCopies = 0
     public var drops: [RelayDropReason: Int] = [:]
 
     public subscript(reason: RelayDropReason) -> Int { drops[reason] ?? 0 }

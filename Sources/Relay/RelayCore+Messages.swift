@@ -73,9 +73,11 @@ extension RelayCore {
         case .watch:
             watch(id)
             return actions
+        case .post(let sealed):
+            return actions + post(sealed, from: id, as: identity.peerID, network: network, now: now)
         case .ping, .pong:
             return actions
-        case .registered, .peers, .incoming, .error, .identity, .stored, .mail, .presence:
+        case .registered, .peers, .incoming, .error, .identity, .stored, .mail, .presence, .roomPost:
             // Only the relay sends these.
             return actions + [drop(id, .protocolViolation)]
         }
@@ -101,6 +103,22 @@ extension RelayCore {
             count(.unknownCircuit)
         }
         return forwarding
+    }
+
+    /// The fan-out (§14.12): one copy of a post to every other member of the poster's network,
+    /// in a fixed order. Each copy is charged to the poster's byte bucket at its size on the
+    /// wire, so that a post costs its sender what it costs the relay to send: one client cannot
+    /// make the relay send more than its own byte rate, however large the network.
+    private mutating func post(_ sealed: [UInt8], from id: ClientID, as poster: PeerID, network: [UInt8], now: Instant)
+        -> [RelayAction]
+    {
+        let members = (registry[network] ?? [:]).compactMap { $0.key == poster ? nil : $0.value }.sorted()
+        let copy = RelayMessage.roomPost(peer: poster.bytes, sealed: sealed)
+        counters.posts += 1
+        counters.postCopies += members.count
+        let copies = members.map { RelayAction.send($0, copy) }
+        let copyBytes = RelayCodec.encodedCount(copy) + RelayCodec.linkOverhead
+        return copies + charge(id, bytes: copyBytes * members.count, now: now)
     }
 
     private mutating func register(_ id: ClientID, identity: PeerInfo, network: [UInt8], now: Instant)

@@ -67,6 +67,10 @@ public enum RelayMetrics {
             s.counters.messagesForwarded)
         counter(
             "parley_relay_bytes_forwarded_total", "Payload bytes forwarded between clients.", s.counters.bytesForwarded)
+        counter("parley_relay_room_posts_total", "Room posts taken for fan-out.", s.counters.posts)
+        counter(
+            "parley_relay_room_post_copies_total", "Copies of room posts sent to the members of a network.",
+            s.counters.postCopies)
         counters(
             "parley_relay_drops_total", "Connections and messages dropped, and reads paused, by reason.",
             byReason: RelayDropReason.allCases.map { ($0.rawValue, s.counters[$0]) })

@@ -102,7 +102,7 @@ extension SessionMachine {
             e.peer.nickname = nickname
             state = .established(e)
             return [.deliver(.nicknameChanged(nickname))]
-        case .presence, .voice, .call, .file:
+        case .presence, .roomKey, .voice, .call, .file:
             stats.applicationFramesReceived += 1
             return [.deliver(.frame(frame))]
         }

@@ -23,6 +23,9 @@ public enum Frame: Equatable, Sendable {
     /// The sender's user is online again, or away (docs/PROTOCOL.md §5.5). Never acknowledged:
     /// state, the latest one wins. The application's, not the session's.
     case presence(Presence)
+    /// The key the sender seals its room posts with from now on (docs/PROTOCOL.md §14.12.1).
+    /// Never acknowledged: state, the latest one wins. The application's.
+    case roomKey(RoomKey)
     /// One Opus packet of a call (§11.1). Never acknowledged, never deduplicated.
     case voice(VoicePacket)
     /// Call signalling (§11.2).
@@ -35,7 +38,7 @@ public enum Frame: Equatable, Sendable {
     public var isSessionFrame: Bool {
         switch self {
         case .text, .ack, .ping, .pong, .bye, .nickname: true
-        case .presence, .voice, .call, .file: false
+        case .presence, .roomKey, .voice, .call, .file: false
         }
     }
 
@@ -51,6 +54,7 @@ public enum FrameType: UInt8, Sendable {
     case bye = 0x05
     case nickname = 0x06
     case presence = 0x07
+    case roomKey = 0x08
     case voice = 0x10
     case callInvite = 0x11
     case callRinging = 0x12

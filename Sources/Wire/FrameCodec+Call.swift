@@ -79,6 +79,7 @@ extension Frame {
         case .file(.chunk(_, _, _, let bytes)): return 18 + bytes.count
         case .file(.hashes(_, _, let hashes)): return 14 + 32 * hashes.count
         case .file(.offer(let offer)): return 52 + offer.name.utf8.count
+        case .roomKey: return 2 + RoomKey.encodedBytes
         default: return 32
         }
     }

@@ -32,6 +32,10 @@ public enum FrameCodec {
                 w.write(Presence.State.away.rawValue)
                 w.write(message.utf8)
             }
+        case .roomKey(let key):
+            w.write(FrameType.roomKey.rawValue)
+            w.write(key.id)
+            w.write(key.bytes)
         case .voice(let packet):
             w.write(FrameType.voice.rawValue)
             w.write(packet.callID)
@@ -83,6 +87,9 @@ public enum FrameCodec {
             return .frame(.nickname(try decodeNickname(r.readRest())))
         case .presence:
             return .frame(.presence(try decodePresence(&r)))
+        case .roomKey:
+            let id = try r.readUInt32()
+            return .frame(.roomKey(RoomKey(id: id, bytes: try r.readBytes(RoomKey.keyBytes))!))
         case .voice:
             return .frame(.voice(try decodeVoice(&r)))
         case .callInvite, .callRinging, .callAccept, .callDecline, .callBusy, .callCancel, .callHangup, .callReport:

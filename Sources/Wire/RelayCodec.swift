@@ -26,6 +26,8 @@ public enum RelayCodec {
         case .store(_, let sealed): body = 32 + sealed.count
         case .identity(_, _, let payload): body = 64 + payload.count
         case .mail(_, let sealed): body = 8 + sealed.count
+        case .post(let sealed): body = sealed.count
+        case .roomPost(_, let sealed): body = 32 + sealed.count
         case .peers(let entries): body = 2 + entries.reduce(0) { $0 + 33 + $1.nickname.utf8.count }
         case .incoming(_, _, let nickname): body = 4 + 32 + 1 + nickname.utf8.count
         case .presence(let changes): body = 2 + changes.reduce(0) { $0 + 34 + $1.peer.nickname.utf8.count }
@@ -84,6 +86,15 @@ public enum RelayCodec {
             w.write(id)
         case .watch:
             w.write(RelayMessageType.watch.rawValue)
+        case .post(let sealed):
+            precondition(sealed.count <= RelayLimits.maxPostBytes)
+            w.write(RelayMessageType.post.rawValue)
+            w.write(sealed)
+        case .roomPost(let peer, let sealed):
+            precondition(peer.count == 32 && sealed.count <= RelayLimits.maxPostBytes)
+            w.write(RelayMessageType.roomPost.rawValue)
+            w.write(peer)
+            w.write(sealed)
         case .presence(let changes):
             precondition(changes.count <= RelayLimits.maxPresenceChanges)
             w.write(RelayMessageType.presence.rawValue)
@@ -175,6 +186,11 @@ public enum RelayCodec {
             return .mailAck(id: try r.readUInt64())
         case .watch:
             return .watch
+        case .post:
+            return .post(sealed: try readPost(&r))
+        case .roomPost:
+            let peer = try r.readBytes(32)
+            return .roomPost(peer: peer, sealed: try readPost(&r))
         case .presence:
             return .presence(try readPresence(&r))
         case .identity:
@@ -228,6 +244,14 @@ public enum RelayCodec {
         let sealed = r.readRest()
         guard sealed.count <= RelayLimits.maxSealedMessage else {
             throw .oversized(length: sealed.count, limit: RelayLimits.maxSealedMessage)
+        }
+        return sealed
+    }
+
+    private static func readPost(_ r: inout ByteReader) throws(WireError) -> [UInt8] {
+        let sealed = r.readRest()
+        guard sealed.count <= RelayLimits.maxPostBytes else {
+            throw .oversized(length: sealed.count, limit: RelayLimits.maxPostBytes)
         }
         return sealed
     }

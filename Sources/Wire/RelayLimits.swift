@@ -118,6 +118,9 @@ public enum RelayLimits {
     /// Largest sealed message: a Noise X message (e 32 + encrypted s 48 + tag 16) around an
     /// identity payload and a whole text frame, with room to spare.
     public static let maxSealedMessage = 12 * 1024
+    /// Largest `post` (and so `roomPost`): a sealed room message (`RoomSeal`: 12-byte header,
+    /// 16-byte tag) around a whole text frame, like a sealed offline message.
+    public static let maxPostBytes = 12 * 1024
     /// How long the relay keeps a sealed message nobody collected.
     public static let maxStoredAge: Duration = .seconds(7 * 24 * 3600)
     /// Sealed messages one relay keeps in all (policy; past it, `error(storageFull)`), and

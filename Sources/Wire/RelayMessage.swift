@@ -30,6 +30,12 @@ public enum RelayMessage: Equatable, Sendable {
     /// leave. Opt-in, so that clients which never use it cost the relay nothing; a relay that
     /// does not know it skips it (unknown type), and the client learns presence only by `list`.
     case watch
+    /// Client, once registered: deliver `sealed` (at most `RelayLimits.maxPostBytes`) to every
+    /// other client registered in my network, the relay's fan-out (§14.12). The relay reads
+    /// nothing of it but its length: it is sealed end to end under the sender's room key
+    /// (`RoomSeal`), which members got in their pairwise sessions. Nothing answers it; each
+    /// copy sent is charged to the sender's byte bucket.
+    case post(sealed: [UInt8])
     /// Relay: registration accepted.
     case registered
     /// Relay: the answer to `list`.
@@ -49,6 +55,8 @@ public enum RelayMessage: Equatable, Sendable {
     /// the last `presence` it got, one entry per peer (its latest state), oldest change first;
     /// at most `RelayLimits.maxPresenceChanges`.
     case presence([RelayPresenceChange])
+    /// Relay: a `post` from `peer` (32 bytes), a member of your network.
+    case roomPost(peer: [UInt8], sealed: [UInt8])
 
     public static let formatVersion: UInt8 = 1
 }
@@ -65,6 +73,7 @@ public enum RelayMessageType: UInt8, Sendable {
     case store = 0x09
     case mailAck = 0x0A
     case watch = 0x0B
+    case post = 0x0C
     case registered = 0x81
     case peers = 0x82
     case incoming = 0x83
@@ -73,6 +82,7 @@ public enum RelayMessageType: UInt8, Sendable {
     case stored = 0x86
     case mail = 0x87
     case presence = 0x88
+    case roomPost = 0x89
 }
 
 /// A peer of the network that registered with the relay (`online`, with the nickname of its

@@ -70,6 +70,9 @@ struct ChatAwayTests {
         defer { Task { await server.close() } }
         _ = try await alice.connect(to: port)
         try await eventually("bob sees alice connected") { Self.row(bob.display, alice.peerID)?.path == .direct }
+        // And alice sees bob: until her side of the session is ready her changes go nowhere, and
+        // the state she is in when it becomes ready goes as one frame (a loaded run saw 1 line).
+        try await eventually("alice sees bob connected") { Self.row(alice.display, bob.peerID)?.path == .direct }
 
         // 40 changes at once: each takes effect, 4 show a line, the user is told once.
         for n in 0..<40 {

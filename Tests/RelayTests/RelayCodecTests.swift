@@ -12,7 +12,8 @@ import Wire
         .incoming(circuit: 0x8000_0000, peer: peer, nickname: "alice"), .error(code: .peerUnavailable, circuit: 3),
         .lookup(peer: peer), .store(peer: peer, sealed: [9, 9]), .mailAck(id: 77), .stored,
         .identity(peer: peer, staticKey: peer, payload: [1, 2, 3]), .mail(id: 5, sealed: [4]),
-        .error(code: .mailboxFull, circuit: 0), .watch, .presence([]),
+        .error(code: .mailboxFull, circuit: 0), .watch, .presence([]), .post(sealed: [1, 2]), .post(sealed: []),
+        .roomPost(peer: peer, sealed: [3]),
         .presence([
             RelayPresenceChange(peer: RelayPeerEntry(peerID: peer, nickname: "bob"), online: true),
             RelayPresenceChange(peer: RelayPeerEntry(peerID: peer, nickname: "👩‍💻"), online: false),
@@ -105,6 +106,23 @@ import Wire
         let mail = RelayCodec.encode(.mail(id: 1, sealed: atLimit))
         #expect(try RelayCodec.decode(mail) == .mail(id: 1, sealed: atLimit))
         #expect(throws: WireError.self) { try RelayCodec.decode(mail + [1]) }
+    }
+
+    /// `post` is the sealed bytes alone; `roomPost` puts the poster's ID before them. Both at
+    /// `maxPostBytes` and one past it.
+    @Test func postsAtTheLimitAndOnePast() throws {
+        let atLimit = [UInt8](repeating: 2, count: RelayLimits.maxPostBytes)
+        #expect(RelayCodec.encode(.post(sealed: [9])) == [1, 0x0C, 9])
+        #expect(RelayCodec.encode(.roomPost(peer: Self.peer, sealed: [9])) == [1, 0x89] + Self.peer + [9])
+        for message in [RelayMessage.post(sealed: atLimit), .roomPost(peer: Self.peer, sealed: atLimit)] {
+            let encoded = RelayCodec.encode(message)
+            #expect(encoded.count == RelayCodec.encodedCount(message))
+            #expect(try RelayCodec.decode(encoded) == message)
+            #expect(throws: WireError.oversized(length: atLimit.count + 1, limit: RelayLimits.maxPostBytes)) {
+                try RelayCodec.decode(encoded + [1])
+            }
+        }
+        #expect(throws: WireError.self) { try RelayCodec.decode([1, 0x89] + Self.peer.prefix(31)) }
     }
 
     /// `presence`: `count` u16, then per change `state` u8 (1 registered, 0 left), the peer ID

@@ -207,3 +207,61 @@ import Wire
         #expect(core.received(.registered, from: 1, size: 24, now: origin) == [.disconnect(1, .protocolViolation)])
     }
 }
+
+/// The relay's fan-out (§14.12): a post goes once from the poster and once to each other member
+/// of its network, every copy charged to the poster.
+@Suite struct RelayFanOutTests {
+    static let mallory = peerInfo(People.mallory)
+
+    /// `RelayCoreTests.core` with mallory (4) in "lab" too.
+    static func core(_ config: RelayConfig = RelayConfig()) -> RelayCore {
+        var core = RelayCoreTests.core(config)
+        _ = core.connected(4, now: origin)
+        core.authenticated(4, as: mallory, now: origin)
+        _ = core.received(.register(network: RelayCoreTests.lab), from: 4, size: 24, now: origin)
+        return core
+    }
+
+    @Test func aPostReachesEveryOtherMemberOfItsNetworkOnly() {
+        var core = Self.core()
+        let sealed: [UInt8] = [7, 7, 7]
+        let copy = RelayMessage.roomPost(peer: RelayCoreTests.alice.peerID.bytes, sealed: sealed)
+        #expect(core.received(.post(sealed: sealed), from: 1, size: 24, now: origin) == [.send(2, copy), .send(4, copy)])
+        // Carol is alone in her network: nobody to send to.
+        #expect(core.received(.post(sealed: sealed), from: 3, size: 24, now: origin).isEmpty)
+        #expect(core.counters.posts == 2)
+        #expect(core.counters.postCopies == 2)
+    }
+
+    @Test func anUnregisteredClientCannotPost() {
+        var core = Self.core()
+        _ = core.connected(9, now: origin)
+        core.authenticated(9, as: peerInfo(LocalIdentity.generate(nickname: "eve")), now: origin)
+        #expect(
+            core.received(.post(sealed: [1]), from: 9, size: 24, now: origin) == [
+                .send(9, .error(code: .notRegistered, circuit: 0))
+            ])
+        #expect(core.counters.posts == 0)
+    }
+
+    /// Each copy costs the poster its size on the wire: a post that fits the poster's own byte
+    /// burst but not with its copies pauses the poster's reading.
+    @Test func theCopiesAreChargedToThePoster() {
+        let sealed = [UInt8](repeating: 1, count: 400)
+        let postSize = RelayCodec.encodedCount(.post(sealed: sealed)) + RelayCodec.linkOverhead
+        let copySize =
+            RelayCodec.encodedCount(.roomPost(peer: RelayCoreTests.alice.peerID.bytes, sealed: sealed))
+            + RelayCodec.linkOverhead
+        // Registering took 24; the post alone fits, the post and its two copies do not.
+        let burst = 24 + postSize + copySize
+        var core = Self.core(RelayConfig(byteRate: 1000, byteBurst: burst))
+        let actions = core.received(.post(sealed: sealed), from: 1, size: postSize, now: origin)
+        #expect(actions.count == 3)
+        #expect(actions.last == .pauseReading(1, until: origin + .milliseconds(Int64(copySize))))
+        #expect(core.counters[.throttled] == 1)
+        // Bob's bucket was not touched by alice's post: the same post costs him the same wait.
+        #expect(
+            core.received(.post(sealed: sealed), from: 2, size: postSize, now: origin).last
+                == .pauseReading(2, until: origin + .milliseconds(Int64(copySize))))
+    }
+}

@@ -43,7 +43,7 @@ struct FrameCodecTests {
     @Test func unknownTypeIsSkippableNotAnError() throws {
         #expect(try FrameCodec.decode([1, 0x7F]) == .unknown(version: 1, type: 0x7F))
         #expect(try FrameCodec.decode([1, 0x00, 9, 9, 9]) == .unknown(version: 1, type: 0x00))
-        #expect(try FrameCodec.decode([1, 0x08]) == .unknown(version: 1, type: 0x08))
+        #expect(try FrameCodec.decode([1, 0x09]) == .unknown(version: 1, type: 0x09))
     }
 
     @Test func unknownVersionIsSkippableEvenForAKnownType() throws {

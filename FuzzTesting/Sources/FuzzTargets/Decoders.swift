@@ -91,6 +91,9 @@ public enum FrameCodecTarget {
             fuzzCheck(data.starts(with: encoded), "online presence not a prefix of its input")
         case .voice:
             fuzzCheck(encoded == data, "voice not canonical")
+        case .roomKey(let key):
+            fuzzCheck(key.bytes.count == RoomKey.keyBytes, "room key of \(key.bytes.count) bytes")
+            fuzzCheck(data.starts(with: encoded), "room key not a prefix of its input")
         case .ack, .ping, .pong:
             fuzzCheck(data.starts(with: encoded), "fixed-size frame not a prefix of its input")
         case .bye, .call, .file(.cancel):
@@ -136,6 +139,7 @@ public enum FrameCodecTarget {
             .file(.hashes(transfer: 5, first: 0, hashes: [Array(repeating: 1, count: 32), Array(repeating: 2, count: 32)])),
             .file(.request(transfer: 5, piece: 3)), .file(.chunk(transfer: 5, piece: 3, offset: 0, bytes: [1, 2, 3, 4])),
             .file(.complete(transfer: 5)), .file(.cancel(transfer: 5, reason: .sourceChanged)),
+            .roomKey(RoomKey(id: 3, bytes: [UInt8](repeating: 0x5A, count: RoomKey.keyBytes))!),
         ]
     }
 }
@@ -194,7 +198,7 @@ public enum RelayCodecTarget {
         fuzzCheck((try? RelayCodec.decode(encoded)) == message, "decode(encode(\(message))) differs")
         switch message {
         case .error: break  // unknown codes decode to one value
-        case .data, .identity:
+        case .data, .identity, .post, .roomPost:
             fuzzCheck(encoded == data, "\(message) not canonical")
         default:
             fuzzCheck(data.starts(with: encoded), "\(message): encoded is not a prefix of its input")
@@ -203,5 +207,10 @@ public enum RelayCodecTarget {
         fuzzCheck(Array(framed.dropFirst(2)) == encoded, "encode with headroom differs")
     }
 
-    public static func seeds() -> [[UInt8]] { RelayCoreTarget.sampleMessages().map { RelayCodec.encode($0) } }
+    public static func seeds() -> [[UInt8]] {
+        (RelayCoreTarget.sampleMessages() + [
+            .post(sealed: [UInt8](repeating: 0x5C, count: 120)),
+            .roomPost(peer: Fixtures.bob.peerID.bytes, sealed: [UInt8](repeating: 0x5C, count: 120)),
+        ]).map { RelayCodec.encode($0) }
+    }
 }

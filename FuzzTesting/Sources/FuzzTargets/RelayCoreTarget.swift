@@ -144,7 +144,7 @@ struct RelayRun {
 
     mutating func buildMessage(_ input: inout FuzzInput) -> RelayMessage {
         let peer = RelayCoreTarget.identityIDs[Int(input.byte()) % RelayCoreTarget.identityIDs.count]
-        switch input.byte() % 11 {
+        switch input.byte() % 12 {
         case 0: return .register(network: RelayCoreTarget.networks[Int(input.byte()) % 3])
         case 1: return .list
         case 2: return .open(circuit: UInt32(input.byte() % 4), peer: peer)
@@ -155,7 +155,11 @@ struct RelayRun {
         case 7: return .mailAck(id: UInt64(input.byte() % 8))
         case 8: return .ping(token: 1)
         case 9: return .watch
-        default: return RelayCoreTarget.sampleMessages()[11 + Int(input.byte()) % 8]  // relay-only types
+        case 10: return .post(sealed: input.chunk(long: true).prefix(RelayLimits.maxPostBytes).map { $0 })
+        default:
+            // Relay-only types.
+            let pick = Int(input.byte()) % 9
+            return pick == 8 ? .roomPost(peer: peer, sealed: [1]) : RelayCoreTarget.sampleMessages()[11 + pick]
         }
     }
 
@@ -195,6 +199,7 @@ struct RelayRun {
         fuzzCheck(core.registeredCount <= core.clientCount, "more registrations than clients")
         fuzzCheck(core.circuitCount * 2 <= core.clientCount * config.maxCircuitsPerClient, "\(core.circuitCount) circuits")
         fuzzCheck(core.storedCount <= RelayLimits.maxStoredTotal, "\(core.storedCount) stored")
+        fuzzCheck(core.counters.postCopies <= core.counters.posts * config.maxClients, "more copies than members")
         for id in connected {
             fuzzCheck(core.pendingPresence(of: id) <= core.config.maxPendingPresence, "presence queue over its bound")
         }
