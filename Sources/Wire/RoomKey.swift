@@ -28,6 +28,13 @@ public struct RoomKey: Equatable, Sendable {
     }
 }
 
+extension RoomKey {
+    /// Compares the key bytes in constant time.
+    public static func == (lhs: RoomKey, rhs: RoomKey) -> Bool {
+        lhs.id == rhs.id && ConstantTime.equal(lhs.bytes, rhs.bytes)
+    }
+}
+
 extension RoomKey: CustomStringConvertible {
     /// The ID only: a key is never printed or logged.
     public var description: String { "room key \(id)" }
