@@ -103,7 +103,9 @@ final class EventLog: @unchecked Sendable {
 
     var seen: [CallEngineEvent] { lock.withLock { events } }
 
-    func first<T>(within seconds: Double = 5, _ pick: (CallEngineEvent) -> T?) async throws -> T {
+    /// A hang guard, not a measurement: 30 s, since a loaded CI run once saw a call's events
+    /// take more than 5 s at the start of the suite.
+    func first<T>(within seconds: Double = 30, _ pick: (CallEngineEvent) -> T?) async throws -> T {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         while true {
             // Checked once more after the deadline: a starved task is not a missing event.
@@ -118,7 +120,7 @@ final class EventLog: @unchecked Sendable {
         try await first { if case .call(.active(let call)) = $0 { call } else { nil } }
     }
 
-    func ended(within seconds: Double = 5) async throws -> CallSummary {
+    func ended(within seconds: Double = 30) async throws -> CallSummary {
         try await first(within: seconds) { if case .ended(let summary) = $0 { summary } else { nil } }
     }
 }

@@ -54,7 +54,8 @@ struct ChatRestartTests {
         let again = try ParleyProcess(["chat", "--listen", "127.0.0.1:\(port)"], home: scratch.home("alice"))
         try await again.waitForLine(containing: "* listening on 127.0.0.1:\(port)")
         let back = try ParleyProcess(["chat", "--connect", "127.0.0.1:\(port)"], home: scratch.home("bob"))
-        try await back.waitForLine(containing: "<alice> typed while you were away")
+        // A hang guard: under the suite's load at its start, 10 s was not enough once.
+        try await back.waitForLine(containing: "<alice> typed while you were away", within: 60)
         try await again.waitForLine(containing: "* sending 1 queued message to bob")
         try await again.waitForLine(containing: " delivered to bob")
 
