@@ -37,9 +37,13 @@ extension CallEngine {
 
     func stopMedia(_ callID: CallID) {
         guard let media, media.call.callID == callID else { return }
+        // The end of the call: what waits in the jitter buffer (at most its cap, 400 ms) is
+        // played and recorded rather than thrown away; the speaker then plays out its buffer.
+        let ending = media.receiver.drain()
+        for frame in ending { output(frame, of: media) }
         let stats = statistics(media)
         let recording = media.recorder?.path
-        if let problem = media.stop() { emit(.warning(problem)) }
+        if let problem = media.stop(drainingPlayback: !ending.isEmpty) { emit(.warning(problem)) }
         inputLevel = nil
         finished = Finished(
             callID: callID, stats: stats, duration: now() - media.started, params: media.call.params,
@@ -102,7 +106,12 @@ extension CallEngine {
     /// the speaker and the recording. False once the call's media has stopped.
     func playoutTick(callID: CallID) -> Bool {
         guard let media, media.call.callID == callID else { return false }
-        let frame = media.receiver.playout(now: now().mediaTime)
+        output(media.receiver.playout(now: now().mediaTime), of: media)
+        return true
+    }
+
+    /// One frame to the speaker and the recording.
+    private func output(_ frame: [Int16], of media: CallMedia) {
         media.playback?.play(frame)
         if let recorder = media.recorder {
             do {
@@ -112,7 +121,6 @@ extension CallEngine {
                 media.recorder = nil
             }
         }
-        return true
     }
 
     // MARK: Opening the ends

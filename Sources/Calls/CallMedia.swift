@@ -33,12 +33,12 @@ final class CallMedia {
     }
 
     /// Stops the tasks and devices and closes the recording; returns a problem with the
-    /// recording, if any.
-    func stop() -> String? {
+    /// recording, if any. `drainingPlayback`: the speaker plays what it was given first.
+    func stop(drainingPlayback: Bool = false) -> String? {
         for task in tasks { task.cancel() }
         tasks = []
         capture?.stop()
-        playback?.stop(drain: false)
+        playback?.stop(drain: drainingPlayback)
         capture = nil
         playback = nil
         defer { recorder = nil }

@@ -11,6 +11,9 @@ import Wire
 ///   `window` packets (their lateness against the earliest one, the jitter to absorb), rounded up
 ///   to frames, within `minDepth…maxDepth`. When the average depth stays 1.5 frames above it, one
 ///   packet is dropped (at most every `adjustInterval` ticks) to shrink the delay.
+/// - No more than `maxDepth` waits: when more packets are here (a burst after a stall of the
+///   link), playout jumps ahead to the target depth behind the newest packet, and the packets it
+///   skips are dropped and counted (`capDrops`).
 public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
     public struct Config: Sendable, Equatable {
         public var frameDuration: Duration = .milliseconds(20)
@@ -66,8 +69,10 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
             counters.late += 1
             return
         }
-        if consecutiveStalls > config.starveAfter, offset > 0 {
-            // The stream stopped (muted, or DTX) and resumes further on: start again there.
+        if consecutiveStalls > config.starveAfter, offset > 0, packets.isEmpty {
+            // The stream stopped (muted, or DTX) and resumes further on: start again there. (Once
+            // a packet of the resumed stream is here, the stream has resumed: the next ones join
+            // it rather than restart playout and throw it away.)
             return restart(at: packet, arrival: arrival)
         }
         guard offset < config.maxAheadFrames else {
@@ -85,9 +90,15 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
     }
 
     public mutating func next(now: MediaTime) -> Playout {
-        guard let next = nextSeq, let startAt, now >= startAt else { return .silence }
-        let ahead = highest.map { Int(Int32(bitPattern: $0 &- next)) } ?? -1
+        guard var next = nextSeq, let startAt, now >= startAt else { return .silence }
+        var ahead = highest.map { Int(Int32(bitPattern: $0 &- next)) } ?? -1
         updateTarget()
+        // The cap is on what waits: a lone packet far ahead (reordered, or a jump) is not audio
+        // waiting, a backlog is.
+        if ahead > config.maxDepthFrames, packets.count > config.maxDepthFrames, let newest = highest {
+            next = jump(from: next, to: newest &- UInt32(targetFrames))
+            ahead = targetFrames
+        }
         if let payload = packets.removeValue(forKey: next) {
             consecutiveStalls = 0
             ticksSinceAdjust += 1
@@ -105,7 +116,10 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
         if ahead <= 0 {
             consecutiveStalls += 1
             lastDepthFrames = 0
-            guard consecutiveStalls <= config.starveAfter else { return .silence }
+            guard consecutiveStalls <= config.starveAfter else {
+                counters.silentWaits += 1
+                return .silence
+            }
             counters.stalls += 1
             return .conceal(sequence: nil)
         }
@@ -115,6 +129,30 @@ public struct AdaptiveJitterBuffer: JitterBuffer, Sendable {
             return advance(past: next, .fec(sequence: next, next: following))
         }
         return advance(past: next, .conceal(sequence: next))
+    }
+
+    public mutating func drainNext() -> Playout? {
+        guard let next = nextSeq, let newest = highest, Int32(bitPattern: newest &- next) >= 0 else { return nil }
+        if let payload = packets.removeValue(forKey: next) {
+            return advance(past: next, .packet(sequence: next, payload: payload))
+        }
+        counters.missed += 1
+        if config.fec, let following = packets[next &+ 1] {
+            return advance(past: next, .fec(sequence: next, next: following))
+        }
+        return advance(past: next, .conceal(sequence: next))
+    }
+
+    /// Moves playout from `next` to `target` (ahead of it), dropping the packets in between.
+    private mutating func jump(from next: UInt32, to target: UInt32) -> UInt32 {
+        var sequence = next
+        while sequence != target {
+            if packets.removeValue(forKey: sequence) != nil { counters.capDrops += 1 }
+            sequence &+= 1
+        }
+        nextSeq = target
+        averageDepth = Double(targetFrames)
+        return target
     }
 
     private mutating func advance(past sequence: UInt32, _ playout: Playout) -> Playout {

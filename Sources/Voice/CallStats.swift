@@ -27,6 +27,13 @@ public struct CallStats: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Voice frames for no current call (an unknown call ID, or a call not yet or no longer
     /// up), dropped; counted over the whole process, not per call.
     public var framesUnknownCall = 0
+    /// Arrived in time but dropped to bring the delay down: one now and then while the buffer
+    /// runs deeper than its target, and whatever waits past the buffer's cap (400 ms) after a
+    /// burst, such as the backlog a stalled TCP link delivers at once.
+    public var framesDroppedBehind = 0
+    /// Ticks that played silence because the stream had stopped for longer than the buffer waits
+    /// for it (5 frames): a stalled link, or a peer that stopped sending (muted).
+    public var framesSilentWaiting = 0
     /// Frames played (one per tick), silence before the first packet included.
     public var framesPlayed = 0
     /// Audio waiting in the jitter buffer, and the depth it steers towards.
@@ -43,7 +50,8 @@ public struct CallStats: Sendable, Equatable, Codable, CustomStringConvertible {
         return "rtt \(rtt), jitter \(format(jitterMs)) ms, buffer \(format(bufferDepthMs)) ms"
             + " (target \(format(targetDepthMs)) ms), sent \(framesSent), received \(framesReceived),"
             + " late \(framesLate), lost \(framesLost), concealed \(framesConcealed),"
-            + " FEC-recovered \(framesFECRecovered), corrupt \(framesCorrupt), discarded \(framesDiscarded),"
+            + " FEC-recovered \(framesFECRecovered), dropped-behind \(framesDroppedBehind),"
+            + " silent-waiting \(framesSilentWaiting), corrupt \(framesCorrupt), discarded \(framesDiscarded),"
             + " flooded \(framesFlooded), unknown-call \(framesUnknownCall),"
             + " \(format(receiveKbps)) kbit/s in, \(format(sendKbps)) kbit/s out"
     }
@@ -68,7 +76,7 @@ extension CallStats {
     public var quality: String {
         let expected = framesReceived + framesLost
         guard expected > 0 else { return "nothing heard" }
-        let missed = Double(framesLost + framesLate) * 100 / Double(expected)
+        let missed = Double(framesLost + framesLate + framesDroppedBehind) * 100 / Double(expected)
         if missed < 1 && jitterMs < 20 { return "excellent" }
         if missed < 3 { return "good" }
         if missed < 10 { return "fair" }
@@ -80,7 +88,8 @@ extension CallStats {
     public var qualityText: String {
         let expected = max(framesReceived + framesLost, 1)
         func share(_ count: Int) -> String { String(format: "%.1f %%", Double(count) * 100 / Double(expected)) }
-        return "sound \(quality) (lost \(share(framesLost)), late \(share(framesLate)), jitter "
+        let dropped = framesDroppedBehind > 0 ? ", dropped to catch up \(share(framesDroppedBehind))" : ""
+        return "sound \(quality) (lost \(share(framesLost)), late \(share(framesLate))\(dropped), jitter "
             + String(format: "%.1f", jitterMs) + " ms)"
     }
 }

@@ -29,6 +29,12 @@ public struct JitterBufferCounters: Equatable, Sendable, Codable {
     public var stalls = 0
     /// Packets dropped on purpose to shrink the delay.
     public var shrinkDrops = 0
+    /// Packets dropped because more than the buffer's cap (`maxDepthFrames`) was waiting: playout
+    /// jumped ahead to the target depth behind the newest packet.
+    public var capDrops = 0
+    /// Ticks that played silence because nothing had come for longer than the buffer waits
+    /// (`starveAfter`): a stall of the link, or the peer not sending (muted).
+    public var silentWaits = 0
     /// Times playout restarted at a new sequence number.
     public var resyncs = 0
     public init() {}
@@ -41,11 +47,20 @@ public protocol JitterBuffer {
     mutating func put(_ packet: VoicePacket, arrival: MediaTime)
     /// Called once per frame duration by the playout clock.
     mutating func next(now: MediaTime) -> Playout
+    /// The end of the stream: the next frame still waiting, in playout order whatever the clock
+    /// (a gap is recovered from FEC or concealed, as in `next`), or nil when nothing is left.
+    /// Never a stall. For playing out what arrived before a call ended.
+    mutating func drainNext() -> Playout?
     /// Audio waiting behind the frame last played.
     var depth: Duration { get }
     /// The depth the buffer steers towards.
     var targetDepth: Duration { get }
     var counters: JitterBufferCounters { get }
+}
+
+extension JitterBuffer {
+    /// A buffer that cannot hand over what it holds gives nothing.
+    public mutating func drainNext() -> Playout? { nil }
 }
 
 /// A point on the monotonic clock in nanoseconds. The voice module keeps its own type, so that

@@ -54,7 +54,22 @@ public final class VoiceReceiver {
     /// The next frame to play: always exactly `samplesPerFrame` samples.
     public func playout(now: MediaTime) -> [Int16] {
         counters.played += 1
-        switch buffer.next(now: now) {
+        return decode(buffer.next(now: now))
+    }
+
+    /// The end of the stream (the call ended): the frames still waiting in the buffer, decoded
+    /// in order, at most `maxFrames` (the buffer's cap, 400 ms of 20 ms frames, by default).
+    public func drain(maxFrames: Int = AdaptiveJitterBuffer.Config().maxDepthFrames) -> [[Int16]] {
+        var frames: [[Int16]] = []
+        while frames.count < maxFrames, let next = buffer.drainNext() {
+            counters.played += 1
+            frames.append(decode(next))
+        }
+        return frames
+    }
+
+    private func decode(_ playout: Playout) -> [Int16] {
+        switch playout {
         case .packet(_, let payload):
             do {
                 return fit(try decoder.decode(payload))
@@ -92,6 +107,8 @@ public final class VoiceReceiver {
         s.framesCorrupt = counters.corrupt
         s.framesDiscarded = c.outOfRange + c.duplicates
         s.framesPlayed = counters.played
+        s.framesDroppedBehind = c.shrinkDrops + c.capDrops
+        s.framesSilentWaiting = c.silentWaits
         s.framesFlooded = counters.flooded
         s.bufferDepthMs = buffer.depth.milliseconds
         s.targetDepthMs = buffer.targetDepth.milliseconds

@@ -149,4 +149,69 @@ struct JitterBufferTests {
         // Late packets only while the buffer was growing, a few percent at most.
         #expect(jb.counters.late < 25)
     }
+
+    /// A link that stalls for a second and then delivers its backlog at once (TCP after a
+    /// retransmission): the silence while waiting is counted, the buffer never holds more than
+    /// its cap, and every packet that arrived is played or counted as dropped.
+    @Test func aBacklogDeliveredAtOnceIsCutToTheCapAndEveryPacketIsAccountedFor() {
+        var jb = JB()
+        let cap = jb.config.frameDuration * jb.config.maxDepthFrames
+        // 0..<50 on time, 50..<100 held until packet 99 is due, then 100..<200 on time again.
+        let heldUntil = UInt64(99) * Link.frame + 5_000_000
+        let events = Link.deliver(Link.packets(count: 200)) { k in
+            (50..<100).contains(k) ? heldUntil - UInt64(k) * Link.frame : 5_000_000
+        }
+        var played = 0
+        var deepest = Duration.zero
+        var i = 0
+        for k in 0..<260 {
+            let tick = MediaTime(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
+            while i < events.count, events[i].arrival <= tick {
+                jb.put(events[i].packet, arrival: events[i].arrival)
+                i += 1
+            }
+            if case .packet = jb.next(now: tick) { played += 1 }
+            deepest = max(deepest, jb.depth)
+        }
+        #expect(deepest <= cap, "deepest \(deepest)")
+        #expect(jb.counters.capDrops > 0)
+        // The stall: a few concealed ticks, then silence while waiting, each counted.
+        #expect(jb.counters.stalls >= jb.config.starveAfter)
+        #expect(jb.counters.silentWaits > 30)
+        let c = jb.counters
+        #expect(played + c.capDrops + c.shrinkDrops + c.late == c.received, "\(c), played \(played)")
+        #expect(jb.depth <= jb.targetDepth + jb.config.frameDuration * 2)
+    }
+
+    /// The receiver's statistics name both: frames dropped to catch up, and silence played
+    /// while waiting.
+    @Test func theStatisticsNameFramesDroppedBehindAndSilenceWhileWaiting() throws {
+        var stats = CallStats()
+        stats.framesDroppedBehind = 7
+        stats.framesSilentWaiting = 3
+        #expect(stats.description.contains("dropped-behind 7, silent-waiting 3"))
+        stats.framesReceived = 93
+        #expect(stats.qualityText.contains("dropped to catch up 7.5 %"))
+    }
+
+    /// At the end of a call what waits is handed over in order, whatever the clock: a gap from
+    /// FEC (or concealed), nothing counted as a stall, then nil.
+    @Test func theEndOfTheStreamIsDrainedInOrder() {
+        var jb = JB()
+        let t = MediaTime(nanoseconds: 1_000_000_000)
+        for sequence in [0, 1, 2, 4, 5] as [UInt32] {
+            jb.put(VoicePacket(callID: 1, sequence: sequence, timestamp: 0, payload: [UInt8(sequence)]), arrival: t)
+        }
+        let first = jb.next(now: t + .milliseconds(40))
+        #expect(first == .packet(sequence: 0, payload: [0]))
+        var drained: [Playout] = []
+        while let next = jb.drainNext() { drained.append(next) }
+        #expect(sequences(drained) == ["1", "2", "f3", "4", "5"])
+        #expect(jb.counters.stalls == 0 && jb.counters.missed == 1)
+        let afterEnd = jb.drainNext()
+        #expect(afterEnd == nil)
+        var empty = JB()
+        let fromEmpty = empty.drainNext()
+        #expect(fromEmpty == nil)
+    }
 }
