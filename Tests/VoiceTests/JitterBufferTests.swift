@@ -131,16 +131,8 @@ struct JitterBufferTests {
             k < 500 ? 5_000_000 + UInt64.random(in: 0...60_000_000, using: &rng) : 5_000_000
         }
         var depthDuringJitter: Duration = .zero
-        var out: [Playout] = []
-        var i = 0
-        for k in 0..<1000 {
-            let tick = MediaTime(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
-            while i < events.count, events[i].arrival <= tick {
-                jb.put(events[i].packet, arrival: events[i].arrival)
-                i += 1
-            }
-            out.append(jb.next(now: tick))
-            if k == 480 { depthDuringJitter = jb.targetDepth }
+        let out = Link.play(events, into: &jb, ticks: 1000) { k, buffer in
+            if k == 480 { depthDuringJitter = buffer.targetDepth }
         }
         #expect(depthDuringJitter >= .milliseconds(60))
         #expect(jb.targetDepth <= .milliseconds(40))
@@ -161,18 +153,9 @@ struct JitterBufferTests {
         let events = Link.deliver(Link.packets(count: 200)) { k in
             (50..<100).contains(k) ? heldUntil - UInt64(k) * Link.frame : 5_000_000
         }
-        var played = 0
         var deepest = Duration.zero
-        var i = 0
-        for k in 0..<260 {
-            let tick = MediaTime(nanoseconds: Link.origin + UInt64(k) * Link.frame + 7_000_000)
-            while i < events.count, events[i].arrival <= tick {
-                jb.put(events[i].packet, arrival: events[i].arrival)
-                i += 1
-            }
-            if case .packet = jb.next(now: tick) { played += 1 }
-            deepest = max(deepest, jb.depth)
-        }
+        let out = Link.play(events, into: &jb, ticks: 260) { _, buffer in deepest = max(deepest, buffer.depth) }
+        let played = out.filter { if case .packet = $0 { true } else { false } }.count
         #expect(deepest <= cap, "deepest \(deepest)")
         #expect(jb.counters.capDrops > 0)
         // The stall: a few concealed ticks, then silence while waiting, each counted.

@@ -71,9 +71,11 @@ enum Link {
     }
 
     /// Runs the receive side: arrivals and playout ticks (every 20 ms, offset by `phase`) in time
-    /// order, `ticks` ticks. Returns the frames played.
+    /// order, `ticks` ticks. Returns the frames played; `observe` sees the tick's index and the
+    /// buffer after each tick.
     static func play<B: JitterBuffer>(
-        _ events: [LinkEvent], into buffer: inout B, ticks: Int, phase: UInt64 = 7_000_000
+        _ events: [LinkEvent], into buffer: inout B, ticks: Int, phase: UInt64 = 7_000_000,
+        observe: (Int, B) -> Void = { _, _ in }
     ) -> [Playout] {
         var out: [Playout] = []
         var i = 0
@@ -84,6 +86,7 @@ enum Link {
                 i += 1
             }
             out.append(buffer.next(now: tick))
+            observe(k, buffer)
         }
         return out
     }
