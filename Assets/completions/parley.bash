@@ -206,7 +206,7 @@ _parley_chat() {
     repeating_flags=()
     non_repeating_flags=(--no-noise-suppression --no-vad --no-echo-cancel --fec --no-fec --dtx --no-config --mouse --auto-answer --plain --bell --no-bell --notify-send --no-notify-send --smart-filter --no-smart-filter --version -h --help)
     repeating_options=(--interface --color --highlight)
-    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --downloads --accept-files-from --max-auto-accept --log-dir --config --announce-interval --listen --connect)
+    non_repeating_options=(--home --keepalive --peer-timeout --expect --relay --relay-fingerprint --relay-network --path --direct-timeout --input --input-device --output-device --record --bitrate --complexity --frame-ms --loss-percent --downloads --accept-files-from --max-auto-accept --log-dir --config --announce-interval --listen --connect --notify-terminal)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -295,6 +295,10 @@ _parley_chat() {
         return
         ;;
     '--highlight')
+        return
+        ;;
+    '--notify-terminal')
+        __parley_add_completions -W 'auto'$'\n''osc777'$'\n''osc9'$'\n''bell'$'\n''off'
         return
         ;;
     esac

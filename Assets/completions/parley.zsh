@@ -93,6 +93,7 @@ _parley_chat() {
     local -i ret=1
     local -ar ___path=('auto' 'direct' 'relay')
     local -ar ___accept_files_from=('ask' 'verified' 'any')
+    local -ar ___notify_terminal=('auto' 'osc777' 'osc9' 'bell' 'off')
     local -ar arg_specs=(
         '--home[Directory holding the identity (default\: $PARLEY_HOME, else $XDG_DATA_HOME/parley, else ~/.local/share/parley).]:dir:'
         '--keepalive[Seconds between keepalive pings.]:seconds:'
@@ -134,6 +135,7 @@ _parley_chat() {
         '--bell[Full-screen client\: ring the terminal bell for a new message in a conversation not on screen.]'
         '--no-bell[Full-screen client\: ring the terminal bell for a new message in a conversation not on screen.]'
         '*--highlight[Full-screen client\: a word that marks a message as a mention, like your nickname (repeat for more).]:word:'
+        '--notify-terminal[Full-screen client\: how the terminal notifies a mention or a private message (auto\: by the terminal).]:mode:{__parley_complete "${___notify_terminal[@]}"}'
         '--notify-send[Full-screen client\: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.]'
         '--no-notify-send[Full-screen client\: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.]'
         '--smart-filter[Full-screen client\: fold #lan'\''s lines about peers coming, going and moving unless they wrote within 5 minutes.]'

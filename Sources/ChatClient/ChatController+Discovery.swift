@@ -55,7 +55,7 @@ extension ChatController {
             discovered[peer.peerID] = peer
             // Met before: a session proved its key then, so discovery spares it from eviction.
             if known[peer.peerID] != nil, let service = discovery { tasks.spawn { await service.confirm(peer.peerID) } }
-            show(.presence("discovered: \(describe(peer)) at \(peer.endpointText)", about: peer.peerID))
+            show(.presence("online: \(describe(peer)) at \(peer.endpointText)", about: peer.peerID))
             publishPeers()
             // A new route: messages that waited for this peer go out now (the chat core).
             apply(.discovered(peer.peerID, nickname: LineOutput.sanitize(peer.nickname), address: peer.endpointText))
@@ -83,7 +83,7 @@ extension ChatController {
             // A clean exit is said once: by its session's end ("carol left"), whether that came
             // just before the goodbye or is still to come.
             if !(why == .goodbye && (leftRecently(peer.peerID) || connectedPeers.contains(peer.peerID))) {
-                show(.presence("gone: \(describe(peer)) (\(why.word))", about: peer.peerID))
+                show(.presence("offline: \(describe(peer)) (\(why.word))", about: peer.peerID))
             }
             publishPeers()
         }

@@ -124,21 +124,24 @@ extension ChatController {
         for peer in discovered.values.sorted(by: { $0.nickname < $1.nickname }) where !connected.contains(peer.peerID) {
             show(
                 .notice(
-                    "\(describe(peer)) \(peer.endpointText) seen \((now - peer.lastSeen).agoText) ago", in: conversation
+                    "\(describe(peer)) online, discovered at \(peer.endpointText) seen \((now - peer.lastSeen).agoText) ago",
+                    in: conversation
                 ))
         }
         await listRelayPeers(excluding: connected, in: conversation)
         for (entry, peer) in live.sorted(by: { $0.1.nickname < $1.1.nickname }) {
             let rtt = await entry.link.roundTrip().map(\.millisecondsText) ?? "-"
-            var mark = known[peer.peerID]?.verified == true ? " verified" : ""
+            // The state word first (online or away), as everywhere else; then the path.
+            var state = "online"
             if let away = presence.awayMessage(of: peer.peerID) {
-                mark += away.isEmpty ? " away" : " away: " + LineOutput.sanitize(away)
+                state = away.isEmpty ? "away" : "away (" + LineOutput.sanitize(away) + ")"
             }
+            let mark = known[peer.peerID]?.verified == true ? " verified" : ""
             // The path: a relayed session's address already reads "relay HOST:PORT".
             let path = entry.link.path == .relay ? entry.address : "direct \(entry.address)"
             show(
                 .notice(
-                    "\(LineOutput.sanitize(peer.nickname)) \(peer.fingerprint) \(path) rtt \(rtt)\(mark)",
+                    "\(LineOutput.sanitize(peer.nickname)) \(peer.fingerprint) \(state), \(path) rtt \(rtt)\(mark)",
                     in: conversation))
         }
         let offline = known.values.filter {

@@ -154,7 +154,7 @@ extension ChatController {
         }
         await refreshRelayPeers()
         for (id, nickname) in relayState.peers.sorted(by: { $0.value < $1.value }) where !connected.contains(id) {
-            show(.notice("\(LineOutput.sanitize(nickname)) \(id.fingerprint) via \(relayLabel)", in: conversation))
+            show(.notice("\(LineOutput.sanitize(nickname)) \(id.fingerprint) online via \(relayLabel)", in: conversation))
         }
     }
 

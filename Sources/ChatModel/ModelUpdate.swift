@@ -34,4 +34,6 @@ public enum ModelUpdate: Sendable {
     /// Ring the terminal bell (an incoming call, say).
     case bell
     case bellOnBackgroundMessage(Bool)
+    /// A setting changed with `/set` that applies at once.
+    case setting(ScreenSetting)
 }

@@ -25,16 +25,10 @@ struct ChatColorOptions: ParsableArguments {
     func overrides() throws -> [Theme.Slot: CellStyle] {
         var chosen: [Theme.Slot: CellStyle] = [:]
         for entry in colors {
-            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, let slot = Theme.Slot(rawValue: parts[0].lowercased()) else {
-                let slots = Theme.Slot.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ValidationError("--color \(entry): the slot is one of \(slots)")
+            switch Theme.override(entry) {
+            case .success(let (slot, style)): chosen[slot] = style
+            case .failure(let error): throw ValidationError("--color \(error)")
             }
-            guard let style = CellStyle(spec: parts[1]) else {
-                throw ValidationError(
-                    "--color \(entry): a style is a colour (black, red, green, yellow, blue, magenta, cyan, white or default) and bold, dim, underline or reverse")
-            }
-            chosen[slot] = style
         }
         return chosen
     }

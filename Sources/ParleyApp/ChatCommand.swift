@@ -102,6 +102,13 @@ struct ChatCommand: AsyncParsableCommand {
             valueName: "word"))
     var highlight: [String] = []
 
+    @Option(
+        name: .customLong("notify-terminal"),
+        help: ArgumentHelp(
+            "Full-screen client: how the terminal notifies a mention or a private message (auto: by the terminal).",
+            valueName: "mode"))
+    var notifyTerminal: TerminalNotification?
+
     @Flag(
         name: .customLong("notify-send"), inversion: .prefixedNo,
         help: "Full-screen client: a desktop notification (notify-send) for a mention or a private message, when a desktop is there.")
@@ -263,10 +270,10 @@ struct ChatCommand: AsyncParsableCommand {
             group.addTask {
                 do {
                     let environment = ProcessInfo.processInfo.environment
-                    let desktop = notifySend ? DesktopNotifier(environment: environment) : nil
                     _ = try await FullScreen.run(
-                        model: model, updates: updates, theme: colors.theme(environment), desktop: desktop,
-                        mouse: colors.mouse
+                        model: model, updates: updates, theme: colors.theme(environment),
+                        notification: notifyTerminal ?? .auto, desktop: DesktopNotifier(environment: environment),
+                        desktopNotifications: notifySend, mouse: colors.mouse
                     ) { command, conversation in
                         chat.tasks.spawn { await chat.perform(command, in: conversation) }
                     }
@@ -294,3 +301,5 @@ struct ChatCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension TerminalNotification: ExpressibleByArgument {}

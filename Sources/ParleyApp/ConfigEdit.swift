@@ -1,32 +1,71 @@
 import Foundation
 
-/// Line edits of config.toml's top-level keys (those before the first `[table]`), so that
-/// `/set` keeps the user's comments, order and other lines. TOMLKit checks the result
-/// (`ConfigFile.parse`) before anything is written.
+/// Line edits of config.toml's top-level keys (those before the first `[table]`) and of the
+/// keys of one table (`[colors]`), so that `/set` keeps the user's comments, order and other
+/// lines. TOMLKit checks the result (`ConfigFile.parse`) before anything is written.
 enum ConfigEdit {
     /// `text` with `key` set to the TOML value `literal` (its line replaced, or added after
     /// the other top-level keys), or its line removed when `literal` is nil.
     static func setting(_ key: String, to literal: String?, in text: String) -> String {
+        var lines = lines(of: text)
+        edit(&lines, in: 0..<firstTable(lines), key: key, literal: literal)
+        return joined(lines)
+    }
+
+    /// The same for a key of `[table]`: the table is added at the end when it is missing.
+    static func setting(_ key: String, to literal: String?, inTable table: String, in text: String) -> String {
+        var lines = lines(of: text)
+        guard let header = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "[\(table)]" }) else {
+            guard let literal else { return text }
+            if let last = lines.last, !last.trimmingCharacters(in: .whitespaces).isEmpty { lines.append("") }
+            return joined(lines + ["[\(table)]", "\(key) = \(literal)"])
+        }
+        let start = header + 1
+        edit(&lines, in: start..<(start + firstTable(Array(lines[start...]))), key: key, literal: literal)
+        return joined(lines)
+    }
+
+    private static func lines(of text: String) -> [String] {
         var lines = text.isEmpty ? [] : text.components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
-        let end = firstTable(lines)
-        let matching = lines[..<end].indices.filter { Self.key(of: lines[$0]) == key }
+        return lines
+    }
+
+    private static func joined(_ lines: [String]) -> String {
+        lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Sets or removes `key` among `lines[range]`: its first line replaced (later duplicates
+    /// dropped), or a new line after the range's last non-blank one.
+    private static func edit(_ lines: inout [String], in range: Range<Int>, key: String, literal: String?) {
+        let matching = lines[range].indices.filter { Self.key(of: lines[$0]) == key }
         let line = literal.map { "\(key) = \($0)" }
         if let first = matching.first {
             for index in matching.reversed() { lines.remove(at: index) }
             if let line { lines.insert(line, at: first) }
         } else if let line {
-            var at = end
-            while at > 0 && lines[at - 1].trimmingCharacters(in: .whitespaces).isEmpty { at -= 1 }
+            var at = range.upperBound
+            while at > range.lowerBound && lines[at - 1].trimmingCharacters(in: .whitespaces).isEmpty { at -= 1 }
             lines.insert(line, at: at)
         }
-        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
     /// The lines that set top-level keys.
     static func topLevelLines(of text: String) -> [String] {
         let lines = text.components(separatedBy: "\n")
         return lines[..<firstTable(lines)].filter { Self.key(of: $0) != nil }
+    }
+
+    /// The lines that set keys of `[table]`, each written `table.key = value`.
+    static func tableLines(_ table: String, of text: String) -> [String] {
+        let lines = text.components(separatedBy: "\n")
+        guard let header = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "[\(table)]" }) else {
+            return []
+        }
+        let body = Array(lines[(header + 1)...])
+        return body[..<firstTable(body)].filter { Self.key(of: $0) != nil }.map {
+            table + "." + $0.trimmingCharacters(in: .whitespaces)
+        }
     }
 
     /// The key a `key = value` line sets, or nil for a comment, a blank or another line.

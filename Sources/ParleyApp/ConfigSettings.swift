@@ -1,33 +1,52 @@
 import ChatClient
 import ChatModel
 import Foundation
+import TUI
 
-/// `/set` over config.toml: lists, shows, changes and clears its top-level keys. A change is
-/// written only when the whole file still parses and its options are ones `parley chat` accepts
-/// together; the file is replaced atomically (mode 600: a relay network name can be an access
-/// token), its comments and other lines kept. `bell`/`no-bell` apply at once; the rest from
-/// the next start.
+/// `/set` over config.toml: lists, shows, changes and clears its top-level keys and the
+/// `[colors]` table's (`colors.SLOT`). A change is written only when the whole file still parses
+/// and its options are ones `parley chat` accepts together; the file is replaced atomically
+/// (mode 600: a relay network name can be an access token), its comments and other lines kept.
+/// The screen's own settings (`ConfigSettings.live`) apply at once; the rest from the next start.
 actor ConfigSettings: ChatSettings {
     let path: String
+    let environment: [String: String]
 
-    init(path: String) { self.path = path }
+    /// The keys whose change the full-screen client applies while it runs.
+    static let live: Set<String> = [
+        "bell", "no-bell", "highlight", "smart-filter", "no-smart-filter", "color", "colors", "notify-terminal",
+        "notify-send", "no-notify-send",
+    ]
+    static let colorsTable = "colors"
+
+    init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.path = path
+        self.environment = environment
+    }
 
     func handle(_ request: UserCommand.SetRequest) async -> (lines: [String], isError: Bool, updates: [ModelUpdate]) {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         switch request {
         case .list:
-            let lines = ConfigEdit.topLevelLines(of: text)
+            let lines = ConfigEdit.topLevelLines(of: text) + ConfigEdit.tableLines(Self.colorsTable, of: text)
             return (lines.isEmpty ? ["no settings in \(path)"] : ["settings in \(path):"] + lines, false, [])
         case .show(let key):
             let key = Self.bare(key)
-            let line = ConfigEdit.topLevelLines(of: text).first { ConfigEdit.key(of: $0) == key }
+            let line: String?
+            if let slot = Self.colorSlot(key) {
+                line = ConfigEdit.tableLines(Self.colorsTable, of: text).first {
+                    ConfigEdit.key(of: $0) == Self.colorsTable + "." + slot
+                }
+            } else {
+                line = ConfigEdit.topLevelLines(of: text).first { ConfigEdit.key(of: $0) == key }
+            }
             return ([line ?? "\(key) is not set in \(path): the default applies (parley(1))"], false, [])
         case .change(let key, let value):
             let key = Self.bare(key)
-            return save(ConfigEdit.setting(key, to: ConfigEdit.literal(for: value), in: text), key: key, value: value)
+            return save(edit(key, to: ConfigEdit.literal(for: value), in: text), key: key, value: value)
         case .clear(let key):
             let key = Self.bare(key)
-            return save(ConfigEdit.setting(key, to: nil, in: text), key: key, value: nil)
+            return save(edit(key, to: nil, in: text), key: key, value: nil)
         }
     }
 
@@ -35,31 +54,51 @@ actor ConfigSettings: ChatSettings {
         String(key.drop { $0 == "-" })
     }
 
+    /// The slot a `colors.SLOT` key names, or nil for another key.
+    private static func colorSlot(_ key: String) -> String? {
+        key.hasPrefix(colorsTable + ".") ? String(key.dropFirst(colorsTable.count + 1)) : nil
+    }
+
+    private func edit(_ key: String, to literal: String?, in text: String) -> String {
+        if let slot = Self.colorSlot(key) {
+            return ConfigEdit.setting(slot, to: literal, inTable: Self.colorsTable, in: text)
+        }
+        return ConfigEdit.setting(key, to: literal, in: text)
+    }
+
     private func save(_ text: String, key: String, value: String?) -> (
         lines: [String], isError: Bool, updates: [ModelUpdate]
     ) {
+        let config: ConfigFile
         do {
-            let config = try ConfigFile.parse(text, path: path)
+            config = try ConfigFile.parse(text, path: path)
             try config.check(config.arguments(besides: []), commandLine: [])
             try ConfigEdit.write(text, to: path)
         } catch {
             return (["/set: \(error); nothing saved"], true, [])
         }
         let what = value.map { "\(key) = \(ConfigEdit.literal(for: $0))" } ?? "\(key) removed"
-        if let bell = Self.bell(key: key, value: value) {
-            return (["\(what) (saved in \(path)); applies now"], false, [.bellOnBackgroundMessage(bell)])
+        let updates = Self.updates(after: key, in: config, environment: environment)
+        if !updates.isEmpty {
+            return (["\(what) (saved in \(path)); applies now"], false, updates)
         }
         return (["\(what) (saved in \(path)); applies from the next start"], false, [])
     }
 
-    /// Whether the bell rings for a background message after setting `key` to `value` (nil:
-    /// cleared), when `key` is the bell's.
-    private static func bell(key: String, value: String?) -> Bool? {
-        let on = value.map { $0.lowercased() == "true" }
-        switch key {
-        case "bell": return on ?? true
-        case "no-bell": return !(on ?? false)
-        default: return nil
+    /// What the screen applies at once after `key` changed: the setting read back from the
+    /// whole file (a cleared key gives its default); empty for a key that waits for a restart.
+    static func updates(after key: String, in config: ConfigFile, environment: [String: String]) -> [ModelUpdate] {
+        let base = colorSlot(key) != nil ? "colors" : key
+        guard live.contains(base), let chat = try? ChatCommand.parse(config.arguments(besides: [])) else { return [] }
+        switch base {
+        case "bell", "no-bell": return [.bellOnBackgroundMessage(chat.bell)]
+        case "highlight": return [.setting(.highlightWords(chat.highlight))]
+        case "smart-filter", "no-smart-filter": return [.setting(.smartFilter(chat.smartFilter))]
+        case "color", "colors": return [.setting(.colors(chat.colors.colors))]
+        case "notify-terminal":
+            return [.setting(.terminalNotification((chat.notifyTerminal ?? .auto).resolved(environment: environment)))]
+        case "notify-send", "no-notify-send": return [.setting(.desktopNotifications(chat.notifySend))]
+        default: return []
         }
     }
 }

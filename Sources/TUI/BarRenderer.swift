@@ -57,7 +57,8 @@ struct BarRenderer {
         if let relay = relayText(status.relay) { segments.append((2, [StyledRun(" [relay: \(relay)]", theme.bar)])) }
         if let call = status.call { segments += callSegments(call) }
         if let transfers = status.transfers { segments.append((3, [StyledRun(Self.transfersText(transfers), theme.bar)])) }
-        // The hotlist in window order: "!" names you, bold is a private message, plain the room.
+        // The hotlist in window order: "!" names you, bold is a private message, plain the room,
+        // dimmed a notice.
         let hotlist = model.hotlist
         if !hotlist.isEmpty {
             var runs = [StyledRun(" [act: ", theme.bar)]
@@ -67,6 +68,7 @@ struct BarRenderer {
                 case .mention: runs.append(StyledRun("\(entry.window)!", theme.barEmphasis))
                 case .privateMessage: runs.append(StyledRun("\(entry.window)", theme.barEmphasis))
                 case .room, .none: runs.append(StyledRun("\(entry.window)", theme.bar))
+                case .notice: runs.append(StyledRun("\(entry.window)", theme.barDimmed))
                 }
             }
             runs.append(StyledRun("]", theme.bar))

@@ -12,9 +12,11 @@ public enum ScreenEffect: Equatable, Sendable {
     case quit
     /// Ctrl-Z: give the terminal back and stop until the shell continues the process.
     case suspend
-    /// A desktop notification through the terminal (OSC 777), for a message naming you or a
-    /// private message off screen.
-    case notify(title: String, body: String)
+    /// A desktop notification through the terminal's escape (OSC 777 or OSC 9), for a message
+    /// naming you or a private message off screen.
+    case notify(TerminalNotification, title: String, body: String)
+    /// The same through `notify-send`, where there is a desktop.
+    case desktopNotify(title: String, body: String)
 }
 
 /// The screen's logic as a value: the model, keys in, updates in, effects and frames out.
@@ -32,6 +34,11 @@ public struct ChatScreen: Sendable {
     private var peersWidth = 0
     /// Lines one turn of the mouse wheel scrolls.
     public static let wheelLines = 3
+    /// The terminal's part of a notification (`auto` resolved by the caller; left as it is,
+    /// it counts as the bell).
+    public var terminalNotification: TerminalNotification = .osc777
+    /// Whether notifications go to `notify-send` too (when the app found a desktop).
+    public var desktopNotifications = true
 
     public init(model: ChatScreenModel, renderer: ScreenRenderer) {
         self.model = model
@@ -162,16 +169,17 @@ public struct ChatScreen: Sendable {
         switch update {
         case .message(let message, let id):
             let background = model.conversations.firstIndex { $0.id == id } != model.activeIndex
-            guard model.append(message, to: id) else { return [] }
+            let rings = model.append(message, to: id)
             let shown = model.conversations.first { $0.id == id }?.messages.last
-            // Named, or written to you alone off screen: worth a notification as well as the bell.
-            if let shown, shown.mentionsMe || (background && id != .room && shown.kind == .chat) {
+            // Named, or written to you alone off screen: worth a notification (`--notify-terminal`),
+            // whether or not `--bell` rings for messages off screen.
+            if let shown, shown.mentionsMe || (background && id != .room && shown.kind == .chat && !shown.isOwn) {
                 let nickname = DisplayWidth.sanitized(shown.senderNickname)
                 let body = shown.action.map { "* " + nickname + " " + DisplayWidth.sanitized($0) }
                     ?? nickname + ": " + DisplayWidth.sanitized(shown.text)
-                return [.bell, .notify(title: "parley", body: body)]
+                return notification(body: body, background: background)
             }
-            return [.bell]
+            return rings ? [.bell] : []
         case .delivery(let messageID, let id, let state):
             model.setDelivery(state, of: messageID, in: id)
         case .history(let messages, let id):
@@ -203,8 +211,38 @@ public struct ChatScreen: Sendable {
             return [.bell]
         case .bellOnBackgroundMessage(let on):
             model.bellOnBackgroundMessage = on
+        case .setting(let setting):
+            apply(setting)
         }
         return []
+    }
+
+    /// A notification's effects: the terminal's (its escape, or the bell), `notify-send`'s, and
+    /// the bell a message off screen rings anyway when `--bell` is on.
+    private func notification(body: String, background: Bool) -> [ScreenEffect] {
+        var effects: [ScreenEffect] = []
+        let backgroundBell = background && model.bellOnBackgroundMessage
+        switch terminalNotification {
+        case .osc777, .osc9:
+            if backgroundBell { effects.append(.bell) }
+            effects.append(.notify(terminalNotification, title: "parley", body: body))
+        case .bell, .auto:
+            effects.append(.bell)
+        case .off:
+            if backgroundBell { effects.append(.bell) }
+        }
+        if desktopNotifications { effects.append(.desktopNotify(title: "parley", body: body)) }
+        return effects
+    }
+
+    private mutating func apply(_ setting: ScreenSetting) {
+        switch setting {
+        case .highlightWords(let words): model.highlightWords = words.filter { !$0.isEmpty }
+        case .smartFilter(let on): model.smartFilter = on
+        case .colors(let entries): renderer.theme.overrides = Theme.overrides(entries) ?? renderer.theme.overrides
+        case .terminalNotification(let mode): terminalNotification = mode
+        case .desktopNotifications(let on): desktopNotifications = on
+        }
     }
 
     /// Draws the model and keeps what drawing learnt (the clamped scroll offset, the page size).

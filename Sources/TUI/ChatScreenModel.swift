@@ -78,6 +78,9 @@ public struct ChatScreenModel: Equatable, Sendable {
             let level: Conversation.Activity =
                 message.mentionsMe ? .mention : (id == .room ? .room : .privateMessage)
             conversation.activity = max(conversation.activity, level)
+        } else if background && message.kind != .chat {
+            // Notices count in the hotlist at the lowest level, not as unread messages.
+            conversation.activity = max(conversation.activity, .notice)
         }
         conversations[index] = conversation
         return (background && fromSomeoneElse && bellOnBackgroundMessage) || message.mentionsMe
@@ -212,7 +215,7 @@ public struct ChatScreenModel: Equatable, Sendable {
 
     /// The same with each window's hotlist level.
     public var hotlist: [(window: Int, activity: Conversation.Activity)] {
-        conversations.indices.filter { conversations[$0].unread > 0 }.map { ($0 + 1, conversations[$0].activity) }
+        conversations.indices.filter { conversations[$0].activity > .none }.map { ($0 + 1, conversations[$0].activity) }
     }
 
     /// Everyone we can complete: peer nicknames, without duplicates, in peer order.

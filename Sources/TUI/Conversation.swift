@@ -17,10 +17,11 @@ public struct Conversation: Equatable, Sendable {
     /// The most that happened here while off screen, for the hotlist.
     public var activity: Activity = .none
 
-    /// Hotlist levels, lowest first: a message in the room, a private message (a peer's
-    /// window), a message naming you. Notices (joins, parts, results) mark nothing.
+    /// Hotlist levels, lowest first (WeeChat's low, message, private and highlight): a notice
+    /// from parley (a peer online or offline, a result, an error), a message in the room, a
+    /// private message (a peer's window), a message naming you.
     public enum Activity: Int, Comparable, Sendable {
-        case none, room, privateMessage, mention
+        case none, notice, room, privateMessage, mention
 
         public static func < (a: Activity, b: Activity) -> Bool { a.rawValue < b.rawValue }
     }

@@ -1,4 +1,5 @@
 import CNcursesw
+import ChatModel
 import Glibc
 
 /// The terminal through ncursesw, kept thin: it starts and ends curses, reads raw input
@@ -151,16 +152,25 @@ final class CursesTerminal {
         invalidate()
     }
 
-    /// A desktop notification through the terminal (OSC 777, understood by urxvt, foot, kitty,
-    /// Windows Terminal and others; ignored by the rest, which ring the bell beside it). The text
-    /// is already free of control characters; `;` would end the title, so it is replaced.
-    func notify(title: String, body: String) {
-        write(Self.notification(title: title, body: body))
+    /// A desktop notification through the terminal: OSC 777 (title and body; urxvt, foot, VTE)
+    /// or OSC 9 (one text; iTerm2, WezTerm, Ghostty, kitty). Other modes write nothing. The text
+    /// is already free of control characters; `;` would end OSC 777's title, so it is replaced.
+    func notify(_ mode: TerminalNotification, title: String, body: String) {
+        if let escape = Self.notification(mode, title: title, body: body) { write(escape) }
     }
 
-    static func notification(title: String, body: String) -> String {
-        return "\u{1B}]777;notify;" + notificationText(title, limit: 40).replacingOccurrences(of: ";", with: ",") + ";"
-            + notificationText(body, limit: 200) + "\u{07}"
+    static func notification(_ mode: TerminalNotification, title: String, body: String) -> String? {
+        switch mode {
+        case .osc777:
+            return "\u{1B}]777;notify;" + notificationText(title, limit: 40).replacingOccurrences(of: ";", with: ",")
+                + ";" + notificationText(body, limit: 200) + "\u{07}"
+        case .osc9:
+            // A text starting with digits and ";" is a command in ConEmu's and Windows Terminal's
+            // OSC 9 family: the title first keeps it a message.
+            return "\u{1B}]9;" + notificationText(title, limit: 40) + ": " + notificationText(body, limit: 200) + "\u{07}"
+        case .auto, .bell, .off:
+            return nil
+        }
     }
 
     /// Forgets what is on screen so the next `draw` repaints every cell.
@@ -178,6 +188,15 @@ final class CursesTerminal {
             for column in 0..<frame.columns {
                 let cell = frame[row, column]
                 if cell.isContinuation { continue }
+                let drawn = cell.text.first.map(DisplayWidth.drawableScalars(of:)) ?? []
+                if drawn.count == 2, drawn.allSatisfy(DisplayWidth.isRegionalIndicator), Self.libraryWidth(drawn[0]) == 1 {
+                    // A flag: two regional indicators the C library counts a column each, and
+                    // curses keeps only one spacing character per cell. Each gets its own cell,
+                    // so the terminal receives the pair and draws the flag over both columns.
+                    put([drawn[0]], style: cell.style, row: row, column: column)
+                    if column + 1 < frame.columns { put([drawn[1]], style: cell.style, row: row, column: column + 1) }
+                    continue
+                }
                 put(cell, row: row, column: column)
                 if DisplayWidth.of(cell.text) == 2,
                     let first = cell.text.unicodeScalars.first, Self.libraryWidth(first) == 1,
@@ -200,14 +219,16 @@ final class CursesTerminal {
     }
 
     private func put(_ cell: Cell, row: Int, column: Int) {
-        var characters =
-            cell.text.first.map(DisplayWidth.drawableScalars(of:))?.map {
-                wchar_t(bitPattern: $0.value)
-            } ?? [wchar_t(32)]
+        put(cell.text.first.map(DisplayWidth.drawableScalars(of:)) ?? [" "], style: cell.style, row: row, column: column)
+    }
+
+    /// One cell: a spacing scalar and the combining ones after it.
+    private func put(_ scalars: [Unicode.Scalar], style: CellStyle, row: Int, column: Int) {
+        var characters = (scalars.isEmpty ? [" "] : scalars).map { wchar_t(bitPattern: $0.value) }
         characters.append(0)
         var glyph = cchar_t()
-        let pair = colors ? Int16((cell.style.foreground?.rawValue ?? -1) + 1) : 0
-        setcchar(&glyph, characters, attributes(cell.style), pair, nil)
+        let pair = colors ? Int16((style.foreground?.rawValue ?? -1) + 1) : 0
+        setcchar(&glyph, characters, attributes(style), pair, nil)
         mvwadd_wch(window, Int32(row), Int32(column), &glyph)
     }
 

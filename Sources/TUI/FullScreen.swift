@@ -25,7 +25,9 @@ public enum FullScreen {
     /// including a thrown error.
     ///
     /// - `updates`: every change the app wants on screen, applied in order.
-    /// - `desktop`: desktop notifications beside the terminal's, when there is a desktop.
+    /// - `notification`: the terminal's part of a notification (`auto` is resolved here).
+    /// - `desktop`: desktop notifications beside the terminal's, when there is a desktop;
+    ///   `/set notify-send` turns them off and on while it runs.
     /// - `mouse`: clicks on the peers pane choose a window, the wheel scrolls.
     /// - `onCommand`: each command the user typed (not `/win`, `/clear` or `/help`, which the
     ///   screen handles), with the conversation that was on screen. Called on the screen's task:
@@ -38,7 +40,9 @@ public enum FullScreen {
         updates: AsyncStream<ModelUpdate>,
         theme: Theme = .fromEnvironment(ProcessInfo.processInfo.environment),
         timeZone: TimeZone = .current,
+        notification: TerminalNotification = .auto,
         desktop: DesktopNotifier? = nil,
+        desktopNotifications: Bool = true,
         mouse: Bool = false,
         onCommand: @escaping @Sendable (UserCommand, ConversationID) -> Void
     ) async throws -> Exit {
@@ -46,6 +50,8 @@ public enum FullScreen {
         defer { terminal.close() }
         var screen = ChatScreen(
             model: model, renderer: ScreenRenderer(theme: theme, format: TimeFormat(timeZone: timeZone)))
+        screen.terminalNotification = notification.resolved(environment: ProcessInfo.processInfo.environment)
+        screen.desktopNotifications = desktopNotifications
         var decoder = KeyDecoder()
 
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
@@ -71,8 +77,9 @@ public enum FullScreen {
                 case .bell: terminal.beep()
                 case .redraw: terminal.invalidate()
                 case .suspend: terminal.suspend()
-                case .notify(let title, let body):
-                    terminal.notify(title: title, body: body)
+                case .notify(let mode, let title, let body):
+                    terminal.notify(mode, title: title, body: body)
+                case .desktopNotify(let title, let body):
                     desktop?.notify(title: title, body: body)
                 case .quit: return .quit
                 }

@@ -1,8 +1,8 @@
 import ChatModel
 
 /// The peers pane: one entry per window, numbered as Alt+N and `/win N` use them. Wide, an
-/// entry has two lines — number, nickname, verified mark ✓, in-call mark ☎ and unread count;
-/// then the short fingerprint, the path (dir, relay or off) and the round-trip time. Narrow,
+/// entry has two lines — number, nickname, verified mark ✓, in-call mark ☎ and hotlist level;
+/// then the short fingerprint, the path (dir or relay) or the state (online, away or offline) and the round-trip time. Narrow,
 /// only the first line. The window on screen is drawn in reverse video.
 struct PeersPaneRenderer {
     let theme: Theme
@@ -48,8 +48,23 @@ struct PeersPaneRenderer {
         left.append(StyledRun(DisplayWidth.sanitized(conversation.title), nameStyle))
         if peer?.verified == true { left.append(StyledRun("✓", theme.verified)) }
         if peer?.inCall == true { left.append(StyledRun("☎", CellStyle(bold: true))) }
-        let unread = conversation.unread > 0 ? [StyledRun(" \(conversation.unread)", theme.unreadCount)] : []
-        return fitted(left, right: unread)
+        return fitted(left, right: Self.activity(of: conversation, theme: theme))
+    }
+
+    /// The hotlist level at the end of an entry, as in the status bar: the unread count with
+    /// "!" in the mention style when a message names you, underlined for a private message,
+    /// plain for the room, and a dimmed "·" when only notices came.
+    static func activity(of conversation: Conversation, theme: Theme) -> [StyledRun] {
+        switch conversation.activity {
+        case .none: return []
+        case .notice: return [StyledRun(" ·", theme.dimmed)]
+        case .room: return [StyledRun(" \(conversation.unread)", theme.unreadCount)]
+        case .privateMessage:
+            var style = theme.unreadCount
+            style.underline = true
+            return [StyledRun(" \(conversation.unread)", style)]
+        case .mention: return [StyledRun(" \(conversation.unread)!", theme.mention)]
+        }
     }
 
     private func secondLine(conversation: Conversation, peer: PeerRow?, model: ChatScreenModel) -> StyledLine {

@@ -82,6 +82,7 @@ public struct Theme: Sendable, Equatable {
     public var deliveryFailed: CellStyle { style(.failed, CellStyle(foreground: .red, bold: true)) }
     public var bar: CellStyle { CellStyle(reverse: true) }
     public var barEmphasis: CellStyle { CellStyle(bold: true, reverse: true) }
+    public var barDimmed: CellStyle { CellStyle(dim: true, reverse: true) }
     public var paneBorder: CellStyle { CellStyle(dim: true) }
     public var selected: CellStyle { CellStyle(bold: true, reverse: true) }
     public var unreadCount: CellStyle { style(.unreadCount, CellStyle(foreground: .yellow, bold: true)) }
@@ -124,5 +125,39 @@ extension CellStyle {
         }
         guard colour != nil || bold || dim || underline || reverse else { return nil }
         foreground = colour ?? nil
+    }
+}
+
+extension Theme {
+    /// Why a `SLOT=STYLE` entry (`--color`, `[colors]` in config.toml) cannot be read.
+    public struct OverrideError: Error, CustomStringConvertible, Equatable {
+        public let description: String
+    }
+
+    /// One `SLOT=STYLE` entry read.
+    public static func override(_ entry: String) -> Result<(Slot, CellStyle), OverrideError> {
+        let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let slot = Slot(rawValue: parts[0].lowercased()) else {
+            let slots = Slot.allCases.map(\.rawValue).joined(separator: ", ")
+            return .failure(OverrideError(description: "\(entry): the slot is one of \(slots)"))
+        }
+        guard let style = CellStyle(spec: parts[1]) else {
+            return .failure(
+                OverrideError(
+                    description:
+                        "\(entry): a style is a colour (black, red, green, yellow, blue, magenta, cyan, white or default) and bold, dim, underline or reverse"
+                ))
+        }
+        return .success((slot, style))
+    }
+
+    /// The entries read in order, the last one winning for a slot; nil when one cannot be read.
+    public static func overrides(_ entries: [String]) -> [Slot: CellStyle]? {
+        var chosen: [Slot: CellStyle] = [:]
+        for entry in entries {
+            guard case .success(let (slot, style)) = override(entry) else { return nil }
+            chosen[slot] = style
+        }
+        return chosen
     }
 }

@@ -138,6 +138,53 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: file + ".new"))
     }
 
+    @Test func setEditsATableKeyAndAddsTheTableWhenMissing() {
+        let text = "bell = false\n\n[colors]\nmention = \"yellow\"   # mine\n"
+        #expect(
+            ConfigEdit.setting("mention", to: "\"bold red\"", inTable: "colors", in: text)
+                == "bell = false\n\n[colors]\nmention = \"bold red\"\n")
+        #expect(
+            ConfigEdit.setting("notice", to: "\"green\"", inTable: "colors", in: text)
+                == "bell = false\n\n[colors]\nmention = \"yellow\"   # mine\nnotice = \"green\"\n")
+        #expect(ConfigEdit.setting("mention", to: nil, inTable: "colors", in: text) == "bell = false\n\n[colors]\n")
+        #expect(
+            ConfigEdit.setting("error", to: "\"red\"", inTable: "colors", in: "bell = true\n")
+                == "bell = true\n\n[colors]\nerror = \"red\"\n")
+        #expect(ConfigEdit.setting("error", to: nil, inTable: "colors", in: "bell = true\n") == "bell = true\n")
+        #expect(ConfigEdit.tableLines("colors", of: text) == ["colors.mention = \"yellow\"   # mine"])
+    }
+
+    @Test func screenSettingsApplyAtOnceAndTheRestAtTheNextStart() async throws {
+        let directory = NSTemporaryDirectory() + "parley-config-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/parley/config.toml"
+        let settings = ConfigSettings(path: file, environment: ["TERM": "foot"])
+        func only(_ result: (lines: [String], isError: Bool, updates: [ModelUpdate])) -> ScreenSetting? {
+            guard !result.isError, result.updates.count == 1, case .setting(let setting) = result.updates[0] else {
+                return nil
+            }
+            return setting
+        }
+        #expect(only(await settings.handle(.change("highlight", "deploy"))) == .highlightWords(["deploy"]))
+        #expect(only(await settings.handle(.change("no-smart-filter", "true"))) == .smartFilter(false))
+        #expect(only(await settings.handle(.change("colors.mention", "bold red"))) == .colors(["mention=bold red"]))
+        #expect(only(await settings.handle(.change("colors.notice", "green"))) == .colors(["mention=bold red", "notice=green"]))
+        #expect(only(await settings.handle(.change("notify-terminal", "auto"))) == .terminalNotification(.osc777))
+        #expect(only(await settings.handle(.change("notify-terminal", "osc9"))) == .terminalNotification(.osc9))
+        #expect(only(await settings.handle(.change("notify-send", "false"))) == .desktopNotifications(false))
+        #expect(only(await settings.handle(.clear("colors.mention"))) == .colors(["notice=green"]))
+        #expect(only(await settings.handle(.clear("highlight"))) == .highlightWords([]))
+        let badColour = await settings.handle(.change("colors.mention", "sparkly"))
+        #expect(badColour.isError && badColour.updates.isEmpty)
+        let badMode = await settings.handle(.change("notify-terminal", "smoke-signals"))
+        #expect(badMode.isError)
+        let later = await settings.handle(.change("mouse", "true"))
+        #expect(later.updates.isEmpty && later.lines.first?.hasSuffix("applies from the next start") == true)
+        #expect(await settings.handle(.show("colors.notice")).lines == ["colors.notice = \"green\""])
+        let listed = await settings.handle(.list).lines
+        #expect(listed.contains("colors.notice = \"green\"") && listed.contains("notify-terminal = \"osc9\""), "\(listed)")
+    }
+
     /// A real `parley chat` sets --log-dir with `/set` and quits; the next one, started with the
     /// same command line, reads config.toml and logs its message there; `--no-config` ignores it,
     /// and a broken file stops the chat at start naming the file.

@@ -94,7 +94,7 @@ struct ChatDirectPathTests {
 
         // Bob is discovered, but the port he announces refuses connections: the relay carries.
         discovery.yield(.added(Self.listing(bob, port: try await Self.refusedPort())))
-        try await eventually("alice discovered bob") { alice.lines(containing: "discovered: bob") == 1 }
+        try await eventually("alice discovered bob") { alice.lines(containing: "online: bob") == 1 }
         await alice.chat.handle(line: "/msg bob a-first")
         try await eventually("delivered through the relay") { alice.lines(containing: "#1 delivered to bob") == 1 }
         #expect(await alice.chat.sessionPaths(with: bob.peerID) == [.relay])
@@ -191,7 +191,7 @@ struct ChatDirectPathTests {
         let (bobServer, bobPort) = try await bob.listen()
         let discovery = try await Self.discovery(for: alice)
         discovery.yield(.added(Self.listing(bob, port: try await Self.refusedPort())))
-        try await eventually("alice discovered bob") { alice.lines(containing: "discovered: bob") == 1 }
+        try await eventually("alice discovered bob") { alice.lines(containing: "online: bob") == 1 }
 
         await alice.chat.perform(.call(nickname: "bob"), in: .room)
         try await eventually("both are in the call") {
@@ -343,7 +343,7 @@ struct ChatDirectPathTests {
         let discovery = try await Self.discovery(for: alice)
         // Bob is discovered at an address that works, but alice pins him to the relay.
         discovery.yield(.added(Self.listing(bob, port: bobPort)))
-        try await eventually("alice discovered bob") { alice.lines(containing: "discovered: bob") == 1 }
+        try await eventually("alice discovered bob") { alice.lines(containing: "online: bob") == 1 }
         await alice.chat.handle(line: "/path bob relay")
         await alice.chat.handle(line: "/msg bob pinned")
         try await eventually("delivered through the relay") { alice.lines(containing: "#1 delivered to bob") == 1 }

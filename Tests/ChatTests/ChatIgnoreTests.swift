@@ -70,7 +70,7 @@ struct ChatDiscoveryLinesTests {
         let port = try await ChatDirectPathTests.refusedPort()
         var listing = ChatDirectPathTests.listing(bob, port: port)
         discovery.yield(.added(listing))
-        try await eventually("bob discovered") { alice.lines(containing: "* discovered: bob ") == 1 }
+        try await eventually("bob discovered") { alice.lines(containing: "* online: bob ") == 1 }
         listing.nickname = "bobby"
         discovery.yield(.updated(listing))
         try await eventually("the rename") { alice.lines(containing: "* bob is now bobby (\(bob.peerID.fingerprint))") == 1 }
@@ -78,7 +78,7 @@ struct ChatDiscoveryLinesTests {
 
         // Carol, once ignored, is no longer shown: her move to another port says nothing.
         discovery.yield(.added(ChatDirectPathTests.listing(carol, port: port)))
-        try await eventually("carol discovered") { alice.lines(containing: "* discovered: carol ") == 1 }
+        try await eventually("carol discovered") { alice.lines(containing: "* online: carol ") == 1 }
         await alice.chat.perform(.ignore("carol"), in: .room)
         discovery.yield(.updated(ChatDirectPathTests.listing(carol, port: port + 1)))
         listing.ports = [UInt16(port + 1)]
@@ -107,15 +107,15 @@ struct ChatExitSaidOnceTests {
         let carolListing = ChatDirectPathTests.listing(carol, port: port + 2)
         discovery.yield(.added(bobListing))
         discovery.yield(.added(carolListing))
-        try await eventually("both discovered") { alice.lines(containing: "* discovered: ") == 2 }
+        try await eventually("both discovered") { alice.lines(containing: "* online: ") == 2 }
         _ = try await bob.connect(to: port)
         try await eventually("bob connected") { alice.lines(containing: "* connected: bob ") == 1 }
         await bob.chat.quit()
         try await eventually("bob left") { alice.lines(containing: "bob left") == 1 }
         discovery.yield(.removed(bobListing, .goodbye))
         discovery.yield(.removed(carolListing, .goodbye))  // a marker after bob's
-        try await eventually("carol gone") { alice.lines(containing: "* gone: carol ") == 1 }
-        #expect(alice.lines(containing: "* gone: bob ") == 0, "\(alice.display.lines)")
+        try await eventually("carol gone") { alice.lines(containing: "* offline: carol ") == 1 }
+        #expect(alice.lines(containing: "* offline: bob ") == 0, "\(alice.display.lines)")
         discovery.finish()
         for peer in [alice, carol] { await peer.chat.quit() }
     }

@@ -50,7 +50,7 @@ struct ChatNicknameTests {
         #expect(try bob.store.knownPeer(nickname: "alice")?.peerID == alice.peerID)
 
         await bob.chat.perform(.peers, in: .room)
-        #expect(bob.display.lines.contains { $0.hasPrefix("* al \(alice.identity.fingerprint) direct") })
+        #expect(bob.display.lines.contains { $0.hasPrefix("* al \(alice.identity.fingerprint) online, direct") })
         #expect(!bob.display.lines.contains { $0.hasPrefix("* alice \(alice.identity.fingerprint)") })
 
         await alice.chat.perform(.text("signed, al"), in: .room)
@@ -91,7 +91,7 @@ struct ChatNicknameTests {
         try await eventually("bob shows her message") { !bob.display.shownMessages(containing: "still here").isEmpty }
         #expect(bob.display.shownMessages(containing: "still here").first?.senderNickname == "alice")
         await bob.chat.perform(.peers, in: .room)
-        #expect(bob.display.lines.contains { $0.hasPrefix("* alice \(alice.identity.fingerprint) direct") })
+        #expect(bob.display.lines.contains { $0.hasPrefix("* alice \(alice.identity.fingerprint) online, direct") })
         await alice.chat.quit()
         await bob.chat.quit()
     }

@@ -18,7 +18,7 @@ struct PathPinTests {
         let events = try await ChatDirectPathTests.discovery(for: alice)
         await alice.chat.configurePaths(.relay, headStart: .milliseconds(250))
         events.yield(.added(ChatDirectPathTests.listing(bob, port: port)))
-        try await eventually("alice discovered bob") { alice.lines(containing: "discovered: bob") == 1 }
+        try await eventually("alice discovered bob") { alice.lines(containing: "online: bob") == 1 }
 
         // Before the pin held, this dialed bob's address and delivered the line directly.
         await alice.chat.handle(line: "/msg bob pinned 1")

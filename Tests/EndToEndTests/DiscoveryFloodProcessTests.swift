@@ -35,7 +35,7 @@ struct DiscoveryFloodProcessTests {
             defer {
                 for p in [alice, bob] where p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
             }
-            try await alice.waitForLine(containing: "* discovered: bob ", within: 10)
+            try await alice.waitForLine(containing: "* online: bob ", within: 10)
             alice.type("/msg bob before the flood")
             try await bob.waitForLine(containing: "<alice> before the flood", within: 10)
 
@@ -72,8 +72,8 @@ struct DiscoveryFloodProcessTests {
             alice.type("room line after")
             try await bob.waitForLine(containing: "<alice> room line after", within: 15)
 
-            #expect(!alice.lines.contains { $0.contains("* gone: bob ") }, "bob was dropped during the flood")
-            #expect(alice.lines.contains { $0.contains("* discovered: fake") }, "the flood reached alice")
+            #expect(!alice.lines.contains { $0.contains("* offline: bob ") }, "bob was dropped during the flood")
+            #expect(alice.lines.contains { $0.contains("* online: fake") }, "the flood reached alice")
             let dials = alice.lines.count { $0.contains("* connecting to fake") }
             #expect(dials <= 4 * (typed + 1), "\(dials) dials for \(typed + 1) lines")
             alice.signal(SIGINT)

@@ -25,11 +25,11 @@ struct DiscoveryProcessTests {
             for p in [alice, bob] where p.process.isRunning { kill(p.process.processIdentifier, SIGKILL) }
         }
         try await alice.waitForLine(containing: "* discovering on lo/IPv4")
-        let seen = try await alice.waitForLine(containing: "* discovered: bob ", within: 5)
+        let seen = try await alice.waitForLine(containing: "* online: bob ", within: 5)
         #expect(
-            seen.range(of: #"^\* discovered: bob [A-Z2-7-]{29} at 127\.0\.0\.1:\d+$"#, options: .regularExpression)
+            seen.range(of: #"^\* online: bob [A-Z2-7-]{29} at 127\.0\.0\.1:\d+$"#, options: .regularExpression)
                 != nil)
-        try await bob.waitForLine(containing: "* discovered: alice ", within: 5)
+        try await bob.waitForLine(containing: "* online: alice ", within: 5)
 
         // Who is there, as a script sees it; the listing tool itself is never listed.
         let listing = try await ParleyProcess.run(
@@ -44,7 +44,8 @@ struct DiscoveryProcessTests {
 
         alice.type("/peers")
         try await alice.waitForLine(containing: "* no peers connected")
-        try await alice.waitForLine(containing: " seen ")
+        let listed = try await alice.waitForLine(containing: " online, discovered at 127.0.0.1:")
+        #expect(listed.hasPrefix("* bob ") && listed.hasSuffix(" ago"), "\(listed)")
 
         alice.type("/msg bob hello over the LAN")
         try await alice.waitForLine(containing: "* connecting to bob ")
@@ -64,7 +65,7 @@ struct DiscoveryProcessTests {
         #expect(try await bob.exitStatus() == 0)
         // Its session's end says it ("bob left"), and its goodbye drops it from the discovered
         // peers at once: /peers lists it as offline well before its 30 s validity ends. The
-        // goodbye says nothing more ("gone: bob" would be the same news twice).
+        // goodbye says nothing more ("offline: bob" would be the same news twice).
         _ = try await alice.waitForLine(containing: "* bob left", within: 5)
         var offline = false
         while !offline, Date().timeIntervalSince(stopped) < 3 {
@@ -73,7 +74,7 @@ struct DiscoveryProcessTests {
             offline = alice.lines.contains { $0.hasPrefix("* bob ") && $0.hasSuffix(" offline") }
         }
         #expect(offline, "bob still discovered 3 s after his goodbye:\n\(alice.lines.joined(separator: "\n"))")
-        #expect(!alice.lines.contains { $0.contains("* gone: bob ") })
+        #expect(!alice.lines.contains { $0.contains("* offline: bob ") })
         alice.signal(SIGINT)
         #expect(try await alice.exitStatus() == 0)
     }

@@ -30,7 +30,7 @@ struct DiscoveryRestartProcessTests {
                 kill(p.process.processIdentifier, SIGKILL)
             }
         }
-        try await alice.waitForLine(containing: "* discovered: bob ", within: 10)
+        try await alice.waitForLine(containing: "* online: bob ", within: 10)
         alice.type("/msg bob first")
         try await bob.waitForLine(containing: "<alice> first")
         try await alice.waitForLine(containing: "* #1 delivered to bob")
@@ -56,7 +56,7 @@ struct DiscoveryRestartProcessTests {
         // controller never delivered), or discovered afresh on a slow machine.
         let seenBy = Date().addingTimeInterval(15)
         while !alice.lines.contains(where: { $0.hasPrefix("* moved: bob ") })
-            && alice.lines.count(where: { $0.hasPrefix("* discovered: bob ") }) < 2
+            && alice.lines.count(where: { $0.hasPrefix("* online: bob ") }) < 2
         {
             guard Date() < seenBy else { throw E2EFailure("alice did not see the restarted bob within 15 s") }
             try await Task.sleep(for: .milliseconds(20))

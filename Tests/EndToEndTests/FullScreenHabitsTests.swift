@@ -55,7 +55,9 @@ struct FullScreenHabitsTests {
         // Bob's terminal output is also recorded byte for byte (script(1)): the notification
         // escape is there, where tmux would swallow it.
         let typescript = scratch.path + "/bob.typescript"
-        let inner = command("bob", "--listen 127.0.0.1:0", colors: true).replacingOccurrences(of: "'", with: "'\\''")
+        // Inside tmux `auto` would ring the bell: bob asks for OSC 777 by name.
+        let inner = command("bob", "--listen 127.0.0.1:0 --notify-terminal osc777", colors: true)
+            .replacingOccurrences(of: "'", with: "'\\''")
         try await startPair(bob: "script -q -f -c '\(inner)' '\(typescript)'")
 
         try tmux.type("alice", "just a line")
@@ -74,6 +76,20 @@ struct FullScreenHabitsTests {
         let recorded = try String(contentsOfFile: typescript, encoding: .utf8)
         #expect(recorded.contains("\u{1B}]777;notify;parley;alice: bob: look here\u{07}"))
         #expect(!recorded.contains("\u{1B}]777;notify;parley;alice: just a line"))
+
+        // /set changes the escape at once: the next mention asks in OSC 9.
+        try tmux.type("bob", "/set notify-terminal osc9")
+        try await tmux.waitFor("applies now", in: "bob")
+        try tmux.type("alice", "bob: and now?")
+        try await tmux.waitFor("<alice> bob: and now?", in: "bob")
+        let deadline = ContinuousClock.now + .seconds(10)
+        var again = ""
+        while !again.contains("\u{1B}]9;parley: alice: bob: and now?\u{07}"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            again = try String(contentsOfFile: typescript, encoding: .utf8)
+        }
+        #expect(again.contains("\u{1B}]9;parley: alice: bob: and now?\u{07}"))
+        #expect(!again.contains("\u{1B}]777;notify;parley;alice: bob: and now?"))
 
         // /away: bob sees it in alice's window, on her title bar, and when he writes to her.
         try tmux.type("alice", "/away at lunch")

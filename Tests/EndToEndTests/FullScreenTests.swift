@@ -39,6 +39,10 @@ struct FullScreenTests {
         try await tmux.waitFor("<alice> hello bob, 世界 🎉", in: "bob")
         try tmux.type("bob", "hi alice")
         try await tmux.waitFor("<bob> hi alice", in: "alice")
+        // A flag (two regional indicators) arrives whole, and what follows it stays in place:
+        // curses keeps one spacing character per cell, so each indicator gets a cell of its own.
+        try tmux.type("alice", "flag 🇩🇪 then text")
+        try await tmux.waitFor("<alice> flag 🇩🇪 then text", in: "bob")
 
         // A resize: the layout follows, and nothing shown is lost.
         try tmux.run(["resize-window", "-t", "alice", "-x", "60", "-y", "18"])
@@ -123,12 +127,18 @@ struct FullScreenTests {
         #expect(tmux.has("alice"))
 
         // 5,000 characters on 50 lines: the input asks first; Enter sends them as one message.
-        let long = (1...50).map { "line \(String(format: "%02d", $0)) " + String(repeating: "x", count: 91) }
+        let long = (1...50).map {
+            "line \(String(format: "%02d", $0)) " + String(repeating: "x", count: $0 == 50 ? 92 : 91)
+        }
+        #expect(long.joined(separator: "\n").count == 5000)
         try tmux.run(["set-buffer", "-b", "long", long.joined(separator: "\n")])
         try tmux.run(["paste-buffer", "-p", "-b", "long", "-t", "alice"])
-        try await tmux.waitFor("paste 50 lines (4999 characters)? Enter sends, Esc cancels", in: "alice")
+        try await tmux.waitFor("paste 50 lines (5000 characters)? Enter sends, Esc cancels", in: "alice")
         try tmux.keys("alice", "Enter")
-        try await tmux.waitFor("  line 50", in: "bob")  // the line wraps before its x run
+        let arrived = try await tmux.waitFor("  line 50", in: "bob")  // the line wraps before its x run
+        // One message: its lines after the first carry no sender.
+        let continued = arrived.split(separator: "\n").filter { $0.contains("line 4") || $0.contains("line 50") }
+        #expect(continued.count >= 2 && continued.allSatisfy { !$0.contains("<alice>") }, "\(arrived)")
     }
 
     /// A signal ends the chat first: the screen, waiting on the terminal, ends with it and the

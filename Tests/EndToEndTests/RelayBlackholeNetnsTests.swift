@@ -69,7 +69,7 @@ struct RelayBlackholeNetnsTests {
 
         let alice = try ParleyProcess(chat, home: scratch.home("alice"), launcher: lan.launcher(Self.alice))
         processes.append(alice)
-        try await alice.waitForLine(containing: "* discovered: bob ", within: 10)
+        try await alice.waitForLine(containing: "* online: bob ", within: 10)
         try await alice.waitForLine(containing: "1 peer(s) in your network")
 
         let typed = Date()

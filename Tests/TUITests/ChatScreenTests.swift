@@ -112,15 +112,28 @@ import Testing
         // A private message off screen also notifies (ChatScreen: named, or written to you alone).
         #expect(
             screen.apply(.message(incoming, in: .peer(F.bob.id)), now: F.at(12))
-                == [.bell, .notify(title: "parley", body: "bob: psst")])
+                == [
+                    .bell, .notify(.osc777, title: "parley", body: "bob: psst"),
+                    .desktopNotify(title: "parley", body: "bob: psst"),
+                ])
         let onScreen = F.message("r9", "visible", from: F.alice, at: F.at(12))
         #expect(screen.apply(.message(onScreen, in: .room), now: F.at(12)).isEmpty)
         #expect(
             screen.apply(.message(F.message("o1", "mine", at: F.at(12)), in: .peer(F.bob.id)), now: F.at(12)).isEmpty)
         _ = screen.apply(.bellOnBackgroundMessage(false), now: F.at(12))
+        // The bell is off; the notification (its own setting) still comes.
         let quiet = F.message("b2", "psst again", from: F.bob, at: F.at(12))
-        #expect(screen.apply(.message(quiet, in: .peer(F.bob.id)), now: F.at(12)).isEmpty)
+        #expect(
+            screen.apply(.message(quiet, in: .peer(F.bob.id)), now: F.at(12))
+                == [
+                    .notify(.osc777, title: "parley", body: "bob: psst again"),
+                    .desktopNotify(title: "parley", body: "bob: psst again"),
+                ])
+        let roomQuiet = F.message("r10", "in the room", from: F.bob, at: F.at(12))
+        _ = screen.apply(.activate(.peer(F.alice.id)), now: F.at(12))
+        #expect(screen.apply(.message(roomQuiet, in: .room), now: F.at(12)).isEmpty)
         #expect(screen.model.conversations[2].unread == 2)
+        #expect(screen.model.conversations[0].unread == 1)
         #expect(screen.apply(.bell, now: F.at(12)) == [.bell])
     }
 

@@ -66,6 +66,10 @@ import Testing
         var screen = ChatScreen(model: F.model(), renderer: F.renderer)
         let effects = screen.apply(
             .message(F.message("r5", "/me pokes me", from: F.alice, at: F.at(12)), in: .room), now: F.at(12))
-        #expect(effects == [.bell, .notify(title: "parley", body: "* alice pokes me")])
+        #expect(
+            effects == [
+                .notify(.osc777, title: "parley", body: "* alice pokes me"),
+                .desktopNotify(title: "parley", body: "* alice pokes me"),
+            ])
     }
 }

@@ -23,16 +23,16 @@ struct SmartFilterTests {
             .message(F.message("a", "psst", from: F.alice, at: now.addingTimeInterval(-360)), in: .peer(F.alice.id)),
             now: now)
         for peer in [F.bob.id, F.alice.id, "peer-carol"] {
-            _ = screen.apply(.presence("gone: \(peer) (goodbye)", peer: peer), now: now)
+            _ = screen.apply(.presence("offline: \(peer) (goodbye)", peer: peer), now: now)
         }
-        #expect(Self.roomNotices(screen.model) == ["gone: \(F.bob.id) (goodbye)"])
+        #expect(Self.roomNotices(screen.model) == ["offline: \(F.bob.id) (goodbye)"])
         #expect(screen.model.presenceLinesFolded == 2)
 
         // A private message counts too; a notice (not a message) does not.
         _ = screen.apply(.message(F.message("a2", "back", from: F.alice, at: now), in: .peer(F.alice.id)), now: now)
         _ = screen.apply(.notice("carol is away", in: .peer("peer-carol")), now: now)
         _ = screen.apply(.presence("moved: alice to 10.0.0.2:7000", peer: F.alice.id), now: now)
-        _ = screen.apply(.presence("discovered: carol", peer: "peer-carol"), now: now)
+        _ = screen.apply(.presence("online: carol", peer: "peer-carol"), now: now)
         #expect(Self.roomNotices(screen.model).last == "moved: alice to 10.0.0.2:7000")
         #expect(screen.model.presenceLinesFolded == 3)
     }
@@ -41,8 +41,8 @@ struct SmartFilterTests {
         var model = F.model()
         model.smartFilter = false
         var screen = ChatScreen(model: model, renderer: F.renderer)
-        _ = screen.apply(.presence("discovered: carol", peer: "peer-carol"), now: F.at(12))
-        #expect(Self.roomNotices(screen.model) == ["discovered: carol"])
+        _ = screen.apply(.presence("online: carol", peer: "peer-carol"), now: F.at(12))
+        #expect(Self.roomNotices(screen.model) == ["online: carol"])
         #expect(screen.model.presenceLinesFolded == 0)
     }
 }

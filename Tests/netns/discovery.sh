@@ -93,7 +93,7 @@ for h in 1 2 3; do
     wait_for "$work/h$h.out" 5 "* discovering on eth0/IPv4, eth0/IPv6"
     for other in 1 2 3; do
         [[ $other == "$h" ]] && continue
-        wait_for "$work/h$h.out" 5 "* discovered: h$other "
+        wait_for "$work/h$h.out" 5 "* online: h$other "
     done
 done
 echo "ok: h1, h2, h3 discover each other"
@@ -125,7 +125,7 @@ echo "ok: h1 -> h2 -> h3 -> h1 chat over sessions opened by /msg"
 for h in 1 2 3; do
     ! grep -q "h4" "$work/h$h.out" || fail "h$h heard of h4"
 done
-! grep -q "discovered:" "$work/h4.out" || fail "h4 discovered someone"
+! grep -q "online:" "$work/h4.out" || fail "h4 discovered someone"
 say 4 "/msg h1 anyone?"
 wait_for "$work/h4.out" 5 "! no peer called h1"
 echo "ok: h4 on the separate bridge is not discovered and discovers no one"
@@ -143,7 +143,7 @@ for h in 1 2; do
         if grep -qE '^\* h3 [A-Z0-9-]+ offline' "$work/h$h.out"; then dropped=1; break; fi
     done
     [[ $dropped == 1 ]] || fail "h$h still lists h3 as discovered 3 s after its goodbye"
-    ! grep -q "^\* gone: h3 " "$work/h$h.out" || fail "h$h said h3's exit twice"
+    ! grep -q "^\* offline: h3 " "$work/h$h.out" || fail "h$h said h3's exit twice"
 done
 echo "ok: h3's goodbye removes it from h1 and h2 at once, said once"
 

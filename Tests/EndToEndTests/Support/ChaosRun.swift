@@ -110,7 +110,7 @@ final class ChaosRun {
         let alice = try chat("alice", host: Self.aliceHost)
         self.alice = alice
         try await alice.waitForLine(containing: "peer(s) in your network", within: Self.startTimeout)
-        try await alice.waitForLine(containing: "* discovered: bob ", within: Self.startTimeout)
+        try await alice.waitForLine(containing: "* online: bob ", within: Self.startTimeout)
         alice.type("/msg bob warm-up")
         try await alice.waitForLine(containing: "#1 delivered to bob", within: Self.startTimeout)
 
