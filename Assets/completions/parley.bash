@@ -557,7 +557,7 @@ _parley_compare() {
     repeating_flags=()
     non_repeating_flags=(--netns --capacity --version -h --help)
     repeating_options=(--fail-run)
-    non_repeating_options=(--peers --duration --workload --rate --calls --voice-file --out --sweep --seed --repeat --cpu-budget --link-mbit --price-core-hour --price-gb --from)
+    non_repeating_options=(--peers --duration --workload --rate --calls --voice-file --out --sweep --seed --repeat --cpu-budget --link-mbit --slo-p99 --slo-delivered --price-core-hour --price-gb --from)
     __parley_offer_flags_options 0
 
     # Offer option value completions
@@ -598,6 +598,12 @@ _parley_compare() {
         return
         ;;
     '--link-mbit')
+        return
+        ;;
+    '--slo-p99')
+        return
+        ;;
+    '--slo-delivered')
         return
         ;;
     '--price-core-hour')

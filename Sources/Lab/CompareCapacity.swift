@@ -1,23 +1,43 @@
 /// The service level a run must meet for its offered load to count as carried: the ack round
-/// trip from the scheduled send at p99 under a bound, and nearly every message delivered.
-struct ServiceLevel: Codable, Sendable, Equatable {
-    var p99Milliseconds = 100.0
-    var deliveredPercent = 99.9
+/// trip from the scheduled send at p99 under a bound, and nearly every message delivered on
+/// schedule (acknowledged, from a send slot that came no more than `LabTextPlan.lateAfter` late).
+/// `--slo-p99` and `--slo-delivered` set the bounds.
+public struct ServiceLevel: Codable, Sendable, Equatable {
+    public var p99Milliseconds = 100.0
+    public var deliveredPercent = 99.9
+
+    public init(p99Milliseconds: Double = 100, deliveredPercent: Double = 99.9) {
+        self.p99Milliseconds = p99Milliseconds
+        self.deliveredPercent = deliveredPercent
+    }
 
     /// Whether `run` met it, and if not, why.
     func verdict(_ run: TextRunResult) -> (met: Bool, reason: String) {
-        let delivered = run.sent > 0 ? Double(run.delivered) * 100 / Double(run.sent) : 0
         guard let p99 = run.roundTripMilliseconds?.p99 else { return (false, "nothing was acknowledged") }
         if p99 >= p99Milliseconds {
-            return (false, "p99 \(CompareRows.formatMilliseconds(p99)) ≥ \(Int(p99Milliseconds)) ms")
+            return (false, "p99 \(CompareRows.formatMilliseconds(p99)) ≥ \(Self.format(p99Milliseconds)) ms")
         }
+        let delivered = Self.deliveredOnSchedulePercent(run)
         if delivered < deliveredPercent {
-            return (false, String(format: "%.2f %% delivered < %g %%", delivered, deliveredPercent))
+            let late = run.lateSlots > 0 ? String(format: " (%d of %d sends late)", run.lateSlots, run.slots) : ""
+            return (false, String(format: "%.2f %% delivered on schedule < %g %%", delivered, deliveredPercent) + late)
         }
         return (true, "met")
     }
 
-    var text: String { "ack round trip p99 < \(Int(p99Milliseconds)) ms and ≥ \(deliveredPercent) % delivered" }
+    /// The share of messages acknowledged, times the share of send slots that came on schedule:
+    /// a message sent late is not carried on schedule, however fast it went after.
+    static func deliveredOnSchedulePercent(_ run: TextRunResult) -> Double {
+        guard run.sent > 0 else { return 0 }
+        let onSchedule = run.slots > 0 ? Double(run.slots - run.lateSlots) / Double(run.slots) : 1
+        return Double(run.delivered) * 100 / Double(run.sent) * onSchedule
+    }
+
+    var text: String {
+        "ack round trip p99 < \(Self.format(p99Milliseconds)) ms and ≥ \(Self.format(deliveredPercent)) % delivered on schedule"
+    }
+
+    private static func format(_ value: Double) -> String { String(format: "%g", value) }
 }
 
 /// The search for a model's capacity: the highest per-peer send rate whose run meets the

@@ -182,15 +182,15 @@ enum CompareReport {
         guard !results.sweep.isEmpty else { return "" }
         var out = "\n## Sweep\n\nMedian [interval] of each N's runs.\n\n"
         out += "| peers | model | runs | connections, busiest peer | CPU ms, all processes | µs CPU per message "
-        out += "| CPU ms, busiest peer | CPU ms, relay | p50 ms | p99 ms | delivered |\n"
-        out += "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        out += "| CPU ms, busiest peer | CPU ms, relay | p50 ms | p99 ms | delivered | meets the service level |\n"
+        out += "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for point in results.sweep {
             for model in ModelKind.allCases {
                 let runs = point.result(model)
                 let values = runs.values()
                 guard !values.isEmpty else {
                     out += "| \(point.peers) | \(model.rawValue) | 0 of \(runs.count) "
-                    out += "| n/a (\(cell(runs.failures().first ?? "not run"))) | | | | | | | |\n"
+                    out += "| n/a (\(cell(runs.failures().first ?? "not run"))) | | | | | | | | |\n"
                     continue
                 }
                 func column(_ kind: CompareRows.ValueKind, _ metric: (TextRunResult) -> Double?) -> String {
@@ -205,10 +205,26 @@ enum CompareReport {
                 out += " | " + column(.latency) { $0.roundTripMilliseconds?.p50 }
                 out += " | " + column(.latency) { $0.roundTripMilliseconds?.p99 }
                 out += " | " + column(.percent) { CompareRows.ratio($0.delivered, $0.sent) }
-                out += " |\n"
+                let level = results.config.serviceLevel
+                out += " | \(values.filter { level.verdict($0).met }.count) of \(runs.count) |\n"
             }
         }
+        out += "\nLargest N of the sweep meeting the service level (\(results.config.serviceLevel.text)) in more "
+        out += "than half of its runs, a failed run counting as missing it: "
+        out += ModelKind.allCases.map { model in
+            "\(model.rawValue) \(largestMeeting(model, in: results).map(String.init) ?? "none")"
+        }.joined(separator: ", ") + ".\n"
         return out
+    }
+
+    /// The largest N of the sweep at which more than half of `model`'s runs met the service
+    /// level (failed runs count as misses), or nil when none did.
+    static func largestMeeting(_ model: ModelKind, in results: CompareResults) -> Int? {
+        let level = results.config.serviceLevel
+        return results.sweep.filter { point in
+            let runs = point.result(model)
+            return 2 * runs.values().filter { level.verdict($0).met }.count > runs.count
+        }.map(\.peers).max()
     }
 
     /// A value, or "no samples".

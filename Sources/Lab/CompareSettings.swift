@@ -48,6 +48,7 @@ public struct CompareSettings: Codable, Sendable, Equatable {
         peers: Int, duration: Double, workload: Workload, rate: Double, messageBytes: Int, netns: Bool, sweep: [Int],
         seed: UInt64, faults: Bool, calls: Int = 0, voiceFile: String? = nil, repetitions: Int = 1,
         cpuBudget: Double? = nil, linkMbit: Double? = nil, failRuns: [String] = [], capacity: Bool = false,
+        serviceLevel: ServiceLevel = ServiceLevel(),
         priceCoreHour: Double = CompareSettings.defaultPriceCoreHour, priceGB: Double = CompareSettings.defaultPriceGB
     ) {
         self.peers = peers
@@ -66,6 +67,7 @@ public struct CompareSettings: Codable, Sendable, Equatable {
         self.linkMbit = linkMbit
         self.failRuns = failRuns
         self.capacity = capacity
+        self.serviceLevel = serviceLevel
         self.priceCoreHour = priceCoreHour
         self.priceGB = priceGB
     }

@@ -29,7 +29,7 @@ enum CompareVerdicts {
             Verdict(
                 file: "000_816e644adfe4ab56.txt", quote: "Efficient for distributing large files or content among peers.",
                 word: .notMeasured,
-                evidence: "parley moves no files yet; the content-distribution workload waits for file transfer",
+                evidence: "parley sends files one to one, but the room swarm (receivers passing pieces on) and the relay's blob store that this compares are not built yet",
                 rows: []),
             Verdict(
                 file: "000_816e644adfe4ab56.txt",

@@ -97,8 +97,20 @@ struct CompareCommand: AsyncParsableCommand {
 
     @Flag(
         name: .long,
-        help: "Also search each model's capacity: the highest rate whose run keeps the ack round trip p99 under 100 ms with 99.9 % delivered.")
+        help: "Also search each model's capacity: the highest rate whose run meets the service level (--slo-p99, --slo-delivered).")
     var capacity = false
+
+    @Option(
+        name: .customLong("slo-p99"),
+        help: ArgumentHelp("The service level's bound on the ack round trip's p99, in milliseconds.", valueName: "ms"))
+    var sloP99: Double = ServiceLevel().p99Milliseconds
+
+    @Option(
+        name: .customLong("slo-delivered"),
+        help: ArgumentHelp(
+            "The service level's share of messages delivered on schedule (acknowledged, sent no more than 10 ms late), in percent.",
+            valueName: "percent"))
+    var sloDelivered: Double = ServiceLevel().deliveredPercent
 
     @Option(
         name: .long,
@@ -149,6 +161,9 @@ struct CompareCommand: AsyncParsableCommand {
         }
         guard priceCoreHour >= 0, priceGB >= 0, priceCoreHour < 1e6, priceGB < 1e6 else {
             throw ValidationError("--price-core-hour and --price-gb must be between 0 and 1000000")
+        }
+        guard sloP99 > 0, sloP99 <= 60_000, sloDelivered > 0, sloDelivered <= 100 else {
+            throw ValidationError("--slo-p99 must be above 0 and at most 60000 ms, --slo-delivered above 0 and at most 100 %")
         }
         guard (1...CompareSettings.maxRepetitions).contains(repetitions) else {
             throw ValidationError("--repeat must be between 1 and \(CompareSettings.maxRepetitions)")
@@ -201,7 +216,8 @@ struct CompareCommand: AsyncParsableCommand {
             seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), faults: true, calls: calls ?? 0,
             voiceFile: voiceFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.shippedSpeechSample(),
             repetitions: repetitions, cpuBudget: effectiveCPUBudget, linkMbit: effectiveLinkMbit, failRuns: failRuns,
-            capacity: capacity, priceCoreHour: priceCoreHour, priceGB: priceGB
+            capacity: capacity, serviceLevel: ServiceLevel(p99Milliseconds: sloP99, deliveredPercent: sloDelivered),
+            priceCoreHour: priceCoreHour, priceGB: priceGB
         )
     }
 

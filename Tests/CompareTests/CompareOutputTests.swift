@@ -129,6 +129,28 @@ import Testing
         #expect(report.contains("## Sweep"))
     }
 
+    @Test func theSweepNamesTheLargestNMeetingTheServiceLevel() {
+        var results = CompareFixtures.results()
+        func run(_ p50: Double) -> Measured<TextRunResult> {
+            var run = CompareFixtures.run(p50: p50)  // p99: 19.8 ms at p50 10, 118.8 ms at 60
+            run.lateSlots = 0
+            return .value(run)
+        }
+        results.sweep = [
+            SweepPoint(peers: 2, peerToPeer: [run(10), run(10), run(60)], clientServer: [run(10), run(10), .unavailable("failed: x")]),
+            SweepPoint(peers: 4, peerToPeer: [run(10), run(10), run(10)], clientServer: [run(10), .unavailable("failed: y"), run(60)]),
+            SweepPoint(peers: 8, peerToPeer: [run(60), run(60), run(10)], clientServer: [run(60), run(60), run(60)]),
+        ]
+        #expect(CompareReport.largestMeeting(.peerToPeer, in: results) == 4)
+        #expect(CompareReport.largestMeeting(.clientServer, in: results) == 2)
+        let report = CompareReport.markdown(results)
+        #expect(report.contains(": peer-to-peer 4, client/server 2.\n"), "\(report)")
+        #expect(report.contains("| 1 of 3 |\n"), "\(report)")
+        results.sweep.removeLast(2)
+        results.sweep[0].clientServer = [run(60)]
+        #expect(CompareReport.markdown(results).contains(": peer-to-peer 2, client/server none.\n"))
+    }
+
     @Test func voiceRowsAppearForVoiceWorkloadsAsNotAvailable() {
         var settings = CompareFixtures.settings
         settings.workload = .mixed

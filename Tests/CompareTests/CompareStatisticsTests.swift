@@ -168,12 +168,26 @@ import Testing
 
     @Test func theServiceLevelJudgesLatencyAndDelivery() {
         var run = CompareFixtures.run(p50: 10)  // p99 is 19.8 ms
+        run.lateSlots = 0
         let level = ServiceLevel()
         #expect(level.verdict(run).met)
         run.delivered = 359  // of 360: 99.72 %
-        #expect(level.verdict(run).reason == "99.72 % delivered < 99.9 %")
-        let slow = CompareFixtures.run(p50: 60)  // p99 118.8 ms
+        #expect(level.verdict(run).reason == "99.72 % delivered on schedule < 99.9 %")
+        var slow = CompareFixtures.run(p50: 60)  // p99 118.8 ms
+        slow.lateSlots = 0
         #expect(level.verdict(slow).reason == "p99 119 ms ≥ 100 ms", "\(level.verdict(slow).reason)")
+        // Everything delivered, fast, but sent late: not carried on schedule.
+        var late = run
+        late.delivered = 360
+        late.slots = 1000
+        late.lateSlots = 2
+        #expect(level.verdict(late).reason == "99.80 % delivered on schedule < 99.9 % (2 of 1000 sends late)")
+        late.lateSlots = 1
+        #expect(level.verdict(late).met)
+        // The bounds are settings.
+        let loose = ServiceLevel(p99Milliseconds: 150, deliveredPercent: 99)
+        #expect(loose.verdict(slow).met && loose.verdict(run).met)
+        #expect(loose.text == "ack round trip p99 < 150 ms and ≥ 99 % delivered on schedule")
     }
 }
 
