@@ -79,6 +79,7 @@ struct ConnectCancellationTests {
             Issue.record("a cancelled connect must fail, not \(String(describing: second))")
             return
         }
-        #expect(ContinuousClock.now - start < .seconds(20))
+        // Well before the connect's own 40 s timeout (a loaded machine has taken 21 s to get here).
+        #expect(ContinuousClock.now - start < .seconds(35))
     }
 }
