@@ -25,6 +25,7 @@ enum CompareReport {
                 "| \(cell(row.dimension)) | \(cell(row.peerToPeer.text)) | \(cell(row.clientServer.text)) | \(cell(row.reading)) |\n"
         }
         out += "\n![latency and scaling](chart.svg)\n"
+        out += CompareDimensions.markdown(results)
         out += failures(results)
         for model in results.models {
             for (name, runs) in [

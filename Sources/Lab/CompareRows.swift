@@ -47,6 +47,17 @@ enum CompareRows {
             addLoadRows(add: add, relayRow: relayRow, unit: "delivered message") {
                 $0.clean.map { $0.mapValue(\.perDelivered) }
             }
+            // What the cost rows price, as quantities: per user-hour, every process together.
+            add("CPU per user-hour, all processes", "ms", .cpu) { model in
+                model.clean.map { $0.map { run in
+                    perUserHour(run.load.totalCPUSeconds * 1000, seconds: run.seconds, users: run.nodes)
+                } }
+            }
+            add("bytes sent per user-hour, all processes", "B", .bytes) { model in
+                model.clean.map { $0.map { run in
+                    perUserHour(Double(run.nodesLoad.map(\.bytesSent).reduce(0, +)), seconds: run.seconds, users: run.nodes)
+                } }
+            }
             add("cost, all processes", "$ per 1,000 user-hours", .dollars) { model in
                 model.clean.map { $0.map { run in
                     settings.costPerThousandUserHours(
@@ -61,6 +72,15 @@ enum CompareRows {
                             cpuSeconds: relay.cpuSeconds, bytesSent: Double(relay.bytesSent), seconds: run.seconds,
                             users: run.nodes)
                     }
+                } }
+            }
+            // The peer that costs the most (CPU and bytes it sent), per 1,000 hours of its one user.
+            add("cost, busiest peer", "$ per 1,000 user-hours", .dollars) { model in
+                model.clean.map { $0.map { run in
+                    run.load.peers.compactMap { peer in
+                        settings.costPerThousandUserHours(
+                            cpuSeconds: peer.cpuSeconds, bytesSent: Double(peer.bytesSent), seconds: run.seconds, users: 1)
+                    }.max()
                 } }
             }
             add("time to set up all sessions", "ms", .latency) { $0.clean.map { $0.map { $0.setupSeconds * 1000 } } }
@@ -254,6 +274,12 @@ enum CompareRows {
 
     static func ratio(_ part: Int, _ whole: Int) -> Double? {
         whole > 0 ? Double(part) * 100 / Double(whole) : nil
+    }
+
+    /// `amount` over `seconds` shared by `users`, as an amount per user-hour; nil when nothing ran.
+    static func perUserHour(_ amount: Double, seconds: Double, users: Int) -> Double? {
+        guard seconds > 0, users > 0 else { return nil }
+        return amount / seconds * 3600 / Double(users)
     }
 
     static func formatMilliseconds(_ ms: Double) -> String {

@@ -42,6 +42,21 @@ import Testing
         let expected = (0.325 * 1200 / 3600 * 0.04 + 117_000 * 1200 / 1e9 * 0.09) / 3 * 1000
         #expect(abs(cost - expected) < 1e-9, "\(cost)")
         #expect(results.table.first { $0.dimension == "cost, relay" }?.peerToPeer == .notAvailable)
+        // The same as quantities per user-hour, and the peer that costs the most on its own
+        // (peer 1: 0.125 CPU-seconds; peer 0: 40,000 bytes sent).
+        let cpu = try #require(results.table.first { $0.dimension == "CPU per user-hour, all processes" }?.peerToPeer.value)
+        #expect(abs(cpu - 325.0 / 3 * 3600 / 3) < 1e-6, "\(cpu)")
+        let bytes = try #require(
+            results.table.first { $0.dimension == "bytes sent per user-hour, all processes" }?.peerToPeer.value)
+        #expect(abs(bytes - 117_000.0 / 3 * 3600 / 3) < 1e-6, "\(bytes)")
+        let busiest = try #require(results.table.first { $0.dimension == "cost, busiest peer" }?.peerToPeer.value)
+        let peers: [(cpu: Double, sent: Double)] = [(0.1, 40_000), (0.125, 39_000), (0.1, 38_000)]
+        let costs: [Double] = peers.map { peer -> Double in
+            let cpuDollars: Double = peer.cpu * 1200 / 3600 * 0.04
+            let byteDollars: Double = peer.sent * 1200 / 1e9 * 0.09
+            return (cpuDollars + byteDollars) * 1000
+        }
+        #expect(abs(busiest - costs.max()!) < 1e-9, "\(busiest) \(costs)")
         let killed = try #require(results.table.first { $0.dimension == "peer killed: delivered among others" })
         #expect(killed.peerToPeer.value == 100)
         let victim = try #require(results.table.first { $0.dimension == "peer killed: delivered to the killed peer" })
@@ -149,6 +164,30 @@ import Testing
         results.sweep.removeLast(2)
         results.sweep[0].clientServer = [run(60)]
         #expect(CompareReport.markdown(results).contains(": peer-to-peer 2, client/server none.\n"))
+    }
+
+    @Test func everySeedDimensionHasRowsOrAReason() {
+        let results = CompareFixtures.results()
+        let dimensions = CompareDimensions.list(results)
+        #expect(
+            dimensions.map(\.name) == [
+                "content distribution", "resource sharing", "distributed processing", "cost", "complexity",
+                "autonomy and control", "scalability", "resilience",
+            ])
+        let names = Set(results.table.map(\.dimension))
+        for dimension in dimensions {
+            #expect(!dimension.rows.isEmpty || dimension.note != nil, "\(dimension.name)")
+            // Rows named are rows of the table (or the sweep's section).
+            #expect(dimension.rows.allSatisfy { names.contains($0) || $0.hasPrefix("the sweep") }, "\(dimension.rows)")
+        }
+        #expect(dimensions.first { $0.name == "cost" }?.rows.contains("cost, busiest peer") == true)
+        #expect(dimensions.first { $0.name == "scalability" }?.rows.first == "the sweep (report section \"Sweep\")")
+        let report = CompareReport.markdown(results)
+        #expect(report.contains("## Dimensions"))
+        #expect(report.contains("- **autonomy and control**: not measured: neither the relay nor a lab peer refuses another"))
+        var none = results
+        none.sweep = []
+        #expect(CompareDimensions.list(none).first { $0.name == "scalability" }?.note == "give --sweep and --capacity to measure it")
     }
 
     @Test func voiceRowsAppearForVoiceWorkloadsAsNotAvailable() {

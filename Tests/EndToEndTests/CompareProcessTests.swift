@@ -28,7 +28,7 @@ struct CompareProcessTests {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
         let results = try #require(json as? [String: Any])
         let table = try #require(results["table"] as? [[String: Any]])
-        #expect(table.count == 27)
+        #expect(table.count == 30)
 
         // The printed table is the one in results.json, row by row.
         let printed = run.stdout.split(separator: "\n").dropFirst(2).prefix(table.count).map { line in
