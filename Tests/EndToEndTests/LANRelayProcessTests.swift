@@ -109,18 +109,23 @@ struct LANRelayProcessTests {
             let mallory = LocalIdentity.generate(nickname: "relay")
             let socket = try await NetnsMulticast.open(in: netns)
             let instance = UInt64.random(in: 1...UInt64.max)
-            let spoofing = Task {
-                for counter in 1...UInt64(200) where !Task.isCancelled {
+            // On a thread of its own: a task of the shared pool has been starved past the
+            // client's 3 s wait in a loaded full run, and the spoof was never heard.
+            let stop = Locked(false)
+            let spoofing = Thread {
+                for counter in 1...UInt64(200) where !stop.withLock({ $0 }) {
                     let packet = DiscoveryPacket(
                         kind: .relay, peerID: mallory.peerID.bytes, instance: instance, counter: counter,
                         timestamp: UInt64(Date().timeIntervalSince1970 * 1000), validity: 30_000, capabilities: [],
                         ports: [UInt16(port)], nickname: "relay", nonces: [])
-                    try? socket.send(
-                        try mallory.signedDatagram(packet), group: DiscoveryGroup.ipv4, port: DiscoveryGroup.port)
-                    try? await Task.sleep(for: .milliseconds(100))
+                    if let datagram = try? mallory.signedDatagram(packet) {
+                        try? socket.send(datagram, group: DiscoveryGroup.ipv4, port: DiscoveryGroup.port)
+                    }
+                    Thread.sleep(forTimeInterval: 0.1)
                 }
             }
-            defer { spoofing.cancel() }
+            spoofing.start()
+            defer { stop.withLock { $0 = true } }
 
             let result = try await ParleyProcess.run(
                 [
@@ -161,7 +166,8 @@ struct LANRelayProcessTests {
                 launcher: netns.launcher)
             #expect(result.status == 3, "\(result.stderr)")
             #expect(result.stderr.contains("no relay announced on the LAN (lo/IPv4) within 3 s"), "\(result.stderr)")
-            #expect(Date().timeIntervalSince(started) < 10)
+            // The wait is 3 s; starting the process on a loaded machine has taken 10.6 s in all.
+            #expect(Date().timeIntervalSince(started) < 20)
         }
     }
 }

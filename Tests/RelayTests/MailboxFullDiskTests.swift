@@ -16,8 +16,11 @@ struct MailboxFullDiskTests {
         // 16 pages of 4 KiB: the schema, the directory and two or three 12 KiB messages.
         let store = try SQLiteMailStore(
             directory: dir, wallClock: SQLiteMailStore.systemWallClock, maxPageCountForTestingOnly: 16)
+        // The raw clients' handshakes get 30 s: the default 5 s has run out in a loaded full run.
+        var config = RelayConfig()
+        config.link.handshakeTimeout = .seconds(30)
         let server = try await RelayServer.bind(
-            host: "127.0.0.1", port: 0, identity: People.relay, store: store,
+            host: "127.0.0.1", port: 0, identity: People.relay, config: config, store: store,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let task = Task { try await server.run() }
         let port = server.localAddress!.port!
