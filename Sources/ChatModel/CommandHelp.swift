@@ -120,7 +120,7 @@ public struct CommandHelp: Equatable, Sendable {
         CommandHelp(
             name: "set", usage: "/set [KEY [VALUE]]", summary: "show or change a setting of config.toml",
             details:
-                "Without KEY, lists the settings in config.toml; with KEY, shows one; with VALUE, saves it there (keys are parley chat's long options, as bell or log-dir). /set -clear KEY removes it. bell applies at once, the others from the next start."
+                "Without KEY, lists the settings in config.toml; with KEY, shows one; with VALUE, saves it there (keys are parley chat's long options, as bell or log-dir). /set -clear KEY removes it. Colours are colors.SLOT (/set colors.mention bold red). The screen's own settings (bell, highlight, smart-filter, notify-terminal, notify-send, the colours) apply at once, the others from the next start."
         ),
         CommandHelp(
             name: "close", usage: "/close [N]", summary: "close window N, or this one",

@@ -1,6 +1,6 @@
 /// How the full-screen client tells you of a message naming you, or of a private message off
 /// screen, through the terminal (`--notify-terminal`): a desktop notification by escape sequence
-/// (OSC 777, the rxvt/VTE/foot form with a title; OSC 9, the iTerm2 form), the bell, or nothing.
+/// (OSC 777, the rxvt-unicode and foot form with a title; OSC 9, the iTerm2 form), the bell, or nothing.
 /// `auto` picks by the terminal (`TerminalNotification.resolved`).
 public enum TerminalNotification: String, CaseIterable, Sendable, Equatable {
     case auto, osc777, osc9, bell, off

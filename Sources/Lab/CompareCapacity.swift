@@ -18,7 +18,8 @@ public struct ServiceLevel: Codable, Sendable, Equatable {
             return (false, "p99 \(CompareRows.formatMilliseconds(p99)) ≥ \(Self.format(p99Milliseconds)) ms")
         }
         let delivered = Self.deliveredOnSchedulePercent(run)
-        if delivered < deliveredPercent {
+        // A share exactly at the bound meets it, whatever the rounding of the product.
+        if delivered < deliveredPercent - 1e-9 {
             let late = run.lateSlots > 0 ? String(format: " (%d of %d sends late)", run.lateSlots, run.slots) : ""
             return (false, String(format: "%.2f %% delivered on schedule < %g %%", delivered, deliveredPercent) + late)
         }

@@ -173,7 +173,10 @@ struct ChatCommand: AsyncParsableCommand {
         options.features = ChatFeatures(calls: calls, relay: relay, files: FileFeature(options: files.options))
         if !config.noConfig {
             let environment = ProcessInfo.processInfo.environment
-            options.features.settings = ConfigSettings(path: config.file ?? ConfigFile.defaultPath(environment))
+            // The command line as typed (before config.toml's options were put in front of it).
+            let typed = Array(CommandLine.arguments.dropFirst().drop { $0 == "chat" })
+            options.features.settings = ConfigSettings(
+                path: config.file ?? ConfigFile.defaultPath(environment), commandLine: typed)
         }
         let chat = ChatController(identity: identity, store: store, display: display, options: options)
         // Every task the chat starts belongs to this run and is cancelled when the chat ends.

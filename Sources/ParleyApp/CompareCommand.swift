@@ -103,14 +103,14 @@ struct CompareCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("slo-p99"),
         help: ArgumentHelp("The service level's bound on the ack round trip's p99, in milliseconds.", valueName: "ms"))
-    var sloP99: Double = ServiceLevel().p99Milliseconds
+    var sloP99: Double?
 
     @Option(
         name: .customLong("slo-delivered"),
         help: ArgumentHelp(
             "The service level's share of messages delivered on schedule (acknowledged, sent no more than 10 ms late), in percent.",
             valueName: "percent"))
-    var sloDelivered: Double = ServiceLevel().deliveredPercent
+    var sloDelivered: Double?
 
     @Option(
         name: .long,
@@ -162,8 +162,13 @@ struct CompareCommand: AsyncParsableCommand {
         guard priceCoreHour >= 0, priceGB >= 0, priceCoreHour < 1e6, priceGB < 1e6 else {
             throw ValidationError("--price-core-hour and --price-gb must be between 0 and 1000000")
         }
-        guard sloP99 > 0, sloP99 <= 60_000, sloDelivered > 0, sloDelivered <= 100 else {
+        guard serviceLevel.p99Milliseconds > 0, serviceLevel.p99Milliseconds <= 60_000, serviceLevel.deliveredPercent > 0,
+            serviceLevel.deliveredPercent <= 100
+        else {
             throw ValidationError("--slo-p99 must be above 0 and at most 60000 ms, --slo-delivered above 0 and at most 100 %")
+        }
+        if from != nil, sloP99 != nil || sloDelivered != nil {
+            throw ValidationError("--from recomputes with the earlier run's own service level: --slo-p99 and --slo-delivered apply to new runs")
         }
         guard (1...CompareSettings.maxRepetitions).contains(repetitions) else {
             throw ValidationError("--repeat must be between 1 and \(CompareSettings.maxRepetitions)")
@@ -209,6 +214,13 @@ struct CompareCommand: AsyncParsableCommand {
         return counts
     }
 
+    /// The service level of --slo-p99 and --slo-delivered, the defaults where not given.
+    var serviceLevel: ServiceLevel {
+        let standard = ServiceLevel()
+        return ServiceLevel(
+            p99Milliseconds: sloP99 ?? standard.p99Milliseconds, deliveredPercent: sloDelivered ?? standard.deliveredPercent)
+    }
+
     var settings: CompareSettings {
         CompareSettings(
             peers: peers, duration: duration, workload: workload ?? .text, rate: rate,
@@ -216,7 +228,7 @@ struct CompareCommand: AsyncParsableCommand {
             seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)), faults: true, calls: calls ?? 0,
             voiceFile: voiceFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? Self.shippedSpeechSample(),
             repetitions: repetitions, cpuBudget: effectiveCPUBudget, linkMbit: effectiveLinkMbit, failRuns: failRuns,
-            capacity: capacity, serviceLevel: ServiceLevel(p99Milliseconds: sloP99, deliveredPercent: sloDelivered),
+            capacity: capacity, serviceLevel: serviceLevel,
             priceCoreHour: priceCoreHour, priceGB: priceGB
         )
     }

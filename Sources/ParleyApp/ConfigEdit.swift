@@ -15,7 +15,7 @@ enum ConfigEdit {
     /// The same for a key of `[table]`: the table is added at the end when it is missing.
     static func setting(_ key: String, to literal: String?, inTable table: String, in text: String) -> String {
         var lines = lines(of: text)
-        guard let header = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "[\(table)]" }) else {
+        guard let header = lines.firstIndex(where: { isHeader($0, of: table) }) else {
             guard let literal else { return text }
             if let last = lines.last, !last.trimmingCharacters(in: .whitespaces).isEmpty { lines.append("") }
             return joined(lines + ["[\(table)]", "\(key) = \(literal)"])
@@ -23,6 +23,14 @@ enum ConfigEdit {
         let start = header + 1
         edit(&lines, in: start..<(start + firstTable(Array(lines[start...]))), key: key, literal: literal)
         return joined(lines)
+    }
+
+    /// Whether `line` opens `[table]`, written as TOML allows: `[colors]`, `[ colors ]`, with a
+    /// comment after it.
+    static func isHeader(_ line: String, of table: String) -> Bool {
+        let code = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let bare = code.filter { !$0.isWhitespace }
+        return bare == "[\(table)]" || bare == "[\"\(table)\"]"
     }
 
     private static func lines(of text: String) -> [String] {
@@ -59,9 +67,7 @@ enum ConfigEdit {
     /// The lines that set keys of `[table]`, each written `table.key = value`.
     static func tableLines(_ table: String, of text: String) -> [String] {
         let lines = text.components(separatedBy: "\n")
-        guard let header = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "[\(table)]" }) else {
-            return []
-        }
+        guard let header = lines.firstIndex(where: { isHeader($0, of: table) }) else { return [] }
         let body = Array(lines[(header + 1)...])
         return body[..<firstTable(body)].filter { Self.key(of: $0) != nil }.map {
             table + "." + $0.trimmingCharacters(in: .whitespaces)

@@ -10,6 +10,9 @@ import TUI
 /// The screen's own settings (`ConfigSettings.live`) apply at once; the rest from the next start.
 actor ConfigSettings: ChatSettings {
     let path: String
+    /// `parley chat`'s own arguments: their options keep winning over the file's, except for
+    /// the key `/set` just changed.
+    let commandLine: [String]
     let environment: [String: String]
 
     /// The keys whose change the full-screen client applies while it runs.
@@ -19,8 +22,9 @@ actor ConfigSettings: ChatSettings {
     ]
     static let colorsTable = "colors"
 
-    init(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    init(path: String, commandLine: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.path = path
+        self.commandLine = commandLine
         self.environment = environment
     }
 
@@ -48,6 +52,41 @@ actor ConfigSettings: ChatSettings {
             let key = Self.bare(key)
             return save(edit(key, to: nil, in: text), key: key, value: nil)
         }
+    }
+
+    /// The live options that take a value (the others are flags with a `--no-` form).
+    static let valueOptions: Set<String> = ["highlight", "color", "notify-terminal"]
+
+    /// `arguments` without the option `key` names (`colors` is `--color`; `no-bell` is `--bell`):
+    /// `--name`, `--no-name`, `--name=value`, and a value option's next argument.
+    static func dropping(_ key: String, from arguments: [String]) -> [String] {
+        var name = key.hasPrefix("no-") ? String(key.dropFirst(3)) : key
+        if name == "colors" { name = "color" }
+        var kept: [String] = []
+        var skipValue = false
+        for argument in arguments {
+            if skipValue {
+                skipValue = false
+                continue
+            }
+            let option = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if option == "--" + name || option == "--no-" + name {
+                skipValue = valueOptions.contains(name) && !argument.contains("=")
+                continue
+            }
+            kept.append(argument)
+        }
+        return kept
+    }
+
+    /// The values `arguments` gives option `name` (`--name VALUE` or `--name=VALUE`), in order.
+    static func values(of name: String, in arguments: [String]) -> [String] {
+        var found: [String] = []
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--" + name, index + 1 < arguments.count { found.append(arguments[index + 1]) }
+            if argument.hasPrefix("--\(name)=") { found.append(String(argument.dropFirst(name.count + 3))) }
+        }
+        return found
     }
 
     private static func bare(_ key: String) -> String {
@@ -78,7 +117,7 @@ actor ConfigSettings: ChatSettings {
             return (["/set: \(error); nothing saved"], true, [])
         }
         let what = value.map { "\(key) = \(ConfigEdit.literal(for: $0))" } ?? "\(key) removed"
-        let updates = Self.updates(after: key, in: config, environment: environment)
+        let updates = Self.updates(after: key, in: config, commandLine: commandLine, environment: environment)
         if !updates.isEmpty {
             return (["\(what) (saved in \(path)); applies now"], false, updates)
         }
@@ -86,15 +125,25 @@ actor ConfigSettings: ChatSettings {
     }
 
     /// What the screen applies at once after `key` changed: the setting read back from the
-    /// whole file (a cleared key gives its default); empty for a key that waits for a restart.
-    static func updates(after key: String, in config: ConfigFile, environment: [String: String]) -> [ModelUpdate] {
+    /// whole file (a cleared key gives its default) with the command line's other options, as at
+    /// start; the command line's own value for `key` gives way to the file's. Empty for a key
+    /// that waits for a restart.
+    static func updates(
+        after key: String, in config: ConfigFile, commandLine: [String] = [], environment: [String: String]
+    ) -> [ModelUpdate] {
         let base = colorSlot(key) != nil ? "colors" : key
-        guard live.contains(base), let chat = try? ChatCommand.parse(config.arguments(besides: [])) else { return [] }
+        let others = dropping(base, from: commandLine)
+        guard live.contains(base), let chat = try? ChatCommand.parse(config.arguments(besides: others) + others) else {
+            return []
+        }
         switch base {
         case "bell", "no-bell": return [.bellOnBackgroundMessage(chat.bell)]
         case "highlight": return [.setting(.highlightWords(chat.highlight))]
         case "smart-filter", "no-smart-filter": return [.setting(.smartFilter(chat.smartFilter))]
-        case "color", "colors": return [.setting(.colors(chat.colors.colors))]
+        case "color", "colors":
+            // Slot by slot: the command line's colours, then the file's over them.
+            let file = (try? ChatCommand.parse(config.arguments(besides: [])))?.colors.colors ?? []
+            return [.setting(.colors(values(of: "color", in: commandLine) + file))]
         case "notify-terminal":
             return [.setting(.terminalNotification((chat.notifyTerminal ?? .auto).resolved(environment: environment)))]
         case "notify-send", "no-notify-send": return [.setting(.desktopNotifications(chat.notifySend))]

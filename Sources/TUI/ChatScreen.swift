@@ -177,7 +177,7 @@ public struct ChatScreen: Sendable {
                 let nickname = DisplayWidth.sanitized(shown.senderNickname)
                 let body = shown.action.map { "* " + nickname + " " + DisplayWidth.sanitized($0) }
                     ?? nickname + ": " + DisplayWidth.sanitized(shown.text)
-                return notification(body: body, background: background)
+                return notification(body: body, background: background, mention: shown.mentionsMe)
             }
             return rings ? [.bell] : []
         case .delivery(let messageID, let id, let state):
@@ -218,8 +218,9 @@ public struct ChatScreen: Sendable {
     }
 
     /// A notification's effects: the terminal's (its escape, or the bell), `notify-send`'s, and
-    /// the bell a message off screen rings anyway when `--bell` is on.
-    private func notification(body: String, background: Bool) -> [ScreenEffect] {
+    /// the bell a message off screen rings anyway when `--bell` is on. In the bell mode a
+    /// mention rings; a private message off screen rings only with `--bell`, as before.
+    private func notification(body: String, background: Bool, mention: Bool) -> [ScreenEffect] {
         var effects: [ScreenEffect] = []
         let backgroundBell = background && model.bellOnBackgroundMessage
         switch terminalNotification {
@@ -227,7 +228,7 @@ public struct ChatScreen: Sendable {
             if backgroundBell { effects.append(.bell) }
             effects.append(.notify(terminalNotification, title: "parley", body: body))
         case .bell, .auto:
-            effects.append(.bell)
+            if mention || backgroundBell { effects.append(.bell) }
         case .off:
             if backgroundBell { effects.append(.bell) }
         }

@@ -54,9 +54,9 @@ public struct ChatScreenModel: Equatable, Sendable {
         return conversations.count - 1
     }
 
-    /// Adds a message at the end of its conversation. Returns true when the bell should ring:
+    /// Adds a message at the end of its conversation. Returns true when it is worth an alert:
     /// someone else's message in a conversation not on screen, with the bell on, or one naming
-    /// us anywhere.
+    /// us anywhere (the screen turns a mention into its notification, `ChatScreen`).
     @discardableResult
     public mutating func append(_ message: ChatMessage, to id: ConversationID) -> Bool {
         let index = open(id)
@@ -213,7 +213,7 @@ public struct ChatScreenModel: Equatable, Sendable {
         conversations.indices.filter { conversations[$0].unread > 0 }.map { $0 + 1 }
     }
 
-    /// The same with each window's hotlist level.
+    /// The windows with news (unread messages, or notices only), each with its hotlist level.
     public var hotlist: [(window: Int, activity: Conversation.Activity)] {
         conversations.indices.filter { conversations[$0].activity > .none }.map { ($0 + 1, conversations[$0].activity) }
     }

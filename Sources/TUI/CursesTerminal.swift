@@ -152,7 +152,7 @@ final class CursesTerminal {
         invalidate()
     }
 
-    /// A desktop notification through the terminal: OSC 777 (title and body; urxvt, foot, VTE)
+    /// A desktop notification through the terminal: OSC 777 (title and body; urxvt, foot)
     /// or OSC 9 (one text; iTerm2, WezTerm, Ghostty, kitty). Other modes write nothing. The text
     /// is already free of control characters; `;` would end OSC 777's title, so it is replaced.
     func notify(_ mode: TerminalNotification, title: String, body: String) {
@@ -185,6 +185,7 @@ final class CursesTerminal {
             last = nil
         }
         for row in 0..<frame.rows where last.map({ !Self.sameRow(row, $0, frame) }) ?? true {
+            var flags = false
             for column in 0..<frame.columns {
                 let cell = frame[row, column]
                 if cell.isContinuation { continue }
@@ -195,6 +196,7 @@ final class CursesTerminal {
                     // so the terminal receives the pair and draws the flag over both columns.
                     put([drawn[0]], style: cell.style, row: row, column: column)
                     if column + 1 < frame.columns { put([drawn[1]], style: cell.style, row: row, column: column + 1) }
+                    flags = true
                     continue
                 }
                 put(cell, row: row, column: column)
@@ -206,6 +208,9 @@ final class CursesTerminal {
                     put(Cell(text: " ", style: cell.style), row: row, column: column + 1)
                 }
             }
+            // Curses sends only the cells that changed: one indicator of a flag sent alone would
+            // draw half a flag. A changed row with flags goes out whole.
+            if flags { wredrawln(window, Int32(row), 1) }
         }
         if let cursor = frame.cursor {
             curs_set(1)

@@ -5,8 +5,10 @@ extension TerminalNotification {
     /// asked which escape it understands, so this goes by name:
     /// - inside tmux or screen, the bell (they drop both escapes unless set to pass them on);
     /// - OSC 9 for iTerm2, WezTerm, Ghostty and kitty;
-    /// - OSC 777 for rxvt-unicode, foot and VTE terminals (GNOME Terminal and others);
-    /// - the bell for every other terminal.
+    /// - OSC 777 for rxvt-unicode and foot;
+    /// - the bell for every other terminal, VTE ones (GNOME Terminal) included: only some
+    ///   distributions' VTE shows OSC 777, and a terminal that ignores it would give no alert
+    ///   (a desktop still gets `notify-send`'s).
     public func resolved(environment: [String: String]) -> TerminalNotification {
         guard self == .auto else { return self }
         let term = environment["TERM"] ?? ""
@@ -19,7 +21,7 @@ extension TerminalNotification {
         {
             return .osc9
         }
-        if term.hasPrefix("rxvt") || term.hasPrefix("foot") || environment["VTE_VERSION"] != nil { return .osc777 }
+        if term.hasPrefix("rxvt") || term.hasPrefix("foot") { return .osc777 }
         return .bell
     }
 }

@@ -152,6 +152,11 @@ import Testing
                 == "bell = true\n\n[colors]\nerror = \"red\"\n")
         #expect(ConfigEdit.setting("error", to: nil, inTable: "colors", in: "bell = true\n") == "bell = true\n")
         #expect(ConfigEdit.tableLines("colors", of: text) == ["colors.mention = \"yellow\"   # mine"])
+        // A header written with spaces or a comment is the same table.
+        let spaced = "[ colors ]   # mine\nmention = \"yellow\"\n"
+        #expect(ConfigEdit.setting("notice", to: "\"red\"", inTable: "colors", in: spaced) == spaced + "notice = \"red\"\n")
+        #expect(ConfigEdit.tableLines("colors", of: spaced) == ["colors.mention = \"yellow\""])
+        #expect(!ConfigEdit.isHeader("[colors.x]", of: "colors") && !ConfigEdit.isHeader("# [colors]", of: "colors"))
     }
 
     @Test func screenSettingsApplyAtOnceAndTheRestAtTheNextStart() async throws {
@@ -183,6 +188,37 @@ import Testing
         #expect(await settings.handle(.show("colors.notice")).lines == ["colors.notice = \"green\""])
         let listed = await settings.handle(.list).lines
         #expect(listed.contains("colors.notice = \"green\"") && listed.contains("notify-terminal = \"osc9\""), "\(listed)")
+    }
+
+    @Test func aLiveSettingKeepsTheCommandLinesOtherOptions() async throws {
+        let directory = NSTemporaryDirectory() + "parley-config-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/parley/config.toml"
+        let settings = ConfigSettings(
+            path: file, commandLine: ["--color", "notice=green", "--notify-terminal=osc9", "--listen", "127.0.0.1:0"],
+            environment: ["TERM": "foot"])
+        // The command line's notice colour stays beside the mention colour /set adds.
+        let colours = await settings.handle(.change("colors.mention", "bold red"))
+        #expect(colours.updates.count == 1)
+        if case .setting(.colors(let entries)) = colours.updates.first {
+            #expect(entries == ["notice=green", "mention=bold red"], "\(entries)")
+        } else {
+            Issue.record("\(colours.updates)")
+        }
+        // The key /set changes gives way to the file; cleared, it is the default, not the
+        // command line's.
+        let set = await settings.handle(.change("notify-terminal", "bell"))
+        guard case .setting(.terminalNotification(let mode)) = set.updates.first else {
+            Issue.record("\(set.updates)")
+            return
+        }
+        #expect(mode == .bell)
+        #expect(
+            ConfigSettings.dropping("no-smart-filter", from: ["--smart-filter", "--highlight", "x", "--no-smart-filter"])
+                == ["--highlight", "x"])
+        #expect(ConfigSettings.dropping("highlight", from: ["--highlight", "x", "--highlight=y", "--bell"]) == ["--bell"])
+        #expect(ConfigSettings.dropping("colors", from: ["--color", "a=red", "--plain"]) == ["--plain"])
+        #expect(ConfigSettings.values(of: "color", in: ["--color", "a=red", "--plain", "--color=b=blue"]) == ["a=red", "b=blue"])
     }
 
     /// A real `parley chat` sets --log-dir with `/set` and quits; the next one, started with the

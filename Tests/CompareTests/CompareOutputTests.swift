@@ -174,12 +174,13 @@ import Testing
                 "content distribution", "resource sharing", "distributed processing", "cost", "complexity",
                 "autonomy and control", "scalability", "resilience",
             ])
-        let names = Set(results.table.map(\.dimension))
-        for dimension in dimensions {
-            #expect(!dimension.rows.isEmpty || dimension.note != nil, "\(dimension.name)")
-            // Rows named are rows of the table (or the sweep's section).
-            #expect(dimension.rows.allSatisfy { names.contains($0) || $0.hasPrefix("the sweep") }, "\(dimension.rows)")
-        }
+        // Every row the dimensions name is one the lab makes (a text workload with --capacity):
+        // a renamed row would otherwise drop out of the section unnoticed.
+        var settings = CompareFixtures.settings
+        settings.capacity = true
+        let made = Set(CompareRows.make(results.models, settings: settings).map(\.dimension))
+        #expect(CompareDimensions.namedRows.allSatisfy(made.contains), "\(CompareDimensions.namedRows.filter { !made.contains($0) })")
+        for dimension in dimensions { #expect(!dimension.rows.isEmpty || dimension.note != nil, "\(dimension.name)") }
         #expect(dimensions.first { $0.name == "cost" }?.rows.contains("cost, busiest peer") == true)
         #expect(dimensions.first { $0.name == "scalability" }?.rows.first == "the sweep (report section \"Sweep\")")
         let report = CompareReport.markdown(results)
@@ -188,6 +189,10 @@ import Testing
         var none = results
         none.sweep = []
         #expect(CompareDimensions.list(none).first { $0.name == "scalability" }?.note == "give --sweep and --capacity to measure it")
+        // A workload without text has none of the rows: its cost is not measured, not priced.
+        none.config.workload = .voice
+        none.table = CompareRows.make(none.models, settings: none.config)
+        #expect(CompareDimensions.list(none).first { $0.name == "cost" }?.note == "not measured in the voice workload")
     }
 
     @Test func voiceRowsAppearForVoiceWorkloadsAsNotAvailable() {

@@ -73,7 +73,15 @@ struct FullScreenHabitsTests {
             return line.matches(of: /\x1B\[[0-9;]*m/).last.map { String($0.output) } ?? ""
         }
         #expect(try style(before: "bob: look here") != style(before: "just a line"), "\(styled)")
-        let recorded = try String(contentsOfFile: typescript, encoding: .utf8)
+        // script(1) writes its log after the pane: read it until the escape is there (10 s).
+        var recorded = ""
+        let logged = ContinuousClock.now + .seconds(10)
+        while !recorded.contains("\u{1B}]777;notify;parley;alice: bob: look here\u{07}"), ContinuousClock.now < logged {
+            recorded = (try? String(contentsOfFile: typescript, encoding: .utf8)) ?? ""
+            if !recorded.contains("\u{1B}]777;notify;parley;alice: bob: look here\u{07}") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
         #expect(recorded.contains("\u{1B}]777;notify;parley;alice: bob: look here\u{07}"))
         #expect(!recorded.contains("\u{1B}]777;notify;parley;alice: just a line"))
 

@@ -139,6 +139,9 @@ struct FullScreenTests {
         // One message: its lines after the first carry no sender.
         let continued = arrived.split(separator: "\n").filter { $0.contains("line 4") || $0.contains("line 50") }
         #expect(continued.count >= 2 && continued.allSatisfy { !$0.contains("<alice>") }, "\(arrived)")
+        // Whole: nothing of it was cut at the message limit.
+        let sender = try tmux.screen("alice")
+        #expect(!sender.contains("longer than a message") && !sender.contains("the input is full"), "\(sender)")
     }
 
     /// A signal ends the chat first: the screen, waiting on the terminal, ends with it and the

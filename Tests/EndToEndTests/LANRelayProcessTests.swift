@@ -113,7 +113,8 @@ struct LANRelayProcessTests {
             // client's 3 s wait in a loaded full run, and the spoof was never heard.
             let stop = Locked(false)
             let spoofing = Thread {
-                for counter in 1...UInt64(200) where !stop.withLock({ $0 }) {
+                // Until the test ends (at most 10 minutes' worth).
+                for counter in 1...UInt64(6000) where !stop.withLock({ $0 }) {
                     let packet = DiscoveryPacket(
                         kind: .relay, peerID: mallory.peerID.bytes, instance: instance, counter: counter,
                         timestamp: UInt64(Date().timeIntervalSince1970 * 1000), validity: 30_000, capabilities: [],

@@ -19,7 +19,7 @@ import Testing
         #expect(ChatScreenModel.mentions("ping Ålice", nickname: "ålice"))
     }
 
-    @Test func aMentionOnScreenRingsNotifiesAndIsDrawnHighlighted() throws {
+    @Test func aMentionOnScreenNotifiesAndIsDrawnHighlighted() throws {
         var screen = ChatScreen(model: F.model(), renderer: F.renderer)
         let effects = screen.apply(.message(F.message("r3", "me: lunch?", from: F.alice, at: F.at(11)), in: .room), now: F.at(11))
         #expect(
@@ -148,6 +148,9 @@ import Testing
         #expect(
             effects(.off, desktop: false, privateOffScreen, in: .peer(F.bob.id)) == [.bell])
         #expect(effects(.off, desktop: false, bell: false, privateOffScreen, in: .peer(F.bob.id)).isEmpty)
+        // --no-bell keeps a private message quiet in the bell mode too; a mention still rings.
+        #expect(effects(.bell, desktop: false, bell: false, privateOffScreen, in: .peer(F.bob.id)).isEmpty)
+        #expect(effects(.bell, desktop: false, bell: false, mention, in: .room) == [.bell])
     }
 
     @Test func autoPicksTheEscapeByTerminal() {
@@ -156,7 +159,7 @@ import Testing
         }
         #expect(pick(["TERM": "rxvt-unicode-256color"]) == .osc777)
         #expect(pick(["TERM": "foot"]) == .osc777)
-        #expect(pick(["TERM": "xterm-256color", "VTE_VERSION": "7600"]) == .osc777)
+        #expect(pick(["TERM": "xterm-256color", "VTE_VERSION": "7600"]) == .bell)
         #expect(pick(["TERM": "xterm-256color", "TERM_PROGRAM": "iTerm.app"]) == .osc9)
         #expect(pick(["TERM": "xterm-kitty"]) == .osc9)
         #expect(pick(["TERM": "xterm-256color"]) == .bell)
