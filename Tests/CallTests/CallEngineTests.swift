@@ -72,7 +72,8 @@ struct CallEngineTests {
         defer { Task { await pair.close() } }
         try await pair.alice.place(to: pair.bobID)
         _ = try await pair.aliceEvents.activeCall()
-        try await eventually { (await pair.bob.currentStats?.framesReceived ?? 0) > 10 }
+        // Hang guards, 30 s: a loaded CI dry run missed 10 s here.
+        try await eventually(within: 30) { (await pair.bob.currentStats?.framesReceived ?? 0) > 10 }
 
         await pair.alice.setMuted(true)
         #expect(await pair.alice.isMuted)
@@ -87,7 +88,7 @@ struct CallEngineTests {
         #expect(await pair.bob.phase == .active, "reports kept the call alive")
 
         await pair.alice.setMuted(false)
-        try await eventually { (await pair.bob.currentStats?.framesReceived ?? 0) > after.framesReceived + 10 }
+        try await eventually(within: 30) { (await pair.bob.currentStats?.framesReceived ?? 0) > after.framesReceived + 10 }
 
         try await pair.bob.hangup()
         #expect(try await pair.aliceEvents.ended().reason == .peerHungUp(.normal))

@@ -167,7 +167,9 @@ private func exit(of child: ChildProcess) async {
         // were descriptors inherited, it would hold the write end and the pipe would not end
         // while it sleeps.
         let out = Pipe()
-        let (other, _, _) = try shell("sleep 30")
+        // Long enough to outlive the test on a loaded machine (a full run took 37 s to get to
+        // the check, after `sleep 30` had ended); killed at the end.
+        let (other, _, _) = try shell("sleep 600")
         defer { other.kill() }
         let writer = ChildProcess()
         writer.executableURL = URL(fileURLWithPath: "/bin/sh")
