@@ -15,7 +15,7 @@ import Wire
 /// A relayed session moving to the direct path once it works (docs/PROTOCOL.md §14.11): real
 /// sessions, a real relay on loopback, and discovery events fed to the chat core as its
 /// discovery service would report them.
-@Suite("Chat core moving to the direct path", .timeLimit(.minutes(1)))
+@Suite("Chat core moving to the direct path", .timeLimit(.minutes(2)))
 struct ChatDirectPathTests {
     /// A chat peer with the relay (path auto) and optionally calls, registered on the relay.
     static func peer(
@@ -31,7 +31,7 @@ struct ChatDirectPathTests {
         if let calls { await calls.start(chat: peer.chat) }
         await peer.chat.configurePaths(.auto, headStart: .milliseconds(250))
         try await feature.start(feature.target(Endpoint(host: "127.0.0.1", port: relayPort)), chat: peer.chat)
-        try await eventually("\(nickname) is registered") {
+        try await eventually("\(nickname) is registered", within: 30) {
             peer.lines(containing: "peer(s) in your network") > 0
         }
         return peer

@@ -239,7 +239,8 @@ import Wire
     }
 
     @Test func slowReaderIsDisconnectedNotWaitedFor() async throws {
-        let config = RelayConfig(byteRate: 1 << 30, byteBurst: 1 << 30, maxQueuedBytes: 64 * 1024)
+        var config = RelayConfig(byteRate: 1 << 30, byteBurst: 1 << 30, maxQueuedBytes: 64 * 1024)
+        config.link.handshakeTimeout = .seconds(30)  // raw clients on a loaded machine
         let (server, port, task) = try await Self.startRelay(config)
         let sleeper = try RawClient(port: port, identity: People.carol, receiveBuffer: 4096)
         await sleeper.register()
@@ -335,6 +336,8 @@ extension RelayLoopbackTests {
     @Test func aBurstInOneWriteArrivesWholeAndInOrder() async throws {
         var config = RelayConfig()
         config.messagesPerTurn = 3
+        // The raw clients' handshakes get 30 s: the default 5 s ran out in a loaded dry run.
+        config.link.handshakeTimeout = .seconds(30)
         let (server, port, task) = try await Self.startRelay(config)
         let receiver = try RawClient(port: port, identity: People.carol)
         await receiver.register()
@@ -352,7 +355,7 @@ extension RelayLoopbackTests {
         func data() -> [[UInt8]] {
             receiver.received.compactMap { if case .data(_, let payload) = $0 { payload } else { nil } }
         }
-        await receiver.read(until: { data().count >= count }, limit: .seconds(10))
+        await receiver.read(until: { data().count >= count }, limit: .seconds(30))
         #expect(data() == (0..<count).map { Array("\($0)".utf8) })
         #expect(try await server.snapshot().counters.messagesForwarded == count)
         await server.shutdown()
