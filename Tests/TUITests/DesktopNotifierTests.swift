@@ -17,11 +17,14 @@ import Testing
         return ["DISPLAY": ":0", "PATH": directory]
     }
 
-    func calls(expecting count: Int) async -> [String] {
-        let deadline = ContinuousClock.now + .seconds(20)
+    /// The lines the fake wrote, read once the `notify-send` it started has ended (so a loaded
+    /// machine's slow start cannot be mistaken for no call); `count` lines are waited for after
+    /// that too, as a guard. Whole lines only: the fake writes its arguments, then the line's end.
+    func calls(expecting count: Int, after notifier: DesktopNotifier) async -> [String] {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while notifier.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
         var lines: [String] = []
         while ContinuousClock.now < deadline {
-            // Whole lines only: the fake writes its arguments, then the line's end.
             let text = (try? String(contentsOfFile: directory + "/calls", encoding: .utf8)) ?? ""
             lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
             if lines.count >= count { break }
@@ -48,11 +51,10 @@ import Testing
         for step in 1...50 {
             #expect(!notifier.notify(title: "parley", body: "flood \(step)", now: start + .milliseconds(step)))
         }
-        #expect(await calls(expecting: 1) == ["--app-name=parley|--|parley|bob: &lt;b&gt;hi&lt;/b&gt; &amp; [2J|"])
-        // Once the first has ended, and after the gap, the next one starts.
-        let deadline = ContinuousClock.now + .seconds(20)
-        while notifier.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await calls(expecting: 1, after: notifier) == ["--app-name=parley|--|parley|bob: &lt;b&gt;hi&lt;/b&gt; &amp; [2J|"])
+        // Once the first has ended (calls waited for that), and after the gap, the next one starts.
+        #expect(!notifier.isRunning)
         #expect(notifier.notify(title: "parley", body: "later", now: start + DesktopNotifier.minimumGap))
-        #expect(await calls(expecting: 2).last == "--app-name=parley|--|parley|later|")
+        #expect(await calls(expecting: 2, after: notifier).last == "--app-name=parley|--|parley|later|")
     }
 }
