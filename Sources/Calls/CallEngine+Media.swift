@@ -12,6 +12,8 @@ extension CallEngine {
     func startMedia(_ call: ActiveCall) {
         if let media { stopMedia(media.call.callID) }
         guard let connection = peers[call.peer]?.connection else { return }
+        // A new call starts from the user's floor: nothing measured yet.
+        adaptation = CodecAdaptation(floor: options.voice.packetLossPercent, fecAllowed: call.params.fec)
         let config = options.voice.applying(call.params)
         let media: CallMedia
         do {
@@ -21,8 +23,11 @@ extension CallEngine {
             perform((try? machine.hangup(now: now())) ?? [])
             return
         }
+        // The receiver decodes FEC whenever the call negotiated it; the encoder sends it only
+        // while the adaptation says so.
+        media.sender.encoder.setInbandFEC(adaptation.settings.fec)
+        media.sender.encoder.setPacketLossPercent(adaptation.settings.lossPercent)
         callsStarted += 1
-        lossHint.reset()
         self.media = media
         finished = nil
         if options.dropOutgoingVoiceForTestingOnly > 0 {
@@ -57,12 +62,15 @@ extension CallEngine {
         stats.framesSent = media.sender.framesSent
         stats.sendKbps = media.sender.averageKbps
         stats.framesUnknownCall = unknownCallFrames
+        stats.sendLossHintPercent = adaptation.settings.lossPercent
+        stats.sendFEC = adaptation.settings.fec
         if let rtt = peers[media.call.peer]?.roundTrip { stats.roundTripMs = Double(rtt.nanoseconds) / 1e6 }
         return stats
     }
 
     public var currentStats: CallStats? { media.map(statistics) }
-    public var currentLossHint: Int { lossHint.percent }
+    /// The encoder's loss hint in percent now.
+    public var currentLossHint: Int { adaptation.settings.lossPercent }
 
     func sendReport(_ callID: CallID, to peer: PeerID) {
         guard let media, media.call.callID == callID else { return }
@@ -71,11 +79,13 @@ extension CallEngine {
         emit(.stats(stats))
     }
 
-    func adaptLossHint(to report: CallReport) {
+    func adaptCodec(to report: CallReport) {
         lastPeerReport = report
-        let before = lossHint.percent
-        let after = lossHint.update(with: report)
-        if after != before { media?.sender.encoder.setPacketLossPercent(after) }
+        let before = adaptation.settings
+        let after = adaptation.update(with: report)
+        guard after != before, let encoder = media?.sender.encoder else { return }
+        encoder.setInbandFEC(after.fec)
+        encoder.setPacketLossPercent(after.lossPercent)
     }
 
     // MARK: The pipeline's steps (called by its tasks)
@@ -129,7 +139,7 @@ extension CallEngine {
         guard let path = options.recordPath else { return }
         let numbered = callsStarted <= 1 ? path : Self.numbered(path, callsStarted)
         do {
-            media.recorder = try OggOpusRecorder(path: numbered, format: media.format)
+            media.recorder = try openCallRecording(path: numbered, format: media.format)
         } catch {
             emit(.warning("cannot record: \(error)"))
         }

@@ -46,7 +46,8 @@ public actor CallEngine {
     /// Calls whose media started, for naming recordings.
     var callsStarted = 0
     var lastPeerReport: CallReport?
-    var lossHint: LossHint
+    /// The encoder's loss hint and FEC, following the peer's reports.
+    var adaptation: CodecAdaptation
     /// Voice frames that matched no current call, dropped (over the engine's lifetime).
     var unknownCallFrames = 0
     /// The engine's tasks, run by `run()`.
@@ -58,7 +59,7 @@ public actor CallEngine {
         self.options = options
         self.now = now
         machine = CallMachine(config: options.callConfig)
-        lossHint = LossHint(floor: options.voice.packetLossPercent)
+        adaptation = CodecAdaptation(floor: options.voice.packetLossPercent, fecAllowed: options.voice.fec)
         (events, continuation) = AsyncStream.makeStream(of: CallEngineEvent.self)
     }
 
@@ -227,7 +228,7 @@ public actor CallEngine {
                         params: done?.params, peerReport: done != nil ? lastPeerReport : nil,
                         recording: done?.recording)))
         case .report(_, let report):
-            adaptLossHint(to: report)
+            adaptCodec(to: report)
             emit(.call(event))
         case .active:
             lastPeerReport = nil

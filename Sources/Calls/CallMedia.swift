@@ -15,7 +15,7 @@ final class CallMedia {
     /// The session the call's frames go out on; a call moving to another session changes it.
     var connection: PeerConnection
     let started: Instant
-    var recorder: OggOpusRecorder?
+    var recorder: (any CallRecording)?
     var playback: ALSAPlayback?
     var capture: ALSACapture?
     /// The media's tasks, children of the engine's `run()`.
@@ -48,40 +48,6 @@ final class CallMedia {
             return "recording: \(error)"
         }
         return nil
-    }
-}
-
-/// The encoder's packet-loss hint, from the peer's reports: the loss it saw over each report
-/// interval, rising at once and easing off by a fifth per report, never below the configured
-/// hint (the user's floor, 10 % by default).
-struct LossHint: Sendable, Equatable {
-    let floor: Int
-    private var smoothed = 0.0
-    private var previous: CallReport?
-
-    init(floor: Int) { self.floor = floor }
-
-    /// The hint in percent.
-    var percent: Int { min(100, max(floor, Int((smoothed * 100 - 1e-9).rounded(.up)))) }
-
-    /// Takes the peer's next report; returns the new hint in percent.
-    mutating func update(with report: CallReport) -> Int {
-        defer { previous = report }
-        guard let previous else { return percent }
-        let received = Double(report.framesReceived &- previous.framesReceived)
-        let lost = Double(report.framesLost &- previous.framesLost)
-        // Counters that went backwards (a new call's report) say nothing.
-        guard report.framesReceived >= previous.framesReceived, report.framesLost >= previous.framesLost,
-            received + lost > 0
-        else { return percent }
-        let loss = lost / (received + lost)
-        smoothed = max(loss, smoothed * 0.8)
-        return percent
-    }
-
-    mutating func reset() {
-        smoothed = 0
-        previous = nil
     }
 }
 

@@ -11,7 +11,7 @@ struct CodecOptions: ParsableArguments {
 
     @Option(
         name: .long, help: ArgumentHelp("Encoder complexity, 0 to 10 (higher: better, more CPU).", valueName: "n"))
-    var complexity = 5
+    var complexity = 8
 
     @Option(
         name: .customLong("frame-ms"),
@@ -24,9 +24,9 @@ struct CodecOptions: ParsableArguments {
     @Option(
         name: .customLong("loss-percent"),
         help: ArgumentHelp(
-            "The encoder's packet-loss hint in percent, 0 to 100; raised to the loss the peer reports.",
+            "The least packet loss the encoder expects, 0 to 100 %; the loss the peer reports raises it, and above 0 turns FEC on.",
             valueName: "percent"))
-    var lossPercent = 10
+    var lossPercent = 0
 
     @Flag(name: .long, help: "Discontinuous transmission: send almost nothing during silence.")
     var dtx = false
@@ -72,7 +72,7 @@ struct CallAudioOptions: ParsableArguments {
         name: .customLong("output-device"), help: ArgumentHelp("Play the call on this ALSA device.", valueName: "name"))
     var outputDevice: String?
 
-    @Option(name: .long, help: ArgumentHelp("Record what you hear to this Ogg Opus file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Record what you hear to this Ogg Opus file (.wav or .flac: lossless PCM).", valueName: "file"))
     var record: String?
 
     @Flag(name: .customLong("no-noise-suppression"), help: "Do not suppress background noise on the microphone.")

@@ -39,21 +39,29 @@ public struct CallStats: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Audio waiting in the jitter buffer, and the depth it steers towards.
     public var bufferDepthMs: Double = 0
     public var targetDepthMs: Double = 0
+    /// The deepest the buffer ran after a playout tick during the call.
+    public var bufferDepthPeakMs: Double = 0
     /// Average Opus payload bitrate since the first frame, received and sent, in kbit/s.
     public var receiveKbps: Double = 0
     public var sendKbps: Double = 0
+    /// What this side's encoder uses now, following the loss the peer reports: the packet-loss
+    /// hint in percent, and whether in-band FEC is on (docs/VOICE.md, "Adapting to the link").
+    public var sendLossHintPercent = 0
+    public var sendFEC = false
 
     public init() {}
 
     public var description: String {
         let rtt = roundTripMs.map { format($0) + " ms" } ?? "?"
         return "rtt \(rtt), jitter \(format(jitterMs)) ms, buffer \(format(bufferDepthMs)) ms"
-            + " (target \(format(targetDepthMs)) ms), sent \(framesSent), received \(framesReceived),"
+            + " (target \(format(targetDepthMs)) ms, peak \(format(bufferDepthPeakMs)) ms), sent \(framesSent),"
+            + " received \(framesReceived),"
             + " late \(framesLate), lost \(framesLost), concealed \(framesConcealed),"
             + " FEC-recovered \(framesFECRecovered), dropped-behind \(framesDroppedBehind),"
             + " silent-waiting \(framesSilentWaiting), corrupt \(framesCorrupt), discarded \(framesDiscarded),"
             + " flooded \(framesFlooded), unknown-call \(framesUnknownCall),"
-            + " \(format(receiveKbps)) kbit/s in, \(format(sendKbps)) kbit/s out"
+            + " \(format(receiveKbps)) kbit/s in, \(format(sendKbps)) kbit/s out,"
+            + " FEC \(sendFEC ? "on" : "off") (loss hint \(sendLossHintPercent) %)"
     }
 
     /// The report this side sends its peer once a second (values clamped to the wire fields).

@@ -50,9 +50,22 @@ public final class OggOpusRecorder {
 
     deinit {
         if let encoder {
+            writeSomethingBeforeDraining(encoder)
             ope_encoder_drain(encoder)
             ope_encoder_destroy(encoder)
         }
+    }
+
+    /// libopusenc aborts the process (an assertion in `ope_encoder_drain`) when a file is drained
+    /// before any sample was written, as when a call ends before its first playout tick: a frame
+    /// of silence (20 ms) goes in first, which also makes the file a valid, playable one.
+    private func writeSomethingBeforeDraining(_ encoder: OpaquePointer) {
+        guard samplesWritten == 0 else { return }
+        let silence = [Int16](repeating: 0, count: format.sampleRate / 50 * format.channels)
+        let status = silence.withUnsafeBufferPointer {
+            ope_encoder_write(encoder, $0.baseAddress, Int32(format.sampleRate / 50))
+        }
+        if status == OPE_OK { samplesWritten = format.sampleRate / 50 }
     }
 
     /// How long the recording plays so far.
@@ -76,6 +89,7 @@ public final class OggOpusRecorder {
     /// Encodes what is buffered, writes the last page and closes the file. Further writes fail.
     public func finish() throws(AudioFileError) {
         guard let encoder else { return }
+        writeSomethingBeforeDraining(encoder)
         let status = ope_encoder_drain(encoder)
         guard status == OPE_OK else { throw fail(status) }
         ope_encoder_destroy(encoder)

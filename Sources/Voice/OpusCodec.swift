@@ -79,6 +79,11 @@ public final class OpusEncoder {
         _ = parley_opus_set_packet_loss_perc(encoder, Int32(min(max(percent, 0), 100)))
     }
 
+    /// Turns in-band FEC on or off (it costs bits only while the loss hint is above zero).
+    public func setInbandFEC(_ on: Bool) {
+        _ = parley_opus_set_inband_fec(encoder, on ? 1 : 0)
+    }
+
     /// Encodes one frame of interleaved 16-bit PCM into one Opus packet of at most
     /// `VoiceLimits.maxOpusPayload` bytes (the buffer size caps the packet, so it always fits).
     public func encode(_ pcm: [Int16]) throws(VoiceError) -> [UInt8] {

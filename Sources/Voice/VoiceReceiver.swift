@@ -11,6 +11,7 @@ public final class VoiceReceiver {
     private var firstArrival: MediaTime?
     private var lastArrival: MediaTime?
     private var payloadBytes = 0
+    private var peakDepth: Duration = .zero
     private let silence: [Int16]
     private var rateLimit: VoiceRateLimit
 
@@ -54,7 +55,9 @@ public final class VoiceReceiver {
     /// The next frame to play: always exactly `samplesPerFrame` samples.
     public func playout(now: MediaTime) -> [Int16] {
         counters.played += 1
-        return decode(buffer.next(now: now))
+        let frame = decode(buffer.next(now: now))
+        peakDepth = max(peakDepth, buffer.depth)
+        return frame
     }
 
     /// The end of the stream (the call ended): the frames still waiting in the buffer, decoded
@@ -111,6 +114,7 @@ public final class VoiceReceiver {
         s.framesSilentWaiting = c.silentWaits
         s.framesFlooded = counters.flooded
         s.bufferDepthMs = buffer.depth.milliseconds
+        s.bufferDepthPeakMs = peakDepth.milliseconds
         s.targetDepthMs = buffer.targetDepth.milliseconds
         if let firstArrival, let lastArrival, lastArrival > firstArrival {
             let seconds = Double(lastArrival.nanoseconds - firstArrival.nanoseconds) / 1e9

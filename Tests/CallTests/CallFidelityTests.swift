@@ -20,14 +20,15 @@ extension CallMediaQualityTests {
     @Suite("Call fidelity end to end", .serialized)
     struct CallFidelityTests {
         /// Streams the speech sample from alice to bob (who answers and records); returns bob's
-        /// summary and the best normalized correlation of his recording with the original.
-        static func stream(dropping fraction: Double) async throws -> (CallSummary, Alignment) {
+        /// summary, the best normalized correlation of his recording with the original, and
+        /// alice's summary (her encoder's settings at the end).
+        static func stream(dropping fraction: Double) async throws -> (CallSummary, Alignment, CallSummary) {
             // Real time: never beside a flood or an attack (a CI dry run lost 8 frames of a clean
             // stream to one).
             try await LoadGate.exclusive { try await streamAlone(dropping: fraction) }
         }
 
-        static func streamAlone(dropping fraction: Double) async throws -> (CallSummary, Alignment) {
+        static func streamAlone(dropping fraction: Double) async throws -> (CallSummary, Alignment, CallSummary) {
             let recording = FileManager.default.temporaryDirectory
                 .appendingPathComponent("parley-fidelity-\(UUID().uuidString).opus").path
             defer { try? FileManager.default.removeItem(atPath: recording) }
@@ -46,6 +47,7 @@ extension CallMediaQualityTests {
             defer { Task { await pair.close() } }
             try await pair.alice.place(to: pair.bobID)
             let summary = try await pair.bobEvents.ended(within: 15)
+            let aliceSummary = try await pair.aliceEvents.ended(within: 15)
             #expect(summary.reason == .peerHungUp(.normal))
             let info = try CallFixturesLite.opusinfo(recording)
             #expect(info.status == 0, "opusinfo: \(info.output)")
@@ -54,7 +56,7 @@ extension CallMediaQualityTests {
             let alignment = try await offThePool {
                 Alignment.best(original: original, received: heard, maxLagSamples: 96_000)
             }
-            return (summary, alignment)
+            return (summary, alignment, aliceSummary)
         }
 
         /// The measure's negative control: the sample played backwards, and white noise, against
@@ -86,19 +88,25 @@ extension CallMediaQualityTests {
         /// become concealed frames); 0.6 is the floor, twice the controls' ceiling of 0.3 (they
         /// measure 0.12 backwards and 0.01 for noise), so broken or misaligned audio still fails.
         @Test func cleanLinkKeepsTheSpeech() async throws {
-            let (summary, alignment) = try await Self.stream(dropping: 0)
+            let (summary, alignment, alice) = try await Self.stream(dropping: 0)
             print("fidelity clean: \(alignment), \(summary.stats)")
+            // No loss reported, so the sender spent nothing on FEC (the call negotiated it).
+            #expect(summary.params?.fec == true)
+            #expect(!alice.stats.sendFEC && alice.stats.sendLossHintPercent == 0, "\(alice.stats)")
             #expect(alignment.correlation >= 0.6, "\(alignment), \(summary.stats)")
             #expect(summary.stats.framesLost == 0, "\(summary.stats)")
             #expect(summary.stats.framesReceived >= 280, "5.8 s of 20 ms frames: \(summary.stats)")
         }
 
-        /// 10 % of the frames dropped at the sender (seeded): FEC recovers the single losses from
-        /// the next frame, concealment covers the rest, and the speech stays aligned. Measured 0.90
+        /// 10 % of the frames dropped at the sender (seeded): bob reports the loss, alice's encoder
+        /// turns FEC on (within the first second or two), FEC recovers single losses from the next
+        /// frame after that, concealment covers the rest, and the speech stays aligned. Measured 0.90
         /// (0.79 once on a starved machine); 0.55 is the floor, still far above the controls.
         @Test func tenPercentLossIsRecoveredAndConcealed() async throws {
-            let (summary, alignment) = try await Self.stream(dropping: 0.10)
+            let (summary, alignment, alice) = try await Self.stream(dropping: 0.10)
             print("fidelity 10 % loss: \(alignment), \(summary.stats)")
+            // Bob's reports of the loss turned alice's FEC on, and it stayed on to the end.
+            #expect(alice.stats.sendFEC && alice.stats.sendLossHintPercent > 0, "\(alice.stats)")
             #expect(alignment.correlation >= 0.55, "\(alignment), \(summary.stats)")
             #expect(summary.stats.framesFECRecovered > 0, "\(summary.stats)")
             #expect(summary.stats.framesConcealed > 0, "\(summary.stats)")

@@ -9,40 +9,69 @@ import Wire
 @testable import ChatClient
 @testable import ParleyApp
 
-@Suite struct LossHintTests {
+/// The encoder following the peer's reports: loss hint and in-band FEC (`CodecAdaptation`).
+@Suite struct CodecAdaptationTests {
     static func report(received: UInt32, lost: UInt32) -> CallReport {
         CallReport(
             framesReceived: received, framesLost: lost, framesLate: 0, jitterMicroseconds: 0,
             bufferDepthMilliseconds: 40)
     }
 
-    @Test func cleanLinkKeepsTheFloor() {
-        var hint = LossHint(floor: 10)
-        #expect(hint.update(with: Self.report(received: 50, lost: 0)) == 10)
-        #expect(hint.update(with: Self.report(received: 100, lost: 0)) == 10)
+    typealias Settings = CodecAdaptation.Settings
+
+    @Test func aCleanLinkSpendsNothingOnRedundancy() {
+        var adaptation = CodecAdaptation(floor: 0, fecAllowed: true)
+        #expect(adaptation.settings == Settings(lossPercent: 0, fec: false))
+        #expect(adaptation.update(with: Self.report(received: 50, lost: 0)) == Settings(lossPercent: 0, fec: false))
+        #expect(adaptation.update(with: Self.report(received: 100, lost: 0)) == Settings(lossPercent: 0, fec: false))
     }
 
-    @Test func lossRaisesTheHintAtOnceAndItEasesOff() {
-        var hint = LossHint(floor: 0)
-        _ = hint.update(with: Self.report(received: 50, lost: 0))
-        // 20 of 50 frames lost in the interval: 40 %.
-        #expect(hint.update(with: Self.report(received: 80, lost: 20)) == 40)
-        // A clean interval after: 40 % × 0.8 = 32 %.
-        #expect(hint.update(with: Self.report(received: 130, lost: 20)) == 32)
-        #expect(hint.update(with: Self.report(received: 180, lost: 20)) == 26)
+    @Test func theUsersFloorHoldsAndTurnsFECOn() {
+        var adaptation = CodecAdaptation(floor: 10, fecAllowed: true)
+        #expect(adaptation.settings == Settings(lossPercent: 10, fec: true))
+        _ = adaptation.update(with: Self.report(received: 50, lost: 0))
+        #expect(adaptation.update(with: Self.report(received: 100, lost: 0)) == Settings(lossPercent: 10, fec: true))
+    }
+
+    @Test func lossTurnsFECOnAtOnceAndACleanLinkTurnsItOffAgain() {
+        var adaptation = CodecAdaptation(floor: 0, fecAllowed: true)
+        _ = adaptation.update(with: Self.report(received: 50, lost: 0))
+        // 20 of 100 frames lost in the interval: 20 %.
+        #expect(adaptation.update(with: Self.report(received: 130, lost: 20)) == Settings(lossPercent: 20, fec: true))
+        // A clean interval after: 20 % × 0.8 = 16 %, then 12.8 % → 13 %.
+        #expect(adaptation.update(with: Self.report(received: 180, lost: 20)) == Settings(lossPercent: 16, fec: true))
+        #expect(adaptation.update(with: Self.report(received: 230, lost: 20)) == Settings(lossPercent: 13, fec: true))
+        // Under half a percent the estimate counts as none: 20 % × 0.8^n < 0.5 % from n = 17.
+        var settings = adaptation.settings
+        var received: UInt32 = 230
+        for _ in 3..<17 {
+            received += 50
+            settings = adaptation.update(with: Self.report(received: received, lost: 20))
+        }
+        #expect(settings == Settings(lossPercent: 1, fec: true), "0.56 % rounds up")
+        #expect(adaptation.update(with: Self.report(received: received + 50, lost: 20)) == Settings(lossPercent: 0, fec: false))
+    }
+
+    @Test func fecStaysOffWhenTheCallDidNotNegotiateIt() {
+        var adaptation = CodecAdaptation(floor: 5, fecAllowed: false)
+        _ = adaptation.update(with: Self.report(received: 50, lost: 0))
+        #expect(adaptation.update(with: Self.report(received: 60, lost: 40)) == Settings(lossPercent: 80, fec: false))
     }
 
     @Test func countersGoingBackwardsSayNothing() {
-        var hint = LossHint(floor: 5)
-        _ = hint.update(with: Self.report(received: 500, lost: 100))
-        #expect(hint.update(with: Self.report(received: 10, lost: 0)) == 5)
-        #expect(hint.update(with: Self.report(received: 10, lost: 0)) == 5, "no frames in the interval")
+        var adaptation = CodecAdaptation(floor: 5, fecAllowed: true)
+        _ = adaptation.update(with: Self.report(received: 500, lost: 100))
+        #expect(adaptation.update(with: Self.report(received: 10, lost: 0)) == Settings(lossPercent: 5, fec: true))
+        #expect(
+            adaptation.update(with: Self.report(received: 10, lost: 0)) == Settings(lossPercent: 5, fec: true),
+            "no frames in the interval")
     }
 
     @Test func neverAboveOneHundred() {
-        var hint = LossHint(floor: 0)
-        _ = hint.update(with: Self.report(received: 0, lost: 0))
-        #expect(hint.update(with: Self.report(received: 0, lost: 50)) == 100)
+        var adaptation = CodecAdaptation(floor: 0, fecAllowed: true)
+        _ = adaptation.update(with: Self.report(received: 0, lost: 0))
+        #expect(adaptation.update(with: Self.report(received: 0, lost: 50)) == Settings(lossPercent: 100, fec: true))
+        #expect(CodecAdaptation(floor: 250, fecAllowed: true).settings.lossPercent == 100)
     }
 }
 

@@ -14,6 +14,40 @@ import Testing
         return recorder
     }
 
+    /// A call recorded to a `.wav` or `.flac` name keeps every sample as played; any other name
+    /// is Ogg Opus.
+    @Test(arguments: ["heard.wav", "heard.FLAC"]) func pcmNamesRecordLosslessly(name: String) throws {
+        let directory = try TemporaryDirectory()
+        let tone = Signal.sine(frequency: 440, sampleRate: 48_000, seconds: 0.5)
+        let recording = try openCallRecording(path: directory.file(name), format: .voice)
+        #expect(recording is AudioFileWriter)
+        for frame in Signal.frames(tone) { try recording.write(frame) }
+        try recording.finish()
+        #expect(throws: AudioFileError.self) { try recording.write(Signal.frames(tone)[0]) }
+        let back = try AudioFileReader(path: directory.file(name)).readAllFrames().flatMap { $0 }
+        #expect(back == Array(tone.prefix(back.count)) && back.count == tone.count)
+        #expect(try openCallRecording(path: directory.file("heard.opus"), format: .voice) is OggOpusRecorder)
+    }
+
+    /// A call that ends before anything was played (hung up within the first 20 ms): the file
+    /// is finished, and valid, instead of libopusenc aborting the process when it is drained
+    /// empty. Both ways out: `finish()`, and deinit without it.
+    @Test func aRecordingWithNothingWrittenIsFinishedNotAborted() throws {
+        let directory = try TemporaryDirectory()
+        let finished = try OggOpusRecorder(path: directory.file("empty.opus"))
+        try finished.finish()
+        #expect(finished.duration == .milliseconds(20), "one frame of silence")
+        do { _ = try OggOpusRecorder(path: directory.file("dropped.opus")) }
+        for name in ["empty.opus", "dropped.opus"] {
+            let size = try FileManager.default.attributesOfItem(atPath: directory.file(name))[.size] as? Int ?? 0
+            #expect(size > 0, "\(name)")
+            if toolExists("opusinfo") {
+                let (status, output) = try runTool(["opusinfo", directory.file(name)])
+                #expect(status == 0, "\(name): \(output)")
+            }
+        }
+    }
+
     @Test func opusinfoAcceptsTheRecordingAndReportsItsLengthAndComments() throws {
         try #require(toolExists("opusinfo"), "opusinfo (Debian opus-tools) is needed; see .ci/deps")
         let directory = try TemporaryDirectory()

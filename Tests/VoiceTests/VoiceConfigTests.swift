@@ -8,8 +8,8 @@ struct VoiceConfigTests {
     @Test func defaultsAreTheDocumentedOnes() throws {
         let c = VoiceConfig()
         #expect(c.sampleRate == 48000 && c.channels == 1 && c.frameDurationTenthsMs == 200)
-        #expect(c.application == .voip && c.bitrate == 24000 && c.complexity == 5)
-        #expect(c.fec && c.packetLossPercent == 10 && !c.dtx)
+        #expect(c.application == .voip && c.bitrate == 24000 && c.complexity == 8)
+        #expect(c.fec && c.packetLossPercent == 0 && !c.dtx)
         #expect(c.samplesPerFrame == 960)
         #expect(c.frameDuration == .milliseconds(20))
         try c.validate()
@@ -78,8 +78,9 @@ struct VoiceConfigTests {
     @Test func negotiatedParametersApplyButLocalSettingsStay() {
         var mine = VoiceConfig()
         mine.complexity = 9
+        mine.packetLossPercent = 3
         let applied = mine.applying(CallParams(sampleRate: 16000, bitrate: 16000, fec: false))
         #expect(applied.sampleRate == 16000 && applied.bitrate == 16000 && !applied.fec)
-        #expect(applied.complexity == 9 && applied.packetLossPercent == 10)
+        #expect(applied.complexity == 9 && applied.packetLossPercent == 3)
     }
 }

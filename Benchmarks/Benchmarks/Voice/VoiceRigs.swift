@@ -29,7 +29,7 @@ enum VoiceFixtures {
         return frames
     }()
 
-    /// The speech frames encoded with the default configuration (24 kbit/s, complexity 5, FEC).
+    /// The speech frames encoded with the call defaults (24 kbit/s, complexity 8).
     static let speechPackets: [[UInt8]] = {
         let encoder = try! OpusEncoder(config: VoiceConfig())
         return speechFrames.map { try! encoder.encode($0) }
