@@ -12,7 +12,7 @@ end; the recording (16-bit PCM, not a second encoding) is scored against the inp
   router's one-way delay (B starts recording when it sends the accept, A starts sending when the
   accept arrives, so the raw lag holds one trip more than mouth-to-ear);
 - the callee's statistics (buffer target and peak depth, late, lost, concealed, FEC-recovered,
-  dropped behind);
+  dropped behind) and both sides' round trip;
 - the CPU of each whole `parley call` process (user + system time over the call's wall time).
 
 A reference column runs the same input through opusenc (defaults, the call's bitrate) and
@@ -231,8 +231,8 @@ def main():
         setup()
         source = make_input(args.speech, args.repeat, os.path.join(work, "input.wav"))
         print("| link | media | PESQ-WB | STOI | mouth-to-ear median / max | buffer target / peak | late | lost | concealed "
-              "| FEC-recovered | dropped behind | CPU caller / callee | Opus reference (PLC) |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+              "| FEC-recovered | dropped behind | rtt callee / caller | CPU caller / callee | Opus reference (PLC) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for name in names:
             delay, jitter, loss = LINKS[name]
             reference = opus_reference(source, work, args.bitrate, loss)
@@ -260,6 +260,7 @@ def main():
                           f"| {stats.get('targetDepthMs', 0):.0f} / {stats.get('bufferDepthPeakMs', 0):.0f} ms | {stats.get('framesLate')} "
                           f"| {stats.get('framesLost')} | {stats.get('framesConcealed')} "
                           f"| {stats.get('framesFECRecovered')} | {stats.get('framesDroppedBehind')} "
+                          f"| {fmt(stats.get('roundTripMs'), '{:.1f}')} / {fmt(caller_stats.get('roundTripMs'), '{:.1f}')} ms "
                           f"| {cpu_a * 100:.1f} % / {cpu_b * 100:.1f} % | {fmt(reference, '{:.2f}')} |", flush=True)
     finally:
         teardown()

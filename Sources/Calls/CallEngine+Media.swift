@@ -29,6 +29,7 @@ extension CallEngine {
         media.sender.encoder.setPacketLossPercent(adaptation.settings.lossPercent)
         callsStarted += 1
         self.media = media
+        readTransportRoundTrip(media)
         finished = nil
         if options.dropOutgoingVoiceForTestingOnly > 0 {
             media.dropperForTestingOnly = FrameDropperForTestingOnly(
@@ -64,7 +65,13 @@ extension CallEngine {
         stats.framesUnknownCall = unknownCallFrames
         stats.sendLossHintPercent = adaptation.settings.lossPercent
         stats.sendFEC = adaptation.settings.fec
-        if let rtt = peers[media.call.peer]?.roundTrip { stats.roundTripMs = Double(rtt.nanoseconds) / 1e6 }
+        // Both measures run long, each for its own reason: the session's ping waits behind media
+        // queued behind a lost segment (hundreds of ms on a lossy link), and the kernel's TCP
+        // round trip includes the receiver's delayed acknowledgements (a few ms, up to 40). The
+        // lesser is the closer; a relayed session has only the ping.
+        let ping = peers[media.call.peer]?.roundTrip
+        let rtt = [ping, media.transportRoundTrip].compactMap { $0 }.min()
+        if let rtt { stats.roundTripMs = Double(rtt.nanoseconds) / 1e6 }
         return stats
     }
 
@@ -74,9 +81,30 @@ extension CallEngine {
 
     func sendReport(_ callID: CallID, to peer: PeerID) {
         guard let media, media.call.callID == callID else { return }
+        readTransportRoundTrip(media)
         let stats = statistics(media)
         media.connection.sendFrameNoWait(.call(.report(callID, stats.report)))
         emit(.stats(stats))
+    }
+
+    /// Reads the kernel's round trip of a direct session's connection (off the actor; a
+    /// relayed session has none of its own).
+    func readTransportRoundTrip(_ media: CallMedia) {
+        let connection = media.connection
+        guard !connection.isRelayed else {
+            media.transportRoundTrip = nil
+            return
+        }
+        let callID = media.call.callID
+        tasks.start { [weak self] in
+            let rtt = await connection.transportRoundTrip()
+            await self?.transportRoundTripRead(rtt, callID: callID, on: connection)
+        }
+    }
+
+    private func transportRoundTripRead(_ rtt: Duration?, callID: CallID, on connection: PeerConnection) {
+        guard let media, media.call.callID == callID, media.connection === connection else { return }
+        media.transportRoundTrip = rtt
     }
 
     func adaptCodec(to report: CallReport) {

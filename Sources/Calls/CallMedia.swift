@@ -16,6 +16,8 @@ final class CallMedia {
     var connection: PeerConnection
     let started: Instant
     var recorder: (any CallRecording)?
+    /// The kernel's round trip of a direct session's TCP connection, read once a second.
+    var transportRoundTrip: Duration?
     var playback: ALSAPlayback?
     var capture: ALSACapture?
     /// The media's tasks, children of the engine's `run()`.

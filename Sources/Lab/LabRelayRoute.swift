@@ -103,7 +103,7 @@ actor RelayRoute: LabRoute {
     }
 
     func extraByteCounts() async -> TCPByteCounts {
-        if let client, let counts = await RawTCPInfo.counts(of: client.channel) { lastCounts = counts }
+        if let client, let counts = await KernelTCPInfo.counts(of: client.channel) { lastCounts = counts }
         return lastCounts
     }
 

@@ -24,7 +24,7 @@ protocol LabSession: Sendable {
 extension PeerConnection: LabSession {
     func byteCounts() async -> TCPByteCounts? {
         guard let channel else { return nil }
-        return await RawTCPInfo.counts(of: channel)
+        return await KernelTCPInfo.counts(of: channel)
     }
     var ownsConnection: Bool { !isRelayed }
     var peerConnection: PeerConnection { self }

@@ -3,7 +3,10 @@ import Wire
 /// The quality of one call as this side sees it. Printable as one line (`description`) and as
 /// JSON (Codable; field names are the JSON keys). Durations in milliseconds.
 public struct CallStats: Sendable, Equatable, Codable, CustomStringConvertible {
-    /// Session round trip (keepalive ping), filled in by the owner; nil until measured.
+    /// The round trip, filled in by the owner: the lesser of the session's keepalive ping (which
+    /// waits behind media queued behind a lost segment) and, on a direct session, the kernel's
+    /// TCP round trip (which a lost segment does not lengthen, but delayed acknowledgements do);
+    /// nil until measured.
     public var roundTripMs: Double?
     /// RFC 3550 §6.4.1 interarrival jitter of the received voice frames.
     public var jitterMs: Double = 0

@@ -90,6 +90,8 @@ extension CallMediaQualityTests {
         @Test func cleanLinkKeepsTheSpeech() async throws {
             let (summary, alignment, alice) = try await Self.stream(dropping: 0)
             print("fidelity clean: \(alignment), \(summary.stats)")
+            // The direct session's TCP round trip is there from the start, on both sides.
+            #expect(summary.stats.roundTripMs != nil && alice.stats.roundTripMs != nil, "\(summary.stats)")
             // No loss reported, so the sender spent nothing on FEC (the call negotiated it).
             #expect(summary.params?.fec == true)
             #expect(!alice.stats.sendFEC && alice.stats.sendLossHintPercent == 0, "\(alice.stats)")
