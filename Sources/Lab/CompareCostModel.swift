@@ -25,6 +25,18 @@ struct CostModel: Codable, Sendable, Equatable {
     /// Each measured sweep point against the model: (model, N, measured and predicted CPU of
     /// every process together, in CPU-seconds a second).
     var checks: [Check]
+    /// The sweep's largest N that met the service level, predicted by the model fitted without
+    /// it: how well the fit extrapolates, which is what its predictions out to N = 1,000 rest
+    /// on. Nil when fewer than two smaller N could be fitted (and in results written before it
+    /// existed).
+    var heldOut: HeldOut? = nil
+
+    struct HeldOut: Codable, Sendable, Equatable {
+        /// The N left out of the fit, and the N it was fitted to.
+        var peers: Int
+        var fittedTo: [Int]
+        var checks: [Check]
+    }
 
     struct Check: Codable, Sendable, Equatable {
         var model: ModelKind
@@ -48,9 +60,32 @@ struct CostModel: Codable, Sendable, Equatable {
         var relayMbit: Double?
     }
 
-    /// Fits the model to the sweep (and the main runs); nil without at least two distinct N
-    /// measured peer-to-peer.
+    /// Fits the model to the sweep, checks it against every sweep point, and checks a fit made
+    /// without the largest N carried within the service level against that N; nil without at least two distinct N measured
+    /// peer-to-peer.
     static func fit(_ results: CompareResults) -> CostModel? {
+        guard var model = fitCosts(results) else { return nil }
+        model.checks = model.checks(results.sweep, level: results.config.serviceLevel)
+        // The largest N that some run carried within the service level: a saturated point's CPU
+        // is its budget, not its demand, so predicting it checks nothing.
+        let level = results.config.serviceLevel
+        let carried = results.sweep.filter { point in
+            ModelKind.allCases.contains { point.result($0).values().contains { level.verdict($0).met } }
+        }
+        if let largest = carried.map(\.peers).max() {
+            var smaller = results
+            smaller.sweep = results.sweep.filter { $0.peers < largest }
+            if let partial = fitCosts(smaller) {
+                model.heldOut = HeldOut(
+                    peers: largest, fittedTo: Set(smaller.sweep.map(\.peers)).sorted(),
+                    checks: partial.checks(results.sweep.filter { $0.peers == largest }, level: level))
+            }
+        }
+        return model
+    }
+
+    /// The costs alone, fitted to the sweep's runs that met the service level.
+    private static func fitCosts(_ results: CompareResults) -> CostModel? {
         var peerCPU: [(handled: Double, seconds: Double, cpu: Double)] = []
         var peerBytes: [(handled: Double, bytes: Double)] = []
         var relayCPU: [(handled: Double, seconds: Double, cpu: Double)] = []
@@ -77,25 +112,31 @@ struct CostModel: Codable, Sendable, Equatable {
         }
         guard ns.count >= 2, let peer = linearFit(peerCPU) else { return nil }
         let relay = linearFit(relayCPU)
-        var model = CostModel(
+        return CostModel(
             peerMicrosPerMessage: peer.perUnit, peerIdleMicrosPerSecond: peer.perSecond,
             peerBytesPerMessage: ratio(peerBytes), relayMicrosPerMessage: relay?.perUnit,
             relayIdleMicrosPerSecond: relay?.perSecond, relayBytesPerMessage: relayBytes.isEmpty ? nil : ratio(relayBytes),
             rate: results.config.rate, checks: [])
-        for point in results.sweep {
+    }
+
+    /// The model against the measured points: the median CPU of every process together at each
+    /// point and model, beside what the model predicts there.
+    private func checks(_ points: [SweepPoint], level: ServiceLevel) -> [Check] {
+        var checks: [Check] = []
+        for point in points {
             for kind in ModelKind.allCases {
                 let values = point.result(kind).values().filter { $0.seconds > 0 }
                 let measured = values.map { $0.load.totalCPUSeconds / $0.seconds }
                 guard let median = Estimate(measured)?.median else { continue }
-                let p = model.predict(peers: point.peers)
+                let p = predict(peers: point.peers)
                 let predicted = Double(point.peers) * p.peerCores + (kind == .clientServer ? p.relayCores ?? 0 : 0)
-                model.checks.append(
+                checks.append(
                     Check(
                         model: kind, peers: point.peers, measuredCores: median, predictedCores: predicted,
                         saturated: !values.contains { level.verdict($0).met }))
             }
         }
-        return model
+        return checks
     }
 
     /// The load at `peers` peers with every peer sending at `rate`.

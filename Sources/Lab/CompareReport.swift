@@ -77,6 +77,7 @@ enum CompareReport {
             out += "| \(String(format: "%.3f", check.predictedCores)) | \(String(format: "%+.0f %%", check.errorPercent))"
             out += check.saturated ? " (saturated) |\n" : " |\n"
         }
+        out += heldOut(model)
         out += "\n| peers | one peer: cores | one peer: Mbit/s | relay: cores | relay: Mbit/s |\n"
         out += "|---:|---:|---:|---:|---:|\n"
         for n in [8, 16, 64, 256, 1000] {
@@ -92,6 +93,20 @@ enum CompareReport {
         out += "N a peer-to-peer mesh can carry at this rate as \(text(limits.p2p)), and a one-core relay as "
         out += "\(text(limits.cs)).\n"
         return out
+    }
+
+    /// The fit made without the sweep's largest N carried within the service level, against
+    /// that N: extrapolation checked.
+    static func heldOut(_ model: CostModel) -> String {
+        guard let held = model.heldOut, !held.checks.isEmpty else { return "" }
+        let fitted = held.fittedTo.map(String.init).joined(separator: ", ")
+        var out = "\nHeld out: fitted to N = \(fitted) only, the model predicted N = \(held.peers) as "
+        out += held.checks.map { check in
+            "\(check.model.rawValue) \(String(format: "%.3f", check.predictedCores)) cores against "
+                + "\(String(format: "%.3f", check.measuredCores)) measured (\(String(format: "%+.0f %%", check.errorPercent))"
+                + (check.saturated ? ", saturated: the run missed the service level, so it got only the CPU its budget allowed)" : ")")
+        }.joined(separator: "; ")
+        return out + ".\n"
     }
 
     /// Each model's capacity search, run by run.

@@ -247,6 +247,40 @@ import Testing
         #expect(report.contains("## Past one machine, on paper"))
     }
 
+    /// Fitted to N = 2, 4 and 8 alone, the model predicts N = 16 (made by the same costs)
+    /// exactly, and the report says so; a costlier N = 16 shows as the error. With one smaller
+    /// N there is nothing to hold out.
+    @Test func theLargestNHeldOutIsPredictedByTheSmallerOnes() throws {
+        var results = CompareFixtures.results(relayMeasured: true)
+        results.sweep = [2, 4, 8, 16].map { n in
+            SweepPoint(peers: n, peerToPeer: [.value(Self.run(n, relay: false))], clientServer: [.value(Self.run(n, relay: true))])
+        }
+        let model = try #require(CostModel.fit(results))
+        let held = try #require(model.heldOut)
+        #expect(held.peers == 16 && held.fittedTo == [2, 4, 8])
+        #expect(held.checks.map(\.model) == [.peerToPeer, .clientServer])
+        #expect(held.checks.allSatisfy { !$0.saturated && abs($0.errorPercent) < 0.1 }, "\(held.checks)")
+        results.costModel = model
+        #expect(CompareReport.markdown(results).contains("Held out: fitted to N = 2, 4, 8 only, the model predicted N = 16"))
+        // A wrong extrapolation shows: the largest point made at twice the cost per message.
+        var costly = Self.run(16, relay: false)
+        for index in costly.nodesLoad.indices { costly.nodesLoad[index].cpuSeconds *= 2 }
+        results.sweep[3] = SweepPoint(peers: 16, peerToPeer: [.value(costly)], clientServer: [])
+        let off = try #require(CostModel.fit(results)?.heldOut?.checks.first)
+        #expect(off.errorPercent < -45 && off.errorPercent > -55, "predicted half of what was measured: \(off)")
+
+        // A largest N that no run carried within the service level is not the one held out: its
+        // CPU was its budget, not its demand.
+        var missed = Self.run(16, relay: false)
+        missed.roundTripMilliseconds = SampleSummary([400, 500, 600])
+        results.sweep[3] = SweepPoint(peers: 16, peerToPeer: [.value(missed)], clientServer: [])
+        let eight = try #require(CostModel.fit(results)?.heldOut)
+        #expect(eight.peers == 8 && eight.fittedTo == [2, 4], "\(eight)")
+
+        results.sweep = [4, 8].map { n in SweepPoint(peers: n, peerToPeer: [.value(Self.run(n, relay: false))], clientServer: []) }
+        #expect(try #require(CostModel.fit(results)).heldOut == nil)
+    }
+
     @Test func oneSizeIsNotEnoughToFit() {
         var results = CompareFixtures.results()
         results.sweep = [SweepPoint(peers: 4, peerToPeer: [.value(Self.run(4, relay: false))], clientServer: [])]
