@@ -34,6 +34,7 @@ public struct KernelTCPInfo: Sendable {
             UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64
         ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
+    static let stateOffset = 0
     static let roundTripOffset = 68
     static let bytesAckedOffset = 120
     static let bytesReceivedOffset = 128
@@ -57,12 +58,26 @@ public struct KernelTCPInfo: Sendable {
         return microseconds == 0 ? nil : .microseconds(Int64(microseconds))
     }
 
+    /// The connection's TCP state (`tcpi_state`, linux/tcp_states.h).
+    var state: UInt8 { withUnsafeBytes(of: words) { $0[Self.stateOffset] } }
+
+    /// Our end of the stream has been acknowledged, and so everything written before it: after
+    /// a shutdown of our output the state moves on from FIN_WAIT1 (or LAST_ACK) only then.
+    var everythingSentAcknowledged: Bool {
+        // TCP_FIN_WAIT2 5, TCP_TIME_WAIT 6, TCP_CLOSE 7.
+        (5...7).contains(state)
+    }
+
     /// The kernel's view of a connected TCP channel, or nil when the channel is closed or not TCP.
     public static func read(_ channel: Channel) async -> KernelTCPInfo? {
+        try? await future(channel)?.get()
+    }
+
+    /// The same as a future (on the channel's event loop it completes at once); nil when the
+    /// channel is closed or not TCP.
+    static func future(_ channel: Channel) -> EventLoopFuture<KernelTCPInfo>? {
         guard channel.isActive, let provider = channel as? SocketOptionProvider else { return nil }
-        return try? await provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(IPPROTO_TCP), name: SocketOptionName(TCP_INFO)
-        ).get()
+        return provider.unsafeGetSocketOption(level: SocketOptionLevel(IPPROTO_TCP), name: SocketOptionName(TCP_INFO))
     }
 
     /// The counts of a connected TCP channel, or nil when the channel is closed or not TCP.

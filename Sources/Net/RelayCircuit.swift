@@ -114,8 +114,9 @@ final class RelayCircuit: SessionTransport {
         link?.setReading(reading, for: id)
     }
 
-    /// The session ended: what it wrote goes out, then the circuit's close.
-    func close() {
+    /// The session ended: what it wrote goes out, then the circuit's close (in order on the
+    /// relay link, so a circuit always ends gracefully).
+    func close(graceful: Bool) {
         guard isOpen else { return }
         flush()
         isOpen = false

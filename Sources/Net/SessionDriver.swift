@@ -15,8 +15,10 @@ protocol SessionTransport: AnyObject {
     /// events waiting (`SessionEventStream`): the peer is then slowed by its transport's flow
     /// control instead of filling this process's memory.
     func setReading(_ reading: Bool)
-    /// Ends the transport after what was written before.
-    func close()
+    /// Ends the transport after what was written before. `graceful` (the session ended with a
+    /// goodbye, ours or the peer's): the transport also lets the peer close its side first, so
+    /// that what was written reaches it whole.
+    func close(graceful: Bool)
     /// Succeeds once the transport has room for bulk data (file chunks): a direct session's
     /// channel is below its high watermark. Fails once the transport is gone.
     func whenWritable() -> EventLoopFuture<Void>
@@ -170,7 +172,15 @@ final class SessionDriver {
         for event in events { deliver(event) }
         if shouldClose {
             timer.cancel()
-            transport?.close()
+            // A goodbye, said or heard, ends gracefully; a failure, a timeout or a peer that
+            // stopped reading is cut off at once.
+            let graceful = events.contains { event in
+                switch event {
+                case .closed(.localClose), .closed(.peerClosed): true
+                default: false
+                }
+            }
+            transport?.close(graceful: graceful)
         } else if transport != nil {
             timer.arm(at: machine.nextDeadline) { [self] in perform(machine.tick(now: .now())) }
         }

@@ -130,8 +130,53 @@ final class SessionHandler: ChannelDuplexHandler, SessionTransport {
         }
     }
 
-    func close() {
-        context?.close(promise: nil)
+    /// How long a graceful close waits for the peer to acknowledge the end of what we sent.
+    static let lingerLimit: TimeAmount = .seconds(2)
+
+    func close(graceful: Bool) {
+        guard let context else { return }
+        guard graceful, context.channel.isActive else {
+            context.close(promise: nil)
+            return
+        }
+        // Closing a socket at once aborts it when the peer's bytes wait unread, and an abort
+        // throws away what the peer has not acknowledged yet: on a lossy link, the last second
+        // of a call and its hangup, which the peer then never hears. So our side ends first
+        // (NIO writes what is pending, then shuts the output down), we go on reading (and
+        // discarding), and the socket is closed once the peer's kernel has acknowledged our end
+        // of stream, and so everything before it; or when the peer closes too; or after
+        // `lingerLimit` for a peer that acknowledges nothing.
+        let channel = context.channel
+        heldBack.removeAll()
+        isReading = true
+        if readPending {
+            readPending = false
+            context.read()
+        }
+        context.close(mode: .output).whenComplete { result in
+            guard case .success = result else {
+                channel.close(promise: nil)
+                return
+            }
+            Self.closeOnceAcknowledged(channel, deadline: .now() + Self.lingerLimit)
+        }
+    }
+
+    /// Closes `channel` once the kernel says our end of stream was acknowledged (checked every
+    /// 10 ms), or at `deadline`.
+    static func closeOnceAcknowledged(_ channel: Channel, deadline: NIODeadline) {
+        guard channel.isActive else { return }
+        guard NIODeadline.now() < deadline, let info = KernelTCPInfo.future(channel) else {
+            channel.close(promise: nil)
+            return
+        }
+        info.whenComplete { result in
+            if case .success(let info) = result, !info.everythingSentAcknowledged {
+                channel.eventLoop.scheduleTask(in: .milliseconds(10)) { closeOnceAcknowledged(channel, deadline: deadline) }
+            } else {
+                channel.close(promise: nil)
+            }
+        }
     }
 
     func whenWritable() -> EventLoopFuture<Void> {
