@@ -61,8 +61,8 @@ struct CostModel: Codable, Sendable, Equatable {
     }
 
     /// Fits the model to the sweep, checks it against every sweep point, and checks a fit made
-    /// without the largest N carried within the service level against that N; nil without at least two distinct N measured
-    /// peer-to-peer.
+    /// without the largest N carried within the service level against that N; nil without at
+    /// least two distinct N measured peer-to-peer.
     static func fit(_ results: CompareResults) -> CostModel? {
         guard var model = fitCosts(results) else { return nil }
         model.checks = model.checks(results.sweep, level: results.config.serviceLevel)

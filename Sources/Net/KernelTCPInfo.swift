@@ -24,8 +24,8 @@ public struct TCPByteCounts: Sendable, Equatable {
 
 /// Linux's `struct tcp_info` up to `tcpi_bytes_received` (linux/tcp.h; Linux 4.1 and later).
 /// Glibc's own declaration stops before the byte counters, so the layout is read from a raw
-/// buffer: `tcpi_rtt` (µs, the smoothed round trip) at offset 68, `tcpi_bytes_acked` at 120,
-/// `tcpi_bytes_received` at 128. An older kernel copies fewer bytes and leaves the rest zero.
+/// buffer: `tcpi_state` at offset 0, `tcpi_rtt` (µs, the smoothed round trip) at 68,
+/// `tcpi_bytes_acked` at 120, `tcpi_bytes_received` at 128. An older kernel copies fewer bytes and leaves the rest zero.
 public struct KernelTCPInfo: Sendable {
     // 24 × 8 = 192 bytes: room for the fields above and a few more.
     var words:
