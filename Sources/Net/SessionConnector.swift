@@ -24,6 +24,7 @@ public enum SessionConnector {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(SessionSocket.thinStreamTimeouts, value: 1)
             .channelInitializer { channel in
                 let cancelled = attempt.withLockedValue { state in
                     state.channel = channel

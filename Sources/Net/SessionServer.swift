@@ -43,6 +43,7 @@ public final class SessionServer: Sendable {
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(SessionSocket.thinStreamTimeouts, value: 1)
             .childChannelInitializer { child in
                 child.eventLoop.makeCompletedFuture {
                     guard let ticket = gate.admit(child) else {

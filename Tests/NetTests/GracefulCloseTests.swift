@@ -9,7 +9,7 @@ import Wire
 
 /// A session ended with a goodbye closes its TCP connection gracefully (its output first, the
 /// socket once the kernel says our end of stream was acknowledged), so nothing written before is
-/// thrown away by an abort (docs/PROTOCOL.md §5.3).
+/// thrown away by an abort (docs/PROTOCOL.md §5.3); and its socket is set for a thin stream.
 @Suite("Graceful close")
 struct GracefulCloseTests {
     /// What the graceful close waits on: the kernel's TCP state, read from TCP_INFO. Open, it is
@@ -38,6 +38,23 @@ struct GracefulCloseTests {
         }
         let state = await KernelTCPInfo.read(client)?.state
         #expect(done, "state \(String(describing: state))")
+    }
+
+    /// Both ends of a direct session ask for linear retransmission timeouts while the stream
+    /// is thin (a call's frames after a loss wait one timeout more, not twice as long).
+    @Test func bothEndsUseThinStreamTimeouts() async throws {
+        let server = try await TestServer.start(nickname: "bob")
+        defer { Task { await server.stop() } }
+        try await within(60) {
+            let (alice, _) = try await connect(to: server.port, nickname: "alice")
+            let bob = try await server.nextSession()
+            _ = try await alice.established()
+            for connection in [alice, bob] {
+                let channel = try #require(connection.channel)
+                #expect(try await channel.getOption(SessionSocket.thinStreamTimeouts).get() == 1)
+            }
+            await alice.close()
+        }
     }
 
     /// Alice sends 300 texts and closes at once while bob floods her with his own: bob gets every
