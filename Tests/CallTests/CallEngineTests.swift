@@ -57,11 +57,15 @@ struct CallEngineTests {
         #expect(aliceEnd.reason == .hungUp)
         #expect(bobEnd.reason == .peerHungUp(.normal))
         #expect(aliceEnd.wasActive && bobEnd.wasActive)
-        // Nothing of the dropped call's numbering leaked into the kept call's buffer. (Loss is
+        // Nothing of the dropped call's numbering leaked into the kept call's buffer: no frame
+        // was discarded as far out of sequence, unless a starved playout task let a backlog
+        // past the buffer's 400 ms cap build up (a loaded full run starved bob's playout while
+        // his events went on, and 10 frames ran 3 s ahead of it: peak depth 600 ms). (Loss is
         // not asserted: a CI run starved alice's sender for 0.6 s and bob's playout counted 29
         // empty slots; loss on a clean link is the fidelity tests' subject.)
-        #expect(bobEnd.stats.framesDiscarded == 0, "\(bobEnd.stats)")
-        #expect(aliceEnd.stats.framesDiscarded == 0, "\(aliceEnd.stats)")
+        for end in [bobEnd, aliceEnd] {
+            #expect(end.stats.framesDiscarded == 0 || end.stats.bufferDepthPeakMs > 400, "\(end.stats)")
+        }
     }
 
     /// Muted, nothing is sent, yet reports keep the call alive past the media timeout; unmuted,
