@@ -16,8 +16,8 @@ protocol SessionTransport: AnyObject {
     /// control instead of filling this process's memory.
     func setReading(_ reading: Bool)
     /// Ends the transport after what was written before. `graceful` (the session ended with a
-    /// goodbye, ours or the peer's): the transport also lets the peer close its side first, so
-    /// that what was written reaches it whole.
+    /// goodbye, ours or the peer's): a direct session's socket is closed only once the peer has
+    /// acknowledged what was written (at most 2 s), so that an abort cannot throw it away.
     func close(graceful: Bool)
     /// Succeeds once the transport has room for bulk data (file chunks): a direct session's
     /// channel is below its high watermark. Fails once the transport is gone.

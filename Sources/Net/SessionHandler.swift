@@ -145,8 +145,12 @@ final class SessionHandler: ChannelDuplexHandler, SessionTransport {
         // (NIO writes what is pending, then shuts the output down), we go on reading (and
         // discarding), and the socket is closed once the peer's kernel has acknowledged our end
         // of stream, and so everything before it; or when the peer closes too; or after
-        // `lingerLimit` for a peer that acknowledges nothing.
+        // `lingerLimit` in all, counted from now, for a peer that reads or acknowledges nothing
+        // (the pending writes themselves may never go out).
         let channel = context.channel
+        let deadline = NIODeadline.now() + Self.lingerLimit
+        let cutOff = channel.eventLoop.scheduleTask(deadline: deadline) { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { _ in cutOff.cancel() }
         heldBack.removeAll()
         isReading = true
         if readPending {
@@ -158,7 +162,7 @@ final class SessionHandler: ChannelDuplexHandler, SessionTransport {
                 channel.close(promise: nil)
                 return
             }
-            Self.closeOnceAcknowledged(channel, deadline: .now() + Self.lingerLimit)
+            Self.closeOnceAcknowledged(channel, deadline: deadline)
         }
     }
 
