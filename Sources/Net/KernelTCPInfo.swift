@@ -85,3 +85,13 @@ public struct KernelTCPInfo: Sendable {
         await read(channel)?.counts
     }
 }
+
+extension PeerConnection {
+    /// The kernel's smoothed round trip of a direct session's TCP connection (TCP_INFO), which
+    /// frames queued behind a lost segment do not lengthen, unlike the session's own ping; nil
+    /// for a relayed session (its TCP connection ends at the relay) or a closed one.
+    public func transportRoundTrip() async -> Duration? {
+        guard let channel else { return nil }
+        return await KernelTCPInfo.read(channel)?.roundTrip
+    }
+}

@@ -189,14 +189,6 @@ public final class PeerConnection: Sendable {
         try? await eventLoop.submit { self.driver.value.roundTrip }.get()
     }
 
-    /// The kernel's smoothed round trip of a direct session's TCP connection (TCP_INFO), which
-    /// frames queued behind a lost segment do not lengthen, unlike the session's own ping; nil
-    /// for a relayed session (its TCP connection ends at the relay) or a closed one.
-    public func transportRoundTrip() async -> Duration? {
-        guard let channel else { return nil }
-        return await KernelTCPInfo.read(channel)?.roundTrip
-    }
-
     /// Runs a session on a TCP channel the caller has already connected (or accepted), instead
     /// of letting `SessionConnector`/`SessionServer` open it: the handshake starts at once (the
     /// initiator writes its first message before this returns). Call on the channel's event
